@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, on a clean Debian machine: installs the real peers the tests use
+# (rapper, rdflib, vobject, Chromium, SIPp, PostgreSQL) when missing, starts a throwaway
+# PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v rapper >/dev/null || need+=(raptor2-utils)
+/usr/bin/python3 -c 'import rdflib' 2>/dev/null || need+=(python3-rdflib)
+/usr/bin/python3 -c 'import vobject' 2>/dev/null || need+=(python3-vobject)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v sipp >/dev/null || need+=(sip-tester)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# A throwaway PostgreSQL on a private socket, owned by an unprivileged user (postgres refuses
+# to run as root), removed when the tests end.
+pgbin=$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sort -V | tail -n 1)")
+pgdir=$(mktemp -d /tmp/sportello-pg.XXXXXX)
+pgport=$((20000 + RANDOM % 20000))
+runas=""
+if [ "$(id -u)" = 0 ]; then chown postgres "$pgdir"; runas="runuser -u postgres --"; fi
+$runas "$pgbin/initdb" -D "$pgdir/data" -U sportello --auth=trust -E UTF8 >/dev/null
+$runas "$pgbin/pg_ctl" -D "$pgdir/data" -o "-k $pgdir -p $pgport -c listen_addresses=''" -l "$pgdir/log" -w start >/dev/null
+trap '$runas "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"' EXIT
+export SPORTELLO_TEST_POSTGRES="postgres://sportello@/postgres?host=$pgdir&port=$pgport&sslmode=disable"
+export SPORTELLO_TEST_STRICT=1
+
+go vet ./...
+go test -count=1 -timeout 60m "$@" ./...
