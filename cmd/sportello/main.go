@@ -19,8 +19,9 @@ type command struct {
 	name    string
 	summary string // one line for `sportello --help`
 	usage   string // arguments after the name, for `sportello NAME --help`
-	// run parses args with fs (which already has --data) and does the work.
-	run func(fs *flag.FlagSet, args []string) error
+	// run parses args with fs and does the work; output goes to stdout, messages and progress to
+	// fs.Output() (stderr).
+	run func(fs *flag.FlagSet, args []string, stdout io.Writer) error
 }
 
 var commands = map[string]*command{}
@@ -59,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), "Usage: sportello %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()
 	}
-	err := c.run(fs, args[1:])
+	err := c.run(fs, args[1:], stdout)
 	switch {
 	case err == nil:
 		return 0
