@@ -2,8 +2,9 @@ package ontology
 
 // Namespaces of the vocabularies Sportello reuses (../shared/vocabularies/MAPPING.md) and its own.
 const (
-	NS     = "https://w3id.org/sportello/ontology#" // the Sportello ontology (prefix sp:)
-	Status = "https://w3id.org/sportello/status/"   // the workflow status scheme
+	Ontology = "https://w3id.org/sportello/ontology"  // the owl:Ontology itself
+	NS       = "https://w3id.org/sportello/ontology#" // the Sportello ontology (prefix sp:)
+	Status   = "https://w3id.org/sportello/status/"   // the workflow status scheme
 
 	RDF      = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 	RDFS     = "http://www.w3.org/2000/01/rdf-schema#"
@@ -26,6 +27,10 @@ const (
 
 	// LifeEventScheme is the national life-event vocabulary (OntoPiA, AgID, CC BY 4.0).
 	LifeEventScheme = "https://w3id.org/italia/controlled-vocabulary/classifications-for-public-services/life-business-event/life-event"
+	// BusinessEventScheme and SubjectMatterScheme are its siblings for businesses and for the
+	// subject matters of public services. Concept IRIs are the scheme IRI + "/" + code.
+	BusinessEventScheme = "https://w3id.org/italia/controlled-vocabulary/classifications-for-public-services/life-business-event/business-event"
+	SubjectMatterScheme = "https://w3id.org/italia/controlled-vocabulary/classifications-for-public-services/public-services-subject-matters"
 )
 
 // Prefixes are the prefixes exports use to abbreviate IRIs.
@@ -132,6 +137,7 @@ const (
 	PROVWasAssociatedWith = PROV + "wasAssociatedWith"
 	PROVStartedAtTime     = PROV + "startedAtTime"
 	PROVAgent             = PROV + "Agent"
+	PROVUsed              = PROV + "used"
 	XSDString             = XSD + "string"
 	XSDDate               = XSD + "date"
 	XSDDateTime           = XSD + "dateTime"
@@ -153,9 +159,11 @@ const (
 	VersionNumber   = NS + "version"
 	ExtraField      = NS + "extraField" // a legacy column kept as it was
 	FieldName       = NS + "fieldName"
-	URP             = NS + "urp"       // xsd:boolean on a unit: it is an URP
-	Extension       = NS + "extension" // internal phone extension (TEL-8)
-	PEC             = NS + "pec"       // certified e-mail address
+	URP             = NS + "urp"         // xsd:boolean on a unit: it is an URP
+	Extension       = NS + "extension"   // internal phone extension (TEL-8)
+	PEC             = NS + "pec"         // certified e-mail address (subPropertyOf vcard:hasEmail; a mailto: IRI)
+	Audience        = NS + "audience"    // who the pill is for, as text
+	LegacyField     = NS + "LegacyField" // class of the objects of sp:extraField (sp:fieldName, rdf:value)
 
 	StatusScheme    = NS + "WorkflowStatus"
 	StatusDraft     = Status + "draft"
