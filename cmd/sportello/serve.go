@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"sportello/fixtures"
+	"sportello/kb"
+	"sportello/web"
+)
+
+func init() {
+	register(&command{
+		name:    "serve",
+		summary: "run the web server (pages, JSON API, exports); --demo loads the demo data",
+		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR]",
+		run:     runServe,
+	})
+}
+
+func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	defAddr := os.Getenv("SPORTELLO_ADDR")
+	if defAddr == "" {
+		defAddr = ":8080"
+	}
+	addr := fs.String("addr", defAddr, "listen address (env SPORTELLO_ADDR)")
+	demo := fs.Bool("demo", false, "load the demo data set (Regione Valdoria) when the knowledge base is empty")
+	baseURL := fs.String("base-url", os.Getenv("SPORTELLO_BASE_URL"), "public URL of the server, for absolute links (env SPORTELLO_BASE_URL)")
+	data := dataFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(fs.Output(), nil))
+
+	if err := os.MkdirAll(*data, 0o755); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	store, err := kb.Open(*data)
+	if err != nil {
+		return fmt.Errorf("open the knowledge base in %s: %w", *data, err)
+	}
+	defer store.Close()
+
+	if *demo {
+		if err := loadDemo(ctx, store, log); err != nil {
+			return err
+		}
+	}
+
+	// Listen before saying where: with --addr 127.0.0.1:0 the port is known only now.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := web.New(web.Config{Addr: *addr, DataDir: *data, BaseURL: *baseURL, Logger: log}, store)
+	fmt.Fprintf(stdout, "Sportello: %s\n", serverURL(ln.Addr(), *baseURL))
+	err = srv.Serve(ctx, ln)
+	log.Info("server stopped")
+	return err
+}
+
+// loadDemo loads the demo data set into an empty knowledge base; a knowledge base that already
+// has pills is left alone, so that restarting with --demo never overwrites real work.
+func loadDemo(ctx context.Context, store *kb.Store, log *slog.Logger) error {
+	st, err := store.Stats(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if st.Pills > 0 {
+		log.Info("demo: the knowledge base already has pills; not loading the demo", "pills", st.Pills)
+		return nil
+	}
+	start := time.Now()
+	if err := fixtures.Load(ctx, store); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	st, err = store.Stats(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	log.Info("demo loaded", "pills", st.Pills, "concepts", st.Concepts, "offices", st.Offices,
+		"people", st.People, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// serverURL is the URL to open in a browser: the base URL when set, else the listen address
+// with "localhost" for an unspecified host.
+func serverURL(a net.Addr, base string) string {
+	if base != "" {
+		return base
+	}
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String() + "/"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}

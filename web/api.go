@@ -1,0 +1,215 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/kb"
+)
+
+// The JSON API (web/API.md). Field names are English; error messages are Italian, for the
+// person reading them.
+
+func (s *Server) apiConcepts(c echo.Context) error {
+	top, _, err := s.conceptTree(c.Request().Context(), roleOf(c))
+	if err != nil {
+		return internal(err)
+	}
+	if top == nil {
+		top = []*conceptNode{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": top})
+}
+
+type apiConceptResponse struct {
+	*conceptNode
+	Breadcrumb []crumb       `json:"breadcrumb"`
+	Pills      []pillSummary `json:"pills"`
+}
+
+type crumb struct {
+	IRI   string `json:"iri"`
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// pillSummary is a pill in a list: enough to show and link it.
+type pillSummary struct {
+	IRI      string    `json:"iri"`
+	Code     string    `json:"code,omitempty"`
+	Title    string    `json:"title"`
+	Question string    `json:"question,omitempty"`
+	Status   kb.Status `json:"status"`
+	Office   string    `json:"office,omitempty"`
+	URL      string    `json:"url"`
+}
+
+func summarize(ps []kb.Pill) []pillSummary {
+	out := make([]pillSummary, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, pillSummary{IRI: p.IRI, Code: p.Code, Title: p.Title, Question: p.Question,
+			Status: p.Status, Office: p.Office, URL: pillHref(p)})
+	}
+	return out
+}
+
+func (s *Server) apiConcept(c echo.Context) error {
+	d, err := s.conceptData(c)
+	if err != nil {
+		return err
+	}
+	r := apiConceptResponse{conceptNode: d.Node, Breadcrumb: []crumb{}, Pills: summarize(d.Pills)}
+	for _, b := range d.Breadcrumb {
+		r.Breadcrumb = append(r.Breadcrumb, crumb{IRI: b.IRI, ID: b.ID, Label: b.Label})
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// apiPills lists pills: ?concept= (id or IRI; narrower concepts included), ?status= (comma
+// separated), ?office=, ?limit= and ?offset=. Roles that read published pills only get an
+// error when they ask for another status, rather than a silently empty list.
+func (s *Server) apiPills(c echo.Context) error {
+	ctx := c.Request().Context()
+	role := roleOf(c)
+	f := kb.PillFilter{Status: visible(role)}
+	if v := c.QueryParam("status"); v != "" {
+		var want []kb.Status
+		for _, st := range strings.Split(v, ",") {
+			st := kb.Status(strings.TrimSpace(st))
+			switch st {
+			case kb.StatusDraft, kb.StatusSubmitted, kb.StatusPublished, kb.StatusRejected, kb.StatusRetired:
+			default:
+				return badRequest("bad_status", msg("err.badStatus"))
+			}
+			if !role.SeesDrafts() && st != kb.StatusPublished {
+				return &httpError{Status: http.StatusForbidden, Code: "status_forbidden", Msg: msg("err.statusDenied")}
+			}
+			want = append(want, st)
+		}
+		f.Status = want
+	}
+	if v := c.QueryParam("concept"); v != "" {
+		con, err := s.findConcept(ctx, v)
+		if err != nil {
+			return storeErr(err, "err.conceptNotFound")
+		}
+		f.Concept = con.IRI
+	}
+	if v := c.QueryParam("office"); v != "" {
+		u, err := s.findUnit(ctx, v)
+		if err != nil {
+			return storeErr(err, "err.unitNotFound")
+		}
+		f.Office = u.IRI
+	}
+	var err error
+	if f.Limit, err = intParam(c, "limit", 100); err != nil {
+		return err
+	}
+	if f.Offset, err = intParam(c, "offset", 0); err != nil {
+		return err
+	}
+	f.Limit = min(f.Limit, 1000)
+	ps, err := s.store.Pills(ctx, f)
+	if err != nil {
+		return internal(err)
+	}
+	items := make([]kb.Pill, 0, len(ps))
+	for _, p := range ps {
+		p.Answer = string(sanitize(p.Answer))
+		items = append(items, p)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items, "limit": f.Limit, "offset": f.Offset})
+}
+
+func intParam(c echo.Context, name string, def int) (int, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, badRequest("bad_parameter", msg("err.badNumber", name))
+	}
+	return n, nil
+}
+
+func (s *Server) apiPill(c echo.Context) error {
+	p, err := s.findPill(c.Request().Context(), c.Param("code"), roleOf(c))
+	if err != nil {
+		return storeErr(err, "err.pillNotFound")
+	}
+	p.Answer = string(sanitize(p.Answer))
+	return c.JSON(http.StatusOK, p)
+}
+
+type apiUnit struct {
+	kb.Unit
+	ID string `json:"id"`
+}
+
+func (s *Server) apiUnits(c echo.Context) error {
+	units, err := s.store.Units(c.Request().Context())
+	if err != nil {
+		return internal(err)
+	}
+	items := make([]apiUnit, 0, len(units))
+	for _, u := range sortedUnits(units) {
+		items = append(items, apiUnit{Unit: u, ID: localID(u.IRI)})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) apiUnit(c echo.Context) error {
+	d, err := s.unitData(c)
+	if err != nil {
+		return err
+	}
+	people := d.People
+	if people == nil {
+		people = []kb.Person{}
+	}
+	var sub []apiUnit
+	for _, ch := range d.Children {
+		sub = append(sub, apiUnit{Unit: ch.Unit, ID: ch.ID})
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"unit": apiUnit{Unit: *d.Unit, ID: localID(d.Unit.IRI)}, "children": sub,
+		"people": people, "pills": summarize(d.Pills),
+	})
+}
+
+// apiPeople searches the directory: ?q= matches name, role, extension, phone, e-mail or office;
+// ?office= narrows to a unit and its sub-units.
+func (s *Server) apiPeople(c echo.Context) error {
+	d, err := s.directoryData(c)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		kb.Person
+		UnitName string `json:"unitName,omitempty"`
+	}
+	items := make([]row, 0, len(d.People))
+	for _, p := range d.People {
+		items = append(items, row{p.Person, p.UnitName})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) apiStats(c echo.Context) error {
+	st, err := s.store.Stats(c.Request().Context())
+	if err != nil {
+		return internal(err)
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+func (s *Server) apiWhoami(c echo.Context) error {
+	user, _ := c.Get(ctxUser).(string)
+	role := roleOf(c)
+	return c.JSON(http.StatusOK, map[string]any{"user": user, "role": role, "seesDrafts": role.SeesDrafts()})
+}

@@ -1,0 +1,251 @@
+// Package web is Sportello's HTTP server: the Italian HTML pages, the JSON API under /api/ and
+// the downloads under /export/, on echo v4.
+//
+// Handlers are thin, as in Miniflux: they read the request, call the domain packages (kb.Store
+// for now; search, users, tickets and telephony plug in later as optional components) and
+// render an html/template page or JSON. Templates, CSS and the little JavaScript there is are
+// embedded, so the binary works offline. Every route is declared once, with the roles allowed to
+// call it, in routes.go; anything not declared there is refused.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/kb"
+)
+
+// Config configures a Server.
+type Config struct {
+	Addr    string // listen address, ":8080" by default
+	DataDir string // the data folder, for components that keep files there
+	// BaseURL is the public URL of the server ("https://sportello.example.it"), for canonical
+	// links; empty: none.
+	BaseURL string
+	// Auth tells who is calling; nil: everyone is Anonymous until the login issue lands.
+	Auth Authenticator
+	// Logger receives request errors; nil: slog.Default().
+	Logger *slog.Logger
+}
+
+// Components are the optional domain services later issues attach: the search index (issue 4),
+// users and sessions, tickets, telephony. Each arrives as a field here, set by `sportello serve`
+// after New; handlers treat a nil component as "not configured" and the pages that need it
+// answer 404, so the server runs with whatever parts a deployment has.
+type Components struct{}
+
+// Server serves Sportello over HTTP.
+type Server struct {
+	cfg        Config
+	store      *kb.Store
+	auth       Authenticator
+	log        *slog.Logger
+	echo       *echo.Echo
+	table      map[string]Route // "METHOD /path" → route, for authorize
+	pages      map[string]*pageTemplate
+	Components Components
+}
+
+// New builds the server and its routes; it does not listen yet.
+func New(cfg Config, store *kb.Store) *Server {
+	if cfg.Addr == "" {
+		cfg.Addr = ":8080"
+	}
+	s := &Server{cfg: cfg, store: store, auth: cfg.Auth, log: cfg.Logger, table: map[string]Route{}}
+	if s.auth == nil {
+		s.auth = DefaultAuth{}
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.pages = mustParsePages()
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.recoverPanics)
+	e.Use(securityHeaders)
+	e.Use(s.authorize)
+	s.echo = e
+	for _, rt := range routes {
+		s.addRoute(rt)
+	}
+	return s
+}
+
+// addRoute registers rt on echo and in the table authorize reads. A GET route answers HEAD
+// too, with the same roles (net/http drops the body), so that link checkers and download
+// managers work.
+func (s *Server) addRoute(rt Route) {
+	h := rt.Handler
+	eh := func(c echo.Context) error { return h(s, c) }
+	s.echo.Add(rt.Method, rt.Path, eh)
+	s.table[rt.Method+" "+rt.Path] = rt
+	if rt.Method == http.MethodGet {
+		s.echo.Add(http.MethodHead, rt.Path, eh)
+		s.table[http.MethodHead+" "+rt.Path] = rt
+	}
+}
+
+// Handler is the HTTP handler of the whole site.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// ListenAndServe listens on Config.Addr and serves until ctx is done, then shuts down
+// gracefully.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is done, then lets requests in flight finish (up to 10 s).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Exports of a large graph take a while; 5 minutes is generous for the demo scale.
+		WriteTimeout: 5 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// recoverPanics turns a panic in a handler into a logged 500, so one bad record cannot take the
+// server down while operators are on the phone.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+			}
+		}()
+		return next(c)
+	}
+}
+
+// securityHeaders keeps pages self-contained: no script or style from anywhere else, and
+// nothing that lets another site frame the operator's screen.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}
+
+// httpError is an error with the status, a stable code for programs and an Italian message
+// for people.
+type httpError struct {
+	Status int
+	Code   string
+	Msg    string
+	Err    error // the cause, logged, never shown
+}
+
+func (e *httpError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %v", e.Status, e.Code, e.Err)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Msg)
+}
+
+func (e *httpError) Unwrap() error { return e.Err }
+
+func notFound(key string) error {
+	return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: msg(key)}
+}
+
+func badRequest(code, text string) error {
+	return &httpError{Status: http.StatusBadRequest, Code: code, Msg: text}
+}
+
+func internal(err error) error {
+	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Msg: msg("err.internal"), Err: err}
+}
+
+// storeErr maps a store error: ErrNotFound is a 404 with the message of key, anything else 500.
+func storeErr(err error, key string) error {
+	if errors.Is(err, kb.ErrNotFound) {
+		return notFound(key)
+	}
+	return internal(err)
+}
+
+// handleError renders every error: JSON {"error", "code"} under /api/ and for /healthz, an
+// Italian HTML page elsewhere.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *httpError
+	var ee *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+	case errors.As(err, &ee):
+		he = &httpError{Status: ee.Code, Code: "http_error", Msg: http.StatusText(ee.Code)}
+		switch ee.Code {
+		case http.StatusNotFound:
+			he.Code, he.Msg = "not_found", msg("err.notFound")
+		case http.StatusMethodNotAllowed:
+			he.Code, he.Msg = "method_not_allowed", msg("err.methodNotAllowed")
+		}
+	default:
+		he = internal(err).(*httpError)
+	}
+	req := c.Request()
+	if he.Status >= 500 {
+		s.log.Error("request failed", "method", req.Method, "path", req.URL.Path, "status", he.Status, "err", err)
+	}
+	if he.Status == http.StatusUnauthorized {
+		// No login page yet: the later login issue will name its scheme here.
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="sportello"`)
+	}
+	if req.Method == http.MethodHead {
+		_ = c.NoContent(he.Status)
+		return
+	}
+	if wantsJSON(req) {
+		_ = c.JSON(he.Status, map[string]string{"error": he.Msg, "code": he.Code})
+		return
+	}
+	s.renderStatus(c, he.Status, "error", pageData{Title: msg("err.title"), Data: he})
+}
+
+func wantsJSON(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" ||
+		(strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html"))
+}
