@@ -1,96 +1,461 @@
 package kb
 
-// API CONTRACT (stub bodies until the kb helper lands the implementation; signatures are what
-// ingest, web, fixtures and search code against).
-
 import (
 	"context"
 	"errors"
-	"io"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
 
-	"sportello/kb/rdf"
+	"github.com/boltdb/bolt"
+
+	"github.com/cayleygraph/cayley"
+	"github.com/cayleygraph/cayley/graph"
+	_ "github.com/cayleygraph/cayley/graph/kv/bolt" // the embedded backend (DESIGN: Storage)
+	_ "github.com/cayleygraph/cayley/graph/memstore"
+	"github.com/cayleygraph/quad"
+
+	"sportello/ontology"
 )
 
 // ErrNotFound is returned when an IRI or code names nothing in the store.
 var ErrNotFound = errors.New("not found")
 
-var errTODO = errors.New("kb: not implemented yet")
+// Store is the knowledge graph: a cayley quad store whose quads carry their named graph as
+// label. It is safe for concurrent use: reads share a lock, writes are serialised and each one
+// is applied as a single cayley transaction.
+type Store struct {
+	h *cayley.Handle
 
-// Store is the knowledge graph.
-type Store struct{}
+	// mu guards the quad store itself: memstore is not safe for reading while writing, and a
+	// bolt write must not interleave with the reads a Put does to compute its deletes.
+	mu sync.RWMutex
+	// wmu serialises writers for the whole read-compute-apply cycle of an Update, so that the
+	// quads a Put deletes are exactly the quads present when it is applied.
+	wmu sync.Mutex
 
-// Open opens (creating if needed) the bolt-backed store in dir.
-func Open(dir string) (*Store, error) { return nil, errTODO }
+	// lmu guards the label indexes behind ConceptByLabel and UnitByName, rebuilt lazily after
+	// any write that may change labels or names.
+	lmu    sync.Mutex
+	labels *labelIndex
 
-// OpenMemory opens an empty in-memory store (cayley memstore), for tests.
-func OpenMemory() (*Store, error) { return nil, errTODO }
+	refs sync.Map // named graph IRI → graph.Ref; cleared by every write
 
-func (s *Store) Close() error { return nil }
+	preds sync.Map // graph.Ref of a predicate → its IRI (references are never reused)
 
-// PillFilter selects pills. Zero value: every pill.
-type PillFilter struct {
-	Status  []Status // any of these; empty = any
-	Concept string   // filed under this concept or a narrower one
-	Office  string
-	Code    string
-	Limit   int
-	Offset  int
+	hmu   sync.Mutex
+	hooks []func(context.Context, Change)
 }
 
-// PutPill creates or replaces a pill in one transaction. An empty IRI is minted from the code
-// (or a new id) and written back into p.
-func (s *Store) PutPill(ctx context.Context, p *Pill) error          { return errTODO }
-func (s *Store) Pill(ctx context.Context, iri string) (*Pill, error) { return nil, errTODO }
-func (s *Store) PillByCode(ctx context.Context, code string) (*Pill, error) {
-	return nil, errTODO
-}
-func (s *Store) Pills(ctx context.Context, f PillFilter) ([]Pill, error) { return nil, errTODO }
-func (s *Store) DeletePill(ctx context.Context, iri string) error        { return errTODO }
-
-func (s *Store) PutConcept(ctx context.Context, c *Concept) error          { return errTODO }
-func (s *Store) Concept(ctx context.Context, iri string) (*Concept, error) { return nil, errTODO }
-func (s *Store) Concepts(ctx context.Context) ([]Concept, error)           { return nil, errTODO }
-
-// ConceptByLabel finds a concept by any of its labels, case- and accent-insensitively.
-func (s *Store) ConceptByLabel(ctx context.Context, label string) (*Concept, error) {
-	return nil, errTODO
-}
-
-// Narrower returns the IRIs below iri (transitively when asked), without scanning the store.
-func (s *Store) Narrower(ctx context.Context, iri string, transitive bool) ([]string, error) {
-	return nil, errTODO
-}
-
-func (s *Store) PutUnit(ctx context.Context, u *Unit) error          { return errTODO }
-func (s *Store) Unit(ctx context.Context, iri string) (*Unit, error) { return nil, errTODO }
-func (s *Store) Units(ctx context.Context) ([]Unit, error)           { return nil, errTODO }
-
-// UnitByName finds a unit by name, case- and accent-insensitively.
-func (s *Store) UnitByName(ctx context.Context, name string) (*Unit, error) { return nil, errTODO }
-
-func (s *Store) PutPerson(ctx context.Context, p *Person) error          { return errTODO }
-func (s *Store) Person(ctx context.Context, iri string) (*Person, error) { return nil, errTODO }
-func (s *Store) People(ctx context.Context) ([]Person, error)            { return nil, errTODO }
-
-// ImportOptions: Graph is the named graph to load into (empty: the graph each quad names, or
-// the content graph for triples); File names the input in errors.
-type ImportOptions struct {
-	Graph string
-	Base  string
-	File  string
+// Open opens (creating if needed) the bolt-backed store in dir. The graph lives in dir/graph; a
+// new graph is initialised and gets the ontology and the national vocabularies loaded.
+func Open(dir string) (*Store, error) {
+	path := filepath.Join(dir, "graph")
+	if _, err := os.Stat(filepath.Join(path, "indexes.bolt")); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(path, 0o700); err != nil {
+			return nil, fmt.Errorf("kb: create %s: %w", path, err)
+		}
+		if err := graph.InitQuadStore("bolt", path, nil); err != nil {
+			return nil, fmt.Errorf("kb: initialise graph in %s: %w", path, err)
+		}
+	}
+	if err := probeLock(filepath.Join(path, "indexes.bolt")); err != nil {
+		return nil, err
+	}
+	h, err := cayley.NewGraph("bolt", path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("kb: open graph in %s: %w", path, err)
+	}
+	s := &Store{h: h}
+	if err := s.bootstrap(context.Background()); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
-// Import loads an RDF document in one transaction: on a parse error nothing is written.
-func (s *Store) Import(ctx context.Context, r io.Reader, f rdf.Format, opt ImportOptions) (int, error) {
-	return 0, errTODO
+// Exists reports whether dir holds a knowledge graph, for commands that should not create one
+// by accident (an export from a mistyped --data).
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "graph", "indexes.bolt"))
+	return err == nil
 }
 
-// Export writes the whole store, or one named graph, in format f.
-func (s *Store) Export(ctx context.Context, w io.Writer, f rdf.Format, graph string) error {
-	return errTODO
+// probeLock fails fast when another process holds the bolt file: cayley opens it without a
+// timeout and would wait forever (say, `sportello import` while `sportello serve` runs).
+func probeLock(file string) error {
+	db, err := bolt.Open(file, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return fmt.Errorf("kb: %s is in use by another process (is sportello serve running?)", file)
+	}
+	if err != nil {
+		return fmt.Errorf("kb: open %s: %w", file, err)
+	}
+	return db.Close()
 }
 
-// ExportVCard writes offices and people as vCard 4.0.
-func (s *Store) ExportVCard(ctx context.Context, w io.Writer) error { return errTODO }
+// OpenMemory opens an empty in-memory store (cayley memstore), for tests. Like a new bolt
+// store it holds the ontology and the vocabularies.
+func OpenMemory() (*Store, error) {
+	h, err := cayley.NewMemoryGraph()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{h: h}
+	if err := s.bootstrap(context.Background()); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return s, nil
+}
 
-func (s *Store) Stats(ctx context.Context) (Stats, error) { return Stats{}, errTODO }
+// Close releases the store; with bolt it releases the file lock.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.h == nil {
+		return nil
+	}
+	err := s.h.Close()
+	s.h = nil
+	return err
+}
+
+// QuadStore exposes the underlying cayley quad store for read-only uses the typed API does not
+// cover (the SPARQL endpoint, reasoning). Callers must not write through it: writes bypass the
+// store's locking and transaction rules.
+func (s *Store) QuadStore() graph.QuadStore { return s.h.QuadStore }
+
+// apply writes a transaction atomically: every delta or none. Adds that already exist and
+// deletes that are already gone are not errors, so a Put that rewrites an unchanged quad is a
+// no-op for that quad.
+func (s *Store) apply(tx *graph.Transaction) error {
+	if len(tx.Deltas) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.h == nil {
+		return errors.New("kb: store is closed")
+	}
+	s.refs.Clear() // a graph emptied and filled again may get a new reference
+	if err := s.h.QuadStore.ApplyDeltas(tx.Deltas, graph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
+		return fmt.Errorf("kb: write: %w", err)
+	}
+	return nil
+}
+
+// The read helpers below follow the no-scan rule (package doc): each is one indexed lookup of
+// the quads around one node. They must be called with s.mu held for reading.
+
+// quadsDir returns the quads whose direction d is v, in graph g (any graph when g is empty).
+// Quads of other graphs are dropped by their label's reference before any value is read; of
+// the rest only the values not already known are read — not v itself, nor the graph, nor
+// predicates seen before — in one batch (one bolt read transaction).
+func (s *Store) quadsDir(ctx context.Context, d quad.Direction, v quad.Value, g string) []quad.Quad {
+	return s.quadsDirPred(ctx, d, v, "", g)
+}
+
+// quadsDirPred is quadsDir keeping only predicate pred (any when empty), compared by reference
+// before anything is read.
+func (s *Store) quadsDirPred(ctx context.Context, d quad.Direction, v quad.Value, pred, g string) []quad.Quad {
+	if pred == "" {
+		return s.quadsDirPreds(ctx, d, v, nil, g)
+	}
+	return s.quadsDirPreds(ctx, d, v, []string{pred}, g)
+}
+
+// quadsDirPreds is quadsDir keeping only the predicates preds (any when nil).
+func (s *Store) quadsDirPreds(ctx context.Context, d quad.Direction, v quad.Value, preds []string, g string) []quad.Quad {
+	qs := s.h.QuadStore
+	ref := qs.ValueOf(v)
+	if ref == nil {
+		return nil
+	}
+	var gref graph.Ref
+	if g != "" {
+		if gref = s.graphRef(g); gref == nil {
+			return nil
+		}
+	}
+	var prefs map[graph.Ref]string
+	if preds != nil {
+		prefs = map[graph.Ref]string{}
+		for _, p := range preds {
+			if r := s.graphRef(p); r != nil {
+				prefs[r] = p
+			}
+		}
+		if len(prefs) == 0 {
+			return nil
+		}
+	}
+	it := qs.QuadIterator(d, ref)
+	defer it.Close()
+	var (
+		refs   [][4]graph.Ref
+		need   []graph.Ref
+		needed = map[graph.Ref]bool{}
+	)
+	for it.Next(ctx) {
+		r := it.Result()
+		var q [4]graph.Ref
+		for i, dir := range quad.Directions {
+			q[i] = qs.QuadDirection(r, dir)
+		}
+		if gref != nil && q[3] != gref {
+			continue
+		}
+		if _, ok := prefs[q[1]]; prefs != nil && !ok {
+			continue
+		}
+		refs = append(refs, q)
+		for i, x := range q {
+			if x == nil || quad.Directions[i] == d || (i == 3 && gref != nil) || (i == 1 && prefs != nil) || needed[x] {
+				continue
+			}
+			if _, ok := s.preds.Load(x); ok && i == 1 {
+				continue
+			}
+			needed[x] = true
+			need = append(need, x)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	vals, err := graph.ValuesOf(ctx, qs, need)
+	if err != nil {
+		return nil
+	}
+	known := make(map[graph.Ref]quad.Value, len(need))
+	for i, x := range need {
+		known[x] = vals[i]
+	}
+	out := make([]quad.Quad, 0, len(refs))
+	for _, q := range refs {
+		var vq [4]quad.Value
+		for i, x := range q {
+			switch {
+			case x == nil:
+			case quad.Directions[i] == d:
+				vq[i] = v
+			case i == 3 && gref != nil:
+				vq[i] = quad.IRI(g)
+			case i == 1 && prefs != nil:
+				vq[i] = quad.IRI(prefs[x])
+			case i == 1 && known[x] == nil:
+				p, _ := s.preds.Load(x)
+				vq[i], _ = p.(quad.Value)
+			default:
+				vq[i] = known[x]
+			}
+		}
+		if vq[1] != nil && known[q[1]] != nil {
+			// References are never reused for another value, so predicates (a few dozen
+			// in all) can be remembered for the life of the store.
+			s.preds.Store(q[1], vq[1])
+		}
+		out = append(out, quad.Quad{Subject: vq[0], Predicate: vq[1], Object: vq[2], Label: vq[3]})
+	}
+	return out
+}
+
+// graphRef is the store's reference of an IRI that names a graph or a predicate, cached until
+// the next write.
+func (s *Store) graphRef(g string) graph.Ref {
+	if r, ok := s.refs.Load(g); ok {
+		return r.(graph.Ref)
+	}
+	r := s.h.QuadStore.ValueOf(quad.IRI(g))
+	if r != nil {
+		s.refs.Store(g, r)
+	}
+	return r
+}
+
+// out returns the quads with subject v in graph g.
+func (s *Store) out(ctx context.Context, v quad.Value, g string) []quad.Quad {
+	return s.quadsDir(ctx, quad.Subject, v, g)
+}
+
+// subjects returns the subjects of (?, p, o) in graph g, sorted and without repeats, by the
+// object index of o.
+func (s *Store) subjects(ctx context.Context, p string, o quad.Value, g string) []quad.Value {
+	seen := map[quad.Value]bool{}
+	var out []quad.Value
+	for _, q := range s.quadsDirPred(ctx, quad.Object, o, p, g) {
+		if seen[q.Subject] {
+			continue
+		}
+		seen[q.Subject] = true
+		out = append(out, q.Subject)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// hasType reports whether (v, rdf:type, class) is in graph g.
+func (s *Store) hasType(ctx context.Context, v quad.Value, class, g string) bool {
+	for _, q := range s.out(ctx, v, g) {
+		if sameIRI(q.Predicate, ontology.RDFType) && sameIRI(q.Object, class) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasOntology reports whether the ontology graph holds the ontology header, by the object
+// index of owl:Ontology (bolt has no index by graph: asking for a graph's quads walks them all).
+func (s *Store) hasOntology(ctx context.Context) bool {
+	return len(s.subjects(ctx, ontology.RDFType, quad.IRI(ontology.OWLOntology), ontology.GraphOntology)) > 0
+}
+
+func sameIRI(v quad.Value, iri string) bool {
+	i, ok := v.(quad.IRI)
+	return ok && string(i) == iri
+}
+
+// Batch collects writes that an Update applies as one transaction: all of them or none.
+// Reads inside a batch see the store as it was before the batch (plus what the batch itself
+// needs for its own checks, such as codes and concepts it already holds).
+type Batch struct {
+	s   *Store
+	ctx context.Context
+	tx  *graph.Transaction
+
+	touched  map[string]bool   // IRIs written by this batch: writing one twice is an error
+	codes    map[string]string // pill code → IRI within the batch
+	broader  map[string]string // concept → parent, for concepts written by this batch
+	kinds    map[string]string // IRI → class written by this batch (concept, unit)
+	change   Change            // what the batch writes, for OnChange
+	dirtyIdx bool
+}
+
+// Update runs fn with a Batch and applies everything fn wrote in one cayley transaction. If fn
+// returns an error, nothing is written. fn must not call Update itself.
+func (s *Store) Update(ctx context.Context, fn func(b *Batch) error) error {
+	change, err := s.update(ctx, fn)
+	if err != nil {
+		return err
+	}
+	s.notify(ctx, change)
+	return nil
+}
+
+func (s *Store) update(ctx context.Context, fn func(b *Batch) error) (Change, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	b := &Batch{
+		s: s, ctx: ctx, tx: graph.NewTransaction(),
+		touched: map[string]bool{}, codes: map[string]string{},
+		broader: map[string]string{}, kinds: map[string]string{},
+	}
+	if err := fn(b); err != nil {
+		return Change{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Change{}, err
+	}
+	if err := s.apply(b.tx); err != nil {
+		return Change{}, err
+	}
+	if b.dirtyIdx {
+		s.invalidateLabels()
+	}
+	return b.change, nil
+}
+
+// Change tells what a committed write touched, so that what follows the store (the search
+// index, live pages) can follow it without reading everything again.
+type Change struct {
+	Pills        []string `json:"pills,omitempty"` // IRIs written
+	DeletedPills []string `json:"deletedPills,omitempty"`
+	Concepts     []string `json:"concepts,omitempty"`
+	Units        []string `json:"units,omitempty"`
+	People       []string `json:"people,omitempty"`
+	Deleted      []string `json:"deleted,omitempty"`  // concepts, units and people removed
+	Imported     bool     `json:"imported,omitempty"` // an RDF import: anything may have changed
+}
+
+func (c Change) empty() bool {
+	return len(c.Pills)+len(c.DeletedPills)+len(c.Concepts)+len(c.Units)+len(c.People)+len(c.Deleted) == 0 && !c.Imported
+}
+
+// OnChange registers fn to be called after every committed write, outside the store's locks
+// (fn may read the store, and may write to it, which calls fn again).
+func (s *Store) OnChange(fn func(ctx context.Context, c Change)) {
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	s.hooks = append(s.hooks, fn)
+}
+
+func (s *Store) notify(ctx context.Context, c Change) {
+	if c.empty() {
+		return
+	}
+	s.hmu.Lock()
+	hooks := append([]func(context.Context, Change){}, s.hooks...)
+	s.hmu.Unlock()
+	for _, fn := range hooks {
+		fn(ctx, c)
+	}
+}
+
+// touch records that the batch writes iri, refusing a second write of the same resource
+// (its deletes would not see the first write's adds).
+func (b *Batch) touch(iri string) error {
+	if b.touched[iri] {
+		return fmt.Errorf("kb: %s is written twice in one batch", iri)
+	}
+	b.touched[iri] = true
+	return nil
+}
+
+// taken reports whether iri already names something in the store or in the batch.
+func (b *Batch) taken(iri string) bool {
+	if b.touched[iri] {
+		return true
+	}
+	b.s.mu.RLock()
+	defer b.s.mu.RUnlock()
+	return len(b.s.out(b.ctx, quad.IRI(iri), "")) > 0
+}
+
+// replace queues the replacement of subject's quads in graph g by add: the old quads (except
+// those keep accepts) and the quads of the nodes subject owns (IRIs subject#…) are deleted.
+// Quads both removed and added cancel out inside the transaction.
+func (b *Batch) replace(subject, g string, keep func(quad.Quad) bool, add []quad.Quad) {
+	b.s.mu.RLock()
+	old := b.s.owned(b.ctx, subject, g)
+	b.s.mu.RUnlock()
+	for _, q := range old {
+		if keep != nil && keep(q) {
+			continue
+		}
+		b.tx.RemoveQuad(q)
+	}
+	for _, q := range add {
+		b.tx.AddQuad(q)
+	}
+}
+
+// owned returns subject's quads in graph g and those of the nodes it owns.
+func (s *Store) owned(ctx context.Context, subject, g string) []quad.Quad {
+	quads := s.out(ctx, quad.IRI(subject), g)
+	n := len(quads)
+	for _, q := range quads[:n] {
+		if o, ok := q.Object.(quad.IRI); ok && isOwned(subject, string(o)) {
+			quads = append(quads, s.out(ctx, o, g)...)
+		}
+	}
+	return quads
+}
+
+// isOwned reports whether node is one of subject's own nodes (subject#answer, subject#form-1…).
+func isOwned(subject, node string) bool {
+	return len(node) > len(subject)+1 && node[:len(subject)] == subject && node[len(subject)] == '#'
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sportello/kb"
+	"sportello/kb/rdf"
+)
+
+func init() {
+	register(&command{
+		name:    "import",
+		summary: "load RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD) or Excel workbooks into the knowledge graph",
+		usage:   "[flags] FILE...",
+		run:     runImport,
+	})
+}
+
+// runImport loads every RDF file in one transaction (KB-7, KB-11): a syntax error in any of them
+// writes nothing. Workbooks (.xlsx, .xls) go to the Excel importer afterwards, so that they can
+// link to offices and concepts the RDF files brought in.
+func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	data := dataFlag(fs)
+	format := fs.String("format", "", "RDF syntax of the files: "+formatNames()+" (default: from each file's extension; required for -; workbooks are always workbooks)")
+	graphIRI := fs.String("graph", "", "load every statement into this named graph (an IRI, or a short name such as content, taxonomy, directory)")
+	excel := addExcelFlags(fs)
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usagef("no file to import")
+	}
+	var forced rdf.Format
+	if *format != "" {
+		if forced, err = rdf.ParseFormat(*format); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	g, err := graphName(*graphIRI)
+	if err != nil {
+		return err
+	}
+	type rdfFile struct {
+		path   string
+		format rdf.Format
+	}
+	var rdfFiles []rdfFile
+	var workbooks []string
+	for _, f := range files {
+		switch ext := strings.ToLower(filepath.Ext(f)); {
+		case ext == ".xlsx" || ext == ".xls" || ext == ".xlsm":
+			workbooks = append(workbooks, f)
+		case forced != "":
+			rdfFiles = append(rdfFiles, rdfFile{f, forced})
+		case f == "-":
+			return usagef("reading standard input needs --format")
+		default:
+			ff, ok := rdf.FormatFromExt(f)
+			if !ok {
+				return usagef("%s: cannot tell the format from the extension %q: use --format", f, ext)
+			}
+			rdfFiles = append(rdfFiles, rdfFile{f, ff})
+		}
+	}
+
+	store, err := kb.Open(*data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ctx := context.Background()
+
+	if len(rdfFiles) > 0 {
+		counts := make([]int, len(rdfFiles))
+		err := store.Update(ctx, func(b *kb.Batch) error {
+			for i, f := range rdfFiles {
+				n, err := importFile(b, f.path, f.format, g)
+				if err != nil {
+					return err
+				}
+				counts[i] = n
+			}
+			if dryRun(fs) {
+				return errDryRun // parsed and checked; the batch is dropped
+			}
+			return nil
+		})
+		if errors.Is(err, errDryRun) {
+			err = nil
+			fmt.Fprintln(stdout, "dry run: nothing written")
+		}
+		if err != nil {
+			return fmt.Errorf("%w (nothing imported)", err)
+		}
+		total := 0
+		for i, f := range rdfFiles {
+			fmt.Fprintf(stdout, "%s: %d statements (%s)\n", f.path, counts[i], f.format)
+			total += counts[i]
+		}
+		if len(rdfFiles) > 1 {
+			fmt.Fprintf(stdout, "total: %d statements from %d files\n", total, len(rdfFiles))
+		}
+	}
+	if len(workbooks) > 0 {
+		return excel.run(ctx, store, workbooks, stdout)
+	}
+	return nil
+}
+
+var errDryRun = errors.New("dry run")
+
+// dryRun reports whether --dry-run (a workbook flag) was given: RDF files honour it too.
+func dryRun(fs *flag.FlagSet) bool {
+	f := fs.Lookup("dry-run")
+	if f == nil {
+		return false
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return false
+	}
+	b, _ := g.Get().(bool)
+	return b
+}
+
+func importFile(b *kb.Batch, path string, f rdf.Format, g string) (int, error) {
+	var r io.Reader = os.Stdin
+	name, base := "<stdin>", ""
+	if path != "-" {
+		fh, err := os.Open(path)
+		if err != nil {
+			return 0, err
+		}
+		defer fh.Close()
+		r, name = fh, path
+		if abs, err := filepath.Abs(path); err == nil {
+			base = "file://" + filepath.ToSlash(abs)
+		}
+	}
+	return b.Import(r, f, kb.ImportOptions{Graph: g, Base: base, File: name})
+}
+
+// parseInterspersed parses flags that may come before, between or after the file names.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+// graphName accepts a named graph as a full IRI or by its short name (content, taxonomy…).
+func graphName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", nil
+	case strings.Contains(s, ":"):
+		return s, nil
+	}
+	for _, g := range namedGraphs {
+		if strings.TrimPrefix(g, graphBase) == s {
+			return g, nil
+		}
+	}
+	return "", usagef("unknown graph %q (want an IRI or one of %s)", s, shortGraphNames())
+}
+
+func formatNames() string {
+	var names []string
+	for _, f := range rdf.Formats {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, "|")
+}
