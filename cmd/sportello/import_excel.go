@@ -4,20 +4,206 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
+	"golang.org/x/term"
+
+	"sportello/ingest"
 	"sportello/kb"
 )
 
 // excelImport holds the flags of `sportello import` that apply to legacy workbooks (.xlsx,
-// .xls) of pills and of the phone directory — issue 3. STUB until the ingest work lands it.
-type excelImport struct{}
+// .xls) of pills and of the phone directory — issue 3, REQUIREMENTS KB-11, KB-13.
+type excelImport struct {
+	strict      bool
+	dryRun      bool
+	showMapping bool
+	mapping     string
+	report      string
+	kind        string
+	status      string
+	progress    bool
+	stderr      io.Writer
+}
 
 // addExcelFlags adds the workbook flags (--strict, --dry-run, --show-mapping, --mapping, …) to
 // the import command's flag set.
-func addExcelFlags(fs *flag.FlagSet) *excelImport { return &excelImport{} }
+func addExcelFlags(fs *flag.FlagSet) *excelImport {
+	x := &excelImport{}
+	fs.BoolVar(&x.strict, "strict", false, "workbooks: write nothing if any row has a problem")
+	fs.BoolVar(&x.dryRun, "dry-run", false, "workbooks: show what would be created, updated, left unchanged and skipped, without writing")
+	fs.BoolVar(&x.showMapping, "show-mapping", false, "workbooks: print the guessed header and column mapping of every sheet, and stop")
+	fs.StringVar(&x.mapping, "mapping", "", "workbooks: mapping `FILE` overriding the guessed headers (format: see the ingest package)")
+	fs.StringVar(&x.report, "report", "", "workbooks: write the problem report to `FILE.xlsx`")
+	fs.StringVar(&x.kind, "kind", "", "workbooks: pills|directory (default: detected from each sheet's header)")
+	fs.StringVar(&x.status, "status", "draft", "workbooks: status of imported pills, draft|published (published: the legacy base validated before)")
+	fs.BoolVar(&x.progress, "progress", false, "workbooks: show progress on stderr even when it is not a terminal")
+	x.stderr = fs.Output()
+	return x
+}
 
 // run imports the workbooks into store, printing the report to stdout.
 func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, stdout io.Writer) error {
-	return errors.New("Excel import is not available yet")
+	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun}
+	switch x.kind {
+	case "":
+	case "pills", "pillole":
+		opt.Kind = ingest.KindPills
+	case "directory", "rubrica":
+		opt.Kind = ingest.KindDirectory
+	default:
+		return usagef("--kind must be pills or directory, not %q", x.kind)
+	}
+	switch kb.Status(x.status) {
+	case kb.StatusDraft, kb.StatusPublished:
+		opt.Status = kb.Status(x.status)
+	default:
+		return usagef("--status must be draft or published, not %q", x.status)
+	}
+	if x.mapping != "" {
+		mf, err := ingest.LoadMappingFile(x.mapping)
+		if err != nil {
+			return err
+		}
+		opt.Mapping = mf
+	}
+	if x.report != "" && !strings.EqualFold(filepath.Ext(x.report), ".xlsx") {
+		return usagef("--report must name an .xlsx file")
+	}
+	stderr := x.stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	if x.showMapping {
+		for _, f := range files {
+			ms, problems, err := ingest.ShowMapping(f, opt)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s\n", f)
+			for _, m := range ms {
+				fmt.Fprint(stdout, m.String())
+			}
+			if len(problems) > 0 {
+				ingest.WriteProblems(stdout, problems)
+			}
+		}
+		return nil
+	}
+	if x.progress || isTerminal(stderr) {
+		opt.Progress = progressPrinter(stderr, isTerminal(stderr))
+	}
+
+	var all []ingest.Problem
+	var refused error
+	for _, f := range files {
+		sum, err := ingest.ImportFile(ctx, store, f, opt)
+		if opt.Progress != nil {
+			opt.Progress("", -2)
+		}
+		if sum != nil {
+			printSummary(stdout, sum)
+			all = append(all, sum.Problems...)
+		}
+		if errors.Is(err, ingest.ErrRefused) {
+			refused = err
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if x.report != "" {
+		fh, err := os.Create(x.report)
+		if err != nil {
+			return err
+		}
+		if err := ingest.WriteProblemsXLSX(fh, all); err != nil {
+			fh.Close()
+			return fmt.Errorf("%s: %w", x.report, err)
+		}
+		if err := fh.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Rapporto dei problemi: %s\n", x.report)
+	}
+	return refused
+}
+
+func printSummary(w io.Writer, s *ingest.Summary) {
+	mode := ""
+	switch {
+	case s.Refused:
+		mode = " — RIFIUTATO (--strict): nulla è stato scritto"
+	case s.DryRun:
+		mode = " — prova (--dry-run): nulla è stato scritto"
+	}
+	fmt.Fprintf(w, "%s: %d righe lette in %s%s\n", s.File, s.Rows, s.Elapsed.Round(1e6), mode)
+	line := func(what string, c ingest.Counts) {
+		if c == (ingest.Counts{}) {
+			return
+		}
+		fmt.Fprintf(w, "  %-9s create %d, aggiornate %d, invariate %d, saltate %d\n", what, c.Created, c.Updated, c.Unchanged, c.Skipped)
+	}
+	line("pillole", s.Pills)
+	line("concetti", s.Concepts)
+	line("uffici", s.Units)
+	line("persone", s.People)
+	if s.Linked > 0 {
+		fmt.Fprintf(w, "  %d pillole collegate al loro ufficio competente\n", s.Linked)
+	}
+	if s.DryRun {
+		for _, it := range s.Items {
+			if it.Action == ingest.Unchanged {
+				continue
+			}
+			key := it.Key
+			if it.Type == "pill" && it.Title != "" {
+				key = strings.TrimSpace(it.Key + " " + it.Title)
+			}
+			fmt.Fprintf(w, "  %-11s %-12s %s (foglio %q, riga %d)\n", actionLabels[it.Action], typeLabels[it.Type], key, it.Sheet, it.Row)
+		}
+	}
+	fmt.Fprintf(w, "  problemi: %d\n", len(s.Problems))
+	if len(s.Problems) > 0 {
+		ingest.WriteProblems(w, s.Problems)
+	}
+}
+
+var actionLabels = map[ingest.Action]string{
+	ingest.Created: "da creare", ingest.Updated: "da aggiornare", ingest.Unchanged: "invariato", ingest.Skipped: "saltato",
+}
+
+var typeLabels = map[string]string{
+	"pill": "pillola", "concept": "concetto", "department": "dipartimento", "office": "ufficio", "person": "persona",
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progressPrinter shows rows done per sheet: a line rewritten in place on a terminal, plain
+// lines otherwise. row -1 ends a sheet, -2 ends a file.
+func progressPrinter(w io.Writer, tty bool) func(sheet string, row int) {
+	return func(sheet string, row int) {
+		switch {
+		case row == -2:
+			if tty {
+				fmt.Fprint(w, "\r\033[K")
+			}
+		case row == -1:
+			if !tty {
+				fmt.Fprintf(w, "foglio %q: finito\n", sheet)
+			}
+		case tty:
+			fmt.Fprintf(w, "\r\033[Kfoglio %q: riga %d", sheet, row)
+		default:
+			fmt.Fprintf(w, "foglio %q: riga %d\n", sheet, row)
+		}
+	}
 }
