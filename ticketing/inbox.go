@@ -1,0 +1,131 @@
+package ticketing
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Row is a ticket in a list, with the SLA highlight the pages show (overdue, at risk).
+type Row struct {
+	Ticket
+	SLA SLAState `json:"sla"`
+}
+
+// Rows lists the tickets f selects with their SLA state at now; overdue and at-risk tickets
+// come first, then the rest newest first.
+func (s *Store) Rows(ctx context.Context, f Filter, now time.Time) ([]Row, error) {
+	list, err := s.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, len(list))
+	for i := range list {
+		rows[i] = Row{Ticket: list[i], SLA: s.SLA(&list[i], now)}
+	}
+	rank := func(r Row) int {
+		switch {
+		case r.SLA.Overdue:
+			return 0
+		case r.SLA.AtRisk:
+			return 1
+		}
+		return 2
+	}
+	// Stable insertion keeps the newest-first order inside each rank.
+	out := make([]Row, 0, len(rows))
+	for k := 0; k <= 2; k++ {
+		for _, r := range rows {
+			if rank(r) == k {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Inbox is the filter of a role's work list: level 1 sees new and in-progress requests, the
+// back office and level 2 the escalated ones, an office what is assigned to it, level 3 the
+// rejected assignments (Annex A §4). office is the office IRI for RoleOffice.
+func Inbox(role Role, office string) Filter {
+	switch role {
+	case RoleOperator:
+		return Filter{States: []State{StateNew, StateInProgress}}
+	case RoleBackOffice:
+		return Filter{States: []State{StateNew, StateInProgress, StateEscalated, StateIncomplete}}
+	case RoleLevel2:
+		return Filter{States: []State{StateEscalated, StateIncomplete}}
+	case RoleOffice:
+		return Filter{States: []State{StateAssigned}, Office: office}
+	case RoleSupervisor:
+		return Filter{States: []State{StateRejected}}
+	}
+	return Filter{States: []State{StateNew}}
+}
+
+// WebRequest is what a citizen submits on the public page (TK-18).
+type WebRequest struct {
+	Name        string
+	Email       string
+	Phone       string
+	Subject     string
+	Description string
+	Category    string
+}
+
+// SubmitWeb files a request from the public page: the citizen is matched by email or phone
+// (or registered with just what they typed, TK-17), the ticket runs on the offline SLA clocks,
+// and an acknowledgement with the number goes to the citizen when email is configured.
+func (s *Store) SubmitWeb(ctx context.Context, r WebRequest) (*Ticket, error) {
+	email, err := NormalizeEmail(r.Email)
+	if err != nil {
+		return nil, invalid("email", "%v", err)
+	}
+	if strings.TrimSpace(r.Description) == "" {
+		return nil, invalid("description", "descrivere la richiesta")
+	}
+	c, err := s.MatchCitizen(ctx, "", email, r.Phone)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		c = &Citizen{Name: r.Name, Emails: []string{email}, PreferredChannel: Web}
+		if strings.TrimSpace(r.Phone) != "" {
+			c.Phones = []string{r.Phone}
+		}
+		if err := s.CreateCitizen(ctx, c); err != nil {
+			return nil, err
+		}
+	} else if !contains(c.Emails, email) {
+		c.Emails = append(c.Emails, email)
+		if err := s.UpdateCitizen(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	t, err := s.Create(ctx, NewTicket{CitizenID: c.ID, Channel: Web, Subject: r.Subject, Description: r.Description,
+		Category: r.Category, Actor: "sistema", Role: RoleSystem})
+	if err != nil {
+		return nil, err
+	}
+	if s.mail != nil {
+		body := "Gentile utente,\n\nabbiamo ricevuto la sua richiesta, registrata con il numero " + t.Number + "."
+		s.sendToCitizen(ctx, t, "ack", "Richiesta ricevuta", body+signature(s, t), nil, "sistema", RoleSystem)
+	}
+	return t, nil
+}
+
+// AwaitingData lists the incomplete requests (TK-13) whose data request is older than the
+// given working time at now: the candidates for the final reminder.
+func (s *Store) AwaitingData(ctx context.Context, older time.Duration, now time.Time) ([]Ticket, error) {
+	list, err := s.List(ctx, Filter{States: []State{StateIncomplete}, Limit: 1 << 30})
+	if err != nil {
+		return nil, err
+	}
+	var out []Ticket
+	for _, t := range list {
+		if s.cal.Working(t.Modified, now) >= older {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}

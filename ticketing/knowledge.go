@@ -1,0 +1,401 @@
+package ticketing
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"sportello/internal/sqldb"
+	"sportello/kb"
+)
+
+// KnowledgeBase is what the first-call-resolution loop needs of the knowledge graph; *kb.Store
+// satisfies it.
+type KnowledgeBase interface {
+	PutPill(ctx context.Context, p *kb.Pill) error
+	Pill(ctx context.Context, iri string) (*kb.Pill, error)
+}
+
+// DraftReviser is implemented by a knowledge base whose approval workflow keeps a published
+// pill live while a new draft version of it is reviewed (issue 5). Without it a revision
+// proposal is returned to the caller but not written, so the published answer is never
+// overwritten by an unapproved one.
+type DraftReviser interface {
+	ReviseDraft(ctx context.Context, p *kb.Pill) error
+}
+
+// ActPropose marks in a ticket's path that its answer was proposed as knowledge (KB-2, KB-9).
+const ActPropose Action = "propose_knowledge"
+
+// AnswerWithPill solves a ticket at level 1 with the answer of a pill: the ticket links to the
+// pill, and counts for first-contact resolution (SLA-2 C.4) and the link rate.
+func (s *Store) AnswerWithPill(ctx context.Context, id int64, actor string, role Role, pill string) (*Ticket, error) {
+	if pill == "" {
+		return nil, invalid("pill", "scegliere la scheda che ha risposto alla richiesta")
+	}
+	return s.Apply(ctx, id, Step{Action: ActSolveL1, Actor: actor, Role: role, Pill: pill})
+}
+
+// Proposal is the draft pill made from a solved ticket.
+type Proposal struct {
+	Pill     *kb.Pill `json:"pill"`
+	Revision bool     `json:"revision"` // a new version of the pill linked to the ticket
+	Written  bool     `json:"written"`  // stored in the knowledge base as a draft
+}
+
+// ProposeKnowledge turns a solved ticket into knowledge (the KCS loop of KB-2 and KB-9): a new
+// draft pill prefilled from the ticket — question from the request, answer from the solution,
+// classification, competent office and keywords — or, when the ticket was answered with a pill,
+// a new draft version of that pill carrying the new answer in its notes for the publisher. The
+// draft then goes through the approval workflow like any other.
+func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, base KnowledgeBase) (*Proposal, error) {
+	t, err := s.Ticket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.SolvedAt.IsZero() {
+		return nil, &TransitionError{t.Number, ActPropose, t.State, "", ErrState}
+	}
+	answer, err := s.solution(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	note := fmt.Sprintf("Proposta da %s dal ticket %s (%s).", actor, t.Number, now.In(s.cal.Location).Format("02/01/2006"))
+	prop := &Proposal{}
+	if t.Pill != "" && base != nil {
+		old, err := base.Pill(ctx, t.Pill)
+		if err != nil && !errors.Is(err, kb.ErrNotFound) {
+			return nil, err
+		}
+		if old != nil {
+			p := *old
+			p.Status = kb.StatusDraft
+			p.Version = old.Version + 1
+			p.Modified = now
+			p.Validated, p.ValidatedBy = nil, ""
+			p.Notes = strings.TrimSpace(old.Notes + "\n" + note + "\nRisposta data: " + answer)
+			prop.Pill, prop.Revision = &p, true
+		}
+	}
+	if prop.Pill == nil {
+		title := t.Subject
+		if title == "" {
+			title = firstWords(t.Description, 12)
+		}
+		p := &kb.Pill{Title: title, Question: t.Description, Answer: "<p>" + html.EscapeString(answer) + "</p>",
+			Keywords: topTerms(terms(t.Subject+" "+t.Description), 6), Lang: "it", Office: t.Office,
+			Status: kb.StatusDraft, Created: now, Modified: now, Notes: note}
+		if t.Category != "" {
+			p.Concepts = []string{t.Category}
+		}
+		prop.Pill = p
+	}
+	if base != nil {
+		if prop.Revision {
+			if r, ok := base.(DraftReviser); ok {
+				if err := r.ReviseDraft(ctx, prop.Pill); err != nil {
+					return nil, err
+				}
+				prop.Written = true
+			}
+		} else {
+			if err := base.PutPill(ctx, prop.Pill); err != nil {
+				return nil, err
+			}
+			prop.Written = true
+		}
+	}
+	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: RoleLevel2, Action: ActPropose,
+			From: t.State, To: t.State, Pill: prop.Pill.IRI, Reason: "bozza di scheda: " + prop.Pill.Title})
+	})
+	return prop, err
+}
+
+// solution is the answer recorded when the ticket was solved (the reason of the last solve).
+func (s *Store) solution(ctx context.Context, id int64) (string, error) {
+	var reason string
+	err := s.db.QueryRow(ctx, `SELECT reason FROM tk_events WHERE ticket_id = ? AND action IN (?, ?)
+		ORDER BY id DESC LIMIT 1`, id, ActSolve, ActSolveL1).Scan(&reason)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	return reason, nil
+}
+
+func firstWords(s string, n int) string {
+	w := strings.Fields(s)
+	if len(w) > n {
+		return strings.Join(w[:n], " ") + "…"
+	}
+	return strings.Join(w, " ")
+}
+
+// stopwords are Italian function words and words every request contains.
+var stopwords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`a ad al allo ai agli all alla alle anche che chi ci come con col cui da dal dallo dai dagli
+	dall dalla dalle del dello dei degli dell della delle di e ed gli ha hanno ho i il in io la le lei lo loro lui ma mi mia mio ne
+	nel nello nei negli nell nella nelle no non o per perché più poi quale quali quando quanto quella quello questa questo se sei
+	si sia sono su sul sullo sui sugli sull sulla sulle ti tra fra tu un una uno vi voi è era essere fare fatto già può posso
+	devo vorrei volevo sapere buongiorno buonasera salve grazie cordiali saluti gentile gentili richiesta informazioni
+	informazione chiedo chiede cittadino signor signora mio mia miei mie suo sua`) {
+		stopwords[fold(w)] = true
+	}
+}
+
+// fold lower-cases and strips accents.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// terms are the significant words of a text: folded, no stopwords, at least 3 letters, cut to
+// a crude stem (the first 6 letters) so that "rimborso" and "rimborsi" meet.
+func terms(text string) map[string]int {
+	out := map[string]int{}
+	for _, w := range strings.FieldsFunc(fold(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(w) < 3 || stopwords[w] {
+			continue
+		}
+		if len(w) > 6 {
+			w = w[:6]
+		}
+		out[w]++
+	}
+	return out
+}
+
+func topTerms(m map[string]int, n int) []string {
+	type kv struct {
+		k string
+		v int
+	}
+	var list []kv
+	for k, v := range m {
+		list = append(list, kv{k, v})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].v != list[j].v {
+			return list[i].v > list[j].v
+		}
+		return list[i].k < list[j].k
+	})
+	var out []string
+	for i := 0; i < len(list) && i < n; i++ {
+		out = append(out, list[i].k)
+	}
+	return out
+}
+
+// Gap is a cluster of requests solved without any pill: a topic the knowledge base does not
+// cover yet (KB-10).
+type Gap struct {
+	Category string    `json:"category,omitempty"`
+	Terms    []string  `json:"terms"` // the words the requests share, most frequent first
+	Count    int       `json:"count"`
+	Tickets  []string  `json:"tickets"` // numbers
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+}
+
+// Gaps groups the tickets solved in [since, until) without a pill by topic. The clustering is
+// meant to be explained to the Administration in one sentence: requests of the same category
+// fall in the same group when they share at least two significant words with the group (one,
+// for requests that have only one); groups are listed by size.
+func (s *Store) Gaps(ctx context.Context, since, until time.Time) ([]Gap, error) {
+	rows, err := s.db.Query(ctx, `SELECT number, category, subject, description, solved_at FROM tk_tickets
+		WHERE solved_at >= ? AND solved_at < ? AND pill = '' ORDER BY solved_at, id`,
+		sqldb.Millis(since), sqldb.Millis(until))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type cluster struct {
+		gap   Gap
+		terms map[string]int
+	}
+	var clusters []*cluster
+	for rows.Next() {
+		var number, cat, subj, desc string
+		var at int64
+		if err := rows.Scan(&number, &cat, &subj, &desc, &at); err != nil {
+			return nil, err
+		}
+		words := terms(subj + " " + desc)
+		need := 2
+		if len(words) < 2 {
+			need = len(words)
+		}
+		var best *cluster
+		bestShared := 0
+		for _, c := range clusters {
+			if c.gap.Category != cat {
+				continue
+			}
+			shared := 0
+			for w := range words {
+				if c.terms[w] > 0 {
+					shared++
+				}
+			}
+			if shared >= need && shared > bestShared {
+				best, bestShared = c, shared
+			}
+		}
+		if best == nil {
+			best = &cluster{gap: Gap{Category: cat, First: sqldb.Time(at)}, terms: map[string]int{}}
+			clusters = append(clusters, best)
+		}
+		for w, n := range words {
+			best.terms[w] += n
+		}
+		best.gap.Count++
+		best.gap.Tickets = append(best.gap.Tickets, number)
+		best.gap.Last = sqldb.Time(at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Gap, 0, len(clusters))
+	for _, c := range clusters {
+		g := c.gap
+		// Terms shared by the group: those seen in more than one request, or all for a single one.
+		shared := map[string]int{}
+		for w, n := range c.terms {
+			if n > 1 || g.Count == 1 {
+				shared[w] = n
+			}
+		}
+		g.Terms = topTerms(shared, 5)
+		out = append(out, g)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out, nil
+}
+
+// Figures are the first-call-resolution figures of a period.
+type Figures struct {
+	Since, Until time.Time
+	Tickets      int `json:"tickets"`
+	// Contacts are phone and counter requests, the base of SLA-2 C.4; FirstContact those of
+	// them solved at level 1 in the contact itself.
+	Contacts     int     `json:"contacts"`
+	FirstContact int     `json:"firstContact"`
+	FCRRate      float64 `json:"fcrRate"` // FirstContact / Contacts (target ≥ 0.80)
+	Solved       int     `json:"solved"`
+	WithPill     int     `json:"withPill"` // solved with a pill: "known" requests
+	LinkRate     float64 `json:"linkRate"` // WithPill / Solved
+	Known        int     `json:"known"`    // = WithPill
+	New          int     `json:"new"`      // solved without a pill: knowledge gaps
+	Escalated    int     `json:"escalated"`
+	// Offline requests and their SLA-3 clocks: taken in charge in time (O.1, ≥ 80%), resolved
+	// in time (O.2, ≥ 80%), resolved within the final deadline (O.3, 100%).
+	Offline       int     `json:"offline"`
+	TakenInTime   int     `json:"takenInTime"`
+	SolvedInTime  int     `json:"solvedInTime"`
+	SolvedInFinal int     `json:"solvedInFinal"`
+	O1            float64 `json:"o1"`
+	O2            float64 `json:"o2"`
+	O3            float64 `json:"o3"`
+}
+
+// Figures computes the figures of the tickets created in [since, until).
+func (s *Store) Figures(ctx context.Context, since, until time.Time) (*Figures, error) {
+	rows, err := s.db.Query(ctx, `SELECT t.channel, t.first_contact, t.pill, t.solved_at, t.taken_at, t.due_take,
+		t.due_solve, t.due_final, (SELECT COUNT(*) FROM tk_events e WHERE e.ticket_id = t.id AND e.action = ?)
+		FROM tk_tickets t WHERE t.created >= ? AND t.created < ?`, ActEscalate, sqldb.Millis(since), sqldb.Millis(until))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	f := &Figures{Since: since, Until: until}
+	for rows.Next() {
+		var ch Channel
+		var first int
+		var pill string
+		var solved, taken, dt, ds, df int64
+		var esc int
+		if err := rows.Scan(&ch, &first, &pill, &solved, &taken, &dt, &ds, &df, &esc); err != nil {
+			return nil, err
+		}
+		f.Tickets++
+		if ch == Phone || ch == Counter {
+			f.Contacts++
+			if first != 0 {
+				f.FirstContact++
+			}
+		}
+		if solved != 0 {
+			f.Solved++
+			if pill != "" {
+				f.WithPill++
+			} else {
+				f.New++
+			}
+		}
+		if esc > 0 {
+			f.Escalated++
+		}
+		if ch.Offline() && dt != 0 {
+			f.Offline++
+			if taken != 0 && taken <= dt {
+				f.TakenInTime++
+			}
+			if solved != 0 && solved <= ds {
+				f.SolvedInTime++
+			}
+			if solved != 0 && solved <= df {
+				f.SolvedInFinal++
+			}
+		}
+	}
+	f.Known = f.WithPill
+	ratio := func(a, b int) float64 {
+		if b == 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	}
+	f.FCRRate, f.LinkRate = ratio(f.FirstContact, f.Contacts), ratio(f.WithPill, f.Solved)
+	f.O1, f.O2, f.O3 = ratio(f.TakenInTime, f.Offline), ratio(f.SolvedInTime, f.Offline), ratio(f.SolvedInFinal, f.Offline)
+	return f, rows.Err()
+}
+
+// UnitSource reads organisational units; *kb.Store satisfies it.
+type UnitSource interface {
+	Unit(ctx context.Context, iri string) (*kb.Unit, error)
+}
+
+// OfficesFromKB resolves offices through the knowledge graph's directory: the unit's name and
+// its first email address (its PEC when it has no other).
+func OfficesFromKB(u UnitSource) OfficeDirectory { return kbOffices{u} }
+
+type kbOffices struct{ u UnitSource }
+
+func (k kbOffices) OfficeContact(ctx context.Context, iri string) (string, string, error) {
+	unit, err := k.u.Unit(ctx, iri)
+	if err != nil {
+		return "", "", err
+	}
+	addr := unit.PEC
+	if len(unit.Emails) > 0 {
+		addr = unit.Emails[0]
+	}
+	return unit.Name, strings.TrimPrefix(addr, "mailto:"), nil
+}

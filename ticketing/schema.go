@@ -1,0 +1,129 @@
+package ticketing
+
+import "sportello/internal/sqldb"
+
+// migrations is the ticketing schema. Timestamps are Unix milliseconds UTC (BIGINT), booleans
+// INTEGER 0/1, as internal/sqldb prescribes; 0 means "not yet".
+var migrations = []sqldb.Migration{
+	{Version: 1, SQL: `
+CREATE TABLE tk_citizens (
+	id {{ID}},
+	name TEXT NOT NULL,
+	tax_code TEXT NOT NULL DEFAULT '',
+	organisation TEXT NOT NULL DEFAULT '',
+	preferred_channel TEXT NOT NULL DEFAULT '',
+	privacy_notes TEXT NOT NULL DEFAULT '',
+	merged_into BIGINT NOT NULL DEFAULT 0,
+	created BIGINT NOT NULL,
+	modified BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX tk_citizens_tax_code ON tk_citizens (tax_code) WHERE tax_code <> '';
+CREATE TABLE tk_citizen_contacts (
+	citizen_id BIGINT NOT NULL REFERENCES tk_citizens (id),
+	kind TEXT NOT NULL,
+	value TEXT NOT NULL,
+	PRIMARY KEY (citizen_id, kind, value)
+);
+CREATE INDEX tk_citizen_contacts_value ON tk_citizen_contacts (kind, value);
+CREATE TABLE tk_ticket_seq (
+	year INTEGER PRIMARY KEY,
+	last BIGINT NOT NULL
+);
+CREATE TABLE tk_tickets (
+	id {{ID}},
+	number TEXT NOT NULL UNIQUE,
+	citizen_id BIGINT NOT NULL DEFAULT 0,
+	channel TEXT NOT NULL,
+	category TEXT NOT NULL DEFAULT '',
+	priority TEXT NOT NULL DEFAULT 'normal',
+	subject TEXT NOT NULL DEFAULT '',
+	description TEXT NOT NULL DEFAULT '',
+	state TEXT NOT NULL,
+	resumed_state TEXT NOT NULL DEFAULT '',
+	office TEXT NOT NULL DEFAULT '',
+	assignee TEXT NOT NULL DEFAULT '',
+	created_by TEXT NOT NULL DEFAULT '',
+	pill TEXT NOT NULL DEFAULT '',
+	first_contact INTEGER NOT NULL DEFAULT 0,
+	call_id TEXT NOT NULL DEFAULT '',
+	created BIGINT NOT NULL,
+	modified BIGINT NOT NULL,
+	taken_at BIGINT NOT NULL DEFAULT 0,
+	solved_at BIGINT NOT NULL DEFAULT 0,
+	closed_at BIGINT NOT NULL DEFAULT 0,
+	due_take BIGINT NOT NULL DEFAULT 0,
+	due_solve BIGINT NOT NULL DEFAULT 0,
+	due_final BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX tk_tickets_state ON tk_tickets (state, created);
+CREATE INDEX tk_tickets_citizen ON tk_tickets (citizen_id);
+CREATE INDEX tk_tickets_office ON tk_tickets (office, state);
+CREATE INDEX tk_tickets_call ON tk_tickets (call_id);
+CREATE INDEX tk_tickets_created ON tk_tickets (created);
+CREATE TABLE tk_events (
+	id {{ID}},
+	ticket_id BIGINT NOT NULL REFERENCES tk_tickets (id),
+	at BIGINT NOT NULL,
+	actor TEXT NOT NULL,
+	role TEXT NOT NULL,
+	action TEXT NOT NULL,
+	from_state TEXT NOT NULL,
+	to_state TEXT NOT NULL,
+	office TEXT NOT NULL DEFAULT '',
+	suggested_office TEXT NOT NULL DEFAULT '',
+	reason TEXT NOT NULL DEFAULT '',
+	pill TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX tk_events_ticket ON tk_events (ticket_id, id);
+CREATE TABLE tk_queries (
+	id {{ID}},
+	ticket_id BIGINT NOT NULL REFERENCES tk_tickets (id),
+	at BIGINT NOT NULL,
+	actor TEXT NOT NULL,
+	query TEXT NOT NULL
+);
+CREATE INDEX tk_queries_ticket ON tk_queries (ticket_id);
+CREATE TABLE tk_attachments (
+	id {{ID}},
+	ticket_id BIGINT NOT NULL REFERENCES tk_tickets (id),
+	name TEXT NOT NULL,
+	content_type TEXT NOT NULL,
+	size BIGINT NOT NULL,
+	sha256 TEXT NOT NULL,
+	storage TEXT NOT NULL UNIQUE,
+	source TEXT NOT NULL DEFAULT '',
+	created_by TEXT NOT NULL DEFAULT '',
+	created BIGINT NOT NULL
+);
+CREATE INDEX tk_attachments_ticket ON tk_attachments (ticket_id);
+CREATE TABLE tk_callbacks (
+	id {{ID}},
+	ticket_id BIGINT NOT NULL REFERENCES tk_tickets (id),
+	number TEXT NOT NULL,
+	due BIGINT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	max_attempts INTEGER NOT NULL,
+	retry_delay BIGINT NOT NULL,
+	state TEXT NOT NULL,
+	outcome TEXT NOT NULL DEFAULT '',
+	notes TEXT NOT NULL DEFAULT '',
+	operator TEXT NOT NULL DEFAULT '',
+	created BIGINT NOT NULL,
+	modified BIGINT NOT NULL
+);
+CREATE INDEX tk_callbacks_due ON tk_callbacks (state, due);
+CREATE TABLE tk_messages (
+	id {{ID}},
+	ticket_id BIGINT NOT NULL REFERENCES tk_tickets (id),
+	direction TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	message_id TEXT NOT NULL,
+	sender TEXT NOT NULL,
+	recipients TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	body TEXT NOT NULL,
+	at BIGINT NOT NULL
+);
+CREATE INDEX tk_messages_ticket ON tk_messages (ticket_id);
+CREATE INDEX tk_messages_msgid ON tk_messages (message_id)`},
+}

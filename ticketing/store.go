@@ -1,0 +1,83 @@
+package ticketing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sportello/internal/sqldb"
+)
+
+// ErrNotFound is returned when a citizen, ticket, attachment or callback does not exist.
+var ErrNotFound = errors.New("ticketing: not found")
+
+// Config configures a Store. Only DataDir is required: the calendar defaults to
+// DefaultCalendar, the SLA and the attachment limits to their documented defaults, the clock to
+// time.Now, and email is off.
+type Config struct {
+	// DataDir is the data folder; attachments are stored under DataDir/attachments.
+	DataDir string
+	// Calendar is the working calendar of the SLA clocks; nil means DefaultCalendar().
+	Calendar *Calendar
+	// SLA holds the offline deadlines (SLA-3); zero fields take the defaults.
+	SLA SLAPolicy
+	// Limits bounds attachments; zero fields take the defaults.
+	Limits AttachmentLimits
+	// Now is the clock (tests inject one); nil means time.Now.
+	Now func() time.Time
+	// Mail sends the outbound email of tickets; nil disables outbound email (intake still works).
+	Mail *Mailer
+	// Offices resolves an office IRI to its name and email address for notifications; may be nil.
+	Offices OfficeDirectory
+}
+
+// OfficeDirectory finds where to notify an office (the kb directory, through the lead's glue).
+type OfficeDirectory interface {
+	OfficeContact(ctx context.Context, iri string) (name, email string, err error)
+}
+
+// Store is the ticketing system on an operational database. It is safe for concurrent use.
+type Store struct {
+	db      *sqldb.DB
+	dir     string // attachments folder
+	cal     *Calendar
+	sla     SLAPolicy
+	limits  AttachmentLimits
+	now     func() time.Time
+	mail    *Mailer
+	offices OfficeDirectory
+}
+
+// Open runs the ticketing migrations on db and returns the store.
+func Open(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("ticketing: Config.DataDir is required (attachments are stored there)")
+	}
+	if err := db.Migrate(ctx, "ticketing", migrations); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, cal: cfg.Calendar, sla: cfg.SLA.withDefaults(), limits: cfg.Limits.withDefaults(),
+		now: cfg.Now, mail: cfg.Mail, offices: cfg.Offices}
+	if s.cal == nil {
+		s.cal = DefaultCalendar()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.dir = filepath.Join(cfg.DataDir, "attachments")
+	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+		return nil, fmt.Errorf("ticketing: attachments folder: %w", err)
+	}
+	return s, nil
+}
+
+// DB is the underlying database (for the web layer's exports).
+func (s *Store) DB() *sqldb.DB { return s.db }
+
+// Calendar is the working calendar of the SLA clocks.
+func (s *Store) Calendar() *Calendar { return s.cal }
+
+func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
