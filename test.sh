@@ -31,6 +31,16 @@ $runas "$pgbin/pg_ctl" -D "$pgdir/data" -o "-k $pgdir -p $pgport -c listen_addre
 trap '$runas "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"' EXIT
 export SPORTELLO_TEST_POSTGRES="postgres://sportello@/postgres?host=$pgdir&port=$pgport&sslmode=disable"
 export SPORTELLO_TEST_STRICT=1
+# Tests append what they measure (conformance pass rates, search evaluation) here; go test hides
+# the output of passing packages, so the figures are printed at the end.
+export SPORTELLO_TEST_FIGURES="$pgdir/figures.txt"
 
 go vet ./...
-go test -count=1 -timeout 60m "$@" ./...
+status=0
+go test -count=1 -timeout 60m "$@" ./... || status=$?
+if [ -s "$SPORTELLO_TEST_FIGURES" ]; then
+  echo
+  echo "Figures measured by the tests:"
+  sed 's/^/  /' "$SPORTELLO_TEST_FIGURES"
+fi
+exit $status

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sportello/fixtures/testenv"
 	"strings"
 	"testing"
 
@@ -134,7 +135,7 @@ func runSuite(t *testing.T, name, dir string, kinds map[string]suiteTest) (passe
 	}
 	line := fmt.Sprintf("conformance %s: %d/%d passed", name, passed, total)
 	t.Log(line)
-	fmt.Println(line)
+	testenv.Figure("%s", line)
 	return passed, total
 }
 

@@ -1,9 +1,21 @@
-// Package rdf implements the RDF text syntaxes (N-Triples, N-Quads, Turtle, TriG) itself;
-// this part of its documentation says which parts are ours and why. (go doc shows it before
-// the API overview of rdf.go.)
+// Package rdf reads and writes RDF 1.1 in Turtle, TriG, N-Triples, N-Quads, RDF/XML and JSON-LD.
 //
-// The text syntaxes are not taken from github.com/knakk/rdf because the Administration's data must go in and out losslessly in
-// open standards (KB-5, KB-11) and knakk/rdf does not do that. Measured on the W3C RDF 1.1
+// Terms are github.com/cayleygraph/quad values so that what a reader yields goes straight into
+// the cayley store: quad.IRI, quad.BNode, quad.String (plain and xsd:string literals),
+// quad.LangString and quad.TypedString. The default graph is a nil Label. Readers never convert
+// typed literals to native Go values ("01"^^xsd:integer stays as written), so a round trip is
+// lossless.
+//
+// Every reader and writer streams — a reader holds one statement (plus the prefix map and the
+// open nesting of the syntax) at a time, a writer holds only what it needs to abbreviate —
+// except JSON-LD, where json-gold works on whole documents.
+//
+// # Why the codecs are ours
+//
+// The RDF/XML reader and writer are ours for the reasons given at the top of rdfxml.go (knakk/rdf
+// misses reification cases, leaks xml:base and has no writer); JSON-LD goes through json-gold.
+// The text syntaxes are not taken from github.com/knakk/rdf because the Administration's data
+// must go in and out losslessly in open standards (KB-5, KB-11) and knakk/rdf does not do that. Measured on the W3C RDF 1.1
 // suites it reads N-Triples at 97%, N-Quads at 98% and Turtle at 94%, and has no TriG reader.
 // Worse than the misses, it is wrong in ways that silently change the data:
 //

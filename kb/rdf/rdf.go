@@ -1,13 +1,3 @@
-// Package rdf reads and writes RDF 1.1 in Turtle, TriG, N-Triples, N-Quads, RDF/XML and JSON-LD.
-//
-// Terms are github.com/cayleygraph/quad values so that what a reader yields goes straight into
-// the cayley store: quad.IRI, quad.BNode, quad.String (plain and xsd:string literals),
-// quad.LangString and quad.TypedString. The default graph is a nil Label. Readers never convert
-// typed literals to native Go values ("01"^^xsd:integer stays as written), so a round trip is
-// lossless.
-//
-// Every reader and writer here streams: a reader holds one statement (plus the prefix map and
-// the open nesting of the syntax) at a time, a writer holds only what it needs to abbreviate.
 package rdf
 
 import (

@@ -3,6 +3,7 @@ package rdf
 import (
 	"fmt"
 	"path/filepath"
+	"sportello/fixtures/testenv"
 	"testing"
 )
 
@@ -24,7 +25,7 @@ func TestConformanceRDFXML(t *testing.T) {
 	})
 	line := fmt.Sprintf("conformance rdfxml: %d/%d eval, %d/%d negative", evalOK, evalN, negOK, negN)
 	t.Log(line)
-	fmt.Println(line)
+	testenv.Figure("%s", line)
 	// rapper's level: one evaluation test short of all, every negative test.
 	if evalN != 126 || negN != 40 {
 		t.Errorf("the suite has %d eval and %d negative tests, want 126 and 40: is the manifest complete?", evalN, negN)
@@ -76,5 +77,5 @@ func TestConformanceRDFXMLCommentedOut(t *testing.T) {
 	}
 	line := fmt.Sprintf("conformance rdfxml (entries the manifest comments out): %d/%d passed", passed, len(tests))
 	t.Log(line)
-	fmt.Println(line)
+	testenv.Figure("%s", line)
 }
