@@ -86,10 +86,7 @@ var routes = []Route{
 	{http.MethodGet, "/api/stats", everyone, (*Server).apiStats},
 	{http.MethodGet, "/api/whoami", everyone, (*Server).apiWhoami},
 
-	// Search (issue 4, kb/search): the operator's search page and its API go here, e.g.
-	//   {http.MethodGet, "/cerca", staff, (*Server).searchPage},
-	//   {http.MethodGet, "/api/search", staff, (*Server).apiSearch},
-	// with the index held by Server as an optional component (see Components).
+	// Search (issue 4): see searchRoutes below.
 }
 
 // authorize is the deny-by-default middleware: it finds the route the router matched in the
@@ -158,4 +155,120 @@ func roleOf(c echo.Context) Role {
 		return r
 	}
 	return Anonymous
+}
+
+// telephony (issue 7): the contact-center pages and API, handlers in telephony*.go. They need
+// the Telephony component (without it they answer 404), so they have their own block and their
+// own role walk, TestCTIRoutesRoles, with an ACD configured.
+var (
+	ctiConsole    = []Role{Operator, Backoffice, Level2, Supervisor} // the operator console
+	ctiSupervisor = []Role{Supervisor, Administrator, Auditor}       // live view and SLA (TEL-3)
+	ctiListeners  = []Role{Operator, Backoffice, Level2, Supervisor, Administrator, Auditor}
+	ctiManagers   = []Role{Supervisor, Administrator} // may inject a demo call
+	ctiAdmins     = []Role{Administrator}             // announcements (TEL-5)
+)
+
+var ctiRoutes = []Route{
+	{http.MethodGet, "/operatore", ctiConsole, (*Server).operatorPage},
+	{http.MethodGet, "/supervisore", ctiSupervisor, (*Server).supervisorPage},
+	{http.MethodGet, "/statistiche", ctiSupervisor, (*Server).statsPage},
+	{http.MethodGet, "/annunci", ctiAdmins, (*Server).announcementsPage},
+	{http.MethodPost, "/annunci", ctiAdmins, (*Server).announcementUpload},
+	{http.MethodGet, "/annunci/backup", ctiAdmins, (*Server).announcementBackup},
+	{http.MethodPost, "/annunci/ripristina", ctiAdmins, (*Server).announcementRestore},
+	{http.MethodPost, "/annunci/attiva", ctiAdmins, (*Server).announcementActivate},
+	{http.MethodPost, "/annunci/elimina", ctiAdmins, (*Server).announcementDelete},
+	{http.MethodGet, "/annunci/file/:name", ctiAdmins, (*Server).announcementFile},
+
+	{http.MethodGet, "/api/cti/events", ctiListeners, (*Server).ctiEvents},
+	{http.MethodGet, "/api/cti/me", ctiConsole, (*Server).ctiMe},
+	{http.MethodPost, "/api/cti/status", ctiConsole, (*Server).ctiStatus},
+	{http.MethodPost, "/api/cti/answer", ctiConsole, (*Server).ctiAnswer},
+	{http.MethodPost, "/api/cti/transfer", ctiConsole, (*Server).ctiTransfer},
+	{http.MethodPost, "/api/cti/hangup", ctiConsole, (*Server).ctiHangup},
+	{http.MethodPost, "/api/cti/callback", ctiConsole, (*Server).ctiCallback},
+	{http.MethodGet, "/api/cti/directory", ctiConsole, (*Server).ctiDirectory},
+	{http.MethodGet, "/api/cti/snapshot", ctiSupervisor, (*Server).ctiSnapshot},
+	{http.MethodGet, "/api/cti/stats", ctiSupervisor, (*Server).ctiStats},
+	{http.MethodGet, "/api/cti/queue_log", ctiSupervisor, (*Server).ctiQueueLog},
+	{http.MethodGet, "/api/cti/erlang", ctiSupervisor, (*Server).ctiErlang},
+	{http.MethodPost, "/api/cti/demo/call", ctiManagers, (*Server).ctiDemoCall},
+
+	// Zammad's generic CTI webhook for an external PBX (TEL-1): machine to machine, so open to
+	// every caller here and checked by the secret token in the path instead.
+	{http.MethodPost, "/api/v1/cti/:token", everyone, (*Server).ctiZammad},
+}
+
+// search (issue 4): knowledge search, handlers in search.go. The pages need the Search component
+// (without it they answer 404, /cerca says so), so they have their own block and their own role
+// walk, TestSearchRoutesRoles, with an index configured. /cerca and /api/search are open to the
+// public too for now: what each role finds is decided by searchOptions (operators and the
+// public: published pills only).
+var searchRoutes = []Route{
+	{http.MethodGet, "/cerca", everyone, (*Server).searchPage},
+	{http.MethodGet, "/cerca/schede/:code", everyone, (*Server).searchPane},
+	{http.MethodGet, "/api/search", everyone, (*Server).apiSearch},
+	{http.MethodGet, "/sinonimi", []Role{Administrator}, (*Server).synonymsPage},
+	{http.MethodPost, "/sinonimi", []Role{Administrator}, (*Server).synonymsAdd},
+	{http.MethodPost, "/sinonimi/elimina", []Role{Administrator}, (*Server).synonymsRemove},
+	{http.MethodGet, "/api/synonyms", []Role{Administrator}, (*Server).apiSynonyms},
+	{http.MethodPost, "/api/synonyms", []Role{Administrator}, (*Server).apiSynonymAdd},
+	{http.MethodDelete, "/api/synonyms/:id", []Role{Administrator}, (*Server).apiSynonymRemove},
+}
+
+// tickets (issue 6): service requests, citizens and the first-call-resolution loop, handlers in
+// tickets*.go. They need the Tickets component (without it they answer 404), so they have their
+// own block and their own role walk, TestTicketRoutesRoles. /richiesta and /api/public/… are the
+// citizen's public page (TK-18): anyone may file a request and read its status with the number
+// and the email address given.
+var (
+	tkWorkers = []Role{Operator, Backoffice, Level2, Supervisor}                         // act on tickets
+	tkReaders = []Role{Operator, Backoffice, Level2, Supervisor, Administrator, Auditor} // read them
+	tkFigures = []Role{Supervisor, Administrator, Auditor, Publisher, Validator}         // KB-10, C.4
+	tkMergers = []Role{Backoffice, Level2, Supervisor, Administrator}                    // citizen merge
+)
+
+var ticketRoutes = []Route{
+	{http.MethodGet, "/ticket", tkReaders, (*Server).ticketInboxPage},
+	{http.MethodGet, "/ticket/nuovo", tkWorkers, (*Server).ticketNewPage},
+	{http.MethodPost, "/ticket/nuovo", tkWorkers, (*Server).ticketNewForm},
+	{http.MethodGet, "/ticket/indicatori", tkFigures, (*Server).ticketFiguresPage},
+	{http.MethodGet, "/ticket/richiamate", tkReaders, (*Server).callbacksPage},
+	{http.MethodPost, "/ticket/richiamate/:id/tentativo", tkWorkers, (*Server).callbackAttemptForm},
+	{http.MethodGet, "/ticket/:number", tkReaders, (*Server).ticketPage},
+	{http.MethodPost, "/ticket/:number/azione", tkWorkers, (*Server).ticketStepForm},
+	{http.MethodPost, "/ticket/:number/allegati", tkWorkers, (*Server).ticketAttachForm},
+	{http.MethodPost, "/ticket/:number/richiamate", tkWorkers, (*Server).ticketCallbackForm},
+	{http.MethodPost, "/ticket/:number/proponi", tkWorkers, (*Server).ticketProposeForm},
+	{http.MethodGet, "/lacune", tkFigures, (*Server).gapsPage},
+	{http.MethodGet, "/cittadini", tkReaders, (*Server).citizensPage},
+	{http.MethodGet, "/cittadini/:id", tkReaders, (*Server).citizenPage},
+	{http.MethodPost, "/cittadini/:id/unisci", tkMergers, (*Server).citizenMergeForm},
+	{http.MethodGet, "/richiesta", everyone, (*Server).publicRequestPage},
+	{http.MethodPost, "/richiesta", everyone, (*Server).publicRequestForm},
+	{http.MethodGet, "/richiesta/stato", everyone, (*Server).publicStatusPage},
+
+	{http.MethodGet, "/api/tickets", tkReaders, (*Server).apiTickets},
+	{http.MethodPost, "/api/tickets", tkWorkers, (*Server).apiTicketCreate},
+	{http.MethodGet, "/api/tickets/export", tkReaders, (*Server).apiTicketsExport},
+	{http.MethodGet, "/api/tickets/figures", tkFigures, (*Server).apiTicketFigures},
+	{http.MethodGet, "/api/tickets/gaps", tkFigures, (*Server).apiTicketGaps},
+	{http.MethodGet, "/api/tickets/:id", tkReaders, (*Server).apiTicket},
+	{http.MethodPost, "/api/tickets/:id/steps", tkWorkers, (*Server).apiTicketStep},
+	{http.MethodPost, "/api/tickets/:id/answer", tkWorkers, (*Server).apiTicketAnswer},
+	{http.MethodPost, "/api/tickets/:id/escalate", tkWorkers, (*Server).apiTicketEscalate},
+	{http.MethodPost, "/api/tickets/:id/propose", tkWorkers, (*Server).apiTicketPropose},
+	{http.MethodGet, "/api/tickets/:id/attachments", tkReaders, (*Server).apiTicketAttachments},
+	{http.MethodPost, "/api/tickets/:id/attachments", tkWorkers, (*Server).apiTicketAttach},
+	{http.MethodGet, "/api/attachments/:id", tkReaders, (*Server).apiAttachment},
+	{http.MethodGet, "/api/tickets/:id/callbacks", tkReaders, (*Server).apiTicketCallbacks},
+	{http.MethodPost, "/api/tickets/:id/callbacks", tkWorkers, (*Server).apiCallbackSchedule},
+	{http.MethodGet, "/api/callbacks/due", tkReaders, (*Server).apiCallbacksDue},
+	{http.MethodPost, "/api/callbacks/:id/attempts", tkWorkers, (*Server).apiCallbackAttempt},
+	{http.MethodGet, "/api/citizens", tkReaders, (*Server).apiCitizens},
+	{http.MethodPost, "/api/citizens", tkWorkers, (*Server).apiCitizenCreate},
+	{http.MethodGet, "/api/citizens/:id", tkReaders, (*Server).apiCitizen},
+	{http.MethodPost, "/api/citizens/:id/merge", tkMergers, (*Server).apiCitizenMerge},
+	{http.MethodPost, "/api/public/requests", everyone, (*Server).apiPublicSubmit},
+	{http.MethodGet, "/api/public/status", everyone, (*Server).apiPublicStatus},
 }

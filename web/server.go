@@ -22,6 +22,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sportello/kb"
+	"sportello/kb/search"
+	"sportello/ticketing"
 )
 
 // Config configures a Server.
@@ -41,7 +43,17 @@ type Config struct {
 // users and sessions, tickets, telephony. Each arrives as a field here, set by `sportello serve`
 // after New; handlers treat a nil component as "not configured" and the pages that need it
 // answer 404, so the server runs with whatever parts a deployment has.
-type Components struct{}
+type Components struct {
+	// Telephony is the contact-center core (issue 7): operator console, supervisor view,
+	// statistics, announcements and the CTI webhook. Nil: those pages answer 404.
+	Telephony *Telephony
+	// Search is the knowledge search index (issue 4): /cerca, /api/search, /sinonimi. Nil:
+	// those pages answer 404. Keep it current with KeepIndexed.
+	Search *search.Index
+	// Tickets is the CRM (issue 6): tickets, citizens, callbacks, the public request page.
+	// Nil: those pages answer 404.
+	Tickets *ticketing.Store
+}
 
 // Server serves Sportello over HTTP.
 type Server struct {
@@ -53,6 +65,7 @@ type Server struct {
 	table      map[string]Route // "METHOD /path" → route, for authorize
 	pages      map[string]*pageTemplate
 	Components Components
+	imports    importJobs // import (issue 3): uploaded workbooks and their jobs, importpage.go
 }
 
 // New builds the server and its routes; it does not listen yet.
@@ -78,6 +91,18 @@ func New(cfg Config, store *kb.Store) *Server {
 	e.Use(s.authorize)
 	s.echo = e
 	for _, rt := range routes {
+		s.addRoute(rt)
+	}
+	for _, rt := range ctiRoutes { // telephony (issue 7)
+		s.addRoute(rt)
+	}
+	for _, rt := range searchRoutes { // search (issue 4)
+		s.addRoute(rt)
+	}
+	for _, rt := range ticketRoutes { // tickets (issue 6)
+		s.addRoute(rt)
+	}
+	for _, rt := range importRoutes { // import (issue 3)
 		s.addRoute(rt)
 	}
 	return s

@@ -21,7 +21,7 @@ func init() {
 	register(&command{
 		name:    "serve",
 		summary: "run the web server (pages, JSON API, exports); --demo loads the demo data",
-		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR]",
+		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR] [--db DSN] [ticketing flags: --smtp-listen, --mail-relay, --sla-hours …]",
 		run:     runServe,
 	})
 }
@@ -35,6 +35,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	demo := fs.Bool("demo", false, "load the demo data set (Regione Valdoria) when the knowledge base is empty")
 	baseURL := fs.String("base-url", os.Getenv("SPORTELLO_BASE_URL"), "public URL of the server, for absolute links (env SPORTELLO_BASE_URL)")
 	data := dataFlag(fs)
+	tickets := ticketFlags(fs)  // tickets (issue 6): --db and the ticketing settings
+	phone := telephonyFlags(fs) // telephony (issue 7): --telephony, --cti-token, --cti-sample
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -67,6 +69,28 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	srv := web.New(web.Config{Addr: *addr, DataDir: *data, BaseURL: *baseURL, Logger: log}, store)
+	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
+	index, err := startSearch(ctx, *data, store, log)
+	if err != nil {
+		return err
+	}
+	defer index.Close()
+	srv.Components.Search = index
+	// tickets (issue 6): the CRM on the operational database, with the demo requests under --demo.
+	tk, stopTickets, err := tickets.start(ctx, nil, *data, store, *demo, log)
+	if err != nil {
+		return err
+	}
+	defer stopTickets()
+	srv.Components.Tickets = tk
+	// telephony (issue 7): the ACD and the contact-center pages, on the tickets when present.
+	tel, err := phone.build(*demo, *data, tk, log)
+	if err != nil {
+		return err
+	}
+	if err := phone.start(ctx, srv, tel); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "Sportello: %s\n", serverURL(ln.Addr(), *baseURL))
 	err = srv.Serve(ctx, ln)
 	log.Info("server stopped")

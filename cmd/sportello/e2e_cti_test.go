@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"sportello/fixtures"
+	"sportello/fixtures/testenv"
+	"sportello/kb"
+	"sportello/web"
+)
+
+// hostAuth signs in by listener: the demo's operator on one port, its supervisor on another.
+// Until the login is part of serve, this is how one Chromium is two people at once.
+type hostAuth map[string]web.Role // host:port → role; the user name is the demo account's
+
+func (a hostAuth) Role(r *http.Request) (string, web.Role) {
+	role, ok := a[r.Host]
+	if !ok {
+		return "", web.Anonymous
+	}
+	switch role {
+	case web.Operator:
+		return "operatore", role
+	case web.Supervisor:
+		return "supervisore", role
+	}
+	return "", role
+}
+
+// TestCTIInChromium is issue 7's "done when" in a real browser, with the demo's telephony
+// (the embedded configuration serve --demo uses) and the demo directory: the operator logs in
+// to the queues from the console; a call from Marco Bellandi's number enters "centralino"; the
+// operator's page pops the call with his directory record, the queue and an open ticket; the
+// supervisor's page shows the queue filling; the operator answers and the queue empties; the
+// operator hangs up and the pop goes away.
+func TestCTIInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	chromium := testenv.Chromium(t)
+	dir := t.TempDir()
+	ctx0, stop := context.WithCancel(context.Background())
+	defer stop()
+
+	store, err := kb.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := fixtures.Load(ctx0, store); err != nil {
+		t.Fatal(err)
+	}
+	auth := hostAuth{}
+	srv := web.New(web.Config{Auth: auth}, store)
+	demo := true
+	wiring := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration)}
+	*wiring.sample = time.Second
+	tel, err := wiring.build(demo, dir, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wiring.start(ctx0, srv, tel); err != nil {
+		t.Fatal(err)
+	}
+	opSite := httptest.NewServer(srv.Handler())
+	defer opSite.Close()
+	supSite := httptest.NewServer(srv.Handler())
+	defer supSite.Close()
+	defer stop() // end the event streams before the servers close
+	auth[strings.TrimPrefix(opSite.URL, "http://")] = web.Operator
+	auth[strings.TrimPrefix(supSite.URL, "http://")] = web.Supervisor
+
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(filepath.Join(dir, "chromium")),
+		chromedp.WindowSize(1280, 900),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	opTab, cancelOp := context.WithTimeout(bctx, 150*time.Second)
+	defer cancelOp()
+	supCtx, cancelSupTab := chromedp.NewContext(bctx) // a second tab
+	defer cancelSupTab()
+	supTab, cancelSup := context.WithTimeout(supCtx, 150*time.Second)
+	defer cancelSup()
+
+	// until polls a JavaScript condition in a tab: the pages update themselves from the stream.
+	start := time.Now()
+	until := func(ctx context.Context, what, cond string) {
+		t.Helper()
+		defer func() { t.Logf("%6v %s", time.Since(start).Round(time.Millisecond), what) }()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+			if err == nil && ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
+				t.Fatalf("%s: not within 15 s (%v)\n%s", what, err, html)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	// 1. The operator opens the console and logs in to the queues.
+	if err := chromedp.Do(opTab,
+		chromedp.Navigate(opSite.URL+"/operatore"),
+		chromedp.WaitVisible(chromedp.CSS("#op-status")),
+	); err != nil {
+		t.Fatalf("open the console: %v", err)
+	}
+	until(opTab, "the console's stream", `document.getElementById("cti-conn").className === "live"`)
+	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-login"))); err != nil {
+		t.Fatal(err)
+	}
+	until(opTab, "status available", `document.getElementById("op-status").dataset.status === "available"`)
+
+	// 2. The supervisor watches the queues: nobody waits.
+	if err := chromedp.Do(supTab,
+		chromedp.Navigate(supSite.URL+"/supervisore"),
+		chromedp.WaitVisible(chromedp.CSS(`#queues tr[data-queue="centralino"]`)),
+	); err != nil {
+		t.Fatalf("open the supervisor page: %v", err)
+	}
+	until(supTab, "the supervisor's stream", `document.getElementById("cti-conn").className === "live"`)
+	waiting := `document.querySelector('#queues tr[data-queue="centralino"] td.waiting').textContent.trim()`
+	until(supTab, "empty queue", waiting+` === "0"`)
+
+	// 3. A call from Marco Bellandi's direct line, through the demo's call injection (the SIP
+	// layer does the same on an INVITE).
+	resp, err := http.Post(supSite.URL+"/api/cti/demo/call", "application/json",
+		strings.NewReader(`{"queue":"centralino","from":"+39 0544 952111"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("demo call: %s", resp.Status)
+	}
+
+	// 4. The operator's screen pops: caller, record, queue, channel, ticket.
+	until(opTab, "the screen pop", `!document.getElementById("pop").hidden`)
+	pop, err := chromedp.Run(opTab, chromedp.Evaluate[map[string]string](`({
+		from: document.getElementById("pop-from").textContent,
+		record: document.getElementById("pop-matches").textContent,
+		queue: document.getElementById("pop-queue").textContent,
+		channel: document.getElementById("pop-channel").textContent,
+		ticket: document.getElementById("pop-ticket").textContent,
+		focus: document.activeElement ? document.activeElement.id : ""
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pop["from"] != "+39 0544 952111" || !strings.Contains(pop["record"], "Marco Bellandi") || pop["queue"] != "centralino" ||
+		pop["channel"] != "voce" || !strings.HasPrefix(pop["ticket"], "T") || pop["focus"] != "pop" {
+		t.Errorf("screen pop: %v", pop)
+	}
+	screenshot(t, opTab, dir, "operatore-pop.png")
+
+	// 5. The supervisor sees the queue fill.
+	until(supTab, "the queue filling", waiting+` === "1"`)
+	screenshot(t, supTab, dir, "supervisore.png")
+
+	// 6. The operator answers: the queue empties, the operator is on the call.
+	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-answer"))); err != nil {
+		t.Fatal(err)
+	}
+	until(opTab, "connected", `document.getElementById("pop").classList.contains("connected")`)
+	until(supTab, "the queue emptying", waiting+` === "0"`)
+	until(supTab, "operator on call", `document.querySelector('#operators tr[data-operator="operatore"] .st-on-call') !== null`)
+
+	// 7. Transfer search finds an extension in the directory (TEL-8), then the operator hangs up.
+	if err := chromedp.Do(opTab,
+		chromedp.SendKeys(chromedp.CSS("#transfer-search"), "Bellandi"),
+		chromedp.WaitVisible(chromedp.CSS("#transfer-results button")),
+		chromedp.Click(chromedp.CSS("#transfer-results button")),
+	); err != nil {
+		t.Fatalf("directory search: %v", err)
+	}
+	until(opTab, "extension filled", `document.getElementById("transfer-ext").value === "2111"`)
+	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-hangup"))); err != nil {
+		t.Fatal(err)
+	}
+	until(opTab, "the pop closing", `document.getElementById("pop").hidden`)
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"sportello/kb"
+	"sportello/kb/search"
+)
+
+func init() {
+	register(&command{
+		name:    "reindex",
+		summary: "rebuild the search index from the knowledge graph, with a progress bar",
+		usage:   "[--data DIR]",
+		run:     runReindex,
+	})
+}
+
+func runReindex(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	data := dataFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if !kb.Exists(*data) {
+		return fmt.Errorf("%s: no knowledge graph here (import data or run sportello serve first)", *data)
+	}
+	store, err := kb.Open(*data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	x, err := search.Open(indexDir(*data))
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	start := time.Now()
+	bar := newProgressBar(fs.Output())
+	var total int
+	err = x.Rebuild(context.Background(), store, func(done, t int) {
+		total = t
+		bar.update(done, t)
+	})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "indexed %d documents in %s\n", total, time.Since(start).Round(time.Millisecond))
+	return nil
+}

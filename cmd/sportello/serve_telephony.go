@@ -1,0 +1,141 @@
+package main
+
+// The contact-center core in `sportello serve` (issue 7): the ACD built from --telephony (or the
+// embedded demo configuration with --demo), its tick loop, the announcements store, callback
+// booking and voicemail on the ticketing system, and the component the web pages use.
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"sportello/telephony"
+	"sportello/ticketing"
+	"sportello/web"
+)
+
+// telephonyWiring holds serve's telephony flags.
+type telephonyWiring struct {
+	file   *string
+	token  *string
+	sample *time.Duration
+}
+
+func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
+	return &telephonyWiring{
+		file: fs.String("telephony", os.Getenv("SPORTELLO_TELEPHONY"),
+			"telephony configuration (JSON: queues, operators, calendar); with --demo and no file, the demo's (env SPORTELLO_TELEPHONY)"),
+		token: fs.String("cti-token", os.Getenv("SPORTELLO_CTI_TOKEN"),
+			"secret of the Zammad CTI webhook /api/v1/cti/TOKEN for an external PBX; empty: webhook off (env SPORTELLO_CTI_TOKEN)"),
+		sample: fs.Duration("cti-sample", 10*time.Second, "sampling interval of the supervisor's waiting history"),
+	}
+}
+
+// build reads the configuration and builds the component, or returns nil when serve runs
+// without telephony (no --telephony and no --demo). tickets may be nil: the in-memory tickets
+// are used then.
+func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store, log *slog.Logger) (*web.Telephony, error) {
+	name, raw := *w.file, []byte(nil)
+	switch {
+	case name != "":
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("telephony: %w", err)
+		}
+		raw = b
+	case demo:
+		name, raw = "demo telephony configuration", telephony.DemoConfig
+	default:
+		return nil, nil
+	}
+	setup, err := telephony.ParseConfig(name, raw)
+	if err != nil {
+		return nil, err
+	}
+	if *w.sample <= 0 {
+		return nil, usagef("--cti-sample must be positive")
+	}
+	clock := telephony.SystemClock{}
+	events := telephony.NewEventLog()
+	acd, err := setup.Build(clock, events)
+	if err != nil {
+		return nil, fmt.Errorf("telephony: %s: %w", name, err)
+	}
+	ann, err := telephony.OpenAnnouncements(filepath.Join(data, "annunci"), 0)
+	if err != nil {
+		return nil, fmt.Errorf("telephony: announcements: %w", err)
+	}
+	vmDir := filepath.Join(data, "segreteria")
+	if err := os.MkdirAll(vmDir, 0o750); err != nil {
+		return nil, fmt.Errorf("telephony: voicemail: %w", err)
+	}
+	var tk telephony.Tickets = telephony.NewMemTickets()
+	var citizens func(ctx context.Context, number string) []web.CTICallerMatch
+	if tickets != nil {
+		tk = &ticketing.Telephony{Store: tickets, VoicemailDir: vmDir}
+		citizens = func(ctx context.Context, number string) []web.CTICallerMatch {
+			found, err := tickets.FindCitizen(ctx, number)
+			if err != nil {
+				return nil
+			}
+			var out []web.CTICallerMatch
+			for _, c := range found {
+				m := web.CTICallerMatch{Kind: "citizen", Name: c.Name, Phone: number, URL: "/cittadini/" + strconv.FormatInt(c.ID, 10)}
+				if c.Organisation != "" {
+					m.Unit = c.Organisation
+				}
+				out = append(out, m)
+			}
+			return out
+		}
+	}
+	booker, err := telephony.NewBooker(setup.Callback, tk, events, clock)
+	if err != nil {
+		return nil, fmt.Errorf("telephony: callbacks: %w", err)
+	}
+	vm := &telephony.VoicemailBox{Dir: vmDir, Calendar: setup.Calendar, Within: time.Duration(setup.Voicemail.Within),
+		MaxBytes: setup.Voicemail.MaxBytes, Tickets: tk, Log: events, Clock: clock}
+	t := &web.Telephony{
+		ACD:           acd,
+		Center:        &telephony.Center{ACD: acd, Booker: booker, Voicemail: vm},
+		Tickets:       tk,
+		History:       telephony.NewWaitHistory(*w.sample, int(time.Hour / *w.sample)+1),
+		Announcements: ann,
+		Calendar:      setup.Calendar,
+		Queues:        setup.Queues,
+		Bands:         setup.Bands,
+		Citizens:      citizens,
+		Demo:          demo,
+		// No media layer is attached yet (telephony/sip): the actions are logged, and the
+		// console's buttons drive the ACD directly.
+		Do: func(acts []telephony.Action) {
+			for _, a := range acts {
+				log.Debug("cti action", "kind", a.Kind, "call", a.CallID, "operator", a.Operator, "extension", a.Extension)
+			}
+		},
+	}
+	if *w.token != "" {
+		t.Zammad = &telephony.ZammadCTI{Log: events, Clock: clock, Token: *w.token}
+	}
+	log.Info("telephony ready", "config", name, "queues", len(setup.Queues), "operators", len(setup.Operators))
+	return t, nil
+}
+
+// start attaches the component to the server and runs the ACD's deadlines and the live push
+// until ctx ends.
+func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Telephony) error {
+	if t == nil {
+		return nil
+	}
+	srv.Components.Telephony = t
+	if err := srv.StartTelephony(ctx); err != nil {
+		return err
+	}
+	go t.ACD.Run(ctx, 200*time.Millisecond, t.History, t.Do)
+	return nil
+}

@@ -1,0 +1,675 @@
+package search
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"sportello/kb"
+)
+
+// schemaVersion names the mapping and analysis of the documents. An index written with another
+// version is stale and is rebuilt at start-up.
+const schemaVersion = "sportello-search-5"
+
+// Kinds of documents.
+const (
+	KindPill   = "pill"
+	KindOffice = "office"
+	KindPerson = "person"
+)
+
+// State says what Open found on disk.
+type State string
+
+const (
+	StateOK      State = "ok"
+	StateMissing State = "missing" // no index: a new, empty one was created
+	StateCorrupt State = "corrupt" // bleve could not open it: it was replaced by an empty one
+	StateStale   State = "stale"   // written by another schema version
+)
+
+// Source is where the index is rebuilt from. *kb.Store satisfies it.
+type Source interface {
+	Pills(ctx context.Context, f kb.PillFilter) ([]kb.Pill, error)
+	Concepts(ctx context.Context) ([]kb.Concept, error)
+	Units(ctx context.Context) ([]kb.Unit, error)
+	People(ctx context.Context) ([]kb.Person, error)
+}
+
+// Indexer is what the knowledge base calls on each write (issue 4 §8), so that a pill is
+// findable, or gone, as soon as it is saved.
+type Indexer interface {
+	Index(p *kb.Pill) error
+	Delete(iri string) error
+	IndexUnit(u *kb.Unit) error
+	IndexPerson(p *kb.Person) error
+	SetConcepts(concepts []kb.Concept) error
+}
+
+var (
+	_ Indexer = (*Index)(nil)
+	_ Source  = (*kb.Store)(nil)
+)
+
+// Index is the search index of one data folder. It is safe for concurrent use.
+type Index struct {
+	dir   string
+	state State
+	syn   *Synonyms
+
+	mu       sync.RWMutex
+	bi       bleve.Index
+	concepts map[string]kb.Concept
+	units    map[string]kb.Unit
+	itAn     analysis.Analyzer
+	foldAn   analysis.Analyzer
+
+	synMu    sync.Mutex
+	synCache []synGroup // analysed synonym lists
+	synGen   int        // of Synonyms when synCache was built
+}
+
+const (
+	bleveDir     = "bleve"
+	conceptsFile = "concepts.json"
+	unitsFile    = "units.json"
+)
+
+// Open opens the index in dir (DATA/index), creating it when missing. A corrupt index is
+// replaced by an empty one; State reports either case so that the caller calls Sync.
+func Open(dir string) (*Index, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	x := &Index{dir: dir, state: StateOK, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	var err error
+	if x.syn, err = loadSynonyms(filepath.Join(dir, synonymsFile)); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, bleveDir)
+	bi, err := bleve.Open(path)
+	switch {
+	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
+		x.state = StateMissing
+		bi, err = newBleve(path)
+	case err != nil:
+		x.state = StateCorrupt
+		if err := os.RemoveAll(path); err != nil {
+			return nil, err
+		}
+		bi, err = newBleve(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search index %s: %v", path, err)
+	}
+	if x.state == StateOK {
+		if v, _ := bi.GetInternal([]byte(keySchema)); string(v) != schemaVersion {
+			x.state = StateStale
+		}
+	}
+	x.setBleve(bi)
+	var concepts []kb.Concept
+	if err := readJSON(filepath.Join(dir, conceptsFile), &concepts); err != nil {
+		return nil, err
+	}
+	x.setConcepts(concepts)
+	var units []kb.Unit
+	if err := readJSON(filepath.Join(dir, unitsFile), &units); err != nil {
+		return nil, err
+	}
+	for _, u := range units {
+		x.units[u.IRI] = u
+	}
+	return x, nil
+}
+
+// OpenMemory opens an index that lives in memory only, for tests and benchmarks.
+func OpenMemory() (*Index, error) {
+	bi, err := bleve.NewMemOnly(newMapping())
+	if err != nil {
+		return nil, err
+	}
+	syn, _ := loadSynonyms("")
+	x := &Index{state: StateMissing, syn: syn, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	x.setBleve(bi)
+	return x, nil
+}
+
+func (x *Index) setBleve(bi bleve.Index) {
+	x.bi = bi
+	m := bi.Mapping()
+	x.itAn = m.AnalyzerNamed(analyzerItalian)
+	x.foldAn = m.AnalyzerNamed(analyzerFolded)
+}
+
+// State reports what Open found: anything but StateOK calls for Sync or Rebuild.
+func (x *Index) State() State { return x.state }
+
+// Synonyms returns the synonym lists (built-in and administrators').
+func (x *Index) Synonyms() *Synonyms { return x.syn }
+
+// Close closes the index.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.bi.Close()
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	return nil
+}
+
+// writeJSON writes through a temporary file and a rename: never half a file.
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Field names and their weights: title and question above keywords and concept labels, above
+// the office, above the answer text (issue 4 §1).
+const (
+	fKind       = "kind"
+	fCode       = "code"
+	fIRI        = "iri"
+	fTitle      = "title"
+	fQuestion   = "question"
+	fKeywords   = "keywords"
+	fConcepts   = "concepts"
+	fOfficeText = "office_text"
+	fAnswer     = "answer"
+	fSpell      = "spell"
+	fStems      = "stems"
+	fBranch     = "branch"
+	fDepartment = "department"
+	fOffice     = "office"
+	fStatus     = "status"
+	fValidated  = "validated"
+	fFrom       = "valid_from"
+	fUntil      = "valid_until"
+	fDirName    = "dir_name"
+	fDirRole    = "dir_role"
+	fDirOffice  = "dir_office"
+	fDirExt     = "dir_ext"
+	fDirPhone   = "dir_phone"
+	fOfficeName = "office_name"
+)
+
+type weighted struct {
+	field  string
+	boost  float64
+	strong bool // counts for confidence: the hit is about this word
+}
+
+var textFields = []weighted{
+	{fTitle, 4, true},
+	{fQuestion, 3.5, true},
+	{fKeywords, 2.5, true},
+	{fConcepts, 2, true},
+	{fOfficeText, 0.8, false},
+	{fAnswer, 1, false},
+	{fDirName, 3, true},
+	{fDirOffice, 1.5, false}, // a person found by office: the office itself is the better hit
+	{fDirRole, 1.5, true},
+}
+
+func newMapping() *mapping.IndexMappingImpl {
+	m := bleve.NewIndexMapping()
+	if err := addAnalyzers(m); err != nil {
+		panic(err) // the analyzers are fixed at compile time
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	text := func(name, analyzer string, store bool) {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = store
+		// Term vectors serve highlighting (and phrases), which only stored fields get.
+		f.IncludeTermVectors = store || name == fKeywords || name == fConcepts
+		f.IncludeInAll = false
+		doc.AddFieldMappingsAt(name, f)
+	}
+	kw := func(name string, store, facet bool) {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = store
+		f.DocValues = facet
+		f.IncludeInAll = false
+		doc.AddFieldMappingsAt(name, f)
+	}
+	num := func(name string) {
+		f := bleve.NewNumericFieldMapping()
+		f.Store = false
+		f.IncludeInAll = false
+		doc.AddFieldMappingsAt(name, f)
+	}
+	text(fTitle, analyzerItalian, true)
+	text(fQuestion, analyzerItalian, true)
+	text(fKeywords, analyzerItalian, false)
+	text(fConcepts, analyzerItalian, false)
+	text(fOfficeText, analyzerItalian, false)
+	text(fAnswer, analyzerItalian, true)
+	text(fSpell, analyzerFolded, false)
+	text(fStems, analyzerItalian, false)
+	text(fDirName, analyzerFolded, true)
+	text(fDirRole, analyzerItalian, true)
+	text(fDirOffice, analyzerItalian, false)
+	for _, k := range []string{fKind, fIRI, fBranch, fDepartment, fOffice, fStatus} {
+		kw(k, true, true)
+	}
+	kw(fValidated, true, false)
+	kw(fOfficeName, true, false)
+	kw(fDirExt, true, false)
+	kw(fDirPhone, true, false)
+	codeField := bleve.NewTextFieldMapping()
+	codeField.Analyzer = analyzerKeywordLow
+	codeField.Store = true
+	codeField.IncludeInAll = false
+	doc.AddFieldMappingsAt(fCode, codeField)
+	num(fFrom)
+	num(fUntil)
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = analyzerItalian
+	return m
+}
+
+func newBleve(path string) (bleve.Index, error) {
+	bi, err := bleve.New(path, newMapping())
+	if err != nil {
+		return nil, err
+	}
+	if err := bi.SetInternal([]byte(keySchema), []byte(schemaVersion)); err != nil {
+		bi.Close()
+		return nil, err
+	}
+	return bi, nil
+}
+
+// Internal keys: the schema version, the concept tree's hash, and per document a hash of what
+// was indexed, compared with the store at start-up (Sync).
+const (
+	keySchema   = "schema"
+	keyConcepts = "concepts"
+	keyDocPref  = "doc\x00"
+)
+
+func hashStrings(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(h[:8])
+}
+
+// docKey fingerprints what was indexed for a document, compared with the store at start-up.
+// It is built from values, not from JSON, so that nil and empty lists or a time zone the store
+// reads back differently do not make an index look stale.
+func docKey(v any) string {
+	switch d := v.(type) {
+	case *kb.Pill:
+		// The store bumps Version and Modified on every write, status changes included.
+		return hashStrings("pill", d.IRI, fmt.Sprint(d.Version), string(d.Status), fmt.Sprint(d.Modified.Unix()))
+	case *kb.Unit:
+		return hashStrings("unit", d.IRI, d.Name, string(d.Kind), d.Parent, fmt.Sprint(d.URP), strings.Join(d.Phones, ","))
+	case *kb.Person:
+		return hashStrings("person", d.IRI, d.GivenName, d.FamilyName, d.Role, d.Unit, d.Extension, strings.Join(d.Phones, ","))
+	}
+	return ""
+}
+
+// SetConcepts replaces the classification tree used to index pills (labels of a pill's concepts
+// and of their ancestors, KB-6) and to expand queries with SKOS alt and hidden labels. Pills
+// already indexed keep the labels they were indexed with until re-indexed; Sync notices the
+// change and rebuilds.
+func (x *Index) SetConcepts(concepts []kb.Concept) error {
+	x.mu.Lock()
+	x.setConcepts(concepts)
+	bi := x.bi
+	x.mu.Unlock()
+	if x.dir != "" {
+		if err := writeJSON(filepath.Join(x.dir, conceptsFile), concepts); err != nil {
+			return err
+		}
+	}
+	return bi.SetInternal([]byte(keyConcepts), []byte(conceptsHash(concepts)))
+}
+
+func conceptsHash(concepts []kb.Concept) string {
+	var parts []string
+	for _, c := range concepts {
+		p := []string{c.IRI, c.Broader}
+		for lang, l := range c.PrefLabel {
+			p = append(p, "p:"+lang+":"+l)
+		}
+		for lang, ls := range c.AltLabels {
+			for _, l := range ls {
+				p = append(p, "a:"+lang+":"+l)
+			}
+		}
+		for lang, ls := range c.HiddenLabels {
+			for _, l := range ls {
+				p = append(p, "h:"+lang+":"+l)
+			}
+		}
+		sort.Strings(p[2:])
+		parts = append(parts, strings.Join(p, "\x01"))
+	}
+	sort.Strings(parts)
+	return hashStrings(parts...)
+}
+
+func (x *Index) setConcepts(concepts []kb.Concept) {
+	x.concepts = make(map[string]kb.Concept, len(concepts))
+	var groups []SynonymGroup
+	for _, c := range concepts {
+		x.concepts[c.IRI] = c
+		var terms []string
+		seen := map[string]bool{}
+		add := func(s string) {
+			if s != "" && !seen[fold(s)] {
+				seen[fold(s)] = true
+				terms = append(terms, s)
+			}
+		}
+		for _, l := range sortedValues(c.PrefLabel) {
+			add(l)
+		}
+		for _, ls := range c.AltLabels {
+			for _, l := range ls {
+				add(l)
+			}
+		}
+		for _, ls := range c.HiddenLabels {
+			for _, l := range ls {
+				add(l)
+			}
+		}
+		if len(terms) > 1 {
+			groups = append(groups, SynonymGroup{ID: "concept:" + c.IRI, Terms: terms})
+		}
+	}
+	x.syn.setConceptGroups(groups)
+}
+
+func sortedValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lineage returns a concept and its ancestors, nearest first; a cycle in skos:broader stops the
+// walk instead of looping.
+func (x *Index) lineage(iri string) []kb.Concept {
+	var out []kb.Concept
+	seen := map[string]bool{}
+	for iri != "" && !seen[iri] {
+		seen[iri] = true
+		c, ok := x.concepts[iri]
+		if !ok {
+			break
+		}
+		out = append(out, c)
+		iri = c.Broader
+	}
+	return out
+}
+
+var (
+	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
+	blockRE = regexp.MustCompile(`(?i)<\s*(br|/p|/li|li|/div|/h[1-6])\b[^>]*>`)
+	spaceRE = regexp.MustCompile(`[ \t]+`)
+)
+
+// plainText turns the answer's HTML subset into text: highlights are built on it, and tags
+// must not be matched as words.
+func plainText(h string) string {
+	h = blockRE.ReplaceAllString(h, "\n")
+	h = tagRE.ReplaceAllString(h, "")
+	h = html.UnescapeString(h)
+	return strings.TrimSpace(spaceRE.ReplaceAllString(h, " "))
+}
+
+const (
+	minTime = math.MinInt32
+	maxTime = math.MaxInt64 / 2
+)
+
+func (x *Index) pillDoc(p *kb.Pill) map[string]any {
+	var labels []string
+	branch := ""
+	for _, ci := range p.Concepts {
+		lin := x.lineage(ci)
+		for _, c := range lin {
+			for _, l := range sortedValues(c.PrefLabel) {
+				labels = append(labels, l)
+			}
+			for _, ls := range c.AltLabels {
+				labels = append(labels, ls...)
+			}
+			for _, ls := range c.HiddenLabels {
+				labels = append(labels, ls...)
+			}
+		}
+		if len(lin) > 0 && branch == "" {
+			branch = lin[len(lin)-1].IRI
+		}
+	}
+	office := p.Office
+	officeText := p.OfficeName
+	if u, ok := x.units[p.Office]; ok {
+		officeText = u.Name
+	}
+	if office == "" && p.OfficeName != "" {
+		office = "name:" + p.OfficeName
+	}
+	answer := plainText(p.Answer)
+	from, until := float64(minTime), float64(maxTime)
+	if p.ValidFrom != nil {
+		from = float64(p.ValidFrom.Unix())
+	}
+	if p.ValidUntil != nil {
+		until = float64(p.ValidUntil.Unix())
+	}
+	validated := ""
+	if p.Validated != nil {
+		validated = p.Validated.UTC().Format(time.RFC3339)
+	}
+	status := string(p.Status)
+	if status == "" {
+		status = string(kb.StatusDraft)
+	}
+	keywords := strings.Join(p.Keywords, " ; ")
+	return map[string]any{
+		fKind:       KindPill,
+		fIRI:        p.IRI,
+		fCode:       p.Code,
+		fTitle:      p.Title,
+		fQuestion:   p.Question,
+		fKeywords:   keywords,
+		fConcepts:   strings.Join(labels, " ; "),
+		fOfficeText: officeText,
+		fOfficeName: p.OfficeName,
+		fAnswer:     answer,
+		fSpell:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText, answer}, " \n "),
+		fStems:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText, answer}, " \n "),
+		fBranch:     branch,
+		fDepartment: p.Department,
+		fOffice:     office,
+		fStatus:     status,
+		fValidated:  validated,
+		fFrom:       from,
+		fUntil:      until,
+	}
+}
+
+// Index adds or replaces a pill. Every status is indexed; visibility is decided at query time.
+func (x *Index) Index(p *kb.Pill) error {
+	if p.IRI == "" {
+		return errors.New("search: pill without IRI")
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := x.bi.NewBatch()
+	if err := b.Index(p.IRI, x.pillDoc(p)); err != nil {
+		return err
+	}
+	b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
+	return x.bi.Batch(b)
+}
+
+// Delete removes a pill, office or person.
+func (x *Index) Delete(iri string) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := x.bi.NewBatch()
+	b.Delete(iri)
+	b.DeleteInternal([]byte(keyDocPref + iri))
+	return x.bi.Batch(b)
+}
+
+func (x *Index) unitDoc(u *kb.Unit) map[string]any {
+	parent := ""
+	if p, ok := x.units[u.Parent]; ok {
+		parent = p.Name
+	}
+	return map[string]any{
+		fKind:       KindOffice,
+		fIRI:        u.IRI,
+		fTitle:      "",
+		fDirName:    u.Name,
+		fDirOffice:  parent,
+		fDirRole:    map[bool]string{true: "URP ufficio relazioni con il pubblico"}[u.URP],
+		fDirPhone:   digitsAll(u.Phones),
+		fDepartment: u.Parent,
+		fOffice:     u.IRI,
+		fSpell:      u.Name,
+		fStems:      u.Name + " \n " + parent,
+		fStatus:     string(kb.StatusPublished),
+		fFrom:       float64(minTime),
+		fUntil:      float64(maxTime),
+	}
+}
+
+// IndexUnit adds or replaces an office or department in the directory (KB-13, TEL-8).
+func (x *Index) IndexUnit(u *kb.Unit) error {
+	if u.IRI == "" {
+		return errors.New("search: unit without IRI")
+	}
+	x.mu.Lock()
+	x.units[u.IRI] = *u
+	units := x.unitList()
+	doc := x.unitDoc(u)
+	x.mu.Unlock()
+	if x.dir != "" {
+		if err := writeJSON(filepath.Join(x.dir, unitsFile), units); err != nil {
+			return err
+		}
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := x.bi.NewBatch()
+	if err := b.Index(u.IRI, doc); err != nil {
+		return err
+	}
+	b.SetInternal([]byte(keyDocPref+u.IRI), []byte(docKey(u)))
+	return x.bi.Batch(b)
+}
+
+func (x *Index) unitList() []kb.Unit {
+	out := make([]kb.Unit, 0, len(x.units))
+	for _, u := range x.units {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].IRI < out[j].IRI })
+	return out
+}
+
+func digitsAll(phones []string) []string {
+	var out []string
+	for _, p := range phones {
+		var b strings.Builder
+		for _, r := range p {
+			if r >= '0' && r <= '9' {
+				b.WriteRune(r)
+			}
+		}
+		if b.Len() > 0 {
+			out = append(out, b.String())
+		}
+	}
+	return out
+}
+
+func (x *Index) personDoc(p *kb.Person) map[string]any {
+	unit := x.units[p.Unit]
+	office := unit.Name
+	if d, ok := x.units[unit.Parent]; ok {
+		office += " ; " + d.Name
+	}
+	name := p.FullName()
+	return map[string]any{
+		fKind:       KindPerson,
+		fIRI:        p.IRI,
+		fDirName:    name,
+		fDirRole:    p.Role,
+		fDirOffice:  office,
+		fDirExt:     p.Extension,
+		fDirPhone:   digitsAll(p.Phones),
+		fDepartment: unit.Parent,
+		fOffice:     p.Unit,
+		fSpell:      name + " \n " + p.Role,
+		fStems:      p.Role + " \n " + office,
+		fStatus:     string(kb.StatusPublished),
+		fFrom:       float64(minTime),
+		fUntil:      float64(maxTime),
+	}
+}
+
+// IndexPerson adds or replaces a person of the phone directory: found by name, office, role or
+// extension (TEL-8).
+func (x *Index) IndexPerson(p *kb.Person) error {
+	if p.IRI == "" {
+		return errors.New("search: person without IRI")
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := x.bi.NewBatch()
+	if err := b.Index(p.IRI, x.personDoc(p)); err != nil {
+		return err
+	}
+	b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
+	return x.bi.Batch(b)
+}

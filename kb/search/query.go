@@ -1,0 +1,1000 @@
+package search
+
+import (
+	"context"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"sportello/kb"
+)
+
+// Options narrow a search.
+type Options struct {
+	Limit  int // hits per page; 10 when zero
+	Offset int // for pagination
+
+	// IncludeDrafts is for publishers and validators: drafts, submitted and rejected pills too,
+	// and pills outside their validity period. Operators see published, valid pills only (KB-3).
+	IncludeDrafts bool
+	// IncludeRetired adds archived pills; never for operators.
+	IncludeRetired bool
+
+	Kinds []string // KindPill, KindOffice, KindPerson; empty: all
+
+	// Facet filters: a concept IRI (the classification branch), unit IRIs, a status.
+	Branch, Department, Office, Status string
+
+	// Complete says the query is finished; otherwise its last word may be incomplete and is also
+	// matched as a prefix (search as you type).
+	Complete bool
+
+	Now time.Time // for the validity period; time.Now() when zero
+}
+
+// Response is what `sportello search --json` prints and GET /api/search returns.
+type Response struct {
+	Query      string                  `json:"query"`
+	Confident  bool                    `json:"confident"`
+	Message    string                  `json:"message,omitempty"` // for the operator, in Italian
+	Hits       []Hit                   `json:"hits"`
+	Suggestion string                  `json:"suggestion"`
+	Total      int                     `json:"total"`
+	Offset     int                     `json:"offset"`
+	Limit      int                     `json:"limit"`
+	Facets     map[string][]FacetValue `json:"facets,omitempty"`
+}
+
+// Hit is one result: a pill, an office or a person.
+type Hit struct {
+	Code       string     `json:"code"`
+	IRI        string     `json:"iri"`
+	Title      string     `json:"title"`
+	Score      float64    `json:"score"`
+	Kind       string     `json:"kind"`
+	Highlights []string   `json:"highlights"`
+	Office     string     `json:"office,omitempty"`    // competent office, by name
+	OfficeIRI  string     `json:"officeIri,omitempty"` // when linked
+	Validated  *time.Time `json:"validated,omitempty"` // last validation
+	Status     string     `json:"status,omitempty"`
+	Branch     string     `json:"branch,omitempty"` // top concept IRI
+	Role       string     `json:"role,omitempty"`
+	Extension  string     `json:"extension,omitempty"`
+	Phones     []string   `json:"phones,omitempty"`
+	// Coverage is the share of the query (weighted by rarity) found in the hit's title,
+	// question, keywords or concepts: the basis of the confidence rule.
+	Coverage float64 `json:"coverage"`
+
+	matched []bool // per query slot: found in the strong fields
+}
+
+// FacetValue is one value of a facet with its count in the result set.
+type FacetValue struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+// MessageNotConfident is what the operator sees when no hit is a sure answer (TK-9).
+const MessageNotConfident = "Nessuna risposta sicura: verifica i risultati o inoltra la richiesta al secondo livello."
+
+// slot is one thing the query asks about: a word, or a phrase found in a synonym list, with
+// its alternatives.
+type slot struct {
+	words  []string // as typed, folded
+	terms  []string // analysed (stemmed) terms of words
+	alts   []string // synonyms, as written in the lists
+	prefix bool     // last, possibly incomplete word
+	code   bool     // looks like a pill code (SAL-012)
+	digits bool     // looks like an extension or phone number
+	weight float64
+	df     uint64 // documents that mention the slot, estimated from the dictionaries
+	// Indexed terms within typing distance of the word, as stems for the text fields and as
+	// words for names: looked up once per query in the whole dictionary (one automaton), then
+	// searched as plain terms in each field.
+	nearStems, nearWords []nearTerm
+	strongQ              query.Query // matches the slot in strong fields only
+	anyQ                 query.Query // matches the slot anywhere
+}
+
+var codeRE = regexp.MustCompile(`^[a-z]{2,5}-?\d{1,4}$`)
+
+// parse turns the query into slots. Stop words and fillers ("come faccio", "vorrei sapere")
+// are dropped unless nothing else is left.
+func (x *Index) parse(q string, complete bool) []*slot {
+	raw := splitWords(q)
+	var toks []tok
+	for _, w := range raw {
+		toks = append(toks, tok{w, analyze(x.itAn, w)})
+	}
+	groups := x.synonymIndex()
+	stems := toks2stems(toks)
+	var slots []*slot
+	for i := 0; i < len(toks); {
+		// The longest synonym phrase starting here, compared on stems so that "casa popolare"
+		// finds "case popolari".
+		best, bestLen := -1, 0
+		for gi, g := range groups {
+			for _, ph := range g.phrases {
+				n := matchPhrase(stems[i:], ph)
+				if n > bestLen {
+					best, bestLen = gi, n
+				}
+			}
+		}
+		if best >= 0 {
+			s := &slot{}
+			for _, t := range toks[i : i+bestLen] {
+				s.words = append(s.words, t.word)
+				s.terms = append(s.terms, t.terms...)
+			}
+			typed := fold(strings.Join(s.words, " "))
+			seen := map[string]bool{typed: true}
+			for gi, g := range groups {
+				if gi != best && !groups[gi].covers(stems[i:i+bestLen]) {
+					continue
+				}
+				for _, t := range g.terms {
+					if !seen[fold(t)] {
+						seen[fold(t)] = true
+						s.alts = append(s.alts, t)
+					}
+				}
+			}
+			slots = append(slots, s)
+			i += bestLen
+			continue
+		}
+		t := toks[i]
+		i++
+		s := &slot{words: []string{t.word}, terms: t.terms}
+		switch {
+		case codeRE.MatchString(t.word):
+			s.code = true
+		case isDigits(t.word) && len(t.word) >= 3:
+			s.digits = true
+		case len(t.terms) == 0 || fillers[t.word]:
+			continue
+		}
+		slots = append(slots, s)
+	}
+	if len(slots) == 0 {
+		// Only fillers: search them rather than nothing ("informazioni").
+		for _, t := range toks {
+			if len(t.terms) > 0 {
+				slots = append(slots, &slot{words: []string{t.word}, terms: t.terms})
+			}
+		}
+	}
+	if !complete && len(slots) > 0 && len(raw) > 0 {
+		last := slots[len(slots)-1]
+		if len(last.words) == 1 && last.words[0] == raw[len(raw)-1] && utf8.RuneCountInString(last.words[0]) >= 3 {
+			last.prefix = true
+		}
+	}
+	return slots
+}
+
+var digitGroupsRE = regexp.MustCompile(`\d[\d .\-/]{4,}\d`)
+
+// joinDigits writes phone numbers as the index holds them: "0874 437 500" → "0874437500".
+func joinDigits(q string) string {
+	return digitGroupsRE.ReplaceAllStringFunc(q, func(m string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, m)
+	})
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+type tok struct {
+	word  string
+	terms []string
+}
+
+type synGroup struct {
+	terms   []string
+	phrases [][]string // stems of each term
+}
+
+func (g synGroup) covers(stems []string) bool {
+	for _, ph := range g.phrases {
+		if matchPhrase(stems, ph) == len(ph) && len(ph) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// synonymIndex analyses the synonym lists; cached until the lists change.
+func (x *Index) synonymIndex() []synGroup {
+	all, gen := x.syn.snapshot()
+	x.synMu.Lock()
+	defer x.synMu.Unlock()
+	if x.synCache != nil && x.synGen == gen {
+		return x.synCache
+	}
+	var out []synGroup
+	for _, g := range all {
+		sg := synGroup{terms: g.Terms}
+		for _, t := range g.Terms {
+			var stems []string
+			for _, w := range splitWords(t) {
+				stems = append(stems, wordKey(w, analyze(x.itAn, w)))
+			}
+			sg.phrases = append(sg.phrases, stems)
+		}
+		out = append(out, sg)
+	}
+	x.synCache, x.synGen = out, gen
+	return out
+}
+
+// toks2stems keys each word by its stem, or by the word itself when it is a stop word, so
+// that "quanto costa" and "medico di base" match as written while "casa popolare" still finds
+// "case popolari".
+func toks2stems(toks []tok) []string {
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = wordKey(t.word, t.terms)
+	}
+	return out
+}
+
+func wordKey(word string, terms []string) string {
+	if len(terms) > 0 {
+		return terms[0]
+	}
+	return "#" + word
+}
+
+// matchPhrase returns len(phrase) when stems start with phrase, or 0.
+func matchPhrase(stems []string, phrase []string) int {
+	if len(phrase) == 0 || len(phrase) > len(stems) {
+		return 0
+	}
+	for i, p := range phrase {
+		if stems[i] != p {
+			return 0
+		}
+	}
+	return len(phrase)
+}
+
+// fuzziness allows one typo in words of four to six letters and two in longer ones; words of
+// three letters or less have too many neighbours ("ERP", "IMU") to guess.
+func fuzziness(word string) int {
+	switch n := utf8.RuneCountInString(word); {
+	case n >= 7:
+		return 2
+	case n >= 4:
+		return 1
+	}
+	return 0
+}
+
+// build makes the slot's queries over the weighted fields.
+func (x *Index) build(s *slot) {
+	var any, strong []query.Query
+	add := func(q query.Query, strongField bool) {
+		any = append(any, q)
+		if strongField {
+			strong = append(strong, q)
+		}
+	}
+	for _, f := range textFields {
+		for _, q := range x.fieldQueries(s, f) {
+			add(q, f.strong)
+		}
+	}
+	if s.code {
+		c := bleve.NewTermQuery(s.words[0])
+		c.SetField(fCode)
+		c.SetBoost(20)
+		add(c, true)
+	}
+	if s.digits {
+		e := bleve.NewTermQuery(s.words[0])
+		e.SetField(fDirExt)
+		e.SetBoost(20)
+		add(e, true)
+		p := bleve.NewTermQuery(s.words[0])
+		p.SetField(fDirPhone)
+		p.SetBoost(10)
+		add(p, true)
+		if s.prefix {
+			pe := bleve.NewPrefixQuery(s.words[0])
+			pe.SetField(fDirExt)
+			pe.SetBoost(5)
+			add(pe, true)
+		}
+	}
+	s.anyQ = bleve.NewDisjunctionQuery(any...)
+	if len(strong) == 0 {
+		strong = append(strong, bleve.NewMatchNoneQuery())
+	}
+	s.strongQ = bleve.NewDisjunctionQuery(strong...)
+}
+
+func (x *Index) fieldQueries(s *slot, f weighted) []query.Query {
+	var out []query.Query
+	nameField := f.field == fDirName
+	terms := s.terms
+	if nameField {
+		// Names are not stemmed: match the folded words.
+		terms = nil
+		for _, w := range s.words {
+			terms = append(terms, analyze(x.foldAn, w)...)
+		}
+	}
+	if len(terms) == 1 {
+		t := bleve.NewTermQuery(terms[0])
+		t.SetField(f.field)
+		t.SetBoost(f.boost)
+		out = append(out, t)
+		near := s.nearStems
+		if nameField {
+			near = s.nearWords
+		}
+		for _, n := range near {
+			q := bleve.NewTermQuery(n.term)
+			q.SetField(f.field)
+			q.SetBoost(f.boost * typoWeight(n.dist))
+			out = append(out, q)
+		}
+		if stem := terms[0]; !nameField && !s.prefix && utf8.RuneCountInString(stem) >= 8 {
+			// Verbs and nouns of one root differ after their first letters ("digitalizzare",
+			// "digitalizzazione"): the light stemmer keeps them apart.
+			r := []rune(stem)
+			p := bleve.NewPrefixQuery(string(r[:len(r)-3]))
+			p.SetField(f.field)
+			p.SetBoost(f.boost * 0.5)
+			out = append(out, p)
+		}
+		if s.prefix {
+			p := bleve.NewPrefixQuery(prefixOf(s.words[0], terms[0]))
+			p.SetField(f.field)
+			p.SetBoost(f.boost * 0.5)
+			out = append(out, p)
+		}
+	} else if len(terms) > 1 {
+		p := bleve.NewMatchPhraseQuery(strings.Join(s.words, " "))
+		p.SetField(f.field)
+		p.SetBoost(f.boost)
+		out = append(out, p)
+		// The words apart, for texts that say them in another order.
+		var and []query.Query
+		for _, t := range terms {
+			tq := bleve.NewTermQuery(t)
+			tq.SetField(f.field)
+			and = append(and, tq)
+		}
+		c := bleve.NewConjunctionQuery(and...)
+		c.SetBoost(f.boost * 0.6)
+		out = append(out, c)
+	}
+	for _, alt := range s.alts {
+		if !standalone(alt, x) {
+			continue
+		}
+		var at []string
+		if nameField {
+			at = analyze(x.foldAn, alt)
+		} else {
+			at = analyze(x.itAn, alt)
+		}
+		switch len(at) {
+		case 0:
+		case 1:
+			t := bleve.NewTermQuery(at[0])
+			t.SetField(f.field)
+			t.SetBoost(f.boost * 0.8)
+			out = append(out, t)
+		default:
+			p := bleve.NewMatchPhraseQuery(alt)
+			p.SetField(f.field)
+			p.SetBoost(f.boost * 0.8)
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// standalone reports whether a synonym can be searched for on its own. "quanto costa" is a
+// way of asking, useful to recognise the question, but once its stop word is dropped it would
+// search for any "costa".
+func standalone(alt string, x *Index) bool {
+	ws := splitWords(alt)
+	if len(ws) < 2 {
+		return true
+	}
+	for _, w := range []string{ws[0], ws[len(ws)-1]} {
+		if fillers[w] || len(analyze(x.itAn, w)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+type nearTerm struct {
+	term string
+	dist int
+}
+
+// typoWeight is the weight of a match one or two typos away from the word typed.
+func typoWeight(dist int) float64 {
+	if dist <= 1 {
+		return 0.6
+	}
+	return 0.4
+}
+
+// maxNear bounds the terms a misspelled word expands to: the most frequent win.
+const maxNear = 8
+
+// near returns the terms of field within fz edits of term (the term itself excluded).
+func near(r index.IndexReader, field, term string, fz int) []nearTerm {
+	fr, ok := r.(index.IndexReaderFuzzy)
+	if !ok || fz == 0 {
+		return nil
+	}
+	_, size := utf8.DecodeRuneInString(term)
+	d, err := fr.FieldDictFuzzy(field, term, fz, term[:size])
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	type cand struct {
+		nearTerm
+		count uint64
+	}
+	var cs []cand
+	for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
+		if e.Term == term {
+			continue
+		}
+		dist := int(e.EditDistance)
+		if dist == 0 {
+			dist = levenshtein(term, e.Term)
+		}
+		cs = append(cs, cand{nearTerm{e.Term, dist}, e.Count})
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].dist != cs[j].dist {
+			return cs[i].dist < cs[j].dist
+		}
+		return cs[i].count > cs[j].count
+	})
+	var out []nearTerm
+	for i := 0; i < len(cs) && i < maxNear; i++ {
+		out = append(out, cs[i].nearTerm)
+	}
+	return out
+}
+
+// prefixOf is the prefix to look for when word may be incomplete: the shorter of the word and
+// its stem, since the index holds stems ("tessera" is indexed as "tesser").
+func prefixOf(word, stem string) string {
+	if strings.HasPrefix(word, stem) || len(stem) < len(word) {
+		return stem
+	}
+	return word
+}
+
+// visibility is the filter of what the caller may see (KB-3, issue 4 §7).
+func visibility(opt Options) query.Query {
+	var must []query.Query
+	if !opt.IncludeDrafts {
+		st := bleve.NewTermQuery(string(kb.StatusPublished))
+		st.SetField(fStatus)
+		must = append(must, st)
+		now := float64(opt.Now.Unix())
+		from := bleve.NewNumericRangeInclusiveQuery(nil, &now, nil, ptr(true))
+		from.SetField(fFrom)
+		until := bleve.NewNumericRangeInclusiveQuery(&now, nil, ptr(false), nil)
+		until.SetField(fUntil)
+		must = append(must, from, until)
+	} else if !opt.IncludeRetired {
+		st := bleve.NewTermQuery(string(kb.StatusRetired))
+		st.SetField(fStatus)
+		must = append(must, query.NewBooleanQuery(nil, nil, []query.Query{st}))
+	}
+	for field, v := range map[string]string{fBranch: opt.Branch, fDepartment: opt.Department, fOffice: opt.Office, fStatus: opt.Status} {
+		if v != "" {
+			t := bleve.NewTermQuery(v)
+			t.SetField(field)
+			must = append(must, t)
+		}
+	}
+	if len(opt.Kinds) > 0 {
+		var ks []query.Query
+		for _, k := range opt.Kinds {
+			t := bleve.NewTermQuery(k)
+			t.SetField(fKind)
+			ks = append(ks, t)
+		}
+		must = append(must, bleve.NewDisjunctionQuery(ks...))
+	}
+	if len(must) == 0 {
+		return bleve.NewMatchAllQuery()
+	}
+	for _, q := range must {
+		if b, ok := q.(query.BoostableQuery); ok {
+			b.SetBoost(0) // filters must not move scores
+		}
+	}
+	return bleve.NewConjunctionQuery(must...)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Search runs a query as operators and publishers type it.
+func (x *Index) Search(ctx context.Context, q string, opt Options) (*Response, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.search(ctx, q, opt, true)
+}
+
+func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bool) (*Response, error) {
+	if opt.Limit <= 0 {
+		opt.Limit = 10
+	}
+	if opt.Offset < 0 {
+		opt.Offset = 0
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	resp := &Response{Query: q, Hits: []Hit{}, Offset: opt.Offset, Limit: opt.Limit}
+	slots := x.parse(joinDigits(q), opt.Complete)
+	if len(slots) == 0 {
+		resp.Message = MessageNotConfident
+		return resp, nil
+	}
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer reader.Close()
+	var disj []query.Query
+	for _, s := range slots {
+		if fz := fuzziness(s.words[len(s.words)-1]); fz > 0 && len(s.words) == 1 && len(s.terms) == 1 && !s.code && !s.digits {
+			s.nearStems = near(reader, fStems, s.terms[0], fz)
+			s.nearWords = near(reader, fSpell, s.words[0], fz)
+		}
+		x.build(s)
+		disj = append(disj, s.anyQ)
+	}
+	if p := x.phraseBonus(slots); p != nil {
+		disj = append(disj, p)
+	}
+	filter := visibility(opt)
+	text := bleve.NewDisjunctionQuery(disj...)
+	// The first window of candidates is re-ranked by coverage (see rerank); pages beyond it
+	// keep bleve's order.
+	window := max(rerankWindow, opt.Offset+opt.Limit)
+	if opt.Offset >= rerankWindow {
+		window = opt.Limit
+	}
+	from := 0
+	if opt.Offset >= rerankWindow {
+		from = opt.Offset
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filter, text), window, from, false)
+	req.Fields = []string{fKind, fIRI, fCode, fTitle, fQuestion, fOffice, fOfficeName, fStatus, fValidated, fBranch, fDirName, fDirRole, fDirExt, fDirPhone}
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.AddField(fTitle)
+	req.Highlight.AddField(fQuestion)
+	req.Highlight.AddField(fAnswer)
+	req.Highlight.AddField(fDirName)
+	req.Highlight.AddField(fDirRole)
+	for _, f := range []string{fBranch, fDepartment, fOffice, fStatus} {
+		req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+	}
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Total = int(res.Total)
+	for _, h := range res.Hits {
+		resp.Hits = append(resp.Hits, x.hit(h))
+	}
+	resp.Facets = x.facets(res.Facets)
+	if err := x.coverage(ctx, reader, slots, resp.Hits); err != nil {
+		return nil, err
+	}
+	if from == 0 {
+		rerank(resp.Hits)
+		resp.Confident = confident(resp.Hits, slots)
+		lo, hi := min(opt.Offset, len(resp.Hits)), min(opt.Offset+opt.Limit, len(resp.Hits))
+		resp.Hits = resp.Hits[lo:hi]
+		if opt.Offset > 0 {
+			resp.Confident = false
+		}
+	}
+	// "Did you mean" is offered when a word is not in the index and the spelling found there
+	// gives a sure answer.
+	if didYouMean && opt.Offset == 0 {
+		if fixed := suggest(reader, q, slots); fixed != "" {
+			alt, err := x.search(ctx, fixed, opt, false)
+			if err != nil {
+				return nil, err
+			}
+			if alt.Confident {
+				resp.Suggestion = fixed
+			}
+		}
+	}
+	if !resp.Confident {
+		resp.Message = MessageNotConfident
+	}
+	return resp, nil
+}
+
+// phraseBonus rewards hits whose title or question holds the query's words together.
+func (x *Index) phraseBonus(slots []*slot) query.Query {
+	var words []string
+	for _, s := range slots {
+		words = append(words, s.words...)
+	}
+	if len(words) < 2 {
+		return nil
+	}
+	var qs []query.Query
+	for _, f := range []weighted{{fTitle, 3, true}, {fQuestion, 2, true}} {
+		p := bleve.NewMatchPhraseQuery(strings.Join(words, " "))
+		p.SetField(f.field)
+		p.SetBoost(f.boost)
+		qs = append(qs, p)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+func str(fields map[string]any, k string) string {
+	switch v := fields[k].(type) {
+	case string:
+		return v
+	case []any:
+		if len(v) > 0 {
+			s, _ := v[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func strs(fields map[string]any, k string) []string {
+	switch v := fields[k].(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func (x *Index) hit(h *search.DocumentMatch) Hit {
+	f := h.Fields
+	out := Hit{
+		IRI:    h.ID,
+		Kind:   str(f, fKind),
+		Code:   str(f, fCode),
+		Title:  str(f, fTitle),
+		Score:  math.Round(h.Score*1000) / 1000,
+		Status: str(f, fStatus),
+		Branch: str(f, fBranch),
+	}
+	office := str(f, fOffice)
+	if u, ok := x.units[office]; ok {
+		out.Office, out.OfficeIRI = u.Name, u.IRI
+	} else if n := str(f, fOfficeName); n != "" {
+		out.Office = n
+	}
+	if v := str(f, fValidated); v != "" {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			out.Validated = &t
+		}
+	}
+	switch out.Kind {
+	case KindOffice:
+		out.Title = str(f, fDirName)
+		out.Office, out.OfficeIRI = "", ""
+		if u, ok := x.units[h.ID]; ok {
+			out.Phones = u.Phones
+			if p, ok := x.units[u.Parent]; ok {
+				out.Office, out.OfficeIRI = p.Name, p.IRI
+			}
+		}
+	case KindPerson:
+		out.Title = str(f, fDirName)
+		out.Role = str(f, fDirRole)
+		out.Extension = str(f, fDirExt)
+		out.Phones = strs(f, fDirPhone)
+		if out.Title == "" {
+			out.Title = out.Role
+		}
+	}
+	out.Highlights = []string{}
+	for _, field := range []string{fTitle, fQuestion, fDirName, fDirRole, fAnswer} {
+		for _, fr := range h.Fragments[field] {
+			// bleve also returns a field's opening when nothing in it matched.
+			if strings.Contains(fr, "<mark>") {
+				out.Highlights = append(out.Highlights, fr)
+			}
+		}
+	}
+	if len(out.Highlights) > 3 {
+		out.Highlights = out.Highlights[:3]
+	}
+	return out
+}
+
+func (x *Index) facets(fr search.FacetResults) map[string][]FacetValue {
+	out := map[string][]FacetValue{}
+	for name, f := range fr {
+		if f == nil || f.Terms == nil {
+			continue
+		}
+		for _, t := range f.Terms.Terms() {
+			if t.Term == "" {
+				continue
+			}
+			out[name] = append(out[name], FacetValue{Value: t.Term, Label: x.label(t.Term), Count: t.Count})
+		}
+	}
+	return out
+}
+
+func (x *Index) label(v string) string {
+	if c, ok := x.concepts[v]; ok {
+		return c.Label("it")
+	}
+	if u, ok := x.units[v]; ok {
+		return u.Name
+	}
+	if n, ok := strings.CutPrefix(v, "name:"); ok {
+		return n
+	}
+	return v
+}
+
+// coverage sets each hit's Coverage: the idf-weighted share of the query's slots it holds in
+// its strong fields.
+func (x *Index) coverage(ctx context.Context, r index.IndexReader, slots []*slot, hits []Hit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	n, err := x.bi.DocCount()
+	if err != nil {
+		return err
+	}
+	var total float64
+	for _, s := range slots {
+		s.df = x.slotDF(r, s)
+		s.weight = math.Log(1 + float64(n)/float64(1+s.df))
+		total += s.weight
+	}
+	for i := range hits {
+		hits[i].matched = make([]bool, len(slots))
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.IRI
+	}
+	cov := make([]float64, len(hits))
+	for si, s := range slots {
+		req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), s.strongQ), len(ids), 0, false)
+		res, err := x.bi.SearchInContext(ctx, req)
+		if err != nil {
+			return err
+		}
+		matched := map[string]bool{}
+		for _, h := range res.Hits {
+			matched[h.ID] = true
+		}
+		for i, id := range ids {
+			if matched[id] && total > 0 {
+				cov[i] += s.weight / total
+				hits[i].matched[si] = true
+			}
+		}
+	}
+	for i := range hits {
+		hits[i].Coverage = math.Round(cov[i]*1000) / 1000
+	}
+	return nil
+}
+
+// rerankWindow is how many candidates are re-ranked by coverage.
+const rerankWindow = 30
+
+// rerank orders hits by score × (½ + coverage): among hits bleve scores alike, the one whose
+// title, question, keywords or concepts hold more of the query comes first, and a hit that
+// matches only in the answer text keeps a third of the weight of one that matches everywhere.
+func rerank(hits []Hit) {
+	sort.SliceStable(hits, func(i, j int) bool { return rankKey(hits[i]) > rankKey(hits[j]) })
+}
+
+// Confidence rule (issue 4 §5, TK-9). The best hit is a confident answer when it covers the
+// query and stands out from the other candidates:
+//
+//   - coverage: the words it holds in its title, question, keywords or concepts (typos and
+//     synonyms allowed) make up a share of the query, each word weighted by its rarity (idf), so
+//     that a word the knowledge base has never heard of ("passaporto") weighs most and leaves
+//     the answer unsure;
+//   - standing out: no other candidate covers more, and none that covers as much comes close in
+//     score (a near tie between two pills is a guess, not an answer).
+//
+// Strong coverage (minCoverage) needs only to avoid a tie. Partial coverage (minPartial: a
+// colloquial question with words the pill does not use) is accepted when the best hit also
+// dominates the ranking (dominance × the next score) and holds the query's most specific word
+// among those the knowledge base knows: a word used elsewhere in the base but not in the best
+// hit ("iscrizione all'albo degli avvocati" against the artisans' register) says the hit is
+// about something else, while a word the base never uses ("cellulare") cannot tell pills
+// apart. All are ratios, not score thresholds, so they hold for any index size.
+const (
+	minCoverage = 0.7
+	minPartial  = 0.5
+	tieRatio    = 0.8
+	dominance   = 2.0
+)
+
+func rankKey(h Hit) float64 { return h.Score * (0.5 + h.Coverage) }
+
+func confident(hits []Hit, slots []*slot) bool {
+	if len(hits) == 0 || hits[0].Coverage < minPartial {
+		return false
+	}
+	top := hits[0]
+	next := 0.0
+	for _, h := range hits[1:] {
+		if h.Coverage > top.Coverage+1e-9 {
+			return false
+		}
+		if h.Coverage >= top.Coverage-1e-9 && rankKey(h) >= tieRatio*rankKey(top) {
+			return false
+		}
+		next = max(next, rankKey(h))
+	}
+	if top.Coverage >= minCoverage {
+		return true
+	}
+	if rankKey(top) < dominance*next {
+		return false
+	}
+	best := -1
+	for i, s := range slots {
+		if s.df > 0 && (best < 0 || s.weight > slots[best].weight) {
+			best = i
+		}
+	}
+	return best >= 0 && best < len(top.matched) && top.matched[best]
+}
+
+// slotDF estimates how many documents mention a slot from the term dictionary: the largest
+// document frequency of its terms, synonyms and near spellings. Codes and extensions name one
+// document.
+func (x *Index) slotDF(r index.IndexReader, s *slot) uint64 {
+	if s.code || s.digits {
+		return 1
+	}
+	var df uint64
+	consider := func(field, term string) {
+		if c := dictCount(r, field, term); c > df {
+			df = c
+		}
+	}
+	for _, t := range s.terms {
+		consider(fStems, t)
+	}
+	for _, n := range s.nearStems {
+		consider(fStems, n.term)
+	}
+	for _, w := range s.words {
+		if len(analyze(x.itAn, w)) > 0 { // not a stop word ("sedia a rotelle")
+			consider(fSpell, w)
+		}
+	}
+	for _, alt := range s.alts {
+		for _, t := range analyze(x.itAn, alt) {
+			consider(fStems, t)
+		}
+	}
+	return df
+}
+
+// suggest proposes a spelling ("did you mean") when a word of the query is not in the index:
+// the most frequent indexed word within the word's typo distance.
+// suggest rewrites q with the indexed spelling of each word of slots that the index does not
+// hold; "" when there is nothing to correct.
+func suggest(r index.IndexReader, q string, slots []*slot) string {
+	fix := map[string]string{}
+	for _, s := range slots {
+		for _, w := range s.words {
+			if fz := fuzziness(w); fz > 0 && !s.code && !s.digits && !s.prefix && termCount(r, w) == 0 {
+				for _, n := range near(r, fSpell, w, fz) {
+					if !fillers[n.term] && !foldedStops[n.term] {
+						fix[w] = n.term
+						break
+					}
+				}
+			}
+		}
+	}
+	if len(fix) == 0 {
+		return ""
+	}
+	words := splitWords(q)
+	for i, w := range words {
+		if f, ok := fix[w]; ok {
+			words[i] = f
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+func termCount(r index.IndexReader, term string) uint64 { return dictCount(r, fSpell, term) }
+
+// dictCount is the number of documents holding term in field.
+func dictCount(r index.IndexReader, field, term string) uint64 {
+	d, err := r.FieldDictRange(field, []byte(term), []byte(term))
+	if err != nil {
+		return 0
+	}
+	defer d.Close()
+	var n uint64
+	for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
+		n += e.Count
+	}
+	return n
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := 1
+			if ra[i-1] == rb[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,231 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"sportello/kb"
+)
+
+// Sync compares the index with the store and rebuilds it when it is missing, corrupt, of
+// another schema, or out of step (a pill, office or person missing, extra or changed, e.g. after
+// a crash between a store write and its index write). It reports whether it rebuilt.
+func (x *Index) Sync(ctx context.Context, src Source, progress func(done, total int)) (bool, error) {
+	fresh, err := x.upToDate(ctx, src)
+	if err != nil {
+		return false, err
+	}
+	if fresh && x.state == StateOK {
+		return false, nil
+	}
+	return true, x.Rebuild(ctx, src, progress)
+}
+
+func (x *Index) upToDate(ctx context.Context, src Source) (bool, error) {
+	pills, err := src.Pills(ctx, kb.PillFilter{})
+	if err != nil {
+		return false, err
+	}
+	concepts, err := src.Concepts(ctx)
+	if err != nil {
+		return false, err
+	}
+	units, err := src.Units(ctx)
+	if err != nil {
+		return false, err
+	}
+	people, err := src.People(ctx)
+	if err != nil {
+		return false, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if v, _ := x.bi.GetInternal([]byte(keyConcepts)); len(concepts) > 0 && string(v) != conceptsHash(concepts) {
+		return false, nil
+	}
+	n, err := x.bi.DocCount()
+	if err != nil {
+		return false, err
+	}
+	if int(n) != len(pills)+len(units)+len(people) {
+		return false, nil
+	}
+	check := func(iri string, v any) bool {
+		got, err := x.bi.GetInternal([]byte(keyDocPref + iri))
+		return err == nil && string(got) == docKey(v)
+	}
+	for i := range pills {
+		if !check(pills[i].IRI, &pills[i]) {
+			return false, nil
+		}
+	}
+	for i := range units {
+		if !check(units[i].IRI, &units[i]) {
+			return false, nil
+		}
+	}
+	for i := range people {
+		if !check(people[i].IRI, &people[i]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Rebuild indexes everything in src into a new index beside the current one and swaps them
+// when it is complete: searches keep working meanwhile, and a crash leaves the old index. Writes
+// that arrive during a rebuild reach the old index only; the next Sync notices them.
+func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, total int)) error {
+	pills, err := src.Pills(ctx, kb.PillFilter{})
+	if err != nil {
+		return err
+	}
+	concepts, err := src.Concepts(ctx)
+	if err != nil {
+		return err
+	}
+	units, err := src.Units(ctx)
+	if err != nil {
+		return err
+	}
+	people, err := src.People(ctx)
+	if err != nil {
+		return err
+	}
+
+	var nb bleve.Index
+	newPath := ""
+	if x.dir == "" {
+		nb, err = bleve.NewMemOnly(newMapping())
+	} else {
+		newPath = filepath.Join(x.dir, bleveDir+".new")
+		if err := os.RemoveAll(newPath); err != nil {
+			return err
+		}
+		nb, err = newBleve(newPath)
+	}
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		nb.Close()
+		if newPath != "" {
+			os.RemoveAll(newPath)
+		}
+		return err
+	}
+
+	// A scratch Index over the new bleve index computes the documents with the new tree and
+	// directory.
+	tmp := &Index{syn: x.syn, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	tmp.setBleve(nb)
+	tmp.setConcepts(concepts)
+	for _, u := range units {
+		tmp.units[u.IRI] = u
+	}
+	total := len(pills) + len(units) + len(people)
+	done := 0
+	b := nb.NewBatch()
+	flush := func(force bool) error {
+		if b.Size() < batchOps && !force {
+			return nil
+		}
+		if err := nb.Batch(b); err != nil {
+			return err
+		}
+		b.Reset()
+		if progress != nil {
+			progress(done, total)
+		}
+		return ctx.Err()
+	}
+	for i := range units {
+		u := &units[i]
+		if err := b.Index(u.IRI, tmp.unitDoc(u)); err != nil {
+			return fail(fmt.Errorf("unit %s: %v", u.IRI, err))
+		}
+		b.SetInternal([]byte(keyDocPref+u.IRI), []byte(docKey(u)))
+		done++
+		if err := flush(false); err != nil {
+			return fail(err)
+		}
+	}
+	for i := range people {
+		p := &people[i]
+		if err := b.Index(p.IRI, tmp.personDoc(p)); err != nil {
+			return fail(fmt.Errorf("person %s: %v", p.IRI, err))
+		}
+		b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
+		done++
+		if err := flush(false); err != nil {
+			return fail(err)
+		}
+	}
+	for i := range pills {
+		p := &pills[i]
+		if p.IRI == "" {
+			continue
+		}
+		if err := b.Index(p.IRI, tmp.pillDoc(p)); err != nil {
+			return fail(fmt.Errorf("pill %s: %v", p.IRI, err))
+		}
+		b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
+		done++
+		if err := flush(false); err != nil {
+			return fail(err)
+		}
+	}
+	b.SetInternal([]byte(keyConcepts), []byte(conceptsHash(concepts)))
+	if err := flush(true); err != nil {
+		return fail(err)
+	}
+
+	if x.dir != "" {
+		if err := writeJSON(filepath.Join(x.dir, conceptsFile), concepts); err != nil {
+			return fail(err)
+		}
+		if err := writeJSON(filepath.Join(x.dir, unitsFile), tmp.unitList()); err != nil {
+			return fail(err)
+		}
+		if err := nb.Close(); err != nil {
+			return fail(err)
+		}
+	}
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	old := x.bi
+	if x.dir == "" {
+		old.Close()
+		x.setBleve(nb)
+	} else {
+		path := filepath.Join(x.dir, bleveDir)
+		old.Close()
+		oldPath := path + ".old"
+		os.RemoveAll(oldPath)
+		if err := os.Rename(path, oldPath); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		if err := os.Rename(newPath, path); err != nil {
+			return err
+		}
+		os.RemoveAll(oldPath)
+		bi, err := bleve.Open(path)
+		if err != nil {
+			return fmt.Errorf("search index %s: %v", path, err)
+		}
+		x.setBleve(bi)
+	}
+	x.concepts = tmp.concepts
+	x.units = tmp.units
+	x.state = StateOK
+	return nil
+}
+
+// batchOps is the size of a rebuild batch in operations (two per document: the document and
+// its fingerprint). Large batches make few, large segments for scorch to merge.
+const batchOps = 4000

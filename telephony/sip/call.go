@@ -1,0 +1,765 @@
+package sip
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
+
+	"sportello/telephony"
+	"sportello/telephony/media"
+)
+
+type offerKind int
+
+const (
+	offerNone offerKind = iota
+	offerCallback
+	offerVoicemail
+)
+
+// byeTimeout bounds the BYE transactions of a teardown, so a vanished phone cannot hold a call.
+const byeTimeout = 5 * time.Second
+
+// playItem is one entry of a call's playlist: a prompt, or a step to run when the prompts
+// before it have been played (start recording after the voicemail offer).
+type playItem struct {
+	pcm  []int16
+	then func()
+}
+
+// call is the caller's leg of the B2BUA and everything hanging from it.
+type call struct {
+	a      *Adapter
+	id     string
+	dlg    *sipgo.DialogServerSession
+	rtp    net.PacketConn
+	codec  media.Codec
+	dtmfPT uint8
+	sender *media.Sender
+	ctx    context.Context // ends at teardown: stops the player and withdraws ringing legs
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // goroutines that use the sockets
+
+	mu         sync.Mutex
+	remote     *net.UDPAddr
+	answered   bool
+	ended      bool
+	hold       []int16 // hold music while queued, nil when not on hold
+	playq      []playItem
+	wake       chan struct{}
+	musicStop  context.CancelFunc
+	legs       map[string]*leg // ringing or connected operators, by operator ID
+	bridge     *leg
+	offered    offerKind
+	overflowed bool // out of the queue (overflow or closed): the IVR ends the call
+	chosen     bool
+	recording  bool
+	rec        []int16
+	timers     []*time.Timer
+	playStart  time.Time     // when the player started, for the pacing figures
+	playEnd    time.Time     // when the bridge stopped it
+	done       chan struct{} // closed when the teardown has finished
+}
+
+func newCall(a *Adapter, id string, dlg *sipgo.DialogServerSession, sock net.PacketConn, codec media.Codec, dtmf uint8, remote *net.UDPAddr) *call {
+	c := &call{a: a, id: id, dlg: dlg, rtp: sock, codec: codec, dtmfPT: dtmf, remote: remote,
+		legs: map[string]*leg{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(a.ctx)
+	c.sender = media.NewSender(sock, remote, codec, rand.Uint32(), uint16(rand.Uint32()), rand.Uint32())
+	return c
+}
+
+// reject refuses a call that the ACD did not take; nothing of it stays.
+func (c *call) reject(code int, reason string) {
+	c.mu.Lock()
+	c.ended = true
+	c.mu.Unlock()
+	c.cancel()
+	c.dlg.Respond(code, reason, nil)
+	c.rtp.Close()
+	c.a.mu.Lock()
+	delete(c.a.calls, c.id)
+	c.a.mu.Unlock()
+	close(c.done)
+}
+
+// run answers the caller (after AnswerDelay) and watches the dialog: a CANCEL before the answer
+// or a BYE after it is the caller hanging up.
+func (c *call) run() {
+	defer c.a.wg.Done()
+	dctx := c.dlg.Context()
+	if d := c.a.cfg.AnswerDelay; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-dctx.Done():
+			t.Stop()
+			c.callerGone()
+			return
+		case <-c.ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+	if !c.spawn(c.readCaller) {
+		return
+	}
+	sdp := BuildSDP(c.a.host, c.rtp.LocalAddr().(*net.UDPAddr).Port, uint64(time.Now().UnixNano()), c.codec, c.dtmfPT)
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.answered = true
+	c.mu.Unlock()
+	if err := c.dlg.RespondSDP(sdp); err != nil {
+		// CANCEL won the race, or no ACK came: the caller is gone.
+		c.a.log.Info("answer failed", "callId", c.id, "error", err)
+		select {
+		case <-c.ctx.Done():
+		default:
+			c.callerGone()
+		}
+		return
+	}
+	c.mu.Lock()
+	c.playStart = time.Now()
+	c.mu.Unlock()
+	c.spawn(c.player)
+	select {
+	case <-dctx.Done():
+		select {
+		case <-c.ctx.Done(): // we hung up
+		default:
+			c.callerGone()
+		}
+	case <-c.ctx.Done():
+	}
+}
+
+// spawn starts f as one of the call's goroutines, unless the teardown has begun: no goroutine
+// is added while teardown waits for them.
+func (c *call) spawn(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return false
+	}
+	c.wg.Add(1)
+	go f()
+	return true
+}
+
+// callerGone reports the caller's hangup (CANCEL or BYE) and ends the other legs.
+func (c *call) callerGone() {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	rec := c.recording
+	c.mu.Unlock()
+	if rec {
+		c.leaveVoicemail()
+	}
+	acts, err := c.a.acd.Hangup(c.id, telephony.ByCaller)
+	if err != nil {
+		c.a.log.Debug("hangup", "callId", c.id, "error", err)
+	}
+	c.a.handle(acts)
+	c.teardown(false)
+}
+
+// operatorHungUp handles a BYE from an operator's phone.
+func (c *call) operatorHungUp(l *leg) {
+	music := c.a.prompt(telephony.SlotHoldMusic)
+	c.mu.Lock()
+	bridged := c.bridge == l
+	transferring := false
+	for _, other := range c.legs {
+		transferring = transferring || other.transfer && other != l
+	}
+	if bridged && transferring {
+		// A blind transfer: the operator leaves while the target rings; the caller holds.
+		c.bridge = nil
+		if music == nil {
+			music = make([]int16, media.FrameSamples)
+		}
+		c.hold = music
+		c.kickLocked()
+	}
+	c.mu.Unlock()
+	if !bridged || transferring {
+		l.close()
+		return
+	}
+	acts, err := c.a.acd.Hangup(c.id, telephony.ByOperator)
+	if err != nil {
+		c.a.log.Debug("hangup", "callId", c.id, "error", err)
+	}
+	c.a.handle(acts) // ActDisconnect: teardown with a BYE to the caller
+	c.teardown(true)
+}
+
+// teardown ends the call once: withdraws ringing legs (CANCEL), hangs up the connected
+// operator and, when byeCaller, the caller; then waits for the call's goroutines and closes
+// its sockets. It must not run on one of the call's own goroutines (c.wg).
+func (c *call) teardown(byeCaller bool) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		<-c.done
+		return
+	}
+	c.ended = true
+	bridge, answered := c.bridge, c.answered
+	legs := make([]*leg, 0, len(c.legs))
+	for _, l := range c.legs {
+		legs = append(legs, l)
+	}
+	for _, t := range c.timers {
+		t.Stop()
+	}
+	c.mu.Unlock()
+	c.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	if bridge != nil && !bridge.byeReceived.Load() {
+		bridge.dlg.Bye(ctx)
+	}
+	if byeCaller {
+		if answered {
+			c.dlg.Bye(ctx)
+		} else {
+			c.dlg.Respond(sipmsg.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
+		}
+	}
+	c.rtp.Close()
+	for _, l := range legs {
+		l.wait()
+		l.close()
+	}
+	c.wg.Wait()
+	c.a.rtpSent.Add(int64(c.sender.Sent()))
+	c.mu.Lock()
+	if !c.playStart.IsZero() {
+		end := c.playEnd
+		if end.IsZero() {
+			end = time.Now()
+		}
+		c.a.rtpDue.Add(int64(end.Sub(c.playStart) / media.FrameDuration))
+	}
+	c.mu.Unlock()
+	c.a.mu.Lock()
+	delete(c.a.calls, c.id)
+	c.a.mu.Unlock()
+	close(c.done)
+}
+
+// play queues an announcement; the hold music slot sets the music played whenever the
+// playlist is empty.
+func (c *call) play(slot telephony.Slot) {
+	pcm := c.a.prompt(slot)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bridge != nil {
+		return
+	}
+	if slot == telephony.SlotHoldMusic {
+		if pcm == nil {
+			pcm = make([]int16, media.FrameSamples) // silence keeps the RTP stream alive
+		}
+		c.hold = pcm
+	} else if pcm != nil {
+		c.playq = append(c.playq, playItem{pcm: pcm})
+	}
+	c.kickLocked()
+}
+
+// kickLocked interrupts the hold music so the player looks at its playlist again.
+func (c *call) kickLocked() {
+	if c.musicStop != nil {
+		c.musicStop()
+		c.musicStop = nil
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// player sends the playlist, then the hold music in a loop, on the caller's RTP stream.
+func (c *call) player() {
+	defer c.wg.Done()
+	for c.ctx.Err() == nil {
+		c.mu.Lock()
+		var item playItem
+		have := len(c.playq) > 0
+		if have {
+			item = c.playq[0]
+			c.playq = c.playq[1:]
+		}
+		music := c.hold
+		var mctx context.Context
+		if !have && music != nil {
+			mctx, c.musicStop = context.WithCancel(c.ctx)
+		}
+		c.mu.Unlock()
+		switch {
+		case have && item.then != nil:
+			item.then()
+		case have:
+			c.sender.Play(c.ctx, item.pcm)
+		case music != nil:
+			c.sender.Loop(mctx, music)
+		default:
+			select {
+			case <-c.wake:
+			case <-c.ctx.Done():
+			}
+		}
+	}
+}
+
+// readCaller reads the caller's RTP: keys, voicemail audio, and audio for the operator.
+func (c *call) readCaller() {
+	defer c.wg.Done()
+	buf := make([]byte, 1500)
+	det := media.DTMFDetector{PT: c.dtmfPT}
+	var p rtp.Packet
+	for {
+		n, _, err := c.rtp.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		if p.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		c.mu.Lock()
+		bridge, rec := c.bridge, c.recording
+		c.mu.Unlock()
+		if c.dtmfPT != 0 && p.PayloadType == c.dtmfPT {
+			if k, ok, _ := det.Feed(&p); ok {
+				c.key(k.Digit)
+			}
+		}
+		switch {
+		case bridge != nil:
+			bridge.send(buf[:n])
+		case rec && p.PayloadType == c.codec.PT:
+			pcm := c.codec.Decode(nil, p.Payload)
+			c.mu.Lock()
+			if len(c.rec) < int(c.a.cfg.MaxRecording/time.Second)*media.SampleRate {
+				c.rec = append(c.rec, pcm...)
+			}
+			c.mu.Unlock()
+		}
+	}
+}
+
+// offer records that the ACD offered a callback or voicemail; the choice is made by key
+// (callback) or by speaking after the prompt (voicemail).
+func (c *call) offer(k offerKind) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offered = k
+	switch k {
+	case offerVoicemail:
+		c.hold = nil
+		c.playq = append(c.playq, playItem{then: c.startRecording})
+		c.kickLocked()
+	case offerCallback:
+		c.timers = append(c.timers, time.AfterFunc(c.a.cfg.ChoiceTimeout, c.choiceExpired))
+	}
+}
+
+// choiceExpired ends an overflowed call whose caller did not choose the callback. A caller who
+// was offered the callback while still queued (after unanswered rings) keeps waiting.
+func (c *call) choiceExpired() {
+	c.mu.Lock()
+	end := c.overflowed && !c.chosen && !c.ended && c.bridge == nil
+	c.mu.Unlock()
+	if end {
+		c.ivrHangup()
+	}
+}
+
+// ivrHangup ends a call the IVR has finished with.
+func (c *call) ivrHangup() {
+	acts, err := c.a.acd.Hangup(c.id, telephony.ByOperator)
+	if err != nil {
+		c.a.log.Debug("hangup", "callId", c.id, "error", err)
+	}
+	c.a.handle(acts)
+	c.teardown(true)
+}
+
+// key handles a DTMF key from the caller.
+func (c *call) key(d byte) {
+	c.mu.Lock()
+	offered, chosen, rec := c.offered, c.chosen, c.recording
+	if offered == offerCallback && d == c.a.cfg.CallbackKey && !chosen {
+		c.chosen = true
+	}
+	c.mu.Unlock()
+	switch {
+	case offered == offerCallback && d == c.a.cfg.CallbackKey && !chosen:
+		c.a.wg.Add(1)
+		go func() {
+			defer c.a.wg.Done()
+			b, acts, err := c.a.cfg.Center.ChooseCallback(c.ctx, c.id)
+			c.a.handle(acts)
+			if err != nil {
+				c.a.log.Warn("callback booking failed", "callId", c.id, "error", err)
+			} else {
+				c.a.log.Info("callback booked", "callId", c.id, "ticket", b.Ticket, "slot", b.Callback.Slot)
+			}
+			c.ivrHangup()
+		}()
+	case rec && d == '#':
+		c.a.wg.Add(1)
+		go func() {
+			defer c.a.wg.Done()
+			c.leaveVoicemail()
+			c.ivrHangup()
+		}()
+	}
+}
+
+func (c *call) startRecording() {
+	c.mu.Lock()
+	c.recording = true
+	c.timers = append(c.timers, time.AfterFunc(c.a.cfg.MaxRecording, func() {
+		c.leaveVoicemail()
+		c.ivrHangup()
+	}))
+	c.mu.Unlock()
+}
+
+// leaveVoicemail stores the recording once (TEL-6). A caller who said nothing leaves no
+// message and no ticket.
+func (c *call) leaveVoicemail() {
+	c.mu.Lock()
+	rec := c.rec
+	was := c.recording
+	c.recording, c.rec = false, nil
+	c.mu.Unlock()
+	if !was {
+		return
+	}
+	if len(rec) == 0 {
+		c.a.log.Info("voicemail without audio: nothing stored", "callId", c.id)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	wav := media.WAV(rec)
+	vm, ref, err := c.a.cfg.Center.LeaveVoicemail(ctx, c.id, bytes.NewReader(wav))
+	if err != nil {
+		c.a.log.Warn("voicemail failed", "callId", c.id, "error", err)
+		return
+	}
+	c.a.log.Info("voicemail stored", "callId", c.id, "ticket", ref, "file", vm.Recording)
+}
+
+// ring places the operator leg: an INVITE to the phone's registered contact.
+func (c *call) ring(opID, ext string) {
+	contact, ok := c.a.Registered(ext)
+	if !ok {
+		c.a.log.Info("operator phone not registered", "operator", opID, "extension", ext)
+		c.a.wg.Add(1)
+		go func() {
+			defer c.a.wg.Done()
+			c.noAnswer(opID)
+		}()
+		return
+	}
+	sock, err := c.a.rtpSocket()
+	if err != nil {
+		c.a.log.Warn("rtp socket", "error", err)
+		c.a.wg.Add(1)
+		go func() {
+			defer c.a.wg.Done()
+			c.noAnswer(opID)
+		}()
+		return
+	}
+	l := &leg{c: c, op: opID, ext: ext, rtp: sock, finished: make(chan struct{})}
+	l.ctx, l.cancel = context.WithCancel(c.ctx)
+	c.mu.Lock()
+	if c.ended || c.legs[opID] != nil {
+		c.mu.Unlock()
+		sock.Close()
+		return
+	}
+	c.legs[opID] = l
+	c.wg.Add(1)
+	c.mu.Unlock()
+	go l.run(contact)
+}
+
+func (c *call) noAnswer(opID string) {
+	acts, err := c.a.acd.OperatorNoAnswer(c.id, opID)
+	if err != nil {
+		c.a.log.Debug("no answer", "callId", c.id, "error", err)
+	}
+	c.a.handle(acts)
+}
+
+// stopRing withdraws a ringing leg (ring timeout, answered elsewhere, caller gone).
+func (c *call) stopRing(opID string) {
+	c.mu.Lock()
+	l := c.legs[opID]
+	if l != nil && l != c.bridge {
+		delete(c.legs, opID)
+	}
+	c.mu.Unlock()
+	if l != nil {
+		l.stopped.Store(true)
+		l.cancel()
+	}
+}
+
+// connect bridges the caller with the operator who answered: the IVR stops and RTP is relayed.
+func (c *call) connect(opID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.legs[opID]
+	if l == nil {
+		return
+	}
+	c.bridge = l
+	c.playEnd = time.Now()
+	c.hold, c.playq, c.offered = nil, nil, offerNone
+	c.kickLocked()
+}
+
+// transfer hands the caller to another registered phone (TEL-8): the B2BUA rings it and, when
+// it answers, bridges the caller to it and hangs up the operator. The ACD has already closed the
+// contact. If the phone is not registered or does not answer, the caller stays with the
+// operator, who can try again or hang up.
+func (c *call) transfer(ext string) {
+	contact, ok := c.a.Registered(ext)
+	if !ok {
+		c.a.log.Warn("transfer target not registered: the caller stays with the operator", "callId", c.id, "extension", ext)
+		return
+	}
+	sock, err := c.a.rtpSocket()
+	if err != nil {
+		c.a.log.Warn("rtp socket", "error", err)
+		return
+	}
+	l := &leg{c: c, op: "transfer:" + ext, ext: ext, rtp: sock, transfer: true, finished: make(chan struct{})}
+	l.ctx, l.cancel = context.WithCancel(c.ctx)
+	c.mu.Lock()
+	if c.ended || c.legs[l.op] != nil {
+		c.mu.Unlock()
+		sock.Close()
+		return
+	}
+	c.legs[l.op] = l
+	c.wg.Add(1)
+	c.mu.Unlock()
+	go l.run(contact)
+}
+
+// transferred moves the bridge to the transfer target l and hangs up the previous operator.
+func (c *call) transferred(l *leg) {
+	c.mu.Lock()
+	old := c.bridge
+	c.bridge = l
+	c.hold, c.playq = nil, nil
+	c.kickLocked()
+	c.mu.Unlock()
+	if old != nil && old != l {
+		if !old.byeReceived.Load() {
+			ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+			old.dlg.Bye(ctx)
+			cancel()
+		}
+		old.close()
+	}
+}
+
+// leg is one operator's side of a call.
+type leg struct {
+	c      *call
+	op     string
+	ext    string
+	rtp    net.PacketConn
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	transfer    bool // a transfer target, unknown to the ACD
+	dlg         *sipgo.DialogClientSession
+	callID      string
+	remote      atomic.Pointer[net.UDPAddr]
+	stopped     atomic.Bool // withdrawn by the ACD: its outcome is not reported
+	byeReceived atomic.Bool
+	finished    chan struct{} // closed when run returns
+	closeOnce   sync.Once
+}
+
+func (l *leg) wait() { <-l.finished }
+
+// close releases the leg's socket and forgets its Call-ID.
+func (l *leg) close() {
+	l.closeOnce.Do(func() {
+		l.cancel()
+		l.rtp.Close()
+		a := l.c.a
+		a.mu.Lock()
+		if l.callID != "" {
+			delete(a.legs, l.callID)
+		}
+		a.mu.Unlock()
+	})
+}
+
+// send relays one packet from the caller to the operator.
+func (l *leg) send(pkt []byte) {
+	if r := l.remote.Load(); r != nil {
+		l.rtp.WriteTo(pkt, r)
+	}
+}
+
+func (l *leg) run(contact sipmsg.Uri) {
+	defer l.c.wg.Done()
+	defer close(l.finished)
+	c, a := l.c, l.c.a
+	dtmf := c.dtmfPT
+	sdp := BuildSDP(a.host, l.rtp.LocalAddr().(*net.UDPAddr).Port, uint64(time.Now().UnixNano()), c.codec, dtmf)
+	req := sipmsg.NewRequest(sipmsg.INVITE, contact)
+	req.SetBody(sdp)
+	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	// The operator's phone shows the caller's number (TEL-2: the screen pop matches it too).
+	info, _, _ := a.acd.Contact(c.id)
+	from := &sipmsg.FromHeader{DisplayName: info.From,
+		Address: sipmsg.Uri{Scheme: "sip", User: info.From, Host: a.host.String(), Port: a.port}}
+	from.Params.Add("tag", sipmsg.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: l.ext, Host: contact.Host, Port: contact.Port}})
+	callID := sipmsg.CallIDHeader("op-" + sipmsg.GenerateTagN(20))
+	req.AppendHeader(&callID)
+	l.callID = string(callID)
+	a.mu.Lock()
+	a.legs[l.callID] = l
+	a.mu.Unlock()
+
+	dlg, err := a.dua.WriteInvite(l.ctx, req)
+	if err != nil {
+		a.log.Info("invite to operator failed", "operator", l.op, "error", err)
+		l.outcome(false)
+		return
+	}
+	l.dlg = dlg
+	err = dlg.WaitAnswer(l.ctx, sipgo.AnswerOptions{})
+	if err != nil {
+		var rerr *sipgo.ErrDialogResponse
+		if errors.As(err, &rerr) {
+			a.log.Info("operator did not answer", "operator", l.op, "status", rerr.Res.StatusCode)
+		}
+		if res := dlg.InviteResponse; res != nil && res.IsSuccess() {
+			// The phone answered as the CANCEL crossed it (ring-all lost, ring timeout): RFC
+			// 3261 section 9.1 wants the 200 acknowledged and the call hung up.
+			ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+			if err := dlg.Ack(ctx); err == nil {
+				dlg.Bye(ctx)
+			}
+			cancel()
+		}
+		l.outcome(false)
+		return
+	}
+	if err := dlg.Ack(context.Background()); err != nil {
+		a.log.Info("ack to operator", "operator", l.op, "error", err)
+	}
+	if ans, err := ParseSDP(dlg.InviteResponse.Body()); err == nil {
+		l.remote.Store(ans.RemoteAddr())
+	}
+	if l.stopped.Load() || c.ctx.Err() != nil {
+		// Answered just as the ACD withdrew the ring: hang up this phone.
+		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+		dlg.Bye(ctx)
+		cancel()
+		l.close()
+		return
+	}
+	if !c.spawn(l.relay) {
+		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+		dlg.Bye(ctx)
+		cancel()
+		l.close()
+		return
+	}
+	if l.transfer {
+		c.transferred(l)
+		return
+	}
+	acts, err := a.acd.OperatorAnswered(c.id, l.op)
+	if err != nil {
+		a.log.Info("operator answered a call the ACD no longer rings", "operator", l.op, "error", err)
+		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+		dlg.Bye(ctx)
+		cancel()
+		l.close()
+		return
+	}
+	a.handle(acts)
+}
+
+// outcome ends a leg that was not answered; busy, declined and failed legs are reported to the
+// ACD as no answer unless the ACD itself withdrew them.
+func (l *leg) outcome(answered bool) {
+	l.close()
+	c := l.c
+	c.mu.Lock()
+	if c.legs[l.op] == l {
+		delete(c.legs, l.op)
+	}
+	c.mu.Unlock()
+	if !answered && !l.stopped.Load() && !l.transfer && c.ctx.Err() == nil {
+		c.noAnswer(l.op)
+	}
+	if l.transfer && c.ctx.Err() == nil {
+		c.mu.Lock()
+		alone := c.bridge == nil
+		c.mu.Unlock()
+		if alone { // the transfer failed and the operator has already left
+			c.a.log.Info("transfer not answered: hanging up", "callId", c.id, "extension", l.ext)
+			c.a.wg.Add(1)
+			go func() {
+				defer c.a.wg.Done()
+				c.teardown(true)
+			}()
+		}
+	}
+}
+
+// relay copies the operator's RTP to the caller while the call is bridged.
+func (l *leg) relay() {
+	c := l.c
+	defer c.wg.Done()
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := l.rtp.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		c.mu.Lock()
+		bridged, remote := c.bridge == l, c.remote
+		c.mu.Unlock()
+		if bridged && remote != nil {
+			c.rtp.WriteTo(buf[:n], remote)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package sip
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"sportello/telephony"
+)
+
+func TestParseConfig(t *testing.T) {
+	tel, err := os.ReadFile("../testdata/telephony.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup, err := telephony.ParseConfig("telephony.json", tel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile("testdata/sip.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("sip.json", good, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:5060" || cfg.Queues["800"] != "numero verde" || cfg.AnswerDelay != time.Second ||
+		cfg.CallbackKey != '1' || cfg.Operators["201"] != "anna" || !cfg.LoginOnRegister ||
+		cfg.Outbound != "sip:{number}@127.0.0.1:5090" || cfg.DialTimeout != 30*time.Second || cfg.Accounts["201"] != "s3greto" {
+		t.Fatalf("%+v", cfg)
+	}
+	tests := []struct{ name, in, want string }{
+		{"syntax", "{\n\"listen\": ,\n}", "sip.json:2:"},
+		{"type", "{\n\"numbers\": 5}", "sip.json:2: field numbers"},
+		{"unknown field", `{"numbers": {"1": "centralino"}, "lisen": "x"}`, "unknown field"},
+		{"empty", "", "empty file"},
+		{"bad listen", `{"listen": "localhost", "numbers": {"1": "centralino"}}`, "listen"},
+		{"bad media ip", `{"mediaIP": "pbx", "numbers": {"1": "centralino"}}`, "mediaIP"},
+		{"no numbers", `{}`, "numbers: no queue number"},
+		{"unknown queue", `{"numbers": {"1": "anagrafe"}}`, `numbers.1: no voice queue "anagrafe"`},
+		{"offline queue", `{"numbers": {"1": "posta"}}`, `numbers.1`},
+		{"bad key", `{"numbers": {"1": "centralino"}, "callbackKey": "12"}`, "callbackKey"},
+		{"bad duration", `{"numbers": {"1": "centralino"}, "answerDelay": "soon"}`, "sip.json"},
+		{"account of nobody", `{"numbers": {"1": "centralino"}, "accounts": {"999": "x"}}`, "accounts.999: no operator"},
+		{"empty password", `{"numbers": {"1": "centralino"}, "accounts": {"201": ""}}`, "accounts.201: empty password"},
+		{"outbound without number", `{"numbers": {"1": "centralino"}, "outbound": "sip:gw@1.2.3.4"}`, "outbound"},
+		{"outbound not sip", `{"numbers": {"1": "centralino"}, "outbound": "{number}"}`, "outbound"},
+	}
+	for _, tt := range tests {
+		_, err := ParseConfig("sip.json", []byte(tt.in), setup)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	good, _ := os.ReadFile("testdata/sip.json")
+	f.Add(good)
+	f.Add([]byte(`{"numbers": {"1": "x"}, "outbound": "sip:{number}@[::1]:5060", "callbackKey": "#"}`))
+	f.Add([]byte(`{"listen": ":"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg, err := ParseConfig("fuzz.json", b, nil)
+		if err == nil && (len(cfg.Queues) == 0 || cfg.Addr == "") {
+			t.Fatalf("accepted %+v", cfg)
+		}
+	})
+}
+
+// The demo SIP configuration fits the demo telephony configuration.
+func TestDemoConfig(t *testing.T) {
+	setup, err := telephony.ParseConfig("demo", telephony.DemoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("demo sip", DemoConfig, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Queues["100"] != "centralino" || cfg.Operators["201"] == "" || cfg.Addr != "127.0.0.1:5060" {
+		t.Fatalf("%+v", cfg)
+	}
+}

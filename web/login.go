@@ -1,0 +1,455 @@
+package web
+
+// This file plugs the accounts of web/auth into the server (issue 5, KB-8, KB-14): the
+// Authenticator that resolves the session cookie, the session middleware that enforces CSRF on
+// every state-changing request, and the login, logout, profile and password pages with their
+// JSON twins under /api/.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/web/auth"
+)
+
+// SessionAuth is the Authenticator of signed-in users: the session cookie, resolved through the
+// account store. Pass it as Config.Auth.
+type SessionAuth struct {
+	Users *auth.Store
+	// TrustProxy takes the client address for login throttling from X-Forwarded-For; set it only
+	// when Sportello runs behind a reverse proxy that writes that header.
+	TrustProxy bool
+}
+
+// NewSessionAuth returns the Authenticator backed by users.
+func NewSessionAuth(users *auth.Store) *SessionAuth { return &SessionAuth{Users: users} }
+
+// resolvedKey marks a request whose session the middleware has already looked up, so that Role
+// does not query the database a second time for a request without a valid session.
+type resolvedKey struct{}
+
+// Role implements Authenticator.
+func (a *SessionAuth) Role(r *http.Request) (string, Role) {
+	sess := auth.FromContext(r.Context())
+	if sess == nil && r.Context().Value(resolvedKey{}) == nil {
+		sess, _ = a.Users.Session(r.Context(), auth.TokenFrom(r))
+	}
+	if sess == nil {
+		return "", Anonymous
+	}
+	return sess.User.Name, roleFor(sess.User.Role)
+}
+
+// roleFor maps an account's role to the web role of the same name; an unknown role stored in
+// the database (a newer version, a hand edit) gets no more than the public.
+func roleFor(r auth.Role) Role {
+	for _, wr := range staff {
+		if string(wr) == string(r) {
+			return wr
+		}
+	}
+	return Anonymous
+}
+
+// sessions is the middleware that resolves the session cookie once per request and guards
+// every state-changing request: the browser must not say it comes from another site, and a
+// caller with a session must echo the session's CSRF token (form field csrf_token or header
+// X-CSRF-Token). It runs before authorize. Without a SessionAuth it does nothing.
+func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sa, ok := s.auth.(*SessionAuth)
+		if !ok {
+			return next(c)
+		}
+		r := c.Request()
+		token := auth.TokenFrom(r)
+		sess, err := sa.Users.Session(r.Context(), token)
+		if err != nil && !errors.Is(err, auth.ErrNoSession) {
+			return internal(err)
+		}
+		if sess == nil && token != "" {
+			// Expired or revoked: drop the cookies so the browser stops sending them.
+			c.SetCookie(auth.ClearCookie(r))
+			c.SetCookie(auth.ClearCSRFCookie(r))
+		}
+		if sess != nil {
+			if ck, err := r.Cookie(auth.CSRFCookieName); err != nil || ck.Value != sess.CSRF {
+				c.SetCookie(auth.CSRFCookie(r, sess))
+			}
+		}
+		ctx := context.WithValue(r.Context(), resolvedKey{}, true)
+		if sess != nil {
+			ctx = auth.NewContext(ctx, sess)
+		}
+		r = r.WithContext(ctx)
+		c.SetRequest(r)
+		if auth.Unsafe(r.Method) {
+			if err := auth.CheckOrigin(r); err != nil {
+				return &httpError{Status: http.StatusForbidden, Code: "cross_site", Msg: err.Error()}
+			}
+			if sess != nil {
+				if err := auth.CheckCSRF(sess, auth.CSRFFrom(r)); err != nil {
+					return &httpError{Status: http.StatusForbidden, Code: "csrf", Msg: err.Error()}
+				}
+			}
+		}
+		err = next(c)
+		if err == nil && sess != nil {
+			s.recordRead(c, sess)
+		}
+		// A page that needs signing in sends the browser to the login form and back.
+		var he *httpError
+		if errors.As(err, &he) && he.Status == http.StatusUnauthorized && r.Method == http.MethodGet && !wantsJSON(r) {
+			return c.Redirect(http.StatusSeeOther, "/accedi?next="+url.QueryEscape(r.URL.RequestURI()))
+		}
+		return err
+	}
+}
+
+// authRoutes are the routes of this file, added to the routes table.
+var authRoutes = []Route{
+	{http.MethodGet, "/accedi", everyone, (*Server).loginPage},
+	{http.MethodPost, "/accedi", everyone, (*Server).loginForm},
+	{http.MethodPost, "/esci", everyone, (*Server).logoutForm},
+	{http.MethodGet, "/profilo", staff, (*Server).profilePage},
+	{http.MethodPost, "/profilo/password", staff, (*Server).passwordForm},
+	{http.MethodPost, "/api/login", everyone, (*Server).apiLogin},
+	{http.MethodPost, "/api/logout", everyone, (*Server).apiLogout},
+	{http.MethodGet, "/api/session", staff, (*Server).apiSession},
+	{http.MethodPost, "/api/password", staff, (*Server).apiPassword},
+}
+
+// accountRoutes are every route of issue 5: login and profile (this file), the accounts page
+// (users_pages.go), the workflow API (workflow.go) and pages (workflow_pages.go), and the access
+// log report (accesslog.go). New registers them after the main table; they have their own role
+// walk, TestWorkflowRoutesByRole.
+func accountRoutes() []Route {
+	var all []Route
+	for _, rs := range [][]Route{authRoutes, userPageRoutes, workflowRoutes, workflowPageRoutes, accessLogRoutes} {
+		all = append(all, rs...)
+	}
+	return all
+}
+
+func init() {
+	for k, v := range authMessages {
+		messages[k] = v
+	}
+}
+
+var authMessages = map[string]string{
+	"nav.workspace":      "Redazione",
+	"nav.queue":          "Da validare",
+	"login.title":        "Accedi",
+	"login.intro":        "Accedi con il nome utente e la password che ti ha dato l'amministratore.",
+	"login.name":         "Nome utente",
+	"login.password":     "Password",
+	"login.submit":       "Accedi",
+	"login.already":      "Hai già effettuato l'accesso come %s.",
+	"login.missing":      "Inserire nome utente e password.",
+	"login.noAccounts":   "Gli account non sono configurati su questo server.",
+	"profile.title":      "Il mio profilo",
+	"profile.name":       "Nome utente",
+	"profile.display":    "Nome",
+	"profile.email":      "E-mail",
+	"profile.role":       "Ruolo",
+	"profile.expires":    "La sessione scade il",
+	"profile.logout":     "Esci",
+	"password.title":     "Cambia la password",
+	"password.rules":     "Almeno %d caratteri, con lettere e cifre o simboli, senza il nome utente.",
+	"password.old":       "Password attuale",
+	"password.new":       "Nuova password",
+	"password.confirm":   "Ripeti la nuova password",
+	"password.submit":    "Cambia la password",
+	"password.mismatch":  "Le due nuove password non coincidono.",
+	"password.done":      "Password cambiata. Le altre sessioni aperte con questo account sono state chiuse.",
+	"password.relogin":   "Password cambiata: accedere di nuovo con la nuova password.",
+	"err.cross_site":     "Richiesta proveniente da un altro sito: operazione rifiutata.",
+	"err.accountsAbsent": "Gli account non sono configurati su questo server.",
+	"err.userNotFound":   "Utente inesistente.",
+	"nav.users":          "Utenti",
+}
+
+// users returns the account store, or a 404 when the server runs without accounts.
+func (s *Server) users() (*SessionAuth, error) {
+	if sa, ok := s.auth.(*SessionAuth); ok && sa.Users != nil {
+		return sa, nil
+	}
+	return nil, notFound("err.accountsAbsent")
+}
+
+// session is the caller's session as the middleware found it, or nil.
+func session(c echo.Context) *auth.Session { return auth.FromContext(c.Request().Context()) }
+
+// safeNext keeps a post-login redirect on this site: a local path, never "//host" or a URL.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return next
+}
+
+type loginData struct {
+	Name, Next, Error string
+	Already           string // the name of the account already signed in, if any
+	CSRF              string // present when a session exists: the form then needs the token
+	Field             string // the CSRF form field name
+}
+
+func (s *Server) loginPage(c echo.Context) error {
+	if _, err := s.users(); err != nil {
+		return err
+	}
+	d := loginData{Next: safeNext(c.QueryParam("next")), Field: auth.CSRFField}
+	if sess := session(c); sess != nil {
+		d.Already, d.CSRF, d.Name = sess.User.Name, sess.CSRF, sess.User.Name
+	}
+	return s.render(c, "login", pageData{Title: msg("login.title"), Nav: "login", Data: d})
+}
+
+// loginError maps what Login refused to a status, an error code and the Italian message.
+func loginError(c echo.Context, err error) *httpError {
+	var te *auth.ThrottledError
+	switch {
+	case errors.As(err, &te):
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int((te.RetryAfter+time.Second-1)/time.Second)))
+		return &httpError{Status: http.StatusTooManyRequests, Code: "throttled", Msg: err.Error()}
+	case errors.Is(err, auth.ErrBadLogin):
+		return &httpError{Status: http.StatusUnauthorized, Code: "bad_login", Msg: err.Error()}
+	case errors.Is(err, auth.ErrDisabled):
+		return &httpError{Status: http.StatusForbidden, Code: "disabled", Msg: err.Error()}
+	}
+	return internal(err).(*httpError)
+}
+
+// login checks the credentials, replaces any session the browser had and sets the cookie.
+func (s *Server) login(c echo.Context, sa *SessionAuth, name, password string) (*auth.Session, error) {
+	r := c.Request()
+	if strings.TrimSpace(name) == "" || password == "" {
+		return nil, badRequest("missing_credentials", msg("login.missing"))
+	}
+	token, sess, err := sa.Users.Login(r.Context(), name, password, auth.ClientIP(r, sa.TrustProxy))
+	if err != nil {
+		return nil, loginError(c, err)
+	}
+	if old := auth.TokenFrom(r); old != "" {
+		// A new session id at every login, so a token planted before login is worth nothing.
+		sa.Users.Logout(r.Context(), old)
+	}
+	c.SetCookie(auth.SessionCookie(r, token, sess))
+	c.SetCookie(auth.CSRFCookie(r, sess))
+	return sess, nil
+}
+
+func (s *Server) loginForm(c echo.Context) error {
+	sa, err := s.users()
+	if err != nil {
+		return err
+	}
+	name, next := c.FormValue("name"), safeNext(c.FormValue("next"))
+	if _, err := s.login(c, sa, name, c.FormValue("password")); err != nil {
+		var he *httpError
+		if !errors.As(err, &he) || he.Status >= 500 {
+			return err
+		}
+		d := loginData{Name: name, Next: next, Error: he.Msg, Field: auth.CSRFField}
+		if sess := session(c); sess != nil {
+			d.Already, d.CSRF = sess.User.Name, sess.CSRF
+		}
+		return s.renderStatus(c, he.Status, "login", pageData{Title: msg("login.title"), Nav: "login", Data: d})
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *Server) logoutForm(c echo.Context) error {
+	if sa, ok := s.auth.(*SessionAuth); ok {
+		if token := auth.TokenFrom(c.Request()); token != "" {
+			if err := sa.Users.Logout(c.Request().Context(), token); err != nil {
+				return internal(err)
+			}
+		}
+	}
+	c.SetCookie(auth.ClearCookie(c.Request()))
+	c.SetCookie(auth.ClearCSRFCookie(c.Request()))
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+type profileData struct {
+	User              auth.User
+	Role              Role
+	Expires           time.Time
+	CSRF, Field       string
+	Error, Done       string
+	MinPasswordLength int
+}
+
+func (s *Server) profile(c echo.Context, status int, d profileData) error {
+	sa, err := s.users()
+	if err != nil {
+		return err
+	}
+	sess := session(c)
+	if sess == nil {
+		return deny(Anonymous)
+	}
+	d.User, d.Role, d.Expires, d.CSRF, d.Field = sess.User, roleFor(sess.User.Role), sess.Expires, sess.CSRF, auth.CSRFField
+	d.MinPasswordLength = sa.Users.Config().MinPasswordLen
+	return s.renderStatus(c, status, "profile", pageData{Title: msg("profile.title"), Nav: "profile", Data: d})
+}
+
+func (s *Server) profilePage(c echo.Context) error { return s.profile(c, http.StatusOK, profileData{}) }
+
+// changePassword changes the caller's password and, since that closes every session of the
+// account, opens a new one for this browser. It returns the new session.
+func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*auth.Session, error) {
+	sa, err := s.users()
+	if err != nil {
+		return nil, err
+	}
+	sess := session(c)
+	if sess == nil {
+		return nil, deny(Anonymous)
+	}
+	if new != confirm {
+		return nil, badRequest("password_mismatch", msg("password.mismatch"))
+	}
+	r := c.Request()
+	err = sa.Users.ChangePassword(r.Context(), sess.User.Name, old, new)
+	var pe *auth.PasswordError
+	switch {
+	case errors.Is(err, auth.ErrWrongPassword):
+		return nil, &httpError{Status: http.StatusBadRequest, Code: "wrong_password", Msg: err.Error()}
+	case errors.As(err, &pe):
+		return nil, &httpError{Status: http.StatusBadRequest, Code: "weak_password", Msg: err.Error()}
+	case err != nil:
+		return nil, internal(err)
+	}
+	token, ns, err := sa.Users.Login(r.Context(), sess.User.Name, new, auth.ClientIP(r, sa.TrustProxy))
+	if err != nil {
+		c.SetCookie(auth.ClearCookie(r))
+		c.SetCookie(auth.ClearCSRFCookie(r))
+		return nil, &httpError{Status: http.StatusUnauthorized, Code: "relogin", Msg: msg("password.relogin")}
+	}
+	c.SetCookie(auth.SessionCookie(r, token, ns))
+	c.SetCookie(auth.CSRFCookie(r, ns))
+	c.SetRequest(r.WithContext(auth.NewContext(r.Context(), ns)))
+	return ns, nil
+}
+
+func (s *Server) passwordForm(c echo.Context) error {
+	_, err := s.changePassword(c, c.FormValue("old"), c.FormValue("new"), c.FormValue("confirm"))
+	var he *httpError
+	switch {
+	case err == nil:
+		return s.profile(c, http.StatusOK, profileData{Done: msg("password.done")})
+	case errors.As(err, &he) && he.Code == "relogin":
+		return c.Redirect(http.StatusSeeOther, "/accedi?next=%2Fprofilo")
+	case errors.As(err, &he) && he.Status == http.StatusBadRequest:
+		return s.profile(c, he.Status, profileData{Error: he.Msg})
+	}
+	return err
+}
+
+// sessionJSON is what the API answers about a session: API clients read the CSRF token here
+// and send it back in X-CSRF-Token on every POST, PUT, PATCH and DELETE.
+type sessionJSON struct {
+	User      userJSON  `json:"user"`
+	Role      Role      `json:"role"`
+	CSRFToken string    `json:"csrfToken"`
+	Expires   time.Time `json:"expires"`
+}
+
+type userJSON struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"displayName"`
+	Email       string `json:"email,omitempty"`
+}
+
+func toSessionJSON(sess *auth.Session) sessionJSON {
+	return sessionJSON{
+		User:      userJSON{sess.User.Name, sess.User.DisplayName, sess.User.Email},
+		Role:      roleFor(sess.User.Role),
+		CSRFToken: sess.CSRF,
+		Expires:   sess.Expires,
+	}
+}
+
+// readJSON decodes a small JSON body into v; an empty body leaves v as it is.
+func readJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) { // an empty body is an empty object
+		return badRequest("bad_json", "corpo della richiesta non valido: serve un oggetto JSON ("+err.Error()+")")
+	}
+	return nil
+}
+
+func (s *Server) apiLogin(c echo.Context) error {
+	sa, err := s.users()
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
+	if err := readJSON(c, &body); err != nil {
+		return err
+	}
+	sess, err := s.login(c, sa, body.Name, body.Password)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSessionJSON(sess))
+}
+
+func (s *Server) apiLogout(c echo.Context) error {
+	if sa, ok := s.auth.(*SessionAuth); ok {
+		if token := auth.TokenFrom(c.Request()); token != "" {
+			if err := sa.Users.Logout(c.Request().Context(), token); err != nil {
+				return internal(err)
+			}
+		}
+	}
+	c.SetCookie(auth.ClearCookie(c.Request()))
+	c.SetCookie(auth.ClearCSRFCookie(c.Request()))
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) apiSession(c echo.Context) error {
+	if _, err := s.users(); err != nil {
+		return err
+	}
+	sess := session(c)
+	if sess == nil {
+		return deny(Anonymous)
+	}
+	return c.JSON(http.StatusOK, toSessionJSON(sess))
+}
+
+func (s *Server) apiPassword(c echo.Context) error {
+	var body struct {
+		Old string `json:"oldPassword"`
+		New string `json:"newPassword"`
+	}
+	if err := readJSON(c, &body); err != nil {
+		return err
+	}
+	sess, err := s.changePassword(c, body.Old, body.New, body.New)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSessionJSON(sess))
+}

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"sportello/fixtures/testenv"
+	"sportello/web/auth"
+)
+
+// TestLoginInChromium signs in as a user would, in Debian's Chromium (issue 5): a page that
+// needs an account leads to the login form and back; the session cookie is out of reach of
+// scripts (HttpOnly); a script without the CSRF token cannot change anything; the logout button
+// ends the session.
+func TestLoginInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test; skipped with -short")
+	}
+	site := newAuthSite(t)
+	ctx := chromiumContext(t)
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(site.url+"/profilo"),
+		chromedp.WaitVisible(chromedp.CSS("#name")),
+	); err != nil {
+		t.Fatalf("open /profilo: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.HasSuffix(loc, "/accedi?next=%2Fprofilo") {
+		t.Fatalf("anonymous /profilo landed on %s, %v", loc, err)
+	}
+
+	// A wrong password is explained on the form.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#name"), "pubblicatore"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "sbagliata-123"),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#errore-accesso")),
+	); err != nil {
+		t.Fatalf("wrong password: %v", err)
+	}
+	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#errore-accesso")))
+	if !strings.Contains(msg, "password errati") {
+		t.Errorf("error message %q", msg)
+	}
+
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#password"), auth.DemoPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#ruolo")),
+	); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	role, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#ruolo")))
+	if err != nil || !strings.Contains(role, "redattore") {
+		t.Fatalf("profile shows role %q, %v", role, err)
+	}
+
+	cookies, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`))
+	if err != nil || strings.Contains(cookies, auth.CookieName+"=") {
+		t.Errorf("scripts can read the session cookie: %q, %v", cookies, err)
+	}
+	if !strings.Contains(cookies, auth.CSRFCookieName+"=") {
+		t.Errorf("the site's scripts cannot find the CSRF token: %q", cookies)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch("/api/logout", {method: "POST", headers: {"X-CSRF-Token": "forged"}}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || status != 403 {
+		t.Errorf("POST with a forged CSRF token from a script: %d, %v", status, err)
+	}
+	who, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/api/whoami").then(r => r.json()).then(j => j.user)`, chromedp.EvalAwaitPromise))
+	if err != nil || who != "pubblicatore" {
+		t.Fatalf("still signed in after the refused POST? %q, %v", who, err)
+	}
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#esci")),
+		chromedp.WaitNotPresent(chromedp.CSS("#ruolo")),
+	); err != nil {
+		t.Fatalf("logout: %v", err)
+	}
+	who, err = chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/api/whoami").then(r => r.json()).then(j => j.role)`, chromedp.EvalAwaitPromise))
+	if err != nil || who != "anonymous" {
+		t.Errorf("after logout the browser is %q, %v", who, err)
+	}
+}
+
+// chromiumContext starts Debian's Chromium, headless, for one test; the context ends with it.
+func chromiumContext(t *testing.T) context.Context {
+	t.Helper()
+	chromium := testenv.Chromium(t)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium")),
+	)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(func() { cancel(); cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}

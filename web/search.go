@@ -1,0 +1,505 @@
+package web
+
+// Knowledge search on the web (issue 4; REQUIREMENTS KB-3, KB-6, KB-13, TK-9, TEL-8): the JSON
+// API GET /api/search, the operator's search page /cerca with the answer beside the results, and
+// the administrators' synonym lists /sinonimi. The index itself is kb/search; here we only decide
+// what each role may see and turn requests into search.Options.
+
+import (
+	"bytes"
+	"errors"
+	"html"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/kb"
+	"sportello/kb/search"
+	"sportello/web/auth"
+)
+
+func init() {
+	for k, v := range searchMessages {
+		messages[k] = v
+	}
+	funcs["hitID"] = hitID
+	funcs["kbStatus"] = func(s string) kb.Status { return kb.Status(s) }
+	funcs["marked"] = func(s string) template.HTML { return template.HTML(markOnly(s)) }
+	funcs["inc"] = func(n int) int { return n + 1 }
+}
+
+// hitID is the id of a hit in URLs: the pill's legacy code, else the IRI's last segment.
+func hitID(h search.Hit) string {
+	if h.Code != "" {
+		return h.Code
+	}
+	return localID(h.IRI)
+}
+
+var searchMessages = map[string]string{
+	"nav.search":         "Cerca",
+	"nav.synonyms":       "Sinonimi",
+	"search.title":       "Cerca nella base di conoscenza",
+	"search.label":       "Domanda del cittadino, ufficio, persona o interno",
+	"search.header":      "Cerca schede, uffici, persone",
+	"search.submit":      "Cerca",
+	"search.placeholder": "es. come rinnovo la carta d'identità",
+	"search.help": "Scrivi le parole del cittadino. Frecce su e giù per scorrere i risultati, " +
+		"Invio per aprire la risposta accanto, Esc per ricominciare.",
+	"search.absent":           "La ricerca non è configurata su questo server.",
+	"search.results":          "Risultati",
+	"search.count":            "%d risultati",
+	"search.none":             "Nessun risultato.",
+	"search.notConfident":     "Nessuna risposta sicura",
+	"search.escalate":         "Nessuna scheda risponde con sicurezza. Verifica i risultati qui sotto oppure inoltra la richiesta al secondo livello.",
+	"search.openTicket":       "Apri un ticket per il secondo livello",
+	"search.escalateNone":     "Nessuna scheda risponde alla domanda: inoltra la richiesta al secondo livello.",
+	"search.weak":             "Risultati incerti: verificali prima di leggerli al cittadino.",
+	"search.didYouMean":       "Forse cercavi:",
+	"search.filters":          "Filtri",
+	"search.facet.branch":     "Area",
+	"search.facet.department": "Struttura",
+	"search.facet.office":     "Ufficio",
+	"search.facet.status":     "Stato",
+	"search.anyValue":         "Tutti",
+	"search.drafts":           "Includi le bozze",
+	"search.prev":             "Precedenti",
+	"search.next":             "Successivi",
+	"search.page":             "Pagina %d",
+	"search.answer":           "Risposta",
+	"search.paneEmpty":        "Seleziona un risultato e premi Invio per leggere la risposta qui.",
+	"search.open":             "Apri la scheda completa",
+	"search.office":           "Ufficio",
+	"search.person":           "Persona",
+	"search.extension":        "interno",
+	"search.validated":        "validata il %s",
+	"search.neverValid":       "mai validata",
+	"search.badQuery":         "Scrivi che cosa cercare (parametro q).",
+	"search.badLimit":         "Il parametro limit deve essere tra 1 e %d.",
+
+	"syn.title":       "Sinonimi della ricerca",
+	"syn.intro":       "Ogni gruppo elenca parole che per la ricerca sono la stessa cosa: chi cerca l'una trova anche le schede che usano l'altra. Le modifiche valgono subito.",
+	"syn.add":         "Aggiungi un gruppo",
+	"syn.terms":       "Termini equivalenti, separati da virgola o a capo",
+	"syn.submit":      "Aggiungi",
+	"syn.remove":      "Elimina",
+	"syn.builtin":     "predefinito",
+	"syn.admin":       "Gruppi dell'amministrazione",
+	"syn.builtinList": "Gruppi predefiniti",
+	"syn.noAdmin":     "Nessun gruppo aggiunto dall'amministrazione.",
+	"syn.added":       "Gruppo aggiunto.",
+	"syn.removed":     "Gruppo eliminato.",
+	"syn.tooFew":      "Un gruppo ha bisogno di almeno due termini diversi.",
+	"syn.notFound":    "Gruppo di sinonimi non trovato.",
+	"syn.isBuiltin":   "I gruppi predefiniti non si possono eliminare.",
+}
+
+// maxSearchLimit bounds a page of results: an operator reads the first few, and a huge page
+// only costs the server.
+const maxSearchLimit = 100
+
+// searchIndex is the configured index, or a 404 for the pages that need it.
+func (s *Server) searchIndex() (*search.Index, error) {
+	if s.Components.Search == nil {
+		return nil, notFound("search.absent")
+	}
+	return s.Components.Search, nil
+}
+
+// searchOptions reads the query string into Options, with what role may see (issue 4 §7,
+// KB-3): operators, back office, level 2, supervisors and the public read published, valid
+// pills only; publishers, validators, administrators and auditors may ask for drafts with
+// all=1, and for archived pills with all=1&status=retired. Anyone else's all=1 is ignored,
+// not refused, so a shared link works for every role and shows each what it may read.
+func searchOptions(c echo.Context, role Role) (string, search.Options, error) {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	opt := search.Options{Complete: c.QueryParam("complete") != "0"}
+	var err error
+	if opt.Limit, err = intParam(c, "limit", 10); err != nil {
+		return "", opt, err
+	}
+	if opt.Limit < 1 || opt.Limit > maxSearchLimit {
+		return "", opt, badRequest("bad_parameter", msg("search.badLimit", maxSearchLimit))
+	}
+	if opt.Offset, err = intParam(c, "offset", 0); err != nil {
+		return "", opt, err
+	}
+	opt.Branch = c.QueryParam("branch")
+	opt.Department = c.QueryParam("department")
+	opt.Office = c.QueryParam("office")
+	if st := c.QueryParam("status"); st != "" {
+		if !kb.Status(st).Valid() {
+			return "", opt, badRequest("bad_parameter", msg("err.badStatus"))
+		}
+		opt.Status = st
+	}
+	switch k := c.QueryParam("kind"); k {
+	case "":
+	case search.KindPill, search.KindOffice, search.KindPerson:
+		opt.Kinds = []string{k}
+	default:
+		return "", opt, badRequest("bad_parameter", "kind: pill, office o person")
+	}
+	if all := c.QueryParam("all"); (all == "1" || all == "true") && role.SeesDrafts() {
+		opt.IncludeDrafts = true
+		opt.IncludeRetired = opt.Status == string(kb.StatusRetired)
+	}
+	return q, opt, nil
+}
+
+// apiSearch is GET /api/search: the same JSON as `sportello search --json` (issue 4 §9).
+func (s *Server) apiSearch(c echo.Context) error {
+	x, err := s.searchIndex()
+	if err != nil {
+		return err
+	}
+	q, opt, err := searchOptions(c, roleOf(c))
+	if err != nil {
+		return err
+	}
+	if q == "" {
+		return badRequest("missing_query", msg("search.badQuery"))
+	}
+	resp, err := x.Search(c.Request().Context(), q, opt)
+	if err != nil {
+		return internal(err)
+	}
+	cleanHighlights(resp)
+	return c.JSON(http.StatusOK, resp)
+}
+
+// cleanHighlights makes sure the fragments hold no markup but <mark>: bleve escapes the text it
+// quotes, but the page inserts fragments as HTML, and a pill's title or question is text an
+// editor wrote, so nothing is taken on trust.
+func cleanHighlights(r *search.Response) {
+	for i := range r.Hits {
+		for j, h := range r.Hits[i].Highlights {
+			r.Hits[i].Highlights[j] = markOnly(h)
+		}
+	}
+}
+
+// markOnly returns s with every tag but <mark> and </mark> escaped; text already escaped stays
+// as it is (entities are decoded, then encoded again).
+func markOnly(s string) string {
+	var b strings.Builder
+	for s != "" {
+		i := strings.Index(s, "<mark>")
+		j := strings.Index(s, "</mark>")
+		next, tag := -1, ""
+		switch {
+		case i >= 0 && (j < 0 || i < j):
+			next, tag = i, "<mark>"
+		case j >= 0:
+			next, tag = j, "</mark>"
+		}
+		if next < 0 {
+			b.WriteString(html.EscapeString(html.UnescapeString(s)))
+			break
+		}
+		b.WriteString(html.EscapeString(html.UnescapeString(s[:next])))
+		b.WriteString(tag)
+		s = s[next+len(tag):]
+	}
+	return balanceMarks(b.String())
+}
+
+// balanceMarks closes a <mark> left open and drops a stray </mark>, so that a fragment cannot
+// swallow the markup that follows it on the page.
+func balanceMarks(s string) string {
+	var b strings.Builder
+	open := false
+	for s != "" {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		s = s[i:]
+		switch {
+		case strings.HasPrefix(s, "<mark>"):
+			if !open {
+				b.WriteString("<mark>")
+			}
+			open = true
+			s = s[len("<mark>"):]
+		case strings.HasPrefix(s, "</mark>"):
+			if open {
+				b.WriteString("</mark>")
+			}
+			open = false
+			s = s[len("</mark>"):]
+		default: // cannot happen after markOnly; escape rather than trust
+			b.WriteString("&lt;")
+			s = s[1:]
+		}
+	}
+	if open {
+		b.WriteString("</mark>")
+	}
+	return b.String()
+}
+
+// searchPageData is what /cerca renders server-side: the page works without JavaScript (a form
+// and a list), and search.js turns it into search as you type with the answer beside the list.
+type searchPageData struct {
+	Query     string
+	Options   search.Options
+	Resp      *search.Response
+	All       bool // the role may include drafts
+	Facets    []facetView
+	Prev      string // links for pagination; empty when there is no such page
+	Next      string
+	Page      int
+	Absent    bool // no index configured
+	TicketURL string
+}
+
+type facetView struct {
+	Name     string // query parameter
+	Label    string
+	Selected string
+	Values   []search.FacetValue
+}
+
+// searchPage is /cerca: the operator's search (issue 4 §9).
+func (s *Server) searchPage(c echo.Context) error {
+	role := roleOf(c)
+	d := &searchPageData{All: role.SeesDrafts(), TicketURL: "/ticket/nuovo"}
+	x, err := s.searchIndex()
+	if err != nil {
+		d.Absent = true
+		return s.render(c, "search", pageData{Title: msg("search.title"), Nav: "search", Data: d})
+	}
+	q, opt, err := searchOptions(c, role)
+	if err != nil {
+		return err
+	}
+	d.Query, d.Options = q, opt
+	if q != "" {
+		if d.Resp, err = x.Search(c.Request().Context(), q, opt); err != nil {
+			return internal(err)
+		}
+		cleanHighlights(d.Resp)
+		d.Page = opt.Offset/opt.Limit + 1
+		if opt.Offset > 0 {
+			d.Prev = pageLink(c, max(0, opt.Offset-opt.Limit))
+		}
+		if d.Resp.Total > opt.Offset+len(d.Resp.Hits) {
+			d.Next = pageLink(c, opt.Offset+opt.Limit)
+		}
+		for _, f := range []struct{ name, param, label string }{
+			{"branch", "branch", "search.facet.branch"},
+			{"department", "department", "search.facet.department"},
+			{"office", "office", "search.facet.office"},
+			{"status", "status", "search.facet.status"},
+		} {
+			vals := d.Resp.Facets[f.name]
+			sel := c.QueryParam(f.param)
+			if len(vals) == 0 && sel == "" {
+				continue
+			}
+			if f.name == "status" {
+				for i := range vals {
+					vals[i].Label = msg("status." + vals[i].Value)
+				}
+			}
+			d.Facets = append(d.Facets, facetView{Name: f.param, Label: msg(f.label), Selected: sel, Values: vals})
+		}
+	}
+	return s.render(c, "search", pageData{Title: msg("search.title"), Nav: "search", Data: d})
+}
+
+// pageLink is the current /cerca URL at another offset.
+func pageLink(c echo.Context, offset int) string {
+	v := url.Values{}
+	for k, vs := range c.QueryParams() {
+		v[k] = vs
+	}
+	v.Set("offset", strconv.Itoa(offset))
+	return "/cerca?" + v.Encode()
+}
+
+// searchPaneData is the answer shown beside the results.
+type searchPaneData struct {
+	Pill   *kb.Pill
+	Answer any // sanitised HTML
+	Office *kb.Unit
+	Href   string
+}
+
+// searchPane is GET /cerca/schede/:code: a pill as an HTML fragment for the pane beside the
+// results. The answer is sanitised here, on the server, like the pill page does; the script
+// inserts the fragment as it comes. A pill the role may not read is a 404, as on /schede.
+func (s *Server) searchPane(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, err := s.findPill(ctx, c.Param("code"), roleOf(c))
+	if err != nil {
+		return storeErr(err, "err.pillNotFound")
+	}
+	d := searchPaneData{Pill: p, Answer: sanitize(p.Answer), Href: pillHref(*p)}
+	if d.Office, err = s.optUnit(c, p.Office); err != nil {
+		return err
+	}
+	pt, ok := s.pages["searchpane"]
+	if !ok {
+		return internal(errUnknownPage("searchpane"))
+	}
+	var buf bytes.Buffer
+	if err := pt.t.ExecuteTemplate(&buf, "pane", d); err != nil {
+		return internal(err)
+	}
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+// synonymsData is what /sinonimi renders.
+type synonymsData struct {
+	Builtin []search.SynonymGroup
+	Admin   []search.SynonymGroup
+	Notice  string
+	Error   string
+	Terms   string // what the administrator typed, kept after an error
+	CSRF    string
+	Field   string
+}
+
+// synonymsPage is /sinonimi: the administrators' synonym lists (issue 4 §2).
+func (s *Server) synonymsPage(c echo.Context) error {
+	x, err := s.searchIndex()
+	if err != nil {
+		return err
+	}
+	d := s.synonymsData(c, x)
+	switch c.QueryParam("fatto") {
+	case "aggiunto":
+		d.Notice = msg("syn.added")
+	case "eliminato":
+		d.Notice = msg("syn.removed")
+	}
+	return s.render(c, "synonyms", pageData{Title: msg("syn.title"), Nav: "synonyms", Data: d})
+}
+
+func (s *Server) synonymsData(c echo.Context, x *search.Index) *synonymsData {
+	d := &synonymsData{Field: auth.CSRFField}
+	if sess := auth.FromContext(c.Request().Context()); sess != nil {
+		d.CSRF = sess.CSRF
+	}
+	for _, g := range x.Synonyms().List() {
+		if g.Builtin {
+			d.Builtin = append(d.Builtin, g)
+		} else {
+			d.Admin = append(d.Admin, g)
+		}
+	}
+	return d
+}
+
+// splitTerms reads a list of terms typed one per line or separated by commas.
+func splitTerms(s string) []string {
+	var out []string
+	for _, t := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == ';' }) {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// synonymsAdd is POST /sinonimi (form field termini).
+func (s *Server) synonymsAdd(c echo.Context) error {
+	x, err := s.searchIndex()
+	if err != nil {
+		return err
+	}
+	terms := c.FormValue("termini")
+	if _, err := x.Synonyms().Add(splitTerms(terms)); err != nil {
+		d := s.synonymsData(c, x)
+		d.Error, d.Terms = synonymError(err), terms
+		return s.renderStatus(c, http.StatusBadRequest, "synonyms", pageData{Title: msg("syn.title"), Nav: "synonyms", Data: d})
+	}
+	return c.Redirect(http.StatusSeeOther, "/sinonimi?fatto=aggiunto")
+}
+
+// synonymsRemove is POST /sinonimi/elimina (form field id).
+func (s *Server) synonymsRemove(c echo.Context) error {
+	x, err := s.searchIndex()
+	if err != nil {
+		return err
+	}
+	if err := x.Synonyms().Remove(c.FormValue("id")); err != nil {
+		d := s.synonymsData(c, x)
+		d.Error = synonymError(err)
+		return s.renderStatus(c, http.StatusBadRequest, "synonyms", pageData{Title: msg("syn.title"), Nav: "synonyms", Data: d})
+	}
+	return c.Redirect(http.StatusSeeOther, "/sinonimi?fatto=eliminato")
+}
+
+// synonymError is the Italian message for an error of search.Synonyms, which speaks English.
+func synonymError(err error) string {
+	e := err.Error()
+	switch {
+	case strings.Contains(e, "at least two"):
+		return msg("syn.tooFew")
+	case strings.Contains(e, "built in"):
+		return msg("syn.isBuiltin")
+	case strings.Contains(e, "not found"):
+		return msg("syn.notFound")
+	}
+	return msg("err.internal")
+}
+
+// apiSynonyms is GET /api/synonyms: every group, built-in ones marked.
+func (s *Server) apiSynonyms(c echo.Context) error {
+	x, err := s.searchIndex()
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": x.Synonyms().List()})
+}
+
+// apiSynonymAdd is POST /api/synonyms with {"terms": [...]}; it answers the group, 201.
+func (s *Server) apiSynonymAdd(c echo.Context) error {
+	x, err := s.searchIndex()
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Terms []string `json:"terms"`
+	}
+	if err := readJSON(c, &body); err != nil {
+		return err
+	}
+	g, err := x.Synonyms().Add(body.Terms)
+	if err != nil {
+		return synonymHTTPError(err)
+	}
+	return c.JSON(http.StatusCreated, g)
+}
+
+// apiSynonymRemove is DELETE /api/synonyms/:id; 204.
+func (s *Server) apiSynonymRemove(c echo.Context) error {
+	x, err := s.searchIndex()
+	if err != nil {
+		return err
+	}
+	if err := x.Synonyms().Remove(c.Param("id")); err != nil {
+		return synonymHTTPError(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func synonymHTTPError(err error) error {
+	m := synonymError(err)
+	switch m {
+	case msg("syn.notFound"):
+		return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: m}
+	case msg("syn.tooFew"), msg("syn.isBuiltin"):
+		return badRequest("bad_synonyms", m)
+	}
+	return internal(errors.Join(err))
+}

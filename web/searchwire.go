@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"sportello/kb"
+	"sportello/kb/search"
+)
+
+// KeepIndexed makes the search index follow every committed write of the store at once (issue 4
+// §8): pills created, edited, published or archived are re-read and re-indexed, deleted ones
+// leave the index, offices and people follow the directory, and a change to the classification
+// tree re-indexes the pills filed under the changed concepts (their labels are indexed with
+// them, KB-6). An RDF import may have changed anything: the index is compared with the store and
+// rebuilt if needed.
+//
+// The hook cannot fail the write it follows, which is already committed: an index error is
+// logged, and the index is put right by the Sync at the next start-up.
+func KeepIndexed(store *kb.Store, x *search.Index, log *slog.Logger) {
+	if log == nil {
+		log = slog.Default()
+	}
+	store.OnChange(func(ctx context.Context, ch kb.Change) {
+		// The request that wrote may be over by now; the index must still be written.
+		ctx = context.WithoutCancel(ctx)
+		if err := applyChange(ctx, store, x, ch); err != nil {
+			log.Error("search index update failed; it will be rebuilt at the next start", "err", err)
+		}
+	})
+}
+
+// applyChange brings the index in step with one committed write.
+func applyChange(ctx context.Context, store *kb.Store, x *search.Index, ch kb.Change) error {
+	if ch.Imported {
+		_, err := x.Sync(ctx, store, nil)
+		return err
+	}
+	var errs []error
+	if len(ch.Concepts) > 0 || len(ch.Deleted) > 0 {
+		// Deleted may name concepts as well as units and people; reading the tree again is
+		// cheap next to guessing.
+		concepts, err := store.Concepts(ctx)
+		if err != nil {
+			return err
+		}
+		errs = append(errs, x.SetConcepts(concepts))
+	}
+	for _, iri := range ch.Deleted {
+		errs = append(errs, x.Delete(iri))
+	}
+	for _, iri := range ch.DeletedPills {
+		errs = append(errs, x.Delete(iri))
+	}
+	for _, iri := range ch.Units {
+		u, err := store.Unit(ctx, iri)
+		switch {
+		case errors.Is(err, kb.ErrNotFound):
+			errs = append(errs, x.Delete(iri))
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			errs = append(errs, x.IndexUnit(u))
+		}
+	}
+	for _, iri := range ch.People {
+		p, err := store.Person(ctx, iri)
+		switch {
+		case errors.Is(err, kb.ErrNotFound):
+			errs = append(errs, x.Delete(iri))
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			errs = append(errs, x.IndexPerson(p))
+		}
+	}
+	// Pills to read again: those written, and those filed under a changed concept or served
+	// by a changed office (their concept labels and office name are indexed with them).
+	pills := map[string]bool{}
+	for _, iri := range ch.Pills {
+		pills[iri] = true
+	}
+	var more []kb.Pill
+	for _, c := range ch.Concepts {
+		ps, err := store.Pills(ctx, kb.PillFilter{Concept: c})
+		errs = append(errs, err)
+		more = append(more, ps...)
+	}
+	for _, u := range ch.Units {
+		ps, err := store.Pills(ctx, kb.PillFilter{Office: u})
+		errs = append(errs, err)
+		more = append(more, ps...)
+	}
+	for i := range more {
+		if !pills[more[i].IRI] {
+			pills[more[i].IRI] = true
+			errs = append(errs, x.Index(&more[i]))
+		}
+	}
+	for _, iri := range ch.Pills {
+		p, err := store.Pill(ctx, iri)
+		switch {
+		case errors.Is(err, kb.ErrNotFound):
+			errs = append(errs, x.Delete(iri))
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			errs = append(errs, x.Index(p))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,919 @@
+package web
+
+// This file brings the contact-center core (package telephony, issue 7) to the browser: the
+// live push of CTI events over Server-Sent Events with the screen pop (TEL-2, TK-1), the
+// operator's call control (TEL-8) and the supervisor's live view (TEL-3). Statistics are in
+// telephony_stats.go, the announcements admin in telephony_annunci.go.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/telephony"
+	"sportello/web/auth"
+)
+
+// Telephony is the contact-center component `sportello serve` attaches to the server. ACD is
+// required; the other parts are optional and the features that need them answer 404 without.
+type Telephony struct {
+	ACD           *telephony.ACD
+	Center        *telephony.Center        // callbacks and voicemail, for the media layer
+	Tickets       telephony.Tickets        // the ticket opened with each screen pop (TK-1)
+	History       *telephony.WaitHistory   // waits per channel for the supervisor's chart
+	Announcements *telephony.Announcements // the IVR recordings (TEL-5)
+	Zammad        *telephony.ZammadCTI     // webhook for an external PBX (TEL-1)
+	Calendar      *telephony.Calendar      // time zone and opening hours, for the statistics
+	Queues        []telephony.QueueConfig  // service-level thresholds per queue, for the statistics
+	Bands         []telephony.NamedBand    // the IVR's time bands, for activating announcements
+	// Citizens finds the citizen records of a caller's number in the ticketing system; they come
+	// first in the screen pop, before the directory's matches. Nil: directory only.
+	Citizens func(ctx context.Context, number string) []CTICallerMatch
+	// Do carries out the actions the ACD returns (ring, connect, transfer…): the SIP layer. Nil
+	// while no media layer is attached; the actions are then only recorded in the event log.
+	Do func([]telephony.Action)
+	// Demo allows POST /api/cti/demo/call, which puts a simulated call in a queue so that the
+	// console and the supervisor page can be tried without a telephone.
+	Demo bool
+	// KeepAlive is the interval of the SSE comment lines that keep proxies from closing an idle
+	// stream; 0 means 15 s.
+	KeepAlive time.Duration
+
+	hub *ctiHub
+}
+
+func (t *Telephony) clock() time.Time {
+	if t.Calendar != nil {
+		return time.Now().In(t.Calendar.Location)
+	}
+	return time.Now()
+}
+
+func (t *Telephony) do(acts []telephony.Action) {
+	if t.Do != nil && len(acts) > 0 {
+		t.Do(acts)
+	}
+}
+
+// ctiMessage is one message of the live stream: every CTI event, and for a ringing event the
+// screen pop with the caller's record and the ticket opened for the contact.
+type ctiMessage struct {
+	Event telephony.Event `json:"event"`
+	Pop   *CTIPop         `json:"pop,omitempty"`
+}
+
+// CTIPop is the screen pop an operator's console shows when a contact rings them (TEL-2): the
+// CTI's ScreenPop, the directory entries whose number matches the caller, and the ticket.
+type CTIPop struct {
+	telephony.ScreenPop
+	Matches []CTICallerMatch `json:"matches"`
+	Ticket  string           `json:"ticket,omitempty"`
+	// TicketError says why no ticket could be opened; the pop is shown anyway, so the operator
+	// can still help the citizen.
+	TicketError string `json:"ticketError,omitempty"`
+}
+
+// CTICallerMatch is a person or office of the directory whose phone number is the caller's.
+type CTICallerMatch struct {
+	Kind      string `json:"kind"` // "citizen", "person" or "unit"
+	Name      string `json:"name"`
+	Role      string `json:"role,omitempty"`
+	Unit      string `json:"unit,omitempty"`
+	Extension string `json:"extension,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	URL       string `json:"url,omitempty"`
+}
+
+// ctiHub reads the ACD's event log once, enriches the ringing events into screen pops (one
+// directory lookup and one ticket per ring, however many browsers listen) and fans the
+// messages out to the SSE streams.
+type ctiHub struct {
+	t      *Telephony
+	lookup func(ctx context.Context, number string) []CTICallerMatch
+
+	mu      sync.Mutex
+	clients map[*ctiClient]struct{}
+	pops    map[string]CTIPop // the last pop of each live contact, for a console opened mid-call
+	dropped atomic.Uint64
+}
+
+type ctiClient struct {
+	ch       chan ctiMessage
+	operator string // "" with all
+	all      bool
+}
+
+// StartTelephony starts the live push of the Telephony component: it must be called once,
+// after Components.Telephony is set, and runs until ctx ends.
+func (s *Server) StartTelephony(ctx context.Context) error {
+	t := s.Components.Telephony
+	if t == nil || t.ACD == nil {
+		return errors.New("web: no telephony component to start")
+	}
+	if t.hub != nil {
+		return errors.New("web: telephony already started")
+	}
+	h := &ctiHub{t: t, clients: map[*ctiClient]struct{}{}, pops: map[string]CTIPop{},
+		lookup: func(ctx context.Context, number string) []CTICallerMatch { return s.matchCaller(ctx, number) }}
+	t.hub = h
+	// Subscribe before returning, so that no event appended after StartTelephony is missed.
+	events, cancel := t.ACD.Log().Subscribe(4096)
+	go func() {
+		<-ctx.Done()
+		cancel()
+	}()
+	go h.run(events)
+	return nil
+}
+
+func (h *ctiHub) run(events <-chan telephony.Event) {
+	for e := range events {
+		m := ctiMessage{Event: e}
+		if sp, ok := telephony.PopFromEvent(e); ok {
+			p := h.pop(sp, e.Time)
+			m.Pop = &p
+		}
+		h.mu.Lock()
+		switch e.Kind {
+		case telephony.EvRinging:
+			if m.Pop != nil {
+				h.pops[e.CallID] = *m.Pop
+			}
+		case telephony.EvAbandoned, telephony.EvCompleted, telephony.EvTransferred, telephony.EvOverflowed,
+			telephony.EvEnded, telephony.EvCallbackAccepted, telephony.EvBlocked:
+			delete(h.pops, e.CallID)
+		}
+		for c := range h.clients {
+			if !c.all && c.operator != e.Operator {
+				continue
+			}
+			select {
+			case c.ch <- m:
+			default:
+				// A browser that does not read must not hold up the others: it misses this
+				// message and resynchronises from /api/cti/me on its next reconnection.
+				h.dropped.Add(1)
+			}
+		}
+		h.mu.Unlock()
+	}
+	// The log closed the subscription: end every stream.
+	h.mu.Lock()
+	for c := range h.clients {
+		close(c.ch)
+		delete(h.clients, c)
+	}
+	h.mu.Unlock()
+}
+
+// pop enriches a screen pop: the caller looked up in the directory and the contact's ticket
+// opened through the Tickets interface (TK-1). Tickets implementations open or find, so a call
+// that rings again after a missed ring keeps its ticket.
+func (h *ctiHub) pop(sp telephony.ScreenPop, at time.Time) CTIPop {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p := CTIPop{ScreenPop: sp}
+	if h.t.Citizens != nil {
+		p.Matches = h.t.Citizens(ctx, sp.From)
+	}
+	p.Matches = append(p.Matches, h.lookup(ctx, sp.From)...)
+	if p.Matches == nil {
+		p.Matches = []CTICallerMatch{}
+	}
+	if h.t.Tickets != nil {
+		ref, err := h.t.Tickets.OpenContact(ctx, telephony.TicketContact{CallID: sp.CallID, Channel: sp.Channel,
+			From: sp.From, To: sp.To, Queue: sp.Queue, Operator: sp.Operator, At: at})
+		if err != nil {
+			p.TicketError = msg("cti.ticketError")
+		}
+		p.Ticket = string(ref)
+	}
+	return p
+}
+
+func (h *ctiHub) add(c *ctiClient) {
+	h.mu.Lock()
+	h.clients[c] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *ctiHub) remove(c *ctiClient) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
+}
+
+// listeners is the number of open streams (tests check that none outlives its browser).
+func (h *ctiHub) listeners() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.clients)
+}
+
+func (h *ctiHub) livePop(callID string) (CTIPop, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, ok := h.pops[callID]
+	return p, ok
+}
+
+// ctiPhoneKey reduces a phone number to the digits that identify it: the Italian prefix +39/0039
+// is dropped, so "+39 0544 952110" and "0544952110" match.
+func ctiPhoneKey(s string) string {
+	d := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+	switch {
+	case strings.HasPrefix(s, "+39"), strings.HasPrefix(s, "0039") && len(d) > 4:
+		if strings.HasPrefix(d, "0039") {
+			d = d[4:]
+		} else {
+			d = d[2:]
+		}
+	}
+	return d
+}
+
+// matchCaller finds the directory entries whose number is the caller's: their phones or, for a
+// call from inside the Administration, their extension. Later the ticketing's citizen record
+// joins these.
+func (s *Server) matchCaller(ctx context.Context, number string) []CTICallerMatch {
+	key := ctiPhoneKey(number)
+	if key == "" || s.store == nil {
+		return nil
+	}
+	units, err := s.store.Units(ctx)
+	if err != nil {
+		s.log.Error("cti: directory lookup", "err", err)
+		return nil
+	}
+	people, err := s.store.People(ctx)
+	if err != nil {
+		s.log.Error("cti: directory lookup", "err", err)
+		return nil
+	}
+	names := map[string]string{}
+	var out []CTICallerMatch
+	for _, u := range units {
+		names[u.IRI] = u.Name
+		for _, ph := range u.Phones {
+			if ctiPhoneKey(ph) == key {
+				out = append(out, CTICallerMatch{Kind: "unit", Name: u.Name, Phone: ph, URL: unitHref(u.IRI)})
+				break
+			}
+		}
+	}
+	for _, p := range people {
+		hit := ""
+		for _, ph := range p.Phones {
+			if ctiPhoneKey(ph) == key {
+				hit = ph
+				break
+			}
+		}
+		if hit == "" && p.Extension != "" && ctiPhoneKey(p.Extension) == key {
+			hit = p.Extension
+		}
+		if hit == "" {
+			continue
+		}
+		m := CTICallerMatch{Kind: "person", Name: p.FullName(), Role: p.Role, Unit: names[p.Unit], Extension: p.Extension, Phone: hit}
+		if p.Unit != "" {
+			m.URL = unitHref(p.Unit)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// telephony returns the component or a 404 when the server runs without one.
+func (s *Server) telephony() (*Telephony, error) {
+	t := s.Components.Telephony
+	if t == nil || t.ACD == nil {
+		return nil, notFound("cti.absent")
+	}
+	return t, nil
+}
+
+// seesAll reports whether the role watches every operator (supervisor view) rather than only
+// its own console.
+func ctiSeesAll(r Role) bool {
+	switch r {
+	case Supervisor, Administrator, Auditor:
+		return true
+	}
+	return false
+}
+
+// ctiOperator is the ACD operator the caller acts as: the operator whose ID is the user name;
+// a supervisor may name another with ?operatore= or the JSON field "operator" to assist them.
+func (s *Server) ctiOperator(c echo.Context, t *Telephony, asked string) (telephony.OperatorSnapshot, error) {
+	id, _ := c.Get(ctxUser).(string)
+	if asked != "" && roleOf(c) == Supervisor {
+		id = asked
+	}
+	for _, o := range t.ACD.Snapshot().Operators {
+		if o.ID == id && id != "" {
+			return o, nil
+		}
+	}
+	return telephony.OperatorSnapshot{}, &httpError{Status: http.StatusNotFound, Code: "not_operator", Msg: msg("cti.notOperator", id)}
+}
+
+// ctiEvents is the live push (GET /api/cti/events, text/event-stream). An operator's console
+// receives its own operator's events, screen pops included; supervisors, administrators and
+// auditors receive everything. Each message is an SSE event named "pop" (a ringing event with
+// its screen pop) or "cti" (any other event), with the event's sequence number as its id.
+func (s *Server) ctiEvents(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	if t.hub == nil {
+		return &httpError{Status: http.StatusServiceUnavailable, Code: "not_started", Msg: msg("cti.notStarted")}
+	}
+	cl := &ctiClient{ch: make(chan ctiMessage, 256)}
+	if ctiSeesAll(roleOf(c)) && c.QueryParam("operatore") == "" {
+		cl.all = true
+	} else {
+		op, err := s.ctiOperator(c, t, c.QueryParam("operatore"))
+		if err != nil {
+			return err
+		}
+		cl.operator = op.ID
+	}
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	// The stream lives longer than the server's write timeout allows a response to.
+	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
+	t.hub.add(cl)
+	defer t.hub.remove(cl)
+	// Reconnect after 3 s when the connection drops; the first comment tells the browser (and
+	// the tests) that the subscription is in place.
+	fmt.Fprint(w, "retry: 3000\n: ok\n\n")
+	w.Flush()
+	every := t.KeepAlive
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return nil
+			}
+			w.Flush()
+		case m, ok := <-cl.ch:
+			if !ok {
+				return nil
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				return nil
+			}
+			name := "cti"
+			if m.Pop != nil {
+				name = "pop"
+			}
+			if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", m.Event.Seq, name, b); err != nil {
+				return nil
+			}
+			w.Flush()
+		}
+	}
+}
+
+// ctiOperatorJSON is an operator's line in the API: the snapshot with durations in seconds.
+type ctiOperatorJSON struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Extension   string    `json:"extension"`
+	Status      string    `json:"status"`
+	Reason      string    `json:"reason,omitempty"`
+	State       string    `json:"state"`
+	CallID      string    `json:"callId,omitempty"`
+	Offline     int       `json:"offline"`
+	Load        float64   `json:"load"`
+	Calls       int       `json:"calls"`
+	TalkSeconds int       `json:"talkSeconds"`
+	LastCallEnd time.Time `json:"lastCallEnd,omitzero"`
+	Queues      []string  `json:"queues"`
+}
+
+func ctiOperatorOf(o telephony.OperatorSnapshot) ctiOperatorJSON {
+	q := o.Queues
+	if q == nil {
+		q = []string{}
+	}
+	return ctiOperatorJSON{ID: o.ID, Name: o.Name, Extension: o.Extension, Status: string(o.Status), Reason: o.Reason,
+		State: string(o.State), CallID: o.CallID, Offline: o.Offline, Load: o.Load, Calls: o.Calls,
+		TalkSeconds: int(o.Talk / time.Second), LastCallEnd: o.LastCallEnd, Queues: q}
+}
+
+// ctiMe is the console's state: the operator, and the pop of the contact ringing or connected.
+func (s *Server) ctiMe(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	op, err := s.ctiOperator(c, t, c.QueryParam("operatore"))
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"operator": ctiOperatorOf(op)}
+	if op.CallID != "" && t.hub != nil {
+		if p, ok := t.hub.livePop(op.CallID); ok {
+			out["pop"] = p
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// ctiRequest is the body of the call-control endpoints.
+type ctiRequest struct {
+	Operator  string `json:"operator"` // supervisors only: act for this operator
+	Action    string `json:"action"`   // status: login, logout, pause, unpause
+	Reason    string `json:"reason"`
+	CallID    string `json:"callId"`
+	Extension string `json:"extension"`
+	Number    string `json:"number"`
+	Queue     string `json:"queue"`
+	From      string `json:"from"`
+	Channel   string `json:"channel"`
+}
+
+// readCTI reads a JSON body (or a form, for the page without script) of at most 16 KiB.
+func ctiRead(c echo.Context) (ctiRequest, error) {
+	var r ctiRequest
+	req := c.Request()
+	if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
+		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), req.Body, 16<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return r, badRequest("bad_json", msg("cti.badJSON", err.Error()))
+		}
+		return r, nil
+	}
+	r = ctiRequest{Operator: c.FormValue("operator"), Action: c.FormValue("action"), Reason: c.FormValue("reason"),
+		CallID: c.FormValue("callId"), Extension: c.FormValue("extension"), Number: c.FormValue("number"),
+		Queue: c.FormValue("queue"), From: c.FormValue("from"), Channel: c.FormValue("channel")}
+	return r, nil
+}
+
+// ctiErr maps the ACD's errors: unknown call or queue 404, wrong state 409.
+func ctiErr(err error) error {
+	switch {
+	case errors.Is(err, telephony.ErrUnknownCall):
+		return &httpError{Status: http.StatusNotFound, Code: "unknown_call", Msg: msg("cti.unknownCall"), Err: err}
+	case errors.Is(err, telephony.ErrUnknownQueue):
+		return &httpError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: msg("cti.unknownQueue"), Err: err}
+	case errors.Is(err, telephony.ErrUnknownOperator):
+		return &httpError{Status: http.StatusNotFound, Code: "not_operator", Msg: msg("cti.notOperator", ""), Err: err}
+	case errors.Is(err, telephony.ErrWrongState):
+		return &httpError{Status: http.StatusConflict, Code: "wrong_state", Msg: msg("cti.wrongState"), Err: err}
+	}
+	return badRequest("cti", err.Error())
+}
+
+// ctiDone answers a call-control request with the operator's new state.
+func (s *Server) ctiDone(c echo.Context, t *Telephony, opID string) error {
+	for _, o := range t.ACD.Snapshot().Operators {
+		if o.ID == opID {
+			return c.JSON(http.StatusOK, map[string]any{"operator": ctiOperatorOf(o)})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// ctiStatus changes the operator's status: log in to their queues, log out, pause with a
+// reason, unpause.
+func (s *Server) ctiStatus(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	r, err := ctiRead(c)
+	if err != nil {
+		return err
+	}
+	op, err := s.ctiOperator(c, t, r.Operator)
+	if err != nil {
+		return err
+	}
+	var acts []telephony.Action
+	switch r.Action {
+	case "login":
+		acts, err = t.ACD.Login(op.ID)
+	case "logout":
+		acts, err = t.ACD.Logout(op.ID)
+	case "pause":
+		reason := strings.TrimSpace(r.Reason)
+		if reason == "" {
+			reason = msg("cti.pauseDefault")
+		}
+		if len(reason) > 80 {
+			return badRequest("bad_reason", msg("cti.reasonTooLong"))
+		}
+		acts, err = t.ACD.Pause(op.ID, reason)
+	case "unpause":
+		acts, err = t.ACD.Unpause(op.ID)
+	default:
+		return badRequest("bad_action", msg("cti.badAction"))
+	}
+	if err != nil {
+		return ctiErr(err)
+	}
+	t.do(acts)
+	return s.ctiDone(c, t, op.ID)
+}
+
+// ctiAnswer answers the call ringing the operator (CTI answer: the phone goes off hook).
+func (s *Server) ctiAnswer(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	r, err := ctiRead(c)
+	if err != nil {
+		return err
+	}
+	op, err := s.ctiOperator(c, t, r.Operator)
+	if err != nil {
+		return err
+	}
+	if r.CallID == "" {
+		r.CallID = op.CallID
+	}
+	acts, err := t.ACD.OperatorAnswered(r.CallID, op.ID)
+	if err != nil {
+		return ctiErr(err)
+	}
+	t.do(acts)
+	return s.ctiDone(c, t, op.ID)
+}
+
+// ownCall checks that callID is the operator's ringing or connected call, so that an operator
+// cannot hang up a colleague's call by guessing its ID.
+func ctiOwnCall(op telephony.OperatorSnapshot, callID string) (string, error) {
+	if callID == "" {
+		callID = op.CallID
+	}
+	if callID == "" || callID != op.CallID {
+		return "", &httpError{Status: http.StatusConflict, Code: "wrong_state", Msg: msg("cti.noCall")}
+	}
+	return callID, nil
+}
+
+// ctiTransfer hands the operator's connected call to an extension found in the directory
+// (TEL-8).
+func (s *Server) ctiTransfer(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	r, err := ctiRead(c)
+	if err != nil {
+		return err
+	}
+	op, err := s.ctiOperator(c, t, r.Operator)
+	if err != nil {
+		return err
+	}
+	id, err := ctiOwnCall(op, r.CallID)
+	if err != nil {
+		return err
+	}
+	ext := strings.TrimSpace(r.Extension)
+	if ext == "" || len(ext) > 32 || strings.ContainsAny(ext, " \t\r\n<>\"@;") {
+		return badRequest("bad_extension", msg("cti.badExtension"))
+	}
+	acts, err := t.ACD.Transfer(id, ext)
+	if err != nil {
+		return ctiErr(err)
+	}
+	t.do(acts)
+	return s.ctiDone(c, t, op.ID)
+}
+
+// ctiHangup ends the operator's connected call, or declines the call ringing them (which then
+// keeps its place in the queue and rings someone else).
+func (s *Server) ctiHangup(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	r, err := ctiRead(c)
+	if err != nil {
+		return err
+	}
+	op, err := s.ctiOperator(c, t, r.Operator)
+	if err != nil {
+		return err
+	}
+	id, err := ctiOwnCall(op, r.CallID)
+	if err != nil {
+		return err
+	}
+	var acts []telephony.Action
+	if op.State == telephony.Ringing {
+		acts, err = t.ACD.OperatorNoAnswer(id, op.ID)
+	} else {
+		acts, err = t.ACD.Hangup(id, telephony.ByOperator)
+	}
+	if err != nil {
+		return ctiErr(err)
+	}
+	t.do(acts)
+	return s.ctiDone(c, t, op.ID)
+}
+
+var ctiCallbackSeq atomic.Uint64
+
+// ctiCallback makes the operator call a citizen back (TEL-7): the ACD puts the operator on
+// the callback channel and the media layer dials the number.
+func (s *Server) ctiCallback(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	r, err := ctiRead(c)
+	if err != nil {
+		return err
+	}
+	op, err := s.ctiOperator(c, t, r.Operator)
+	if err != nil {
+		return err
+	}
+	number := strings.TrimSpace(r.Number)
+	if k := ctiPhoneKey(number); k == "" || len(k) > 20 || strings.Trim(number, "+0123456789 ./-()") != "" {
+		return badRequest("bad_number", msg("cti.badNumber"))
+	}
+	queue := r.Queue
+	if queue == "" && len(op.Queues) > 0 {
+		queue = op.Queues[0]
+	}
+	id := fmt.Sprintf("cb-%s-%d-%d", op.ID, time.Now().UnixNano(), ctiCallbackSeq.Add(1))
+	acts, err := t.ACD.PlaceCallback(op.ID, id, number, queue)
+	if err != nil {
+		return ctiErr(err)
+	}
+	t.do(acts)
+	return s.ctiDone(c, t, op.ID)
+}
+
+// ctiDirectoryEntry is a transfer target found in the directory (TEL-8).
+type ctiDirectoryEntry struct {
+	Kind      string `json:"kind"` // person or unit
+	Name      string `json:"name"`
+	Role      string `json:"role,omitempty"`
+	Unit      string `json:"unit,omitempty"`
+	Extension string `json:"extension"`
+}
+
+// ctiDirectory searches the directory for transfer targets with an extension or a phone: the
+// people by name, role, office or extension, and the offices by name.
+func (s *Server) ctiDirectory(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := fold(strings.TrimSpace(c.QueryParam("q")))
+	limit := 20
+	units, err := s.store.Units(ctx)
+	if err != nil {
+		return internal(err)
+	}
+	people, err := s.store.People(ctx)
+	if err != nil {
+		return internal(err)
+	}
+	names := map[string]string{}
+	for _, u := range units {
+		names[u.IRI] = u.Name
+	}
+	out := []ctiDirectoryEntry{}
+	for _, p := range people {
+		ext := p.Extension
+		if ext == "" && len(p.Phones) > 0 {
+			ext = p.Phones[0]
+		}
+		if ext == "" || q != "" && !matchPerson(q, p, names[p.Unit]) {
+			continue
+		}
+		out = append(out, ctiDirectoryEntry{Kind: "person", Name: p.FullName(), Role: p.Role, Unit: names[p.Unit], Extension: ext})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	var offices []ctiDirectoryEntry
+	for _, u := range units {
+		if len(u.Phones) == 0 || q != "" && !matchUnit(q, u) {
+			continue
+		}
+		offices = append(offices, ctiDirectoryEntry{Kind: "unit", Name: u.Name, Extension: u.Phones[0]})
+	}
+	sort.Slice(offices, func(i, j int) bool { return offices[i].Name < offices[j].Name })
+	out = append(offices, out...)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": out})
+}
+
+// ctiQueueJSON is a queue's line of the supervisor's view (TEL-3).
+type ctiQueueJSON struct {
+	Name              string         `json:"name"`
+	Strategy          string         `json:"strategy"`
+	Open              bool           `json:"open"`
+	Waiting           int            `json:"waiting"`
+	OldestWaitSeconds int            `json:"oldestWaitSeconds"`
+	LoggedIn          int            `json:"loggedIn"`
+	Paused            int            `json:"paused"`
+	Operators         map[string]int `json:"operators"` // logged-in members by state
+}
+
+type ctiSnapshotJSON struct {
+	At        time.Time         `json:"at"`
+	Queues    []ctiQueueJSON    `json:"queues"`
+	Operators []ctiOperatorJSON `json:"operators"`
+	History   []ctiHistoryJSON  `json:"history"`
+	Interval  int               `json:"intervalSeconds,omitempty"`
+}
+
+// ctiHistoryJSON is the waiting history of one channel, sampled at the configured interval.
+type ctiHistoryJSON struct {
+	Channel string         `json:"channel"`
+	Samples []ctiWaitPoint `json:"samples"`
+}
+
+type ctiWaitPoint struct {
+	At                time.Time `json:"at"`
+	Waiting           int       `json:"waiting"`
+	OldestWaitSeconds int       `json:"oldestWaitSeconds"`
+}
+
+func (t *Telephony) snapshot() ctiSnapshotJSON {
+	sn := t.ACD.Snapshot()
+	out := ctiSnapshotJSON{At: sn.At, Queues: []ctiQueueJSON{}, Operators: []ctiOperatorJSON{}, History: []ctiHistoryJSON{}}
+	for _, q := range sn.Queues {
+		qj := ctiQueueJSON{Name: q.Name, Strategy: string(q.Strategy), Open: q.Open, Waiting: q.Waiting,
+			OldestWaitSeconds: int(q.OldestWait / time.Second), LoggedIn: q.LoggedIn, Paused: q.Paused, Operators: map[string]int{}}
+		for _, st := range []telephony.State{telephony.Idle, telephony.Ringing, telephony.OnCall, telephony.WrapUp} {
+			qj.Operators[string(st)] = q.Operators[st]
+		}
+		out.Queues = append(out.Queues, qj)
+	}
+	for _, o := range sn.Operators {
+		out.Operators = append(out.Operators, ctiOperatorOf(o))
+	}
+	if t.History != nil {
+		out.Interval = int(t.History.Interval / time.Second)
+		for _, ch := range t.History.Channels() {
+			h := ctiHistoryJSON{Channel: string(ch), Samples: []ctiWaitPoint{}}
+			for _, w := range t.History.Samples(ch) {
+				h.Samples = append(h.Samples, ctiWaitPoint{At: w.At, Waiting: w.Waiting, OldestWaitSeconds: int(w.OldestWait / time.Second)})
+			}
+			out.History = append(out.History, h)
+		}
+	}
+	return out
+}
+
+// ctiSnapshot is the supervisor's live view as JSON: the page fetches it when an event arrives
+// and every few seconds, for the growing waits.
+func (s *Server) ctiSnapshot(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, t.snapshot())
+}
+
+var ctiDemoSeq atomic.Uint64
+
+// ctiDemoCall puts a simulated call in a queue, as if an INVITE had arrived (demo only): the
+// way to try the console and the live view without a telephone, and the end-to-end test's
+// caller.
+func (s *Server) ctiDemoCall(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	if !t.Demo {
+		return notFound("cti.noDemo")
+	}
+	r, err := ctiRead(c)
+	if err != nil {
+		return err
+	}
+	from := strings.TrimSpace(r.From)
+	if from == "" {
+		from = "+39 0544 000000"
+	}
+	ch := telephony.Channel(r.Channel)
+	if ch == "" {
+		ch = telephony.Voice
+	}
+	if !ch.Valid() {
+		return badRequest("bad_channel", msg("cti.badChannel"))
+	}
+	id := "demo-" + strconv.FormatUint(ctiDemoSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+	acts, err := t.ACD.Arrive(telephony.ContactInfo{CallID: id, Channel: ch, From: from, To: r.Queue}, r.Queue)
+	if err != nil {
+		return ctiErr(err)
+	}
+	t.do(acts)
+	return c.JSON(http.StatusOK, map[string]any{"callId": id})
+}
+
+// ctiZammad is Zammad's generic CTI webhook (TEL-1), the handler of package telephony; the
+// token in the path is its credential.
+func (s *Server) ctiZammad(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	if t.Zammad == nil {
+		return notFound("cti.noZammad")
+	}
+	if t.Zammad.Token == "" {
+		// Without a configured secret anybody could write the call log.
+		return &httpError{Status: http.StatusForbidden, Code: "forbidden", Msg: msg("cti.noToken")}
+	}
+	t.Zammad.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// ctiConsoleData is what the operator's page receives.
+type ctiConsoleData struct {
+	Operator    ctiOperatorJSON
+	Asked       string // ?operatore= of a supervisor
+	Queues      []string
+	CSRF, Field string
+}
+
+// ctiSupervisorData is what the supervisor's page receives.
+type ctiSupervisorData struct {
+	Snapshot    ctiSnapshotJSON
+	Demo        bool
+	CanDemo     bool
+	CSRF, Field string
+}
+
+func (s *Server) operatorPage(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	asked := c.QueryParam("operatore")
+	op, err := s.ctiOperator(c, t, asked)
+	if err != nil {
+		return err
+	}
+	d := ctiConsoleData{Operator: ctiOperatorOf(op), Queues: op.Queues}
+	if roleOf(c) == Supervisor {
+		d.Asked = asked
+	}
+	d.CSRF, d.Field = ctiCSRF(c)
+	return s.render(c, "operator_console", pageData{Title: msg("cti.console.title"), Nav: "operator", Data: d})
+}
+
+func (s *Server) supervisorPage(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	d := ctiSupervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
+	d.CanDemo = t.Demo && (roleOf(c) == Supervisor || roleOf(c) == Administrator)
+	d.CSRF, d.Field = ctiCSRF(c)
+	return s.render(c, "supervisor", pageData{Title: msg("cti.sup.title"), Nav: "supervisor", Data: d})
+}
+
+// csrfFor returns the session's CSRF token and the form field that carries it (web/auth): the
+// pages put it in their forms and in a meta element the script sends back as X-CSRF-Token.
+func ctiCSRF(c echo.Context) (token, field string) {
+	if sess := auth.FromContext(c.Request().Context()); sess != nil {
+		return sess.CSRF, auth.CSRFField
+	}
+	return "", auth.CSRFField
+}

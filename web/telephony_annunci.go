@@ -1,0 +1,265 @@
+package web
+
+// The administrators' page of the IVR announcements (TEL-5): upload a WAV, list, listen,
+// activate per message slot and time band, delete, download a backup and restore it. The forms
+// post back here and the page shows the outcome (Post/Redirect/Get).
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/telephony"
+)
+
+// ctiMaxUpload bounds a request to the announcements page: the store refuses files
+// above its own limit, this stops a huge body before it is read.
+const ctiMaxUpload = 64 << 20
+
+// ctiSlotRow is one message slot with the recording active in each band.
+type ctiSlotRow struct {
+	Slot   telephony.Slot
+	Active map[string]string // band → name
+}
+
+type ctiAnnouncementsData struct {
+	List        []ctiAnnouncementRow
+	Slots       []ctiSlotRow
+	Bands       []string // "" is every band
+	OK, Error   string
+	CSRF, Field string
+	MaxMiB      int64
+}
+
+type ctiAnnouncementRow struct {
+	telephony.Announcement
+	Seconds string
+}
+
+func (t *Telephony) announcements() (*telephony.Announcements, error) {
+	if t.Announcements == nil {
+		return nil, notFound("cti.noAnnouncements")
+	}
+	return t.Announcements, nil
+}
+
+// bands lists the bands an announcement can be activated for: the default, the configured
+// ones and the closed band.
+func (t *Telephony) bands() []string {
+	out := []string{""}
+	for _, b := range t.Bands {
+		out = append(out, b.Name)
+	}
+	return append(out, telephony.BandClosed)
+}
+
+func (s *Server) announcementsPage(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	store, err := t.announcements()
+	if err != nil {
+		return err
+	}
+	list, err := store.List()
+	if err != nil {
+		return internal(err)
+	}
+	d := ctiAnnouncementsData{Bands: t.bands(), OK: c.QueryParam("ok"), Error: c.QueryParam("errore"), MaxMiB: ctiMaxUpload >> 20}
+	// Only messages of this page come back through the URL: a crafted link cannot make the page
+	// say something else.
+	if d.OK != "" {
+		d.OK = msg("ann.ok." + d.OK)
+	}
+	for _, a := range list {
+		d.List = append(d.List, ctiAnnouncementRow{a, fmt.Sprintf("%.1f", a.Duration.Seconds())})
+	}
+	for _, sl := range telephony.Slots {
+		row := ctiSlotRow{Slot: sl, Active: map[string]string{}}
+		for _, b := range d.Bands {
+			if n, ok := ctiActiveExact(list, sl, b); ok {
+				row.Active[b] = n
+			}
+		}
+		d.Slots = append(d.Slots, row)
+	}
+	d.CSRF, d.Field = ctiCSRF(c)
+	return s.render(c, "announcements", pageData{Title: msg("ann.title"), Nav: "announcements", Data: d})
+}
+
+// ctiActiveExact finds the recording activated for exactly slot in band (Announcements.Active
+// falls back to the default band; the page shows what is set where).
+func ctiActiveExact(list []telephony.Announcement, slot telephony.Slot, band string) (string, bool) {
+	key := band + "/" + string(slot)
+	for _, a := range list {
+		for _, k := range a.Active {
+			if k == key {
+				return a.Name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// backTo redirects to the announcements page with the outcome: ok names a success message,
+// otherwise err is shown.
+func ctiBackTo(c echo.Context, ok string, err error) error {
+	q := url.Values{}
+	if err != nil {
+		q.Set("errore", strings.TrimPrefix(err.Error(), "telephony: "))
+	} else {
+		q.Set("ok", ok)
+	}
+	return c.Redirect(http.StatusSeeOther, "/annunci?"+q.Encode())
+}
+
+func (s *Server) announcementUpload(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	store, err := t.announcements()
+	if err != nil {
+		return err
+	}
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, ctiMaxUpload)
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ctiBackTo(c, "", errors.New(msg("ann.tooLarge", ctiMaxUpload>>20)))
+		}
+		return ctiBackTo(c, "", errors.New(msg("ann.noFile")))
+	}
+	name := strings.TrimSpace(c.FormValue("name"))
+	if name == "" {
+		name = strings.TrimSuffix(strings.TrimSuffix(fh.Filename, ".wav"), ".WAV")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return internal(err)
+	}
+	defer f.Close()
+	if _, err := store.Upload(name, f); err != nil {
+		return ctiBackTo(c, "", err)
+	}
+	return ctiBackTo(c, "uploaded", nil)
+}
+
+func (s *Server) announcementActivate(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	store, err := t.announcements()
+	if err != nil {
+		return err
+	}
+	band := c.FormValue("band")
+	known := false
+	for _, b := range t.bands() {
+		known = known || b == band
+	}
+	if !known {
+		return ctiBackTo(c, "", errors.New(msg("ann.badBand", band)))
+	}
+	if err := store.Activate(telephony.Slot(c.FormValue("slot")), band, c.FormValue("name")); err != nil {
+		return ctiBackTo(c, "", err)
+	}
+	return ctiBackTo(c, "activated", nil)
+}
+
+func (s *Server) announcementDelete(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	store, err := t.announcements()
+	if err != nil {
+		return err
+	}
+	if err := store.Delete(c.FormValue("name")); err != nil {
+		return ctiBackTo(c, "", err)
+	}
+	return ctiBackTo(c, "deleted", nil)
+}
+
+// announcementFile serves a recording for the <audio> player, with the WAV content type and
+// range requests (browsers seek with them).
+func (s *Server) announcementFile(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	store, err := t.announcements()
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSuffix(c.Param("name"), ".wav")
+	rc, err := store.Open(name)
+	if err != nil {
+		return notFound("ann.notFound")
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return internal(err)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "audio/wav")
+	h.Set("Cache-Control", "no-store")
+	http.ServeContent(c.Response(), c.Request(), name+".wav", time.Time{}, bytes.NewReader(data))
+	return nil
+}
+
+func (s *Server) announcementBackup(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	store, err := t.announcements()
+	if err != nil {
+		return err
+	}
+	// Build the archive first, so that an error is a clean 500 rather than a truncated file.
+	var buf bytes.Buffer
+	if err := store.Backup(&buf); err != nil {
+		return internal(err)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="annunci-%s.tar.gz"`, time.Now().Format("20060102-150405")))
+	return c.Blob(http.StatusOK, "application/gzip", buf.Bytes())
+}
+
+func (s *Server) announcementRestore(c echo.Context) error {
+	t, err := s.telephony()
+	if err != nil {
+		return err
+	}
+	store, err := t.announcements()
+	if err != nil {
+		return err
+	}
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, 4*ctiMaxUpload)
+	fh, err := c.FormFile("backup")
+	if err != nil {
+		return ctiBackTo(c, "", errors.New(msg("ann.noFile")))
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return internal(err)
+	}
+	defer f.Close()
+	if err := store.Restore(f); err != nil {
+		return ctiBackTo(c, "", err)
+	}
+	return ctiBackTo(c, "restored", nil)
+}

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"sportello/telephony"
+
+	"html"
+	"html/template"
+	"strconv"
+	"strings"
+)
+
+// Template helpers of the contact-center pages.
+func init() {
+	funcs["ctiNav"] = ctiNav
+	funcs["ctiHome"] = ctiHome
+	funcs["ctiSplit"] = func(s string) []string { return strings.Split(s, "|") }
+	funcs["ctiChart"] = ctiChartOf
+	funcs["ctiLabels"] = ctiLabels
+	funcs["ctiPercent"] = func(f float64) float64 { return f * 100 }
+	funcs["ctiNum"] = func(f float64) string { return strings.Replace(ctiFloat(float64(int(f*100+0.5))/100), ".", ",", 1) }
+}
+
+func ctiInRoles(r Role, roles []Role) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// ctiNav is the small menu between the contact-center pages, with the entries the role may
+// open.
+func ctiNav(role Role, current string) template.HTML {
+	var b strings.Builder
+	b.WriteString(`<nav class="cti-nav" aria-label="` + html.EscapeString(msg("cti.sup.title")) + `"><ul>`)
+	item := func(href, nav, key string) {
+		b.WriteString(`<li><a href="` + href + `"`)
+		if nav == current {
+			b.WriteString(` aria-current="page"`)
+		}
+		b.WriteString(`>` + html.EscapeString(msg(key)) + `</a></li>`)
+	}
+	if ctiInRoles(role, ctiConsole) {
+		item("/operatore", "operator", "nav.operator")
+	}
+	if ctiInRoles(role, ctiSupervisor) {
+		item("/supervisore", "supervisor", "nav.supervisor")
+		item("/statistiche", "stats", "nav.stats")
+	}
+	if ctiInRoles(role, ctiAdmins) {
+		item("/annunci", "announcements", "nav.announcements")
+	}
+	b.WriteString(`</ul></nav>`)
+	return template.HTML(b.String())
+}
+
+// ctiChartData is a waiting-history chart drawn as inline SVG (no library; CSP allows no inline
+// style, so the SVG uses attributes and classes only).
+type ctiChartData struct {
+	Channel       string
+	Width, Height int
+	Waiting       string // polyline points
+	Oldest        string
+	MaxWaiting    int
+	MaxOldest     int
+	Samples       int
+	Active        bool   // some contact waited (or the voice channel): worth drawing
+	First, Last   string // times of the first and last sample
+}
+
+func ctiChartOf(h ctiHistoryJSON) ctiChartData {
+	const w, ht = 600, 120
+	c := ctiChartData{Channel: h.Channel, Width: w, Height: ht, Samples: len(h.Samples), MaxWaiting: 1, MaxOldest: 1}
+	for _, s := range h.Samples {
+		c.Active = c.Active || s.Waiting > 0 || h.Channel == string(telephony.Voice)
+		c.MaxWaiting = max(c.MaxWaiting, s.Waiting)
+		c.MaxOldest = max(c.MaxOldest, s.OldestWaitSeconds)
+	}
+	n := len(h.Samples)
+	if n == 0 {
+		return c
+	}
+	c.First, c.Last = h.Samples[0].At.Format("15:04:05"), h.Samples[n-1].At.Format("15:04:05")
+	var wp, op strings.Builder
+	for i, s := range h.Samples {
+		x := 0
+		if n > 1 {
+			x = i * w / (n - 1)
+		}
+		y1 := ht - s.Waiting*(ht-4)/c.MaxWaiting
+		y2 := ht - s.OldestWaitSeconds*(ht-4)/c.MaxOldest
+		if i > 0 {
+			wp.WriteByte(' ')
+			op.WriteByte(' ')
+		}
+		wp.WriteString(strconv.Itoa(x) + "," + strconv.Itoa(y1))
+		op.WriteString(strconv.Itoa(x) + "," + strconv.Itoa(y2))
+	}
+	c.Waiting, c.Oldest = wp.String(), op.String()
+	return c
+}
+
+// ctiLabels are the Italian names of statuses, states and channels, for the script that
+// redraws the console (it reads them from a JSON data block: no string lives in the script).
+func ctiLabels() map[string]string {
+	out := map[string]string{}
+	for k, v := range ctiMessages {
+		for _, p := range []string{"cti.status.", "cti.state.", "cti.channel.", "cti.call.", "cti.pop."} {
+			if strings.HasPrefix(k, p) {
+				out[strings.TrimPrefix(k, "cti.")] = v
+			}
+		}
+	}
+	return out
+}
+
+// ctiHome is the contact-center page the main menu links for role, as a one-element list (the
+// layout ranges over nothing for roles without one).
+func ctiHome(role Role) []string {
+	switch {
+	case ctiInRoles(role, ctiConsole):
+		return []string{"/operatore"}
+	case ctiInRoles(role, ctiSupervisor):
+		return []string{"/supervisore"}
+	}
+	return nil
+}

@@ -1,0 +1,775 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sportello/telephony"
+)
+
+// ctiTest is a server with a telephony component on a manual clock: the ACD's queues, an
+// operator for each console role (the user names headerAuth gives), in-memory tickets, an
+// announcements store and the Zammad webhook.
+type ctiTest struct {
+	srv     *Server
+	h       http.Handler
+	clock   *telephony.ManualClock
+	acd     *telephony.ACD
+	tel     *Telephony
+	tickets *telephony.MemTickets
+
+	mu   sync.Mutex
+	acts []telephony.Action
+}
+
+const ctiToken = "segreto-di-prova"
+
+// ctiStart is a Monday morning, when the service is open.
+var ctiStart = time.Date(2026, 3, 2, 10, 0, 0, 0, telephony.Rome())
+
+func newCTITest(t testing.TB) *ctiTest {
+	t.Helper()
+	ct := &ctiTest{clock: telephony.NewManualClock(ctiStart), tickets: telephony.NewMemTickets()}
+	log := telephony.NewEventLog()
+	queues := []telephony.QueueConfig{
+		{Name: "centralino", Strategy: telephony.LongestIdle, RingTimeout: 15 * time.Second},
+		{Name: "numero verde", Strategy: telephony.Linear},
+	}
+	setup := &telephony.Setup{Queues: queues}
+	for i, role := range []Role{Operator, Backoffice, Level2, Supervisor} {
+		id := "test-" + string(role)
+		setup.Operators = append(setup.Operators, telephony.OperatorConfig{ID: id, Name: "Operatore " + string(role),
+			Extension: "20" + string(rune('1'+i)), Queues: []telephony.Membership{{Queue: "centralino"}, {Queue: "numero verde", Penalty: 1}}})
+	}
+	acd, err := setup.Build(ct.clock, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := telephony.OpenAnnouncements(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct.acd = acd
+	ct.tel = &Telephony{ACD: acd, Tickets: ct.tickets, Announcements: ann, Queues: queues, Demo: true,
+		History:  telephony.NewWaitHistory(10*time.Second, 60),
+		Calendar: telephony.NewCalendar(telephony.Rome()),
+		Bands:    []telephony.NamedBand{{Name: "mattina", Band: telephony.Hours(8, 0, 13, 0)}},
+		Zammad:   &telephony.ZammadCTI{Log: log, Clock: ct.clock, Token: ctiToken},
+		Do: func(a []telephony.Action) {
+			ct.mu.Lock()
+			ct.acts = append(ct.acts, a...)
+			ct.mu.Unlock()
+		},
+		KeepAlive: 50 * time.Millisecond,
+	}
+	ct.srv = New(Config{Auth: headerAuth{}}, testStore(t))
+	ct.srv.Components.Telephony = ct.tel
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := ct.srv.StartTelephony(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ct.h = ct.srv.Handler()
+	return ct
+}
+
+func (ct *ctiTest) actions() []telephony.Action {
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	return append([]telephony.Action(nil), ct.acts...)
+}
+
+// call sends a request as role and returns the response.
+func (ct *ctiTest) call(t testing.TB, method, path string, role Role, ctype string, body io.Reader) response {
+	t.Helper()
+	req := httptest.NewRequest(method, path, body)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if role != Anonymous {
+		req.Header.Set("X-Test-Role", string(role))
+	}
+	rec := httptest.NewRecorder()
+	ct.h.ServeHTTP(rec, req)
+	b, _ := io.ReadAll(rec.Result().Body)
+	return response{rec.Code, rec.Result().Header, string(b)}
+}
+
+func (ct *ctiTest) postJSON(t *testing.T, path string, role Role, v any) response {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	return ct.call(t, http.MethodPost, path, role, "application/json", bytes.NewReader(b))
+}
+
+func (ct *ctiTest) operator(t *testing.T, id string) telephony.OperatorSnapshot {
+	t.Helper()
+	for _, o := range ct.acd.Snapshot().Operators {
+		if o.ID == id {
+			return o
+		}
+	}
+	t.Fatalf("no operator %s", id)
+	return telephony.OperatorSnapshot{}
+}
+
+func ctiWAV() []byte { return telephony.BuildWAV("ulaw", bytes.Repeat([]byte{0xff}, 8000)) }
+
+func ctiMultipart(t *testing.T, field, filename string, data []byte, fields map[string]string) (string, *bytes.Buffer) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, err := mw.CreateFormFile(field, filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	return mw.FormDataContentType(), &buf
+}
+
+// TestCTIRoutesRoles walks every telephony route with every role (issue 7 item 7): the roles
+// the table lists get through, the others get 401 or 403.
+func TestCTIRoutesRoles(t *testing.T) {
+	ct := newCTITest(t)
+	if _, err := ct.tel.Announcements.Upload("benvenuto", bytes.NewReader(ctiWAV())); err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range ctiRoutes {
+		path := strings.NewReplacer(":name", "benvenuto", ":token", ctiToken).Replace(rt.Path)
+		if rt.Path == "/api/cti/erlang" {
+			path += "?calls=100&aht=180"
+		}
+		for _, role := range Roles {
+			var r response
+			switch {
+			case rt.Path == "/api/cti/events":
+				// A stream: read until the subscription comment, then hang up.
+				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+				req := httptest.NewRequest(http.MethodGet, path, nil).WithContext(ctx)
+				if role != Anonymous {
+					req.Header.Set("X-Test-Role", string(role))
+				}
+				rec := httptest.NewRecorder()
+				ct.h.ServeHTTP(rec, req)
+				cancel()
+				r = response{Status: rec.Code, Body: rec.Body.String()}
+			case rt.Method == http.MethodPost:
+				r = ct.call(t, rt.Method, path, role, "application/json", strings.NewReader("{}"))
+			default:
+				r = ct.call(t, rt.Method, path, role, "", nil)
+			}
+			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden
+			if rt.Allows(role) && denied {
+				t.Errorf("%s %s as %s: %d, want allowed\n%.200s", rt.Method, path, role, r.Status, r.Body)
+			}
+			if !rt.Allows(role) && !denied {
+				t.Errorf("%s %s as %s: %d, want denied", rt.Method, path, role, r.Status)
+			}
+			if rt.Allows(role) && rt.Method == http.MethodGet && r.Status != http.StatusOK {
+				t.Errorf("%s %s as %s: %d, want 200\n%.300s", rt.Method, path, role, r.Status, r.Body)
+			}
+		}
+	}
+}
+
+// TestCTIAbsent: a server without telephony answers 404 on the telephony pages.
+func TestCTIAbsent(t *testing.T) {
+	h := testServer(t).Handler()
+	for _, p := range []string{"/operatore", "/supervisore", "/statistiche", "/api/cti/snapshot"} {
+		if r := get(t, h, p, Supervisor); r.Status != http.StatusNotFound {
+			t.Errorf("%s without telephony: %d, want 404", p, r.Status)
+		}
+	}
+}
+
+// ctiSSEReader reads Server-Sent Events from a live stream.
+type ctiSSEReader struct {
+	t    *testing.T
+	body io.ReadCloser
+	sc   *bufio.Scanner
+	msgs chan ctiSSEMsg
+}
+
+type ctiSSEMsg struct {
+	Event string
+	Data  string
+}
+
+func ctiOpenSSE(t *testing.T, ctx context.Context, url string, role Role) *ctiSSEReader {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/cti/events", nil)
+	req.Header.Set("X-Test-Role", string(role))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("events as %s: %d %s", role, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	r := &ctiSSEReader{t: t, body: resp.Body, sc: bufio.NewScanner(resp.Body), msgs: make(chan ctiSSEMsg, 100)}
+	ready := make(chan struct{})
+	go func() {
+		defer close(r.msgs)
+		var m ctiSSEMsg
+		once := sync.Once{}
+		for r.sc.Scan() {
+			line := r.sc.Text()
+			switch {
+			case line == ": ok":
+				once.Do(func() { close(ready) })
+			case strings.HasPrefix(line, "event: "):
+				m.Event = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				m.Data = line[6:]
+			case line == "" && m.Event != "":
+				r.msgs <- m
+				m = ctiSSEMsg{}
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream did not start")
+	}
+	return r
+}
+
+// next returns the next message of the given SSE event name, skipping others.
+func (r *ctiSSEReader) next(event string) ctiMessage {
+	r.t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case m, ok := <-r.msgs:
+			if !ok {
+				r.t.Fatalf("stream closed waiting for %s", event)
+			}
+			if m.Event != event {
+				continue
+			}
+			var cm ctiMessage
+			if err := json.Unmarshal([]byte(m.Data), &cm); err != nil {
+				r.t.Fatalf("SSE data is not JSON: %v\n%s", err, m.Data)
+			}
+			return cm
+		case <-timeout:
+			r.t.Fatalf("no %s message within 5 s", event)
+		}
+	}
+}
+
+// TestCTIScreenPop drives the ACD with the manual clock and checks the live push (TEL-2,
+// TK-1): the operator whose phone rings gets the pop with the caller's directory record, the
+// channel, the queue, the seconds waited and an open ticket; another operator does not; the
+// supervisor sees everything.
+func TestCTIScreenPop(t *testing.T) {
+	ct := newCTITest(t)
+	hs := httptest.NewServer(ct.h)
+	defer hs.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	me := ctiOpenSSE(t, ctx, hs.URL, Operator)
+	other := ctiOpenSSE(t, ctx, hs.URL, Backoffice)
+	sup := ctiOpenSSE(t, ctx, hs.URL, Supervisor)
+
+	if r := ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "login"}); r.Status != http.StatusOK {
+		t.Fatalf("login: %d %s", r.Status, r.Body)
+	}
+	if m := me.next("cti"); m.Event.Kind != telephony.EvLogin || m.Event.Operator != "test-operator" {
+		t.Fatalf("first event of the console: %+v", m.Event)
+	}
+	// Marco Bellandi calls from his direct line; he waits 12 s because nobody is free... the
+	// operator is free, so the call rings at once after the clock moved.
+	ct.clock.Advance(3 * time.Second)
+	acts, err := ct.acd.Arrive(telephony.ContactInfo{CallID: "c1", From: "0544952111", To: "800550011"}, "centralino")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 2 || acts[1].Kind != telephony.ActRing || acts[1].Operator != "test-operator" {
+		t.Fatalf("arrive: %+v", acts)
+	}
+	pop := me.next("pop")
+	p := pop.Pop
+	if p == nil || p.CallID != "c1" || p.Operator != "test-operator" || p.Queue != "centralino" || p.Channel != telephony.Voice || p.From != "0544952111" {
+		t.Fatalf("pop: %+v", p)
+	}
+	if len(p.Matches) != 1 || p.Matches[0].Name != "Marco Bellandi" || p.Matches[0].Extension != "2111" {
+		t.Errorf("caller record: %+v", p.Matches)
+	}
+	if p.Ticket == "" {
+		t.Fatalf("no ticket in the pop: %+v", p)
+	}
+	tk := ct.tickets.All()
+	if len(tk) != 1 || string(tk[0].Ref) != p.Ticket || tk[0].Contact.CallID != "c1" || tk[0].Contact.From != "0544952111" {
+		t.Errorf("tickets: %+v", tk)
+	}
+	if s := sup.next("pop"); s.Pop == nil || s.Pop.CallID != "c1" {
+		t.Errorf("supervisor pop: %+v", s)
+	}
+	// The other operator's console gets its own events only: after its login, no pop of c1.
+	if r := ct.postJSON(t, "/api/cti/status", Backoffice, map[string]string{"action": "login"}); r.Status != http.StatusOK {
+		t.Fatal(r.Body)
+	}
+	for {
+		m := other.next("cti")
+		if m.Event.Operator != "test-backoffice" {
+			t.Fatalf("backoffice console received another operator's event: %+v", m.Event)
+		}
+		if m.Event.Kind == telephony.EvLogin {
+			break
+		}
+	}
+	// The console reopened mid-ring finds the pop again.
+	var mine map[string]json.RawMessage
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/me", Operator, "", nil), &mine)
+	if !strings.Contains(string(mine["pop"]), `"callId":"c1"`) {
+		t.Errorf("/api/cti/me without the live pop: %s", mine["pop"])
+	}
+	// Waited seconds: a second call waits 20 s with nobody free before it rings.
+	ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{"callId": "c1"})
+	ct.postJSON(t, "/api/cti/status", Backoffice, map[string]string{"action": "pause", "reason": "riunione"})
+	if _, err := ct.acd.Arrive(telephony.ContactInfo{CallID: "c2", From: "+39 333 1234567"}, "centralino"); err != nil {
+		t.Fatal(err)
+	}
+	ct.clock.Advance(20 * time.Second)
+	ct.postJSON(t, "/api/cti/status", Backoffice, map[string]string{"action": "unpause"})
+	p2 := other.next("pop").Pop
+	if p2.CallID != "c2" || p2.WaitSeconds != 20 || len(p2.Matches) != 0 {
+		t.Errorf("second pop: %+v", p2)
+	}
+}
+
+// TestCTIStreamNoLeak: when the browser goes away the stream ends, its subscription is removed
+// and no goroutine stays behind.
+func TestCTIStreamNoLeak(t *testing.T) {
+	ct := newCTITest(t)
+	hs := httptest.NewServer(ct.h)
+	defer hs.Close()
+	before := runtime.NumGoroutine()
+	for i := 0; i < 5; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		r := ctiOpenSSE(t, ctx, hs.URL, Supervisor)
+		if n := ct.tel.hub.listeners(); n != 1 {
+			t.Fatalf("listeners while connected: %d", n)
+		}
+		cancel()
+		r.body.Close()
+		deadline := time.Now().Add(5 * time.Second)
+		for ct.tel.hub.listeners() != 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	if n := ct.tel.hub.listeners(); n != 0 {
+		t.Fatalf("listeners after the browsers left: %d", n)
+	}
+	hs.CloseClientConnections()
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Errorf("goroutines: %d before, %d after the streams closed", before, n)
+	}
+}
+
+// TestCTICallControl: the console's endpoints change the ACD's state (TEL-8, TEL-7).
+func TestCTICallControl(t *testing.T) {
+	ct := newCTITest(t)
+	op := "test-operator"
+	steps := []struct {
+		name   string
+		do     func() response
+		status int
+		check  func(o telephony.OperatorSnapshot) bool
+	}{
+		{"bad action", func() response {
+			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "dance"})
+		},
+			http.StatusBadRequest, nil},
+		{"login", func() response {
+			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "login"})
+		},
+			http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.Status == telephony.Available }},
+		{"pause", func() response {
+			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "pause", "reason": "pausa pranzo"})
+		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool {
+			return o.Status == telephony.Paused && o.Reason == "pausa pranzo"
+		}},
+		{"pause twice", func() response {
+			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "pause"})
+		},
+			http.StatusConflict, nil},
+		{"unpause", func() response {
+			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "unpause"})
+		},
+			http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.Status == telephony.Available }},
+		{"answer with no call", func() response { return ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{"callId": "x"}) },
+			http.StatusNotFound, nil},
+		{"call arrives", func() response {
+			ct.acd.Arrive(telephony.ContactInfo{CallID: "k1", From: "0544950111"}, "centralino")
+			return ct.call(t, http.MethodGet, "/api/cti/me", Operator, "", nil)
+		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Ringing && o.CallID == "k1" }},
+		{"a colleague cannot hang it up", func() response {
+			return ct.postJSON(t, "/api/cti/hangup", Backoffice, map[string]string{"callId": "k1"})
+		}, http.StatusConflict, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Ringing }},
+		{"answer", func() response { return ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{"callId": "k1"}) },
+			http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.OnCall && o.CallID == "k1" }},
+		{"transfer without extension", func() response {
+			return ct.postJSON(t, "/api/cti/transfer", Operator, map[string]string{"callId": "k1", "extension": ""})
+		}, http.StatusBadRequest, nil},
+		{"transfer", func() response {
+			ct.clock.Advance(40 * time.Second)
+			return ct.postJSON(t, "/api/cti/transfer", Operator, map[string]string{"callId": "k1", "extension": "2111"})
+		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Idle && o.Calls == 1 }},
+		{"second call, declined", func() response {
+			// Declined, the call keeps its place and, nobody else being free, rings again; then
+			// the caller gives up.
+			ct.acd.Arrive(telephony.ContactInfo{CallID: "k2", From: "0544950111"}, "centralino")
+			r := ct.postJSON(t, "/api/cti/hangup", Operator, map[string]string{})
+			ct.acd.Hangup("k2", telephony.ByCaller)
+			return r
+		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Idle && o.CallID == "" }},
+		{"third call, answered and hung up", func() response {
+			ct.acd.Arrive(telephony.ContactInfo{CallID: "k3", From: "0544950111"}, "numero verde")
+			if r := ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{}); r.Status != http.StatusOK {
+				return r
+			}
+			ct.clock.Advance(30 * time.Second)
+			return ct.postJSON(t, "/api/cti/hangup", Operator, map[string]string{"callId": "k3"})
+		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Idle && o.Calls == 2 }},
+		{"bad callback number", func() response {
+			return ct.postJSON(t, "/api/cti/callback", Operator, map[string]string{"number": "<script>"})
+		}, http.StatusBadRequest, nil},
+		{"callback", func() response {
+			return ct.postJSON(t, "/api/cti/callback", Operator, map[string]string{"number": "+39 333 7654321", "queue": "centralino"})
+		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool {
+			return o.State == telephony.OnCall && strings.HasPrefix(o.CallID, "cb-")
+		}},
+		{"logout on a call", func() response {
+			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "logout"})
+		},
+			http.StatusConflict, nil},
+		{"supervisor hangs up for the operator", func() response {
+			return ct.postJSON(t, "/api/cti/hangup", Supervisor, map[string]string{"operator": op})
+		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Idle }},
+		{"logout", func() response {
+			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "logout"})
+		},
+			http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.Status == telephony.LoggedOut }},
+	}
+	for _, s := range steps {
+		r := s.do()
+		if r.Status != s.status {
+			t.Fatalf("%s: %d, want %d\n%s", s.name, r.Status, s.status, r.Body)
+		}
+		if s.check != nil && !s.check(ct.operator(t, op)) {
+			t.Fatalf("%s: operator is %+v", s.name, ct.operator(t, op))
+		}
+	}
+	var kinds []string
+	for _, e := range ct.acd.Log().Events(time.Time{}, time.Time{}) {
+		if e.CallID == "k1" || e.CallID == "k2" || e.CallID == "k3" {
+			kinds = append(kinds, e.CallID+":"+string(e.Kind))
+		}
+	}
+	want := "k1:offered k1:queued k1:ringing k1:answered k1:transferred k2:offered k2:queued k2:ringing k2:no-answer k2:ringing k2:abandoned " +
+		"k3:offered k3:queued k3:ringing k3:answered k3:completed"
+	if got := strings.Join(kinds, " "); !strings.HasPrefix(got, want) {
+		t.Errorf("event log:\n got %s\nwant %s…", got, want)
+	}
+	var transfer, dial bool
+	for _, a := range ct.actions() {
+		transfer = transfer || a.Kind == telephony.ActTransfer && a.Extension == "2111" && a.CallID == "k1"
+		dial = dial || a.Kind == telephony.ActDial && a.Number == "+39 333 7654321"
+	}
+	if !transfer || !dial {
+		t.Errorf("the media layer did not receive the transfer (%v) or the dial (%v): %+v", transfer, dial, ct.actions())
+	}
+	// A user who is not an operator of the ACD gets a clear 404.
+	s2 := New(Config{Auth: ctiFixedAuth{"mario", Operator}}, testStore(t))
+	s2.Components.Telephony = ct.tel
+	r := httptest.NewRecorder()
+	s2.Handler().ServeHTTP(r, httptest.NewRequest(http.MethodGet, "/api/cti/me", nil))
+	if r.Code != http.StatusNotFound || !strings.Contains(r.Body.String(), "not_operator") {
+		t.Errorf("unknown operator: %d %s", r.Code, r.Body)
+	}
+}
+
+type ctiFixedAuth struct {
+	user string
+	role Role
+}
+
+func (a ctiFixedAuth) Role(*http.Request) (string, Role) { return a.user, a.role }
+
+// TestCTIStats scripts a period on the manual clock and checks every figure of the API and the
+// formulas (SLA-2, SLA-7).
+func TestCTIStats(t *testing.T) {
+	ct := newCTITest(t)
+	a := ct.acd
+	must := func(_ []telephony.Action, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.Login("test-operator"))
+	// c1 answered after 10 s, c2 after 40 s (both wait because the operator is paused),
+	// c3 abandoned after 5 s, c4 after 50 s.
+	must(a.Pause("test-operator", "riunione"))
+	for _, id := range []string{"c1", "c2", "c3", "c4"} {
+		must(a.Arrive(telephony.ContactInfo{CallID: id, From: "0544950111"}, "centralino"))
+	}
+	ct.clock.Advance(5 * time.Second)
+	must(a.Hangup("c3", telephony.ByCaller))
+	ct.clock.Advance(5 * time.Second)
+	must(a.Unpause("test-operator"))
+	must(a.OperatorAnswered("c1", "test-operator"))
+	ct.clock.Advance(60 * time.Second)
+	must(a.Hangup("c1", telephony.ByCaller))
+	// c2 rings now, after 70 s in queue; c4 abandons at 70 s.
+	must(a.Hangup("c4", telephony.ByCaller))
+	must(a.OperatorAnswered("c2", "test-operator"))
+	ct.clock.Advance(30 * time.Second)
+	must(a.Hangup("c2", telephony.ByOperator))
+
+	from := ctiStart.Add(-time.Minute).Format(time.RFC3339)
+	to := ctiStart.Add(time.Hour).Format(time.RFC3339)
+	q := "?from=" + from + "&to=" + to + "&formula=customer"
+	q = strings.ReplaceAll(q, "+", "%2B")
+	r := ct.call(t, http.MethodGet, "/api/cti/stats"+q, Auditor, "", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("stats: %d %s", r.Status, r.Body)
+	}
+	var st ctiStatsJSON
+	decode(t, r, &st)
+	f := st.Figures
+	if f.Offered != 4 || f.Queued != 4 || f.Answered != 2 || f.AnsweredWithin != 1 || f.AnsweredWithin90 != 2 ||
+		f.AbandonedShort != 1 || f.AbandonedLong != 1 || f.LongestWait != 70 || f.ASA != 40 || f.AvgTalk != 45 {
+		t.Errorf("figures: %+v", f)
+	}
+	want := map[string]float64{"C.1": 100, "C.2": 50, "C.3": 50, "asterisk-sl": 50, "asterisk-sl2": 50, "customer": 33.33}
+	wantOK := map[string]bool{"C.1": true, "C.2": false, "C.3": false}
+	for _, fm := range st.Formulas {
+		if math.Abs(fm.Percent-want[fm.ID]) > 0.01 {
+			t.Errorf("%s = %v, want %v", fm.ID, fm.Percent, want[fm.ID])
+		}
+		if ok, has := wantOK[fm.ID]; has && (fm.OK == nil || *fm.OK != ok) {
+			t.Errorf("%s target met = %v, want %v", fm.ID, fm.OK, ok)
+		}
+	}
+	if st.Selected == nil || st.Selected.ID != "customer" {
+		t.Errorf("selected formula: %+v", st.Selected)
+	}
+	// A period before the calls is empty; a bad one is refused.
+	var empty ctiStatsJSON
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/stats?from=2026-03-01&to=2026-03-01", Supervisor, "", nil), &empty)
+	if empty.Figures.Offered != 0 {
+		t.Errorf("empty day: %+v", empty.Figures)
+	}
+	for _, bad := range []string{"?from=ieri", "?formula=C.9", "?from=2026-03-03&to=2026-03-02", "?format=xml", "?queue=nessuna"} {
+		if r := ct.call(t, http.MethodGet, "/api/cti/stats"+bad, Supervisor, "", nil); r.Status != http.StatusBadRequest && r.Status != http.StatusNotFound {
+			t.Errorf("stats%s: %d", bad, r.Status)
+		}
+	}
+	csv := ct.call(t, http.MethodGet, "/api/cti/stats"+q+"&format=csv", Supervisor, "", nil)
+	if !strings.Contains(csv.Body, "answered,2\n") || !strings.Contains(csv.Body, "percent C.2,50\n") || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") {
+		t.Errorf("csv export:\n%s", csv.Body)
+	}
+	ql := ct.call(t, http.MethodGet, "/api/cti/queue_log"+q, Supervisor, "", nil)
+	for _, line := range []string{"|c1|centralino|test-operator|CONNECT|10|c1|", "|c3|centralino|NONE|ABANDON|", "|c2|centralino|test-operator|COMPLETEAGENT|70|30|"} {
+		if !strings.Contains(ql.Body, line) {
+			t.Errorf("queue_log lacks %q:\n%s", line, ql.Body)
+		}
+	}
+	page := ct.call(t, http.MethodGet, "/statistiche"+q, Supervisor, "", nil)
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, `data-formula="C.2" class="bad"`) || !strings.Contains(page.Body, `data-formula="C.1" class="ok"`) {
+		t.Errorf("statistics page: %d\n%.2000s", page.Status, page.Body)
+	}
+}
+
+// TestCTIErlang checks the calculator against the published example (issue 7 item 8).
+func TestCTIErlang(t *testing.T) {
+	ct := newCTITest(t)
+	var e ctiErlangJSON
+	r := ct.call(t, http.MethodGet, "/api/cti/erlang?calls=100&interval=30&aht=180&target=20&operators=14", Supervisor, "", nil)
+	decode(t, r, &e)
+	if e.Traffic != 10 || e.Operators != 14 || e.ProbWait != 0.1741 || e.SL != 0.8884 || e.ASA != 7.84 {
+		t.Errorf("Erlang C: %+v", e)
+	}
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/erlang?calls=100&aht=180&target=20&sl=80", Supervisor, "", nil), &e)
+	if e.Needed != 13 && e.Needed != 14 || e.SL < 0.8 {
+		t.Errorf("operators for 80%% in 20 s: %+v", e)
+	}
+	for _, bad := range []string{"", "?calls=x&aht=180", "?calls=100&aht=0", "?calls=100&aht=180&sl=100"} {
+		if r := ct.call(t, http.MethodGet, "/api/cti/erlang"+bad, Supervisor, "", nil); r.Status != http.StatusBadRequest {
+			t.Errorf("erlang%s: %d", bad, r.Status)
+		}
+	}
+	page := ct.call(t, http.MethodGet, "/statistiche?calls=100&interval=30&aht=180&target=20&operators=14", Supervisor, "", nil)
+	if i := strings.Index(page.Body, `id="erlang-result"`); i < 0 || !strings.Contains(page.Body, `data-fig="pwait">17,41 %`) || !strings.Contains(page.Body, `data-fig="asa">7,84`) {
+		t.Errorf("calculator on the page:\n%s", page.Body[max(i, 0):])
+	}
+}
+
+// TestCTIAnnouncements: upload, list, listen, activate, refuse to delete the active one,
+// back up, delete, restore (TEL-5).
+func TestCTIAnnouncements(t *testing.T) {
+	ct := newCTITest(t)
+	ctype, body := ctiMultipart(t, "file", "Benvenuto.wav", ctiWAV(), nil)
+	r := ct.call(t, http.MethodPost, "/annunci", Administrator, ctype, body)
+	if r.Status != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "ok=uploaded") {
+		t.Fatalf("upload: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	ctype, body = ctiMultipart(t, "file", "rotto.wav", []byte("RIFF, not really"), nil)
+	if r := ct.call(t, http.MethodPost, "/annunci", Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "errore=") {
+		t.Errorf("bad WAV accepted: %v", r.Header)
+	}
+	big := bytes.Repeat([]byte{0xff}, 2<<20)
+	ctype, body = ctiMultipart(t, "file", "lungo.wav", telephony.BuildWAV("ulaw", big), nil)
+	if r := ct.call(t, http.MethodPost, "/annunci", Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "errore=") {
+		t.Errorf("file over the store's limit accepted: %v", r.Header)
+	}
+	page := ct.call(t, http.MethodGet, "/annunci?ok=uploaded", Administrator, "", nil)
+	if !strings.Contains(page.Body, `data-name="benvenuto"`) || !strings.Contains(page.Body, `src="/annunci/file/benvenuto"`) || !strings.Contains(page.Body, "Registrazione caricata.") {
+		t.Fatalf("list:\n%.3000s", page.Body)
+	}
+	wav := ct.call(t, http.MethodGet, "/annunci/file/benvenuto", Administrator, "", nil)
+	if wav.Status != http.StatusOK || wav.Header.Get("Content-Type") != "audio/wav" || !bytes.Equal([]byte(wav.Body), ctiWAV()) {
+		t.Errorf("listen: %d %s (%d bytes)", wav.Status, wav.Header.Get("Content-Type"), len(wav.Body))
+	}
+	form := func(path string, v map[string]string) response {
+		var parts []string
+		for k, x := range v {
+			parts = append(parts, k+"="+x)
+		}
+		return ct.call(t, http.MethodPost, path, Administrator, "application/x-www-form-urlencoded", strings.NewReader(strings.Join(parts, "&")))
+	}
+	if r := form("/annunci/attiva", map[string]string{"slot": "welcome", "band": "mattina", "name": "benvenuto"}); !strings.Contains(r.Header.Get("Location"), "ok=activated") {
+		t.Fatalf("activate: %v", r.Header)
+	}
+	if n, ok := ct.tel.Announcements.Active(telephony.SlotWelcome, "mattina"); !ok || n != "benvenuto" {
+		t.Errorf("active welcome in the morning: %q %v", n, ok)
+	}
+	if r := form("/annunci/attiva", map[string]string{"slot": "welcome", "band": "notte", "name": "benvenuto"}); !strings.Contains(r.Header.Get("Location"), "errore=") {
+		t.Errorf("unknown band accepted: %v", r.Header)
+	}
+	if r := form("/annunci/elimina", map[string]string{"name": "benvenuto"}); !strings.Contains(r.Header.Get("Location"), "errore=") {
+		t.Errorf("active recording deleted: %v", r.Header)
+	}
+	backup := ct.call(t, http.MethodGet, "/annunci/backup", Administrator, "", nil)
+	if backup.Status != http.StatusOK || backup.Header.Get("Content-Type") != "application/gzip" {
+		t.Fatalf("backup: %d %s", backup.Status, backup.Header.Get("Content-Type"))
+	}
+	// Restore on a fresh store brings back the recording and its activation.
+	fresh, err := telephony.OpenAnnouncements(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct.tel.Announcements = fresh
+	ctype, body = ctiMultipart(t, "backup", "annunci.tar.gz", []byte(backup.Body), nil)
+	if r := ct.call(t, http.MethodPost, "/annunci/ripristina", Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "ok=restored") {
+		t.Fatalf("restore: %v", r.Header)
+	}
+	if n, ok := fresh.Active(telephony.SlotWelcome, "mattina"); !ok || n != "benvenuto" {
+		t.Errorf("after restore: %q %v", n, ok)
+	}
+	ctype, body = ctiMultipart(t, "backup", "x.tar.gz", []byte("not a backup"), nil)
+	if r := ct.call(t, http.MethodPost, "/annunci/ripristina", Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "errore=") {
+		t.Errorf("garbage restored: %v", r.Header)
+	}
+	if r := ct.call(t, http.MethodGet, "/annunci/file/..%2Fetc", Administrator, "", nil); r.Status != http.StatusNotFound {
+		t.Errorf("path outside the store: %d", r.Status)
+	}
+}
+
+// TestCTIZammad: the webhook feeds the event log with the right token only (TEL-1).
+func TestCTIZammad(t *testing.T) {
+	ct := newCTITest(t)
+	body := "event=newCall&from=0544952111&to=800550011&direction=in&callId=z1&user[]=test-operator"
+	r := ct.call(t, http.MethodPost, "/api/v1/cti/"+ctiToken, Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body))
+	if r.Status != http.StatusOK {
+		t.Fatalf("newCall: %d %s", r.Status, r.Body)
+	}
+	var kinds []string
+	for _, e := range ct.acd.Log().Events(time.Time{}, time.Time{}) {
+		if e.CallID == "z1" {
+			kinds = append(kinds, string(e.Kind))
+		}
+	}
+	if strings.Join(kinds, " ") != "offered queued ringing" {
+		t.Errorf("events of the webhook call: %v", kinds)
+	}
+	if r := ct.call(t, http.MethodPost, "/api/v1/cti/sbagliato", Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body)); r.Status != http.StatusForbidden {
+		t.Errorf("wrong token: %d", r.Status)
+	}
+}
+
+// TestCTIPages renders the pages with the live state (TEL-3: the supervisor view).
+func TestCTIPages(t *testing.T) {
+	ct := newCTITest(t)
+	ct.acd.Login("test-operator")
+	ct.acd.Pause("test-operator", "formazione")
+	ct.acd.Arrive(telephony.ContactInfo{CallID: "p1", From: "0544950111"}, "centralino")
+	ct.clock.Advance(42 * time.Second)
+	ct.tel.History.Sample(ct.acd)
+	sup := ct.call(t, http.MethodGet, "/supervisore", Supervisor, "", nil)
+	for _, want := range []string{`<tr data-queue="centralino">`, `<td class="waiting hot">1</td><td class="oldest">42 s</td>`,
+		"in pausa (formazione)", `<polyline points=`, "Simula una chiamata", `<meta name="csrf-token"`} {
+		if !strings.Contains(sup.Body, want) {
+			t.Errorf("supervisor page lacks %q", want)
+		}
+	}
+	if aud := ct.call(t, http.MethodGet, "/supervisore", Auditor, "", nil); strings.Contains(aud.Body, "Simula una chiamata") {
+		t.Error("the auditor (read-only) is offered the demo call")
+	}
+	con := ct.call(t, http.MethodGet, "/operatore", Operator, "", nil)
+	for _, want := range []string{`data-operator="test-operator"`, `id="pop"`, "Rispondi", "Trasferisci", `id="cti-labels"`, "disponibile"} {
+		if !strings.Contains(con.Body, want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	var sn ctiSnapshotJSON
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/snapshot", Auditor, "", nil), &sn)
+	if len(sn.Queues) != 2 || sn.Queues[0].Waiting != 1 || sn.Queues[0].OldestWaitSeconds != 42 || sn.Queues[0].Paused != 1 || len(sn.History) == 0 {
+		t.Errorf("snapshot: %+v", sn)
+	}
+	var dir map[string][]ctiDirectoryEntry
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/directory?q=Bellandi", Operator, "", nil), &dir)
+	if len(dir["items"]) != 1 || dir["items"][0].Extension != "2111" {
+		t.Errorf("directory search: %+v", dir)
+	}
+	r := ct.postJSON(t, "/api/cti/demo/call", Supervisor, map[string]string{"queue": "centralino", "from": "0544952111"})
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `"callId":"demo-`) {
+		t.Errorf("demo call: %d %s", r.Status, r.Body)
+	}
+	if r := ct.postJSON(t, "/api/cti/demo/call", Supervisor, map[string]string{"queue": "nessuna"}); r.Status != http.StatusNotFound {
+		t.Errorf("demo call to an unknown queue: %d", r.Status)
+	}
+}
+
+func TestPhoneKey(t *testing.T) {
+	for in, want := range map[string]string{"+39 0544 952110": "0544952110", "0544952110": "0544952110",
+		"0039 0544 952110": "0544952110", "800 550 011": "800550011", "2111": "2111", "": "", "abc": ""} {
+		if got := ctiPhoneKey(in); got != want {
+			t.Errorf("ctiPhoneKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,547 @@
+package web
+
+// The CRM pages (issue 6): the operator's console for a new call with live pill suggestions and
+// one-click solve, the inboxes by role, the ticket page with its path and actions, the citizen
+// page, the knowledge gaps and the figures, the callbacks due, and the citizen's public page
+// (TK-18). Forms post to the same store calls as the JSON API and answer with a redirect; a
+// refused step renders the error page with the Italian message of tkErr.
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/kb"
+	"sportello/ticketing"
+)
+
+func init() {
+	funcs["tkAction"] = actionLabel
+	funcs["tkPrio"] = priorityLabel
+	funcs["tkSLA"] = describeSLA
+	funcs["dateTime"] = func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(rome).Format("02/01/2006 15:04")
+	}
+	funcs["pct"] = func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+	funcs["cbState"] = func(s ticketing.CallbackState) string { return msg("tk.cb." + string(s)) }
+}
+
+// officeOption is a competent office in the pages' selects.
+type officeOption struct{ IRI, Name string }
+
+// offices lists the competent offices of the directory for the assign, reject and inbox
+// selects, and their names by IRI for the lists.
+func (s *Server) offices(c echo.Context) ([]officeOption, map[string]string) {
+	names := map[string]string{}
+	units, err := s.store.Units(c.Request().Context())
+	if err != nil {
+		s.log.Warn("tickets: offices for the selects", "err", err)
+		return nil, names
+	}
+	var out []officeOption
+	for _, u := range units {
+		if u.Kind == kb.UnitOffice {
+			out = append(out, officeOption{u.IRI, u.Name})
+		}
+		names[u.IRI] = u.Name
+	}
+	return out, names
+}
+
+// inboxData is /ticket: a filtered list, the caller's own queue by default.
+type inboxData struct {
+	Rows      []ticketing.Row
+	Mine      bool
+	State     string
+	Channel   string
+	Office    string
+	Since     string
+	Until     string
+	States    []ticketing.State
+	Channels  []ticketing.Channel
+	ExportURL string
+	MineURL   string
+	AllURL    string
+	Offices   []officeOption
+	Names     map[string]string
+}
+
+// ticketInboxPage is /ticket: operators, back office and level 2 see their queue (inbox=1, the
+// default for them), level 2 with office=IRI an office's queue, and anyone can widen the list
+// with the filters; ?formato=xlsx downloads it.
+func (s *Server) ticketInboxPage(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	q := c.Request().URL.Query()
+	if _, set := q["inbox"]; !set {
+		switch roleOf(c) {
+		case Operator, Backoffice, Level2, Supervisor:
+			q.Set("inbox", "1")
+		}
+		c.Request().URL.RawQuery = q.Encode()
+	}
+	f, err := ticketFilter(c)
+	if err != nil {
+		return err
+	}
+	rows, err := st.Rows(c.Request().Context(), f, time.Now())
+	if err != nil {
+		return tkErr(err)
+	}
+	if c.QueryParam("formato") == "xlsx" {
+		return writeXLSX(c, "ticket", ticketSheet(rows))
+	}
+	d := &inboxData{Rows: rows, Mine: q.Get("inbox") == "1", State: q.Get("state"), Channel: q.Get("channel"),
+		Office: q.Get("office"), Since: q.Get("since"), Until: q.Get("until"), States: ticketing.States,
+		Channels: ticketing.Channels}
+	xq := cloneQuery(q)
+	xq.Set("formato", "xlsx")
+	d.ExportURL = "/ticket?" + xq.Encode()
+	d.Offices, d.Names = s.offices(c)
+	d.MineURL = "/ticket?inbox=1"
+	d.AllURL = "/ticket?inbox=0"
+	return s.render(c, "ticket_inbox", pageData{Title: msg("tk.inbox.title"), Nav: "tickets", Data: d})
+}
+
+func cloneQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if k != "formato" {
+			out[k] = append([]string(nil), v...)
+		}
+	}
+	return out
+}
+
+// newTicketData is /ticket/nuovo.
+type newTicketData struct {
+	formBase
+	Lookup   string
+	Looked   bool
+	Found    []ticketing.Citizen
+	Citizen  *ticketing.Citizen
+	Channels []ticketing.Channel
+	CallID   string
+	Query    string // ?q=: what was searched on /cerca before opening the ticket
+}
+
+// ticketNewPage is the operator console for a call (TK-1, TK-2): look the caller up, describe
+// the request while the suggestions appear, solve with a pill in one click or escalate.
+func (s *Server) ticketNewPage(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	d := &newTicketData{formBase: csrfOf(c), Lookup: strings.TrimSpace(c.QueryParam("cerca")),
+		Channels: ticketing.Channels, CallID: c.QueryParam("call"),
+		Query: strings.TrimSpace(c.QueryParam("q"))}
+	if d.Lookup != "" {
+		d.Looked = true
+		if d.Found, err = st.FindCitizen(ctx, d.Lookup); err != nil {
+			return tkErr(err)
+		}
+		if len(d.Found) == 1 {
+			d.Citizen = &d.Found[0]
+		}
+	}
+	if v := c.QueryParam("cittadino"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return badRequest("bad_parameter", msg("err.badNumber", "cittadino"))
+		}
+		if d.Citizen, err = st.Citizen(ctx, id); err != nil {
+			return tkErr(err)
+		}
+	}
+	return s.render(c, "ticket_new", pageData{Title: msg("tk.new.title"), Nav: "newTicket", Data: d})
+}
+
+// ticketNewForm opens the ticket of the console's form and then, by the button pressed: solved
+// with the pill (name=pill), escalated with the searches (do=escalate), or taken in charge.
+func (s *Server) ticketNewForm(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	req := newTicketRequest{Channel: ticketing.Channel(c.FormValue("channel")),
+		Priority: ticketing.Priority(c.FormValue("priority")), Subject: c.FormValue("subject"),
+		Description: c.FormValue("description"), Category: c.FormValue("category"), CallID: c.FormValue("callId")}
+	if v := c.FormValue("citizen"); v != "" {
+		if req.CitizenID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return badRequest("bad_parameter", msg("err.badNumber", "citizen"))
+		}
+	} else {
+		ct := &ticketing.Citizen{Name: strings.TrimSpace(c.FormValue("name")), TaxCode: strings.TrimSpace(c.FormValue("taxCode"))}
+		if v := strings.TrimSpace(c.FormValue("phone")); v != "" {
+			ct.Phones = []string{v}
+		}
+		if v := strings.TrimSpace(c.FormValue("email")); v != "" {
+			ct.Emails = []string{v}
+		}
+		req.Citizen = ct
+	}
+	t, err := s.createTicket(c, st, req)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.FormValue("pill") != "":
+		_, err = s.answerWithPill(c, st, t, c.FormValue("pill"))
+	case c.FormValue("do") == "escalate":
+		_, err = s.applyStep(c, st, t, stepRequest{Action: ticketing.ActEscalate, Reason: c.FormValue("reason"),
+			Queries: lines(c.FormValue("queries"))})
+	default:
+		_, err = s.applyStep(c, st, t, stepRequest{Action: ticketing.ActTake})
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number)
+}
+
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// ticketPageData is /ticket/{number}.
+type ticketPageData struct {
+	formBase
+	*ticketView
+	Actions    []ticketing.Action
+	CanPropose bool
+	Proposed   string
+	Offices    []officeOption
+	Names      map[string]string
+}
+
+// ticketPage is the ticket: its path, the actions the caller's role allows now as buttons with
+// a reason field, attachments, callbacks and emails.
+func (s *Server) ticketPage(c echo.Context) error {
+	st, t, err := s.paramTicket(c, "number")
+	if err != nil {
+		return err
+	}
+	v, err := s.ticketView(c.Request().Context(), st, t, roleOf(c))
+	if err != nil {
+		return tkErr(err)
+	}
+	d := &ticketPageData{formBase: csrfOf(c), ticketView: v, Actions: v.Allowed, Proposed: c.QueryParam("proposta")}
+	d.Offices, d.Names = s.offices(c)
+	switch roleOf(c) {
+	case Backoffice, Level2, Supervisor:
+		d.CanPropose = !t.SolvedAt.IsZero()
+	}
+	return s.render(c, "ticket_page", pageData{Title: msg("tk.page.title", t.Number), Nav: "tickets", Data: d})
+}
+
+// ticketStepForm is POST /ticket/{number}/azione: one step of the flow from the page's buttons.
+func (s *Server) ticketStepForm(c echo.Context) error {
+	st, t, err := s.paramTicket(c, "number")
+	if err != nil {
+		return err
+	}
+	req := stepRequest{Action: ticketing.Action(c.FormValue("action")), Reason: c.FormValue("reason"),
+		Office: strings.TrimSpace(c.FormValue("office")), SuggestedOffice: strings.TrimSpace(c.FormValue("suggestedOffice")),
+		Queries: lines(c.FormValue("queries"))}
+	if req.Action == ticketing.ActSolveL1 && strings.TrimSpace(c.FormValue("pill")) != "" {
+		_, err = s.answerWithPill(c, st, t, c.FormValue("pill"))
+	} else {
+		req.Pill = strings.TrimSpace(c.FormValue("pill"))
+		_, err = s.applyStep(c, st, t, req)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number)
+}
+
+// ticketAttachForm is POST /ticket/{number}/allegati (multipart, field "file").
+func (s *Server) ticketAttachForm(c echo.Context) error {
+	st, t, err := s.paramTicket(c, "number")
+	if err != nil {
+		return err
+	}
+	if _, err := s.attach(c, st, t); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number+"#allegati")
+}
+
+// ticketCallbackForm is POST /ticket/{number}/richiamate.
+func (s *Server) ticketCallbackForm(c echo.Context) error {
+	st, t, err := s.paramTicket(c, "number")
+	if err != nil {
+		return err
+	}
+	max, _ := strconv.Atoi(c.FormValue("maxAttempts"))
+	if _, err := s.scheduleCallback(c, st, t, callbackRequest{Number: c.FormValue("number"), Due: c.FormValue("due"),
+		MaxAttempts: max, Notes: c.FormValue("notes")}); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number+"#richiamate")
+}
+
+// ticketProposeForm is POST /ticket/{number}/proponi: the KCS loop from the page.
+func (s *Server) ticketProposeForm(c echo.Context) error {
+	st, t, err := s.paramTicket(c, "number")
+	if err != nil {
+		return err
+	}
+	p, err := s.propose(c, st, t)
+	if err != nil {
+		return err
+	}
+	name := p.Pill.Code
+	if name == "" {
+		name = p.Pill.Title
+	}
+	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number+"?proposta="+url.QueryEscape(name))
+}
+
+// callbacksData is /ticket/richiamate.
+type callbacksData struct {
+	formBase
+	List    []ticketing.Callback
+	Numbers map[int64]string
+}
+
+// callbacksPage lists the callbacks due now (TK-6, TEL-7); ?formato=xlsx downloads them.
+func (s *Server) callbacksPage(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	list, err := st.DueCallbacks(ctx, time.Now())
+	if err != nil {
+		return tkErr(err)
+	}
+	d := &callbacksData{formBase: csrfOf(c), List: list, Numbers: map[int64]string{}}
+	for _, cb := range list {
+		if _, ok := d.Numbers[cb.TicketID]; ok {
+			continue
+		}
+		if t, err := st.Ticket(ctx, cb.TicketID); err == nil {
+			d.Numbers[cb.TicketID] = t.Number
+		}
+	}
+	if c.QueryParam("formato") == "xlsx" {
+		return writeXLSX(c, "richiamate", callbackSheet(list, d.Numbers))
+	}
+	return s.render(c, "ticket_callbacks", pageData{Title: msg("tk.cbs.title"), Nav: "tickets", Data: d})
+}
+
+// callbackAttemptForm is POST /ticket/richiamate/{id}/tentativo: the operator called back;
+// reached=1 closes the task with the outcome, otherwise the next try is scheduled.
+func (s *Server) callbackAttemptForm(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := st.CallbackAttempt(c.Request().Context(), id, tkActor(c), c.FormValue("reached") == "1",
+		strings.TrimSpace(c.FormValue("outcome"))); err != nil {
+		return tkErr(err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/ticket/richiamate")
+}
+
+// gapsData is /lacune.
+type gapsData struct {
+	Gaps         []ticketing.Gap
+	Since, Until string
+	ExportURL    string
+}
+
+// gapsPage lists the knowledge gaps (KB-10) of a period; ?formato=xlsx downloads them.
+func (s *Server) gapsPage(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	since, until, err := period(c)
+	if err != nil {
+		return err
+	}
+	gaps, err := st.Gaps(c.Request().Context(), since, until)
+	if err != nil {
+		return tkErr(err)
+	}
+	if c.QueryParam("formato") == "xlsx" {
+		return writeXLSX(c, "lacune", gapSheet(gaps))
+	}
+	d := &gapsData{Gaps: gaps, Since: since.Format("2006-01-02"), Until: until.AddDate(0, 0, -1).Format("2006-01-02")}
+	xq := cloneQuery(c.Request().URL.Query())
+	xq.Set("formato", "xlsx")
+	d.ExportURL = "/lacune?" + xq.Encode()
+	return s.render(c, "ticket_gaps", pageData{Title: msg("tk.gaps.title"), Nav: "gaps", Data: d})
+}
+
+// figuresData is /ticket/indicatori.
+type figuresData struct {
+	F            *ticketing.Figures
+	Since, Until string
+}
+
+// ticketFiguresPage shows the first-contact resolution rate (C.4), the link rate and new vs
+// known requests of a period.
+func (s *Server) ticketFiguresPage(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	since, until, err := period(c)
+	if err != nil {
+		return err
+	}
+	f, err := st.Figures(c.Request().Context(), since, until)
+	if err != nil {
+		return tkErr(err)
+	}
+	d := &figuresData{F: f, Since: since.Format("2006-01-02"), Until: until.AddDate(0, 0, -1).Format("2006-01-02")}
+	return s.render(c, "ticket_figures", pageData{Title: msg("tk.fig.title"), Nav: "figures", Data: d})
+}
+
+// citizensData is /cittadini.
+type citizensData struct {
+	Query  string
+	Looked bool
+	Found  []ticketing.Citizen
+}
+
+// citizensPage looks citizens up by phone, email, tax code or name.
+func (s *Server) citizensPage(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	d := &citizensData{Query: strings.TrimSpace(c.QueryParam("q"))}
+	if d.Query != "" {
+		d.Looked = true
+		if d.Found, err = st.FindCitizen(c.Request().Context(), d.Query); err != nil {
+			return tkErr(err)
+		}
+	}
+	return s.render(c, "ticket_citizens", pageData{Title: msg("tk.citizens.title"), Nav: "tickets", Data: d})
+}
+
+// citizenPageData is /cittadini/{id}.
+type citizenPageData struct {
+	formBase
+	*citizenView
+	CanMerge bool
+}
+
+// citizenPage shows a citizen with every interaction (TK-2); ?formato=xlsx downloads the list.
+func (s *Server) citizenPage(c echo.Context) error {
+	v, err := s.citizenView(c)
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("formato") == "xlsx" {
+		return writeXLSX(c, fmt.Sprintf("cittadino-%d", v.Citizen.ID), ticketSheet(v.Tickets))
+	}
+	d := &citizenPageData{formBase: csrfOf(c), citizenView: v}
+	for _, r := range tkMergers {
+		d.CanMerge = d.CanMerge || r == roleOf(c)
+	}
+	return s.render(c, "ticket_citizen", pageData{Title: msg("tk.citizen.title", v.Citizen.Name), Nav: "tickets", Data: d})
+}
+
+// citizenMergeForm is POST /cittadini/{id}/unisci: the record "drop" is merged into this one.
+func (s *Server) citizenMergeForm(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	keep, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	drop, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("drop")), 10, 64)
+	if err != nil {
+		return badRequest("bad_parameter", msg("err.badNumber", "drop"))
+	}
+	if _, err := st.Merge(c.Request().Context(), keep, drop, tkActor(c)); err != nil {
+		return tkErr(err)
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/cittadini/%d", keep))
+}
+
+// publicData is /richiesta: the form, the number just given, or a status.
+type publicData struct {
+	formBase
+	Done   string
+	Error  string
+	Form   publicRequest
+	Number string
+	Email  string
+	Status *publicStatus
+}
+
+// publicRequestPage is the citizen's page (TK-18).
+func (s *Server) publicRequestPage(c echo.Context) error {
+	if _, err := s.tickets(); err != nil {
+		return err
+	}
+	d := &publicData{formBase: csrfOf(c), Done: c.QueryParam("numero")}
+	return s.render(c, "ticket_public", pageData{Title: msg("tk.public.title"), Nav: "request", Data: d})
+}
+
+// publicRequestForm files the request and shows its number; invalid input shows the form again
+// with what the citizen typed and the reason.
+func (s *Server) publicRequestForm(c echo.Context) error {
+	st, err := s.tickets()
+	if err != nil {
+		return err
+	}
+	form := publicRequest{Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
+		Subject: c.FormValue("subject"), Description: c.FormValue("description")}
+	t, err := st.SubmitWeb(c.Request().Context(), ticketing.WebRequest{Name: form.Name, Email: form.Email,
+		Phone: form.Phone, Subject: form.Subject, Description: form.Description})
+	if err != nil {
+		he, ok := tkErr(err).(*httpError)
+		if !ok || he.Status != http.StatusBadRequest {
+			return tkErr(err)
+		}
+		d := &publicData{formBase: csrfOf(c), Error: he.Msg, Form: form}
+		return s.renderStatus(c, http.StatusBadRequest, "ticket_public", pageData{Title: msg("tk.public.title"), Nav: "request", Data: d})
+	}
+	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.Number))
+}
+
+// publicStatusPage is GET /richiesta/stato?numero&email.
+func (s *Server) publicStatusPage(c echo.Context) error {
+	d := &publicData{formBase: csrfOf(c), Number: c.QueryParam("numero"), Email: c.QueryParam("email")}
+	ps, err := s.publicStatus(c, d.Number, d.Email)
+	status := http.StatusOK
+	if err != nil {
+		he, ok := err.(*httpError)
+		if !ok || (he.Status != http.StatusNotFound && he.Status != http.StatusBadRequest) || he.Code == "not_found" && s.Components.Tickets == nil {
+			return err
+		}
+		d.Error, status = he.Msg, he.Status
+	}
+	d.Status = ps
+	return s.renderStatus(c, status, "ticket_public", pageData{Title: msg("tk.public.status"), Nav: "request", Data: d})
+}

@@ -1,0 +1,140 @@
+package web
+
+// The administrator's page for accounts (KB-8: an administration environment): list, add,
+// disable or enable, and reset a password. Auditors see the list, read-only. The same store
+// serves `sportello user`.
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/web/auth"
+)
+
+var userPageRoutes = []Route{
+	{http.MethodGet, "/amministrazione/utenti", []Role{Administrator, Auditor}, (*Server).usersPage},
+	{http.MethodPost, "/amministrazione/utenti", []Role{Administrator}, (*Server).userAddForm},
+	{http.MethodPost, "/amministrazione/utenti/:name/stato", []Role{Administrator}, (*Server).userStateForm},
+	{http.MethodPost, "/amministrazione/utenti/:name/password", []Role{Administrator}, (*Server).userPasswordForm},
+}
+
+func init() {
+	for k, v := range map[string]string{
+		"users.title":       "Utenti",
+		"users.intro":       "Gli account locali e i loro ruoli. Disabilitare un utente chiude subito le sue sessioni.",
+		"users.name":        "Nome utente",
+		"users.display":     "Nome e cognome",
+		"users.email":       "E-mail",
+		"users.role":        "Ruolo",
+		"users.state":       "Stato",
+		"users.active":      "attivo",
+		"users.disabled":    "disabilitato",
+		"users.disable":     "Disabilita",
+		"users.enable":      "Riabilita",
+		"users.add":         "Nuovo utente",
+		"users.password":    "Password iniziale",
+		"users.newPassword": "Nuova password",
+		"users.reset":       "Reimposta",
+		"users.create":      "Crea l'utente",
+		"users.created":     "Utente %s creato.",
+		"users.updated":     "Utente %s aggiornato.",
+		"users.self":        "Non puoi disabilitare il tuo stesso account.",
+	} {
+		messages[k] = v
+	}
+}
+
+type usersData struct {
+	formBase
+	Users    []auth.User
+	Roles    []auth.Role
+	CanEdit  bool
+	Me       string
+	Notice   string
+	Error    string
+	Form     auth.User
+	MinChars int
+}
+
+func (s *Server) renderUsers(c echo.Context, status int, d usersData) error {
+	sa, err := s.users()
+	if err != nil {
+		return err
+	}
+	if d.Users, err = sa.Users.Users(c.Request().Context()); err != nil {
+		return internal(err)
+	}
+	d.formBase, d.Roles, d.CanEdit, d.Me = csrfOf(c), auth.Roles, roleOf(c) == Administrator, actor(c)
+	d.MinChars = sa.Users.Config().MinPasswordLen
+	if d.Notice == "" {
+		if n := c.QueryParam("ok"); n != "" {
+			d.Notice = msg("users.updated", n)
+		}
+	}
+	return s.renderStatus(c, status, "users", pageData{Title: msg("users.title"), Nav: "users", Data: d})
+}
+
+func (s *Server) usersPage(c echo.Context) error { return s.renderUsers(c, http.StatusOK, usersData{}) }
+
+// userFormError re-renders the page with the store's Italian message for what the form got
+// wrong (name, role, password rules, duplicate).
+func (s *Server) userFormError(c echo.Context, err error, form auth.User) error {
+	var pe *auth.PasswordError
+	var ne *auth.NameError
+	switch {
+	case errors.As(err, &pe), errors.As(err, &ne), errors.Is(err, auth.ErrExists), strings.HasPrefix(err.Error(), "unknown role"):
+		return s.renderUsers(c, http.StatusBadRequest, usersData{Error: err.Error(), Form: form})
+	case errors.Is(err, auth.ErrNotFound):
+		return notFound("err.userNotFound")
+	}
+	return internal(err)
+}
+
+func (s *Server) userAddForm(c echo.Context) error {
+	sa, err := s.users()
+	if err != nil {
+		return err
+	}
+	u := auth.User{Name: c.FormValue("name"), DisplayName: strings.TrimSpace(c.FormValue("display")),
+		Email: strings.TrimSpace(c.FormValue("email")), Role: auth.Role(c.FormValue("role"))}
+	nu, err := sa.Users.AddUser(c.Request().Context(), u, c.FormValue("password"))
+	if err != nil {
+		return s.userFormError(c, err, u)
+	}
+	s.log.Info("user added", "user", nu.Name, "role", nu.Role, "by", actor(c))
+	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(nu.Name))
+}
+
+func (s *Server) userStateForm(c echo.Context) error {
+	sa, err := s.users()
+	if err != nil {
+		return err
+	}
+	name := c.Param("name")
+	disable := c.FormValue("disabled") == "1"
+	if disable && strings.EqualFold(name, actor(c)) {
+		return s.renderUsers(c, http.StatusConflict, usersData{Error: msg("users.self")})
+	}
+	if err := sa.Users.SetDisabled(c.Request().Context(), name, disable); err != nil {
+		return s.userFormError(c, err, auth.User{})
+	}
+	s.log.Info("user state changed", "user", name, "disabled", disable, "by", actor(c))
+	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(name))
+}
+
+func (s *Server) userPasswordForm(c echo.Context) error {
+	sa, err := s.users()
+	if err != nil {
+		return err
+	}
+	name := c.Param("name")
+	if err := sa.Users.SetPassword(c.Request().Context(), name, c.FormValue("password")); err != nil {
+		return s.userFormError(c, err, auth.User{})
+	}
+	s.log.Info("password reset", "user", name, "by", actor(c))
+	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(name))
+}

@@ -1,0 +1,299 @@
+package web
+
+// This file is the JSON API of the pill life cycle (issue 5, KB-8, KB-12, KB-14) on
+// kb.Workflow: publishers write drafts and submit them, validators see the queue with the diff
+// and approve or reject with a reason, everyone allowed reads a pill's versions and history.
+// Role checks are the routes table's (403); what the pill's state forbids is kb's (409).
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/kb"
+)
+
+var (
+	writers   = []Role{Publisher}
+	reviewers = []Role{Validator}
+	retirers  = []Role{Validator, Administrator}
+	// historyReaders may read every version of a pill, drafts included.
+	historyReaders = []Role{Administrator, Publisher, Validator, Auditor}
+)
+
+// workflowRoutes are the routes of this file, added to the routes table.
+var workflowRoutes = []Route{
+	{http.MethodGet, "/api/workflow/queue", []Role{Validator, Administrator, Auditor}, (*Server).apiQueue},
+	{http.MethodGet, "/api/workflow/mine", writers, (*Server).apiMine},
+	{http.MethodPost, "/api/workflow/pills", writers, (*Server).apiCreatePill},
+	{http.MethodGet, "/api/workflow/pills/:code", historyReaders, (*Server).apiRecord},
+	{http.MethodGet, "/api/workflow/pills/:code/diff", historyReaders, (*Server).apiDiff},
+	{http.MethodPut, "/api/workflow/pills/:code/draft", writers, (*Server).apiEditPill},
+	{http.MethodPost, "/api/workflow/pills/:code/versions/:n/submit", writers, (*Server).apiSubmit},
+	{http.MethodPost, "/api/workflow/pills/:code/versions/:n/approve", reviewers, (*Server).apiApprove},
+	{http.MethodPost, "/api/workflow/pills/:code/versions/:n/reject", reviewers, (*Server).apiReject},
+	{http.MethodPost, "/api/workflow/pills/:code/versions/:n/restore", writers, (*Server).apiRestore},
+	{http.MethodPost, "/api/workflow/pills/:code/retire", retirers, (*Server).apiRetire},
+}
+
+// wfError maps the workflow's refusals: the state forbids it (409), the rules forbid this person
+// (403), something is missing (400), no such version (404).
+func wfError(err error) error {
+	var se *kb.StateError
+	var ve *kb.ValidationError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return &httpError{Status: http.StatusConflict, Code: "invalid_state", Msg: se.Error()}
+	case errors.Is(err, kb.ErrFourEyes), errors.Is(err, kb.ErrAlreadySigned):
+		return &httpError{Status: http.StatusForbidden, Code: "four_eyes", Msg: err.Error()}
+	case errors.Is(err, kb.ErrReasonRequired):
+		return badRequest("reason_required", err.Error())
+	case errors.As(err, &ve):
+		return badRequest("invalid_pill", err.Error())
+	case errors.Is(err, kb.ErrNoVersion):
+		return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: err.Error()}
+	case errors.Is(err, kb.ErrNotFound):
+		return notFound("err.pillNotFound")
+	}
+	return internal(err)
+}
+
+func actor(c echo.Context) string {
+	u, _ := c.Get(ctxUser).(string)
+	return u
+}
+
+// record finds the pill named in the path (code or local id, drafts included) and its record.
+func (s *Server) record(c echo.Context) (*kb.Workflow, *kb.PillRecord, error) {
+	wf := s.workflow()
+	if wf == nil {
+		return nil, nil, notFound("err.workflowAbsent")
+	}
+	p, err := s.findPill(c.Request().Context(), c.Param("code"), Administrator)
+	if err != nil {
+		return nil, nil, storeErr(err, "err.pillNotFound")
+	}
+	r, err := wf.Record(c.Request().Context(), p.IRI)
+	if err != nil {
+		return nil, nil, wfError(err)
+	}
+	return wf, r, nil
+}
+
+func versionParam(c echo.Context) (int, error) {
+	n, err := strconv.Atoi(c.Param("n"))
+	if err != nil || n < 1 {
+		return 0, badRequest("bad_version", msg("err.badVersion"))
+	}
+	return n, nil
+}
+
+// pillInput reads the pill content a publisher sends; what the workflow owns (status, version,
+// validation) is ignored, and the answer is sanitised before anything keeps it.
+func pillInput(c echo.Context) (kb.Pill, error) {
+	var p kb.Pill
+	if err := readJSON(c, &p); err != nil {
+		return p, err
+	}
+	p.Status, p.Version, p.Validated, p.ValidatedBy = "", 0, nil, ""
+	p.Created, p.Modified = time.Time{}, time.Time{}
+	p.Answer = ugc.Sanitize(p.Answer)
+	return p, nil
+}
+
+type recordJSON struct {
+	*kb.PillRecord
+	Event *kb.WorkflowEvent `json:"event,omitempty"`
+}
+
+func (s *Server) apiRecord(c echo.Context) error {
+	_, r, err := s.record(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, recordJSON{PillRecord: r})
+}
+
+// apiDiff compares ?from= and ?to= (defaults: the live version and the newest one).
+func (s *Server) apiDiff(c echo.Context) error {
+	_, r, err := s.record(c)
+	if err != nil {
+		return err
+	}
+	from, to := r.Live, len(r.Versions)
+	if v := c.QueryParam("from"); v != "" {
+		from, _ = strconv.Atoi(v)
+	}
+	if v := c.QueryParam("to"); v != "" {
+		to, _ = strconv.Atoi(v)
+	}
+	a, err := r.Version(from)
+	if err != nil {
+		return badRequest("bad_version", msg("err.badVersion"))
+	}
+	b, err := r.Version(to)
+	if err != nil {
+		return badRequest("bad_version", msg("err.badVersion"))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"from": from, "to": to, "changes": kb.DiffPills(&a.Content, &b.Content)})
+}
+
+// queueItem is a version waiting for validators, with what it changes in the live text.
+type queueItem struct {
+	kb.OpenVersion
+	Changes []kb.FieldDiff `json:"changes"`
+}
+
+func (s *Server) apiQueue(c echo.Context) error {
+	wf := s.workflow()
+	if wf == nil {
+		return notFound("err.workflowAbsent")
+	}
+	ctx := c.Request().Context()
+	open, err := wf.Open(ctx, kb.StatusSubmitted)
+	if err != nil {
+		return internal(err)
+	}
+	items := make([]queueItem, 0, len(open))
+	for _, o := range open {
+		it := queueItem{OpenVersion: o}
+		base := &kb.Pill{}
+		if o.Live > 0 {
+			if r, err := wf.Record(ctx, o.IRI); err == nil {
+				if v, err := r.Version(o.Live); err == nil {
+					base = &v.Content
+				}
+			}
+		}
+		it.Changes = kb.DiffPills(base, &o.Version.Content)
+		items = append(items, it)
+	}
+	return c.JSON(http.StatusOK, items)
+}
+
+func (s *Server) apiMine(c echo.Context) error {
+	wf := s.workflow()
+	if wf == nil {
+		return notFound("err.workflowAbsent")
+	}
+	mine, err := wf.EditedBy(c.Request().Context(), actor(c))
+	if err != nil {
+		return internal(err)
+	}
+	if mine == nil {
+		mine = []kb.OpenVersion{}
+	}
+	return c.JSON(http.StatusOK, mine)
+}
+
+func (s *Server) apiCreatePill(c echo.Context) error {
+	wf := s.workflow()
+	if wf == nil {
+		return notFound("err.workflowAbsent")
+	}
+	p, err := pillInput(c)
+	if err != nil {
+		return err
+	}
+	p.IRI = ""
+	if p.Code != "" {
+		if _, err := s.store.PillByCode(c.Request().Context(), p.Code); err == nil {
+			return &httpError{Status: http.StatusConflict, Code: "exists", Msg: msg("err.pillExists", p.Code)}
+		}
+	}
+	r, ev, err := wf.Create(c.Request().Context(), p, actor(c))
+	if err != nil {
+		return wfError(err)
+	}
+	return c.JSON(http.StatusCreated, recordJSON{r, ev})
+}
+
+// step runs one workflow step on the pill in the path and answers with the record.
+func (s *Server) step(c echo.Context, fn func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error)) error {
+	wf, r, err := s.record(c)
+	if err != nil {
+		return err
+	}
+	r, ev, err := fn(wf, r)
+	if err != nil {
+		return wfError(err)
+	}
+	return c.JSON(http.StatusOK, recordJSON{r, ev})
+}
+
+func (s *Server) apiEditPill(c echo.Context) error {
+	p, err := pillInput(c)
+	if err != nil {
+		return err
+	}
+	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+		return wf.Edit(c.Request().Context(), r.IRI, p, actor(c))
+	})
+}
+
+func (s *Server) versionStep(c echo.Context, fn func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error)) error {
+	n, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+		return fn(wf, r.IRI, n)
+	})
+}
+
+func (s *Server) apiSubmit(c echo.Context) error {
+	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+		return wf.Submit(c.Request().Context(), iri, n, actor(c))
+	})
+}
+
+func (s *Server) apiApprove(c echo.Context) error {
+	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+		return wf.Approve(c.Request().Context(), iri, n, actor(c))
+	})
+}
+
+func (s *Server) apiReject(c echo.Context) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := readJSON(c, &body); err != nil {
+		return err
+	}
+	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+		return wf.Reject(c.Request().Context(), iri, n, actor(c), body.Reason)
+	})
+}
+
+func (s *Server) apiRestore(c echo.Context) error {
+	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+		return wf.Restore(c.Request().Context(), iri, n, actor(c))
+	})
+}
+
+func (s *Server) apiRetire(c echo.Context) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := readJSON(c, &body); err != nil {
+		return err
+	}
+	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+		return wf.Retire(c.Request().Context(), r.IRI, actor(c), body.Reason)
+	})
+}
+
+func init() {
+	for k, v := range map[string]string{
+		"err.workflowAbsent": "Il flusso di approvazione non è configurato su questo server.",
+		"err.badVersion":     "Numero di versione non valido.",
+		"err.pillExists":     "Esiste già una scheda con il codice %s.",
+	} {
+		messages[k] = v
+	}
+}

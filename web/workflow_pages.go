@@ -1,0 +1,516 @@
+package web
+
+// The pages of the pill life cycle (issue 5 item 6): the publisher's workspace and editor with
+// preview, the validator's queue with the diff and approve/reject forms, and a pill's history.
+// Forms post back here and carry the session's CSRF token; refusals come back as the error page
+// with the workflow's Italian message (403 for the role or four eyes, 409 for the state).
+
+import (
+	"html"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/kb"
+	"sportello/web/auth"
+)
+
+var workflowPageRoutes = []Route{
+	{http.MethodGet, "/redazione", writers, (*Server).workspacePage},
+	{http.MethodGet, "/redazione/nuova", writers, (*Server).editorPage},
+	{http.MethodPost, "/redazione/nuova", writers, (*Server).editorForm},
+	{http.MethodGet, "/redazione/schede/:code", writers, (*Server).editorPage},
+	{http.MethodPost, "/redazione/schede/:code", writers, (*Server).editorForm},
+	{http.MethodGet, "/validazione", []Role{Validator, Administrator, Auditor}, (*Server).queuePage},
+	{http.MethodPost, "/validazione/:code/:n/approva", reviewers, (*Server).approveForm},
+	{http.MethodPost, "/validazione/:code/:n/respingi", reviewers, (*Server).rejectForm},
+	{http.MethodGet, "/schede/:code/storia", historyReaders, (*Server).historyPage},
+	{http.MethodGet, "/novita", staff, (*Server).newsPage},
+	{http.MethodGet, "/api/workflow/news", staff, (*Server).apiNews},
+}
+
+func init() {
+	for k, v := range map[string]string{
+		"ws.title":         "Redazione",
+		"ws.intro":         "Le tue schede in lavorazione. Una scheda pubblicata resta visibile agli operatori finché la nuova versione non è approvata.",
+		"ws.new":           "Nuova scheda",
+		"ws.open":          "Modifica una scheda esistente",
+		"ws.code":          "Codice della scheda",
+		"ws.go":            "Apri nell'editor",
+		"ws.none":          "Nessuna scheda in lavorazione.",
+		"ws.rejected":      "Respinta da %s",
+		"ws.version":       "versione %d",
+		"ws.live":          "in linea la versione %d",
+		"ed.title":         "Editor della scheda",
+		"ed.newTitle":      "Nuova scheda",
+		"ed.f.code":        "Codice",
+		"ed.f.title":       "Titolo",
+		"ed.f.question":    "Domanda del cittadino",
+		"ed.f.answer":      "Risposta (HTML semplice: paragrafi, elenchi, grassetto, link)",
+		"ed.f.keywords":    "Parole chiave (separate da virgole)",
+		"ed.f.legal":       "Riferimenti normativi (uno per riga)",
+		"ed.f.notes":       "Note interne",
+		"ed.f.reviewBy":    "Da rivedere entro",
+		"ed.f.validFrom":   "Valida dal",
+		"ed.f.validUntil":  "Valida fino al",
+		"ed.badDate":       "Data non valida nel campo «%s»: %q (usare il formato AAAA-MM-GG).",
+		"ed.datesOrder":    "La data di fine validità precede quella di inizio.",
+		"ws.overdue":       "Revisioni scadute",
+		"ws.overdueIntro":  "Schede pubblicate la cui data di revisione è passata: verificare che la risposta sia ancora valida.",
+		"ed.save":          "Salva la bozza",
+		"ed.submit":        "Salva e invia in revisione",
+		"ed.preview":       "Anteprima della risposta",
+		"ed.underReview":   "La versione %d è in revisione: non si può modificare finché il validatore non decide.",
+		"ed.rejectedBy":    "Il validatore %s ha respinto la versione %d: %s",
+		"ed.saved":         "Bozza salvata (versione %d).",
+		"q.title":          "Schede da validare",
+		"q.intro":          "Versioni inviate in revisione, con le differenze rispetto al testo in linea. Non puoi approvare una versione che hai modificato.",
+		"q.none":           "Nessuna scheda in attesa di validazione.",
+		"q.by":             "inviata da %s",
+		"q.new":            "nuova scheda",
+		"q.approve":        "Approva e pubblica",
+		"q.reject":         "Respingi",
+		"q.reason":         "Motivo del rifiuto (lo legge il redattore)",
+		"q.field.title":    "Titolo",
+		"q.field.question": "Domanda",
+		"q.field.answer":   "Risposta",
+		"q.field.other":    "Altro campo",
+		"h.title":          "Storia della scheda",
+		"h.versions":       "Versioni",
+		"h.events":         "Operazioni",
+		"h.version":        "Versione",
+		"h.status":         "Stato",
+		"h.editors":        "Redattori",
+		"h.when":           "Quando",
+		"h.who":            "Chi",
+		"h.what":           "Che cosa",
+		"h.why":            "Motivo",
+		"h.live":           "in linea",
+		"h.diff":           "Differenze rispetto alla versione precedente",
+	} {
+		messages[k] = v
+	}
+}
+
+// formBase is what every form page needs: the CSRF token and its field name.
+type formBase struct {
+	CSRF, Field string
+}
+
+func csrfOf(c echo.Context) formBase {
+	if sess := session(c); sess != nil {
+		return formBase{sess.CSRF, auth.CSRFField}
+	}
+	return formBase{Field: auth.CSRFField}
+}
+
+func (s *Server) workflowOrAbsent() (*kb.Workflow, error) {
+	if wf := s.workflow(); wf != nil {
+		return wf, nil
+	}
+	return nil, notFound("err.workflowAbsent")
+}
+
+type workspaceData struct {
+	formBase
+	Mine    []kb.OpenVersion
+	Overdue []kb.Pill
+}
+
+func (s *Server) workspacePage(c echo.Context) error {
+	wf, err := s.workflowOrAbsent()
+	if err != nil {
+		return err
+	}
+	if code := strings.TrimSpace(c.QueryParam("codice")); code != "" {
+		return c.Redirect(http.StatusSeeOther, "/redazione/schede/"+url.PathEscape(code))
+	}
+	mine, err := wf.EditedBy(c.Request().Context(), actor(c))
+	if err != nil {
+		return internal(err)
+	}
+	overdue, err := s.overdue(c)
+	if err != nil {
+		return internal(err)
+	}
+	return s.render(c, "workspace", pageData{Title: msg("ws.title"), Nav: "workspace", Data: workspaceData{csrfOf(c), mine, overdue}})
+}
+
+type editorData struct {
+	formBase
+	New                             bool
+	ReviewBy, ValidFrom, ValidUntil string // yyyy-mm-dd, for <input type="date">
+	Code                            string // the path segment, for the form action
+	Pill                            kb.Pill
+	Preview                         template.HTML
+	Open                            *kb.PillVersion
+	Live                            int
+	Keywords                        string
+	Legal                           string
+	Notice                          string
+}
+
+// editorPage shows the open version, or the live one to start a new version from.
+func (s *Server) editorPage(c echo.Context) error {
+	if _, err := s.workflowOrAbsent(); err != nil {
+		return err
+	}
+	d := editorData{formBase: csrfOf(c), New: c.Param("code") == ""}
+	if !d.New {
+		_, r, err := s.record(c)
+		if err != nil {
+			return err
+		}
+		d.Code, d.Live = c.Param("code"), r.Live
+		if o := r.Open(); o != nil {
+			d.Open, d.Pill = o, o.Content
+		} else {
+			d.Pill = r.Versions[len(r.Versions)-1].Content
+		}
+	}
+	if n, _ := strconv.Atoi(c.QueryParam("salvata")); n > 0 {
+		d.Notice = msg("ed.saved", n)
+	}
+	return s.renderEditor(c, http.StatusOK, d)
+}
+
+func (s *Server) renderEditor(c echo.Context, status int, d editorData) error {
+	d.Preview = sanitize(d.Pill.Answer)
+	d.Keywords = strings.Join(d.Pill.Keywords, ", ")
+	d.Legal = strings.Join(d.Pill.LegalRefs, "\n")
+	d.ReviewBy, d.ValidFrom, d.ValidUntil = isoDate(d.Pill.ReviewBy), isoDate(d.Pill.ValidFrom), isoDate(d.Pill.ValidUntil)
+	title := msg("ed.title")
+	if d.New {
+		title = msg("ed.newTitle")
+	}
+	return s.renderStatus(c, status, "editor", pageData{Title: title, Nav: "workspace", Data: d})
+}
+
+// editorForm saves the form as the open version; with action=submit it also sends it to the
+// validators. The fields the form does not show (concepts, office, links…) are kept from the
+// version the editor started from.
+func (s *Server) editorForm(c echo.Context) error {
+	wf, err := s.workflowOrAbsent()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var p kb.Pill
+	var r *kb.PillRecord
+	if c.Param("code") != "" {
+		if _, r, err = s.record(c); err != nil {
+			return err
+		}
+		if o := r.Open(); o != nil {
+			p = o.Content
+		} else {
+			p = r.Versions[len(r.Versions)-1].Content
+		}
+	} else {
+		p.Code = strings.TrimSpace(c.FormValue("code"))
+	}
+	p.Title = strings.TrimSpace(c.FormValue("title"))
+	p.Question = strings.TrimSpace(c.FormValue("question"))
+	p.Answer = ugc.Sanitize(c.FormValue("answer"))
+	p.Notes = strings.TrimSpace(c.FormValue("notes"))
+	p.Keywords = splitList(c.FormValue("keywords"), ",")
+	p.LegalRefs = splitList(c.FormValue("legal"), "\n")
+	p.Status, p.Version, p.Validated, p.ValidatedBy = "", 0, nil, ""
+	for _, f := range []struct {
+		field, label string
+		dst          **time.Time
+	}{
+		{"reviewBy", msg("ed.f.reviewBy"), &p.ReviewBy},
+		{"validFrom", msg("ed.f.validFrom"), &p.ValidFrom},
+		{"validUntil", msg("ed.f.validUntil"), &p.ValidUntil},
+	} {
+		v := strings.TrimSpace(c.FormValue(f.field))
+		if v == "" {
+			*f.dst = nil
+			continue
+		}
+		d, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			return badRequest("bad_date", msg("ed.badDate", f.label, v))
+		}
+		*f.dst = &d
+	}
+	if p.ValidFrom != nil && p.ValidUntil != nil && p.ValidUntil.Before(*p.ValidFrom) {
+		return badRequest("bad_date", msg("ed.datesOrder"))
+	}
+
+	var ev *kb.WorkflowEvent
+	if r == nil {
+		if p.Code != "" {
+			if _, err := s.store.PillByCode(ctx, p.Code); err == nil {
+				return &httpError{Status: http.StatusConflict, Code: "exists", Msg: msg("err.pillExists", p.Code)}
+			}
+		}
+		r, ev, err = wf.Create(ctx, p, actor(c))
+	} else {
+		r, ev, err = wf.Edit(ctx, r.IRI, p, actor(c))
+	}
+	if err != nil {
+		return wfError(err)
+	}
+	code := c.Param("code")
+	if code == "" {
+		code = pillID(kb.Pill{IRI: r.IRI, Code: p.Code})
+	}
+	if c.FormValue("action") == "submit" {
+		if _, _, err := wf.Submit(ctx, r.IRI, ev.Version, actor(c)); err != nil {
+			return wfError(err)
+		}
+		return c.Redirect(http.StatusSeeOther, "/redazione")
+	}
+	return c.Redirect(http.StatusSeeOther, "/redazione/schede/"+url.PathEscape(code)+"?salvata="+strconv.Itoa(ev.Version))
+}
+
+func isoDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+// overdue lists the published pills whose review-by date has passed (issue 5 item 4): the
+// publishers' reminder to check that the answer still holds.
+func (s *Server) overdue(c echo.Context) ([]kb.Pill, error) {
+	pills, err := s.store.Pills(c.Request().Context(), kb.PillFilter{Status: []kb.Status{kb.StatusPublished}})
+	if err != nil {
+		return nil, err
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var out []kb.Pill
+	for _, p := range pills {
+		if p.ReviewBy != nil && p.ReviewBy.Before(today) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func splitList(s, sep string) []string {
+	var out []string
+	for _, part := range strings.Split(s, sep) {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// shownDiff is a field's change as the validator reads it: the answer's HTML is compared as
+// text, so the diff shows words, not tags.
+type shownDiff struct {
+	Label string
+	Words []kb.WordOp
+	Old   string
+	New   string
+}
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
+// plainText turns sanitised answer HTML into the text a reader sees, a line per block.
+func plainText(h string) string {
+	h = regexp.MustCompile(`(?i)</(p|li|h[1-6]|div)>|<br\s*/?>`).ReplaceAllString(h, "$0\n")
+	return strings.TrimSpace(html.UnescapeString(tagRE.ReplaceAllString(h, "")))
+}
+
+func showDiff(changes []kb.FieldDiff) []shownDiff {
+	var out []shownDiff
+	for _, ch := range changes {
+		d := shownDiff{Old: ch.Old, New: ch.New}
+		switch ch.Field {
+		case "title", "question", "answer":
+			d.Label = msg("q.field." + ch.Field)
+		default:
+			d.Label = msg("q.field.other") + " (" + ch.Field + ")"
+		}
+		if ch.Field == "answer" {
+			d.Words = kb.DiffWords(plainText(ch.Old), plainText(ch.New))
+		} else {
+			d.Words = ch.Words
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+type queueEntry struct {
+	kb.OpenVersion
+	ID      string // code or local id, for URLs
+	Changes []shownDiff
+}
+
+type queueData struct {
+	formBase
+	CanDecide bool
+	Items     []queueEntry
+}
+
+func (s *Server) queuePage(c echo.Context) error {
+	wf, err := s.workflowOrAbsent()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	open, err := wf.Open(ctx, kb.StatusSubmitted)
+	if err != nil {
+		return internal(err)
+	}
+	d := queueData{formBase: csrfOf(c), CanDecide: roleOf(c) == Validator}
+	for _, o := range open {
+		base := &kb.Pill{}
+		if o.Live > 0 {
+			if r, err := wf.Record(ctx, o.IRI); err == nil {
+				if v, err := r.Version(o.Live); err == nil {
+					base = &v.Content
+				}
+			}
+		}
+		d.Items = append(d.Items, queueEntry{OpenVersion: o, ID: pillID(kb.Pill{IRI: o.IRI, Code: o.Version.Content.Code}),
+			Changes: showDiff(kb.DiffPills(base, &o.Version.Content))})
+	}
+	return s.render(c, "queue", pageData{Title: msg("q.title"), Nav: "queue", Data: d})
+}
+
+func (s *Server) approveForm(c echo.Context) error {
+	n, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	wf, r, err := s.record(c)
+	if err != nil {
+		return err
+	}
+	if _, _, err := wf.Approve(c.Request().Context(), r.IRI, n, actor(c)); err != nil {
+		return wfError(err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/validazione")
+}
+
+func (s *Server) rejectForm(c echo.Context) error {
+	n, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	wf, r, err := s.record(c)
+	if err != nil {
+		return err
+	}
+	if _, _, err := wf.Reject(c.Request().Context(), r.IRI, n, actor(c), c.FormValue("reason")); err != nil {
+		return wfError(err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/validazione")
+}
+
+type historyVersion struct {
+	kb.PillVersion
+	IsLive  bool
+	Changes []shownDiff
+}
+
+type historyData struct {
+	IRI      string
+	Title    string
+	Versions []historyVersion
+	Events   []kb.WorkflowEvent
+}
+
+func (s *Server) historyPage(c echo.Context) error {
+	_, r, err := s.record(c)
+	if err != nil {
+		return err
+	}
+	d := historyData{IRI: r.IRI, Events: r.Events}
+	prev := &kb.Pill{}
+	for i := range r.Versions {
+		v := r.Versions[i]
+		d.Versions = append(d.Versions, historyVersion{PillVersion: v, IsLive: v.Number == r.Live, Changes: showDiff(kb.DiffPills(prev, &v.Content))})
+		prev = &r.Versions[i].Content
+		d.Title = v.Content.Title
+	}
+	// Newest first: that is what people look for.
+	for i, j := 0, len(d.Versions)-1; i < j; i, j = i+1, j-1 {
+		d.Versions[i], d.Versions[j] = d.Versions[j], d.Versions[i]
+	}
+	return s.render(c, "history", pageData{Title: msg("h.title"), Data: d})
+}
+
+// newsDays is how far back the "novità" list goes by default.
+const newsDays = 14
+
+// publications is the "novità" list since ?dal= (yyyy-mm-dd), by default the last two weeks.
+func (s *Server) publications(c echo.Context) ([]kb.Publication, time.Time, error) {
+	wf, err := s.workflowOrAbsent()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	since := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -newsDays)
+	for _, name := range []string{"dal", "since"} {
+		if v := c.QueryParam(name); v != "" {
+			d, err := time.Parse("2006-01-02", v)
+			if err != nil {
+				return nil, since, badRequest("bad_date", msg("err.badDate", name, v))
+			}
+			since = d
+		}
+	}
+	news, err := wf.Publications(c.Request().Context(), since)
+	if err != nil {
+		return nil, since, internal(err)
+	}
+	return news, since, nil
+}
+
+type newsItem struct {
+	kb.Publication
+	ID      string
+	Changes []shownDiff
+}
+
+// newsPage is the "novità" list (issue 5 item 4, KB-12): what went live recently and what
+// changed, for operators to read before their shift.
+func (s *Server) newsPage(c echo.Context) error {
+	news, since, err := s.publications(c)
+	if err != nil {
+		return err
+	}
+	items := make([]newsItem, 0, len(news))
+	for _, n := range news {
+		items = append(items, newsItem{Publication: n, ID: pillID(kb.Pill{IRI: n.IRI, Code: n.Code}), Changes: showDiff(n.Changes)})
+	}
+	return s.render(c, "news", pageData{Title: msg("news.title"), Nav: "news", Data: map[string]any{"Items": items, "Since": since}})
+}
+
+func (s *Server) apiNews(c echo.Context) error {
+	news, since, err := s.publications(c)
+	if err != nil {
+		return err
+	}
+	if news == nil {
+		news = []kb.Publication{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"since": since.Format("2006-01-02"), "publications": news})
+}
+
+func init() {
+	for k, v := range map[string]string{
+		"news.title":   "Novità",
+		"news.intro":   "Schede pubblicate o aggiornate dal %s, con le modifiche al testo.",
+		"news.none":    "Nessuna novità nel periodo.",
+		"news.new":     "nuova scheda",
+		"news.updated": "aggiornata (versione %d al posto della %d)",
+		"news.by":      "approvata da %s il %s",
+		"nav.news":     "Novità",
+	} {
+		messages[k] = v
+	}
+}
