@@ -362,7 +362,8 @@ func (c *countedConn) Close() error {
 	return err
 }
 
-// prompt returns the samples of slot, cached per slot: announcements are read from disk once.
+// prompt returns the samples of slot, or nil (silence) when none is configured or readable;
+// AnnouncementPrompts caches the decoded files.
 func (a *Adapter) prompt(slot telephony.Slot) []int16 {
 	if a.cfg.Prompts == nil {
 		return nil
