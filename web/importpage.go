@@ -122,10 +122,10 @@ func (r *importRun) Percent() int {
 type importForm struct {
 	Strict bool
 	Status kb.Status
-	Sheets map[string]sheetChoice // by sheet name
+	Sheets map[string]importSheetChoice // by sheet name
 }
 
-type sheetChoice struct {
+type importSheetChoice struct {
 	Kind   string // pills, directory, skip, or "" (detected)
 	Header string // "3", "1-2", or "" (detected)
 	Cols   map[int]ingest.Field
@@ -133,19 +133,19 @@ type sheetChoice struct {
 
 // Fields the form offers per kind, in the order of the mapping file documentation.
 var (
-	pillFields = []ingest.Field{ingest.FCode, ingest.FTitle, ingest.FQuestion, ingest.FAnswer, ingest.FKeywords,
+	importPillFields = []ingest.Field{ingest.FCode, ingest.FTitle, ingest.FQuestion, ingest.FAnswer, ingest.FKeywords,
 		ingest.FCategory, ingest.FSubcategory, ingest.FOffice, ingest.FLegal, ingest.FLink, ingest.FForms,
 		ingest.FUpdated, ingest.FValidatedBy, ingest.FNotes, ingest.FDepartment, ingest.FExtra, ingest.FIgnore}
-	dirFields = []ingest.Field{ingest.FDepartment, ingest.FUnit, ingest.FURP, ingest.FGivenName, ingest.FFamilyName,
+	importDirFields = []ingest.Field{ingest.FDepartment, ingest.FUnit, ingest.FURP, ingest.FGivenName, ingest.FFamilyName,
 		ingest.FFullName, ingest.FRole, ingest.FExtension, ingest.FPhone, ingest.FEmail, ingest.FPEC,
 		ingest.FAddress, ingest.FHours, ingest.FExtra, ingest.FIgnore}
 )
 
-func fieldsOf(k ingest.Kind) []ingest.Field {
+func importFields(k ingest.Kind) []ingest.Field {
 	if k == ingest.KindDirectory {
-		return dirFields
+		return importDirFields
 	}
-	return pillFields
+	return importPillFields
 }
 
 // --- registry ---
@@ -205,8 +205,8 @@ func (s *Server) removeFiles(u *importUpload) {
 	u.Removed = true
 }
 
-// upload returns the upload of the request's :id, or a 404.
-func (s *Server) upload(c echo.Context) (*importUpload, error) {
+// importByID returns the upload of the request's :id, or a 404.
+func (s *Server) importByID(c echo.Context) (*importUpload, error) {
 	s.imports.mu.Lock()
 	defer s.imports.mu.Unlock()
 	s.sweepLocked(time.Now())
@@ -297,7 +297,7 @@ func (s *Server) importUpload(c echo.Context) error {
 	name, size, err := s.receiveWorkbook(c, dir)
 	if err != nil {
 		_ = os.RemoveAll(dir)
-		var ue *uploadErr
+		var ue *importUploadErr
 		if errors.As(err, &ue) {
 			return s.uploadError(c, ue.status, ue.code, ue.msg)
 		}
@@ -321,92 +321,92 @@ func (s *Server) importUpload(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/importa/"+id)
 }
 
-type uploadErr struct {
+type importUploadErr struct {
 	status int
 	code   string
 	msg    string
 }
 
-func (e *uploadErr) Error() string { return e.msg }
+func (e *importUploadErr) Error() string { return e.msg }
 
-func badUpload(code, key string, args ...any) error {
+func importBad(code, key string, args ...any) error {
 	status := http.StatusBadRequest
 	if code == "too_large" {
 		status = http.StatusRequestEntityTooLarge
 	}
-	return &uploadErr{status, code, msg(key, args...)}
+	return &importUploadErr{status, code, msg(key, args...)}
 }
 
 // receiveWorkbook writes the "file" part of the request to dir and returns its cleaned name.
 func (s *Server) receiveWorkbook(c echo.Context, dir string) (string, int64, error) {
 	r := c.Request()
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return "", 0, badUpload("no_file", "import.err.noFile")
+		return "", 0, importBad("no_file", "import.err.noFile")
 	}
 	if r.MultipartForm != nil {
 		fhs := r.MultipartForm.File["file"]
 		if len(fhs) == 0 || fhs[0].Filename == "" {
-			return "", 0, badUpload("no_file", "import.err.noFile")
+			return "", 0, importBad("no_file", "import.err.noFile")
 		}
 		fh := fhs[0]
-		name, err := checkWorkbookName(fh.Filename)
+		name, err := importCheckName(fh.Filename)
 		if err != nil {
 			return "", 0, err
 		}
 		if fh.Size > maxImportBytes {
-			return "", 0, badUpload("too_large", "import.err.tooBig", name, maxImportBytes>>20)
+			return "", 0, importBad("too_large", "import.err.tooBig", name, maxImportBytes>>20)
 		}
 		f, err := fh.Open()
 		if err != nil {
 			return "", 0, err
 		}
 		defer f.Close()
-		n, err := saveUpload(dir, name, f)
+		n, err := importSave(dir, name, f)
 		return name, n, err
 	}
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, maxImportBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", 0, badUpload("no_file", "import.err.noFile")
+		return "", 0, importBad("no_file", "import.err.noFile")
 	}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
-			return "", 0, badUpload("no_file", "import.err.noFile")
+			return "", 0, importBad("no_file", "import.err.noFile")
 		}
 		if err != nil {
-			return "", 0, tooBigOr(err, "", badUpload("no_file", "import.err.noFile"))
+			return "", 0, importTooBigOr(err, "", importBad("no_file", "import.err.noFile"))
 		}
 		if p.FormName() != "file" || p.FileName() == "" {
 			p.Close()
 			continue
 		}
-		name, err := checkWorkbookName(p.FileName())
+		name, err := importCheckName(p.FileName())
 		if err != nil {
 			return "", 0, err
 		}
-		n, err := saveUpload(dir, name, p)
+		n, err := importSave(dir, name, p)
 		p.Close()
 		if err != nil {
-			return "", 0, tooBigOr(err, name, err)
+			return "", 0, importTooBigOr(err, name, err)
 		}
 		if n > maxImportBytes {
-			return "", 0, badUpload("too_large", "import.err.tooBig", name, maxImportBytes>>20)
+			return "", 0, importBad("too_large", "import.err.tooBig", name, maxImportBytes>>20)
 		}
 		return name, n, nil
 	}
 }
 
-func tooBigOr(err error, name string, other error) error {
+func importTooBigOr(err error, name string, other error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return badUpload("too_large", "import.err.tooBig", name, maxImportBytes>>20)
+		return importBad("too_large", "import.err.tooBig", name, maxImportBytes>>20)
 	}
 	return other
 }
 
-// saveUpload copies at most maxImportBytes+1 bytes into dir/name.
-func saveUpload(dir, name string, r io.Reader) (int64, error) {
+// importSave copies at most maxImportBytes+1 bytes into dir/name.
+func importSave(dir, name string, r io.Reader) (int64, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, err
 	}
@@ -421,9 +421,9 @@ func saveUpload(dir, name string, r io.Reader) (int64, error) {
 	return n, err
 }
 
-// checkWorkbookName keeps the base name of an uploaded file, without control characters or
+// importCheckName keeps the base name of an uploaded file, without control characters or
 // separators, and accepts only Excel workbooks.
-func checkWorkbookName(raw string) (string, error) {
+func importCheckName(raw string) (string, error) {
 	name := raw
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
@@ -446,7 +446,7 @@ func checkWorkbookName(raw string) (string, error) {
 		if rs := []rune(shown); len(rs) > 120 {
 			shown = string(rs[:120]) + "…"
 		}
-		return "", badUpload("not_excel", "import.err.notExcel", shown)
+		return "", importBad("not_excel", "import.err.notExcel", shown)
 	}
 	if rs := []rune(name); len(rs) > 120 {
 		name = string(rs[:120-len(ext)]) + ext // ext is ASCII: checked above
@@ -530,12 +530,12 @@ type importView struct {
 	Heads       []ingest.Problem
 	Current     *importRun
 	Running     bool
-	Dry         *runView
-	Real        *runView
+	Dry         *importRunView
+	Real        *importRunView
 	Error       string
 }
 
-type runView struct {
+type importRunView struct {
 	*importRun
 	Items     []ingest.Item
 	MoreItems int
@@ -544,11 +544,11 @@ type runView struct {
 	Report    string
 }
 
-func newRunView(id string, r *importRun) *runView {
+func newImportRunView(id string, r *importRun) *importRunView {
 	if r == nil {
 		return nil
 	}
-	v := &runView{importRun: r}
+	v := &importRunView{importRun: r}
 	if r.Summary == nil {
 		return v
 	}
@@ -572,7 +572,7 @@ func newRunView(id string, r *importRun) *runView {
 }
 
 func (s *Server) importUploadPage(c echo.Context) error {
-	u, err := s.upload(c)
+	u, err := s.importByID(c)
 	if err != nil {
 		return err
 	}
@@ -591,11 +591,11 @@ func (s *Server) renderUpload(c echo.Context, u *importUpload, status int, errTe
 	}
 	if u.Dry != nil && u.Dry.State != "running" {
 		d := *u.Dry
-		v.Dry = newRunView(u.ID, &d)
+		v.Dry = newImportRunView(u.ID, &d)
 	}
 	if u.Real != nil && u.Real.State != "running" {
 		r := *u.Real
-		v.Real = newRunView(u.ID, &r)
+		v.Real = newImportRunView(u.ID, &r)
 	}
 	v.Sheets = u.sheetViews()
 	s.imports.mu.Unlock()
@@ -629,14 +629,14 @@ func (u *importUpload) sheetViews() []importSheetView {
 			sv.Recognised = true
 			sv.Detected = string(m.Kind)
 			sv.Kind = sv.Detected
-			sv.Guessed = headerString(m.HeaderRows)
+			sv.Guessed = importHeaderRows(m.HeaderRows)
 			sv.Header = sv.Guessed
 			sv.Preview = m.Preview
-			for _, f := range fieldsOf(m.Kind) {
+			for _, f := range importFields(m.Kind) {
 				sv.Fields = append(sv.Fields, importOption{string(f), msg("import.field." + string(f))})
 			}
 			for _, col := range m.Columns {
-				cv := importColView{Index: col.Index, Letter: colLetter(col.Index), Header: col.Header,
+				cv := importColView{Index: col.Index, Letter: importColLetter(col.Index), Header: col.Header,
 					Field: string(col.Field), Guess: string(col.Field), Score: col.Score}
 				if f, ok := ch.Cols[col.Index]; ok {
 					cv.Field = string(f)
@@ -655,7 +655,7 @@ func (u *importUpload) sheetViews() []importSheetView {
 	return out
 }
 
-func headerString(rows []int) string {
+func importHeaderRows(rows []int) string {
 	s := make([]string, len(rows))
 	for i, r := range rows {
 		s[i] = strconv.Itoa(r)
@@ -663,7 +663,7 @@ func headerString(rows []int) string {
 	return strings.Join(s, "-")
 }
 
-func colLetter(i int) string {
+func importColLetter(i int) string {
 	n, err := excelize.ColumnNumberToName(i + 1)
 	if err != nil {
 		return strconv.Itoa(i + 1)
@@ -674,7 +674,7 @@ func colLetter(i int) string {
 // parseImportForm reads the mapping form. Unknown kinds and fields are refused with the sheet
 // and column named.
 func (u *importUpload) parseImportForm(c echo.Context, role Role) (importForm, error) {
-	f := importForm{Strict: c.FormValue("strict") != "", Status: kb.StatusDraft, Sheets: map[string]sheetChoice{}}
+	f := importForm{Strict: c.FormValue("strict") != "", Status: kb.StatusDraft, Sheets: map[string]importSheetChoice{}}
 	switch kb.Status(c.FormValue("status")) {
 	case "", kb.StatusDraft:
 	case kb.StatusPublished:
@@ -688,7 +688,7 @@ func (u *importUpload) parseImportForm(c echo.Context, role Role) (importForm, e
 		return f, errors.New(msg("import.err.status", c.FormValue("status")))
 	}
 	for i, name := range u.Sheets {
-		ch := sheetChoice{Cols: map[int]ingest.Field{}}
+		ch := importSheetChoice{Cols: map[int]ingest.Field{}}
 		switch k := c.FormValue(fmt.Sprintf("kind_%d", i)); k {
 		case "", "skip", string(ingest.KindPills), string(ingest.KindDirectory):
 			ch.Kind = k
@@ -696,7 +696,7 @@ func (u *importUpload) parseImportForm(c echo.Context, role Role) (importForm, e
 			return f, errors.New(msg("import.err.kind", name, k))
 		}
 		if h := strings.TrimSpace(c.FormValue(fmt.Sprintf("header_%d", i))); h != "" {
-			if !validHeaderRows(h) {
+			if !importValidHeader(h) {
 				return f, errors.New(msg("import.err.header", name, h))
 			}
 			ch.Header = h
@@ -705,7 +705,7 @@ func (u *importUpload) parseImportForm(c echo.Context, role Role) (importForm, e
 			if m.Sheet != name {
 				continue
 			}
-			allowed := fieldsOf(m.Kind)
+			allowed := importFields(m.Kind)
 			for _, col := range m.Columns {
 				v := c.FormValue(fmt.Sprintf("col_%d_%d", i, col.Index))
 				if v == "" {
@@ -716,7 +716,7 @@ func (u *importUpload) parseImportForm(c echo.Context, role Role) (importForm, e
 					ok = ok || string(a) == v
 				}
 				if !ok {
-					return f, errors.New(msg("import.err.field", name, colLetter(col.Index), v))
+					return f, errors.New(msg("import.err.field", name, importColLetter(col.Index), v))
 				}
 				ch.Cols[col.Index] = ingest.Field(v)
 			}
@@ -726,9 +726,9 @@ func (u *importUpload) parseImportForm(c echo.Context, role Role) (importForm, e
 	return f, nil
 }
 
-// validHeaderRows accepts what the mapping file's "header =" accepts within the rows header
+// importValidHeader accepts what the mapping file's "header =" accepts within the rows header
 // detection reads: "3", or two consecutive rows "1-2".
-func validHeaderRows(h string) bool {
+func importValidHeader(h string) bool {
 	a, b, two := strings.Cut(h, "-")
 	first, err := strconv.Atoi(strings.TrimSpace(a))
 	if err != nil || first < 1 || first > 30 {
@@ -763,7 +763,7 @@ func (u *importUpload) mappingText(f importForm) string {
 			lines = append(lines, "kind = "+ch.Kind)
 		}
 		if ch.Kind != "skip" {
-			if ch.Header != "" && (m == nil || ch.Header != headerString(m.HeaderRows)) {
+			if ch.Header != "" && (m == nil || ch.Header != importHeaderRows(m.HeaderRows)) {
 				lines = append(lines, "header = "+ch.Header)
 			}
 			// Column choices are for the kind they were offered for: a sheet switched to the
@@ -771,7 +771,7 @@ func (u *importUpload) mappingText(f importForm) string {
 			if m != nil && (ch.Kind == "" || ch.Kind == detected) {
 				for _, col := range m.Columns {
 					if v, ok := ch.Cols[col.Index]; ok && v != col.Field {
-						lines = append(lines, "@"+colLetter(col.Index)+" = "+string(v))
+						lines = append(lines, "@"+importColLetter(col.Index)+" = "+string(v))
 					}
 				}
 			}
@@ -802,7 +802,7 @@ func (s *Server) importStart(c echo.Context) error  { return s.startRun(c, false
 // startRun starts a dry run or the import in the background and sends the browser to the
 // upload's page, which shows the progress bar.
 func (s *Server) startRun(c echo.Context, dry bool) error {
-	u, err := s.upload(c)
+	u, err := s.importByID(c)
 	if err != nil {
 		return err
 	}
@@ -955,7 +955,7 @@ func (u *importUpload) countRows() (map[string]int, []string, error) {
 
 // importDiscard removes an upload and its file.
 func (s *Server) importDiscard(c echo.Context) error {
-	u, err := s.upload(c)
+	u, err := s.importByID(c)
 	if err != nil {
 		return err
 	}
@@ -975,7 +975,7 @@ func (s *Server) importDiscard(c echo.Context) error {
 // importReport downloads the problem report of the import, or of the dry run before it, as
 // a workbook (issue 3, point 5).
 func (s *Server) importReport(c echo.Context) error {
-	u, err := s.upload(c)
+	u, err := s.importByID(c)
 	if err != nil {
 		return err
 	}
@@ -1000,12 +1000,12 @@ func (s *Server) importReport(c echo.Context) error {
 		return internal(err)
 	}
 	base := strings.TrimSuffix(u.Name, filepath.Ext(u.Name))
-	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", "problemi-"+asciiName(base)+".xlsx"))
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", "problemi-"+importASCIIName(base)+".xlsx"))
 	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }
 
-// asciiName keeps a download name safe in a header.
-func asciiName(s string) string {
+// importASCIIName keeps a download name safe in a header.
+func importASCIIName(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.') {
 			return r
@@ -1052,13 +1052,13 @@ type importStatusJSON struct {
 	Imported bool               `json:"imported"`
 }
 
-func countsJSON(c ingest.Counts) importCountsJSON {
+func importCounts(c ingest.Counts) importCountsJSON {
 	return importCountsJSON{c.Created, c.Updated, c.Unchanged, c.Skipped}
 }
 
 // apiImport is the progress the page polls: GET /api/import/{id}.
 func (s *Server) apiImport(c echo.Context) error {
-	u, err := s.upload(c)
+	u, err := s.importByID(c)
 	if err != nil {
 		return err
 	}
@@ -1069,8 +1069,8 @@ func (s *Server) apiImport(c echo.Context) error {
 		out.State, out.DryRun, out.Sheet, out.Done, out.Total, out.Percent, out.Error =
 			r.State, r.DryRun, r.Sheet, r.Done, r.Total, r.Percent(), r.Err
 		if sum := r.Summary; sum != nil && r.State != "running" {
-			out.Summary = &importSummaryJSON{Rows: sum.Rows, Pills: countsJSON(sum.Pills), Concepts: countsJSON(sum.Concepts),
-				Units: countsJSON(sum.Units), People: countsJSON(sum.People), Linked: sum.Linked,
+			out.Summary = &importSummaryJSON{Rows: sum.Rows, Pills: importCounts(sum.Pills), Concepts: importCounts(sum.Concepts),
+				Units: importCounts(sum.Units), People: importCounts(sum.People), Linked: sum.Linked,
 				Problems: len(sum.Problems), Blocking: sum.Blocking(), Refused: sum.Refused, Elapsed: r.Finished.Sub(r.Started).Seconds()}
 			out.Report = "/importa/" + u.ID + "/report.xlsx"
 		}

@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -49,23 +51,25 @@ func benchWorkbook(b *testing.B, n int) []byte {
 func BenchmarkImportPageDryRun(b *testing.B) {
 	const n = 10000
 	wb := benchWorkbook(b, n)
-	t := &testing.T{}
-	s, _ := importServer(t)
+	s, _ := importServer(b)
 	h := s.Handler()
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		r := doImport(t, h, importUploadReq(t, fmt.Sprintf("bench%d.xlsx", i), wb), Publisher)
+		r := doImport(b, h, importUploadReq(b, fmt.Sprintf("bench%d.xlsx", i), wb), Publisher)
 		if r.Status != http.StatusSeeOther {
 			b.Fatalf("upload: %d", r.Status)
 		}
 		id := strings.TrimPrefix(r.Header.Get("Location"), "/importa/")
-		if r := importPost(t, h, "/importa/"+id+"/prova", url.Values{}, Publisher); r.Status != http.StatusSeeOther {
+		if r := importPost(b, h, "/importa/"+id+"/prova", url.Values{}, Publisher); r.Status != http.StatusSeeOther {
 			b.Fatalf("dry run: %d", r.Status)
 		}
 		for {
 			var st importStatusJSON
-			decode(t, get(t, h, "/api/import/"+id, Publisher), &st)
+			r := doImport(b, h, httptest.NewRequest(http.MethodGet, "/api/import/"+id, nil), Publisher)
+			if err := json.Unmarshal([]byte(r.Body), &st); err != nil {
+				b.Fatal(err)
+			}
 			if st.State != "running" {
 				if st.State != "done" || st.Summary.Pills.Created != n {
 					b.Fatalf("dry run: %+v", st)

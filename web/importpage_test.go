@@ -27,7 +27,7 @@ import (
 const corpusWorkbook = "../../shared/corpus/pillole-legacy.xlsx"
 
 // importServer is a server on an empty in-memory store of its own: these tests write.
-func importServer(t *testing.T) (*Server, *kb.Store) {
+func importServer(t testing.TB) (*Server, *kb.Store) {
 	t.Helper()
 	store, err := kb.OpenMemory()
 	if err != nil {
@@ -37,7 +37,7 @@ func importServer(t *testing.T) (*Server, *kb.Store) {
 	return New(Config{Auth: headerAuth{}, DataDir: t.TempDir()}, store), store
 }
 
-func doImport(t *testing.T, h http.Handler, req *http.Request, role Role) response {
+func doImport(t testing.TB, h http.Handler, req *http.Request, role Role) response {
 	t.Helper()
 	if role != "" && role != Anonymous {
 		req.Header.Set("X-Test-Role", string(role))
@@ -48,7 +48,7 @@ func doImport(t *testing.T, h http.Handler, req *http.Request, role Role) respon
 	return response{rec.Code, rec.Result().Header, string(b)}
 }
 
-func importUploadReq(t *testing.T, name string, content []byte) *http.Request {
+func importUploadReq(t testing.TB, name string, content []byte) *http.Request {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -78,7 +78,7 @@ func importUploadT(t *testing.T, h http.Handler, name string, content []byte) st
 	return id
 }
 
-func importPost(t *testing.T, h http.Handler, path string, form url.Values, role Role) response {
+func importPost(t testing.TB, h http.Handler, path string, form url.Values, role Role) response {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -276,6 +276,12 @@ func TestImportCorpus(t *testing.T) {
 	// The file is gone: a second import of the same upload is refused, not an error 500.
 	if r := importPost(t, h, "/importa/"+id+"/avvia", url.Values{}, Publisher); r.Status != http.StatusConflict {
 		t.Errorf("second import of the same upload: %d", r.Status)
+	}
+	// Uploading the same workbook again changes nothing (issue 3, point 6).
+	again := importUploadT(t, h, "pillole-legacy.xlsx", importCorpusT(t))
+	dry = importRunT(t, h, again, "prova", url.Values{}, Publisher)
+	if dry.State != "done" || dry.Summary.Pills.Created != 0 || dry.Summary.Pills.Updated != 0 || dry.Summary.Pills.Unchanged != done.Summary.Pills.Created {
+		t.Errorf("second upload of the same workbook: %+v", dry.Summary)
 	}
 }
 
@@ -515,14 +521,14 @@ func TestMappingText(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		form map[string]sheetChoice
+		form map[string]importSheetChoice
 		want string
 	}{
-		{"nothing changed", map[string]sheetChoice{"Salute": {Kind: "pills", Header: "3", Cols: map[int]ingest.Field{0: ingest.FCode, 1: ingest.FExtra}}}, ""},
-		{"column moved", map[string]sheetChoice{"Salute": {Cols: map[int]ingest.Field{1: ingest.FNotes}}}, "[Salute]\n@B = notes\n"},
-		{"sheet skipped", map[string]sheetChoice{"Salute": {Kind: "skip", Header: "4", Cols: map[int]ingest.Field{1: ingest.FNotes}}}, "[Salute]\nkind = skip\n"},
-		{"unrecognised sheet given a header", map[string]sheetChoice{"Note": {Kind: "pills", Header: "2-3"}}, "[Note]\nkind = pills\nheader = 2-3\n"},
-		{"kind switched: columns guessed afresh", map[string]sheetChoice{"Rubrica": {Kind: "pills", Cols: map[int]ingest.Field{0: ingest.FEmail}}}, "[Rubrica]\nkind = pills\n"},
+		{"nothing changed", map[string]importSheetChoice{"Salute": {Kind: "pills", Header: "3", Cols: map[int]ingest.Field{0: ingest.FCode, 1: ingest.FExtra}}}, ""},
+		{"column moved", map[string]importSheetChoice{"Salute": {Cols: map[int]ingest.Field{1: ingest.FNotes}}}, "[Salute]\n@B = notes\n"},
+		{"sheet skipped", map[string]importSheetChoice{"Salute": {Kind: "skip", Header: "4", Cols: map[int]ingest.Field{1: ingest.FNotes}}}, "[Salute]\nkind = skip\n"},
+		{"unrecognised sheet given a header", map[string]importSheetChoice{"Note": {Kind: "pills", Header: "2-3"}}, "[Note]\nkind = pills\nheader = 2-3\n"},
+		{"kind switched: columns guessed afresh", map[string]importSheetChoice{"Rubrica": {Kind: "pills", Cols: map[int]ingest.Field{0: ingest.FEmail}}}, "[Rubrica]\nkind = pills\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -551,7 +557,7 @@ func TestCheckWorkbookName(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		got, err := checkWorkbookName(tt.in)
+		got, err := importCheckName(tt.in)
 		if tt.want == "" {
 			if err == nil {
 				t.Errorf("%q: accepted as %q", tt.in, got)
@@ -629,7 +635,7 @@ func FuzzCheckWorkbookName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		name, err := checkWorkbookName(raw)
+		name, err := importCheckName(raw)
 		if err != nil {
 			return
 		}
@@ -652,11 +658,11 @@ func FuzzImportMapping(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sheet, kind, header, field string) {
 		u := &importUpload{Sheets: []string{sheet}, Maps: []ingest.Mapping{{Sheet: sheet, Kind: ingest.KindPills,
 			HeaderRows: []int{1}, Columns: []ingest.Column{{Index: 0, Header: "A", Field: ingest.FExtra}}}}}
-		ch := sheetChoice{Kind: kind, Cols: map[int]ingest.Field{0: ingest.Field(field)}}
-		if validHeaderRows(header) {
+		ch := importSheetChoice{Kind: kind, Cols: map[int]ingest.Field{0: ingest.Field(field)}}
+		if importValidHeader(header) {
 			ch.Header = header
 		}
-		_, _ = u.options(importForm{Sheets: map[string]sheetChoice{sheet: ch}})
+		_, _ = u.options(importForm{Sheets: map[string]importSheetChoice{sheet: ch}})
 	})
 }
 
@@ -681,5 +687,26 @@ func TestImportDirectory(t *testing.T) {
 	people, err := store.People(context.Background())
 	if err != nil || len(people) != done.Summary.People.Created {
 		t.Errorf("store has %d people, the import created %d (%v)", len(people), done.Summary.People.Created, err)
+	}
+}
+
+// TestImportLegacyXLS: an Excel 97–2003 workbook (BIFF8) goes through the same page.
+func TestImportLegacyXLS(t *testing.T) {
+	s, store := importServer(t)
+	h := s.Handler()
+	b, err := os.ReadFile("../ingest/testdata/pillole.xls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := importUploadT(t, h, "pillole.xls", b)
+	if page := get(t, h, "/importa/"+id, Publisher); !strings.Contains(page.Body, `<fieldset class="import-sheet">`) {
+		t.Fatal("no sheet shown for the .xls workbook")
+	}
+	done := importRunT(t, h, id, "avvia", url.Values{}, Publisher)
+	if done.State != "done" || done.Summary.Pills.Created == 0 {
+		t.Fatalf(".xls import: %+v %+v", done, done.Summary)
+	}
+	if st, _ := store.Stats(context.Background()); st.Pills != done.Summary.Pills.Created {
+		t.Errorf("store has %d pills, the import created %d", st.Pills, done.Summary.Pills.Created)
 	}
 }

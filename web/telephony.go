@@ -32,10 +32,13 @@ type Telephony struct {
 	Tickets       telephony.Tickets        // the ticket opened with each screen pop (TK-1)
 	History       *telephony.WaitHistory   // waits per channel for the supervisor's chart
 	Announcements *telephony.Announcements // the IVR recordings (TEL-5)
-	Zammad        *telephony.ZammadCTI     // webhook for an external PBX (TEL-1)
-	Calendar      *telephony.Calendar      // time zone and opening hours, for the statistics
-	Queues        []telephony.QueueConfig  // service-level thresholds per queue, for the statistics
-	Bands         []telephony.NamedBand    // the IVR's time bands, for activating announcements
+	// AnnouncementBytes is the store's size limit of a recording, shown on the page and used to
+	// refuse a larger upload before reading it; 0 means 16 MiB, the store's default.
+	AnnouncementBytes int64
+	Zammad            *telephony.ZammadCTI    // webhook for an external PBX (TEL-1)
+	Calendar          *telephony.Calendar     // time zone and opening hours, for the statistics
+	Queues            []telephony.QueueConfig // service-level thresholds per queue, for the statistics
+	Bands             []telephony.NamedBand   // the IVR's time bands, for activating announcements
 	// Citizens finds the citizen records of a caller's number in the ticketing system; they come
 	// first in the screen pop, before the directory's matches. Nil: directory only.
 	Citizens func(ctx context.Context, number string) []CTICallerMatch
@@ -108,9 +111,19 @@ type ctiHub struct {
 }
 
 type ctiClient struct {
-	ch       chan ctiMessage
-	operator string // "" with all
-	all      bool
+	ch        chan ctiMessage
+	operator  string // "" with all
+	extension string // the operator's terminal: an external PBX (Zammad) names it instead
+	all       bool
+}
+
+// wants reports whether the stream receives e: everything for a supervisor; for a console, the
+// events of its operator, or of its extension when an external PBX reports by number.
+func (c *ctiClient) wants(e telephony.Event) bool {
+	if c.all || e.Operator == c.operator {
+		return true
+	}
+	return c.extension != "" && e.Operator == c.extension
 }
 
 // StartTelephony starts the live push of the Telephony component: it must be called once,
@@ -154,7 +167,7 @@ func (h *ctiHub) run(events <-chan telephony.Event) {
 			delete(h.pops, e.CallID)
 		}
 		for c := range h.clients {
-			if !c.all && c.operator != e.Operator {
+			if !c.wants(e) {
 				continue
 			}
 			select {
@@ -308,7 +321,7 @@ func (s *Server) telephony() (*Telephony, error) {
 	return t, nil
 }
 
-// seesAll reports whether the role watches every operator (supervisor view) rather than only
+// ctiSeesAll reports whether the role watches every operator (supervisor view) rather than only
 // its own console.
 func ctiSeesAll(r Role) bool {
 	switch r {
@@ -353,7 +366,7 @@ func (s *Server) ctiEvents(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		cl.operator = op.ID
+		cl.operator, cl.extension = op.ID, op.Extension
 	}
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
@@ -466,7 +479,7 @@ type ctiRequest struct {
 	Channel   string `json:"channel"`
 }
 
-// readCTI reads a JSON body (or a form, for the page without script) of at most 16 KiB.
+// ctiRead reads a JSON body (or a form, for the page without script) of at most 16 KiB.
 func ctiRead(c echo.Context) (ctiRequest, error) {
 	var r ctiRequest
 	req := c.Request()
@@ -576,7 +589,7 @@ func (s *Server) ctiAnswer(c echo.Context) error {
 	return s.ctiDone(c, t, op.ID)
 }
 
-// ownCall checks that callID is the operator's ringing or connected call, so that an operator
+// ctiOwnCall checks that callID is the operator's ringing or connected call, so that an operator
 // cannot hang up a colleague's call by guessing its ID.
 func ctiOwnCall(op telephony.OperatorSnapshot, callID string) (string, error) {
 	if callID == "" {
@@ -909,7 +922,7 @@ func (s *Server) supervisorPage(c echo.Context) error {
 	return s.render(c, "supervisor", pageData{Title: msg("cti.sup.title"), Nav: "supervisor", Data: d})
 }
 
-// csrfFor returns the session's CSRF token and the form field that carries it (web/auth): the
+// ctiCSRF returns the session's CSRF token and the form field that carries it (web/auth): the
 // pages put it in their forms and in a meta element the script sends back as X-CSRF-Token.
 func ctiCSRF(c echo.Context) (token, field string) {
 	if sess := auth.FromContext(c.Request().Context()); sess != nil {

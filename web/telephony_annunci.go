@@ -19,9 +19,14 @@ import (
 	"sportello/telephony"
 )
 
-// ctiMaxUpload bounds a request to the announcements page: the store refuses files
-// above its own limit, this stops a huge body before it is read.
-const ctiMaxUpload = 64 << 20
+// maxUpload bounds an upload request: the recording's limit and some room for the form.
+func (t *Telephony) maxUpload() int64 {
+	n := t.AnnouncementBytes
+	if n <= 0 {
+		n = 16 << 20
+	}
+	return n + 64<<10
+}
 
 // ctiSlotRow is one message slot with the recording active in each band.
 type ctiSlotRow struct {
@@ -73,7 +78,7 @@ func (s *Server) announcementsPage(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
-	d := ctiAnnouncementsData{Bands: t.bands(), OK: c.QueryParam("ok"), Error: c.QueryParam("errore"), MaxMiB: ctiMaxUpload >> 20}
+	d := ctiAnnouncementsData{Bands: t.bands(), OK: c.QueryParam("ok"), Error: c.QueryParam("errore"), MaxMiB: max(1, t.maxUpload()>>20)}
 	// Only messages of this page come back through the URL: a crafted link cannot make the page
 	// say something else.
 	if d.OK != "" {
@@ -109,12 +114,38 @@ func ctiActiveExact(list []telephony.Announcement, slot telephony.Slot, band str
 	return "", false
 }
 
-// backTo redirects to the announcements page with the outcome: ok names a success message,
+// annError says in Italian why the store refused an operation; the store's own (English)
+// detail follows for the administrator who needs it.
+func annError(err error) string {
+	detail := strings.TrimPrefix(err.Error(), "telephony: ")
+	var key string
+	switch {
+	case errors.Is(err, telephony.ErrNotTelephoneWAV):
+		key = "ann.err.wav"
+	case strings.Contains(detail, "larger than"):
+		key = "ann.err.size"
+	case strings.Contains(detail, "name") && strings.Contains(detail, "letters"):
+		key = "ann.err.name"
+	case strings.Contains(detail, "is active for"):
+		key = "ann.err.active"
+	case strings.HasPrefix(detail, "no announcement"):
+		key = "ann.err.missing"
+	case strings.HasPrefix(detail, "unknown announcement slot"):
+		key = "ann.err.slot"
+	case strings.HasPrefix(detail, "restore"):
+		key = "ann.err.restore"
+	default:
+		return detail
+	}
+	return msg(key) + " (" + detail + ")"
+}
+
+// ctiBackTo redirects to the announcements page with the outcome: ok names a success message,
 // otherwise err is shown.
 func ctiBackTo(c echo.Context, ok string, err error) error {
 	q := url.Values{}
 	if err != nil {
-		q.Set("errore", strings.TrimPrefix(err.Error(), "telephony: "))
+		q.Set("errore", annError(err))
 	} else {
 		q.Set("ok", ok)
 	}
@@ -130,12 +161,12 @@ func (s *Server) announcementUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, ctiMaxUpload)
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, t.maxUpload())
 	fh, err := c.FormFile("file")
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return ctiBackTo(c, "", errors.New(msg("ann.tooLarge", ctiMaxUpload>>20)))
+			return ctiBackTo(c, "", errors.New(msg("ann.tooLarge", max(1, t.maxUpload()>>20))))
 		}
 		return ctiBackTo(c, "", errors.New(msg("ann.noFile")))
 	}
@@ -248,7 +279,8 @@ func (s *Server) announcementRestore(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, 4*ctiMaxUpload)
+	// A backup holds every recording: allow 64 of them at the limit.
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, 64*t.maxUpload())
 	fh, err := c.FormFile("backup")
 	if err != nil {
 		return ctiBackTo(c, "", errors.New(msg("ann.noFile")))

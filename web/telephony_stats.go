@@ -105,8 +105,10 @@ func (t *Telephony) period(c echo.Context) (from, to time.Time, err error) {
 		}
 		return time.Time{}, badRequest("bad_time", msg("cti.badTime", field, v))
 	}
+	// Today so far: an operator still logged in counts as staffed until now, not until
+	// midnight, so the occupancy of the day is right.
 	from = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	to = from.AddDate(0, 0, 1)
+	to = now.Truncate(time.Second).Add(time.Second)
 	if v := c.QueryParam("from"); v != "" {
 		if from, err = parse("from", v, false); err != nil {
 			return
@@ -299,7 +301,7 @@ type ctiErlangJSON struct {
 	ASA           float64 `json:"asaSeconds"`
 }
 
-// erlang reads the calculator's parameters: calls in the interval, the interval in minutes
+// ctiErlangCalc reads the calculator's parameters: calls in the interval, the interval in minutes
 // (default 30), the handle time and the target in seconds, the service level wanted in percent
 // (default 80) and optionally a number of operators to evaluate.
 func ctiErlangCalc(get func(string) string) (ctiErlangJSON, error) {

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"sportello/telephony"
+	"sportello/web/auth"
 )
 
 // ctiTest is a server with a telephony component on a manual clock: the ACD's queues, an
@@ -62,7 +64,7 @@ func newCTITest(t testing.TB) *ctiTest {
 		t.Fatal(err)
 	}
 	ct.acd = acd
-	ct.tel = &Telephony{ACD: acd, Tickets: ct.tickets, Announcements: ann, Queues: queues, Demo: true,
+	ct.tel = &Telephony{ACD: acd, Tickets: ct.tickets, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
 		History:  telephony.NewWaitHistory(10*time.Second, 60),
 		Calendar: telephony.NewCalendar(telephony.Rome()),
 		Bands:    []telephony.NamedBand{{Name: "mattina", Band: telephony.Hours(8, 0, 13, 0)}},
@@ -639,8 +641,9 @@ func TestCTIAnnouncements(t *testing.T) {
 		t.Fatalf("upload: %d %v %s", r.Status, r.Header, r.Body)
 	}
 	ctype, body = ctiMultipart(t, "file", "rotto.wav", []byte("RIFF, not really"), nil)
-	if r := ct.call(t, http.MethodPost, "/annunci", Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "errore=") {
-		t.Errorf("bad WAV accepted: %v", r.Header)
+	r = ct.call(t, http.MethodPost, "/annunci", Administrator, ctype, body)
+	if loc, _ := url.Parse(r.Header.Get("Location")); loc == nil || !strings.HasPrefix(loc.Query().Get("errore"), "Il file non è una registrazione WAV telefonica") {
+		t.Errorf("bad WAV: %v", r.Header.Get("Location"))
 	}
 	big := bytes.Repeat([]byte{0xff}, 2<<20)
 	ctype, body = ctiMultipart(t, "file", "lungo.wav", telephony.BuildWAV("ulaw", big), nil)
@@ -717,6 +720,17 @@ func TestCTIZammad(t *testing.T) {
 	if strings.Join(kinds, " ") != "offered queued ringing" {
 		t.Errorf("events of the webhook call: %v", kinds)
 	}
+	// A console hears the external PBX's calls for its extension (201 is test-operator's).
+	hs := httptest.NewServer(ct.h)
+	defer hs.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sse := ctiOpenSSE(t, ctx, hs.URL, Operator)
+	body2 := "event=newCall&from=0544952111&to=centralino&direction=in&callId=z2&user[]=201"
+	ct.call(t, http.MethodPost, "/api/v1/cti/"+ctiToken, Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body2))
+	if p := sse.next("pop").Pop; p.CallID != "z2" || p.Queue != "centralino" || len(p.Matches) == 0 || p.Ticket == "" {
+		t.Errorf("pop of the external call: %+v", p)
+	}
 	if r := ct.call(t, http.MethodPost, "/api/v1/cti/sbagliato", Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body)); r.Status != http.StatusForbidden {
 		t.Errorf("wrong token: %d", r.Status)
 	}
@@ -770,6 +784,38 @@ func TestPhoneKey(t *testing.T) {
 		"0039 0544 952110": "0544952110", "800 550 011": "800550011", "2111": "2111", "": "", "abc": ""} {
 		if got := ctiPhoneKey(in); got != want {
 			t.Errorf("ctiPhoneKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCTICSRFToken: with a session, the pages carry its CSRF token, in the meta element the
+// console's script sends back as X-CSRF-Token and in every form of the announcements page.
+func TestCTICSRFToken(t *testing.T) {
+	ct := newCTITest(t)
+	ct.tel.Announcements.Upload("benvenuto", bytes.NewReader(ctiWAV()))
+	for _, tc := range []struct {
+		path string
+		role Role
+		want []string
+	}{
+		{"/operatore", Operator, []string{`<meta name="csrf-token" content="tok-123">`}},
+		{"/supervisore", Supervisor, []string{`<meta name="csrf-token" content="tok-123">`}},
+		{"/annunci", Administrator, []string{`<input type="hidden" name="csrf_token" value="tok-123">`}},
+	} {
+		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		req.Header.Set("X-Test-Role", string(tc.role))
+		req = req.WithContext(auth.NewContext(req.Context(), &auth.Session{CSRF: "tok-123"}))
+		rec := httptest.NewRecorder()
+		ct.h.ServeHTTP(rec, req)
+		for _, w := range tc.want {
+			if !strings.Contains(rec.Body.String(), w) {
+				t.Errorf("%s lacks %s", tc.path, w)
+			}
+		}
+		if tc.path == "/annunci" {
+			if n := strings.Count(rec.Body.String(), `name="csrf_token"`); n != 4 {
+				t.Errorf("/annunci: %d forms with the token, want 4 (upload, delete, activate, restore)", n)
+			}
 		}
 	}
 }

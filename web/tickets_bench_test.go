@@ -9,10 +9,15 @@ import (
 	"time"
 )
 
-// BenchmarkTicketCallHTTP is one call at level 1 over HTTP on SQLite: POST /api/tickets with
-// a new citizen, then POST …/answer with a pill; it reports the p99 of the pair.
+// BenchmarkTicketCallHTTP is one call at level 1 over HTTP: POST /api/tickets with a new
+// citizen, then POST …/answer with a pill; it reports calls per second and the p99 of the pair,
+// on SQLite and (under ./test.sh) on PostgreSQL.
 func BenchmarkTicketCallHTTP(b *testing.B) {
-	f := newTicketFixture(b)
+	b.Run("sqlite", func(b *testing.B) { benchCalls(b, newTicketFixture(b)) })
+	b.Run("postgres", func(b *testing.B) { benchCalls(b, newTicketFixtureOn(b, postgresDB(b), b.TempDir())) })
+}
+
+func benchCalls(b *testing.B, f *tkFixture) {
 	answer := []byte(`{"pill":"` + f.pill.IRI + `"}`)
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

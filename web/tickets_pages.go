@@ -225,6 +225,7 @@ type ticketPageData struct {
 	formBase
 	*ticketView
 	Actions    []ticketing.Action
+	Escalate   bool // the escalate button is there: ask what was searched (TK-10)
 	CanPropose bool
 	Proposed   string
 	Offices    []officeOption
@@ -244,6 +245,9 @@ func (s *Server) ticketPage(c echo.Context) error {
 	}
 	d := &ticketPageData{formBase: csrfOf(c), ticketView: v, Actions: v.Allowed, Proposed: c.QueryParam("proposta")}
 	d.Offices, d.Names = s.offices(c)
+	for _, a := range d.Actions {
+		d.Escalate = d.Escalate || a == ticketing.ActEscalate
+	}
 	switch roleOf(c) {
 	case Backoffice, Level2, Supervisor:
 		d.CanPropose = !t.SolvedAt.IsZero()

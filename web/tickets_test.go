@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -17,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sportello/fixtures"
+	"sportello/fixtures/testenv"
 	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/ticketing"
@@ -42,6 +45,47 @@ var (
 
 func newTicketFixture(t testing.TB) *tkFixture {
 	t.Helper()
+	dir := t.TempDir()
+	db, err := sqldb.Open("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return newTicketFixtureOn(t, db, dir)
+}
+
+// postgresDB is a fresh schema of the throwaway PostgreSQL of ./test.sh (skipped outside it).
+func postgresDB(t testing.TB) *sqldb.DB {
+	t.Helper()
+	url := testenv.PostgresURL(t)
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	schema := "web_" + hex.EncodeToString(rnd[:])
+	admin, err := sqldb.Open(url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	pg, err := sqldb.Open(url+sep+"search_path="+schema, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		pg.Close()
+		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
+	return pg
+}
+
+func newTicketFixtureOn(t testing.TB, db *sqldb.DB, dir string) *tkFixture {
+	t.Helper()
 	tkKBOnce.Do(func() {
 		tkKB, tkKBErr = kb.OpenMemory()
 		if tkKBErr == nil {
@@ -52,12 +96,6 @@ func newTicketFixture(t testing.TB) *tkFixture {
 		t.Fatalf("knowledge base: %v", tkKBErr)
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqldb.Open("", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	st, err := ticketing.Open(ctx, db, ticketing.Config{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -220,8 +258,24 @@ func TestTicketFirstCallHTTP(t *testing.T) {
 // with the searches, assigned to the wrong office, rejected with a reason and a suggestion,
 // reassigned by level 3, solved by the office, proposed as knowledge, closed; and the steps the
 // roles may not take answer 403, the steps the state forbids 409.
-func TestTicketEscalationHTTP(t *testing.T) {
-	f := newTicketFixture(t)
+func TestTicketEscalationHTTP(t *testing.T) { escalationFlow(t, newTicketFixture(t)) }
+
+// TestTicketFlowsPostgres runs the Annex A flows over HTTP on PostgreSQL (`--db postgres://…`).
+func TestTicketFlowsPostgres(t *testing.T) {
+	db := postgresDB(t)
+	f := newTicketFixtureOn(t, db, t.TempDir())
+	escalationFlow(t, f)
+	tk := f.create(t, "Come si paga il bollo auto?")
+	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/answer", Operator, map[string]string{"pill": f.pill.Code})
+	f.want(t, r, http.StatusOK)
+	var figs ticketing.Figures
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/figures", Supervisor, nil), &figs)
+	if figs.Contacts != 2 || figs.FirstContact != 1 || figs.WithPill != 1 || figs.New != 1 {
+		t.Errorf("figures on PostgreSQL %+v", figs)
+	}
+}
+
+func escalationFlow(t *testing.T, f *tkFixture) {
 	tk := f.create(t, "Contributo per la ristrutturazione del tetto di un agriturismo")
 	wrong, right := f.offices[0].IRI, f.offices[1].IRI
 

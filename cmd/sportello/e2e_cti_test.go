@@ -208,4 +208,24 @@ func TestCTIInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	until(opTab, "the pop closing", `document.getElementById("pop").hidden`)
+
+	// 8. The statistics of the day count the one call, offered and answered within 30 s.
+	if err := chromedp.Do(supTab,
+		chromedp.Navigate(supSite.URL+"/statistiche"),
+		chromedp.WaitVisible(chromedp.CSS("#figures")),
+	); err != nil {
+		t.Fatalf("open the statistics: %v", err)
+	}
+	figs, err := chromedp.Run(supTab, chromedp.Evaluate[map[string]string](`({
+		offered: document.querySelector('[data-fig="offered"]').textContent,
+		answered: document.querySelector('[data-fig="answered"]').textContent,
+		c2: document.querySelector('#levels tr[data-formula="C.2"]').className
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if figs["offered"] != "1" || figs["answered"] != "1" || figs["c2"] != "ok" {
+		t.Errorf("statistics of the day: %v", figs)
+	}
+	screenshot(t, supTab, dir, "statistiche.png")
 }

@@ -31,10 +31,15 @@
     m.hidden = false;
   }
 
-  function stream(url, onMessage) {
+  // stream follows the live events; onOpen runs on every (re)connection, to catch up with what
+  // happened while the connection was down.
+  function stream(url, onMessage, onOpen) {
     var conn = $("cti-conn");
     var es = new EventSource(url);
-    es.onopen = function () { if (conn) { conn.textContent = conn.dataset.live; conn.className = "live"; } };
+    es.onopen = function () {
+      if (conn) { conn.textContent = conn.dataset.live; conn.className = "live"; }
+      if (onOpen) { onOpen(); }
+    };
     es.onerror = function () { if (conn) { conn.textContent = conn.dataset.offline; conn.className = "offline"; } };
     es.addEventListener("pop", function (e) { onMessage("pop", JSON.parse(e.data)); });
     es.addEventListener("cti", function (e) { onMessage("cti", JSON.parse(e.data)); });
@@ -142,8 +147,7 @@
         showPop(m.pop, "ringing");
       }
       refresh();
-    });
-    refresh();
+    }, refresh);
 
     var act = function (url, body) {
       return post(url, withOp(body)).then(function (j) {
@@ -220,7 +224,7 @@
         .catch(function () {});
     };
     var soon = function () { if (!pending) { pending = setTimeout(reload, 250); } };
-    stream("/api/cti/events", function () { soon(); });
+    stream("/api/cti/events", soon, soon);
     setInterval(soon, 5000); // the waits grow between events
     document.querySelectorAll("form[data-cti=demo]").forEach(function (f) {
       f.addEventListener("submit", function (e) {

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"sportello/fixtures"
+	"sportello/internal/sqldb"
+	"sportello/kb"
+	"sportello/telephony"
+	"sportello/ticketing"
+	"sportello/web"
+)
+
+type userAuth struct {
+	user string
+	role web.Role
+}
+
+func (a userAuth) Role(*http.Request) (string, web.Role) { return a.user, a.role }
+
+// TestServeTelephonyOnTicketing is serve's wiring with the real ticketing store (issue 7 on
+// issue 6): the demo configuration, a call from a registered citizen's number pops with the
+// citizen's record first and a ticket of the ticketing system (TK-1), which the same call finds
+// again rather than opening a second one.
+func TestServeTelephonyOnTicketing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	db, err := sqldb.Open("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tickets, err := ticketing.Open(ctx, db, ticketing.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	citizen := ticketing.Citizen{Name: "Maria Verdi", Phones: []string{"+39 333 1112233"}}
+	if err := tickets.CreateCitizen(ctx, &citizen); err != nil {
+		t.Fatal(err)
+	}
+	store, err := kb.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := fixtures.Load(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration)}
+	*w.sample = time.Second
+	tel, err := w.build(true, dir, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := web.New(web.Config{Auth: userAuth{"operatore", web.Operator}}, store)
+	if err := w.start(ctx, srv, tel); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tel.ACD.Login("operatore"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tel.ACD.Arrive(telephony.ContactInfo{CallID: "t1", From: "3331112233"}, "centralino"); err != nil {
+		t.Fatal(err)
+	}
+	var me struct {
+		Pop *web.CTIPop `json:"pop"`
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for me.Pop == nil && time.Now().Before(deadline) {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/cti/me", nil))
+		if err := json.Unmarshal(rec.Body.Bytes(), &me); err != nil {
+			t.Fatalf("%v: %s", err, rec.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if me.Pop == nil {
+		t.Fatal("no pop for the ringing call")
+	}
+	if len(me.Pop.Matches) == 0 || me.Pop.Matches[0].Kind != "citizen" || me.Pop.Matches[0].Name != "Maria Verdi" ||
+		!strings.HasPrefix(me.Pop.Matches[0].URL, "/cittadini/") {
+		t.Errorf("caller record: %+v", me.Pop.Matches)
+	}
+	if me.Pop.Ticket == "" || me.Pop.TicketError != "" {
+		t.Fatalf("ticket: %+v", me.Pop)
+	}
+	again, err := tel.Tickets.OpenContact(ctx, telephony.TicketContact{CallID: "t1", Channel: telephony.Voice, From: "3331112233"})
+	if err != nil || string(again) != me.Pop.Ticket {
+		t.Errorf("the call's ticket is %s, the ticketing system says %s (%v)", me.Pop.Ticket, again, err)
+	}
+}
