@@ -15,15 +15,20 @@ import (
 	"time"
 
 	"sportello/telephony"
+	"sportello/telephony/sip"
 	"sportello/ticketing"
 	"sportello/web"
 )
 
-// telephonyWiring holds serve's telephony flags.
+// telephonyWiring holds serve's telephony flags, and the SIP adapter once started.
 type telephonyWiring struct {
 	file   *string
 	token  *string
 	sample *time.Duration
+	sip    *string
+
+	sipConfig *sip.Config // parsed by build, started by start
+	adapter   *sip.Adapter
 }
 
 func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
@@ -33,6 +38,8 @@ func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
 		token: fs.String("cti-token", os.Getenv("SPORTELLO_CTI_TOKEN"),
 			"secret of the Zammad CTI webhook /api/v1/cti/TOKEN for an external PBX; empty: webhook off (env SPORTELLO_CTI_TOKEN)"),
 		sample: fs.Duration("cti-sample", 10*time.Second, "sampling interval of the supervisor's waiting history"),
+		sip: fs.String("sip", os.Getenv("SPORTELLO_SIP"),
+			"SIP configuration (JSON: listen address, queue numbers, phone accounts), or \"demo\" for the demo's on 127.0.0.1:5060; empty: no SIP (env SPORTELLO_SIP)"),
 	}
 }
 
@@ -111,8 +118,8 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 		Bands:         setup.Bands,
 		Citizens:      citizens,
 		Demo:          demo,
-		// No media layer is attached yet (telephony/sip): the actions are logged, and the
-		// console's buttons drive the ACD directly.
+		// Without --sip no media layer is attached: the actions are logged, and the console's
+		// buttons drive the ACD directly.
 		Do: func(acts []telephony.Action) {
 			for _, a := range acts {
 				log.Debug("cti action", "kind", a.Kind, "call", a.CallID, "operator", a.Operator, "extension", a.Extension)
@@ -121,6 +128,23 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 	}
 	if *w.token != "" {
 		t.Zammad = &telephony.ZammadCTI{Log: events, Clock: clock, Token: *w.token}
+	}
+	if w.sip != nil && *w.sip != "" {
+		sipName, sipRaw := *w.sip, []byte(nil)
+		if sipName == "demo" {
+			sipName, sipRaw = "demo SIP configuration", sip.DemoConfig
+		} else if sipRaw, err = os.ReadFile(sipName); err != nil {
+			return nil, fmt.Errorf("sip: %w", err)
+		}
+		cfg, err := sip.ParseConfig(sipName, sipRaw, setup)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Center = t.Center
+		cfg.Prompts = sip.AnnouncementPrompts(&telephony.IVR{Calendar: setup.Calendar, Store: ann, Bands: setup.Bands})
+		cfg.TickInterval = -1 // serve runs ACD.Run and hands the actions to the adapter
+		cfg.Logger = log
+		w.sipConfig = &cfg
 	}
 	log.Info("telephony ready", "config", name, "queues", len(setup.Queues), "operators", len(setup.Operators))
 	return t, nil
@@ -132,10 +156,18 @@ func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Tel
 	if t == nil {
 		return nil
 	}
+	if w.sipConfig != nil {
+		a, err := sip.Start(ctx, *w.sipConfig)
+		if err != nil {
+			return fmt.Errorf("sip: %w", err)
+		}
+		w.adapter = a
+		t.Do = a.Do // the media layer: ring phones, bridge, play, transfer, dial
+	}
 	srv.Components.Telephony = t
 	if err := srv.StartTelephony(ctx); err != nil {
 		return err
 	}
-	go t.ACD.Run(ctx, 200*time.Millisecond, t.History, t.Do)
+	go t.ACD.Run(ctx, 100*time.Millisecond, t.History, t.Do)
 	return nil
 }
