@@ -45,6 +45,13 @@ type Telephony struct {
 	// Do carries out the actions the ACD returns (ring, connect, transfer…): the SIP layer. Nil
 	// while no media layer is attached; the actions are then only recorded in the event log.
 	Do func([]telephony.Action)
+	// Terminal reports whether an operator's phone is registered, and where (the SIP adapter's
+	// registrar); nil: the terminals' state is unknown and not shown.
+	Terminal func(extension string) (contact string, registered bool)
+	// PhoneAnswers says the operators' phones answer calls themselves (the SIP adapter): the
+	// console then has no answer button and /api/cti/answer is refused, because connecting a
+	// call whose phone has not answered would leave the caller with nobody.
+	PhoneAnswers bool
 	// Demo allows POST /api/cti/demo/call, which puts a simulated call in a queue so that the
 	// console and the supervisor page can be tried without a telephone.
 	Demo bool
@@ -435,6 +442,14 @@ type ctiOperatorJSON struct {
 	TalkSeconds int       `json:"talkSeconds"`
 	LastCallEnd time.Time `json:"lastCallEnd,omitzero"`
 	Queues      []string  `json:"queues"`
+	// Terminal is the state of the operator's phone when the registrar is known (TEL-3).
+	Terminal *ctiTerminal `json:"terminal,omitempty"`
+}
+
+// ctiTerminal is whether an operator's phone is registered, and its contact.
+type ctiTerminal struct {
+	Registered bool   `json:"registered"`
+	Contact    string `json:"contact,omitempty"`
 }
 
 func ctiOperatorOf(o telephony.OperatorSnapshot) ctiOperatorJSON {
@@ -577,6 +592,9 @@ func (s *Server) ctiAnswer(c echo.Context) error {
 	op, err := s.ctiOperator(c, t, r.Operator)
 	if err != nil {
 		return err
+	}
+	if t.PhoneAnswers {
+		return &httpError{Status: http.StatusConflict, Code: "answer_on_phone", Msg: msg("cti.answerOnPhone")}
 	}
 	if r.CallID == "" {
 		r.CallID = op.CallID
@@ -796,7 +814,12 @@ func (t *Telephony) snapshot() ctiSnapshotJSON {
 		out.Queues = append(out.Queues, qj)
 	}
 	for _, o := range sn.Operators {
-		out.Operators = append(out.Operators, ctiOperatorOf(o))
+		oj := ctiOperatorOf(o)
+		if t.Terminal != nil && o.Extension != "" {
+			contact, ok := t.Terminal(o.Extension)
+			oj.Terminal = &ctiTerminal{Registered: ok, Contact: contact}
+		}
+		out.Operators = append(out.Operators, oj)
 	}
 	if t.History != nil {
 		out.Interval = int(t.History.Interval / time.Second)
@@ -879,10 +902,11 @@ func (s *Server) ctiZammad(c echo.Context) error {
 
 // ctiConsoleData is what the operator's page receives.
 type ctiConsoleData struct {
-	Operator    ctiOperatorJSON
-	Asked       string // ?operatore= of a supervisor
-	Queues      []string
-	CSRF, Field string
+	PhoneAnswers bool
+	Operator     ctiOperatorJSON
+	Asked        string // ?operatore= of a supervisor
+	Queues       []string
+	CSRF, Field  string
 }
 
 // ctiSupervisorData is what the supervisor's page receives.
@@ -903,7 +927,7 @@ func (s *Server) operatorPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := ctiConsoleData{Operator: ctiOperatorOf(op), Queues: op.Queues}
+	d := ctiConsoleData{Operator: ctiOperatorOf(op), Queues: op.Queues, PhoneAnswers: t.PhoneAnswers}
 	if roleOf(c) == Supervisor {
 		d.Asked = asked
 	}

@@ -43,40 +43,42 @@ func (a hostAuth) Role(r *http.Request) (string, web.Role) {
 // operator's page pops the call with his directory record, the queue and an open ticket; the
 // supervisor's page shows the queue filling; the operator answers and the queue empties; the
 // operator hangs up and the pop goes away.
-func TestCTIInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test; skipped with -short")
-	}
-	chromium := testenv.Chromium(t)
-	dir := t.TempDir()
-	ctx0, stop := context.WithCancel(context.Background())
-	defer stop()
+// ctiE2E is the in-process server with the demo's telephony and one Chromium with two tabs:
+// the operator's console on one listener, the supervisor's page on the other.
+type ctiE2E struct {
+	dir           string
+	opURL, supURL string
+	opTab, supTab context.Context
+	wiring        *telephonyWiring
+	tel           *web.Telephony
+	until         func(ctx context.Context, what, cond string)
+}
 
+func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
+	t.Helper()
+	chromium := testenv.Chromium(t)
+	e := &ctiE2E{dir: t.TempDir()}
+	ctx0, stop := context.WithCancel(context.Background())
 	store, err := kb.OpenMemory()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
 	if err := fixtures.Load(ctx0, store); err != nil {
 		t.Fatal(err)
 	}
 	auth := hostAuth{}
 	srv := web.New(web.Config{Auth: auth}, store)
-	demo := true
-	wiring := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration)}
-	*wiring.sample = time.Second
-	tel, err := wiring.build(demo, dir, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
+	e.wiring = &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration), sip: new(string)}
+	*e.wiring.sample, *e.wiring.sip = time.Second, sipFile
+	if e.tel, err = e.wiring.build(true, e.dir, nil, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	if err := wiring.start(ctx0, srv, tel); err != nil {
+	if err := e.wiring.start(ctx0, srv, e.tel); err != nil {
 		t.Fatal(err)
 	}
 	opSite := httptest.NewServer(srv.Handler())
-	defer opSite.Close()
 	supSite := httptest.NewServer(srv.Handler())
-	defer supSite.Close()
-	defer stop() // end the event streams before the servers close
+	e.opURL, e.supURL = opSite.URL, supSite.URL
 	auth[strings.TrimPrefix(opSite.URL, "http://")] = web.Operator
 	auth[strings.TrimPrefix(supSite.URL, "http://")] = web.Supervisor
 
@@ -93,25 +95,32 @@ func TestCTIInChromium(t *testing.T) {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium")),
+		chromedp.UserDataDir(filepath.Join(e.dir, "chromium")),
 		chromedp.WindowSize(1280, 900),
 	)
-	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
 	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	opTab, cancelOp := context.WithTimeout(bctx, 150*time.Second)
-	defer cancelOp()
 	supCtx, cancelSupTab := chromedp.NewContext(bctx) // a second tab
-	defer cancelSupTab()
 	supTab, cancelSup := context.WithTimeout(supCtx, 150*time.Second)
-	defer cancelSup()
+	e.opTab, e.supTab = opTab, supTab
+	t.Cleanup(func() {
+		cancelSup()
+		cancelSupTab()
+		cancelOp()
+		cancelBrowser()
+		cancelAlloc()
+		stop() // end the event streams before the servers close
+		opSite.Close()
+		supSite.Close()
+		store.Close()
+	})
 
 	// until polls a JavaScript condition in a tab: the pages update themselves from the stream.
 	start := time.Now()
-	until := func(ctx context.Context, what, cond string) {
+	e.until = func(ctx context.Context, what, cond string) {
 		t.Helper()
 		defer func() { t.Logf("%6v %s", time.Since(start).Round(time.Millisecond), what) }()
 		deadline := time.Now().Add(15 * time.Second)
@@ -127,6 +136,16 @@ func TestCTIInChromium(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+	return e
+}
+
+func TestCTIInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	e := newCTIE2E(t, "")
+	opTab, supTab, until, dir := e.opTab, e.supTab, e.until, e.dir
+	opSite, supSite := struct{ URL string }{e.opURL}, struct{ URL string }{e.supURL}
 
 	// 1. The operator opens the console and logs in to the queues.
 	if err := chromedp.Do(opTab,

@@ -163,6 +163,14 @@ func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Tel
 		}
 		w.adapter = a
 		t.Do = a.Do // the media layer: ring phones, bridge, play, transfer, dial
+		t.PhoneAnswers = true
+		t.Terminal = func(ext string) (string, bool) {
+			u, ok := a.Registered(ext)
+			if !ok {
+				return "", false
+			}
+			return u.String(), true
+		}
 	}
 	srv.Components.Telephony = t
 	if err := srv.StartTelephony(ctx); err != nil {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,4 +99,38 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 	if err != nil || string(again) != me.Pop.Ticket {
 		t.Errorf("the call's ticket is %s, the ticketing system says %s (%v)", me.Pop.Ticket, again, err)
 	}
+}
+
+// TestServeTelephonySIP: --sip FILE starts the SIP adapter as the ACD's media layer, on the
+// demo telephony; a SIP configuration that names an unknown queue is refused with its file name.
+func TestServeTelephonySIP(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "sip.json")
+	bad := filepath.Join(dir, "sip-bad.json")
+	os.WriteFile(good, []byte(`{"listen": "127.0.0.1:0", "numbers": {"100": "centralino"}, "loginOnRegister": true}`), 0o600)
+	os.WriteFile(bad, []byte(`{"listen": "127.0.0.1:0", "numbers": {"100": "nessuna"}}`), 0o600)
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	newWiring := func(sipFile string) *telephonyWiring {
+		w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration), sip: new(string)}
+		*w.sample, *w.sip = time.Second, sipFile
+		return w
+	}
+	if _, err := newWiring(bad).build(true, dir, nil, discard); err == nil || !strings.Contains(err.Error(), "sip-bad.json") {
+		t.Errorf("bad SIP configuration: %v", err)
+	}
+	w := newWiring(good)
+	tel, err := w.build(true, dir, nil, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := web.New(web.Config{}, nil)
+	if err := w.start(ctx, srv, tel); err != nil {
+		t.Fatal(err)
+	}
+	if w.adapter == nil || w.adapter.Addr().Port == 0 {
+		t.Fatal("the SIP adapter did not start")
+	}
+	defer w.adapter.Close()
 }

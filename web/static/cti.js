@@ -114,7 +114,8 @@
       var ringing = state === "ringing";
       title.textContent = ringing ? title.dataset.ringing : title.dataset.connected;
       $("pop").className = "panel pop " + (ringing ? "ringing" : "connected");
-      $("btn-answer").hidden = !ringing;
+      // With SIP phones the phone answers; the button would connect a caller to nobody.
+      $("btn-answer").hidden = !ringing || consoleEl.hasAttribute("data-phone-answers");
       hang.textContent = ringing ? hang.dataset.decline : hang.dataset.hangup;
       $("transfer").hidden = ringing;
     };
