@@ -7,6 +7,8 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"sportello/internal/sqldb/sqldbtest"
 )
 
 // BenchmarkTicketCallHTTP is one call at level 1 over HTTP: POST /api/tickets with a new
@@ -14,7 +16,7 @@ import (
 // on SQLite and (under ./test.sh) on PostgreSQL.
 func BenchmarkTicketCallHTTP(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchCalls(b, newTicketFixture(b)) })
-	b.Run("postgres", func(b *testing.B) { benchCalls(b, newTicketFixtureOn(b, postgresDB(b), b.TempDir())) })
+	b.Run("postgres", func(b *testing.B) { benchCalls(b, newTicketFixtureOn(b, sqldbtest.Postgres(b), b.TempDir())) })
 }
 
 func benchCalls(b *testing.B, f *tkFixture) {

@@ -3,8 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -19,8 +17,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sportello/fixtures"
-	"sportello/fixtures/testenv"
 	"sportello/internal/sqldb"
+	"sportello/internal/sqldb/sqldbtest"
 	"sportello/kb"
 	"sportello/ticketing"
 )
@@ -52,36 +50,6 @@ func newTicketFixture(t testing.TB) *tkFixture {
 	}
 	t.Cleanup(func() { db.Close() })
 	return newTicketFixtureOn(t, db, dir)
-}
-
-// postgresDB is a fresh schema of the throwaway PostgreSQL of ./test.sh (skipped outside it).
-func postgresDB(t testing.TB) *sqldb.DB {
-	t.Helper()
-	url := testenv.PostgresURL(t)
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	schema := "web_" + hex.EncodeToString(rnd[:])
-	admin, err := sqldb.Open(url, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	pg, err := sqldb.Open(url+sep+"search_path="+schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pg.Close()
-		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	return pg
 }
 
 func newTicketFixtureOn(t testing.TB, db *sqldb.DB, dir string) *tkFixture {
@@ -262,7 +230,7 @@ func TestTicketEscalationHTTP(t *testing.T) { escalationFlow(t, newTicketFixture
 
 // TestTicketFlowsPostgres runs the Annex A flows over HTTP on PostgreSQL (`--db postgres://…`).
 func TestTicketFlowsPostgres(t *testing.T) {
-	db := postgresDB(t)
+	db := sqldbtest.Postgres(t)
 	f := newTicketFixtureOn(t, db, t.TempDir())
 	escalationFlow(t, f)
 	tk := f.create(t, "Come si paga il bollo auto?")

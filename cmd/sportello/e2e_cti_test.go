@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,26 +81,7 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 	auth[strings.TrimPrefix(opSite.URL, "http://")] = web.Operator
 	auth[strings.TrimPrefix(supSite.URL, "http://")] = web.Supervisor
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(filepath.Join(e.dir, "chromium")),
-		chromedp.WindowSize(1280, 900),
-	)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	bctx, cancelBrowser := newChromium(t, chromium, e.dir)
 	opTab, cancelOp := context.WithTimeout(bctx, 150*time.Second)
 	supCtx, cancelSupTab := chromedp.NewContext(bctx) // a second tab
 	supTab, cancelSup := context.WithTimeout(supCtx, 150*time.Second)
@@ -111,7 +91,6 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 		cancelSupTab()
 		cancelOp()
 		cancelBrowser()
-		cancelAlloc()
 		stop() // end the event streams before the servers close
 		opSite.Close()
 		supSite.Close()

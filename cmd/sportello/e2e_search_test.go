@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,76 +28,16 @@ func TestSearchInChromium(t *testing.T) {
 	}
 	chromium := testenv.Chromium(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sportello")
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build the binary: %v", err)
-	}
-	if out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	srv := exec.Command(bin, "serve", "--demo", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0")
-	stdout, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	srv.Stderr = &stderr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	t.Cleanup(func() {
-		srv.Process.Kill()
-		<-exited
-	})
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "Sportello: "); ok {
-				urlc <- u
-			}
-		}
-		exited <- srv.Wait()
-	}()
-	var base string
-	select {
-	case base = <-urlc:
-	case err := <-exited:
-		exited <- err
-		t.Fatalf("sportello serve exited: %v\n%s", err, stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("sportello serve did not start within a minute\n%s", stderr.String())
-	}
-	waitHealthy(t, base)
+	bin := buildSportello(t, dir)
+	srv := startServe(t, bin, "serve", "--demo", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0")
+	base := srv.base
 	// The start-up log says what it found and that it rebuilt (issue 4 §8).
-	if log := stderr.String(); !strings.Contains(log, "search index rebuilt") || !strings.Contains(log, "found=missing") {
+	if log := srv.stderr.String(); !strings.Contains(log, "search index rebuilt") || !strings.Contains(log, "found=missing") {
 		t.Errorf("the start-up log does not report the index rebuild:\n%s", log)
 	}
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium")),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
+	bctx, cancelBrowser := newChromium(t, chromium, dir)
 	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
 	ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
 	defer cancel()
 

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"html"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,82 +27,15 @@ func TestServeDemoInChromium(t *testing.T) {
 	}
 	chromium := testenv.Chromium(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sportello")
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build the binary: %v", err)
-	}
-	build := exec.Command(goBin, "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildSportello(t, dir)
 
 	start := time.Now()
-	srv := exec.Command(bin, "serve", "--demo", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0")
-	stdout, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	srv.Stderr = &stderr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			srv.Process.Kill()
-			<-exited
-		}
-	})
-
-	// The server prints its URL once it listens.
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "Sportello: "); ok {
-				urlc <- u
-			}
-		}
-		exited <- srv.Wait()
-	}()
-	var base string
-	select {
-	case base = <-urlc:
-	case err := <-exited:
-		stopped = true
-		t.Fatalf("sportello serve exited: %v\n%s", err, stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("sportello serve did not start within a minute\n%s", stderr.String())
-	}
-	waitHealthy(t, base)
+	srv := startServe(t, bin, "serve", "--demo", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0")
+	base := srv.base
 	t.Logf("demo up in %v at %s", time.Since(start).Round(time.Millisecond), base)
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium")),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
+	bctx, cancelBrowser := newChromium(t, chromium, dir)
 	defer cancelBrowser()
-	// The first Run starts the browser, which must outlive the per-step timeout.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
 	ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
 	defer cancel()
 
@@ -207,73 +135,18 @@ func TestServeDemoInChromium(t *testing.T) {
 	screenshot(t, ctx, dir, "rubrica.png")
 
 	// SIGTERM stops the server cleanly: exit status 0.
-	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	stopped = true
+	srv.stopped = true
 	select {
-	case err := <-exited:
+	case err := <-srv.exited:
 		if err != nil {
-			t.Errorf("sportello serve after SIGTERM: %v\n%s", err, stderr.String())
+			t.Errorf("sportello serve after SIGTERM: %v\n%s", err, srv.stderr.String())
 		}
 	case <-time.After(15 * time.Second):
-		srv.Process.Kill()
-		<-exited
+		srv.cmd.Process.Kill()
+		<-srv.exited
 		t.Error("sportello serve did not stop within 15 s of SIGTERM")
 	}
 }
-
-// screenshot saves the page to SPORTELLO_SCREENSHOTS (or dir), to look at.
-func screenshot(t *testing.T, ctx context.Context, dir, name string) {
-	t.Helper()
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	if d := os.Getenv("SPORTELLO_SCREENSHOTS"); d != "" {
-		dir = d
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func waitHealthy(t *testing.T, base string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%shealthz not ready: %v", base, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-var tagRe = regexp.MustCompile(`<[^>]*>`)
-
-// demoAnswer is the beginning of the demo pill's answer as text, squashed.
-func demoAnswer(t *testing.T, title string) string {
-	t.Helper()
-	for _, p := range fixtures.Pills {
-		if p.Title == title {
-			s := squash(html.UnescapeString(tagRe.ReplaceAllString(p.Answer, "")))
-			if r := []rune(s); len(r) > 60 {
-				s = string(r[:60])
-			}
-			return s
-		}
-	}
-	t.Fatalf("no demo pill is titled %q", title)
-	return ""
-}
-
-// squash drops white space: the browser's layout of paragraphs and lists decides where it
-// goes, and the words are what the user must read.
-func squash(s string) string { return strings.Join(strings.Fields(s), "") }
