@@ -2,7 +2,7 @@ package search
 
 import (
 	"context"
-	"fmt"
+	"sportello/fixtures/testenv"
 	"testing"
 
 	"sportello/ingest"
@@ -256,11 +256,10 @@ func evaluate(t *testing.T, src Source) {
 	}
 	recall := float64(found5) / float64(answerable)
 	mrr /= float64(answerable)
-	fmt.Printf("evaluation (%s): %d answerable + %d unanswerable queries, %d pills\n", t.Name(), answerable, unans, len(pills))
-	fmt.Printf("recall@5 = %.3f, MRR@10 = %.3f\n", recall, mrr)
-	fmt.Printf("answerable: confident and right %d, confident and wrong %d, not confident %d\n", confRight, confWrong, confMiss)
-	fmt.Printf("confident precision = %.3f, unanswerable not confident = %d/%d\n",
-		float64(confRight)/float64(max(1, confRight+confWrong)), unansQuiet, unans)
+	testenv.Figure("search evaluation (%s): %d answerable + %d unanswerable queries, %d pills: recall@5 = %.3f, MRR@10 = %.3f",
+		t.Name(), answerable, unans, len(pills), recall, mrr)
+	testenv.Figure("search evaluation (%s): confident and right %d, confident and wrong %d, not confident %d; unanswerable not confident %d/%d",
+		t.Name(), confRight, confWrong, confMiss, unansQuiet, unans)
 	if recall < 0.8 {
 		t.Errorf("recall@5 = %.3f, want ≥ 0.8", recall)
 	}
