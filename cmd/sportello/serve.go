@@ -37,6 +37,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	data := dataFlag(fs)
 	tickets := ticketFlags(fs)  // tickets (issue 6): --db and the ticketing settings
 	phone := telephonyFlags(fs) // telephony (issue 7): --telephony, --cti-token, --cti-sample
+	acct := addAccountFlags(fs) // accounts and workflow (issue 5): --access-log-days
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -68,7 +69,19 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	srv := web.New(web.Config{Addr: *addr, DataDir: *data, BaseURL: *baseURL, Logger: log}, store)
+	// The operational database (--db): accounts, workflow, access log, tickets.
+	db, err := tickets.DB(*data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// accounts (issue 5): sessions decide every caller's role; the demo gets one account per role.
+	acc, err := acct.start(ctx, db, store, *demo, log)
+	if err != nil {
+		return err
+	}
+	srv := web.New(web.Config{Addr: *addr, DataDir: *data, BaseURL: *baseURL, Logger: log, Auth: web.NewSessionAuth(acc.users)}, store)
+	acc.attach(srv)
 	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
 	index, err := startSearch(ctx, *data, store, log)
 	if err != nil {
@@ -77,7 +90,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	defer index.Close()
 	srv.Components.Search = index
 	// tickets (issue 6): the CRM on the operational database, with the demo requests under --demo.
-	tk, stopTickets, err := tickets.start(ctx, nil, *data, store, *demo, log)
+	tk, stopTickets, err := tickets.start(ctx, db, *data, store, *demo, log)
 	if err != nil {
 		return err
 	}
