@@ -3,62 +3,22 @@ package kb
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"sportello/fixtures/testenv"
-	"sportello/internal/sqldb"
+	"sportello/internal/sqldb/sqldbtest"
 	"sportello/kb/rdf"
 	"sportello/ontology"
 )
-
-// workflowDBs is a fresh operational database on each engine: SQLite in a temporary folder and
-// a private schema of the throwaway PostgreSQL of ./test.sh.
-func workflowDBs(t *testing.T) map[string]*sqldb.DB {
-	t.Helper()
-	lite, err := sqldb.Open("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	url := testenv.PostgresURL(t)
-	admin, err := sqldb.Open(url, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "kbtest_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	pg, err := sqldb.Open(url+sep+"search_path="+schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pg.Close()
-		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	return map[string]*sqldb.DB{"sqlite": lite, "postgres": pg}
-}
 
 // TestWorkflowStore runs issue 5's "done when" on a real store: the graph shows operators the
 // published text until the new version is approved, the history graph names both people, and
 // the lists of the publisher and the validator follow.
 func TestWorkflowStore(t *testing.T) {
 	ctx := context.Background()
-	for engine, db := range workflowDBs(t) {
+	for engine, db := range sqldbtest.Engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			store, err := OpenMemory()
 			if err != nil {

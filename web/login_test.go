@@ -68,14 +68,13 @@ func newAuthSiteWith(t *testing.T, withWorkflow bool) *authSite {
 	}
 	srv := New(Config{Auth: NewSessionAuth(users)}, store)
 	if wf != nil {
-		srv.SetWorkflow(wf)
+		srv.Components.Workflow = wf
 		reads, err := accesslog.New(context.Background(), db, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.SetAccessLog(reads)
+		srv.Components.AccessLog = reads
 	}
-	hookAuthForTest(srv)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	site.url = hs.URL
@@ -441,7 +440,6 @@ func TestSafeNext(t *testing.T) {
 
 func TestNoAccountsConfigured(t *testing.T) {
 	srv := New(Config{Auth: headerAuth{}}, testStore(t))
-	hookAuthForTest(srv)
 	for _, path := range []string{"/accedi", "/api/session"} {
 		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("X-Test-Role", "publisher")
@@ -449,58 +447,6 @@ func TestNoAccountsConfigured(t *testing.T) {
 		srv.Handler().ServeHTTP(rec, req)
 		if rec.Code != http.StatusNotFound {
 			t.Errorf("GET %s without accounts: %d", path, rec.Code)
-		}
-	}
-}
-
-// TestEnableAccounts is what `sportello serve --demo` does: one call wires accounts, workflow
-// and access log, and the demo accounts work.
-func TestEnableAccounts(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	store, err := kb.OpenMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := fixtures.Load(ctx, store); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqldb.Open("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	srv := New(Config{}, store)
-	t.Setenv("SPORTELLO_ACCESSLOG_RETENTION", "domani")
-	if _, err := EnableAccounts(ctx, srv, db, true); err == nil {
-		t.Error("a bad retention was accepted")
-	}
-	t.Setenv("SPORTELLO_ACCESSLOG_RETENTION", "720h")
-	if _, err := EnableAccounts(ctx, srv, db, true); err != nil {
-		t.Fatal(err)
-	}
-	hookAuthForTest(srv)
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	site := &authSite{url: hs.URL}
-	for _, a := range auth.DemoAccounts {
-		b := site.browser(t)
-		if r := b.postJSON("/api/login", map[string]string{"name": a.Name, "password": auth.DemoPassword}, ""); r.Status != 200 {
-			t.Errorf("demo account %s: %d %s", a.Name, r.Status, r.Body)
-		}
-		if _, role := b.whoami(); string(role) != string(a.Role) {
-			t.Errorf("demo account %s has role %s, want %s", a.Name, role, a.Role)
-		}
-		if a.Role == auth.Publisher {
-			if r := b.get("/redazione"); r.Status != 200 {
-				t.Errorf("publisher's workspace: %d", r.Status)
-			}
-		}
-		if a.Role == auth.Supervisor {
-			if r := b.get("/api/accesslog/top"); r.Status != 200 || !strings.Contains(r.Body, `"retentionDays":30`) {
-				t.Errorf("access log report: %d %s", r.Status, r.Body)
-			}
 		}
 	}
 }

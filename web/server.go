@@ -24,6 +24,7 @@ import (
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
+	"sportello/web/accesslog"
 )
 
 // Config configures a Server.
@@ -53,6 +54,12 @@ type Components struct {
 	// Tickets is the CRM (issue 6): tickets, citizens, callbacks, the public request page.
 	// Nil: those pages answer 404.
 	Tickets *ticketing.Store
+	// Workflow is the pill life cycle (issue 5): publisher workspace, validator queue, history
+	// and their API. Nil: those pages answer 404.
+	Workflow *kb.Workflow
+	// AccessLog records signed-in reads of pills and serves the most-read report (issue 5,
+	// KB-8). Nil: nothing is recorded and the report answers 404.
+	AccessLog *accesslog.Log
 }
 
 // Server serves Sportello over HTTP.
@@ -88,12 +95,16 @@ func New(cfg Config, store *kb.Store) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recoverPanics)
 	e.Use(securityHeaders)
+	e.Use(s.sessions) // session cookie and CSRF check (issue 5, login.go)
 	e.Use(s.authorize)
 	s.echo = e
 	for _, rt := range routes {
 		s.addRoute(rt)
 	}
 	for _, rt := range ctiRoutes { // telephony (issue 7)
+		s.addRoute(rt)
+	}
+	for _, rt := range accountRoutes() { // login and the pill workflow (issue 5)
 		s.addRoute(rt)
 	}
 	for _, rt := range searchRoutes { // search (issue 4)

@@ -617,7 +617,7 @@ func TestProposeIntoWorkflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv.SetWorkflow(wf)
+	f.srv.Components.Workflow = wf
 
 	tk := f.create(t, "Come si rinnova il contrassegno disabili?")
 	f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/escalate", Operator, map[string]any{"queries": []string{"contrassegno"}})

@@ -19,7 +19,7 @@ func TestPublishApproveInChromium(t *testing.T) {
 		t.Skip("browser test; skipped with -short")
 	}
 	site := newAuthSiteWith(t, true)
-	browser := chromiumContext(t)
+	browser := browserContext(t)
 	code := published(t).Code
 	const newText = "Dal 2026 il cambio di residenza si chiede online con SPID o CIE."
 

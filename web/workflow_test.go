@@ -171,7 +171,6 @@ func TestWorkflowOverHTTP(t *testing.T) {
 // the gate.
 func TestWorkflowRoutesByRole(t *testing.T) {
 	srv := New(Config{Auth: headerAuth{}}, testStore(t))
-	hookAuthForTest(srv)
 	for _, rt := range accountRoutes() {
 		if len(rt.Roles) == 0 {
 			t.Errorf("%s %s: no roles; every route must say who may call it", rt.Method, rt.Path)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"sportello/internal/sqldb"
@@ -36,7 +37,11 @@ type accounts struct {
 // start opens the three on db; under --demo it creates the demo accounts (one per role, password
 // auth.DemoPassword) that do not exist yet.
 func (f *accountFlags) start(ctx context.Context, db *sqldb.DB, store *kb.Store, demo bool, log *slog.Logger) (*accounts, error) {
-	users, err := auth.New(ctx, db, auth.Config{})
+	cfg, err := auth.ConfigFromEnv(os.Getenv) // SPORTELLO_SESSION_TTL, SPORTELLO_LOGIN_MAX_FAILURES, …
+	if err != nil {
+		return nil, err
+	}
+	users, err := auth.New(ctx, db, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
@@ -51,11 +56,11 @@ func (f *accountFlags) start(ctx context.Context, db *sqldb.DB, store *kb.Store,
 	if err != nil {
 		return nil, fmt.Errorf("access log: %w", err)
 	}
-	if n, err := reads.Prune(ctx); err != nil {
-		return nil, fmt.Errorf("access log: %w", err)
-	} else if n > 0 {
-		log.Info("access log: old reads deleted", "reads", n, "days", *f.retentionDays)
+	a := &accounts{users: users, workflow: wf, reads: reads}
+	if err := a.prune(ctx, log); err != nil {
+		return nil, err
 	}
+	go a.pruneHourly(ctx, log)
 	if demo {
 		created, err := auth.SeedDemo(ctx, users)
 		if err != nil {
@@ -65,11 +70,41 @@ func (f *accountFlags) start(ctx context.Context, db *sqldb.DB, store *kb.Store,
 			log.Info("demo accounts created (see README)", "accounts", len(created), "password", auth.DemoPassword)
 		}
 	}
-	return &accounts{users: users, workflow: wf, reads: reads}, nil
+	return a, nil
+}
+
+// prune deletes expired sessions, old login failures and reads older than the retention.
+func (a *accounts) prune(ctx context.Context, log *slog.Logger) error {
+	if err := a.users.Prune(ctx); err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	n, err := a.reads.Prune(ctx)
+	if err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	if n > 0 {
+		log.Info("access log: old reads deleted", "reads", n, "retention", a.reads.Retention())
+	}
+	return nil
+}
+
+func (a *accounts) pruneHourly(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.prune(ctx, log); err != nil && ctx.Err() == nil {
+				log.Error("pruning sessions and access log", "err", err)
+			}
+		}
+	}
 }
 
 // attach gives the server the workflow and the access log.
 func (a *accounts) attach(srv *web.Server) {
-	srv.SetWorkflow(a.workflow)
-	srv.SetAccessLog(a.reads)
+	srv.Components.Workflow = a.workflow
+	srv.Components.AccessLog = a.reads
 }

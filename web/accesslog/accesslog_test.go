@@ -2,58 +2,18 @@ package accesslog
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"sportello/fixtures/testenv"
-	"sportello/internal/sqldb"
+	"sportello/internal/sqldb/sqldbtest"
 )
-
-// engines is a fresh database on each engine: SQLite in a temporary folder and a private schema
-// of the throwaway PostgreSQL of ./test.sh.
-func engines(t *testing.T) map[string]*sqldb.DB {
-	t.Helper()
-	lite, err := sqldb.Open("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	url := testenv.PostgresURL(t)
-	admin, err := sqldb.Open(url, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "logtest_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	pg, err := sqldb.Open(url+sep+"search_path="+schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pg.Close()
-		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	return map[string]*sqldb.DB{"sqlite": lite, "postgres": pg}
-}
 
 func TestTopAndRetention(t *testing.T) {
 	ctx := context.Background()
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 10, 0, 0, 0, time.UTC) }
-	for name, db := range engines(t) {
+	for name, db := range sqldbtest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			l, err := New(ctx, db, 30*24*time.Hour)
 			if err != nil {

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"sync"
@@ -12,8 +10,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
-	"sportello/fixtures/testenv"
 	"sportello/internal/sqldb"
+	"sportello/internal/sqldb/sqldbtest"
 )
 
 // clock is a settable time for Store.Now, so tests can jump past idle timeouts and windows.
@@ -27,49 +25,6 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
-}
-
-// engines opens a fresh, empty database on each engine: SQLite in a temporary folder, and a
-// private schema of the throwaway PostgreSQL of ./test.sh (other packages' tests share that
-// server, and the auth tables must start empty for every test).
-func engines(t *testing.T) map[string]*sqldb.DB {
-	t.Helper()
-	lite, err := sqldb.Open("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	return map[string]*sqldb.DB{"sqlite": lite, "postgres": pgSchema(t)}
-}
-
-func pgSchema(t *testing.T) *sqldb.DB {
-	t.Helper()
-	url := testenv.PostgresURL(t)
-	admin, err := sqldb.Open(url, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "authtest_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	db, err := sqldb.Open(url+sep+"search_path="+schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	return db
 }
 
 // newStore opens the account store on db with a test clock.
@@ -86,7 +41,7 @@ func newStore(t *testing.T, db *sqldb.DB, cfg Config) (*Store, *clock) {
 
 // forEachEngine runs fn on a fresh store on each engine.
 func forEachEngine(t *testing.T, cfg Config, fn func(t *testing.T, s *Store, c *clock)) {
-	for name, db := range engines(t) {
+	for name, db := range sqldbtest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			s, c := newStore(t, db, cfg)
 			fn(t, s, c)
@@ -405,7 +360,7 @@ func TestSessionLifetime(t *testing.T) {
 func TestThrottling(t *testing.T) {
 	ctx := context.Background()
 	cfg := Config{MaxFailures: 3, FailureWindow: 10 * time.Minute}
-	for name, db := range engines(t) {
+	for name, db := range sqldbtest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			s, c := newStore(t, db, cfg)
 			mustAdd(t, s, "pubblicatore", Publisher)
