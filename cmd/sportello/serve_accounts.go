@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"sportello/internal/sqldb"
@@ -17,12 +18,15 @@ import (
 
 // accountFlags are serve's settings of issue 5: how long the access log keeps reads (KB-8).
 type accountFlags struct {
-	retentionDays *int
+	retentionDays  *int
+	secondApproval *string
 }
 
 func addAccountFlags(fs *flag.FlagSet) *accountFlags {
 	return &accountFlags{
 		retentionDays: fs.Int("access-log-days", 365, "days the access log keeps who read which pill (KB-8); older reads are deleted"),
+		secondApproval: fs.String("second-approval", os.Getenv("SPORTELLO_SECOND_APPROVAL"),
+			"classification branches whose pills need two signatures, URP and head of office (KB-12): comma-separated concept labels or IRIs (env SPORTELLO_SECOND_APPROVAL)"),
 	}
 }
 
@@ -48,6 +52,9 @@ func (f *accountFlags) start(ctx context.Context, db *sqldb.DB, store *kb.Store,
 	wf, err := kb.NewWorkflow(ctx, store, db)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: %w", err)
+	}
+	if wf.Policy.SecondApproval, err = secondApproval(ctx, store, *f.secondApproval); err != nil {
+		return nil, err
 	}
 	if *f.retentionDays < 1 {
 		return nil, usagef("--access-log-days must be at least 1")
@@ -107,4 +114,42 @@ func (a *accounts) pruneHourly(ctx context.Context, log *slog.Logger) {
 func (a *accounts) attach(srv *web.Server) {
 	srv.Components.Workflow = a.workflow
 	srv.Components.AccessLog = a.reads
+}
+
+// secondApproval returns the rule "this pill needs two signatures" for the branches listed in
+// spec (labels, matched as the importer does, or IRIs): a pill filed under one of them or under
+// a narrower concept. The branches are read once at start-up; nil when spec is empty.
+func secondApproval(ctx context.Context, store *kb.Store, spec string) (func(*kb.Pill) bool, error) {
+	branches := map[string]bool{}
+	for _, name := range strings.Split(spec, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		c, err := store.Concept(ctx, name)
+		if err != nil {
+			c, err = store.ConceptByLabel(ctx, name)
+		}
+		if err != nil {
+			return nil, usagef("--second-approval: no classification concept %q", name)
+		}
+		branches[c.IRI] = true
+		below, err := store.Narrower(ctx, c.IRI, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, iri := range below {
+			branches[iri] = true
+		}
+	}
+	if len(branches) == 0 {
+		return nil, nil
+	}
+	return func(p *kb.Pill) bool {
+		for _, c := range p.Concepts {
+			if branches[c] {
+				return true
+			}
+		}
+		return false
+	}, nil
 }
