@@ -138,7 +138,9 @@ func init() {
 		fare fa faccio fatto come cosa cos quando quanto quanta quanti dove perche chi quale quali
 		ciao allora senta senti dunque ecco niente qualcosa tipo cioe praticamente
 		ho hai ha mio mia miei mie suo sua
-		regione regionale molisella`) {
+		regione regionale molisella
+		pronto buon giorno gentilmente cortesia insomma diciamo eh ehm beh
+		va altro altra altri altre anche pure proprio adesso`) {
 		fillers[w] = true
 	}
 }

@@ -866,6 +866,13 @@ const (
 	minPartial  = 0.5
 	tieRatio    = 0.8
 	dominance   = 2.0
+	// maxKnownMissing bounds, for partial coverage, the share of the query made of words
+	// the knowledge base uses elsewhere but the best hit lacks: "il libretto della macchina" is
+	// not the food handlers' "libretto sanitario", nor "la patente della moto" the pesticides'
+	// "patentino". Words the base never uses are not counted: they cannot tell pills apart.
+	// Lower bounds cost sure answers to long colloquial questions, whose everyday words ("mio
+	// figlio", "vicino casa") weigh almost as much as the subject in a small base.
+	maxKnownMissing = 0.4
 )
 
 func rankKey(h Hit) float64 { return h.Score * (0.5 + h.Coverage) }
@@ -892,41 +899,59 @@ func confident(hits []Hit, slots []*slot) bool {
 		return false
 	}
 	best := -1
+	var total, knownMissing float64
 	for i, s := range slots {
+		total += s.weight
 		if s.df > 0 && (best < 0 || s.weight > slots[best].weight) {
 			best = i
 		}
+		if s.df > 0 && i < len(top.matched) && !top.matched[i] {
+			knownMissing += s.weight
+		}
+	}
+	if total > 0 && knownMissing/total >= maxKnownMissing {
+		return false
 	}
 	return best >= 0 && best < len(top.matched) && top.matched[best]
 }
 
 // slotDF estimates how many documents mention a slot from the term dictionary: the largest
-// document frequency of its terms, synonyms and near spellings. Codes and extensions name one
+// document frequency among its spelling, synonyms and near spellings, a phrase counting as
+// its rarest word. Codes and extensions name one
 // document.
 func (x *Index) slotDF(r index.IndexReader, s *slot) uint64 {
 	if s.code || s.digits {
 		return 1
 	}
+	// A phrase is searched as a phrase or as all its words together, so it is in no more
+	// documents than its rarest word: taking the commonest word instead made "carta
+	// d'identità" as common as "carta" and let a pill without it look like a sure answer.
 	var df uint64
-	consider := func(field, term string) {
-		if c := dictCount(r, field, term); c > df {
-			df = c
+	consider := func(field string, terms []string) {
+		var c uint64
+		for i, t := range terms {
+			if n := dictCount(r, field, t); i == 0 || n < c {
+				c = n
+			}
 		}
+		df = max(df, c)
 	}
-	for _, t := range s.terms {
-		consider(fStems, t)
-	}
+	consider(fStems, s.terms)
 	for _, n := range s.nearStems {
-		consider(fStems, n.term)
+		consider(fStems, []string{n.term})
 	}
+	var words []string
 	for _, w := range s.words {
 		if len(analyze(x.itAn, w)) > 0 { // not a stop word ("sedia a rotelle")
-			consider(fSpell, w)
+			words = append(words, w)
 		}
 	}
+	if len(words) > 0 {
+		consider(fSpell, words)
+	}
 	for _, alt := range s.alts {
-		for _, t := range analyze(x.itAn, alt) {
-			consider(fStems, t)
+		if at := analyze(x.itAn, alt); len(at) > 0 {
+			consider(fStems, at)
 		}
 	}
 	return df
