@@ -52,7 +52,7 @@ func (s *Settings) AddFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&s.AttachmentMB, "attachment-max-mb", 10, "largest attachment accepted, in MB")
 	fs.DurationVar(&s.SLATake, "sla-take", 4*time.Hour, "O.1: working time to take an offline request in charge")
 	fs.DurationVar(&s.SLAResolve, "sla-resolve", 24*time.Hour, "O.2: working time to resolve an offline request")
-	fs.DurationVar(&s.SLAFinal, "sla-final", 48*time.Hour, "O.3: working time within which every offline request is resolved")
+	fs.DurationVar(&s.SLAFinal, "sla-final", 48*time.Hour, "O.3: working time within which every offline request is resolved; also how long an incomplete request waits for the citizen's data before the final reminder (TK-13)")
 }
 
 var dayNames = map[string]time.Weekday{

@@ -101,6 +101,11 @@ func (w *ticketWiring) start(ctx context.Context, db *sqldb.DB, data string, sto
 		closers = append(closers, func() { smtp.Close() })
 		log.Info("inbound email listening", "addr", w.settings.SMTPListen, "addresses", w.settings.SMTPAddresses)
 	}
+	// The ticketing timers (TK-13 final reminders) stop before the database closes.
+	jobs, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); st.RunJobs(jobs, 0, log) }()
+	closers = append(closers, func() { stopJobs(); <-jobsDone })
 	log.Info("ticketing ready", "db", db.Dialect.String(), "mail", cfg.Mail != nil)
 	return st, stop, nil
 }
