@@ -210,46 +210,9 @@ func (s *Store) units(ctx context.Context) ([]Unit, error) {
 		}
 	}
 	// Depth-first like the concept tree, so that an export or a listing reads as an org chart.
-	known := map[string]bool{}
-	for _, u := range all {
-		known[u.IRI] = true
-	}
-	children := map[string][]Unit{}
-	for _, u := range all {
-		p := u.Parent
-		if !known[p] {
-			p = ""
-		}
-		children[p] = append(children[p], u)
-	}
-	for _, us := range children {
-		sort.Slice(us, func(i, j int) bool {
-			if a, b := fold(us[i].Name), fold(us[j].Name); a != b {
-				return a < b
-			}
-			return us[i].IRI < us[j].IRI
-		})
-	}
-	out := make([]Unit, 0, len(all))
-	seen := map[string]bool{}
-	var walk func(string)
-	walk = func(p string) {
-		for _, u := range children[p] {
-			if !seen[u.IRI] {
-				seen[u.IRI] = true
-				out = append(out, u)
-				walk(u.IRI)
-			}
-		}
-	}
-	walk("")
-	for _, u := range all {
-		if !seen[u.IRI] {
-			seen[u.IRI] = true
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return depthFirst(all, func(u Unit) (string, string, string) {
+		return u.IRI, u.Parent, fold(u.Name)
+	}), nil
 }
 
 // UnitByName finds a unit by name, case- and accent-insensitively.

@@ -270,46 +270,58 @@ func (s *Store) concepts(ctx context.Context) ([]Concept, error) {
 // treeOrder sorts concepts depth-first: each parent, then its children by Italian label.
 // Concepts whose parent is missing are treated as top concepts.
 func treeOrder(all []Concept) []Concept {
-	byIRI := map[string]bool{}
-	for _, c := range all {
-		byIRI[c.IRI] = true
+	return depthFirst(all, func(c Concept) (string, string, string) {
+		return c.IRI, c.Broader, fold(c.Label("it"))
+	})
+}
+
+// depthFirst orders a forest depth-first, each parent before its children and siblings by
+// sort key then IRI; node gives the IRI, parent IRI and sort key of an element. Elements whose
+// parent is missing are roots, and those caught in a cycle (possible only through imported
+// RDF) still appear, at the end. Both the concept tree and the org chart read this way.
+func depthFirst[T any](all []T, node func(T) (iri, parent, key string)) []T {
+	known := map[string]bool{}
+	for _, e := range all {
+		iri, _, _ := node(e)
+		known[iri] = true
 	}
-	children := map[string][]Concept{}
-	for _, c := range all {
-		parent := c.Broader
-		if !byIRI[parent] {
+	children := map[string][]T{}
+	for _, e := range all {
+		_, parent, _ := node(e)
+		if !known[parent] {
 			parent = ""
 		}
-		children[parent] = append(children[parent], c)
+		children[parent] = append(children[parent], e)
 	}
-	for _, cs := range children {
-		sort.Slice(cs, func(i, j int) bool {
-			li, lj := fold(cs[i].Label("it")), fold(cs[j].Label("it"))
-			if li != lj {
-				return li < lj
+	for _, es := range children {
+		sort.Slice(es, func(i, j int) bool {
+			ii, _, ki := node(es[i])
+			ij, _, kj := node(es[j])
+			if ki != kj {
+				return ki < kj
 			}
-			return cs[i].IRI < cs[j].IRI
+			return ii < ij
 		})
 	}
-	out := make([]Concept, 0, len(all))
+	out := make([]T, 0, len(all))
 	seen := map[string]bool{}
 	var walk func(parent string)
 	walk = func(parent string) {
-		for _, c := range children[parent] {
-			if seen[c.IRI] {
+		for _, e := range children[parent] {
+			iri, _, _ := node(e)
+			if seen[iri] {
 				continue
 			}
-			seen[c.IRI] = true
-			out = append(out, c)
-			walk(c.IRI)
+			seen[iri] = true
+			out = append(out, e)
+			walk(iri)
 		}
 	}
 	walk("")
-	// Concepts caught in a cycle (possible only through imported RDF) still appear.
-	for _, c := range all {
-		if !seen[c.IRI] {
-			seen[c.IRI] = true
-			out = append(out, c)
+	for _, e := range all {
+		if iri, _, _ := node(e); !seen[iri] {
+			seen[iri] = true
+			out = append(out, e)
 		}
 	}
 	return out

@@ -31,6 +31,20 @@ func KeepIndexed(store *kb.Store, x *search.Index, log *slog.Logger) {
 	})
 }
 
+// refresh reads one record again and indexes it, or drops it from the index when the write
+// removed it.
+func refresh[T any](ctx context.Context, x *search.Index, iri string,
+	read func(context.Context, string) (*T, error), index func(*T) error) error {
+	v, err := read(ctx, iri)
+	switch {
+	case errors.Is(err, kb.ErrNotFound):
+		return x.Delete(iri)
+	case err != nil:
+		return err
+	}
+	return index(v)
+}
+
 // applyChange brings the index in step with one committed write.
 func applyChange(ctx context.Context, store *kb.Store, x *search.Index, ch kb.Change) error {
 	if ch.Imported {
@@ -54,26 +68,10 @@ func applyChange(ctx context.Context, store *kb.Store, x *search.Index, ch kb.Ch
 		errs = append(errs, x.Delete(iri))
 	}
 	for _, iri := range ch.Units {
-		u, err := store.Unit(ctx, iri)
-		switch {
-		case errors.Is(err, kb.ErrNotFound):
-			errs = append(errs, x.Delete(iri))
-		case err != nil:
-			errs = append(errs, err)
-		default:
-			errs = append(errs, x.IndexUnit(u))
-		}
+		errs = append(errs, refresh(ctx, x, iri, store.Unit, x.IndexUnit))
 	}
 	for _, iri := range ch.People {
-		p, err := store.Person(ctx, iri)
-		switch {
-		case errors.Is(err, kb.ErrNotFound):
-			errs = append(errs, x.Delete(iri))
-		case err != nil:
-			errs = append(errs, err)
-		default:
-			errs = append(errs, x.IndexPerson(p))
-		}
+		errs = append(errs, refresh(ctx, x, iri, store.Person, x.IndexPerson))
 	}
 	// Pills to read again: those written, and those filed under a changed concept or served
 	// by a changed office (their concept labels and office name are indexed with them).
@@ -99,15 +97,7 @@ func applyChange(ctx context.Context, store *kb.Store, x *search.Index, ch kb.Ch
 		}
 	}
 	for _, iri := range ch.Pills {
-		p, err := store.Pill(ctx, iri)
-		switch {
-		case errors.Is(err, kb.ErrNotFound):
-			errs = append(errs, x.Delete(iri))
-		case err != nil:
-			errs = append(errs, err)
-		default:
-			errs = append(errs, x.Index(p))
-		}
+		errs = append(errs, refresh(ctx, x, iri, store.Pill, x.Index))
 	}
 	return errors.Join(errs...)
 }

@@ -60,6 +60,10 @@ type Telephony struct {
 	KeepAlive time.Duration
 
 	hub *ctiHub
+
+	// EventStore is the saved CTI log (SLA-5): the statistics and the queue_log export of a
+	// period read it, with the in-memory log's unsaved tail. Nil: the in-memory log only.
+	EventStore *telephony.EventStore
 }
 
 func (t *Telephony) clock() time.Time {
@@ -537,18 +541,38 @@ func (s *Server) ctiDone(c echo.Context, t *Telephony, opID string) error {
 	return c.JSON(http.StatusOK, map[string]any{})
 }
 
-// ctiStatus changes the operator's status: log in to their queues, log out, pause with a
-// reason, unpause.
-func (s *Server) ctiStatus(c echo.Context) error {
+// ctiStart is how every operator CTI command begins: telephony configured, the request read,
+// and the operator it acts for (the caller, or the one a supervisor names).
+func (s *Server) ctiStart(c echo.Context) (*Telephony, ctiRequest, telephony.OperatorSnapshot, error) {
 	t, err := s.telephony()
 	if err != nil {
-		return err
+		return nil, ctiRequest{}, telephony.OperatorSnapshot{}, err
 	}
 	r, err := ctiRead(c)
 	if err != nil {
-		return err
+		return nil, ctiRequest{}, telephony.OperatorSnapshot{}, err
 	}
 	op, err := s.ctiOperator(c, t, r.Operator)
+	if err != nil {
+		return nil, ctiRequest{}, telephony.OperatorSnapshot{}, err
+	}
+	return t, r, op, nil
+}
+
+// ctiFinish ends every operator CTI command the same way: the ACD's refusal as an error, or
+// its actions carried out and the operator's new state as the answer.
+func (s *Server) ctiFinish(c echo.Context, t *Telephony, opID string, acts []telephony.Action, err error) error {
+	if err != nil {
+		return ctiErr(err)
+	}
+	t.do(acts)
+	return s.ctiDone(c, t, opID)
+}
+
+// ctiStatus changes the operator's status: log in to their queues, log out, pause with a
+// reason, unpause.
+func (s *Server) ctiStatus(c echo.Context) error {
+	t, r, op, err := s.ctiStart(c)
 	if err != nil {
 		return err
 	}
@@ -572,24 +596,12 @@ func (s *Server) ctiStatus(c echo.Context) error {
 	default:
 		return badRequest("bad_action", msg("cti.badAction"))
 	}
-	if err != nil {
-		return ctiErr(err)
-	}
-	t.do(acts)
-	return s.ctiDone(c, t, op.ID)
+	return s.ctiFinish(c, t, op.ID, acts, err)
 }
 
 // ctiAnswer answers the call ringing the operator (CTI answer: the phone goes off hook).
 func (s *Server) ctiAnswer(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	r, err := ctiRead(c)
-	if err != nil {
-		return err
-	}
-	op, err := s.ctiOperator(c, t, r.Operator)
+	t, r, op, err := s.ctiStart(c)
 	if err != nil {
 		return err
 	}
@@ -600,11 +612,7 @@ func (s *Server) ctiAnswer(c echo.Context) error {
 		r.CallID = op.CallID
 	}
 	acts, err := t.ACD.OperatorAnswered(r.CallID, op.ID)
-	if err != nil {
-		return ctiErr(err)
-	}
-	t.do(acts)
-	return s.ctiDone(c, t, op.ID)
+	return s.ctiFinish(c, t, op.ID, acts, err)
 }
 
 // ctiOwnCall checks that callID is the operator's ringing or connected call, so that an operator
@@ -622,15 +630,7 @@ func ctiOwnCall(op telephony.OperatorSnapshot, callID string) (string, error) {
 // ctiTransfer hands the operator's connected call to an extension found in the directory
 // (TEL-8).
 func (s *Server) ctiTransfer(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	r, err := ctiRead(c)
-	if err != nil {
-		return err
-	}
-	op, err := s.ctiOperator(c, t, r.Operator)
+	t, r, op, err := s.ctiStart(c)
 	if err != nil {
 		return err
 	}
@@ -643,25 +643,13 @@ func (s *Server) ctiTransfer(c echo.Context) error {
 		return badRequest("bad_extension", msg("cti.badExtension"))
 	}
 	acts, err := t.ACD.Transfer(id, ext)
-	if err != nil {
-		return ctiErr(err)
-	}
-	t.do(acts)
-	return s.ctiDone(c, t, op.ID)
+	return s.ctiFinish(c, t, op.ID, acts, err)
 }
 
 // ctiHangup ends the operator's connected call, or declines the call ringing them (which then
 // keeps its place in the queue and rings someone else).
 func (s *Server) ctiHangup(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	r, err := ctiRead(c)
-	if err != nil {
-		return err
-	}
-	op, err := s.ctiOperator(c, t, r.Operator)
+	t, r, op, err := s.ctiStart(c)
 	if err != nil {
 		return err
 	}
@@ -675,11 +663,7 @@ func (s *Server) ctiHangup(c echo.Context) error {
 	} else {
 		acts, err = t.ACD.Hangup(id, telephony.ByOperator)
 	}
-	if err != nil {
-		return ctiErr(err)
-	}
-	t.do(acts)
-	return s.ctiDone(c, t, op.ID)
+	return s.ctiFinish(c, t, op.ID, acts, err)
 }
 
 var ctiCallbackSeq atomic.Uint64
@@ -687,15 +671,7 @@ var ctiCallbackSeq atomic.Uint64
 // ctiCallback makes the operator call a citizen back (TEL-7): the ACD puts the operator on
 // the callback channel and the media layer dials the number.
 func (s *Server) ctiCallback(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	r, err := ctiRead(c)
-	if err != nil {
-		return err
-	}
-	op, err := s.ctiOperator(c, t, r.Operator)
+	t, r, op, err := s.ctiStart(c)
 	if err != nil {
 		return err
 	}
@@ -709,11 +685,7 @@ func (s *Server) ctiCallback(c echo.Context) error {
 	}
 	id := fmt.Sprintf("cb-%s-%d-%d", op.ID, time.Now().UnixNano(), ctiCallbackSeq.Add(1))
 	acts, err := t.ACD.PlaceCallback(op.ID, id, number, queue)
-	if err != nil {
-		return ctiErr(err)
-	}
-	t.do(acts)
-	return s.ctiDone(c, t, op.ID)
+	return s.ctiFinish(c, t, op.ID, acts, err)
 }
 
 // ctiDirectoryEntry is a transfer target found in the directory (TEL-8).

@@ -55,6 +55,20 @@ func (t *Telephony) announcements() (*telephony.Announcements, error) {
 	return t.Announcements, nil
 }
 
+// announcementStore is what every announcement handler starts from: telephony must be
+// configured and it must keep recordings.
+func (s *Server) announcementStore() (*Telephony, *telephony.Announcements, error) {
+	t, err := s.telephony()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := t.announcements()
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, store, nil
+}
+
 // bands lists the bands an announcement can be activated for: the default, the configured
 // ones and the closed band.
 func (t *Telephony) bands() []string {
@@ -66,11 +80,7 @@ func (t *Telephony) bands() []string {
 }
 
 func (s *Server) announcementsPage(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	store, err := t.announcements()
+	t, store, err := s.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -153,11 +163,7 @@ func ctiBackTo(c echo.Context, ok string, err error) error {
 }
 
 func (s *Server) announcementUpload(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	store, err := t.announcements()
+	t, store, err := s.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -186,11 +192,7 @@ func (s *Server) announcementUpload(c echo.Context) error {
 }
 
 func (s *Server) announcementActivate(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	store, err := t.announcements()
+	t, store, err := s.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -209,11 +211,7 @@ func (s *Server) announcementActivate(c echo.Context) error {
 }
 
 func (s *Server) announcementDelete(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	store, err := t.announcements()
+	_, store, err := s.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -226,11 +224,7 @@ func (s *Server) announcementDelete(c echo.Context) error {
 // announcementFile serves a recording for the <audio> player, with the WAV content type and
 // range requests (browsers seek with them).
 func (s *Server) announcementFile(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	store, err := t.announcements()
+	_, store, err := s.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -252,11 +246,7 @@ func (s *Server) announcementFile(c echo.Context) error {
 }
 
 func (s *Server) announcementBackup(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	store, err := t.announcements()
+	_, store, err := s.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -271,11 +261,7 @@ func (s *Server) announcementBackup(c echo.Context) error {
 }
 
 func (s *Server) announcementRestore(c echo.Context) error {
-	t, err := s.telephony()
-	if err != nil {
-		return err
-	}
-	store, err := t.announcements()
+	t, store, err := s.announcementStore()
 	if err != nil {
 		return err
 	}

@@ -453,39 +453,40 @@ func (s *Server) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Tic
 
 // apiTicketStep is POST /api/tickets/:id/steps: one step of the Annex A flow.
 func (s *Server) apiTicketStep(c echo.Context) error {
+	return ticketPost(s, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
+		return s.applyStep(c, st, t, req)
+	})
+}
+
+// ticketPost serves a POST on /api/tickets/:id: the ticket loaded, the JSON body decoded,
+// then do, whose result is the answer with status.
+func ticketPost[Req, Out any](s *Server, c echo.Context, status int, do func(*ticketing.Store, *ticketing.Ticket, Req) (Out, error)) error {
 	st, t, err := s.paramTicket(c, "id")
 	if err != nil {
 		return err
 	}
-	var req stepRequest
+	var req Req
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	out, err := s.applyStep(c, st, t, req)
+	out, err := do(st, t, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(status, out)
 }
 
 // apiTicketAnswer is POST /api/tickets/:id/answer {"pill": IRI or code}: solved at level 1
 // with the pill (first-call resolution, the link rate of C.4).
 func (s *Server) apiTicketAnswer(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "id")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Pill string `json:"pill"`
-	}
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	out, err := s.answerWithPill(c, st, t, req.Pill)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return ticketPost(s, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req answerRequest) (*ticketing.Ticket, error) {
+		return s.answerWithPill(c, st, t, req.Pill)
+	})
+}
+
+// answerRequest is the body of POST /api/tickets/:id/answer.
+type answerRequest struct {
+	Pill string `json:"pill"`
 }
 
 // answerWithPill resolves a pill code to its IRI (the suggestions carry both) and solves.
@@ -509,20 +510,10 @@ func (s *Server) answerWithPill(c echo.Context, st *ticketing.Store, t *ticketin
 // apiTicketEscalate is POST /api/tickets/:id/escalate {"queries": [...], "reason": ...}:
 // escalating records what the operator searched first (TK-10).
 func (s *Server) apiTicketEscalate(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "id")
-	if err != nil {
-		return err
-	}
-	var req stepRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	req.Action = ticketing.ActEscalate
-	out, err := s.applyStep(c, st, t, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return ticketPost(s, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
+		req.Action = ticketing.ActEscalate
+		return s.applyStep(c, st, t, req)
+	})
 }
 
 // apiTicketPropose is POST /api/tickets/:id/propose: a draft pill, or a new draft version of
@@ -572,10 +563,7 @@ func (s *Server) apiTicketAttachments(c echo.Context) error {
 	if err != nil {
 		return tkErr(err)
 	}
-	if list == nil {
-		list = []ticketing.Attachment{}
-	}
-	return c.JSON(http.StatusOK, list)
+	return jsonList(c, list)
 }
 
 // apiTicketAttach is POST /api/tickets/:id/attachments, multipart with the file in "file".
@@ -634,10 +622,7 @@ func (s *Server) apiTicketCallbacks(c echo.Context) error {
 	if err != nil {
 		return tkErr(err)
 	}
-	if list == nil {
-		list = []ticketing.Callback{}
-	}
-	return c.JSON(http.StatusOK, list)
+	return jsonList(c, list)
 }
 
 // callbackRequest is the body of POST /api/tickets/:id/callbacks; due is RFC 3339 or
@@ -669,19 +654,9 @@ func (s *Server) scheduleCallback(c echo.Context, st *ticketing.Store, t *ticket
 
 // apiCallbackSchedule is POST /api/tickets/:id/callbacks (TK-6, TEL-7).
 func (s *Server) apiCallbackSchedule(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "id")
-	if err != nil {
-		return err
-	}
-	var req callbackRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	cb, err := s.scheduleCallback(c, st, t, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, cb)
+	return ticketPost(s, c, http.StatusCreated, func(st *ticketing.Store, t *ticketing.Ticket, req callbackRequest) (*ticketing.Callback, error) {
+		return s.scheduleCallback(c, st, t, req)
+	})
 }
 
 // apiCallbacksDue is GET /api/callbacks/due[?by=RFC3339]: the callbacks operators owe now.
@@ -700,10 +675,7 @@ func (s *Server) apiCallbacksDue(c echo.Context) error {
 	if err != nil {
 		return tkErr(err)
 	}
-	if list == nil {
-		list = []ticketing.Callback{}
-	}
-	return c.JSON(http.StatusOK, list)
+	return jsonList(c, list)
 }
 
 // apiCallbackAttempt is POST /api/callbacks/:id/attempts {"reached": bool, "outcome": …}.
@@ -733,39 +705,64 @@ func (s *Server) apiCallbackAttempt(c echo.Context) error {
 // apiTicketFigures is GET /api/tickets/figures?since&until: first-contact rate, link rate,
 // new vs known (SLA-2 C.4, KB-10).
 func (s *Server) apiTicketFigures(c echo.Context) error {
-	st, err := s.tickets()
+	f, _, _, err := s.ticketFigures(c)
 	if err != nil {
 		return err
-	}
-	since, until, err := period(c)
-	if err != nil {
-		return err
-	}
-	f, err := st.Figures(c.Request().Context(), since, until)
-	if err != nil {
-		return tkErr(err)
 	}
 	return c.JSON(http.StatusOK, f)
 }
 
 // apiTicketGaps is GET /api/tickets/gaps?since&until: requests solved without a pill, by topic.
 func (s *Server) apiTicketGaps(c echo.Context) error {
-	st, err := s.tickets()
+	g, _, _, err := s.ticketGaps(c)
 	if err != nil {
 		return err
+	}
+	return jsonList(c, g)
+}
+
+// ticketFigures computes the figures of the period asked for; the API and /ticket/indicatori
+// both answer with it.
+func (s *Server) ticketFigures(c echo.Context) (*ticketing.Figures, time.Time, time.Time, error) {
+	st, err := s.tickets()
+	if err != nil {
+		return nil, time.Time{}, time.Time{}, err
 	}
 	since, until, err := period(c)
 	if err != nil {
-		return err
+		return nil, time.Time{}, time.Time{}, err
+	}
+	f, err := st.Figures(c.Request().Context(), since, until)
+	if err != nil {
+		return nil, time.Time{}, time.Time{}, tkErr(err)
+	}
+	return f, since, until, nil
+}
+
+// ticketGaps lists the knowledge gaps (KB-10) of the period asked for, for the API and /lacune.
+func (s *Server) ticketGaps(c echo.Context) ([]ticketing.Gap, time.Time, time.Time, error) {
+	st, err := s.tickets()
+	if err != nil {
+		return nil, time.Time{}, time.Time{}, err
+	}
+	since, until, err := period(c)
+	if err != nil {
+		return nil, time.Time{}, time.Time{}, err
 	}
 	g, err := st.Gaps(c.Request().Context(), since, until)
 	if err != nil {
-		return tkErr(err)
+		return nil, time.Time{}, time.Time{}, tkErr(err)
 	}
-	if g == nil {
-		g = []ticketing.Gap{}
+	return g, since, until, nil
+}
+
+// jsonList answers a list; a nil one goes out as [] rather than null, which clients would
+// have to special-case.
+func jsonList[T any](c echo.Context, list []T) error {
+	if list == nil {
+		list = []T{}
 	}
-	return c.JSON(http.StatusOK, g)
+	return c.JSON(http.StatusOK, list)
 }
 
 // apiCitizens is GET /api/citizens?q=: caller lookup by phone, email, tax code or name.
@@ -782,10 +779,7 @@ func (s *Server) apiCitizens(c echo.Context) error {
 	if err != nil {
 		return tkErr(err)
 	}
-	if list == nil {
-		list = []ticketing.Citizen{}
-	}
-	return c.JSON(http.StatusOK, list)
+	return jsonList(c, list)
 }
 
 // apiCitizenCreate is POST /api/citizens; a duplicate answers 409 naming the existing record.

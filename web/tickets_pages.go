@@ -379,17 +379,9 @@ type gapsData struct {
 
 // gapsPage lists the knowledge gaps (KB-10) of a period; ?formato=xlsx downloads them.
 func (s *Server) gapsPage(c echo.Context) error {
-	st, err := s.tickets()
+	gaps, since, until, err := s.ticketGaps(c)
 	if err != nil {
 		return err
-	}
-	since, until, err := period(c)
-	if err != nil {
-		return err
-	}
-	gaps, err := st.Gaps(c.Request().Context(), since, until)
-	if err != nil {
-		return tkErr(err)
 	}
 	if c.QueryParam("formato") == "xlsx" {
 		return writeXLSX(c, "lacune", gapSheet(gaps))
@@ -410,17 +402,9 @@ type figuresData struct {
 // ticketFiguresPage shows the first-contact resolution rate (C.4), the link rate and new vs
 // known requests of a period.
 func (s *Server) ticketFiguresPage(c echo.Context) error {
-	st, err := s.tickets()
+	f, since, until, err := s.ticketFigures(c)
 	if err != nil {
 		return err
-	}
-	since, until, err := period(c)
-	if err != nil {
-		return err
-	}
-	f, err := st.Figures(c.Request().Context(), since, until)
-	if err != nil {
-		return tkErr(err)
 	}
 	d := &figuresData{F: f, Since: since.Format("2006-01-02"), Until: until.AddDate(0, 0, -1).Format("2006-01-02")}
 	return s.render(c, "ticket_figures", pageData{Title: msg("tk.fig.title"), Nav: "figures", Data: d})

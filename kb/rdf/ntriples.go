@@ -652,8 +652,14 @@ func (w *ntWriter) WriteQuad(q quad.Quad) error {
 }
 
 func (w *ntWriter) WriteQuads(qs []quad.Quad) (int, error) {
+	return writeEach(w.WriteQuad, qs)
+}
+
+// writeEach writes quads one by one and reports how many went out before the first error,
+// as quad.Writer's WriteQuads promises.
+func writeEach(write func(quad.Quad) error, qs []quad.Quad) (int, error) {
 	for i, q := range qs {
-		if err := w.WriteQuad(q); err != nil {
+		if err := write(q); err != nil {
 			return i, err
 		}
 	}

@@ -191,12 +191,7 @@ func (w *ttlWriter) WriteQuad(q quad.Quad) error {
 }
 
 func (w *ttlWriter) WriteQuads(qs []quad.Quad) (int, error) {
-	for i, q := range qs {
-		if err := w.WriteQuad(q); err != nil {
-			return i, err
-		}
-	}
-	return len(qs), nil
+	return writeEach(w.WriteQuad, qs)
 }
 
 // Close ends the last statement and block and flushes. It does not close the underlying writer.
