@@ -5,6 +5,7 @@ package web
 // staffing calculator.
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html/template"
@@ -155,7 +156,10 @@ func (t *Telephony) computeStats(c echo.Context) (ctiStatsJSON, error) {
 		return ctiStatsJSON{}, badRequest("bad_formula", msg("cti.badFormula"))
 	}
 	// Calls offered just before "to" end after it: read the log a little beyond the period.
-	events := t.ACD.Log().Events(from, to.Add(2*time.Hour))
+	events, err := t.periodEvents(c.Request().Context(), from, to.Add(2*time.Hour))
+	if err != nil {
+		return ctiStatsJSON{}, err
+	}
 	if queue != "" {
 		events = telephony.FilterQueue(events, queue)
 	}
@@ -192,6 +196,15 @@ func (t *Telephony) computeStats(c echo.Context) (ctiStatsJSON, error) {
 		}
 	}
 	return out, nil
+}
+
+// periodEvents returns the events of a period: from the saved log when there is one, so that a
+// period before the last restart is covered (issue 7 item 8, SLA-5), else from memory.
+func (t *Telephony) periodEvents(ctx context.Context, from, to time.Time) ([]telephony.Event, error) {
+	if t.EventStore == nil {
+		return t.ACD.Log().Events(from, to), nil
+	}
+	return t.EventStore.Merged(ctx, t.ACD.Log(), from, to)
 }
 
 func ctiValidFormula(f telephony.Formula) bool {
@@ -277,7 +290,10 @@ func (s *Server) ctiQueueLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	events := t.ACD.Log().Events(from, to)
+	events, err := t.periodEvents(c.Request().Context(), from, to)
+	if err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/plain; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="queue_log-%s"`, from.Format("20060102-1504")))

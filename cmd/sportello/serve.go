@@ -104,6 +104,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err := phone.start(ctx, srv, tel); err != nil {
 		return err
 	}
+	defer phone.stop() // the CTI log's final flush, before the database closes
 	fmt.Fprintf(stdout, "Sportello: %s\n", serverURL(ln.Addr(), *baseURL))
 	err = srv.Serve(ctx, ln)
 	log.Info("server stopped")

@@ -29,6 +29,11 @@ type telephonyWiring struct {
 
 	sipConfig *sip.Config // parsed by build, started by start
 	adapter   *sip.Adapter
+
+	// persister saves the CTI log to the operational database (SLA-5); started by start,
+	// flushed a last time by stop.
+	persister     *telephony.Persister
+	stopPersister func()
 }
 
 func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
@@ -126,6 +131,16 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 			}
 		},
 	}
+	if tickets != nil {
+		// The CTI log outlives the process in the operational database, so the statistics
+		// cover any period (issue 7 item 8, SLA-5).
+		store, err := telephony.OpenEventStore(context.Background(), tickets.DB())
+		if err != nil {
+			return nil, err
+		}
+		t.EventStore = store
+		w.persister = &telephony.Persister{Log: events, Store: store, Logger: log}
+	}
 	if *w.token != "" {
 		t.Zammad = &telephony.ZammadCTI{Log: events, Clock: clock, Token: *w.token}
 	}
@@ -177,5 +192,25 @@ func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Tel
 		return err
 	}
 	go t.ACD.Run(ctx, 100*time.Millisecond, t.History, t.Do)
+	if w.persister != nil {
+		pctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			w.persister.Run(pctx)
+			close(done)
+		}()
+		w.stopPersister = func() {
+			cancel()
+			<-done
+		}
+	}
 	return nil
+}
+
+// stop saves the CTI log's last events; serve defers it so that it runs before the database
+// closes.
+func (w *telephonyWiring) stop() {
+	if w.stopPersister != nil {
+		w.stopPersister()
+	}
 }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"sportello/internal/sqldb"
+	"sportello/kb"
+	"sportello/telephony"
+	"sportello/ticketing"
+	"sportello/web"
+)
+
+// TestServeSavesEventLog: serve saves the CTI log to the operational database, and stop's final
+// flush saves the last events before the database closes, so a restart keeps them (SLA-5).
+func TestServeSavesEventLog(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	db, err := sqldb.Open("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tickets, err := ticketing.Open(ctx, db, ticketing.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := kb.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration)}
+	*w.sample = time.Second
+	tel, err := w.build(true, dir, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tel.EventStore == nil {
+		t.Fatal("no event store on the ticketing database")
+	}
+	srv := web.New(web.Config{Auth: userAuth{"operatore", web.Operator}}, store)
+	if err := w.start(ctx, srv, tel); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tel.ACD.Login("operatore"); err != nil {
+		t.Fatal(err)
+	}
+	w.stop()
+	// A new process: a new run on the same database finds the login.
+	again, err := telephony.OpenEventStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := again.Events(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range saved {
+		found = found || e.Kind == telephony.EvLogin && e.Operator == "operatore"
+	}
+	if !found {
+		t.Errorf("the login is not saved: %+v", saved)
+	}
+}
