@@ -89,6 +89,13 @@ var routes = []Route{
 	// Search (issue 4): see searchRoutes below.
 }
 
+// allRoutes is every route of the server: the table above and the blocks each feature declares
+// beside its handlers (telephony, accounts and workflow, search, tickets, import), each route with
+// its roles, like the table.
+func allRoutes() []Route {
+	return slices.Concat(routes, ctiRoutes, accountRoutes(), searchRoutes, ticketRoutes, importRoutes)
+}
+
 // authorize is the deny-by-default middleware: it finds the route the router matched in the
 // table and refuses the call unless the caller's role is listed. A path registered on echo
 // without going through the table is refused too; unmatched paths fall through to 404/405.

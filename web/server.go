@@ -98,22 +98,7 @@ func New(cfg Config, store *kb.Store) *Server {
 	e.Use(s.sessions) // session cookie and CSRF check (issue 5, login.go)
 	e.Use(s.authorize)
 	s.echo = e
-	for _, rt := range routes {
-		s.addRoute(rt)
-	}
-	for _, rt := range ctiRoutes { // telephony (issue 7)
-		s.addRoute(rt)
-	}
-	for _, rt := range accountRoutes() { // login and the pill workflow (issue 5)
-		s.addRoute(rt)
-	}
-	for _, rt := range searchRoutes { // search (issue 4)
-		s.addRoute(rt)
-	}
-	for _, rt := range ticketRoutes { // tickets (issue 6)
-		s.addRoute(rt)
-	}
-	for _, rt := range importRoutes { // import (issue 3)
+	for _, rt := range allRoutes() {
 		s.addRoute(rt)
 	}
 	return s
