@@ -86,7 +86,7 @@ var routes = []Route{
 	{http.MethodGet, "/api/stats", everyone, (*Server).apiStats},
 	{http.MethodGet, "/api/whoami", everyone, (*Server).apiWhoami},
 
-	// Search (issue 4): see searchRoutes below.
+	// The other features' routes are in their own blocks (allRoutes below).
 }
 
 // allRoutes is every route of the server: the table above and the blocks each feature declares
