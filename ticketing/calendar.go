@@ -7,54 +7,44 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rickar/cal/v2"
-	"github.com/rickar/cal/v2/it"
+	"sportello/telephony"
 )
 
-// Band is a range of service hours within a day, [From, To), as offsets from midnight.
-type Band struct {
-	From, To time.Duration
-}
+// Band is a range of service hours within a day, [From, To), as offsets from midnight. It is
+// the telephony band, so that the SLA clocks and the IVR share one calendar mechanism.
+type Band = telephony.Band
 
 // LocalHoliday is a holiday on a fixed date every year, such as the patron saint of the city.
-type LocalHoliday struct {
-	Month time.Month
-	Day   int
-	Name  string
-}
+type LocalHoliday = telephony.LocalHoliday
 
-// Calendar is the working calendar of the SLA clocks: service hours per weekday, the Italian
-// national holidays (rickar/cal/v2/it, Easter Monday included), local holidays on fixed dates
-// and single closed dates. The telephony package keeps its own calendar for the IVR; this one
-// only measures working time for tickets (SLA-3, TK-16).
+// Calendar is the working calendar of the SLA clocks (SLA-3, TK-16): service hours per weekday,
+// the Italian national holidays, local holidays on fixed dates and single closed dates. The
+// holidays, bands and working-time arithmetic are telephony.Calendar's; this type only keeps
+// the fields that the settings fill in and maps closed dates to telephony special days.
 type Calendar struct {
 	Location *time.Location
 	Week     [7][]Band // by time.Weekday; empty means closed
 	Local    []LocalHoliday
 	Closed   []time.Time // extra closed dates (only year, month and day count)
 
-	national *cal.Calendar
+	base *telephony.Calendar // holds the national holidays
 }
 
 // DefaultCalendar is Monday to Friday 8:00–19:00 in Europe/Rome (TEL-9's service hours),
 // closed on national holidays.
 func DefaultCalendar() *Calendar {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		loc = time.UTC
-	}
-	c := NewCalendar(loc)
+	c := NewCalendar(telephony.Rome())
 	for d := time.Monday; d <= time.Friday; d++ {
-		c.Week[d] = []Band{{8 * time.Hour, 19 * time.Hour}}
+		c.Week[d] = []Band{telephony.Hours(8, 0, 19, 0)}
 	}
 	return c
 }
 
 // NewCalendar returns a calendar with the national holidays and no service hours yet.
 func NewCalendar(loc *time.Location) *Calendar {
-	c := &Calendar{Location: loc, national: &cal.Calendar{}}
-	c.national.AddHoliday(it.Holidays...)
-	return c
+	base := telephony.NewCalendar(loc)
+	base.Week = [7][]Band{}
+	return &Calendar{Location: base.Location, base: base}
 }
 
 // ParseHours reads service hours such as "8:00-13:00,14:00-18:00" into bands.
@@ -80,7 +70,7 @@ func ParseHours(s string) ([]Band, error) {
 		if t <= f {
 			return nil, fmt.Errorf("ticketing: service hours %q: end before start", part)
 		}
-		out = append(out, Band{f, t})
+		out = append(out, Band{From: f, To: t})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].From < out[j].From })
 	for i := 1; i < len(out); i++ {
@@ -123,124 +113,80 @@ func ParseLocalHolidays(s string) ([]LocalHoliday, error) {
 	return out, nil
 }
 
-// Holiday reports whether the date of t (in the calendar's zone) is a holiday, and its name.
-func (c *Calendar) Holiday(t time.Time) (string, bool) {
-	t = t.In(c.Location)
-	if actual, _, h := c.national.IsHoliday(t); actual && h != nil {
-		return h.Name, true
+// closedName names closed dates, and unnamed local holidays are given a name, because
+// telephony treats a holiday with an empty name as an ordinary day.
+const (
+	closedName       = "chiuso"
+	localHolidayName = "festività locale"
+)
+
+// view returns a telephony calendar with the current fields. The fields are read at each call,
+// not copied once, because the settings and the tests fill them in after NewCalendar; a fresh
+// copy per call also keeps a shared calendar free of writes.
+func (c *Calendar) view() *telephony.Calendar {
+	var v telephony.Calendar
+	if c.base != nil {
+		v = *c.base
 	}
+	v.Location, v.Week, v.Local = c.Location, c.Week, c.Local
 	for _, l := range c.Local {
-		if t.Month() == l.Month && t.Day() == l.Day {
-			return l.Name, true
+		if l.Name == "" {
+			v.Local = namedLocal(c.Local)
+			break
 		}
 	}
-	y, m, d := t.Date()
-	for _, cl := range c.Closed {
-		cy, cm, cd := cl.Date()
-		if y == cy && m == cm && d == cd {
-			return "chiuso", true
+	if len(c.Closed) > 0 {
+		v.Special = make([]telephony.SpecialDay, len(c.Closed))
+		for i, d := range c.Closed {
+			v.Special[i] = telephony.SpecialDay{Date: d, Name: closedName}
 		}
 	}
-	return "", false
+	return &v
 }
 
-// bands returns the service bands of the day of t as absolute times.
-func (c *Calendar) bands(t time.Time) [][2]time.Time {
-	t = t.In(c.Location)
-	if _, hol := c.Holiday(t); hol {
-		return nil
-	}
-	y, m, d := t.Date()
-	var out [][2]time.Time
-	for _, b := range c.Week[t.Weekday()] {
-		// Add clock offsets with time.Date so that daylight-saving days keep wall-clock hours.
-		from := time.Date(y, m, d, int(b.From/time.Hour), int(b.From%time.Hour/time.Minute), 0, 0, c.Location)
-		to := time.Date(y, m, d, int(b.To/time.Hour), int(b.To%time.Hour/time.Minute), 0, 0, c.Location)
-		out = append(out, [2]time.Time{from, to})
+// namedLocal returns a copy of local with a name for every holiday.
+func namedLocal(local []LocalHoliday) []LocalHoliday {
+	out := append([]LocalHoliday(nil), local...)
+	for i := range out {
+		if out[i].Name == "" {
+			out[i].Name = localHolidayName
+		}
 	}
 	return out
 }
 
-// maxDays bounds the searches of a calendar with (almost) no working hours.
-const maxDays = 3 * 366
-
-func nextDay(t time.Time, loc *time.Location) time.Time {
-	y, m, d := t.In(loc).Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+// Holiday reports whether the date of t (in the calendar's zone) is a holiday, and its name.
+func (c *Calendar) Holiday(t time.Time) (string, bool) {
+	name := c.view().Holiday(t)
+	return name, name != ""
 }
 
 // Open reports whether t falls inside service hours.
-func (c *Calendar) Open(t time.Time) bool {
-	for _, b := range c.bands(t) {
-		if !t.Before(b[0]) && t.Before(b[1]) {
-			return true
-		}
-	}
-	return false
-}
+func (c *Calendar) Open(t time.Time) bool { return c.view().IsOpen(t) }
 
-// NextOpen returns t when the service is open, otherwise the start of the next service band.
+// NextOpen returns t when the service is open, otherwise the start of the next service band;
+// the zero time when the calendar has no service hours ahead.
 func (c *Calendar) NextOpen(t time.Time) time.Time {
-	day := t
-	for i := 0; i < maxDays; i++ {
-		for _, b := range c.bands(day) {
-			if t.Before(b[1]) {
-				if t.Before(b[0]) {
-					return b[0]
-				}
-				return t
-			}
-		}
-		day = nextDay(day, c.Location)
-		t = day
+	next, err := c.view().NextOpen(t)
+	if err != nil {
+		return time.Time{}
 	}
-	return time.Time{}
+	if next.Equal(t) {
+		return t // keep the caller's zone
+	}
+	return next
 }
 
 // AddWorking returns the instant d of working time after t. Time outside service hours does
 // not count, so a request that arrives at night starts its clock when the office opens (TK-16).
 // A calendar with no service hours at all returns the zero time.
 func (c *Calendar) AddWorking(t time.Time, d time.Duration) time.Time {
-	cur := t
-	for i := 0; i < maxDays; i++ {
-		for _, b := range c.bands(cur) {
-			if !cur.Before(b[1]) {
-				continue
-			}
-			start := b[0]
-			if cur.After(start) {
-				start = cur
-			}
-			if left := b[1].Sub(start); d <= left {
-				return start.Add(d).UTC()
-			} else {
-				d -= left
-			}
-			cur = b[1]
-		}
-		cur = nextDay(cur, c.Location)
+	due, err := c.view().AddWorkingTime(t, d)
+	if err != nil {
+		return time.Time{}
 	}
-	return time.Time{}
+	return due.UTC()
 }
 
 // Working returns the working time between a and b (zero when b is not after a).
-func (c *Calendar) Working(a, b time.Time) time.Duration {
-	var total time.Duration
-	cur := a
-	for i := 0; i < maxDays && cur.Before(b); i++ {
-		for _, band := range c.bands(cur) {
-			from, to := band[0], band[1]
-			if from.Before(cur) {
-				from = cur
-			}
-			if to.After(b) {
-				to = b
-			}
-			if to.After(from) {
-				total += to.Sub(from)
-			}
-		}
-		cur = nextDay(cur, c.Location)
-	}
-	return total
-}
+func (c *Calendar) Working(a, b time.Time) time.Duration { return c.view().WorkingTime(a, b) }
