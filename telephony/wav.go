@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"sportello/telephony/media"
 )
 
 // WAV encodings the IVR can send as G.711 RTP without resampling.
@@ -38,51 +40,32 @@ func wavErr(format string, a ...any) error {
 // field is wrong.
 func ParseWAV(b []byte) (WAVInfo, error) {
 	var w WAVInfo
-	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return w, wavErr("missing RIFF/WAVE header")
-	}
-	// The RIFF size is not checked: streaming recorders often leave it 0 or 0xFFFFFFFF; the
-	// chunk sizes below are what must fit in the file.
-	var haveFmt, haveData bool
-	var tag, channels, bits int
-	var rate int
-	pos := int64(12)
-	for pos+8 <= int64(len(b)) {
-		id := string(b[pos : pos+4])
-		size := int64(binary.LittleEndian.Uint32(b[pos+4 : pos+8]))
-		body := pos + 8
-		if size > int64(len(b))-body {
-			if id == "data" {
-				return w, wavErr("data chunk of %d bytes but only %d in the file", size, int64(len(b))-body)
+	// The chunk walk is shared with playback (media.ParseHeader); the checks and wording here
+	// are for uploads, and format faults are reported after structural ones.
+	h, err := media.ParseHeader(b, nil)
+	var he *media.HeaderError
+	if errors.As(err, &he) {
+		switch he.Kind {
+		case media.NotRIFF:
+			return w, wavErr("missing RIFF/WAVE header")
+		case media.ChunkTooLong:
+			if he.Chunk == "data" {
+				return w, wavErr("data chunk of %d bytes but only %d in the file", he.Size, he.Avail)
 			}
-			return w, wavErr("chunk %q of %d bytes runs past the end of the file", id, size)
+			return w, wavErr("chunk %q of %d bytes runs past the end of the file", he.Chunk, he.Size)
+		case media.FmtTooShort:
+			return w, wavErr("fmt chunk too short (%d bytes)", he.Size)
+		case media.DataBeforeFmt:
+			return w, wavErr("data chunk before the fmt chunk")
+		case media.NoFmt:
+			return w, wavErr("no fmt chunk")
 		}
-		switch id {
-		case "fmt ":
-			if size < 16 {
-				return w, wavErr("fmt chunk too short (%d bytes)", size)
-			}
-			f := b[body : body+size]
-			tag = int(binary.LittleEndian.Uint16(f[0:2]))
-			channels = int(binary.LittleEndian.Uint16(f[2:4]))
-			rate = int(binary.LittleEndian.Uint32(f[4:8]))
-			bits = int(binary.LittleEndian.Uint16(f[14:16]))
-			haveFmt = true
-		case "data":
-			if !haveFmt {
-				return w, wavErr("data chunk before the fmt chunk")
-			}
-			w.DataOffset, w.DataBytes = body, size
-			haveData = true
-		}
-		pos = body + size + size%2
-		if haveData {
-			break
-		}
+		// NoData is reported after the format checks below.
+	} else if err != nil {
+		return w, err
 	}
-	if !haveFmt {
-		return w, wavErr("no fmt chunk")
-	}
+	w.DataOffset, w.DataBytes = h.DataOffset, h.DataBytes
+	tag, bits, rate, channels := int(h.Format), h.Bits, h.SampleRate, h.Channels
 	switch {
 	case tag == wavPCM && bits == 16:
 		w.Format = "pcm16"
@@ -101,7 +84,7 @@ func ParseWAV(b []byte) (WAVInfo, error) {
 	if channels != 1 {
 		return w, wavErr("%d channels (want mono)", channels)
 	}
-	if !haveData {
+	if he != nil {
 		return w, wavErr("no data chunk")
 	}
 	w.SampleRate, w.Channels, w.Bits = rate, channels, bits

@@ -2,6 +2,7 @@ package media
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -40,68 +41,159 @@ func ReadWAV(name string, r io.Reader) ([]int16, error) {
 	return ParseWAV(name, b)
 }
 
-// ParseWAV is ReadWAV on a file already in memory.
-func ParseWAV(name string, b []byte) ([]int16, error) {
-	bad := func(off int64, field, format string, a ...any) error {
-		return &WAVError{Name: name, Offset: off, Field: field, Msg: fmt.Sprintf(format, a...)}
+// Header is the layout of a RIFF/WAVE file as found by ParseHeader.
+type Header struct {
+	Format     uint16 // wFormatTag as written: 0xFFFE for WAVE_FORMAT_EXTENSIBLE
+	Extensible bool   // Format is WAVE_FORMAT_EXTENSIBLE with a full 40-byte fmt chunk
+	SubFormat  uint16 // if Extensible, the real format tag, from the GUID
+	Channels   int
+	SampleRate int
+	Bits       int
+	FmtOffset  int64 // offset of the fmt chunk body, 0 if there is none
+	DataOffset int64 // offset of the data chunk body
+	DataBytes  int64
+}
+
+// HeaderErrorKind says what is structurally wrong with a RIFF/WAVE file.
+type HeaderErrorKind int
+
+// The structural faults ParseHeader reports.
+const (
+	NotRIFF       HeaderErrorKind = iota // no RIFF/WAVE signature
+	ChunkTooLong                         // a chunk runs past the end of the file
+	FmtTooShort                          // fmt chunk under 16 bytes
+	DataBeforeFmt                        // data chunk before any fmt chunk
+	NoFmt                                // no fmt chunk
+	NoData                               // no data chunk
+)
+
+// HeaderError is a structural fault found by ParseHeader. It carries the facts rather than a
+// final message so that each caller (upload validation, playback) can word it for its users.
+type HeaderError struct {
+	Kind   HeaderErrorKind
+	Offset int64  // offset of the chunk header; for NoData, where the walk stopped
+	Chunk  string // chunk id, for ChunkTooLong
+	Size   int64  // declared chunk size, for ChunkTooLong and FmtTooShort
+	Avail  int64  // bytes left after the chunk header, for ChunkTooLong
+}
+
+func (e *HeaderError) Error() string {
+	switch e.Kind {
+	case NotRIFF:
+		return "not a RIFF/WAVE file"
+	case ChunkTooLong:
+		return fmt.Sprintf("byte %d: chunk %q of %d bytes runs past the end of the file", e.Offset, e.Chunk, e.Size)
+	case FmtTooShort:
+		return fmt.Sprintf("byte %d: fmt chunk of %d bytes, want at least 16", e.Offset, e.Size)
+	case DataBeforeFmt:
+		return fmt.Sprintf("byte %d: data chunk before the fmt chunk", e.Offset)
+	case NoFmt:
+		return "no fmt chunk"
 	}
+	return "no data chunk"
+}
+
+// ParseHeader walks the RIFF chunks of the WAV file in b up to the first data chunk. The RIFF
+// size is not checked: streaming recorders often leave it 0 or 0xFFFFFFFF; the chunk sizes are
+// what must fit in the file. If checkFmt is not nil it is called on every fmt chunk as soon as
+// it is read, and an error it returns ends the walk, so a bad format is reported before faults
+// further on. On a *HeaderError the returned Header holds what was read so far.
+func ParseHeader(b []byte, checkFmt func(Header) error) (Header, error) {
+	var h Header
 	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return nil, bad(0, "header", "not a RIFF/WAVE file")
+		return h, &HeaderError{Kind: NotRIFF}
 	}
-	var (
-		haveFmt bool
-		tag     uint16
-		bits    uint16
-		data    []byte
-		dataOff int64
-	)
+	haveData := false
 	pos := int64(12)
-	for pos+8 <= int64(len(b)) && data == nil {
+	for pos+8 <= int64(len(b)) && !haveData {
 		id := string(b[pos : pos+4])
 		size := int64(binary.LittleEndian.Uint32(b[pos+4 : pos+8]))
 		body := pos + 8
 		if size > int64(len(b))-body {
-			return nil, bad(pos, id, "chunk of %d bytes runs past the end of the file", size)
+			return h, &HeaderError{Kind: ChunkTooLong, Offset: pos, Chunk: id, Size: size, Avail: int64(len(b)) - body}
 		}
 		chunk := b[body : body+size]
 		switch id {
 		case "fmt ":
 			if size < 16 {
-				return nil, bad(pos, "fmt", "chunk of %d bytes, want at least 16", size)
+				return h, &HeaderError{Kind: FmtTooShort, Offset: pos, Size: size}
 			}
-			tag = binary.LittleEndian.Uint16(chunk[0:])
-			channels := binary.LittleEndian.Uint16(chunk[2:])
-			rate := binary.LittleEndian.Uint32(chunk[4:])
-			bits = binary.LittleEndian.Uint16(chunk[14:])
-			if tag == 0xFFFE && size >= 40 { // WAVE_FORMAT_EXTENSIBLE: the real tag is in the GUID
-				tag = binary.LittleEndian.Uint16(chunk[24:])
+			h.Format = binary.LittleEndian.Uint16(chunk[0:])
+			h.Channels = int(binary.LittleEndian.Uint16(chunk[2:]))
+			h.SampleRate = int(binary.LittleEndian.Uint32(chunk[4:]))
+			h.Bits = int(binary.LittleEndian.Uint16(chunk[14:]))
+			h.Extensible, h.SubFormat = false, 0
+			if h.Format == 0xFFFE && size >= 40 {
+				h.Extensible, h.SubFormat = true, binary.LittleEndian.Uint16(chunk[24:])
 			}
-			if channels != 1 {
-				return nil, bad(body+2, "fmt.channels", "%d channels, want mono (1)", channels)
+			h.FmtOffset = body
+			if checkFmt != nil {
+				if err := checkFmt(h); err != nil {
+					return h, err
+				}
 			}
-			if rate != SampleRate {
-				return nil, bad(body+4, "fmt.sampleRate", "%d Hz, want 8000 Hz (convert the file, e.g. sox in.wav -r 8000 -c 1 out.wav)", rate)
-			}
-			switch {
-			case tag == 1 && bits == 16, tag == 6 && bits == 8, tag == 7 && bits == 8:
-			default:
-				return nil, bad(body, "fmt.format", "format %d with %d bits, want 16-bit PCM (1), A-law (6) or µ-law (7)", tag, bits)
-			}
-			haveFmt = true
 		case "data":
-			if !haveFmt {
-				return nil, bad(pos, "data", "data chunk before the fmt chunk")
+			if h.FmtOffset == 0 {
+				return h, &HeaderError{Kind: DataBeforeFmt, Offset: pos}
 			}
-			data, dataOff = chunk, body
+			h.DataOffset, h.DataBytes = body, size
+			haveData = true
 		}
 		pos = body + size + size%2 // chunks are padded to even sizes
 	}
-	if !haveFmt {
-		return nil, bad(12, "fmt", "no fmt chunk")
+	if h.FmtOffset == 0 {
+		return h, &HeaderError{Kind: NoFmt, Offset: 12}
 	}
-	if data == nil {
-		return nil, bad(pos, "data", "no data chunk")
+	if !haveData {
+		return h, &HeaderError{Kind: NoData, Offset: pos}
 	}
+	return h, nil
+}
+
+// ParseWAV is ReadWAV on a file already in memory.
+func ParseWAV(name string, b []byte) ([]int16, error) {
+	bad := func(off int64, field, format string, a ...any) error {
+		return &WAVError{Name: name, Offset: off, Field: field, Msg: fmt.Sprintf(format, a...)}
+	}
+	var tag uint16
+	h, err := ParseHeader(b, func(h Header) error {
+		tag = h.Format
+		if h.Extensible {
+			tag = h.SubFormat
+		}
+		if h.Channels != 1 {
+			return bad(h.FmtOffset+2, "fmt.channels", "%d channels, want mono (1)", h.Channels)
+		}
+		if h.SampleRate != SampleRate {
+			return bad(h.FmtOffset+4, "fmt.sampleRate", "%d Hz, want 8000 Hz (convert the file, e.g. sox in.wav -r 8000 -c 1 out.wav)", h.SampleRate)
+		}
+		switch {
+		case tag == 1 && h.Bits == 16, tag == 6 && h.Bits == 8, tag == 7 && h.Bits == 8:
+			return nil
+		}
+		return bad(h.FmtOffset, "fmt.format", "format %d with %d bits, want 16-bit PCM (1), A-law (6) or µ-law (7)", tag, h.Bits)
+	})
+	var he *HeaderError
+	if errors.As(err, &he) {
+		switch he.Kind {
+		case NotRIFF:
+			return nil, bad(0, "header", "not a RIFF/WAVE file")
+		case ChunkTooLong:
+			return nil, bad(he.Offset, he.Chunk, "chunk of %d bytes runs past the end of the file", he.Size)
+		case FmtTooShort:
+			return nil, bad(he.Offset, "fmt", "chunk of %d bytes, want at least 16", he.Size)
+		case DataBeforeFmt:
+			return nil, bad(he.Offset, "data", "data chunk before the fmt chunk")
+		case NoFmt:
+			return nil, bad(he.Offset, "fmt", "no fmt chunk")
+		default:
+			return nil, bad(he.Offset, "data", "no data chunk")
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	data := b[h.DataOffset : h.DataOffset+h.DataBytes]
 	switch tag {
 	case 6:
 		return PCMA.Decode(nil, data), nil
@@ -109,7 +201,7 @@ func ParseWAV(name string, b []byte) ([]int16, error) {
 		return PCMU.Decode(nil, data), nil
 	}
 	if len(data)%2 != 0 {
-		return nil, bad(dataOff, "data", "odd length %d for 16-bit samples", len(data))
+		return nil, bad(h.DataOffset, "data", "odd length %d for 16-bit samples", len(data))
 	}
 	out := make([]int16, len(data)/2)
 	for i := range out {
