@@ -70,7 +70,7 @@ func (s *Store) ScheduleCallback(ctx context.Context, ticketID int64, cb Callbac
 			sqldb.Millis(now), sqldb.Millis(now)).Scan(&cb.ID); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, Event{TicketID: ticketID, At: now, Actor: actor, Role: RoleSystem, Action: "callback",
+		return addEvent(ctx, tx, Event{TicketID: ticketID, At: now, Actor: actor, Role: AsSystem, Action: "callback",
 			From: state, To: state, Reason: "richiamata prevista " + cb.Due.In(s.cal.Location).Format("02/01/2006 15:04")})
 	})
 	if err != nil {
@@ -159,7 +159,7 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 			return err
 		}
 		out = c
-		return addEvent(ctx, tx, Event{TicketID: c.TicketID, At: now, Actor: operator, Role: RoleOperator, Action: "callback_attempt",
+		return addEvent(ctx, tx, Event{TicketID: c.TicketID, At: now, Actor: operator, Role: AsOperator, Action: "callback_attempt",
 			From: state, To: state, Reason: string(c.State) + ": " + c.Outcome})
 	})
 	return out, err

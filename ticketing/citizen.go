@@ -444,7 +444,7 @@ func (s *Store) Merge(ctx context.Context, keep, drop int64, actor string) (*Cit
 				sqldb.Millis(now), m.id); err != nil {
 				return err
 			}
-			if err := addEvent(ctx, tx, Event{TicketID: m.id, At: now, Actor: actor, Role: RoleBackOffice, Action: ActMerge,
+			if err := addEvent(ctx, tx, Event{TicketID: m.id, At: now, Actor: actor, Role: AsBackOffice, Action: ActMerge,
 				From: m.state, To: m.state, Reason: fmt.Sprintf("cittadino %d unito a %d", drop, keep)}); err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ const ActPropose Action = "propose_knowledge"
 
 // AnswerWithPill solves a ticket at level 1 with the answer of a pill: the ticket links to the
 // pill, and counts for first-contact resolution (SLA-2 C.4) and the link rate.
-func (s *Store) AnswerWithPill(ctx context.Context, id int64, actor string, role Role, pill string) (*Ticket, error) {
+func (s *Store) AnswerWithPill(ctx context.Context, id int64, actor string, role Capacity, pill string) (*Ticket, error) {
 	if pill == "" {
 		return nil, invalid("pill", "scegliere la scheda che ha risposto alla richiesta")
 	}
@@ -115,7 +115,7 @@ func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, ba
 		}
 	}
 	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: RoleLevel2, Action: ActPropose,
+		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: AsLevel2, Action: ActPropose,
 			From: t.State, To: t.State, Pill: prop.Pill.IRI, Reason: "bozza di scheda: " + prop.Pill.Title})
 	})
 	return prop, err

@@ -122,7 +122,7 @@ func TestOverdueAndAtRisk(t *testing.T) {
 				}
 			}
 			clock.Set(romeTime(2026, 6, 3, 9, 0))
-			tk, err = s.Apply(ctx, tk.ID, Step{Action: ActTake, Actor: "bo", Role: RoleBackOffice})
+			tk, err = s.Apply(ctx, tk.ID, Step{Action: ActTake, Actor: "bo", Role: AsBackOffice})
 			if err != nil {
 				t.Fatal(err)
 			}

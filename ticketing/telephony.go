@@ -62,11 +62,11 @@ func (a *Telephony) OpenContact(ctx context.Context, c telephony.TicketContact) 
 		}
 		return telephony.TicketRef(t.Number), nil
 	}
-	n := NewTicket{Channel: ch, Actor: c.Operator, Role: RoleOperator, CallID: c.CallID, At: c.At,
+	n := NewTicket{Channel: ch, Actor: c.Operator, Role: AsOperator, CallID: c.CallID, At: c.At,
 		Description: ""}
 	if n.Actor == "" {
 		n.Actor = "sistema"
-		n.Role = RoleSystem
+		n.Role = AsSystem
 	}
 	if cit, err := a.Store.MatchCitizen(ctx, "", "", c.From); err != nil {
 		return "", err
@@ -103,7 +103,7 @@ func (a *Telephony) Voicemail(ctx context.Context, v telephony.VoicemailInfo) (t
 		}
 		return telephony.TicketRef(t.Number), nil
 	}
-	n := NewTicket{Channel: Voicemail, Actor: "sistema", Role: RoleSystem, CallID: v.CallID, At: v.At,
+	n := NewTicket{Channel: Voicemail, Actor: "sistema", Role: AsSystem, CallID: v.CallID, At: v.At,
 		Subject:     "Messaggio in segreteria da " + orDash(v.From),
 		Description: fmt.Sprintf("Messaggio vocale di %s lasciato il %s (coda %s).", v.Duration.Round(time.Second), v.At.In(a.Store.cal.Location).Format("02/01/2006 15:04"), orDash(v.Queue))}
 	// Open the recording first, so that a missing one fails before anything is written.

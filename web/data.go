@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"sportello/internal/role"
 	"sportello/kb"
 )
 
@@ -18,15 +19,15 @@ import (
 // store (the concept tree with pill counts, the office tree).
 
 // visible is the pill statuses role may read; nil means any.
-func visible(role Role) []kb.Status {
-	if role.SeesDrafts() {
+func visible(who role.Role) []kb.Status {
+	if who.SeesDrafts() {
 		return nil
 	}
 	return []kb.Status{kb.StatusPublished}
 }
 
-func canSee(role Role, p *kb.Pill) bool {
-	return role.SeesDrafts() || p.Status == kb.StatusPublished
+func canSee(who role.Role, p *kb.Pill) bool {
+	return who.SeesDrafts() || p.Status == kb.StatusPublished
 }
 
 // conceptNode is a concept in the classification tree, with the number of pills filed under it
@@ -47,12 +48,12 @@ type conceptNode struct {
 
 // conceptTree builds the SKOS tree (KB-1) with pill counts for what role may read. It returns
 // the top concepts and every node by IRI.
-func (s *Server) conceptTree(ctx context.Context, role Role) ([]*conceptNode, map[string]*conceptNode, error) {
+func (s *Server) conceptTree(ctx context.Context, who role.Role) ([]*conceptNode, map[string]*conceptNode, error) {
 	concepts, err := s.store.Concepts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	pills, err := s.store.Pills(ctx, kb.PillFilter{Status: visible(role)})
+	pills, err := s.store.Pills(ctx, kb.PillFilter{Status: visible(who)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -135,7 +136,7 @@ func breadcrumb(n *conceptNode, byIRI map[string]*conceptNode) []*conceptNode {
 
 // findPill resolves /schede/{code}: the legacy code, or the IRI's last segment for pills
 // without one. A pill role may not read is reported as missing, so drafts do not leak.
-func (s *Server) findPill(ctx context.Context, id string, role Role) (*kb.Pill, error) {
+func (s *Server) findPill(ctx context.Context, id string, who role.Role) (*kb.Pill, error) {
 	p, err := s.store.PillByCode(ctx, id)
 	if errors.Is(err, kb.ErrNotFound) {
 		var all []kb.Pill
@@ -154,7 +155,7 @@ func (s *Server) findPill(ctx context.Context, id string, role Role) (*kb.Pill, 
 	if err != nil {
 		return nil, err
 	}
-	if !canSee(role, p) {
+	if !canSee(who, p) {
 		return nil, kb.ErrNotFound
 	}
 	return p, nil

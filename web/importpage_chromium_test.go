@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sportello/internal/role"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestImportInChromium(t *testing.T) {
 	s, store := importServer(t)
 	h := s.Handler()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Header.Set("X-Test-Role", string(Publisher)) // no login here: the role is injected
+		r.Header.Set("X-Test-Role", string(role.Publisher)) // no login here: the role is injected
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(hs.Close)

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/microcosm-cc/bluemonday"
 
+	"sportello/internal/role"
 	"sportello/kb"
 )
 
@@ -34,7 +35,7 @@ type pageTemplate struct{ t *template.Template }
 // pageData is what every page template receives.
 type pageData struct {
 	Title string
-	Role  Role
+	Role  role.Role
 	Nav   string // the nav entry to mark as current
 	// Canonical is the page's public URL when Config.BaseURL is set, so that a page reached
 	// through a proxy or an old address is indexed and shared under one name.
@@ -47,7 +48,7 @@ var funcs = template.FuncMap{
 	"safe":        sanitize,
 	"date":        formatDate,
 	"status":      func(s kb.Status) string { return msg("status." + string(s)) },
-	"roleName":    func(r Role) string { return msg("role." + string(r)) },
+	"roleName":    func(r role.Role) string { return msg("role." + string(r)) },
 	"localID":     localID,
 	"tel":         telURL,
 	"join":        strings.Join,

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"sportello/internal/role"
 	"sportello/kb"
 )
 
@@ -49,23 +50,23 @@ func TestRoutesGolden(t *testing.T) {
 		method, pattern, _ := strings.Cut(k, " ")
 		path := param.ReplaceAllString(pattern, "zz-sample")
 		fmt.Fprintf(&b, "%s %s", method, pattern)
-		for _, role := range Roles {
+		for _, who := range role.All {
 			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
 			req.Header.Set("Content-Type", "application/json")
-			if role != Anonymous {
-				req.Header.Set("X-Test-Role", string(role))
+			if who != role.Anonymous {
+				req.Header.Set("X-Test-Role", string(who))
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			denied := rec.Code == http.StatusUnauthorized || rec.Code == http.StatusForbidden
-			if denied == rt.Allows(role) {
-				t.Errorf("%s %s as %s: %d, but the route table says allowed=%v", method, path, role, rec.Code, rt.Allows(role))
+			if denied == rt.Allows(who) {
+				t.Errorf("%s %s as %s: %d, but the route table says allowed=%v", method, path, who, rec.Code, rt.Allows(who))
 			}
 			verdict := "allowed"
 			if denied {
 				verdict = "denied"
 			}
-			fmt.Fprintf(&b, " %s=%s", role, verdict)
+			fmt.Fprintf(&b, " %s=%s", who, verdict)
 		}
 		b.WriteString("\n")
 	}

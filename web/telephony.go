@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/telephony"
 	"sportello/web/auth"
 )
@@ -334,9 +335,9 @@ func (s *Server) telephony() (*Telephony, error) {
 
 // ctiSeesAll reports whether the role watches every operator (supervisor view) rather than only
 // its own console.
-func ctiSeesAll(r Role) bool {
+func ctiSeesAll(r role.Role) bool {
 	switch r {
-	case Supervisor, Administrator, Auditor:
+	case role.Supervisor, role.Administrator, role.Auditor:
 		return true
 	}
 	return false
@@ -346,7 +347,7 @@ func ctiSeesAll(r Role) bool {
 // a supervisor may name another with ?operatore= or the JSON field "operator" to assist them.
 func (s *Server) ctiOperator(c echo.Context, t *Telephony, asked string) (telephony.OperatorSnapshot, error) {
 	id, _ := c.Get(ctxUser).(string)
-	if asked != "" && roleOf(c) == Supervisor {
+	if asked != "" && roleOf(c) == role.Supervisor {
 		id = asked
 	}
 	for _, o := range t.ACD.Snapshot().Operators {
@@ -900,7 +901,7 @@ func (s *Server) operatorPage(c echo.Context) error {
 		return err
 	}
 	d := ctiConsoleData{Operator: ctiOperatorOf(op), Queues: op.Queues, PhoneAnswers: t.PhoneAnswers}
-	if roleOf(c) == Supervisor {
+	if roleOf(c) == role.Supervisor {
 		d.Asked = asked
 	}
 	d.CSRF, d.Field = ctiCSRF(c)
@@ -913,7 +914,7 @@ func (s *Server) supervisorPage(c echo.Context) error {
 		return err
 	}
 	d := ctiSupervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
-	d.CanDemo = t.Demo && (roleOf(c) == Supervisor || roleOf(c) == Administrator)
+	d.CanDemo = t.Demo && (roleOf(c) == role.Supervisor || roleOf(c) == role.Administrator)
 	d.CSRF, d.Field = ctiCSRF(c)
 	return s.render(c, "supervisor", pageData{Title: msg("cti.sup.title"), Nav: "supervisor", Data: d})
 }

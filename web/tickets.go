@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
 )
@@ -26,22 +27,6 @@ func (s *Server) tickets() (*ticketing.Store, error) {
 		return nil, notFound("tk.absent")
 	}
 	return s.Components.Tickets, nil
-}
-
-// tkRole is the capacity in which the caller acts on tickets. Administrators and auditors read
-// but do not act: they get no ticketing role, so every step they try is refused by the table.
-func tkRole(r Role) ticketing.Role {
-	switch r {
-	case Operator:
-		return ticketing.RoleOperator
-	case Backoffice:
-		return ticketing.RoleBackOffice
-	case Level2:
-		return ticketing.RoleLevel2
-	case Supervisor:
-		return ticketing.RoleSupervisor
-	}
-	return ticketing.Role("none")
 }
 
 // tkActor is the user name recorded in the path; a caller without a name (tests, an
@@ -131,12 +116,12 @@ func paramID(c echo.Context, name string) (int64, error) {
 func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 	var f ticketing.Filter
 	if c.QueryParam("inbox") == "1" {
-		role := tkRole(roleOf(c))
-		if office := c.QueryParam("office"); office != "" && role == ticketing.RoleLevel2 {
+		who := ticketing.CapacityOf(roleOf(c))
+		if office := c.QueryParam("office"); office != "" && who == ticketing.AsLevel2 {
 			// A level-2 user working for a competent office sees what is assigned to it.
-			role = ticketing.RoleOffice
+			who = ticketing.AsOffice
 		}
-		f = ticketing.Inbox(role, c.QueryParam("office"))
+		f = ticketing.Inbox(who, c.QueryParam("office"))
 	}
 	// Explicit states replace the inbox's own: "my queue, only the escalated ones".
 	var states []ticketing.State
@@ -263,8 +248,8 @@ type ticketView struct {
 	Allowed     []ticketing.Action     `json:"allowed"` // what the caller may do now
 }
 
-func (s *Server) ticketView(ctx context.Context, st *ticketing.Store, t *ticketing.Ticket, role Role) (*ticketView, error) {
-	v := &ticketView{Ticket: t, SLA: st.SLA(t, time.Now()), Allowed: ticketing.Allowed(t.State, tkRole(role))}
+func (s *Server) ticketView(ctx context.Context, st *ticketing.Store, t *ticketing.Ticket, who role.Role) (*ticketView, error) {
+	v := &ticketView{Ticket: t, SLA: st.SLA(t, time.Now()), Allowed: ticketing.Allowed(t.State, ticketing.CapacityOf(who))}
 	var err error
 	if t.CitizenID != 0 {
 		if v.Citizen, err = st.Citizen(ctx, t.CitizenID); err != nil && !errors.Is(err, ticketing.ErrNotFound) {
@@ -373,7 +358,7 @@ func (s *Server) createTicket(c echo.Context, st *ticketing.Store, req newTicket
 	}
 	t, err := st.Create(ctx, ticketing.NewTicket{CitizenID: cid, Channel: req.Channel, Category: req.Category,
 		Priority: req.Priority, Subject: req.Subject, Description: req.Description, Actor: tkActor(c),
-		Role: tkRole(roleOf(c)), CallID: req.CallID})
+		Role: ticketing.CapacityOf(roleOf(c)), CallID: req.CallID})
 	if err != nil {
 		return nil, tkErr(err)
 	}
@@ -425,24 +410,24 @@ type stepRequest struct {
 // of TK-13 when outbound email is configured; without it they are plain transitions.
 func (s *Server) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
 	ctx := c.Request().Context()
-	who, role := tkActor(c), tkRole(roleOf(c))
+	who, rl := tkActor(c), ticketing.CapacityOf(roleOf(c))
 	var out *ticketing.Ticket
 	var err error
 	switch req.Action {
 	case ticketing.ActRequestData:
-		out, err = st.RequestData(ctx, t.ID, who, role, req.Reason)
+		out, err = st.RequestData(ctx, t.ID, who, rl, req.Reason)
 		if errors.Is(err, ticketing.ErrNoMail) {
-			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: role, Reason: req.Reason})
+			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason})
 		}
 	case ticketing.ActFinalReminder:
-		out, err = st.FinalReminder(ctx, t.ID, who, role)
+		out, err = st.FinalReminder(ctx, t.ID, who, rl)
 		if errors.Is(err, ticketing.ErrNoMail) {
-			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: role, Reason: req.Reason})
+			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason})
 		}
 	case "":
 		return nil, badRequest("invalid", msg("tk.err.invalid", fieldName("action"), msg("tk.err.noAction")))
 	default:
-		out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: role, Reason: req.Reason,
+		out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason,
 			Office: req.Office, SuggestedOffice: req.SuggestedOffice, Pill: req.Pill, Queries: req.Queries})
 	}
 	if err != nil {
@@ -500,7 +485,7 @@ func (s *Server) answerWithPill(c echo.Context, st *ticketing.Store, t *ticketin
 		}
 		pill = p.IRI
 	}
-	out, err := st.AnswerWithPill(ctx, t.ID, tkActor(c), tkRole(roleOf(c)), pill)
+	out, err := st.AnswerWithPill(ctx, t.ID, tkActor(c), ticketing.CapacityOf(roleOf(c)), pill)
 	if err != nil {
 		return nil, tkErr(err)
 	}
@@ -534,7 +519,7 @@ func (s *Server) apiTicketPropose(c echo.Context) error {
 // from the knowledge base, it does not write it.
 func (s *Server) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Proposal, error) {
 	switch roleOf(c) {
-	case Backoffice, Level2, Supervisor:
+	case role.Backoffice, role.Level2, role.Supervisor:
 	default:
 		return nil, &httpError{Status: http.StatusForbidden, Code: "role", Msg: msg("tk.err.role", actionLabel(ticketing.ActPropose))}
 	}

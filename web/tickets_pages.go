@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
 )
@@ -85,7 +86,7 @@ func (s *Server) ticketInboxPage(c echo.Context) error {
 	q := c.Request().URL.Query()
 	if _, set := q["inbox"]; !set {
 		switch roleOf(c) {
-		case Operator, Backoffice, Level2, Supervisor:
+		case role.Operator, role.Backoffice, role.Level2, role.Supervisor:
 			q.Set("inbox", "1")
 		}
 		c.Request().URL.RawQuery = q.Encode()
@@ -249,7 +250,7 @@ func (s *Server) ticketPage(c echo.Context) error {
 		d.Escalate = d.Escalate || a == ticketing.ActEscalate
 	}
 	switch roleOf(c) {
-	case Backoffice, Level2, Supervisor:
+	case role.Backoffice, role.Level2, role.Supervisor:
 		d.CanPropose = !t.SolvedAt.IsZero()
 	}
 	return s.render(c, "ticket_page", pageData{Title: msg("tk.page.title", t.Number), Nav: "tickets", Data: d})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web/auth"
 )
@@ -27,7 +28,7 @@ var workflowPageRoutes = []Route{
 	{http.MethodPost, "/redazione/nuova", writers, (*Server).editorForm},
 	{http.MethodGet, "/redazione/schede/:code", writers, (*Server).editorPage},
 	{http.MethodPost, "/redazione/schede/:code", writers, (*Server).editorForm},
-	{http.MethodGet, "/validazione", []Role{Validator, Administrator, Auditor}, (*Server).queuePage},
+	{http.MethodGet, "/validazione", []role.Role{role.Validator, role.Administrator, role.Auditor}, (*Server).queuePage},
 	{http.MethodPost, "/validazione/:code/:n/approva", reviewers, (*Server).approveForm},
 	{http.MethodPost, "/validazione/:code/:n/respingi", reviewers, (*Server).rejectForm},
 	{http.MethodGet, "/schede/:code/storia", historyReaders, (*Server).historyPage},
@@ -365,7 +366,7 @@ func (s *Server) queuePage(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
-	d := queueData{formBase: csrfOf(c), CanDecide: roleOf(c) == Validator}
+	d := queueData{formBase: csrfOf(c), CanDecide: roleOf(c) == role.Validator}
 	for _, o := range open {
 		base := &kb.Pill{}
 		if o.Live > 0 {
