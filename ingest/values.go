@@ -6,6 +6,7 @@ import (
 	"html"
 	"math"
 	"regexp"
+	"sportello/internal/textfold"
 	"strconv"
 	"strings"
 	"time"
@@ -380,25 +381,7 @@ func cellDate(c Cell, date1904 bool) (time.Time, error) {
 	return parseDate(c.Value)
 }
 
-// foldKey is the comparison key of a label: lower case, accents and punctuation removed, spaces
-// collapsed. "Attività  Produttive" and "attivita' produttive" meet here.
-func foldKey(s string) string {
-	s = norm.NFD.String(strings.ToLower(s))
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(r)
-		default:
-			space = true
-		}
-	}
-	return b.String()
-}
+// foldKey is the comparison key of a label, the shared textfold.Key: lower case, accents and
+// punctuation removed, spaces collapsed. "Attività  Produttive" and "attivita' produttive" meet
+// here.
+func foldKey(s string) string { return textfold.Key(s) }

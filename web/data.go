@@ -7,11 +7,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"sportello/internal/role"
+	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
@@ -93,7 +91,7 @@ func sortNodes(ns []*conceptNode) {
 		if c := cmp.Compare(a.Notation, b.Notation); c != 0 {
 			return c
 		}
-		return cmp.Compare(fold(a.Label), fold(b.Label))
+		return cmp.Compare(textfold.Fold(a.Label), textfold.Fold(b.Label))
 	})
 	for _, n := range ns {
 		sortNodes(n.Children)
@@ -220,7 +218,7 @@ func unitTree(units []kb.Unit, people []kb.Person) ([]*unitNode, map[string]*uni
 	}
 	var sortRec func([]*unitNode)
 	sortRec = func(ns []*unitNode) {
-		slices.SortFunc(ns, func(a, b *unitNode) int { return cmp.Compare(fold(a.Name), fold(b.Name)) })
+		slices.SortFunc(ns, func(a, b *unitNode) int { return cmp.Compare(textfold.Fold(a.Name), textfold.Fold(b.Name)) })
 		for _, n := range ns {
 			slices.SortFunc(n.People, comparePeople)
 			sortRec(n.Children)
@@ -231,10 +229,10 @@ func unitTree(units []kb.Unit, people []kb.Person) ([]*unitNode, map[string]*uni
 }
 
 func comparePeople(a, b kb.Person) int {
-	if c := cmp.Compare(fold(a.FamilyName), fold(b.FamilyName)); c != 0 {
+	if c := cmp.Compare(textfold.Fold(a.FamilyName), textfold.Fold(b.FamilyName)); c != 0 {
 		return c
 	}
-	return cmp.Compare(fold(a.GivenName), fold(b.GivenName))
+	return cmp.Compare(textfold.Fold(a.GivenName), textfold.Fold(b.GivenName))
 }
 
 // matchPerson reports whether the folded query q names the person, their role, extension,
@@ -244,7 +242,7 @@ func matchPerson(q string, p kb.Person, unitName string) bool {
 	fields = append(fields, p.Phones...)
 	fields = append(fields, p.Emails...)
 	for _, f := range fields {
-		if f != "" && strings.Contains(fold(f), q) {
+		if f != "" && strings.Contains(textfold.Fold(f), q) {
 			return true
 		}
 	}
@@ -255,28 +253,15 @@ func matchUnit(q string, u kb.Unit) bool {
 	fields := append([]string{u.Name, u.Address, u.PEC}, u.Phones...)
 	fields = append(fields, u.Emails...)
 	for _, f := range fields {
-		if f != "" && strings.Contains(fold(f), q) {
+		if f != "" && strings.Contains(textfold.Fold(f), q) {
 			return true
 		}
 	}
 	return false
 }
 
-// fold lowercases and strips accents, so that "unita" finds "Unità" as people type it on the
-// phone.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
 func sortedUnits(units []kb.Unit) []kb.Unit {
 	out := append([]kb.Unit(nil), units...)
-	slices.SortFunc(out, func(a, b kb.Unit) int { return cmp.Compare(fold(a.Name), fold(b.Name)) })
+	slices.SortFunc(out, func(a, b kb.Unit) int { return cmp.Compare(textfold.Fold(a.Name), textfold.Fold(b.Name)) })
 	return out
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sportello/internal/role"
+	"sportello/internal/textfold"
 	"sportello/telephony"
 	"sportello/web/auth"
 )
@@ -702,7 +703,7 @@ type ctiDirectoryEntry struct {
 // people by name, role, office or extension, and the offices by name.
 func (s *Server) ctiDirectory(c echo.Context) error {
 	ctx := c.Request().Context()
-	q := fold(strings.TrimSpace(c.QueryParam("q")))
+	q := textfold.Fold(strings.TrimSpace(c.QueryParam("q")))
 	limit := 20
 	units, err := s.store.Units(ctx)
 	if err != nil {

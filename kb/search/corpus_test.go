@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
@@ -42,7 +43,7 @@ func loadLegacy(t testing.TB) ([]kb.Pill, []kb.Concept) {
 		hdr := -1
 		for i, r := range rows {
 			for _, c := range r {
-				if h := fold(strings.TrimSpace(c)); h == "titolo" || h == "titolo pillola" {
+				if h := textfold.Fold(strings.TrimSpace(c)); h == "titolo" || h == "titolo pillola" {
 					hdr = i
 				}
 			}
@@ -55,9 +56,9 @@ func loadLegacy(t testing.TB) ([]kb.Pill, []kb.Concept) {
 		}
 		col := map[string]int{}
 		for j, c := range rows[hdr] {
-			h := fold(strings.TrimSpace(c))
+			h := textfold.Fold(strings.TrimSpace(c))
 			if h == "" && hdr > 0 && j < len(rows[hdr-1]) {
-				h = fold(strings.TrimSpace(rows[hdr-1][j]))
+				h = textfold.Fold(strings.TrimSpace(rows[hdr-1][j]))
 			}
 			switch {
 			case strings.HasPrefix(h, "cod"):

@@ -22,6 +22,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
 
+	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
@@ -396,8 +397,8 @@ func (x *Index) setConcepts(concepts []kb.Concept) {
 		var terms []string
 		seen := map[string]bool{}
 		add := func(s string) {
-			if s != "" && !seen[fold(s)] {
-				seen[fold(s)] = true
+			if s != "" && !seen[textfold.Fold(s)] {
+				seen[textfold.Fold(s)] = true
 				terms = append(terms, s)
 			}
 		}
