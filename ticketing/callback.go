@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"sportello/internal/phone"
 	"sportello/internal/sqldb"
 )
 
@@ -40,7 +41,7 @@ type Callback struct {
 // ScheduleCallback puts a callback task on a ticket. MaxAttempts defaults to 3 and RetryDelay
 // to 30 minutes; a retry falling outside service hours moves to the next opening.
 func (s *Store) ScheduleCallback(ctx context.Context, ticketID int64, cb Callback, actor string) (*Callback, error) {
-	num, err := NormalizePhone(cb.Number)
+	num, err := phone.Normalize(cb.Number)
 	if err != nil {
 		return nil, invalid("number", "%v", err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/phone"
 	"sportello/internal/role"
 	"sportello/internal/textfold"
 	"sportello/telephony"
@@ -253,31 +254,11 @@ func (h *ctiHub) livePop(callID string) (CTIPop, bool) {
 	return p, ok
 }
 
-// ctiPhoneKey reduces a phone number to the digits that identify it: the Italian prefix +39/0039
-// is dropped, so "+39 0544 952110" and "0544952110" match.
-func ctiPhoneKey(s string) string {
-	d := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
-	switch {
-	case strings.HasPrefix(s, "+39"), strings.HasPrefix(s, "0039") && len(d) > 4:
-		if strings.HasPrefix(d, "0039") {
-			d = d[4:]
-		} else {
-			d = d[2:]
-		}
-	}
-	return d
-}
-
 // matchCaller finds the directory entries whose number is the caller's: their phones or, for a
 // call from inside the Administration, their extension. Later the ticketing's citizen record
 // joins these.
 func (s *Server) matchCaller(ctx context.Context, number string) []CTICallerMatch {
-	key := ctiPhoneKey(number)
+	key := phone.Key(number)
 	if key == "" || s.store == nil {
 		return nil
 	}
@@ -296,7 +277,7 @@ func (s *Server) matchCaller(ctx context.Context, number string) []CTICallerMatc
 	for _, u := range units {
 		names[u.IRI] = u.Name
 		for _, ph := range u.Phones {
-			if ctiPhoneKey(ph) == key {
+			if phone.Key(ph) == key {
 				out = append(out, CTICallerMatch{Kind: "unit", Name: u.Name, Phone: ph, URL: unitHref(u.IRI)})
 				break
 			}
@@ -305,12 +286,12 @@ func (s *Server) matchCaller(ctx context.Context, number string) []CTICallerMatc
 	for _, p := range people {
 		hit := ""
 		for _, ph := range p.Phones {
-			if ctiPhoneKey(ph) == key {
+			if phone.Key(ph) == key {
 				hit = ph
 				break
 			}
 		}
-		if hit == "" && p.Extension != "" && ctiPhoneKey(p.Extension) == key {
+		if hit == "" && p.Extension != "" && phone.Key(p.Extension) == key {
 			hit = p.Extension
 		}
 		if hit == "" {
@@ -678,7 +659,7 @@ func (s *Server) ctiCallback(c echo.Context) error {
 		return err
 	}
 	number := strings.TrimSpace(r.Number)
-	if k := ctiPhoneKey(number); k == "" || len(k) > 20 || strings.Trim(number, "+0123456789 ./-()") != "" {
+	if k := phone.Key(number); k == "" || len(k) > 20 || strings.Trim(number, "+0123456789 ./-()") != "" {
 		return badRequest("bad_number", msg("cti.badNumber"))
 	}
 	queue := r.Queue

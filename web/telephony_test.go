@@ -793,15 +793,6 @@ func TestCTIPages(t *testing.T) {
 	}
 }
 
-func TestPhoneKey(t *testing.T) {
-	for in, want := range map[string]string{"+39 0544 952110": "0544952110", "0544952110": "0544952110",
-		"0039 0544 952110": "0544952110", "800 550 011": "800550011", "2111": "2111", "": "", "abc": ""} {
-		if got := ctiPhoneKey(in); got != want {
-			t.Errorf("ctiPhoneKey(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestCTICSRFToken: with a session, the pages carry its CSRF token, in the meta element the
 // console's script sends back as X-CSRF-Token and in every form of the announcements page.
 func TestCTICSRFToken(t *testing.T) {

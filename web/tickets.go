@@ -333,14 +333,14 @@ func (s *Server) createTicket(c echo.Context, st *ticketing.Store, req newTicket
 	cid := req.CitizenID
 	if cid == 0 && req.Citizen != nil && (req.Citizen.Name != "" || req.Citizen.TaxCode != "" ||
 		len(req.Citizen.Emails) > 0 || len(req.Citizen.Phones) > 0) {
-		var email, phone string
+		var email, phoneNumber string
 		if len(req.Citizen.Emails) > 0 {
 			email = req.Citizen.Emails[0]
 		}
 		if len(req.Citizen.Phones) > 0 {
-			phone = req.Citizen.Phones[0]
+			phoneNumber = req.Citizen.Phones[0]
 		}
-		found, err := st.MatchCitizen(ctx, req.Citizen.TaxCode, email, phone)
+		found, err := st.MatchCitizen(ctx, req.Citizen.TaxCode, email, phoneNumber)
 		if err != nil {
 			return nil, tkErr(err)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
 
+	"sportello/internal/phone"
 	"sportello/internal/textfold"
 	"sportello/kb"
 )
@@ -573,7 +574,7 @@ func (x *Index) unitDoc(u *kb.Unit) map[string]any {
 		fDirName:    u.Name,
 		fDirOffice:  parent,
 		fDirRole:    map[bool]string{true: "URP ufficio relazioni con il pubblico"}[u.URP],
-		fDirPhone:   digitsAll(u.Phones),
+		fDirPhone:   phoneKeys(u.Phones),
 		fDepartment: u.Parent,
 		fOffice:     u.IRI,
 		fSpell:      u.Name,
@@ -618,17 +619,12 @@ func (x *Index) unitList() []kb.Unit {
 	return out
 }
 
-func digitsAll(phones []string) []string {
+// phoneKeys are the phone.Key of each number: what a typed number is matched against.
+func phoneKeys(phones []string) []string {
 	var out []string
 	for _, p := range phones {
-		var b strings.Builder
-		for _, r := range p {
-			if r >= '0' && r <= '9' {
-				b.WriteRune(r)
-			}
-		}
-		if b.Len() > 0 {
-			out = append(out, b.String())
+		if k := phone.Key(p); k != "" {
+			out = append(out, k)
 		}
 	}
 	return out
@@ -648,7 +644,7 @@ func (x *Index) personDoc(p *kb.Person) map[string]any {
 		fDirRole:    p.Role,
 		fDirOffice:  office,
 		fDirExt:     p.Extension,
-		fDirPhone:   digitsAll(p.Phones),
+		fDirPhone:   phoneKeys(p.Phones),
 		fDepartment: unit.Parent,
 		fOffice:     p.Unit,
 		fSpell:      name + " \n " + p.Role,
