@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/text/encoding/htmlindex"
 
+	"sportello/internal/htmltext"
 	"sportello/internal/sqldb"
 )
 
@@ -459,7 +460,7 @@ func parseEmail(raw []byte) (*inbound, error) {
 		return nil, invalid("message", "%v", err)
 	}
 	if in.body == "" && html != "" {
-		in.body = stripTags(html)
+		in.body = htmltext.Text(html)
 	}
 	in.body = strings.TrimSpace(in.body)
 	if r := []rune(in.body); len(r) > maxBody {
@@ -569,20 +570,6 @@ func (s *stripSpace) Read(p []byte) (int, error) {
 			return j, err
 		}
 	}
-}
-
-var tagPattern = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>|<[^>]*>`)
-
-func stripTags(html string) string {
-	text := tagPattern.ReplaceAllString(html, " ")
-	text = strings.NewReplacer("&nbsp;", " ", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(text)
-	var lines []string
-	for _, l := range strings.Split(text, "\n") {
-		if l = strings.Join(strings.Fields(l), " "); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // ReceiveEmail turns an email into a ticket (TK-8): a reply — the ticket number in the subject,

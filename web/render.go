@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/microcosm-cc/bluemonday"
 
+	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
 )
@@ -22,13 +22,10 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// ugc is the sanitiser for HTML that came from users (pill answers). Pills are sanitised when
-// they are written too; doing it again when rendering means a pill that reached the store by
-// another road (an RDF import, a bug) still cannot run script in an operator's browser.
-var ugc = bluemonday.UGCPolicy()
-
-// sanitize returns s as safe HTML.
-func sanitize(s string) template.HTML { return template.HTML(ugc.Sanitize(s)) }
+// sanitize returns an answer as safe HTML (htmltext.Sanitize). Pills are sanitised when they
+// are written too; doing it again when rendering means a pill that reached the store by another
+// road (an RDF import, a bug) still cannot run script in an operator's browser.
+func sanitize(s string) template.HTML { return template.HTML(htmltext.Sanitize(s)) }
 
 type pageTemplate struct{ t *template.Template }
 

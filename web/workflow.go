@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
 )
@@ -103,7 +104,7 @@ func pillInput(c echo.Context) (kb.Pill, error) {
 	}
 	p.Status, p.Version, p.Validated, p.ValidatedBy = "", 0, nil, ""
 	p.Created, p.Modified = time.Time{}, time.Time{}
-	p.Answer = ugc.Sanitize(p.Answer)
+	p.Answer = htmltext.Sanitize(p.Answer)
 	return p, nil
 }
 

@@ -6,17 +6,16 @@ package web
 // with the workflow's Italian message (403 for the role or four eyes, 409 for the state).
 
 import (
-	"html"
 	"html/template"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web/auth"
@@ -218,7 +217,7 @@ func (s *Server) editorForm(c echo.Context) error {
 	}
 	p.Title = strings.TrimSpace(c.FormValue("title"))
 	p.Question = strings.TrimSpace(c.FormValue("question"))
-	p.Answer = ugc.Sanitize(c.FormValue("answer"))
+	p.Answer = htmltext.Sanitize(c.FormValue("answer"))
 	p.Notes = strings.TrimSpace(c.FormValue("notes"))
 	p.Keywords = splitList(c.FormValue("keywords"), ",")
 	p.LegalRefs = splitList(c.FormValue("legal"), "\n")
@@ -316,14 +315,6 @@ type shownDiff struct {
 	New   string
 }
 
-var tagRE = regexp.MustCompile(`<[^>]*>`)
-
-// plainText turns sanitised answer HTML into the text a reader sees, a line per block.
-func plainText(h string) string {
-	h = regexp.MustCompile(`(?i)</(p|li|h[1-6]|div)>|<br\s*/?>`).ReplaceAllString(h, "$0\n")
-	return strings.TrimSpace(html.UnescapeString(tagRE.ReplaceAllString(h, "")))
-}
-
 func showDiff(changes []kb.FieldDiff) []shownDiff {
 	var out []shownDiff
 	for _, ch := range changes {
@@ -335,7 +326,7 @@ func showDiff(changes []kb.FieldDiff) []shownDiff {
 			d.Label = msg("q.field.other") + " (" + ch.Field + ")"
 		}
 		if ch.Field == "answer" {
-			d.Words = kb.DiffWords(plainText(ch.Old), plainText(ch.New))
+			d.Words = kb.DiffWords(htmltext.Text(ch.Old), htmltext.Text(ch.New))
 		} else {
 			d.Words = ch.Words
 		}

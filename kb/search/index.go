@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
 
+	"sportello/internal/htmltext"
 	"sportello/internal/phone"
 	"sportello/internal/textfold"
 	"sportello/kb"
@@ -449,21 +448,6 @@ func (x *Index) lineage(iri string) []kb.Concept {
 	return out
 }
 
-var (
-	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
-	blockRE = regexp.MustCompile(`(?i)<\s*(br|/p|/li|li|/div|/h[1-6])\b[^>]*>`)
-	spaceRE = regexp.MustCompile(`[ \t]+`)
-)
-
-// plainText turns the answer's HTML subset into text: highlights are built on it, and tags
-// must not be matched as words.
-func plainText(h string) string {
-	h = blockRE.ReplaceAllString(h, "\n")
-	h = tagRE.ReplaceAllString(h, "")
-	h = html.UnescapeString(h)
-	return strings.TrimSpace(spaceRE.ReplaceAllString(h, " "))
-}
-
 const (
 	minTime = math.MinInt32
 	maxTime = math.MaxInt64 / 2
@@ -497,7 +481,7 @@ func (x *Index) pillDoc(p *kb.Pill) map[string]any {
 	if office == "" && p.OfficeName != "" {
 		office = "name:" + p.OfficeName
 	}
-	answer := plainText(p.Answer)
+	answer := htmltext.Text(p.Answer)
 	from, until := float64(minTime), float64(maxTime)
 	if p.ValidFrom != nil {
 		from = float64(p.ValidFrom.Unix())
