@@ -149,7 +149,7 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 				c.Outcome = "non raggiungibile"
 			}
 		default:
-			c.Due = s.cal.NextOpen(now.Add(c.RetryDelay))
+			c.Due = s.nextOpen(now.Add(c.RetryDelay))
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tk_callbacks SET attempts = ?, state = ?, outcome = ?, operator = ?, due = ?,
 			modified = ? WHERE id = ?`, c.Attempts, c.State, c.Outcome, c.Operator, sqldb.Millis(c.Due), sqldb.Millis(now), id); err != nil {

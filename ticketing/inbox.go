@@ -123,7 +123,7 @@ func (s *Store) AwaitingData(ctx context.Context, older time.Duration, now time.
 	}
 	var out []Ticket
 	for _, t := range list {
-		if s.cal.Working(t.Modified, now) >= older {
+		if s.cal.WorkingTime(t.Modified, now) >= older {
 			out = append(out, t)
 		}
 	}

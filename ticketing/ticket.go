@@ -491,3 +491,17 @@ func isIRI(s string) bool {
 	}
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "urn:")
 }
+
+// TicketByCall finds the ticket a telephone call (or voicemail) already opened on channel ch:
+// nil, nil when it has none, so that a call never opens two tickets (TK-1).
+func (s *Store) TicketByCall(ctx context.Context, callID string, ch Channel) (*Ticket, error) {
+	if callID == "" {
+		return nil, nil
+	}
+	t, err := scanTicket(s.db.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tk_tickets WHERE call_id = ? AND channel = ?
+		ORDER BY id DESC LIMIT 1`, callID, ch))
+	if errors.Is(err, ErrNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return t, err
+}

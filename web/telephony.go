@@ -25,6 +25,7 @@ import (
 	"sportello/internal/textfold"
 	"sportello/telephony"
 	"sportello/web/auth"
+	"sportello/workcal"
 )
 
 // Telephony is the contact-center component `sportello serve` attaches to the server. ACD is
@@ -39,7 +40,7 @@ type Telephony struct {
 	// refuse a larger upload before reading it; 0 means 16 MiB, the store's default.
 	AnnouncementBytes int64
 	Zammad            *telephony.ZammadCTI    // webhook for an external PBX (TEL-1)
-	Calendar          *telephony.Calendar     // time zone and opening hours, for the statistics
+	Calendar          *workcal.Calendar       // time zone and opening hours, for the statistics
 	Queues            []telephony.QueueConfig // service-level thresholds per queue, for the statistics
 	Bands             []telephony.NamedBand   // the IVR's time bands, for activating announcements
 	// Citizens finds the citizen records of a caller's number in the ticketing system; they come

@@ -17,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/telephony"
 	"sportello/web/auth"
+	"sportello/workcal"
 )
 
 // ctiTest is a server with a telephony component on a manual clock: the ACD's queues, an
@@ -40,7 +42,7 @@ type ctiTest struct {
 const ctiToken = "segreto-di-prova"
 
 // ctiStart is a Monday morning, when the service is open.
-var ctiStart = time.Date(2026, 3, 2, 10, 0, 0, 0, telephony.Rome())
+var ctiStart = time.Date(2026, 3, 2, 10, 0, 0, 0, clock.Rome())
 
 func newCTITest(t testing.TB) *ctiTest {
 	t.Helper()
@@ -67,8 +69,8 @@ func newCTITest(t testing.TB) *ctiTest {
 	ct.acd = acd
 	ct.tel = &Telephony{ACD: acd, Tickets: ct.tickets, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
 		History:  telephony.NewWaitHistory(10*time.Second, 60),
-		Calendar: telephony.NewCalendar(telephony.Rome()),
-		Bands:    []telephony.NamedBand{{Name: "mattina", Band: telephony.Hours(8, 0, 13, 0)}},
+		Calendar: workcal.Default(),
+		Bands:    []telephony.NamedBand{{Name: "mattina", Band: workcal.Hours(8, 0, 13, 0)}},
 		Zammad:   &telephony.ZammadCTI{Log: log, Clock: ct.clock, Token: ctiToken},
 		Do: func(a []telephony.Action) {
 			ct.mu.Lock()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
@@ -191,19 +192,12 @@ func dateParam(c echo.Context, name string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", v, rome)
+	t, err := time.ParseInLocation("2006-01-02", v, clock.Rome())
 	if err != nil {
 		return time.Time{}, badRequest("bad_parameter", msg("tk.err.badDate", name))
 	}
 	return t, nil
 }
-
-var rome = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Rome"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
 
 // period is the [since, until) of figures and gaps: the query's dates, by default the last 30
 // days.
@@ -217,7 +211,7 @@ func period(c echo.Context) (time.Time, time.Time, error) {
 		return since, until, err
 	}
 	if until.IsZero() {
-		until = time.Now().In(rome).Truncate(24*time.Hour).AddDate(0, 0, 1)
+		until = time.Now().In(clock.Rome()).Truncate(24*time.Hour).AddDate(0, 0, 1)
 	} else {
 		until = until.AddDate(0, 0, 1)
 	}
@@ -624,7 +618,7 @@ func (s *Server) scheduleCallback(c echo.Context, st *ticketing.Store, t *ticket
 	if v := strings.TrimSpace(req.Due); v != "" {
 		var err error
 		if due, err = time.Parse(time.RFC3339, v); err != nil {
-			if due, err = time.ParseInLocation("2006-01-02T15:04", v, rome); err != nil {
+			if due, err = time.ParseInLocation("2006-01-02T15:04", v, clock.Rome()); err != nil {
 				return nil, badRequest("invalid", msg("tk.err.invalid", fieldName("due"), msg("tk.err.badTime")))
 			}
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
@@ -29,7 +30,7 @@ func init() {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(rome).Format("02/01/2006 15:04")
+		return t.In(clock.Rome()).Format("02/01/2006 15:04")
 	}
 	funcs["pct"] = func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
 	funcs["cbState"] = func(s ticketing.CallbackState) string { return msg("tk.cb." + string(s)) }
