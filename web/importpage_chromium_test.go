@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sportello/internal/role"
 	"strings"
 	"testing"
@@ -26,10 +25,7 @@ func TestImportInChromium(t *testing.T) {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(hs.Close)
-	workbook, err := filepath.Abs(corpusWorkbook)
-	if err != nil {
-		t.Fatal(err)
-	}
+	workbook := corpusWorkbook(t)
 
 	ctx := browserContext(t)
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sportello/fixtures/testenv"
 	"sportello/ingest"
 	"sportello/internal/role"
 	"sportello/kb"
@@ -25,7 +26,8 @@ import (
 // The Excel import pages (issue 3; KB-11, KB-13): upload, mapping preview, dry run, the import
 // as a background job, the problem report.
 
-const corpusWorkbook = "../../shared/corpus/pillole-legacy.xlsx"
+// corpusWorkbook is the shared legacy workbook.
+func corpusWorkbook(t testing.TB) string { return testenv.Shared(t, "corpus/pillole-legacy.xlsx") }
 
 // importServer is a server on an empty in-memory store of its own: these tests write.
 func importServer(t testing.TB) (*Server, *kb.Store) {
@@ -112,7 +114,7 @@ func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, 
 
 func importCorpusT(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(corpusWorkbook)
+	b, err := os.ReadFile(corpusWorkbook(t))
 	if err != nil {
 		t.Fatalf("shared corpus: %v", err)
 	}
@@ -672,7 +674,7 @@ func FuzzImportMapping(f *testing.F) {
 func TestImportDirectory(t *testing.T) {
 	s, store := importServer(t)
 	h := s.Handler()
-	b, err := os.ReadFile("../../shared/corpus/rubrica.xlsx")
+	b, err := os.ReadFile(testenv.Shared(t, "corpus/rubrica.xlsx"))
 	if err != nil {
 		t.Fatalf("shared corpus: %v", err)
 	}

@@ -7,11 +7,13 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sportello/fixtures/testenv"
 	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
-const legacyWorkbook = "../../../shared/corpus/pillole-legacy.xlsx"
+// legacyWorkbook is the shared legacy workbook.
+func legacyWorkbook(t testing.TB) string { return testenv.Shared(t, "corpus/pillole-legacy.xlsx") }
 
 // loadLegacy reads the shared legacy workbook with a minimal reader of its own (the real
 // importer is package ingest): code, title, question, answer, keywords, office and the
@@ -19,9 +21,10 @@ const legacyWorkbook = "../../../shared/corpus/pillole-legacy.xlsx"
 // categories and subcategories narrower ones.
 func loadLegacy(t testing.TB) ([]kb.Pill, []kb.Concept) {
 	t.Helper()
-	f, err := excelize.OpenFile(legacyWorkbook)
+	workbook := legacyWorkbook(t)
+	f, err := excelize.OpenFile(workbook)
 	if err != nil {
-		t.Fatalf("%s: %v", legacyWorkbook, err)
+		t.Fatalf("%s: %v", workbook, err)
 	}
 	defer f.Close()
 	var pills []kb.Pill
@@ -38,7 +41,7 @@ func loadLegacy(t testing.TB) ([]kb.Pill, []kb.Concept) {
 	for _, sheet := range f.GetSheetList() {
 		rows, err := f.GetRows(sheet)
 		if err != nil {
-			t.Fatalf("%s: sheet %s: %v", legacyWorkbook, sheet, err)
+			t.Fatalf("%s: sheet %s: %v", workbook, sheet, err)
 		}
 		hdr := -1
 		for i, r := range rows {
@@ -52,7 +55,7 @@ func loadLegacy(t testing.TB) ([]kb.Pill, []kb.Concept) {
 			}
 		}
 		if hdr < 0 {
-			t.Fatalf("%s: sheet %s: no header row", legacyWorkbook, sheet)
+			t.Fatalf("%s: sheet %s: no header row", workbook, sheet)
 		}
 		col := map[string]int{}
 		for j, c := range rows[hdr] {
