@@ -3,8 +3,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,42 +10,26 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sportello/fixtures/testenv"
 	"sportello/kb"
 )
 
 // The shared corpus (../shared/corpus/README.md): 157 pills in 6 sheets with every kind of
 // mess a hand-made workbook has, and the phone directory (65 rows, 56 offices).
-var (
-	corpusPills     = corpusFile("pillole-legacy.xlsx")
-	corpusDirectory = corpusFile("rubrica.xlsx")
-)
-
-// corpusFile finds the shared corpus next to the repository (../shared/corpus, as the issue
-// names it) or at its place on the development machine.
-func corpusFile(name string) string {
-	for _, dir := range []string{"../../shared/corpus", "/work/shared/corpus"} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return filepath.Join("../../shared/corpus", name)
-}
+func corpusPills(t testing.TB) string     { return testenv.Shared(t, "corpus/pillole-legacy.xlsx") }
+func corpusDirectory(t testing.TB) string { return testenv.Shared(t, "corpus/rubrica.xlsx") }
 
 func needCorpus(t *testing.T) {
 	t.Helper()
-	for _, f := range []string{corpusPills, corpusDirectory} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("shared corpus not available: %v", err)
-		}
-	}
+	corpusPills(t)
+	corpusDirectory(t)
 }
 
 // corpusCodes reads every pill code of the workbook straight from the cells, independently of
 // the importer: the oracle of the end-to-end test.
 func corpusCodes(t *testing.T) map[string]int {
 	t.Helper()
-	f, err := excelize.OpenFile(corpusPills)
+	f, err := excelize.OpenFile(corpusPills(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +54,7 @@ func TestCorpusPills(t *testing.T) {
 	needCorpus(t)
 	ctx := context.Background()
 	store := openStore(t)
-	sum := importOK(t, store, corpusPills, Options{})
+	sum := importOK(t, store, corpusPills(t), Options{})
 
 	codes := corpusCodes(t)
 	if len(codes) != 157 {
@@ -193,7 +175,7 @@ func TestCorpusPills(t *testing.T) {
 	}
 
 	// Idempotence: a second run changes nothing.
-	again := importOK(t, store, corpusPills, Options{})
+	again := importOK(t, store, corpusPills(t), Options{})
 	if again.Pills.Unchanged != 156 || again.Pills.Created+again.Pills.Updated != 0 || again.Concepts.Created != 0 || again.Units.Created != 0 {
 		t.Errorf("second import: pills %+v concepts %+v units %+v, want everything unchanged", again.Pills, again.Concepts, again.Units)
 	}
@@ -203,8 +185,8 @@ func TestCorpusDirectory(t *testing.T) {
 	needCorpus(t)
 	ctx := context.Background()
 	store := openStore(t)
-	importOK(t, store, corpusPills, Options{})
-	sum := importOK(t, store, corpusDirectory, Options{})
+	importOK(t, store, corpusPills(t), Options{})
+	sum := importOK(t, store, corpusDirectory(t), Options{})
 	if sum.Rows != 65 {
 		t.Errorf("%d directory rows read, want 65", sum.Rows)
 	}
@@ -224,7 +206,7 @@ func TestCorpusDirectory(t *testing.T) {
 		t.Errorf("%d offices, want 56", offices)
 	}
 	// Oracle: the rows that name a person, read straight from the cells.
-	f, err := excelize.OpenFile(corpusDirectory)
+	f, err := excelize.OpenFile(corpusDirectory(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,11 +254,11 @@ func TestCorpusDirectory(t *testing.T) {
 	}
 
 	// Re-import updates in place: nothing changes, the same IRIs.
-	again := importOK(t, store, corpusDirectory, Options{})
+	again := importOK(t, store, corpusDirectory(t), Options{})
 	if again.Units.Created+again.Units.Updated+again.People.Created+again.People.Updated != 0 {
 		t.Errorf("second directory import: units %+v people %+v", again.Units, again.People)
 	}
-	pills := importOK(t, store, corpusPills, Options{})
+	pills := importOK(t, store, corpusPills(t), Options{})
 	if pills.Pills.Unchanged != 156 {
 		t.Errorf("pills after the directory: %+v, want 156 unchanged", pills.Pills)
 	}
@@ -290,7 +272,7 @@ func TestCorpusDirectory(t *testing.T) {
 func TestCorpusStrictAndDryRun(t *testing.T) {
 	needCorpus(t)
 	store := openStore(t)
-	sum, err := ImportFile(context.Background(), store, corpusPills, Options{Strict: true})
+	sum, err := ImportFile(context.Background(), store, corpusPills(t), Options{Strict: true})
 	if !errors.Is(err, ErrRefused) || sum == nil || !sum.Refused {
 		t.Fatalf("strict import of the corpus: %v, want refused", err)
 	}
@@ -300,7 +282,7 @@ func TestCorpusStrictAndDryRun(t *testing.T) {
 	if cs, _ := store.Concepts(context.Background()); len(cs) != 0 {
 		t.Errorf("strict refusal wrote %d concepts", len(cs))
 	}
-	dry := importOK(t, store, corpusPills, Options{DryRun: true})
+	dry := importOK(t, store, corpusPills(t), Options{DryRun: true})
 	if dry.Pills.Created != 156 || !dry.DryRun {
 		t.Errorf("dry run: %+v", dry.Pills)
 	}

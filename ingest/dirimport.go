@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"sportello/internal/phone"
 	"sportello/kb"
 )
 
@@ -325,17 +326,12 @@ func (im *importer) dirPerson(p kb.Person, rec DirRecord) {
 	im.queue = append(im.queue, op{item: idx, fn: func(b *kb.Batch) error { x := pp; return b.PutPerson(&x) }})
 }
 
-// phoneKeys compares phone numbers by their digits: the graph stores "0874 437 000" as
-// tel:0874-437-000.
+// phoneKeys compares phone numbers by phone.Key: the graph stores "0874 437 000" as
+// tel:0874-437-000, and "+39 0874 437000" is the same number.
 func phoneKeys(phones []string) []string {
 	out := make([]string, len(phones))
 	for i, p := range phones {
-		out[i] = strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' || r == '+' {
-				return r
-			}
-			return -1
-		}, p)
+		out[i] = phone.Key(p)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"sportello/internal/htmltext"
 	"sportello/kb"
 )
 
@@ -390,7 +391,7 @@ func (s *sheetScan) pillRow(r Row) error {
 	if i := s.m.col(FForms); i >= 0 {
 		c := r.cell(i)
 		var named []string
-		if c.Link != "" && safeURL(c.Link) {
+		if c.Link != "" && htmltext.SafeURL(c.Link) {
 			p.Forms = append(p.Forms, kb.Link{URL: c.Link, Title: oneLine(c.Value)})
 		} else {
 			for _, item := range splitList(c.Value) {
@@ -412,7 +413,7 @@ func (s *sheetScan) pillRow(r Row) error {
 		if c.Field == FLink || c.Field == FForms {
 			continue
 		}
-		if cell := r.cell(c.Index); cell.Link != "" && safeURL(cell.Link) {
+		if cell := r.cell(c.Index); cell.Link != "" && htmltext.SafeURL(cell.Link) {
 			p.Links = appendLink(p.Links, kb.Link{URL: cell.Link, Title: oneLine(plainText(cell.Value))})
 		}
 	}
@@ -508,9 +509,9 @@ func (s *sheetScan) columnHeader(i int) string {
 func cellLinks(c Cell) []kb.Link {
 	text := oneLine(c.Value)
 	var out []kb.Link
-	if c.Link != "" && safeURL(c.Link) {
+	if c.Link != "" && htmltext.SafeURL(c.Link) {
 		title := text
-		if safeURL(title) || strings.HasPrefix(strings.ToLower(title), "www.") {
+		if htmltext.SafeURL(title) || strings.HasPrefix(strings.ToLower(title), "www.") {
 			title = ""
 		}
 		out = appendLink(out, kb.Link{URL: c.Link, Title: title})

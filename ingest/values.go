@@ -3,15 +3,15 @@ package ingest
 import (
 	"errors"
 	"fmt"
-	"html"
 	"math"
 	"regexp"
+	"sportello/internal/htmltext"
+	"sportello/internal/textfold"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/microcosm-cc/bluemonday"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
 )
@@ -53,17 +53,9 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(cleanText(s)), " ")
 }
 
-var tagRE = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>`)
-
-// plainText strips any HTML a title or question cell carries and decodes entities.
-func plainText(s string) string {
-	s = cleanText(s)
-	if strings.ContainsAny(s, "<&") {
-		s = tagRE.ReplaceAllString(s, " ")
-		s = html.UnescapeString(s)
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
+// plainText strips any HTML a title or question cell carries and decodes entities, on one
+// line (htmltext.Line).
+func plainText(s string) string { return htmltext.Line(cleanText(s)) }
 
 // splitKeywords splits a keyword cell on ";" and "," (and line breaks), trimming and dropping
 // duplicates case-insensitively while keeping the first spelling.
@@ -114,24 +106,6 @@ func findURLs(s string) []string {
 	return out
 }
 
-// safeURL reports whether u may become a link: the schemes the HTML policy allows.
-func safeURL(u string) bool {
-	l := strings.ToLower(strings.TrimSpace(u))
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "mailto:")
-}
-
-// answerPolicy is the safe subset answers keep (issue 3, point 3): paragraphs, line breaks,
-// bold, italics, lists and links with safe schemes. Scripts, styles and event handlers go.
-var answerPolicy = func() *bluemonday.Policy {
-	p := bluemonday.NewPolicy()
-	p.AllowElements("p", "br", "b", "strong", "i", "em", "ul", "ol", "li")
-	p.AllowAttrs("href").OnElements("a")
-	p.AllowURLSchemes("http", "https", "mailto", "tel")
-	p.RequireParseableURLs(true)
-	p.RequireNoFollowOnLinks(false)
-	return p
-}()
-
 var (
 	brRE     = regexp.MustCompile(`(?i)<br\s*/?>`)
 	paraRE   = regexp.MustCompile(`\n\s*\n`)
@@ -161,41 +135,11 @@ func answerHTML(s string) string {
 			writeParagraph(&b, para)
 		}
 	}
-	out := answerPolicy.Sanitize(b.String())
-	out = unescapeQuotes(out)
+	out := htmltext.Sanitize(b.String())
 	out = spaceBeforeCloseRE.ReplaceAllString(out, "$1")
 	out = spaceAfterOpenRE.ReplaceAllString(out, "$1")
 	out = strings.ReplaceAll(out, "<p></p>", "")
 	return strings.TrimSpace(out)
-}
-
-// unescapeQuotes turns the &#39; and &#34; the sanitiser writes for every apostrophe and
-// quotation mark back into the characters, outside tags: Italian text is full of them and they
-// need no escaping in HTML text.
-func unescapeQuotes(s string) string {
-	if !strings.Contains(s, "&#") {
-		return s
-	}
-	var b strings.Builder
-	inTag := false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '<':
-			inTag = true
-		case c == '>':
-			inTag = false
-		case !inTag && c == '&' && strings.HasPrefix(s[i:], "&#39;"):
-			b.WriteByte('\'')
-			i += 4
-			continue
-		case !inTag && c == '&' && strings.HasPrefix(s[i:], "&#34;"):
-			b.WriteByte('"')
-			i += 4
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 func writeParagraph(b *strings.Builder, para string) {
@@ -380,25 +324,7 @@ func cellDate(c Cell, date1904 bool) (time.Time, error) {
 	return parseDate(c.Value)
 }
 
-// foldKey is the comparison key of a label: lower case, accents and punctuation removed, spaces
-// collapsed. "Attività  Produttive" and "attivita' produttive" meet here.
-func foldKey(s string) string {
-	s = norm.NFD.String(strings.ToLower(s))
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(r)
-		default:
-			space = true
-		}
-	}
-	return b.String()
-}
+// foldKey is the comparison key of a label, the shared textfold.Key: lower case, accents and
+// punctuation removed, spaces collapsed. "Attività  Produttive" and "attivita' produttive" meet
+// here.
+func foldKey(s string) string { return textfold.Key(s) }

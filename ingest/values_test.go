@@ -236,6 +236,8 @@ func FuzzSplitKeywords(f *testing.F) {
 	})
 }
 
+var tagRE = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>`)
+
 // allowedTagRE is the safe subset: bare tags, and links with a safe scheme and nothing else.
 var allowedTagRE = regexp.MustCompile(`^(</?(p|br|b|strong|i|em|ul|ol|li|a)/?>|<a href="(https?:|mailto:|tel:)[^"]*"/?>)$`)
 

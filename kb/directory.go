@@ -8,6 +8,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"sportello/internal/textfold"
 	"sportello/ontology"
 )
 
@@ -211,7 +212,7 @@ func (s *Store) units(ctx context.Context) ([]Unit, error) {
 	}
 	// Depth-first like the concept tree, so that an export or a listing reads as an org chart.
 	return depthFirst(all, func(u Unit) (string, string, string) {
-		return u.IRI, u.Parent, fold(u.Name)
+		return u.IRI, u.Parent, textfold.Fold(u.Name)
 	}), nil
 }
 
@@ -221,7 +222,7 @@ func (s *Store) UnitByName(ctx context.Context, name string) (*Unit, error) {
 	if err != nil {
 		return nil, err
 	}
-	iri, ok := idx.units[fold(strings.TrimSpace(name))]
+	iri, ok := idx.units[textfold.Fold(strings.TrimSpace(name))]
 	if !ok {
 		return nil, fmt.Errorf("unit %q: %w", name, ErrNotFound)
 	}
@@ -351,10 +352,10 @@ func (s *Store) People(ctx context.Context) ([]Person, error) {
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
-		if x, y := fold(a.FamilyName), fold(b.FamilyName); x != y {
+		if x, y := textfold.Fold(a.FamilyName), textfold.Fold(b.FamilyName); x != y {
 			return x < y
 		}
-		if x, y := fold(a.GivenName), fold(b.GivenName); x != y {
+		if x, y := textfold.Fold(a.GivenName), textfold.Fold(b.GivenName); x != y {
 			return x < y
 		}
 		return a.IRI < b.IRI

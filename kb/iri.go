@@ -4,10 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
+	"sportello/internal/textfold"
 	"strings"
 	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Base is the namespace of Sportello's data IRIs (pills, concepts, units, people). Vocabulary
@@ -35,31 +34,27 @@ func PersonIRI(given, family string) string {
 	return Base + "person/" + Slug(strings.TrimSpace(given+" "+family))
 }
 
-// Slug folds s into a lower-case ASCII path segment: accents are dropped ("Città" → "citta"),
-// every run of other characters becomes one hyphen. An empty result becomes a random id, so a
+// Slug folds s (textfold.Fold) into a lower-case ASCII path segment: accents are dropped
+// ("Città" → "citta"), "ß" becomes "ss", every run of other characters becomes one hyphen. An empty result becomes a random id, so a
 // slug is never empty.
 func Slug(s string) string {
 	var b strings.Builder
 	hyphen := false
-	for _, r := range norm.NFD.String(s) {
+	for _, r := range textfold.Fold(s) {
 		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue // the accent of a decomposed letter
 		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			if hyphen && b.Len() > 0 {
 				b.WriteByte('-')
 			}
 			hyphen = false
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			if r == 'ß' {
-				if hyphen && b.Len() > 0 {
-					b.WriteByte('-')
-				}
-				hyphen = false
-				b.WriteString("ss")
-				continue
+			b.WriteRune(r)
+		case r == 'ß':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
 			}
+			hyphen = false
+			b.WriteString("ss")
+		default:
 			hyphen = true
 		}
 	}
@@ -76,30 +71,6 @@ func newID() string {
 		panic("kb: crypto/rand failed: " + err.Error())
 	}
 	return hex.EncodeToString(p[:])
-}
-
-// fold is the key for case- and accent-insensitive matching of labels and names: NFD without
-// marks, lower case, typographic apostrophes made plain, spaces collapsed.
-func fold(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsSpace(r):
-			space = true
-		default:
-			if r == '’' || r == '‘' || r == '`' {
-				r = '\''
-			}
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
 }
 
 // isAbsoluteIRI reports whether s looks like an absolute IRI: a scheme, a colon, no spaces.

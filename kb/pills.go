@@ -9,6 +9,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"sportello/internal/htmltext"
 	"sportello/ontology"
 )
 
@@ -156,6 +157,8 @@ func (b *Batch) preparePill(p *Pill) error {
 			p.IRI = Base + "pill/" + newID()
 		}
 	}
+	// The one answer policy, whoever writes the pill (editor, importer, API, demo, tickets).
+	p.Answer = htmltext.Sanitize(p.Answer)
 	if p.Lang == "" {
 		p.Lang = "it"
 	}

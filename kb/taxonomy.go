@@ -8,6 +8,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"sportello/internal/textfold"
 	"sportello/ontology"
 )
 
@@ -271,7 +272,7 @@ func (s *Store) concepts(ctx context.Context) ([]Concept, error) {
 // Concepts whose parent is missing are treated as top concepts.
 func treeOrder(all []Concept) []Concept {
 	return depthFirst(all, func(c Concept) (string, string, string) {
-		return c.IRI, c.Broader, fold(c.Label("it"))
+		return c.IRI, c.Broader, textfold.Fold(c.Label("it"))
 	})
 }
 
@@ -334,7 +335,7 @@ func (s *Store) ConceptByLabel(ctx context.Context, label string) (*Concept, err
 	if err != nil {
 		return nil, err
 	}
-	iri, ok := idx.concepts[fold(strings.TrimSpace(label))]
+	iri, ok := idx.concepts[textfold.Fold(strings.TrimSpace(label))]
 	if !ok {
 		return nil, fmt.Errorf("concept %q: %w", label, ErrNotFound)
 	}
@@ -405,7 +406,7 @@ func (s *Store) labelIndex(ctx context.Context) (*labelIndex, error) {
 	// Lower priority first, so that preferred labels overwrite synonyms; within a priority the
 	// first concept in tree order wins.
 	set := func(m map[string]string, label, iri string, seen map[string]bool) {
-		k := fold(strings.TrimSpace(label))
+		k := textfold.Fold(strings.TrimSpace(label))
 		if k == "" || seen[k] {
 			return
 		}

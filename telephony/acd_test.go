@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sportello/internal/clock"
+	"sportello/workcal"
 	"strings"
 	"testing"
 	"time"
 )
 
 // t0 is a Monday at 10:00 in Rome, inside the default opening hours.
-var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, Rome())
+var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, clock.Rome())
 
 func newTestACD(t testing.TB, q QueueConfig, ops ...OperatorConfig) (*ACD, *ManualClock) {
 	t.Helper()
@@ -248,13 +250,13 @@ func TestMaxWaitOverflow(t *testing.T) {
 
 func TestClosedAndFull(t *testing.T) {
 	must := mustT(t)
-	a, clk := newTestACD(t, QueueConfig{Name: "q", MaxLen: 1, Calendar: NewCalendar(Rome())})
+	a, clk := newTestACD(t, QueueConfig{Name: "q", MaxLen: 1, Calendar: workcal.Default()})
 	must(a.Arrive(call("1"), "q"))
 	acts := must(a.Arrive(call("2"), "q"))
 	if !has(acts, ActReject) {
 		t.Errorf("second call into a full queue: %+v", acts)
 	}
-	clk.Set(time.Date(2026, 3, 2, 20, 0, 0, 0, Rome()))
+	clk.Set(time.Date(2026, 3, 2, 20, 0, 0, 0, clock.Rome()))
 	acts = must(a.Arrive(call("3"), "q"))
 	if len(acts) != 2 || acts[0].Prompt != SlotClosed || acts[1].Kind != ActOfferVoicemail {
 		t.Errorf("out of hours: %+v", acts)

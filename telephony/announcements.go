@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sportello/internal/clock"
+	"sportello/workcal"
 	"strings"
 	"sync"
 	"time"
@@ -346,7 +348,7 @@ func (s *Announcements) Restore(r io.Reader) error {
 // IVR picks the recordings to play by time of day: the band names let administrators record a
 // different welcome for the morning, the afternoon or when the service is closed (TEL-5).
 type IVR struct {
-	Calendar *Calendar
+	Calendar *workcal.Calendar
 	Store    *Announcements
 	Bands    []NamedBand // searched in order; the first containing the time wins
 }
@@ -354,7 +356,7 @@ type IVR struct {
 // NamedBand is a named time band of the IVR, e.g. {"mattina", 8:00–13:00}.
 type NamedBand struct {
 	Name string
-	Band Band
+	Band workcal.Band
 }
 
 // BandClosed is the band name used whenever the calendar says the service is closed.
@@ -366,11 +368,11 @@ func (v *IVR) BandAt(t time.Time) string {
 	if v.Calendar != nil && !v.Calendar.IsOpen(t) {
 		return BandClosed
 	}
-	loc := time.Local
+	loc := clock.Rome()
 	if v.Calendar != nil {
 		loc = v.Calendar.Location
 	}
-	off := sinceMidnight(t.In(loc))
+	off := workcal.SinceMidnight(t.In(loc))
 	for _, b := range v.Bands {
 		if b.Band.Contains(off) {
 			return b.Name

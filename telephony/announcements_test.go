@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sportello/workcal"
 	"strings"
 	"testing"
 )
@@ -66,7 +67,7 @@ func TestAnnouncementsStore(t *testing.T) {
 	}
 
 	// The IVR picks the closed-band recording out of hours, the default otherwise.
-	ivr := &IVR{Calendar: NewCalendar(Rome()), Store: s}
+	ivr := &IVR{Calendar: workcal.Default(), Store: s}
 	if p, err := ivr.Prompt(SlotWelcome, rome(2026, 3, 2, 10, 0)); err != nil || filepath.Base(p) != "benvenuto.wav" {
 		t.Errorf("welcome prompt = %s, %v", p, err)
 	}

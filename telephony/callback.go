@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sportello/workcal"
 	"sync"
 	"time"
 )
@@ -11,21 +12,21 @@ import (
 // CallbackPolicy configures callback booking (TEL-7, seed 003: "la fascia oraria di erogazione
 // del servizio coincide con gli orari di apertura al pubblico cioè dalle 9.00 – 13.00").
 type CallbackPolicy struct {
-	Calendar   *Calendar     // working days; default NewCalendar(Rome())
-	Window     Band          // default 9:00–13:00
-	Slot       time.Duration // slot length, default 15 min
-	PerSlot    int           // callbacks per slot; 0 means no limit
-	Lead       time.Duration // minimum notice before the first slot, default 0
-	Attempts   int           // default 3
-	RetryDelay time.Duration // default 30 min
+	Calendar   *workcal.Calendar // working days; default workcal.Default()
+	Window     workcal.Band      // default 9:00–13:00
+	Slot       time.Duration     // slot length, default 15 min
+	PerSlot    int               // callbacks per slot; 0 means no limit
+	Lead       time.Duration     // minimum notice before the first slot, default 0
+	Attempts   int               // default 3
+	RetryDelay time.Duration     // default 30 min
 }
 
 func (p *CallbackPolicy) defaults() {
 	if p.Calendar == nil {
-		p.Calendar = NewCalendar(Rome())
+		p.Calendar = workcal.Default()
 	}
-	if p.Window == (Band{}) {
-		p.Window = Hours(9, 0, 13, 0)
+	if p.Window == (workcal.Band{}) {
+		p.Window = workcal.Hours(9, 0, 13, 0)
 	}
 	if p.Slot <= 0 {
 		p.Slot = 15 * time.Minute
@@ -81,11 +82,11 @@ func (b *Booker) NextSlot(t time.Time) (time.Time, error) {
 func (b *Booker) nextSlot(t time.Time) (time.Time, error) {
 	p := b.policy
 	t = t.Add(p.Lead).In(p.Calendar.Location)
-	day := midnight(t)
-	for i := 0; i < searchDays; i++ {
+	day := workcal.Midnight(t)
+	for i := 0; i < workcal.SearchDays; i++ {
 		if p.Calendar.IsWorkingDay(day) {
 			for off := p.Window.From; off+p.Slot <= p.Window.To; off += p.Slot {
-				s := at(day, off)
+				s := workcal.At(day, off)
 				if s.Before(t) {
 					continue
 				}
@@ -95,9 +96,9 @@ func (b *Booker) nextSlot(t time.Time) (time.Time, error) {
 				return s, nil
 			}
 		}
-		day = midnight(day.AddDate(0, 0, 1))
+		day = workcal.Midnight(day.AddDate(0, 0, 1))
 	}
-	return time.Time{}, fmt.Errorf("telephony: no callback slot within %d days of %s", searchDays, t.Format(time.DateOnly))
+	return time.Time{}, fmt.Errorf("telephony: no callback slot within %d days of %s", workcal.SearchDays, t.Format(time.DateOnly))
 }
 
 // RetryAt returns when to try again after an unanswered attempt at failed: RetryDelay later,
@@ -108,7 +109,7 @@ func (b *Booker) RetryAt(failed time.Time) (time.Time, error) {
 	p := b.policy
 	t := failed.Add(p.RetryDelay).In(p.Calendar.Location)
 	if p.Calendar.IsWorkingDay(t) {
-		off := sinceMidnight(t)
+		off := workcal.SinceMidnight(t)
 		if off >= p.Window.From && off < p.Window.To {
 			return t, nil
 		}

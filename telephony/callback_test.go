@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sportello/internal/clock"
 	"testing"
 	"time"
 )
@@ -152,4 +153,8 @@ func TestVoicemailLeave(t *testing.T) {
 		t.Errorf("files in the box: %v, want only the first message", files)
 	}
 
+}
+
+func rome(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, clock.Rome())
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sportello/workcal"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func TestScriptedHour(t *testing.T) {
 	clk := NewManualClock(start)
 	log := NewEventLog()
 	a := New(Config{Clock: clk, Log: log})
-	cal := NewCalendar(Rome())
+	cal := workcal.Default()
 	noErr(t, a.AddQueue(QueueConfig{Name: "centralino", Strategy: LongestIdle, Calendar: cal, RingTimeout: 15 * time.Second, WrapUp: 5 * time.Second}))
 	for i, id := range []string{"anna", "bruno", "carla"} {
 		noErr(t, a.AddOperator(OperatorConfig{ID: id, Extension: fmt.Sprint(201 + i), Queues: []Membership{{Queue: "centralino"}}}))

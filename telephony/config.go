@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sportello/internal/clock"
+	"sportello/workcal"
 	"strings"
 	"time"
 )
@@ -104,7 +106,7 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Durat
 
 // Setup is a validated configuration, ready to build the telephony parts from.
 type Setup struct {
-	Calendar  *Calendar
+	Calendar  *workcal.Calendar
 	Queues    []QueueConfig
 	Operators []OperatorConfig
 	Callback  CallbackPolicy
@@ -135,7 +137,7 @@ func ParseConfig(name string, data []byte) (*Setup, error) {
 	fail := func(field, format string, a ...any) error {
 		return fmt.Errorf("%s: %s: %s", name, field, fmt.Sprintf(format, a...))
 	}
-	loc := Rome()
+	loc := clock.Rome()
 	if f.Timezone != "" {
 		l, err := time.LoadLocation(f.Timezone)
 		if err != nil {
@@ -143,18 +145,16 @@ func ParseConfig(name string, data []byte) (*Setup, error) {
 		}
 		loc = l
 	}
-	s := &Setup{Calendar: NewCalendar(loc), MaxMissed: f.MaxMissedRings}
-	days := map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
-		"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+	s := &Setup{Calendar: workcal.New(loc), MaxMissed: f.MaxMissedRings}
 	if f.Calendar.Hours != nil {
-		s.Calendar.Week = [7][]Band{}
+		s.Calendar.Week = [7][]workcal.Band{}
 		for day, bands := range f.Calendar.Hours {
-			wd, ok := days[day]
+			wd, ok := workcal.ParseDay(day)
 			if !ok {
-				return nil, fail("calendar.hours."+day, "unknown day (use mon, tue, wed, thu, fri, sat, sun)")
+				return nil, fail("calendar.hours."+day, "unknown day (use mon…sun or lun…dom)")
 			}
 			for i, b := range bands {
-				band, err := parseBand(b)
+				band, err := workcal.ParseBand(b)
 				if err != nil {
 					return nil, fail(fmt.Sprintf("calendar.hours.%s[%d]", day, i), "%v", err)
 				}
@@ -163,20 +163,20 @@ func ParseConfig(name string, data []byte) (*Setup, error) {
 		}
 	}
 	for i, h := range f.Calendar.LocalHolidays {
-		d, err := time.Parse("01-02", h.Date)
+		lh, err := workcal.ParseLocalHoliday(h.Date, h.Name)
 		if err != nil {
-			return nil, fail(fmt.Sprintf("calendar.localHolidays[%d].date", i), "want MM-DD, got %q", h.Date)
+			return nil, fail(fmt.Sprintf("calendar.localHolidays[%d].date", i), "%v", err)
 		}
-		s.Calendar.Local = append(s.Calendar.Local, LocalHoliday{Month: d.Month(), Day: d.Day(), Name: h.Name})
+		s.Calendar.Local = append(s.Calendar.Local, lh)
 	}
 	for i, sd := range f.Calendar.SpecialDays {
 		d, err := time.ParseInLocation(time.DateOnly, sd.Date, loc)
 		if err != nil {
 			return nil, fail(fmt.Sprintf("calendar.specialDays[%d].date", i), "want YYYY-MM-DD, got %q", sd.Date)
 		}
-		day := SpecialDay{Date: d, Name: sd.Name}
+		day := workcal.SpecialDay{Date: d, Name: sd.Name}
 		for j, b := range sd.Hours {
-			band, err := parseBand(b)
+			band, err := workcal.ParseBand(b)
 			if err != nil {
 				return nil, fail(fmt.Sprintf("calendar.specialDays[%d].hours[%d]", i, j), "%v", err)
 			}
@@ -250,7 +250,7 @@ func ParseConfig(name string, data []byte) (*Setup, error) {
 	cb := CallbackPolicy{Calendar: s.Calendar, Slot: time.Duration(f.Callback.Slot), PerSlot: f.Callback.PerSlot,
 		Lead: time.Duration(f.Callback.Lead), Attempts: f.Callback.Attempts, RetryDelay: time.Duration(f.Callback.RetryDelay)}
 	if f.Callback.Window != "" {
-		w, err := parseBand(f.Callback.Window)
+		w, err := workcal.ParseBand(f.Callback.Window)
 		if err != nil {
 			return nil, fail("callback.window", "%v", err)
 		}
@@ -260,7 +260,7 @@ func ParseConfig(name string, data []byte) (*Setup, error) {
 	s.Callback = cb
 	s.Voicemail = f.Voicemail
 	for n, b := range f.Bands {
-		band, err := parseBand(b)
+		band, err := workcal.ParseBand(b)
 		if err != nil {
 			return nil, fail("bands."+n, "%v", err)
 		}
@@ -276,33 +276,6 @@ func sortBands(b []NamedBand) {
 			b[j], b[j-1] = b[j-1], b[j]
 		}
 	}
-}
-
-// parseBand reads "08:00-19:00".
-func parseBand(s string) (Band, error) {
-	from, to, ok := strings.Cut(strings.ReplaceAll(s, " ", ""), "-")
-	if !ok {
-		return Band{}, fmt.Errorf("want HH:MM-HH:MM, got %q", s)
-	}
-	clock := func(x string) (time.Duration, error) {
-		var h, m int
-		if n, err := fmt.Sscanf(x, "%d:%d", &h, &m); err != nil || n != 2 || h < 0 || h > 24 || m < 0 || m > 59 || h == 24 && m != 0 || len(x) > 5 {
-			return 0, fmt.Errorf("want HH:MM-HH:MM, got %q", s)
-		}
-		return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
-	}
-	f, err := clock(from)
-	if err != nil {
-		return Band{}, err
-	}
-	t, err := clock(to)
-	if err != nil {
-		return Band{}, err
-	}
-	if t <= f {
-		return Band{}, fmt.Errorf("band %q ends before it starts", s)
-	}
-	return Band{From: f, To: t}, nil
 }
 
 func lineOf(data []byte, offset int64) int {

@@ -2,6 +2,7 @@ package telephony
 
 import (
 	"os"
+	"sportello/workcal"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestParseConfigExample(t *testing.T) {
 	if len(s.Queues) != 3 || s.Queues[0].Strategy != LongestIdle || s.Queues[0].AnnounceEvery != 45*time.Second || s.Queues[2].Calendar != nil {
 		t.Errorf("queues %+v", s.Queues)
 	}
-	if s.Callback.Window != Hours(9, 0, 13, 0) || s.Callback.PerSlot != 4 {
+	if s.Callback.Window != workcal.Hours(9, 0, 13, 0) || s.Callback.PerSlot != 4 {
 		t.Errorf("callback %+v", s.Callback)
 	}
 	if len(s.Bands) != 2 || s.Bands[0].Name != "mattina" {
@@ -49,9 +50,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown queue", `{"queues": [{"name": "a"}], "operators": [{"id": "x", "queues": [{"queue": "b"}]}]}`, `operators[0].queues[0].queue: no queue "b"`},
 		{"channel", `{"operators": [{"id": "x", "capacity": {"pigeon": 1}}]}`, `unknown channel "pigeon"`},
 		{"hours", `{"calendar": {"hours": {"mon": ["19:00-08:00"]}}}`, "calendar.hours.mon[0]: band"},
-		{"day", `{"calendar": {"hours": {"lun": ["08:00-19:00"]}}}`, "calendar.hours.lun: unknown day"},
+		{"day", `{"calendar": {"hours": {"lunedi": ["08:00-19:00"]}}}`, "calendar.hours.lunedi: unknown day"},
 		{"holiday", `{"calendar": {"localHolidays": [{"date": "29 giugno"}]}}`, "calendar.localHolidays[0].date"},
-		{"window", `{"callback": {"window": "9-13"}}`, "callback.window"},
+		{"window", `{"callback": {"window": "9.00-13.00"}}`, "callback.window"},
 		{"timezone", `{"timezone": "Europe/Atlantide"}`, "timezone"},
 	}
 	for _, tc := range tests {

@@ -1,6 +1,7 @@
 package telephony
 
 import (
+	"sportello/internal/clock"
 	"testing"
 	"time"
 )
@@ -12,7 +13,7 @@ func TestDemoConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sunday := time.Date(2026, 3, 1, 23, 0, 0, 0, Rome())
+	sunday := time.Date(2026, 3, 1, 23, 0, 0, 0, clock.Rome())
 	a, err := s.Build(NewManualClock(sunday), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb/sqldbtest"
 )
 
@@ -16,7 +17,7 @@ var allKinds = []EventKind{EvOffered, EvClosed, EvBlocked, EvQueued, EvRinging, 
 
 // fullEvent sets every field of Event, with a nanosecond time in the Rome zone.
 func fullEvent(k EventKind, i int) Event {
-	return Event{Time: time.Date(2026, 3, 2, 9, 0, i, 123456789, Rome()), Kind: k, CallID: "c-" + string(k),
+	return Event{Time: time.Date(2026, 3, 2, 9, 0, i, 123456789, clock.Rome()), Kind: k, CallID: "c-" + string(k),
 		Queue: "anagrafe", Operator: "op1", Channel: Voice, Direction: "in", From: "+390612345678", To: "800123456",
 		Wait: 12*time.Second + 345*time.Millisecond, Talk: 3 * time.Minute, Ring: 4 * time.Second, WrapUp: 30 * time.Second,
 		Session: 2 * time.Hour, Position: 3, OrigPos: 5, Extension: "201", By: ByOperator, Reason: "pausa pranzo «è»"}
@@ -152,7 +153,7 @@ func storeCall(l *EventLog, id string, at time.Time, wait time.Duration, answere
 // those of the concatenated events (SLA-5, issue 7 item 8).
 func TestEventStoreRestart(t *testing.T) {
 	ctx := context.Background()
-	day := time.Date(2026, 3, 2, 8, 0, 0, 0, Rome())
+	day := time.Date(2026, 3, 2, 8, 0, 0, 0, clock.Rome())
 	for name, db := range sqldbtest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			var all []Event

@@ -1,6 +1,7 @@
 package telephony
 
 import (
+	"sportello/workcal"
 	"sync"
 	"time"
 )
@@ -96,18 +97,18 @@ const (
 
 // QueueConfig configures a queue. Zero durations take the defaults noted.
 type QueueConfig struct {
-	Name               string        // e.g. "centralino", "numero verde"
-	Strategy           Strategy      // default Linear
-	ServiceLevel       time.Duration // SLA threshold, default 30 s (SLA-2)
-	MaxWait            time.Duration // default 90 s, then Overflow
-	Overflow           Overflow      // default OverflowCallback
-	MaxLen             int           // waiting contacts allowed; 0 means no limit
-	RingTimeout        time.Duration // default 15 s
-	WrapUp             time.Duration // after-call work; 0 means none
-	AnnounceEvery      time.Duration // position announcement interval; 0 means none
-	CallbackAfterRings int           // offer a callback after this many unanswered rings (TEL-7); 0 never
-	Calendar           *Calendar     // opening hours; nil means always open (offline channels, TEL-9)
-	Offline            bool          // holds email, fax and voicemail work instead of live contacts
+	Name               string            // e.g. "centralino", "numero verde"
+	Strategy           Strategy          // default Linear
+	ServiceLevel       time.Duration     // SLA threshold, default 30 s (SLA-2)
+	MaxWait            time.Duration     // default 90 s, then Overflow
+	Overflow           Overflow          // default OverflowCallback
+	MaxLen             int               // waiting contacts allowed; 0 means no limit
+	RingTimeout        time.Duration     // default 15 s
+	WrapUp             time.Duration     // after-call work; 0 means none
+	AnnounceEvery      time.Duration     // position announcement interval; 0 means none
+	CallbackAfterRings int               // offer a callback after this many unanswered rings (TEL-7); 0 never
+	Calendar           *workcal.Calendar // opening hours; nil means always open (offline channels, TEL-9)
+	Offline            bool              // holds email, fax and voicemail work instead of live contacts
 }
 
 func (q *QueueConfig) defaults() {

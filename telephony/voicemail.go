@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sportello/workcal"
 	"time"
 )
 
@@ -14,7 +15,7 @@ import (
 // ticket whose deadline is Within working hours on the calendar (TEL-6, TK-16).
 type VoicemailBox struct {
 	Dir      string
-	Calendar *Calendar
+	Calendar *workcal.Calendar
 	Within   time.Duration // default 4 h of working time
 	MaxBytes int64         // default 8 MiB (about 17 minutes of G.711)
 	Tickets  Tickets
@@ -28,7 +29,7 @@ type VoicemailBox struct {
 func (v *VoicemailBox) Deadline(t time.Time) (time.Time, error) {
 	cal := v.Calendar
 	if cal == nil {
-		cal = NewCalendar(Rome())
+		cal = workcal.Default()
 	}
 	within := v.Within
 	if within <= 0 {

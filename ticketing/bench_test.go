@@ -20,16 +20,16 @@ func BenchmarkCreateTicket(b *testing.B) {
 				lat := make([]time.Duration, 0, b.N)
 				one := func() {
 					start := time.Now()
-					tk, err := s.Create(ctx, NewTicket{Channel: Phone, Category: concept, Description: "Come pago la TARI?", Actor: "mario", Role: RoleOperator})
+					tk, err := s.Create(ctx, NewTicket{Channel: Phone, Category: concept, Description: "Come pago la TARI?", Actor: "mario", Role: AsOperator})
 					if err != nil {
 						b.Error(err)
 						return
 					}
-					if _, err := s.Apply(ctx, tk.ID, Step{Action: ActTake, Actor: "mario", Role: RoleOperator}); err != nil {
+					if _, err := s.Apply(ctx, tk.ID, Step{Action: ActTake, Actor: "mario", Role: AsOperator}); err != nil {
 						b.Error(err)
 						return
 					}
-					if _, err := s.AnswerWithPill(ctx, tk.ID, "mario", RoleOperator, pillIRI); err != nil {
+					if _, err := s.AnswerWithPill(ctx, tk.ID, "mario", AsOperator, pillIRI); err != nil {
 						b.Error(err)
 						return
 					}

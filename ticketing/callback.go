@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"sportello/internal/phone"
 	"sportello/internal/sqldb"
 )
 
@@ -40,7 +41,7 @@ type Callback struct {
 // ScheduleCallback puts a callback task on a ticket. MaxAttempts defaults to 3 and RetryDelay
 // to 30 minutes; a retry falling outside service hours moves to the next opening.
 func (s *Store) ScheduleCallback(ctx context.Context, ticketID int64, cb Callback, actor string) (*Callback, error) {
-	num, err := NormalizePhone(cb.Number)
+	num, err := phone.Normalize(cb.Number)
 	if err != nil {
 		return nil, invalid("number", "%v", err)
 	}
@@ -70,7 +71,7 @@ func (s *Store) ScheduleCallback(ctx context.Context, ticketID int64, cb Callbac
 			sqldb.Millis(now), sqldb.Millis(now)).Scan(&cb.ID); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, Event{TicketID: ticketID, At: now, Actor: actor, Role: RoleSystem, Action: "callback",
+		return addEvent(ctx, tx, Event{TicketID: ticketID, At: now, Actor: actor, Role: AsSystem, Action: "callback",
 			From: state, To: state, Reason: "richiamata prevista " + cb.Due.In(s.cal.Location).Format("02/01/2006 15:04")})
 	})
 	if err != nil {
@@ -148,7 +149,7 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 				c.Outcome = "non raggiungibile"
 			}
 		default:
-			c.Due = s.cal.NextOpen(now.Add(c.RetryDelay))
+			c.Due = s.nextOpen(now.Add(c.RetryDelay))
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tk_callbacks SET attempts = ?, state = ?, outcome = ?, operator = ?, due = ?,
 			modified = ? WHERE id = ?`, c.Attempts, c.State, c.Outcome, c.Operator, sqldb.Millis(c.Due), sqldb.Millis(now), id); err != nil {
@@ -159,7 +160,7 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 			return err
 		}
 		out = c
-		return addEvent(ctx, tx, Event{TicketID: c.TicketID, At: now, Actor: operator, Role: RoleOperator, Action: "callback_attempt",
+		return addEvent(ctx, tx, Event{TicketID: c.TicketID, At: now, Actor: operator, Role: AsOperator, Action: "callback_attempt",
 			From: state, To: state, Reason: string(c.State) + ": " + c.Outcome})
 	})
 	return out, err

@@ -10,44 +10,9 @@ import (
 	"strings"
 	"unicode"
 
+	"sportello/internal/phone"
 	"sportello/internal/sqldb"
 )
-
-// NormalizePhone brings a phone number to one form so that the same number typed in different
-// ways matches: digits only, international prefix "+" (0039 → +39), Italian numbers — fixed
-// lines start with 0, mobiles with 3 — get +39. It refuses what cannot be a phone number.
-func NormalizePhone(s string) (string, error) {
-	raw := strings.TrimSpace(s)
-	var b strings.Builder
-	for i, r := range raw {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '.' || r == '/' || r == '(' || r == ')':
-		default:
-			return "", fmt.Errorf("telefono %q: carattere %q non ammesso", s, r)
-		}
-	}
-	n := b.String()
-	switch {
-	case strings.HasPrefix(n, "00"):
-		n = "+" + n[2:]
-	case strings.HasPrefix(n, "+"):
-	case strings.HasPrefix(n, "0") || strings.HasPrefix(n, "3"):
-		n = "+39" + n
-	case n == "":
-		return "", fmt.Errorf("telefono vuoto")
-	default:
-		// Short internal numbers and others without a prefix stay as digits.
-	}
-	digits := strings.TrimPrefix(n, "+")
-	if len(digits) < 3 || len(digits) > 15 || strings.Contains(digits, "+") {
-		return "", fmt.Errorf("telefono %q: lunghezza non valida", s)
-	}
-	return n, nil
-}
 
 // NormalizeEmail lower-cases an address and checks its syntax.
 func NormalizeEmail(s string) (string, error) {
@@ -107,7 +72,7 @@ func (c *Citizen) clean() error {
 		c.TaxCode = tc
 	}
 	var err error
-	if c.Phones, err = normalizeAll(c.Phones, NormalizePhone, "phones"); err != nil {
+	if c.Phones, err = normalizeAll(c.Phones, phone.Normalize, "phones"); err != nil {
 		return err
 	}
 	if c.Emails, err = normalizeAll(c.Emails, NormalizeEmail, "emails"); err != nil {
@@ -294,7 +259,7 @@ func (s *Store) FindCitizen(ctx context.Context, key string) ([]Citizen, error) 
 			conds = append(conds, "c.tax_code = ?")
 			args = append(args, tc)
 		}
-		if p, perr := NormalizePhone(key); perr == nil {
+		if p, perr := phone.Normalize(key); perr == nil {
 			conds = append(conds, "c.id IN (SELECT citizen_id FROM tk_citizen_contacts WHERE kind = 'phone' AND value = ?)")
 			args = append(args, p)
 		}
@@ -331,7 +296,7 @@ func escapeLike(s string) string {
 
 // MatchCitizen returns the one citizen that a tax code, email or phone identifies, trying them
 // in that order of reliability; nil when none matches.
-func (s *Store) MatchCitizen(ctx context.Context, taxCode, email, phone string) (*Citizen, error) {
+func (s *Store) MatchCitizen(ctx context.Context, taxCode, email, phoneNumber string) (*Citizen, error) {
 	try := func(q string, v string) (*Citizen, error) {
 		var id int64
 		err := s.db.QueryRow(ctx, q, v).Scan(&id)
@@ -355,7 +320,7 @@ func (s *Store) MatchCitizen(ctx context.Context, taxCode, email, phone string) 
 			return c, err
 		}
 	}
-	if p, err := NormalizePhone(phone); err == nil && phone != "" {
+	if p, err := phone.Normalize(phoneNumber); err == nil && phoneNumber != "" {
 		if c, err := try(fmt.Sprintf(byContact, "phone"), p); c != nil || err != nil {
 			return c, err
 		}
@@ -444,7 +409,7 @@ func (s *Store) Merge(ctx context.Context, keep, drop int64, actor string) (*Cit
 				sqldb.Millis(now), m.id); err != nil {
 				return err
 			}
-			if err := addEvent(ctx, tx, Event{TicketID: m.id, At: now, Actor: actor, Role: RoleBackOffice, Action: ActMerge,
+			if err := addEvent(ctx, tx, Event{TicketID: m.id, At: now, Actor: actor, Role: AsBackOffice, Action: ActMerge,
 				From: m.state, To: m.state, Reason: fmt.Sprintf("cittadino %d unito a %d", drop, keep)}); err != nil {
 				return err
 			}

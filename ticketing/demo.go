@@ -49,7 +49,7 @@ func SeedDemo(ctx context.Context, s *Store, pills []kb.Pill, units []kb.Unit) e
 		}
 	}
 	now := s.clock()
-	open := func(c *Citizen, ch Channel, cat, subject, desc, actor string, role Role, at time.Time) (*Ticket, error) {
+	open := func(c *Citizen, ch Channel, cat, subject, desc, actor string, role Capacity, at time.Time) (*Ticket, error) {
 		return s.Create(ctx, NewTicket{CitizenID: c.ID, Channel: ch, Category: cat, Subject: subject, Description: desc,
 			Actor: actor, Role: role, At: at})
 	}
@@ -70,12 +70,12 @@ func SeedDemo(ctx context.Context, s *Store, pills []kb.Pill, units []kb.Unit) e
 		if q == "" {
 			q = p.Title
 		}
-		t, err := open(mario, Phone, p.Concepts[0], "", q, "operatore", RoleOperator, time.Time{})
+		t, err := open(mario, Phone, p.Concepts[0], "", q, "operatore", AsOperator, time.Time{})
 		if err != nil {
 			return err
 		}
-		if err := steps(t, Step{Action: ActTake, Actor: "operatore", Role: RoleOperator},
-			Step{Action: ActSolveL1, Actor: "operatore", Role: RoleOperator, Pill: p.IRI}); err != nil {
+		if err := steps(t, Step{Action: ActTake, Actor: "operatore", Role: AsOperator},
+			Step{Action: ActSolveL1, Actor: "operatore", Role: AsOperator, Pill: p.IRI}); err != nil {
 			return err
 		}
 	}
@@ -87,43 +87,43 @@ func SeedDemo(ctx context.Context, s *Store, pills []kb.Pill, units []kb.Unit) e
 		wrong = offices[0].IRI
 	}
 	esc, err := open(verdi, Phone, published[0].Concepts[0], "Rimborso per doppio pagamento",
-		"L'azienda ha pagato due volte lo stesso importo e chiede come ottenere il rimborso.", "operatore", RoleOperator, time.Time{})
+		"L'azienda ha pagato due volte lo stesso importo e chiede come ottenere il rimborso.", "operatore", AsOperator, time.Time{})
 	if err != nil {
 		return err
 	}
 	if err := steps(esc,
-		Step{Action: ActEscalate, Actor: "operatore", Role: RoleOperator, Queries: []string{"rimborso doppio pagamento", "restituzione somme versate"}},
-		Step{Action: ActAssign, Actor: "secondolivello", Role: RoleLevel2, Office: wrong},
-		Step{Action: ActReject, Actor: "secondolivello", Role: RoleOffice, Reason: "La richiesta non è di competenza di questo ufficio.", SuggestedOffice: right},
-		Step{Action: ActReassign, Actor: "supervisore", Role: RoleSupervisor, Office: right, Reason: "Come indicato dall'ufficio."},
-		Step{Action: ActSolve, Actor: "secondolivello", Role: RoleOffice,
+		Step{Action: ActEscalate, Actor: "operatore", Role: AsOperator, Queries: []string{"rimborso doppio pagamento", "restituzione somme versate"}},
+		Step{Action: ActAssign, Actor: "secondolivello", Role: AsLevel2, Office: wrong},
+		Step{Action: ActReject, Actor: "secondolivello", Role: AsOffice, Reason: "La richiesta non è di competenza di questo ufficio.", SuggestedOffice: right},
+		Step{Action: ActReassign, Actor: "supervisore", Role: AsSupervisor, Office: right, Reason: "Come indicato dall'ufficio."},
+		Step{Action: ActSolve, Actor: "secondolivello", Role: AsOffice,
 			Reason: "Presentare istanza di rimborso all'ufficio competente allegando le due ricevute; il rimborso è disposto entro 90 giorni."},
 	); err != nil {
 		return err
 	}
 	// An incomplete email request waiting for the citizen (TK-13).
-	inc, err := open(anna, Email, "", "Contributo", "Vorrei sapere se ho diritto al contributo.", "sistema", RoleSystem, now.Add(-3*time.Hour))
+	inc, err := open(anna, Email, "", "Contributo", "Vorrei sapere se ho diritto al contributo.", "sistema", AsSystem, now.Add(-3*time.Hour))
 	if err != nil {
 		return err
 	}
-	if err := steps(inc, Step{Action: ActRequestData, Actor: "backoffice", Role: RoleBackOffice,
+	if err := steps(inc, Step{Action: ActRequestData, Actor: "backoffice", Role: AsBackOffice,
 		Reason: "Indicare il tipo di contributo e un recapito telefonico."}); err != nil {
 		return err
 	}
 	// Two requests on the same topic solved without a pill: a knowledge gap (KB-10).
 	for _, d := range []string{"Come si richiede il duplicato della tessera per il trasporto gratuito?",
 		"Ho smarrito la tessera del trasporto gratuito: come ottengo il duplicato?"} {
-		t, err := open(mario, Phone, "", "", d, "operatore", RoleOperator, time.Time{})
+		t, err := open(mario, Phone, "", "", d, "operatore", AsOperator, time.Time{})
 		if err != nil {
 			return err
 		}
-		if err := steps(t, Step{Action: ActSolveL1, Actor: "operatore", Role: RoleOperator, Reason: "Rivolgersi all'URP con un documento."}); err != nil {
+		if err := steps(t, Step{Action: ActSolveL1, Actor: "operatore", Role: AsOperator, Reason: "Rivolgersi all'URP con un documento."}); err != nil {
 			return err
 		}
 	}
 	// A voicemail left two days ago and not yet taken in charge: overdue (TK-16).
 	if _, err := open(verdi, Voicemail, "", "Messaggio in segreteria da +390544123456",
-		"Messaggio vocale: richiesta di essere richiamati sulla pratica edilizia.", "sistema", RoleSystem, now.Add(-48*time.Hour)); err != nil {
+		"Messaggio vocale: richiesta di essere richiamati sulla pratica edilizia.", "sistema", AsSystem, now.Add(-48*time.Hour)); err != nil {
 		return err
 	}
 	// A callback due now (TK-6, TEL-7).

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb/sqldbtest"
 )
 
@@ -33,7 +34,7 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-var rome = DefaultCalendar().Location
+var rome = clock.Rome()
 
 // romeTime is a wall-clock time in Rome.
 func romeTime(y int, m time.Month, d, h, min int) time.Time {

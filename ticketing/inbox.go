@@ -47,17 +47,17 @@ func (s *Store) Rows(ctx context.Context, f Filter, now time.Time) ([]Row, error
 // Inbox is the filter of a role's work list: level 1 sees new and in-progress requests, the
 // back office and level 2 the escalated ones, an office what is assigned to it, level 3 the
 // rejected assignments (Annex A §4). office is the office IRI for RoleOffice.
-func Inbox(role Role, office string) Filter {
+func Inbox(role Capacity, office string) Filter {
 	switch role {
-	case RoleOperator:
+	case AsOperator:
 		return Filter{States: []State{StateNew, StateInProgress}}
-	case RoleBackOffice:
+	case AsBackOffice:
 		return Filter{States: []State{StateNew, StateInProgress, StateEscalated, StateIncomplete}}
-	case RoleLevel2:
+	case AsLevel2:
 		return Filter{States: []State{StateEscalated, StateIncomplete}}
-	case RoleOffice:
+	case AsOffice:
 		return Filter{States: []State{StateAssigned}, Office: office}
-	case RoleSupervisor:
+	case AsSupervisor:
 		return Filter{States: []State{StateRejected}}
 	}
 	return Filter{States: []State{StateNew}}
@@ -103,13 +103,13 @@ func (s *Store) SubmitWeb(ctx context.Context, r WebRequest) (*Ticket, error) {
 		}
 	}
 	t, err := s.Create(ctx, NewTicket{CitizenID: c.ID, Channel: Web, Subject: r.Subject, Description: r.Description,
-		Category: r.Category, Actor: "sistema", Role: RoleSystem})
+		Category: r.Category, Actor: "sistema", Role: AsSystem})
 	if err != nil {
 		return nil, err
 	}
 	if s.mail != nil {
 		body := "Gentile utente,\n\nabbiamo ricevuto la sua richiesta, registrata con il numero " + t.Number + "."
-		s.sendToCitizen(ctx, t, "ack", "Richiesta ricevuta", body+signature(s, t), nil, "sistema", RoleSystem)
+		s.sendToCitizen(ctx, t, "ack", "Richiesta ricevuta", body+signature(s, t), nil, "sistema", AsSystem)
 	}
 	return t, nil
 }
@@ -123,7 +123,7 @@ func (s *Store) AwaitingData(ctx context.Context, older time.Duration, now time.
 	}
 	var out []Ticket
 	for _, t := range list {
-		if s.cal.Working(t.Modified, now) >= older {
+		if s.cal.WorkingTime(t.Modified, now) >= older {
 			out = append(out, t)
 		}
 	}

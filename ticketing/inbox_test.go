@@ -28,26 +28,26 @@ func TestInboxesAndWebRequests(t *testing.T) {
 			if _, err := s.SubmitWeb(ctx, WebRequest{Email: "nope", Description: "x"}); !errors.Is(err, ErrInvalid) {
 				t.Fatalf("bad email: %v", err)
 			}
-			rows, err := s.Rows(ctx, Inbox(RoleOperator, ""), romeTime(2026, 6, 3, 10, 0))
+			rows, err := s.Rows(ctx, Inbox(AsOperator, ""), romeTime(2026, 6, 3, 10, 0))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(rows) != 2 || rows[0].ID != old.ID || !rows[0].SLA.Overdue || rows[1].SLA.Overdue {
 				t.Fatalf("operator inbox = %+v", rows)
 			}
-			s.Apply(ctx, old.ID, Step{Action: ActEscalate, Actor: "bo", Role: RoleBackOffice, Queries: []string{"affitto"}})
-			s.Apply(ctx, old.ID, Step{Action: ActAssign, Actor: "l2", Role: RoleLevel2, Office: officeA})
-			if got, _ := s.List(ctx, Inbox(RoleOffice, officeA)); len(got) != 1 {
+			s.Apply(ctx, old.ID, Step{Action: ActEscalate, Actor: "bo", Role: AsBackOffice, Queries: []string{"affitto"}})
+			s.Apply(ctx, old.ID, Step{Action: ActAssign, Actor: "l2", Role: AsLevel2, Office: officeA})
+			if got, _ := s.List(ctx, Inbox(AsOffice, officeA)); len(got) != 1 {
 				t.Fatalf("office inbox has %d", len(got))
 			}
-			if got, _ := s.List(ctx, Inbox(RoleOffice, officeB)); len(got) != 0 {
+			if got, _ := s.List(ctx, Inbox(AsOffice, officeB)); len(got) != 0 {
 				t.Fatalf("other office sees %d", len(got))
 			}
-			s.Apply(ctx, old.ID, Step{Action: ActReject, Actor: "uff", Role: RoleOffice, Reason: "no"})
-			if got, _ := s.List(ctx, Inbox(RoleSupervisor, "")); len(got) != 1 {
+			s.Apply(ctx, old.ID, Step{Action: ActReject, Actor: "uff", Role: AsOffice, Reason: "no"})
+			if got, _ := s.List(ctx, Inbox(AsSupervisor, "")); len(got) != 1 {
 				t.Fatalf("level-3 inbox has %d", len(got))
 			}
-			s.Apply(ctx, fresh.ID, Step{Action: ActRequestData, Actor: "bo", Role: RoleBackOffice, Reason: "ISEE"})
+			s.Apply(ctx, fresh.ID, Step{Action: ActRequestData, Actor: "bo", Role: AsBackOffice, Reason: "ISEE"})
 			if got, _ := s.AwaitingData(ctx, 12*time.Hour, romeTime(2026, 6, 3, 18, 0)); len(got) != 0 {
 				t.Fatalf("awaiting too early: %d", len(got))
 			}

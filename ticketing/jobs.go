@@ -87,10 +87,10 @@ func (s *Store) SendFinalReminders(ctx context.Context, log *slog.Logger) (int, 
 		}
 		if mailed {
 			// The email went out but the state change did not: finish it without a second email.
-			_, err = s.Apply(ctx, t.ID, Step{Action: ActFinalReminder, Actor: "sistema", Role: RoleSystem,
+			_, err = s.Apply(ctx, t.ID, Step{Action: ActFinalReminder, Actor: "sistema", Role: AsSystem,
 				Reason: "email definitiva inviata"})
 		} else {
-			_, err = s.FinalReminder(ctx, t.ID, "sistema", RoleSystem)
+			_, err = s.FinalReminder(ctx, t.ID, "sistema", AsSystem)
 		}
 		switch {
 		case err == nil:

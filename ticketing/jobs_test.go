@@ -46,7 +46,7 @@ func TestJobsFinalReminder(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := s.RequestData(ctx, tk.ID, "bo", RoleBackOffice, "la targa del veicolo"); err != nil {
+				if _, err := s.RequestData(ctx, tk.ID, "bo", AsBackOffice, "la targa del veicolo"); err != nil {
 					t.Fatal(err)
 				}
 				return tk
@@ -114,7 +114,7 @@ func TestJobsFinalReminder(t *testing.T) {
 				if c.state == StateSolvedL1 {
 					path, _ := s.Path(ctx, c.tk.ID)
 					last := path[len(path)-1]
-					if last.Action != ActFinalReminder || last.Role != RoleSystem || last.Actor != "sistema" {
+					if last.Action != ActFinalReminder || last.Role != AsSystem || last.Actor != "sistema" {
 						t.Errorf("last step = %+v", last)
 					}
 				}
@@ -154,7 +154,7 @@ func TestJobsRunStopsWithContext(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.RequestData(bg, tk.ID, "bo", RoleBackOffice, "la targa"); err != nil {
+			if _, err := s.RequestData(bg, tk.ID, "bo", AsBackOffice, "la targa"); err != nil {
 				t.Fatal(err)
 			}
 			clock.Set(romeTime(2026, 6, 3, 11, 0))

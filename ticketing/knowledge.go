@@ -11,9 +11,8 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
 	"sportello/internal/sqldb"
+	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
@@ -37,7 +36,7 @@ const ActPropose Action = "propose_knowledge"
 
 // AnswerWithPill solves a ticket at level 1 with the answer of a pill: the ticket links to the
 // pill, and counts for first-contact resolution (SLA-2 C.4) and the link rate.
-func (s *Store) AnswerWithPill(ctx context.Context, id int64, actor string, role Role, pill string) (*Ticket, error) {
+func (s *Store) AnswerWithPill(ctx context.Context, id int64, actor string, role Capacity, pill string) (*Ticket, error) {
 	if pill == "" {
 		return nil, invalid("pill", "scegliere la scheda che ha risposto alla richiesta")
 	}
@@ -115,7 +114,7 @@ func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, ba
 		}
 	}
 	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: RoleLevel2, Action: ActPropose,
+		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: AsLevel2, Action: ActPropose,
 			From: t.State, To: t.State, Pill: prop.Pill.IRI, Reason: "bozza di scheda: " + prop.Pill.Title})
 	})
 	return prop, err
@@ -150,26 +149,15 @@ func init() {
 	si sia sono su sul sullo sui sugli sull sulla sulle ti tra fra tu un una uno vi voi è era essere fare fatto già può posso
 	devo vorrei volevo sapere buongiorno buonasera salve grazie cordiali saluti gentile gentili richiesta informazioni
 	informazione chiedo chiede cittadino signor signora mio mia miei mie suo sua`) {
-		stopwords[fold(w)] = true
+		stopwords[textfold.Fold(w)] = true
 	}
-}
-
-// fold lower-cases and strips accents.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(s)) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // terms are the significant words of a text: folded, no stopwords, at least 3 letters, cut to
 // a crude stem (the first 6 letters) so that "rimborso" and "rimborsi" meet.
 func terms(text string) map[string]int {
 	out := map[string]int{}
-	for _, w := range strings.FieldsFunc(fold(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+	for _, w := range strings.FieldsFunc(textfold.Fold(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if len(w) < 3 || stopwords[w] {
 			continue
 		}

@@ -57,7 +57,7 @@ func TestFirstCallResolutionLoop(t *testing.T) {
 			open := func(ch Channel, cat, subject, desc string) *Ticket {
 				t.Helper()
 				clock.Add(time.Minute)
-				tk, err := s.Create(ctx, NewTicket{Channel: ch, Category: cat, Subject: subject, Description: desc, Actor: "mario", Role: RoleOperator})
+				tk, err := s.Create(ctx, NewTicket{Channel: ch, Category: cat, Subject: subject, Description: desc, Actor: "mario", Role: AsOperator})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -66,24 +66,24 @@ func TestFirstCallResolutionLoop(t *testing.T) {
 			// Four calls answered with the pill, one escalated and solved by level 2.
 			for i := 0; i < 4; i++ {
 				tk := open(Phone, concept, "", "Come si paga la TARI?")
-				if _, err := s.AnswerWithPill(ctx, tk.ID, "mario", RoleOperator, published.IRI); err != nil {
+				if _, err := s.AnswerWithPill(ctx, tk.ID, "mario", AsOperator, published.IRI); err != nil {
 					t.Fatal(err)
 				}
 			}
 			esc := open(Phone, concept, "Rimborso TARI pagata due volte", "Ho pagato due volte la TARI 2025, come ottengo il rimborso?")
-			if _, err := s.Apply(ctx, esc.ID, Step{Action: ActEscalate, Actor: "mario", Role: RoleOperator, Queries: []string{"rimborso tari"}}); err != nil {
+			if _, err := s.Apply(ctx, esc.ID, Step{Action: ActEscalate, Actor: "mario", Role: AsOperator, Queries: []string{"rimborso tari"}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Apply(ctx, esc.ID, Step{Action: ActSolve, Actor: "lucia", Role: RoleLevel2, Reason: "Presentare istanza di rimborso all'Ufficio Tributi entro 5 anni."}); err != nil {
+			if _, err := s.Apply(ctx, esc.ID, Step{Action: ActSolve, Actor: "lucia", Role: AsLevel2, Reason: "Presentare istanza di rimborso all'Ufficio Tributi entro 5 anni."}); err != nil {
 				t.Fatal(err)
 			}
 			// Two more requests on the same uncovered topic, and one on another.
 			for _, d := range []string{"Rimborso della TARI versata due volte", "Doppio pagamento TARI: rimborso?"} {
 				tk := open(Email, concept, "", d)
-				s.Apply(ctx, tk.ID, Step{Action: ActSolveL1, Actor: "bo", Role: RoleBackOffice, Reason: "istanza di rimborso"})
+				s.Apply(ctx, tk.ID, Step{Action: ActSolveL1, Actor: "bo", Role: AsBackOffice, Reason: "istanza di rimborso"})
 			}
 			other := open(Email, "https://w3id.org/sportello/id/concept/anagrafe", "", "Cambio di residenza online")
-			s.Apply(ctx, other.ID, Step{Action: ActSolveL1, Actor: "bo", Role: RoleBackOffice})
+			s.Apply(ctx, other.ID, Step{Action: ActSolveL1, Actor: "bo", Role: AsBackOffice})
 			unsolved := open(Phone, concept, "", "Scadenza IMU")
 
 			f, err := s.Figures(ctx, romeTime(2026, 3, 1, 0, 0), romeTime(2026, 4, 1, 0, 0))

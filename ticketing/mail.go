@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/text/encoding/htmlindex"
 
+	"sportello/internal/htmltext"
 	"sportello/internal/sqldb"
 )
 
@@ -240,7 +241,7 @@ func (s *Store) service() string {
 }
 
 // sendToCitizen sends an email about t to its citizen, threaded with the earlier messages.
-func (s *Store) sendToCitizen(ctx context.Context, t *Ticket, kind, subject, body string, att []OutAttachment, actor string, role Role) (*Message, error) {
+func (s *Store) sendToCitizen(ctx context.Context, t *Ticket, kind, subject, body string, att []OutAttachment, actor string, role Capacity) (*Message, error) {
 	if s.mail == nil {
 		return nil, ErrNoMail
 	}
@@ -280,7 +281,7 @@ func (s *Store) sendToCitizen(ctx context.Context, t *Ticket, kind, subject, bod
 
 // SendAnswer emails the answer to the citizen with KB documents and forms attached (TK-6).
 // It does not change the ticket's state; solve it with Apply.
-func (s *Store) SendAnswer(ctx context.Context, id int64, actor string, role Role, body string, docs []OutAttachment) (*Message, error) {
+func (s *Store) SendAnswer(ctx context.Context, id int64, actor string, role Capacity, body string, docs []OutAttachment) (*Message, error) {
 	t, err := s.Ticket(ctx, id)
 	if err != nil {
 		return nil, err
@@ -298,7 +299,7 @@ func signature(s *Store, t *Ticket) string {
 // RequestData handles an incomplete offline request (TK-13, Annex A §6): it emails the citizen
 // asking for the missing data and a phone number, and moves the ticket to "Richiesta
 // incompleta". If the email cannot be sent the state does not change.
-func (s *Store) RequestData(ctx context.Context, id int64, actor string, role Role, missing string) (*Ticket, error) {
+func (s *Store) RequestData(ctx context.Context, id int64, actor string, role Capacity, missing string) (*Ticket, error) {
 	t, err := s.Ticket(ctx, id)
 	if err != nil {
 		return nil, err
@@ -320,7 +321,7 @@ func (s *Store) RequestData(ctx context.Context, id int64, actor string, role Ro
 
 // FinalReminder closes an incomplete request whose data never came (TK-13): a final email
 // invites the citizen to call, and the ticket is "Risolto I Livello".
-func (s *Store) FinalReminder(ctx context.Context, id int64, actor string, role Role) (*Ticket, error) {
+func (s *Store) FinalReminder(ctx context.Context, id int64, actor string, role Capacity) (*Ticket, error) {
 	t, err := s.Ticket(ctx, id)
 	if err != nil {
 		return nil, err
@@ -369,7 +370,7 @@ func (s *Store) notify(ctx context.Context, t *Ticket, st Step) {
 	if err != nil {
 		log.Printf("ticketing: %s: notification of %s failed: %v", t.Number, st.Action, err)
 		s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-			return addEvent(ctx, tx, Event{TicketID: t.ID, At: s.clock(), Actor: "sistema", Role: RoleSystem,
+			return addEvent(ctx, tx, Event{TicketID: t.ID, At: s.clock(), Actor: "sistema", Role: AsSystem,
 				Action: "notification_failed", From: t.State, To: t.State, Reason: oneLine(err.Error())})
 		})
 	}
@@ -459,7 +460,7 @@ func parseEmail(raw []byte) (*inbound, error) {
 		return nil, invalid("message", "%v", err)
 	}
 	if in.body == "" && html != "" {
-		in.body = stripTags(html)
+		in.body = htmltext.Text(html)
 	}
 	in.body = strings.TrimSpace(in.body)
 	if r := []rune(in.body); len(r) > maxBody {
@@ -571,20 +572,6 @@ func (s *stripSpace) Read(p []byte) (int, error) {
 	}
 }
 
-var tagPattern = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>|<[^>]*>`)
-
-func stripTags(html string) string {
-	text := tagPattern.ReplaceAllString(html, " ")
-	text = strings.NewReplacer("&nbsp;", " ", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(text)
-	var lines []string
-	for _, l := range strings.Split(text, "\n") {
-		if l = strings.Join(strings.Fields(l), " "); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 // ReceiveEmail turns an email into a ticket (TK-8): a reply — the ticket number in the subject,
 // "[RS-2026-000123]", or an In-Reply-To/References naming one of the ticket's messages — joins
 // its ticket (and resumes an incomplete request, TK-13); anything else opens a new email ticket
@@ -623,7 +610,7 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 			desc = in.subject
 		}
 		t, err = s.Create(ctx, NewTicket{CitizenID: c.ID, Channel: Email, Subject: in.subject, Description: desc,
-			Actor: "sistema", Role: RoleSystem, At: now})
+			Actor: "sistema", Role: AsSystem, At: now})
 		if err != nil {
 			return nil, err
 		}
@@ -650,7 +637,7 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 		reason += "; allegati rifiutati: " + strings.Join(refused, "; ")
 	}
 	if err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: in.from.Address, Role: RoleSystem, Action: ActMessage,
+		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: in.from.Address, Role: AsSystem, Action: ActMessage,
 			From: t.State, To: t.State, Reason: reason})
 	}); err != nil {
 		return nil, err
@@ -660,14 +647,14 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 		if s.mail != nil {
 			body := fmt.Sprintf("Gentile utente,\n\nabbiamo ricevuto la sua richiesta, registrata con il numero %s.\n"+
 				"Può seguirne lo stato sul sito, con il numero e il suo indirizzo email, o rispondendo a questo messaggio.", t.Number)
-			if _, err := s.sendToCitizen(ctx, t, "ack", "Richiesta ricevuta", body+signature(s, t), nil, "sistema", RoleSystem); err != nil {
+			if _, err := s.sendToCitizen(ctx, t, "ack", "Richiesta ricevuta", body+signature(s, t), nil, "sistema", AsSystem); err != nil {
 				log.Printf("ticketing: %s: acknowledgement not sent: %v", t.Number, err)
 			}
 		}
 	case t.State == StateIncomplete:
-		return s.Apply(ctx, t.ID, Step{Action: ActResume, Actor: "sistema", Role: RoleSystem, Reason: "il cittadino ha risposto"})
+		return s.Apply(ctx, t.ID, Step{Action: ActResume, Actor: "sistema", Role: AsSystem, Reason: "il cittadino ha risposto"})
 	case t.State == StateSolved || t.State == StateSolvedL1:
-		return s.Apply(ctx, t.ID, Step{Action: ActReopen, Actor: "sistema", Role: RoleSystem, Reason: "nuovo messaggio del cittadino"})
+		return s.Apply(ctx, t.ID, Step{Action: ActReopen, Actor: "sistema", Role: AsSystem, Reason: "nuovo messaggio del cittadino"})
 	}
 	return s.Ticket(ctx, t.ID)
 }

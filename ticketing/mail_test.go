@@ -133,7 +133,7 @@ func TestEmailChannelOverLoopback(t *testing.T) {
 			// 2. Incomplete request (TK-13): the data-integration email, then the citizen's reply
 			// quoting the number resumes the ticket.
 			clock.Add(time.Hour)
-			if _, err := s.RequestData(ctx, tk.ID, "bo", RoleBackOffice, "la targa del veicolo"); err != nil {
+			if _, err := s.RequestData(ctx, tk.ID, "bo", AsBackOffice, "la targa del veicolo"); err != nil {
 				t.Fatal(err)
 			}
 			req := rel.take()
@@ -173,11 +173,11 @@ func TestEmailChannelOverLoopback(t *testing.T) {
 			// 3. Escalation with notifications: office on assignment, level 3 on rejection,
 			// citizen on solution (TK-15).
 			steps := []Step{
-				{Action: ActEscalate, Actor: "bo", Role: RoleBackOffice, Queries: []string{"bollo auto già pagato"}},
-				{Action: ActAssign, Actor: "lucia", Role: RoleLevel2, Office: officeB},
-				{Action: ActReject, Actor: "anagrafe", Role: RoleOffice, Reason: "Non di nostra competenza", SuggestedOffice: officeA},
-				{Action: ActReassign, Actor: "sara", Role: RoleSupervisor, Office: officeA},
-				{Action: ActSolve, Actor: "tributi", Role: RoleOffice, Reason: "La cartella è stata annullata."},
+				{Action: ActEscalate, Actor: "bo", Role: AsBackOffice, Queries: []string{"bollo auto già pagato"}},
+				{Action: ActAssign, Actor: "lucia", Role: AsLevel2, Office: officeB},
+				{Action: ActReject, Actor: "anagrafe", Role: AsOffice, Reason: "Non di nostra competenza", SuggestedOffice: officeA},
+				{Action: ActReassign, Actor: "sara", Role: AsSupervisor, Office: officeA},
+				{Action: ActSolve, Actor: "tributi", Role: AsOffice, Reason: "La cartella è stata annullata."},
 			}
 			wantTo := []string{"", "anagrafe@regione.example.it", "terzo.livello@regione.example.it", "tributi@regione.example.it", "anna.bianchi@example.it"}
 			for i, st := range steps {
@@ -198,7 +198,7 @@ func TestEmailChannelOverLoopback(t *testing.T) {
 			}
 			// 4. The answer with a form attached (TK-6) arrives intact.
 			form := []byte("%PDF-1.4\nmodulo\n%%EOF\n")
-			if _, err := s.SendAnswer(ctx, tk.ID, "tributi", RoleOffice, "In allegato il modulo.", []OutAttachment{{Name: "modulo.pdf", ContentType: "application/pdf", Data: form}}); err != nil {
+			if _, err := s.SendAnswer(ctx, tk.ID, "tributi", AsOffice, "In allegato il modulo.", []OutAttachment{{Name: "modulo.pdf", ContentType: "application/pdf", Data: form}}); err != nil {
 				t.Fatal(err)
 			}
 			sent := rel.take()
@@ -224,10 +224,10 @@ func TestEmailChannelOverLoopback(t *testing.T) {
 
 			// 5. The other scenario of TK-13: the data never come, final email.
 			other, _ := s.List(ctx, Filter{Channel: Email, States: []State{StateNew}})
-			if _, err := s.RequestData(ctx, other[0].ID, "bo", RoleBackOffice, "il codice fiscale"); err != nil {
+			if _, err := s.RequestData(ctx, other[0].ID, "bo", AsBackOffice, "il codice fiscale"); err != nil {
 				t.Fatal(err)
 			}
-			done, err := s.FinalReminder(ctx, other[0].ID, "bo", RoleBackOffice)
+			done, err := s.FinalReminder(ctx, other[0].ID, "bo", AsBackOffice)
 			if err != nil || done.State != StateSolvedL1 {
 				t.Fatalf("final reminder: %+v %v", done, err)
 			}

@@ -102,7 +102,7 @@ type Event struct {
 	TicketID        int64     `json:"ticketId"`
 	At              time.Time `json:"at"`
 	Actor           string    `json:"actor"`
-	Role            Role      `json:"role"`
+	Role            Capacity  `json:"role"`
 	Action          Action    `json:"action"`
 	From            State     `json:"from"`
 	To              State     `json:"to"`

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/smtp"
 	"os"
+	"sportello/workcal"
 	"strings"
 	"time"
 )
@@ -55,73 +56,25 @@ func (s *Settings) AddFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&s.SLAFinal, "sla-final", 48*time.Hour, "O.3: working time within which every offline request is resolved; also how long an incomplete request waits for the citizen's data before the final reminder (TK-13)")
 }
 
-var dayNames = map[string]time.Weekday{
-	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday, "thu": time.Thursday,
-	"fri": time.Friday, "sat": time.Saturday,
-	"dom": time.Sunday, "lun": time.Monday, "mar": time.Tuesday, "mer": time.Wednesday, "gio": time.Thursday,
-	"ven": time.Friday, "sab": time.Saturday,
-}
-
-// ParseWeek reads weekly hours such as "mon-fri=8:00-19:00;sat=8:00-12:00" (Italian day
-// abbreviations lun…dom work too). Days not named are closed.
-func ParseWeek(s string) ([7][]Band, error) {
-	var week [7][]Band
-	for _, part := range strings.Split(s, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		days, hours, ok := strings.Cut(part, "=")
-		if !ok {
-			return week, fmt.Errorf("ticketing: service hours %q: want DAYS=HOURS, e.g. mon-fri=8:00-19:00", part)
-		}
-		bands, err := ParseHours(hours)
-		if err != nil {
-			return week, err
-		}
-		from, to, isRange := strings.Cut(strings.ToLower(strings.TrimSpace(days)), "-")
-		d1, ok1 := dayNames[from]
-		d2, ok2 := d1, true
-		if isRange {
-			d2, ok2 = dayNames[to]
-		}
-		if !ok1 || !ok2 {
-			return week, fmt.Errorf("ticketing: service hours %q: unknown day (use mon…sun or lun…dom)", days)
-		}
-		for d := d1; ; d = (d + 1) % 7 {
-			week[d] = bands
-			if d == d2 {
-				break
-			}
-		}
-	}
-	return week, nil
-}
-
 // Config builds the store configuration (calendar, SLA, limits, mailer) from the settings.
 func (s *Settings) Config(dataDir string) (Config, error) {
 	cfg := Config{DataDir: dataDir, SLA: SLAPolicy{TakeInCharge: s.SLATake, Resolve: s.SLAResolve, Final: s.SLAFinal},
 		Limits: AttachmentLimits{MaxSize: s.AttachmentMB << 20}}
-	cal := DefaultCalendar()
-	week, err := ParseWeek(s.Hours)
+	cal := workcal.Default()
+	week, err := workcal.ParseWeek(s.Hours)
 	if err != nil {
-		return cfg, err
+		return cfg, fmt.Errorf("ticketing: %w", err)
 	}
 	cal.Week = week
-	if cal.Local, err = ParseLocalHolidays(s.LocalHolidays); err != nil {
-		return cfg, err
+	if cal.Local, err = workcal.ParseLocalHolidays(s.LocalHolidays); err != nil {
+		return cfg, fmt.Errorf("ticketing: %w", err)
 	}
-	for _, d := range strings.Split(s.ClosedDates, ",") {
-		if d = strings.TrimSpace(d); d == "" {
-			continue
-		}
-		t, err := time.ParseInLocation("2006-01-02", d, cal.Location)
-		if err != nil {
-			return cfg, fmt.Errorf("ticketing: closed date %q: want YYYY-MM-DD", d)
-		}
-		cal.Closed = append(cal.Closed, t)
+	closed, err := workcal.ParseDates(s.ClosedDates, cal.Location)
+	if err != nil {
+		return cfg, fmt.Errorf("ticketing: %w", err)
 	}
-	if cal.AddWorking(time.Now(), time.Hour).IsZero() {
+	cal.Close(closed...)
+	if _, err := cal.AddWorkingTime(time.Now(), time.Hour); err != nil {
 		return cfg, errors.New("ticketing: the service hours leave no working time")
 	}
 	cfg.Calendar = cal

@@ -44,11 +44,11 @@ func (s *Store) Deadlines(ch Channel, t time.Time) Deadlines {
 	if !ch.Offline() {
 		return Deadlines{}
 	}
-	start := s.cal.NextOpen(t)
+	start := s.nextOpen(t)
 	return Deadlines{
-		TakeInCharge: s.cal.AddWorking(start, s.sla.TakeInCharge),
-		Resolve:      s.cal.AddWorking(start, s.sla.Resolve),
-		Final:        s.cal.AddWorking(start, s.sla.Final),
+		TakeInCharge: s.addWorking(start, s.sla.TakeInCharge),
+		Resolve:      s.addWorking(start, s.sla.Resolve),
+		Final:        s.addWorking(start, s.sla.Final),
 	}
 }
 
@@ -84,9 +84,9 @@ func (s *Store) SLA(t *Ticket, now time.Time) SLAState {
 			continue
 		}
 		if now.After(c.due) {
-			return SLAState{Overdue: true, Clock: c.name, Remaining: -s.cal.Working(c.due, now)}
+			return SLAState{Overdue: true, Clock: c.name, Remaining: -s.cal.WorkingTime(c.due, now)}
 		}
-		left := s.cal.Working(now, c.due)
+		left := s.cal.WorkingTime(now, c.due)
 		if st.Clock == "" {
 			st = SLAState{Clock: c.name, Remaining: left}
 		}
@@ -97,4 +97,25 @@ func (s *Store) SLA(t *Ticket, now time.Time) SLAState {
 		}
 	}
 	return st
+}
+
+// nextOpen is t when the service is open, otherwise the start of the next service band; the
+// zero time when the calendar has no service hours ahead.
+func (s *Store) nextOpen(t time.Time) time.Time {
+	next, err := s.cal.NextOpen(t)
+	if err != nil {
+		return time.Time{}
+	}
+	return next
+}
+
+// addWorking is the instant d of working time after t, in UTC as stored. Time outside service
+// hours does not count, so a request that arrives at night starts its clock when the office
+// opens (TK-16). A calendar with no service hours at all gives the zero time.
+func (s *Store) addWorking(t time.Time, d time.Duration) time.Time {
+	due, err := s.cal.AddWorkingTime(t, d)
+	if err != nil {
+		return time.Time{}
+	}
+	return due.UTC()
 }

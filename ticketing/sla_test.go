@@ -2,6 +2,7 @@ package ticketing
 
 import (
 	"context"
+	"sportello/workcal"
 	"testing"
 	"time"
 )
@@ -9,7 +10,7 @@ import (
 // The expected instants are counted by hand on Monday–Friday 8:00–19:00 (11 working hours a
 // day): 4 h take in charge, 24 h resolution, 48 h final deadline (SLA-3).
 func TestCalendarDeadlinesAcrossWeekendsAndHolidays(t *testing.T) {
-	s := &Store{cal: DefaultCalendar(), sla: SLAPolicy{}.withDefaults()}
+	s := &Store{cal: workcal.Default(), sla: SLAPolicy{}.withDefaults()}
 	for _, tc := range []struct {
 		name     string
 		ch       Channel
@@ -55,39 +56,40 @@ func TestCalendarDeadlinesAcrossWeekendsAndHolidays(t *testing.T) {
 }
 
 func TestCalendarLocalHolidaysAndHours(t *testing.T) {
-	c := DefaultCalendar()
+	c := workcal.Default()
+	s := &Store{cal: c}
 	var err error
-	if c.Local, err = ParseLocalHolidays("06-24 San Giovanni; 12-07 Sant'Ambrogio"); err != nil {
+	if c.Local, err = workcal.ParseLocalHolidays("06-24 San Giovanni; 12-07 Sant'Ambrogio"); err != nil {
 		t.Fatal(err)
 	}
-	if c.Week[time.Monday], err = ParseHours("9:00-13:00, 14:00-17:30"); err != nil {
+	if c.Week[time.Monday], err = workcal.ParseHours("9:00-13:00, 14:00-17:30"); err != nil {
 		t.Fatal(err)
 	}
 	// Wednesday 24 June 2026 is the patron saint's day: an email at 16:00 on Tuesday resolves
 	// 4 working hours later on Thursday.
-	if got, want := c.AddWorking(romeTime(2026, 6, 23, 16, 0), 4*time.Hour), romeTime(2026, 6, 25, 9, 0); !got.Equal(want) {
+	if got, want := s.addWorking(romeTime(2026, 6, 23, 16, 0), 4*time.Hour), romeTime(2026, 6, 25, 9, 0); !got.Equal(want) {
 		t.Errorf("across the local holiday: %s, want %s", got.In(rome), want.In(rome))
 	}
 	// Monday has a lunch break.
-	if got, want := c.AddWorking(romeTime(2026, 6, 29, 12, 0), 2*time.Hour), romeTime(2026, 6, 29, 15, 0); !got.Equal(want) {
+	if got, want := s.addWorking(romeTime(2026, 6, 29, 12, 0), 2*time.Hour), romeTime(2026, 6, 29, 15, 0); !got.Equal(want) {
 		t.Errorf("across lunch: %s, want %s", got.In(rome), want.In(rome))
 	}
-	if got := c.Working(romeTime(2026, 6, 26, 18, 0), romeTime(2026, 6, 29, 10, 0)); got != 2*time.Hour {
+	if got := c.WorkingTime(romeTime(2026, 6, 26, 18, 0), romeTime(2026, 6, 29, 10, 0)); got != 2*time.Hour {
 		t.Errorf("Working over a weekend = %s, want 2h", got)
 	}
-	if name, ok := c.Holiday(romeTime(2026, 12, 25, 10, 0)); !ok || name == "" {
+	if name := c.Holiday(romeTime(2026, 12, 25, 10, 0)); name == "" {
 		t.Error("Christmas is not a holiday")
 	}
 	for _, bad := range []string{"8-", "19:00-8:00", "8:00-12:00,11:00-13:00", "25:00-26:00"} {
-		if _, err := ParseHours(bad); err == nil {
-			t.Errorf("ParseHours(%q) accepted", bad)
+		if _, err := workcal.ParseHours(bad); err == nil {
+			t.Errorf("workcal.ParseHours(%q) accepted", bad)
 		}
 	}
-	if _, err := ParseLocalHolidays("31-12 x"); err == nil {
+	if _, err := workcal.ParseLocalHolidays("31-12 x"); err == nil {
 		t.Error("bad local holiday accepted")
 	}
 	// Daylight saving: 29 March 2026 (Sunday) changes the clock; Monday still opens at 8:00.
-	if got, want := c.NextOpen(romeTime(2026, 3, 28, 12, 0)), romeTime(2026, 3, 30, 9, 0); !got.Equal(want) {
+	if got, want := s.nextOpen(romeTime(2026, 3, 28, 12, 0)), romeTime(2026, 3, 30, 9, 0); !got.Equal(want) {
 		t.Errorf("NextOpen across DST = %s, want %s", got.In(rome), want.In(rome))
 	}
 }
@@ -122,7 +124,7 @@ func TestOverdueAndAtRisk(t *testing.T) {
 				}
 			}
 			clock.Set(romeTime(2026, 6, 3, 9, 0))
-			tk, err = s.Apply(ctx, tk.ID, Step{Action: ActTake, Actor: "bo", Role: RoleBackOffice})
+			tk, err = s.Apply(ctx, tk.ID, Step{Action: ActTake, Actor: "bo", Role: AsBackOffice})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,19 +9,20 @@ import (
 	"time"
 
 	"sportello/internal/sqldb"
+	"sportello/workcal"
 )
 
 // ErrNotFound is returned when a citizen, ticket, attachment or callback does not exist.
 var ErrNotFound = errors.New("ticketing: not found")
 
 // Config configures a Store. Only DataDir is required: the calendar defaults to
-// DefaultCalendar, the SLA and the attachment limits to their documented defaults, the clock to
+// workcal.Default(), the SLA and the attachment limits to their documented defaults, the clock to
 // time.Now, and email is off.
 type Config struct {
 	// DataDir is the data folder; attachments are stored under DataDir/attachments.
 	DataDir string
-	// Calendar is the working calendar of the SLA clocks; nil means DefaultCalendar().
-	Calendar *Calendar
+	// Calendar is the working calendar of the SLA clocks; nil means workcal.Default().
+	Calendar *workcal.Calendar
 	// SLA holds the offline deadlines (SLA-3); zero fields take the defaults.
 	SLA SLAPolicy
 	// Limits bounds attachments; zero fields take the defaults.
@@ -43,7 +44,7 @@ type OfficeDirectory interface {
 type Store struct {
 	db      *sqldb.DB
 	dir     string // attachments folder
-	cal     *Calendar
+	cal     *workcal.Calendar
 	sla     SLAPolicy
 	limits  AttachmentLimits
 	now     func() time.Time
@@ -62,7 +63,7 @@ func Open(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 	s := &Store{db: db, cal: cfg.Calendar, sla: cfg.SLA.withDefaults(), limits: cfg.Limits.withDefaults(),
 		now: cfg.Now, mail: cfg.Mail, offices: cfg.Offices}
 	if s.cal == nil {
-		s.cal = DefaultCalendar()
+		s.cal = workcal.Default()
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -78,6 +79,6 @@ func Open(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 func (s *Store) DB() *sqldb.DB { return s.db }
 
 // Calendar is the working calendar of the SLA clocks.
-func (s *Store) Calendar() *Calendar { return s.cal }
+func (s *Store) Calendar() *workcal.Calendar { return s.cal }
 
 func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }

@@ -75,26 +75,6 @@ func TestValidateVAT(t *testing.T) {
 	}
 }
 
-func TestNormalizePhone(t *testing.T) {
-	for in, want := range map[string]string{
-		"0874 123456":      "+390874123456",
-		"0039 0874 123456": "+390874123456",
-		"+39 333-123.4567": "+393331234567",
-		"333/1234567":      "+393331234567",
-		"(0874) 12 34 56":  "+390874123456",
-	} {
-		got, err := NormalizePhone(in)
-		if err != nil || got != want {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "abc", "12", "+39+1234", "1234567890123456789"} {
-		if got, err := NormalizePhone(bad); err == nil {
-			t.Errorf("NormalizePhone(%q) = %q, want an error", bad, got)
-		}
-	}
-}
-
 func FuzzValidateTaxCode(f *testing.F) {
 	for _, s := range []string{"RSSMRA85T10A562S", "RSSMRA85T10A56NS", "", "ZZZZZZZZZZZZZZZZ", "00743110157", "ÀÈÌ"} {
 		f.Add(s)
@@ -109,7 +89,6 @@ func FuzzValidateTaxCode(f *testing.F) {
 				t.Fatalf("not idempotent: %q → %q, %v", code, again, err)
 			}
 		}
-		NormalizePhone(s)
 		validTaxID(s)
 	})
 }

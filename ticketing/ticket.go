@@ -21,7 +21,7 @@ type NewTicket struct {
 	Subject     string
 	Description string
 	Actor       string // user name, or "sistema"
-	Role        Role
+	Role        Capacity
 	CallID      string    // the CTI call that opened it (TK-1)
 	At          time.Time // when the request arrived; zero means now
 }
@@ -83,7 +83,7 @@ func (s *Store) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
 	n.Description = strings.TrimSpace(n.Description)
 	n.Subject = strings.TrimSpace(n.Subject)
 	if n.Role == "" {
-		n.Role = RoleSystem
+		n.Role = AsSystem
 	}
 	if n.Actor == "" {
 		n.Actor = "sistema"
@@ -268,7 +268,7 @@ func (s *Store) Queries(ctx context.Context, id int64) ([]string, error) {
 type Step struct {
 	Action          Action
 	Actor           string // user name
-	Role            Role
+	Role            Capacity
 	Reason          string   // why (required to reject; the text of a level-2 answer on solve)
 	Office          string   // assign, reassign: the competent office's IRI
 	SuggestedOffice string   // reject: the office that should have it, when known (TK-12)
@@ -303,7 +303,7 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
 			return nil, invalid("suggestedOffice", "%q non è l'IRI di un ufficio", st.SuggestedOffice)
 		}
 	case ActEscalate:
-		if len(queries) == 0 && st.Role != RoleSystem {
+		if len(queries) == 0 && st.Role != AsSystem {
 			return nil, invalid("queries", "indicare che cosa è stato cercato nella base di conoscenza prima di inoltrare")
 		}
 	case ActRequestData:
@@ -425,7 +425,7 @@ type TicketPatch struct {
 }
 
 // Update applies p and records it in the path.
-func (s *Store) Update(ctx context.Context, id int64, actor string, role Role, p TicketPatch) (*Ticket, error) {
+func (s *Store) Update(ctx context.Context, id int64, actor string, role Capacity, p TicketPatch) (*Ticket, error) {
 	if p.Category != nil && *p.Category != "" && !isIRI(*p.Category) {
 		return nil, invalid("category", "%q non è l'IRI di un concetto della classificazione", *p.Category)
 	}
@@ -490,4 +490,18 @@ func isIRI(s string) bool {
 		return false
 	}
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "urn:")
+}
+
+// TicketByCall finds the ticket a telephone call (or voicemail) already opened on channel ch:
+// nil, nil when it has none, so that a call never opens two tickets (TK-1).
+func (s *Store) TicketByCall(ctx context.Context, callID string, ch Channel) (*Ticket, error) {
+	if callID == "" {
+		return nil, nil
+	}
+	t, err := scanTicket(s.db.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tk_tickets WHERE call_id = ? AND channel = ?
+		ORDER BY id DESC LIMIT 1`, callID, ch))
+	if errors.Is(err, ErrNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return t, err
 }

@@ -34,7 +34,7 @@ func TestNumbersAreSequentialPerYearUnderConcurrency(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for i := 0; i < each; i++ {
-						tk, err := s.Create(ctx, NewTicket{Channel: Phone, Description: "prova", Actor: "op", Role: RoleOperator})
+						tk, err := s.Create(ctx, NewTicket{Channel: Phone, Description: "prova", Actor: "op", Role: AsOperator})
 						if err != nil {
 							errs <- err
 							return
@@ -79,7 +79,7 @@ func TestAnnexAFlows(t *testing.T) {
 	for name, s := range stores(t, clock, Config{}) {
 		t.Run(name, func(t *testing.T) {
 			newTicket := func(ch Channel) *Ticket {
-				tk, err := s.Create(ctx, NewTicket{Channel: ch, Category: concept, Description: "Come pago la TARI?", Actor: "mario", Role: RoleOperator})
+				tk, err := s.Create(ctx, NewTicket{Channel: ch, Category: concept, Description: "Come pago la TARI?", Actor: "mario", Role: AsOperator})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -109,8 +109,8 @@ func TestAnnexAFlows(t *testing.T) {
 
 			// §2: phone call answered with a pill at level 1 — first-contact resolution.
 			a := newTicket(Phone)
-			a = apply(a, Step{Action: ActTake, Actor: "mario", Role: RoleOperator})
-			a = apply(a, Step{Action: ActSolveL1, Actor: "mario", Role: RoleOperator, Pill: pillIRI})
+			a = apply(a, Step{Action: ActTake, Actor: "mario", Role: AsOperator})
+			a = apply(a, Step{Action: ActSolveL1, Actor: "mario", Role: AsOperator, Pill: pillIRI})
 			if a.State != StateSolvedL1 || !a.FirstContact || a.Pill != pillIRI || a.SolvedAt.IsZero() {
 				t.Fatalf("solved with a pill: %+v", a)
 			}
@@ -121,24 +121,24 @@ func TestAnnexAFlows(t *testing.T) {
 			// §3–§4: escalation, assignment, rejection with the right office, level-3
 			// reassignment, solution by the office, closing.
 			b := newTicket(Phone)
-			if _, err := s.Apply(ctx, b.ID, Step{Action: ActEscalate, Actor: "mario", Role: RoleOperator}); !errors.Is(err, ErrInvalid) {
+			if _, err := s.Apply(ctx, b.ID, Step{Action: ActEscalate, Actor: "mario", Role: AsOperator}); !errors.Is(err, ErrInvalid) {
 				t.Fatalf("escalation without queries: %v", err)
 			}
-			b = apply(b, Step{Action: ActEscalate, Actor: "mario", Role: RoleOperator, Queries: []string{"tari rimborso", "tassa rifiuti doppio pagamento"}})
-			b = apply(b, Step{Action: ActAssign, Actor: "lucia", Role: RoleLevel2, Office: officeA})
-			if _, err := s.Apply(ctx, b.ID, Step{Action: ActReject, Actor: "tributi", Role: RoleOffice}); !errors.Is(err, ErrInvalid) {
+			b = apply(b, Step{Action: ActEscalate, Actor: "mario", Role: AsOperator, Queries: []string{"tari rimborso", "tassa rifiuti doppio pagamento"}})
+			b = apply(b, Step{Action: ActAssign, Actor: "lucia", Role: AsLevel2, Office: officeA})
+			if _, err := s.Apply(ctx, b.ID, Step{Action: ActReject, Actor: "tributi", Role: AsOffice}); !errors.Is(err, ErrInvalid) {
 				t.Fatalf("rejection without reason: %v", err)
 			}
-			b = apply(b, Step{Action: ActReject, Actor: "tributi", Role: RoleOffice, Reason: "Competenza dell'anagrafe", SuggestedOffice: officeB})
+			b = apply(b, Step{Action: ActReject, Actor: "tributi", Role: AsOffice, Reason: "Competenza dell'anagrafe", SuggestedOffice: officeB})
 			if b.State != StateRejected {
 				t.Fatalf("state after reject = %s", b.State)
 			}
 			// Only level 3 reassigns (403), and only a rejected/assigned ticket (409).
-			_, err := s.Apply(ctx, b.ID, Step{Action: ActReassign, Actor: "mario", Role: RoleOperator, Office: officeB})
+			_, err := s.Apply(ctx, b.ID, Step{Action: ActReassign, Actor: "mario", Role: AsOperator, Office: officeB})
 			if !errors.Is(err, ErrRole) {
 				t.Fatalf("operator reassigning: %v", err)
 			}
-			_, err = s.Apply(ctx, b.ID, Step{Action: ActSolveL1, Actor: "mario", Role: RoleOperator})
+			_, err = s.Apply(ctx, b.ID, Step{Action: ActSolveL1, Actor: "mario", Role: AsOperator})
 			if !errors.Is(err, ErrState) {
 				t.Fatalf("solving a rejected ticket at level 1: %v", err)
 			}
@@ -146,9 +146,9 @@ func TestAnnexAFlows(t *testing.T) {
 			if !errors.As(err, &te) || te.State != StateRejected || te.Ticket != b.Number {
 				t.Fatalf("TransitionError = %#v", err)
 			}
-			b = apply(b, Step{Action: ActReassign, Actor: "sara", Role: RoleSupervisor, Office: officeB, Reason: "Indicazione dell'ufficio tributi"})
-			b = apply(b, Step{Action: ActSolve, Actor: "anagrafe", Role: RoleOffice, Reason: "Rimborso disposto"})
-			b = apply(b, Step{Action: ActClose, Actor: "lucia", Role: RoleLevel2})
+			b = apply(b, Step{Action: ActReassign, Actor: "sara", Role: AsSupervisor, Office: officeB, Reason: "Indicazione dell'ufficio tributi"})
+			b = apply(b, Step{Action: ActSolve, Actor: "anagrafe", Role: AsOffice, Reason: "Rimborso disposto"})
+			b = apply(b, Step{Action: ActClose, Actor: "lucia", Role: AsLevel2})
 			if b.State != StateClosed || b.FirstContact || b.Office != officeB || b.ClosedAt.IsZero() {
 				t.Fatalf("closed: %+v", b)
 			}
@@ -170,31 +170,31 @@ func TestAnnexAFlows(t *testing.T) {
 			if c.DueTake.IsZero() {
 				t.Fatal("an email request has no SLA clock")
 			}
-			c = apply(c, Step{Action: ActRequestData, Actor: "bo", Role: RoleBackOffice, Reason: "Manca il numero di pratica"})
-			c = apply(c, Step{Action: ActResume, Actor: "sistema", Role: RoleSystem})
+			c = apply(c, Step{Action: ActRequestData, Actor: "bo", Role: AsBackOffice, Reason: "Manca il numero di pratica"})
+			c = apply(c, Step{Action: ActResume, Actor: "sistema", Role: AsSystem})
 			if c.State != StateInProgress {
 				t.Fatalf("resumed to %s", c.State)
 			}
-			c = apply(c, Step{Action: ActSolveL1, Actor: "bo", Role: RoleBackOffice})
+			c = apply(c, Step{Action: ActSolveL1, Actor: "bo", Role: AsBackOffice})
 			if c.FirstContact {
 				t.Fatal("a request that waited for the citizen counted as first-contact resolution")
 			}
 			// §6 second scenario: the data never come, a final email, solved at level 1.
 			d := newTicket(Fax)
-			d = apply(d, Step{Action: ActEscalate, Actor: "bo", Role: RoleBackOffice, Queries: []string{"bollo auto"}})
-			d = apply(d, Step{Action: ActRequestData, Actor: "lucia", Role: RoleLevel2, Reason: "Manca la targa"})
-			d = apply(d, Step{Action: ActResume, Actor: "bo", Role: RoleBackOffice})
+			d = apply(d, Step{Action: ActEscalate, Actor: "bo", Role: AsBackOffice, Queries: []string{"bollo auto"}})
+			d = apply(d, Step{Action: ActRequestData, Actor: "lucia", Role: AsLevel2, Reason: "Manca la targa"})
+			d = apply(d, Step{Action: ActResume, Actor: "bo", Role: AsBackOffice})
 			if d.State != StateEscalated {
 				t.Fatalf("resume goes back to %s, want escalated", d.State)
 			}
 			e := newTicket(Web)
-			e = apply(e, Step{Action: ActRequestData, Actor: "bo", Role: RoleBackOffice, Reason: "Manca il recapito"})
-			e = apply(e, Step{Action: ActFinalReminder, Actor: "sistema", Role: RoleSystem})
+			e = apply(e, Step{Action: ActRequestData, Actor: "bo", Role: AsBackOffice, Reason: "Manca il recapito"})
+			e = apply(e, Step{Action: ActFinalReminder, Actor: "sistema", Role: AsSystem})
 			if e.State != StateSolvedL1 {
 				t.Fatalf("after the final reminder: %s", e.State)
 			}
 			// Not found.
-			if _, err := s.Apply(ctx, 999999, Step{Action: ActTake, Actor: "x", Role: RoleOperator}); !errors.Is(err, ErrNotFound) {
+			if _, err := s.Apply(ctx, 999999, Step{Action: ActTake, Actor: "x", Role: AsOperator}); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("missing ticket: %v", err)
 			}
 			// Inboxes.
@@ -220,17 +220,17 @@ func checkTable(t *testing.T, s *Store) {
 	// Paths that reach each state from new.
 	reach := map[State][]Step{
 		StateNew:        nil,
-		StateInProgress: {{Action: ActTake, Role: RoleOperator}},
-		StateSolvedL1:   {{Action: ActSolveL1, Role: RoleOperator}},
-		StateEscalated:  {{Action: ActEscalate, Role: RoleOperator, Queries: []string{"q"}}},
-		StateAssigned:   {{Action: ActEscalate, Role: RoleOperator, Queries: []string{"q"}}, {Action: ActAssign, Role: RoleLevel2, Office: officeA}},
-		StateRejected: {{Action: ActEscalate, Role: RoleOperator, Queries: []string{"q"}}, {Action: ActAssign, Role: RoleLevel2, Office: officeA},
-			{Action: ActReject, Role: RoleOffice, Reason: "no"}},
-		StateIncomplete: {{Action: ActRequestData, Role: RoleOperator, Reason: "dati"}},
-		StateSolved:     {{Action: ActEscalate, Role: RoleOperator, Queries: []string{"q"}}, {Action: ActSolve, Role: RoleLevel2}},
-		StateClosed:     {{Action: ActSolveL1, Role: RoleOperator}, {Action: ActClose, Role: RoleOperator}},
+		StateInProgress: {{Action: ActTake, Role: AsOperator}},
+		StateSolvedL1:   {{Action: ActSolveL1, Role: AsOperator}},
+		StateEscalated:  {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}},
+		StateAssigned:   {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}, {Action: ActAssign, Role: AsLevel2, Office: officeA}},
+		StateRejected: {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}, {Action: ActAssign, Role: AsLevel2, Office: officeA},
+			{Action: ActReject, Role: AsOffice, Reason: "no"}},
+		StateIncomplete: {{Action: ActRequestData, Role: AsOperator, Reason: "dati"}},
+		StateSolved:     {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}, {Action: ActSolve, Role: AsLevel2}},
+		StateClosed:     {{Action: ActSolveL1, Role: AsOperator}, {Action: ActClose, Role: AsOperator}},
 	}
-	roles := []Role{RoleOperator, RoleBackOffice, RoleLevel2, RoleOffice, RoleSupervisor, RoleSystem}
+	roles := []Capacity{AsOperator, AsBackOffice, AsLevel2, AsOffice, AsSupervisor, AsSystem}
 	checked := 0
 	for _, st := range States {
 		for _, tr := range Transitions() {
@@ -269,7 +269,7 @@ func checkTable(t *testing.T, s *Store) {
 	if checked != len(States)*len(Transitions())*len(roles) {
 		t.Fatal("not every combination checked")
 	}
-	if got := fmt.Sprint(Allowed(StateRejected, RoleSupervisor)); got != "[reassign]" {
+	if got := fmt.Sprint(Allowed(StateRejected, AsSupervisor)); got != "[reassign]" {
 		t.Errorf("Allowed(rejected, supervisor) = %s", got)
 	}
 }

@@ -3,6 +3,7 @@ package ticketing
 import (
 	"errors"
 	"fmt"
+	"sportello/internal/role"
 )
 
 // State is a ticket's place in the Annex A flow.
@@ -37,19 +38,38 @@ func (s State) Label() string {
 // Open reports whether work on the ticket is still pending.
 func (s State) Open() bool { return s != StateSolvedL1 && s != StateSolved && s != StateClosed }
 
-// Role is the capacity in which a user acts on a ticket. The names match web/auth's roles;
-// Office is a level-2 user acting for a competent office, System is the software itself (email
-// intake, the telephony, timers).
-type Role string
+// Capacity is the capacity in which someone acts on a ticket, recorded on each step of its
+// path. It is not a role (internal/role holds the one Role type): four capacities are what the
+// roles of the same name do (CapacityOf maps them), and two are not roles at all — Office is a
+// level-2 user acting for a competent office, System is the software itself (email intake, the
+// telephony, timers).
+type Capacity string
 
 const (
-	RoleOperator   Role = "operator"   // front office, level 1
-	RoleBackOffice Role = "backoffice" // back office, offline channels
-	RoleLevel2     Role = "level2"     // level 2 / departmental support
-	RoleOffice     Role = "office"     // a competent office of the Administration
-	RoleSupervisor Role = "supervisor" // level 3: rejections and misassignments (TK-12)
-	RoleSystem     Role = "system"
+	AsOperator   Capacity = "operator"   // front office, level 1
+	AsBackOffice Capacity = "backoffice" // back office, offline channels
+	AsLevel2     Capacity = "level2"     // level 2 / departmental support
+	AsOffice     Capacity = "office"     // a competent office of the Administration
+	AsSupervisor Capacity = "supervisor" // level 3: rejections and misassignments (TK-12)
+	AsSystem     Capacity = "system"
 )
+
+// CapacityOf is the capacity in which a user with role r acts on tickets. Administrators and
+// auditors read but do not act: they get a capacity no transition lists, so every step they try
+// is refused by the table.
+func CapacityOf(r role.Role) Capacity {
+	switch r {
+	case role.Operator:
+		return AsOperator
+	case role.Backoffice:
+		return AsBackOffice
+	case role.Level2:
+		return AsLevel2
+	case role.Supervisor:
+		return AsSupervisor
+	}
+	return Capacity("none")
+}
 
 // Action is something a user does to a ticket.
 type Action string
@@ -77,36 +97,36 @@ const (
 type rule struct {
 	from  []State
 	to    State // "" means: back to the ticket's ResumedState
-	roles []Role
+	roles []Capacity
 }
 
 var (
-	level1 = []Role{RoleOperator, RoleBackOffice, RoleSupervisor}
-	anyone = []Role{RoleOperator, RoleBackOffice, RoleLevel2, RoleOffice, RoleSupervisor, RoleSystem}
+	level1 = []Capacity{AsOperator, AsBackOffice, AsSupervisor}
+	anyone = []Capacity{AsOperator, AsBackOffice, AsLevel2, AsOffice, AsSupervisor, AsSystem}
 )
 
 // transitions is the Annex A flow as a table: action → (from states, to state, roles allowed).
 var transitions = map[Action]rule{
-	ActTake:          {[]State{StateNew}, StateInProgress, []Role{RoleOperator, RoleBackOffice, RoleLevel2, RoleSupervisor}},
+	ActTake:          {[]State{StateNew}, StateInProgress, []Capacity{AsOperator, AsBackOffice, AsLevel2, AsSupervisor}},
 	ActSolveL1:       {[]State{StateNew, StateInProgress}, StateSolvedL1, level1},
 	ActEscalate:      {[]State{StateNew, StateInProgress}, StateEscalated, level1},
-	ActAssign:        {[]State{StateEscalated}, StateAssigned, []Role{RoleBackOffice, RoleLevel2, RoleSupervisor}},
-	ActReject:        {[]State{StateAssigned}, StateRejected, []Role{RoleOffice, RoleLevel2}},
-	ActReassign:      {[]State{StateRejected, StateAssigned, StateEscalated}, StateAssigned, []Role{RoleSupervisor}},
-	ActRequestData:   {[]State{StateNew, StateInProgress, StateEscalated, StateAssigned}, StateIncomplete, []Role{RoleOperator, RoleBackOffice, RoleLevel2, RoleOffice, RoleSupervisor}},
-	ActResume:        {[]State{StateIncomplete}, "", []Role{RoleOperator, RoleBackOffice, RoleLevel2, RoleOffice, RoleSupervisor, RoleSystem}},
-	ActFinalReminder: {[]State{StateIncomplete}, StateSolvedL1, []Role{RoleOperator, RoleBackOffice, RoleSupervisor, RoleSystem}},
-	ActSolve:         {[]State{StateInProgress, StateEscalated, StateAssigned}, StateSolved, []Role{RoleBackOffice, RoleLevel2, RoleOffice, RoleSupervisor}},
-	ActReopen:        {[]State{StateSolvedL1, StateSolved}, StateInProgress, []Role{RoleOperator, RoleBackOffice, RoleLevel2, RoleSupervisor, RoleSystem}},
+	ActAssign:        {[]State{StateEscalated}, StateAssigned, []Capacity{AsBackOffice, AsLevel2, AsSupervisor}},
+	ActReject:        {[]State{StateAssigned}, StateRejected, []Capacity{AsOffice, AsLevel2}},
+	ActReassign:      {[]State{StateRejected, StateAssigned, StateEscalated}, StateAssigned, []Capacity{AsSupervisor}},
+	ActRequestData:   {[]State{StateNew, StateInProgress, StateEscalated, StateAssigned}, StateIncomplete, []Capacity{AsOperator, AsBackOffice, AsLevel2, AsOffice, AsSupervisor}},
+	ActResume:        {[]State{StateIncomplete}, "", []Capacity{AsOperator, AsBackOffice, AsLevel2, AsOffice, AsSupervisor, AsSystem}},
+	ActFinalReminder: {[]State{StateIncomplete}, StateSolvedL1, []Capacity{AsOperator, AsBackOffice, AsSupervisor, AsSystem}},
+	ActSolve:         {[]State{StateInProgress, StateEscalated, StateAssigned}, StateSolved, []Capacity{AsBackOffice, AsLevel2, AsOffice, AsSupervisor}},
+	ActReopen:        {[]State{StateSolvedL1, StateSolved}, StateInProgress, []Capacity{AsOperator, AsBackOffice, AsLevel2, AsSupervisor, AsSystem}},
 	ActClose:         {[]State{StateSolvedL1, StateSolved}, StateClosed, anyone},
 }
 
 // Transition is one row of the table, for documentation and the pages' buttons.
 type Transition struct {
-	Action Action  `json:"action"`
-	From   []State `json:"from"`
-	To     State   `json:"to,omitempty"`
-	Roles  []Role  `json:"roles"`
+	Action Action     `json:"action"`
+	From   []State    `json:"from"`
+	To     State      `json:"to,omitempty"`
+	Roles  []Capacity `json:"roles"`
 }
 
 // Transitions returns the whole table.
@@ -121,7 +141,7 @@ func Transitions() []Transition {
 }
 
 // Allowed lists the actions role may take on a ticket in state st.
-func Allowed(st State, role Role) []Action {
+func Allowed(st State, role Capacity) []Action {
 	var out []Action
 	for _, t := range Transitions() {
 		if contains(t.From, st) && contains(t.Roles, role) {
@@ -153,7 +173,7 @@ type TransitionError struct {
 	Ticket string
 	Action Action
 	State  State
-	Role   Role
+	Role   Capacity
 	Err    error // ErrState or ErrRole
 }
 
@@ -181,7 +201,7 @@ func invalid(field, format string, a ...any) error {
 }
 
 // check finds the rule for action and verifies state and role.
-func check(t *Ticket, a Action, role Role) (State, error) {
+func check(t *Ticket, a Action, role Capacity) (State, error) {
 	r, ok := transitions[a]
 	if !ok {
 		return "", invalid("action", "azione %q sconosciuta", a)

@@ -13,13 +13,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web/accesslog"
 	"sportello/web/auth"
 )
 
 var accessLogRoutes = []Route{
-	{http.MethodGet, "/api/accesslog/top", []Role{Supervisor, Administrator, Auditor}, (*Server).apiTopReads},
+	{http.MethodGet, "/api/accesslog/top", []role.Role{role.Supervisor, role.Administrator, role.Auditor}, (*Server).apiTopReads},
 }
 
 // pillReadPaths are the routes that show one pill.
@@ -33,7 +34,7 @@ func (s *Server) recordRead(c echo.Context, sess *auth.Session) {
 		return
 	}
 	ctx := c.Request().Context()
-	p, err := s.findPill(ctx, c.Param("code"), roleFor(sess.User.Role))
+	p, err := s.findPill(ctx, c.Param("code"), role.Stored(string(sess.User.Role)))
 	if err != nil {
 		return
 	}

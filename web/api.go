@@ -73,8 +73,8 @@ func (s *Server) apiConcept(c echo.Context) error {
 // error when they ask for another status, rather than a silently empty list.
 func (s *Server) apiPills(c echo.Context) error {
 	ctx := c.Request().Context()
-	role := roleOf(c)
-	f := kb.PillFilter{Status: visible(role)}
+	who := roleOf(c)
+	f := kb.PillFilter{Status: visible(who)}
 	if v := c.QueryParam("status"); v != "" {
 		var want []kb.Status
 		for _, st := range strings.Split(v, ",") {
@@ -84,7 +84,7 @@ func (s *Server) apiPills(c echo.Context) error {
 			default:
 				return badRequest("bad_status", msg("err.badStatus"))
 			}
-			if !role.SeesDrafts() && st != kb.StatusPublished {
+			if !who.SeesDrafts() && st != kb.StatusPublished {
 				return &httpError{Status: http.StatusForbidden, Code: "status_forbidden", Msg: msg("err.statusDenied")}
 			}
 			want = append(want, st)
@@ -210,6 +210,6 @@ func (s *Server) apiStats(c echo.Context) error {
 
 func (s *Server) apiWhoami(c echo.Context) error {
 	user, _ := c.Get(ctxUser).(string)
-	role := roleOf(c)
-	return c.JSON(http.StatusOK, map[string]any{"user": user, "role": role, "seesDrafts": role.SeesDrafts()})
+	who := roleOf(c)
+	return c.JSON(http.StatusOK, map[string]any{"user": user, "role": who, "seesDrafts": who.SeesDrafts()})
 }

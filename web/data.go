@@ -7,10 +7,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
+	"sportello/internal/role"
+	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
@@ -18,15 +17,15 @@ import (
 // store (the concept tree with pill counts, the office tree).
 
 // visible is the pill statuses role may read; nil means any.
-func visible(role Role) []kb.Status {
-	if role.SeesDrafts() {
+func visible(who role.Role) []kb.Status {
+	if who.SeesDrafts() {
 		return nil
 	}
 	return []kb.Status{kb.StatusPublished}
 }
 
-func canSee(role Role, p *kb.Pill) bool {
-	return role.SeesDrafts() || p.Status == kb.StatusPublished
+func canSee(who role.Role, p *kb.Pill) bool {
+	return who.SeesDrafts() || p.Status == kb.StatusPublished
 }
 
 // conceptNode is a concept in the classification tree, with the number of pills filed under it
@@ -47,12 +46,12 @@ type conceptNode struct {
 
 // conceptTree builds the SKOS tree (KB-1) with pill counts for what role may read. It returns
 // the top concepts and every node by IRI.
-func (s *Server) conceptTree(ctx context.Context, role Role) ([]*conceptNode, map[string]*conceptNode, error) {
+func (s *Server) conceptTree(ctx context.Context, who role.Role) ([]*conceptNode, map[string]*conceptNode, error) {
 	concepts, err := s.store.Concepts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	pills, err := s.store.Pills(ctx, kb.PillFilter{Status: visible(role)})
+	pills, err := s.store.Pills(ctx, kb.PillFilter{Status: visible(who)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,7 +91,7 @@ func sortNodes(ns []*conceptNode) {
 		if c := cmp.Compare(a.Notation, b.Notation); c != 0 {
 			return c
 		}
-		return cmp.Compare(fold(a.Label), fold(b.Label))
+		return cmp.Compare(textfold.Fold(a.Label), textfold.Fold(b.Label))
 	})
 	for _, n := range ns {
 		sortNodes(n.Children)
@@ -135,7 +134,7 @@ func breadcrumb(n *conceptNode, byIRI map[string]*conceptNode) []*conceptNode {
 
 // findPill resolves /schede/{code}: the legacy code, or the IRI's last segment for pills
 // without one. A pill role may not read is reported as missing, so drafts do not leak.
-func (s *Server) findPill(ctx context.Context, id string, role Role) (*kb.Pill, error) {
+func (s *Server) findPill(ctx context.Context, id string, who role.Role) (*kb.Pill, error) {
 	p, err := s.store.PillByCode(ctx, id)
 	if errors.Is(err, kb.ErrNotFound) {
 		var all []kb.Pill
@@ -154,7 +153,7 @@ func (s *Server) findPill(ctx context.Context, id string, role Role) (*kb.Pill, 
 	if err != nil {
 		return nil, err
 	}
-	if !canSee(role, p) {
+	if !canSee(who, p) {
 		return nil, kb.ErrNotFound
 	}
 	return p, nil
@@ -219,7 +218,7 @@ func unitTree(units []kb.Unit, people []kb.Person) ([]*unitNode, map[string]*uni
 	}
 	var sortRec func([]*unitNode)
 	sortRec = func(ns []*unitNode) {
-		slices.SortFunc(ns, func(a, b *unitNode) int { return cmp.Compare(fold(a.Name), fold(b.Name)) })
+		slices.SortFunc(ns, func(a, b *unitNode) int { return cmp.Compare(textfold.Fold(a.Name), textfold.Fold(b.Name)) })
 		for _, n := range ns {
 			slices.SortFunc(n.People, comparePeople)
 			sortRec(n.Children)
@@ -230,10 +229,10 @@ func unitTree(units []kb.Unit, people []kb.Person) ([]*unitNode, map[string]*uni
 }
 
 func comparePeople(a, b kb.Person) int {
-	if c := cmp.Compare(fold(a.FamilyName), fold(b.FamilyName)); c != 0 {
+	if c := cmp.Compare(textfold.Fold(a.FamilyName), textfold.Fold(b.FamilyName)); c != 0 {
 		return c
 	}
-	return cmp.Compare(fold(a.GivenName), fold(b.GivenName))
+	return cmp.Compare(textfold.Fold(a.GivenName), textfold.Fold(b.GivenName))
 }
 
 // matchPerson reports whether the folded query q names the person, their role, extension,
@@ -243,7 +242,7 @@ func matchPerson(q string, p kb.Person, unitName string) bool {
 	fields = append(fields, p.Phones...)
 	fields = append(fields, p.Emails...)
 	for _, f := range fields {
-		if f != "" && strings.Contains(fold(f), q) {
+		if f != "" && strings.Contains(textfold.Fold(f), q) {
 			return true
 		}
 	}
@@ -254,28 +253,15 @@ func matchUnit(q string, u kb.Unit) bool {
 	fields := append([]string{u.Name, u.Address, u.PEC}, u.Phones...)
 	fields = append(fields, u.Emails...)
 	for _, f := range fields {
-		if f != "" && strings.Contains(fold(f), q) {
+		if f != "" && strings.Contains(textfold.Fold(f), q) {
 			return true
 		}
 	}
 	return false
 }
 
-// fold lowercases and strips accents, so that "unita" finds "Unità" as people type it on the
-// phone.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
 func sortedUnits(units []kb.Unit) []kb.Unit {
 	out := append([]kb.Unit(nil), units...)
-	slices.SortFunc(out, func(a, b kb.Unit) int { return cmp.Compare(fold(a.Name), fold(b.Name)) })
+	slices.SortFunc(out, func(a, b kb.Unit) int { return cmp.Compare(textfold.Fold(a.Name), textfold.Fold(b.Name)) })
 	return out
 }

@@ -22,7 +22,7 @@ import (
 // clean error rather than a truncated file the user takes for complete.
 func (s *Server) export(c echo.Context) error {
 	ctx := c.Request().Context()
-	role := roleOf(c)
+	who := roleOf(c)
 	name := strings.ToLower(c.Param("format"))
 	var buf bytes.Buffer
 	stamp := time.Now().Format("20060102")
@@ -41,12 +41,12 @@ func (s *Server) export(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if g.Name == "history" && !role.SeesDrafts() {
+	if g.Name == "history" && !who.SeesDrafts() {
 		// The history names every version, drafts included.
-		return deny(role)
+		return deny(who)
 	}
 	src := s.store
-	if !role.SeesDrafts() && (g.IRI == "" || g.IRI == ontology.GraphContent) {
+	if !who.SeesDrafts() && (g.IRI == "" || g.IRI == ontology.GraphContent) {
 		pub, err := s.publicCopy(ctx)
 		if err != nil {
 			return internal(err)

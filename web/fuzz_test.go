@@ -29,19 +29,19 @@ func FuzzRequest(f *testing.F) {
 		f.Add(seed.target, seed.role)
 	}
 	h := testServer(f).Handler()
-	f.Fuzz(func(t *testing.T, target, role string) {
+	f.Fuzz(func(t *testing.T, target, who string) {
 		u, err := url.ParseRequestURI(target)
 		if err != nil || !strings.HasPrefix(u.Path, "/") {
 			return
 		}
 		req := &http.Request{Method: http.MethodGet, URL: u, RequestURI: target, Header: http.Header{}, Host: "example.org"}
-		if role != "" {
-			req.Header.Set("X-Test-Role", role)
+		if who != "" {
+			req.Header.Set("X-Test-Role", who)
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
-			t.Fatalf("GET %q as %q: %d\n%.300s", target, role, rec.Code, rec.Body.String())
+			t.Fatalf("GET %q as %q: %d\n%.300s", target, who, rec.Code, rec.Body.String())
 		}
 		if strings.HasPrefix(u.Path, "/api/") && !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("GET %q: not JSON:\n%.300s", target, rec.Body.String())

@@ -28,6 +28,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sportello/ingest"
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web/auth"
 )
@@ -46,7 +47,7 @@ const (
 )
 
 // importRoles may import: the people who write pills (KB-14) and the administrators.
-var importRoles = []Role{Administrator, Publisher}
+var importRoles = []role.Role{role.Administrator, role.Publisher}
 
 // importRoutes are the routes of issue 3, registered by New after the main table; their role
 // walk is TestImportRoutesRoles.
@@ -582,7 +583,7 @@ func (s *Server) importUploadPage(c echo.Context) error {
 func (s *Server) renderUpload(c echo.Context, u *importUpload, status int, errText string) error {
 	s.imports.mu.Lock()
 	v := importView{ID: u.ID, Name: u.Name, User: u.User, Created: u.Created, Removed: u.Removed,
-		CanPublish: roleOf(c) == Administrator, Strict: u.Form.Strict, Published: u.Form.Status == kb.StatusPublished,
+		CanPublish: roleOf(c) == role.Administrator, Strict: u.Form.Strict, Published: u.Form.Status == kb.StatusPublished,
 		Heads: u.Heads, Error: errText, Current: u.current}
 	if u.current != nil {
 		cur := *u.current
@@ -673,14 +674,14 @@ func importColLetter(i int) string {
 
 // parseImportForm reads the mapping form. Unknown kinds and fields are refused with the sheet
 // and column named.
-func (u *importUpload) parseImportForm(c echo.Context, role Role) (importForm, error) {
+func (u *importUpload) parseImportForm(c echo.Context, who role.Role) (importForm, error) {
 	f := importForm{Strict: c.FormValue("strict") != "", Status: kb.StatusDraft, Sheets: map[string]importSheetChoice{}}
 	switch kb.Status(c.FormValue("status")) {
 	case "", kb.StatusDraft:
 	case kb.StatusPublished:
 		// Publishing without the validator's approval (KB-12, KB-14) is for the
 		// Administration's legacy base validated before: administrators only.
-		if role != Administrator {
+		if who != role.Administrator {
 			return f, errors.New(msg("import.err.publish"))
 		}
 		f.Status = kb.StatusPublished

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sportello/internal/role"
 	"strings"
 	"testing"
 	"time"
@@ -56,17 +57,17 @@ func BenchmarkImportPageDryRun(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		r := doImport(b, h, importUploadReq(b, fmt.Sprintf("bench%d.xlsx", i), wb), Publisher)
+		r := doImport(b, h, importUploadReq(b, fmt.Sprintf("bench%d.xlsx", i), wb), role.Publisher)
 		if r.Status != http.StatusSeeOther {
 			b.Fatalf("upload: %d", r.Status)
 		}
 		id := strings.TrimPrefix(r.Header.Get("Location"), "/importa/")
-		if r := importPost(b, h, "/importa/"+id+"/prova", url.Values{}, Publisher); r.Status != http.StatusSeeOther {
+		if r := importPost(b, h, "/importa/"+id+"/prova", url.Values{}, role.Publisher); r.Status != http.StatusSeeOther {
 			b.Fatalf("dry run: %d", r.Status)
 		}
 		for {
 			var st importStatusJSON
-			r := doImport(b, h, httptest.NewRequest(http.MethodGet, "/api/import/"+id, nil), Publisher)
+			r := doImport(b, h, httptest.NewRequest(http.MethodGet, "/api/import/"+id, nil), role.Publisher)
 			if err := json.Unmarshal([]byte(r.Body), &st); err != nil {
 				b.Fatal(err)
 			}

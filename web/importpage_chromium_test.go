@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
+	"sportello/internal/role"
 	"strings"
 	"testing"
 
@@ -21,14 +21,11 @@ func TestImportInChromium(t *testing.T) {
 	s, store := importServer(t)
 	h := s.Handler()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Header.Set("X-Test-Role", string(Publisher)) // no login here: the role is injected
+		r.Header.Set("X-Test-Role", string(role.Publisher)) // no login here: the role is injected
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(hs.Close)
-	workbook, err := filepath.Abs(corpusWorkbook)
-	if err != nil {
-		t.Fatal(err)
-	}
+	workbook := corpusWorkbook(t)
 
 	ctx := browserContext(t)
 

@@ -17,14 +17,17 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sportello/fixtures/testenv"
 	"sportello/ingest"
+	"sportello/internal/role"
 	"sportello/kb"
 )
 
 // The Excel import pages (issue 3; KB-11, KB-13): upload, mapping preview, dry run, the import
 // as a background job, the problem report.
 
-const corpusWorkbook = "../../shared/corpus/pillole-legacy.xlsx"
+// corpusWorkbook is the shared legacy workbook.
+func corpusWorkbook(t testing.TB) string { return testenv.Shared(t, "corpus/pillole-legacy.xlsx") }
 
 // importServer is a server on an empty in-memory store of its own: these tests write.
 func importServer(t testing.TB) (*Server, *kb.Store) {
@@ -37,10 +40,10 @@ func importServer(t testing.TB) (*Server, *kb.Store) {
 	return New(Config{Auth: headerAuth{}, DataDir: t.TempDir()}, store), store
 }
 
-func doImport(t testing.TB, h http.Handler, req *http.Request, role Role) response {
+func doImport(t testing.TB, h http.Handler, req *http.Request, who role.Role) response {
 	t.Helper()
-	if role != "" && role != Anonymous {
-		req.Header.Set("X-Test-Role", string(role))
+	if who != "" && who != role.Anonymous {
+		req.Header.Set("X-Test-Role", string(who))
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -66,7 +69,7 @@ func importUploadReq(t testing.TB, name string, content []byte) *http.Request {
 // upload posts a workbook as the browser does and returns the upload's id.
 func importUploadT(t *testing.T, h http.Handler, name string, content []byte) string {
 	t.Helper()
-	r := doImport(t, h, importUploadReq(t, name, content), Publisher)
+	r := doImport(t, h, importUploadReq(t, name, content), role.Publisher)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("upload %s: status %d, want 303\n%s", name, r.Status, r.Body)
 	}
@@ -78,24 +81,24 @@ func importUploadT(t *testing.T, h http.Handler, name string, content []byte) st
 	return id
 }
 
-func importPost(t testing.TB, h http.Handler, path string, form url.Values, role Role) response {
+func importPost(t testing.TB, h http.Handler, path string, form url.Values, who role.Role) response {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return doImport(t, h, req, role)
+	return doImport(t, h, req, who)
 }
 
 // run starts a dry run or the import and waits for the job through the JSON the page polls.
-func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, role Role) importStatusJSON {
+func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, who role.Role) importStatusJSON {
 	t.Helper()
-	r := importPost(t, h, "/importa/"+id+"/"+step, form, role)
+	r := importPost(t, h, "/importa/"+id+"/"+step, form, who)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("%s: status %d, want 303\n%s", step, r.Status, r.Body)
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var st importStatusJSON
-		decode(t, get(t, h, "/api/import/"+id, role), &st)
+		decode(t, get(t, h, "/api/import/"+id, who), &st)
 		if st.State != "running" {
 			return st
 		}
@@ -111,7 +114,7 @@ func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, 
 
 func importCorpusT(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(corpusWorkbook)
+	b, err := os.ReadFile(corpusWorkbook(t))
 	if err != nil {
 		t.Fatalf("shared corpus: %v", err)
 	}
@@ -121,7 +124,7 @@ func importCorpusT(t *testing.T) []byte {
 // openReport downloads the problem report and returns its rows.
 func importReportT(t *testing.T, h http.Handler, id string) [][]string {
 	t.Helper()
-	r := get(t, h, "/importa/"+id+"/report.xlsx", Publisher)
+	r := get(t, h, "/importa/"+id+"/report.xlsx", role.Publisher)
 	if r.Status != http.StatusOK {
 		t.Fatalf("report: status %d\n%s", r.Status, r.Body)
 	}
@@ -148,20 +151,20 @@ func TestImportRoutesRoles(t *testing.T) {
 	h := s.Handler()
 	for _, rt := range importRoutes {
 		path := strings.ReplaceAll(rt.Path, ":id", "sconosciuto")
-		for _, role := range Roles {
+		for _, who := range role.All {
 			req := httptest.NewRequest(rt.Method, path, nil)
-			r := doImport(t, h, req, role)
+			r := doImport(t, h, req, who)
 			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden
-			if rt.Allows(role) == denied {
-				t.Errorf("%s %s as %s: status %d (allowed %v)", rt.Method, path, role, r.Status, rt.Allows(role))
+			if rt.Allows(who) == denied {
+				t.Errorf("%s %s as %s: status %d (allowed %v)", rt.Method, path, who, r.Status, rt.Allows(who))
 			}
-			if !rt.Allows(role) {
+			if !rt.Allows(who) {
 				want := http.StatusForbidden
-				if role == Anonymous {
+				if who == role.Anonymous {
 					want = http.StatusUnauthorized
 				}
 				if r.Status != want {
-					t.Errorf("%s %s as %s: status %d, want %d", rt.Method, path, role, r.Status, want)
+					t.Errorf("%s %s as %s: status %d, want %d", rt.Method, path, who, r.Status, want)
 				}
 			}
 		}
@@ -171,7 +174,7 @@ func TestImportRoutesRoles(t *testing.T) {
 func TestImportOperatorForbidden(t *testing.T) {
 	s, store := importServer(t)
 	h := s.Handler()
-	r := doImport(t, h, importUploadReq(t, "pillole-legacy.xlsx", importCorpusT(t)), Operator)
+	r := doImport(t, h, importUploadReq(t, "pillole-legacy.xlsx", importCorpusT(t)), role.Operator)
 	if r.Status != http.StatusForbidden {
 		t.Fatalf("operator upload: status %d, want 403", r.Status)
 	}
@@ -181,14 +184,14 @@ func TestImportOperatorForbidden(t *testing.T) {
 	if st, _ := store.Stats(context.Background()); st.Pills != 0 {
 		t.Errorf("store has %d pills", st.Pills)
 	}
-	if r := get(t, h, "/importa", Operator); r.Status != http.StatusForbidden {
+	if r := get(t, h, "/importa", role.Operator); r.Status != http.StatusForbidden {
 		t.Errorf("operator GET /importa: %d", r.Status)
 	}
 	// The nav link is for those who may use it.
-	if body := get(t, h, "/", Operator).Body; strings.Contains(body, `href="/importa"`) {
+	if body := get(t, h, "/", role.Operator).Body; strings.Contains(body, `href="/importa"`) {
 		t.Error("operator sees the import link")
 	}
-	if body := get(t, h, "/", Publisher).Body; !strings.Contains(body, `href="/importa"`) {
+	if body := get(t, h, "/", role.Publisher).Body; !strings.Contains(body, `href="/importa"`) {
 		t.Error("publisher does not see the import link")
 	}
 }
@@ -201,7 +204,7 @@ func TestImportCorpus(t *testing.T) {
 	ctx := context.Background()
 	id := importUploadT(t, h, "pillole-legacy.xlsx", importCorpusT(t))
 
-	page := get(t, h, "/importa/"+id, Publisher)
+	page := get(t, h, "/importa/"+id, role.Publisher)
 	if page.Status != http.StatusOK {
 		t.Fatalf("upload page: %d\n%s", page.Status, page.Body)
 	}
@@ -218,7 +221,7 @@ func TestImportCorpus(t *testing.T) {
 		t.Error("the import button is offered before the dry run")
 	}
 
-	dry := importRunT(t, h, id, "prova", url.Values{}, Publisher)
+	dry := importRunT(t, h, id, "prova", url.Values{}, role.Publisher)
 	if dry.State != "done" || !dry.DryRun || dry.Summary == nil {
 		t.Fatalf("dry run: %+v", dry)
 	}
@@ -228,7 +231,7 @@ func TestImportCorpus(t *testing.T) {
 	if st, _ := store.Stats(ctx); st.Pills != 0 || st.Concepts != 0 {
 		t.Fatalf("dry run wrote: %+v", st)
 	}
-	page = get(t, h, "/importa/"+id, Publisher)
+	page = get(t, h, "/importa/"+id, role.Publisher)
 	for _, want := range []string{"Risultato della prova", "da creare", "/importa/" + id + "/avvia", "SAL-001"} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("page after the dry run lacks %q", want)
@@ -241,7 +244,7 @@ func TestImportCorpus(t *testing.T) {
 		}
 	}
 
-	done := importRunT(t, h, id, "avvia", url.Values{}, Publisher)
+	done := importRunT(t, h, id, "avvia", url.Values{}, role.Publisher)
 	if done.State != "done" || done.DryRun || !done.Imported {
 		t.Fatalf("import: %+v", done)
 	}
@@ -269,17 +272,17 @@ func TestImportCorpus(t *testing.T) {
 	if len(rows) != done.Summary.Problems+1 {
 		t.Errorf("report has %d rows for %d problems", len(rows), done.Summary.Problems)
 	}
-	page = get(t, h, "/importa/"+id, Publisher)
+	page = get(t, h, "/importa/"+id, role.Publisher)
 	if !strings.Contains(page.Body, "Importazione completata") || strings.Contains(page.Body, `action="/importa/`+id+`/prova"`) {
 		t.Error("page after the import does not show the outcome alone")
 	}
 	// The file is gone: a second import of the same upload is refused, not an error 500.
-	if r := importPost(t, h, "/importa/"+id+"/avvia", url.Values{}, Publisher); r.Status != http.StatusConflict {
+	if r := importPost(t, h, "/importa/"+id+"/avvia", url.Values{}, role.Publisher); r.Status != http.StatusConflict {
 		t.Errorf("second import of the same upload: %d", r.Status)
 	}
 	// Uploading the same workbook again changes nothing (issue 3, point 6).
 	again := importUploadT(t, h, "pillole-legacy.xlsx", importCorpusT(t))
-	dry = importRunT(t, h, again, "prova", url.Values{}, Publisher)
+	dry = importRunT(t, h, again, "prova", url.Values{}, role.Publisher)
 	if dry.State != "done" || dry.Summary.Pills.Created != 0 || dry.Summary.Pills.Updated != 0 || dry.Summary.Pills.Unchanged != done.Summary.Pills.Created {
 		t.Errorf("second upload of the same workbook: %+v", dry.Summary)
 	}
@@ -328,20 +331,20 @@ func TestImportMappingForm(t *testing.T) {
 		},
 	}, "Tributi", "Vecchio")
 	id := importUploadT(t, h, "tributi.xlsx", wb)
-	page := get(t, h, "/importa/"+id, Publisher)
+	page := get(t, h, "/importa/"+id, role.Publisher)
 	if !strings.Contains(page.Body, `name="col_0_3"`) {
 		t.Fatalf("no select for column D:\n%s", page.Body)
 	}
 	form := url.Values{"col_0_3": {"notes"}, "kind_1": {"skip"}}
-	dry := importRunT(t, h, id, "prova", form, Publisher)
+	dry := importRunT(t, h, id, "prova", form, role.Publisher)
 	if dry.State != "done" || dry.Summary.Pills.Created != 2 {
 		t.Fatalf("dry run: %+v %+v", dry, dry.Summary)
 	}
-	page = get(t, h, "/importa/"+id, Publisher)
+	page = get(t, h, "/importa/"+id, role.Publisher)
 	if !strings.Contains(page.Body, `<option value="notes" selected>`) || !strings.Contains(page.Body, `<option value="skip" selected>`) {
 		t.Error("the form does not keep the choices after the dry run")
 	}
-	done := importRunT(t, h, id, "avvia", form, Publisher)
+	done := importRunT(t, h, id, "avvia", form, role.Publisher)
 	if done.State != "done" {
 		t.Fatalf("import: %+v", done)
 	}
@@ -365,14 +368,14 @@ func TestImportFormErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		form url.Values
-		role Role
+		role role.Role
 		want string
 	}{
-		{"unknown field", url.Values{"col_0_1": {"colore"}}, Publisher, "Foglio «Foglio», colonna B: campo &#34;colore&#34; sconosciuto"},
-		{"directory field on a pill sheet", url.Values{"col_0_1": {"pec"}}, Publisher, "colonna B"},
-		{"bad header", url.Values{"header_0": {"2-5"}}, Publisher, "riga di intestazione &#34;2-5&#34; non valida"},
-		{"bad kind", url.Values{"kind_0": {"immagini"}}, Publisher, "contenuto &#34;immagini&#34; non valido"},
-		{"publisher publishing", url.Values{"status": {"published"}}, Publisher, "Solo un amministratore"},
+		{"unknown field", url.Values{"col_0_1": {"colore"}}, role.Publisher, "Foglio «Foglio», colonna B: campo &#34;colore&#34; sconosciuto"},
+		{"directory field on a pill sheet", url.Values{"col_0_1": {"pec"}}, role.Publisher, "colonna B"},
+		{"bad header", url.Values{"header_0": {"2-5"}}, role.Publisher, "riga di intestazione &#34;2-5&#34; non valida"},
+		{"bad kind", url.Values{"kind_0": {"immagini"}}, role.Publisher, "contenuto &#34;immagini&#34; non valido"},
+		{"publisher publishing", url.Values{"status": {"published"}}, role.Publisher, "Solo un amministratore"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,7 +389,7 @@ func TestImportFormErrors(t *testing.T) {
 		t.Errorf("a refused form wrote %d pills", st.Pills)
 	}
 	// An administrator may import the validated legacy base as published.
-	done := importRunT(t, h, id, "avvia", url.Values{"status": {"published"}}, Administrator)
+	done := importRunT(t, h, id, "avvia", url.Values{"status": {"published"}}, role.Administrator)
 	if done.State != "done" {
 		t.Fatalf("import: %+v", done)
 	}
@@ -406,7 +409,7 @@ func TestImportStrict(t *testing.T) {
 		{"S-2", "Senza risposta", ""},
 	}}, "Foglio")
 	id := importUploadT(t, h, "rigoroso.xlsx", wb)
-	refused := importRunT(t, h, id, "avvia", url.Values{"strict": {"1"}}, Publisher)
+	refused := importRunT(t, h, id, "avvia", url.Values{"strict": {"1"}}, role.Publisher)
 	if refused.State != "refused" || refused.Summary == nil || !refused.Summary.Refused || refused.Summary.Blocking == 0 {
 		t.Fatalf("strict import: %+v", refused)
 	}
@@ -421,11 +424,11 @@ func TestImportStrict(t *testing.T) {
 	if !found {
 		t.Errorf("report does not name sheet Foglio, row 3: %v", rows)
 	}
-	page := get(t, h, "/importa/"+id, Publisher)
+	page := get(t, h, "/importa/"+id, role.Publisher)
 	if !strings.Contains(page.Body, "Importazione rifiutata") {
 		t.Error("page does not say the import was refused")
 	}
-	done := importRunT(t, h, id, "avvia", url.Values{}, Publisher)
+	done := importRunT(t, h, id, "avvia", url.Values{}, role.Publisher)
 	if done.State != "done" || done.Summary.Pills.Created != 1 || done.Summary.Pills.Skipped+done.Summary.Problems == 0 {
 		t.Fatalf("default import after the refusal: %+v %+v", done, done.Summary)
 	}
@@ -453,14 +456,14 @@ func TestImportBadFiles(t *testing.T) {
 			if tt.json {
 				req.Header.Set("Accept", "application/json")
 			}
-			r := doImport(t, h, req, Publisher)
+			r := doImport(t, h, req, role.Publisher)
 			if r.Status != tt.status || !strings.Contains(r.Body, tt.want) {
 				t.Errorf("status %d, want %d with %q\n%s", r.Status, tt.status, tt.want, r.Body)
 			}
 		})
 	}
 	// No file at all.
-	r := importPost(t, h, "/importa", url.Values{}, Publisher)
+	r := importPost(t, h, "/importa", url.Values{}, role.Publisher)
 	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Scegli un file Excel") {
 		t.Errorf("no file: %d", r.Status)
 	}
@@ -474,7 +477,7 @@ func TestImportTooLarge(t *testing.T) {
 	h := s.Handler()
 	big := make([]byte, maxImportBytes+2<<20)
 	copy(big, "PK\x03\x04")
-	r := doImport(t, h, importUploadReq(t, "enorme.xlsx", big), Publisher)
+	r := doImport(t, h, importUploadReq(t, "enorme.xlsx", big), role.Publisher)
 	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "supera il limite di 50 MB") {
 		t.Errorf("status %d\n%.300s", r.Status, r.Body)
 	}
@@ -488,20 +491,20 @@ func TestImportAPIStatus(t *testing.T) {
 	h := s.Handler()
 	id := importUploadT(t, h, "uno.xlsx", importWorkbookT(t, map[string][][]any{"F": {{"Codice", "Titolo", "Risposta"}, {"U-1", "Uno", "Sì."}}}, "F"))
 	var st map[string]any
-	decode(t, get(t, h, "/api/import/"+id, Administrator), &st)
+	decode(t, get(t, h, "/api/import/"+id, role.Administrator), &st)
 	if st["state"] != "idle" || st["file"] != "uno.xlsx" {
 		t.Errorf("before any run: %v", st)
 	}
-	r := get(t, h, "/api/import/nessuno", Administrator)
+	r := get(t, h, "/api/import/nessuno", role.Administrator)
 	var e map[string]string
 	if err := json.Unmarshal([]byte(r.Body), &e); r.Status != http.StatusNotFound || err != nil || e["code"] != "not_found" {
 		t.Errorf("unknown id: %d %s", r.Status, r.Body)
 	}
 	// Discarding removes the file and the upload.
-	if r := importPost(t, h, "/importa/"+id+"/elimina", url.Values{}, Publisher); r.Status != http.StatusSeeOther {
+	if r := importPost(t, h, "/importa/"+id+"/elimina", url.Values{}, role.Publisher); r.Status != http.StatusSeeOther {
 		t.Fatalf("discard: %d", r.Status)
 	}
-	if r := get(t, h, "/api/import/"+id, Publisher); r.Status != http.StatusNotFound {
+	if r := get(t, h, "/api/import/"+id, role.Publisher); r.Status != http.StatusNotFound {
 		t.Errorf("discarded upload: %d", r.Status)
 	}
 	if _, err := os.Stat(filepath.Join(s.importDir(), id)); !os.IsNotExist(err) {
@@ -583,7 +586,7 @@ func TestImportProgressPage(t *testing.T) {
 	s.imports.running = id
 	s.imports.mu.Unlock()
 
-	page := get(t, h, "/importa/"+id, Publisher)
+	page := get(t, h, "/importa/"+id, role.Publisher)
 	for _, want := range []string{`<progress id="import-bar" max="100" value="25">`, `data-status="/api/import/` + id + `"`,
 		"50 righe lette su 200", `<meta http-equiv="refresh"`, `/static/import.js`} {
 		if !strings.Contains(page.Body, want) {
@@ -594,14 +597,14 @@ func TestImportProgressPage(t *testing.T) {
 		t.Error("the form is offered while the job runs")
 	}
 	var st importStatusJSON
-	decode(t, get(t, h, "/api/import/"+id, Publisher), &st)
+	decode(t, get(t, h, "/api/import/"+id, role.Publisher), &st)
 	if st.State != "running" || st.Percent != 25 || st.Done != 50 || st.Total != 200 || st.Sheet != "F" {
 		t.Errorf("status JSON: %+v", st)
 	}
-	if r := importPost(t, h, "/importa/"+id+"/prova", url.Values{}, Publisher); r.Status != http.StatusConflict || !strings.Contains(r.Body, "in corso") {
+	if r := importPost(t, h, "/importa/"+id+"/prova", url.Values{}, role.Publisher); r.Status != http.StatusConflict || !strings.Contains(r.Body, "in corso") {
 		t.Errorf("second job while one runs: %d", r.Status)
 	}
-	if r := importPost(t, h, "/importa/"+id+"/elimina", url.Values{}, Publisher); r.Status != http.StatusConflict {
+	if r := importPost(t, h, "/importa/"+id+"/elimina", url.Values{}, role.Publisher); r.Status != http.StatusConflict {
 		t.Errorf("discard while running: %d", r.Status)
 	}
 	s.imports.mu.Lock()
@@ -618,12 +621,12 @@ func TestImportParsedForm(t *testing.T) {
 	if err := req.ParseMultipartForm(1 << 20); err != nil {
 		t.Fatal(err)
 	}
-	r := doImport(t, h, req, Administrator)
+	r := doImport(t, h, req, role.Administrator)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("status %d\n%s", r.Status, r.Body)
 	}
 	id := strings.TrimPrefix(r.Header.Get("Location"), "/importa/")
-	if page := get(t, h, "/importa/"+id, Administrator); !strings.Contains(page.Body, "U-1") {
+	if page := get(t, h, "/importa/"+id, role.Administrator); !strings.Contains(page.Body, "U-1") {
 		t.Error("preview lacks the first row")
 	}
 }
@@ -671,16 +674,16 @@ func FuzzImportMapping(f *testing.F) {
 func TestImportDirectory(t *testing.T) {
 	s, store := importServer(t)
 	h := s.Handler()
-	b, err := os.ReadFile("../../shared/corpus/rubrica.xlsx")
+	b, err := os.ReadFile(testenv.Shared(t, "corpus/rubrica.xlsx"))
 	if err != nil {
 		t.Fatalf("shared corpus: %v", err)
 	}
 	id := importUploadT(t, h, "rubrica.xlsx", b)
-	page := get(t, h, "/importa/"+id, Administrator)
+	page := get(t, h, "/importa/"+id, role.Administrator)
 	if !strings.Contains(page.Body, `<option value="directory" selected>`) {
 		t.Error("the directory sheet is not shown as directory")
 	}
-	done := importRunT(t, h, id, "avvia", url.Values{}, Administrator)
+	done := importRunT(t, h, id, "avvia", url.Values{}, role.Administrator)
 	if done.State != "done" || done.Summary.People.Created == 0 || done.Summary.Units.Created == 0 {
 		t.Fatalf("directory import: %+v %+v", done, done.Summary)
 	}
@@ -699,10 +702,10 @@ func TestImportLegacyXLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := importUploadT(t, h, "pillole.xls", b)
-	if page := get(t, h, "/importa/"+id, Publisher); !strings.Contains(page.Body, `<fieldset class="import-sheet">`) {
+	if page := get(t, h, "/importa/"+id, role.Publisher); !strings.Contains(page.Body, `<fieldset class="import-sheet">`) {
 		t.Fatal("no sheet shown for the .xls workbook")
 	}
-	done := importRunT(t, h, id, "avvia", url.Values{}, Publisher)
+	done := importRunT(t, h, id, "avvia", url.Values{}, role.Publisher)
 	if done.State != "done" || done.Summary.Pills.Created == 0 {
 		t.Fatalf(".xls import: %+v %+v", done, done.Summary)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/web/auth"
 )
 
@@ -38,26 +39,15 @@ func NewSessionAuth(users *auth.Store) *SessionAuth { return &SessionAuth{Users:
 type resolvedKey struct{}
 
 // Role implements Authenticator.
-func (a *SessionAuth) Role(r *http.Request) (string, Role) {
+func (a *SessionAuth) Role(r *http.Request) (string, role.Role) {
 	sess := auth.FromContext(r.Context())
 	if sess == nil && r.Context().Value(resolvedKey{}) == nil {
 		sess, _ = a.Users.Session(r.Context(), auth.TokenFrom(r))
 	}
 	if sess == nil {
-		return "", Anonymous
+		return "", role.Anonymous
 	}
-	return sess.User.Name, roleFor(sess.User.Role)
-}
-
-// roleFor maps an account's role to the web role of the same name; an unknown role stored in
-// the database (a newer version, a hand edit) gets no more than the public.
-func roleFor(r auth.Role) Role {
-	for _, wr := range staff {
-		if string(wr) == string(r) {
-			return wr
-		}
-	}
-	return Anonymous
+	return sess.User.Name, role.Stored(string(sess.User.Role))
 }
 
 // sessions is the middleware that resolves the session cookie once per request and guards
@@ -289,7 +279,7 @@ func (s *Server) logoutForm(c echo.Context) error {
 
 type profileData struct {
 	User              auth.User
-	Role              Role
+	Role              role.Role
 	Expires           time.Time
 	CSRF, Field       string
 	Error, Done       string
@@ -303,9 +293,9 @@ func (s *Server) profile(c echo.Context, status int, d profileData) error {
 	}
 	sess := session(c)
 	if sess == nil {
-		return deny(Anonymous)
+		return deny(role.Anonymous)
 	}
-	d.User, d.Role, d.Expires, d.CSRF, d.Field = sess.User, roleFor(sess.User.Role), sess.Expires, sess.CSRF, auth.CSRFField
+	d.User, d.Role, d.Expires, d.CSRF, d.Field = sess.User, role.Stored(string(sess.User.Role)), sess.Expires, sess.CSRF, auth.CSRFField
 	d.MinPasswordLength = sa.Users.Config().MinPasswordLen
 	return s.renderStatus(c, status, "profile", pageData{Title: msg("profile.title"), Nav: "profile", Data: d})
 }
@@ -321,7 +311,7 @@ func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*auth
 	}
 	sess := session(c)
 	if sess == nil {
-		return nil, deny(Anonymous)
+		return nil, deny(role.Anonymous)
 	}
 	if new != confirm {
 		return nil, badRequest("password_mismatch", msg("password.mismatch"))
@@ -367,7 +357,7 @@ func (s *Server) passwordForm(c echo.Context) error {
 // and send it back in X-CSRF-Token on every POST, PUT, PATCH and DELETE.
 type sessionJSON struct {
 	User      userJSON  `json:"user"`
-	Role      Role      `json:"role"`
+	Role      role.Role `json:"role"`
 	CSRFToken string    `json:"csrfToken"`
 	Expires   time.Time `json:"expires"`
 }
@@ -381,7 +371,7 @@ type userJSON struct {
 func toSessionJSON(sess *auth.Session) sessionJSON {
 	return sessionJSON{
 		User:      userJSON{sess.User.Name, sess.User.DisplayName, sess.User.Email},
-		Role:      roleFor(sess.User.Role),
+		Role:      role.Stored(string(sess.User.Role)),
 		CSRFToken: sess.CSRF,
 		Expires:   sess.Expires,
 	}
@@ -434,7 +424,7 @@ func (s *Server) apiSession(c echo.Context) error {
 	}
 	sess := session(c)
 	if sess == nil {
-		return deny(Anonymous)
+		return deny(role.Anonymous)
 	}
 	return c.JSON(http.StatusOK, toSessionJSON(sess))
 }

@@ -52,9 +52,9 @@ func TestLoginInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatalf("login: %v", err)
 	}
-	role, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#ruolo")))
-	if err != nil || !strings.Contains(role, "redattore") {
-		t.Fatalf("profile shows role %q, %v", role, err)
+	rl, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#ruolo")))
+	if err != nil || !strings.Contains(rl, "redattore") {
+		t.Fatalf("profile shows role %q, %v", rl, err)
 	}
 
 	cookies, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"sportello/fixtures"
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/web/accesslog"
@@ -135,12 +136,12 @@ func (b *browser) postJSON(path string, v any, csrf string) reply {
 	return b.do("POST", path, "application/json", string(data), h)
 }
 
-func (b *browser) whoami() (string, Role) {
+func (b *browser) whoami() (string, role.Role) {
 	b.t.Helper()
 	r := b.get("/api/whoami")
 	var v struct {
 		User string
-		Role Role
+		Role role.Role
 	}
 	if err := json.Unmarshal([]byte(r.Body), &v); err != nil {
 		b.t.Fatalf("whoami: %v: %s", err, r.Body)
@@ -191,8 +192,8 @@ func TestLoginFormFlow(t *testing.T) {
 	if strings.Contains(cookie, "Secure") {
 		t.Errorf("Secure cookie over plain HTTP: %q", cookie)
 	}
-	if user, role := b.whoami(); user != "pubblicatore" || role != Publisher {
-		t.Fatalf("whoami after login = %s %s", user, role)
+	if user, who := b.whoami(); user != "pubblicatore" || who != role.Publisher {
+		t.Fatalf("whoami after login = %s %s", user, who)
 	}
 	r = b.get("/profilo")
 	if r.Status != 200 || !strings.Contains(r.Body, "Paolo Pubblicatore") || !strings.Contains(r.Body, "redattore") {
@@ -290,11 +291,11 @@ func TestLoginAPI(t *testing.T) {
 		User struct {
 			Name, DisplayName string
 		}
-		Role      Role
+		Role      role.Role
 		CSRFToken string
 		Expires   time.Time
 	}
-	if r.Status != 200 || json.Unmarshal([]byte(r.Body), &sess) != nil || sess.Role != Validator || sess.User.Name != "validatore" || len(sess.CSRFToken) < 40 {
+	if r.Status != 200 || json.Unmarshal([]byte(r.Body), &sess) != nil || sess.Role != role.Validator || sess.User.Name != "validatore" || len(sess.CSRFToken) < 40 {
 		t.Fatalf("POST /api/login: %d %s", r.Status, r.Body)
 	}
 	if strings.Contains(r.Body, auth.DemoPassword) || strings.Contains(r.Body, "argon2") {
@@ -333,8 +334,8 @@ func TestLoginAPI(t *testing.T) {
 	if r := b.postJSON("/api/logout", nil, sess.CSRFToken); r.Status != http.StatusNoContent {
 		t.Errorf("logout: %d %s", r.Status, r.Body)
 	}
-	if user, role := b.whoami(); user != "" || role != Anonymous {
-		t.Errorf("after logout: %s %s", user, role)
+	if user, who := b.whoami(); user != "" || who != role.Anonymous {
+		t.Errorf("after logout: %s %s", user, who)
 	}
 	// Behind a TLS proxy the cookie is Secure.
 	r = b.do("POST", "/api/login", "application/json", `{"name":"validatore","password":"Altra-Password-33"}`, map[string]string{"X-Forwarded-Proto": "https"})
@@ -379,8 +380,8 @@ func TestSessionEndsOverHTTP(t *testing.T) {
 			if r := b.postJSON("/api/login", map[string]string{"name": "supervisore", "password": auth.DemoPassword}, ""); r.Status != 200 {
 				t.Fatalf("login: %d %s", r.Status, r.Body)
 			}
-			if _, role := b.whoami(); role != Supervisor {
-				t.Fatalf("role %s", role)
+			if _, who := b.whoami(); who != role.Supervisor {
+				t.Fatalf("role %s", who)
 			}
 			tc.end()
 			r := b.get("/api/whoami")
@@ -404,20 +405,6 @@ func TestCrossSiteRefused(t *testing.T) {
 		map[string]string{"Origin": site.url, "Sec-Fetch-Site": "same-origin"})
 	if r.Status != http.StatusSeeOther {
 		t.Errorf("same-origin login: %d", r.Status)
-	}
-}
-
-func TestRolesMatchAccounts(t *testing.T) {
-	if len(auth.Roles) != len(staff) {
-		t.Fatalf("%d account roles, %d signed-in web roles", len(auth.Roles), len(staff))
-	}
-	for _, r := range auth.Roles {
-		if roleFor(r) == Anonymous {
-			t.Errorf("account role %s has no web role", r)
-		}
-	}
-	if roleFor("root") != Anonymous {
-		t.Error("an unknown stored role gets more than the public")
 	}
 }
 

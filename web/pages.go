@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/textfold"
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
@@ -227,7 +228,7 @@ func (s *Server) directoryData(c echo.Context) (*directoryData, error) {
 			}
 		}
 	}
-	q := fold(d.Q)
+	q := textfold.Fold(d.Q)
 	for _, p := range people {
 		if d.Office != "" && !within[p.Unit] {
 			continue

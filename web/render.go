@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/microcosm-cc/bluemonday"
 
+	"sportello/internal/htmltext"
+	"sportello/internal/role"
 	"sportello/kb"
 )
 
@@ -21,20 +22,17 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// ugc is the sanitiser for HTML that came from users (pill answers). Pills are sanitised when
-// they are written too; doing it again when rendering means a pill that reached the store by
-// another road (an RDF import, a bug) still cannot run script in an operator's browser.
-var ugc = bluemonday.UGCPolicy()
-
-// sanitize returns s as safe HTML.
-func sanitize(s string) template.HTML { return template.HTML(ugc.Sanitize(s)) }
+// sanitize returns an answer as safe HTML (htmltext.Sanitize). Pills are sanitised when they
+// are written too; doing it again when rendering means a pill that reached the store by another
+// road (an RDF import, a bug) still cannot run script in an operator's browser.
+func sanitize(s string) template.HTML { return template.HTML(htmltext.Sanitize(s)) }
 
 type pageTemplate struct{ t *template.Template }
 
 // pageData is what every page template receives.
 type pageData struct {
 	Title string
-	Role  Role
+	Role  role.Role
 	Nav   string // the nav entry to mark as current
 	// Canonical is the page's public URL when Config.BaseURL is set, so that a page reached
 	// through a proxy or an old address is indexed and shared under one name.
@@ -47,7 +45,7 @@ var funcs = template.FuncMap{
 	"safe":        sanitize,
 	"date":        formatDate,
 	"status":      func(s kb.Status) string { return msg("status." + string(s)) },
-	"roleName":    func(r Role) string { return msg("role." + string(r)) },
+	"roleName":    func(r role.Role) string { return msg("role." + string(r)) },
 	"localID":     localID,
 	"tel":         telURL,
 	"join":        strings.Join,

@@ -3,57 +3,28 @@ package web
 import (
 	"net/http"
 	"slices"
+	"sportello/internal/role"
 
 	"github.com/labstack/echo/v4"
 )
 
-// Role is what a caller may do (KB-8: differentiated access levels with a workflow between user
-// types). The login issue will map users to roles; until then every caller is Anonymous.
-type Role string
-
-const (
-	Anonymous     Role = "anonymous"     // the public: published pills, directory, exports
-	Administrator Role = "administrator" // configuration, users
-	Publisher     Role = "publisher"     // writes pills (KB-14)
-	Validator     Role = "validator"     // approves pills (KB-12, KB-14)
-	Operator      Role = "operator"      // front office, level 1
-	Backoffice    Role = "backoffice"    // back office (TK-10)
-	Level2        Role = "level2"        // second level (TK-10, TK-11)
-	Supervisor    Role = "supervisor"    // queues and SLA figures (TEL-3)
-	Auditor       Role = "auditor"       // reads everything, changes nothing (OPS-1)
-)
-
-// Roles lists every role, Anonymous first.
-var Roles = []Role{Anonymous, Administrator, Publisher, Validator, Operator, Backoffice, Level2, Supervisor, Auditor}
-
-// staff is every signed-in role.
-var staff = Roles[1:]
+// staff is every signed-in role (role.Staff), for routes.
+var staff = role.Staff
 
 // everyone allows a route to every caller, signed in or not.
-var everyone = Roles
-
-// SeesDrafts reports whether the role may read pills that are not published: the people who
-// write, approve or audit them. Operators read to citizens "all and only what the sheet says"
-// (KB-12), so they see published pills only, like the public.
-func (r Role) SeesDrafts() bool {
-	switch r {
-	case Administrator, Publisher, Validator, Auditor:
-		return true
-	}
-	return false
-}
+var everyone = role.All
 
 // Route is one entry of the routes table: the only place where a path is bound to a handler, and
 // where it says who may call it. A route with no roles is refused to everyone (deny by default).
 type Route struct {
 	Method  string
 	Path    string // echo syntax: /schede/:code
-	Roles   []Role
+	Roles   []role.Role
 	Handler func(s *Server, c echo.Context) error
 }
 
 // Allows reports whether role may call the route.
-func (rt Route) Allows(role Role) bool { return slices.Contains(rt.Roles, role) }
+func (rt Route) Allows(who role.Role) bool { return slices.Contains(rt.Roles, who) }
 
 // routes is the routes table. Keep it sorted by area; every later page (login, editing,
 // tickets, telephony, supervisor) adds its lines here with its own role list.
@@ -101,21 +72,21 @@ func allRoutes() []Route {
 // without going through the table is refused too; unmatched paths fall through to 404/405.
 func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		user, role := s.auth.Role(c.Request())
-		if role == "" {
-			role = Anonymous
+		user, who := s.auth.Role(c.Request())
+		if who == "" {
+			who = role.Anonymous
 		}
 		c.Set(ctxUser, user)
-		c.Set(ctxRole, role)
+		c.Set(ctxRole, who)
 		rt, ok := s.table[c.Request().Method+" "+c.Path()]
 		if !ok {
 			if s.registered(c.Request().Method, c.Path()) {
-				return deny(role)
+				return deny(who)
 			}
 			return next(c) // echo's 404 or 405
 		}
-		if !rt.Allows(role) {
-			return deny(role)
+		if !rt.Allows(who) {
+			return deny(who)
 		}
 		return next(c)
 	}
@@ -132,8 +103,8 @@ func (s *Server) registered(method, path string) bool {
 }
 
 // deny is 401 for a caller who has not signed in (signing in may help) and 403 otherwise.
-func deny(role Role) error {
-	if role == Anonymous {
+func deny(who role.Role) error {
+	if who == role.Anonymous {
 		return &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: msg("err.unauthorized")}
 	}
 	return &httpError{Status: http.StatusForbidden, Code: "forbidden", Msg: msg("err.forbidden")}
@@ -142,13 +113,13 @@ func deny(role Role) error {
 // Authenticator tells who is calling. The login issue plugs in real sessions; DefaultAuth says
 // everyone is Anonymous.
 type Authenticator interface {
-	Role(r *http.Request) (user string, role Role)
+	Role(r *http.Request) (user string, who role.Role)
 }
 
 // DefaultAuth treats every caller as Anonymous.
 type DefaultAuth struct{}
 
-func (DefaultAuth) Role(*http.Request) (string, Role) { return "", Anonymous }
+func (DefaultAuth) Role(*http.Request) (string, role.Role) { return "", role.Anonymous }
 
 // Context keys set by authorize.
 const (
@@ -157,22 +128,22 @@ const (
 )
 
 // roleOf is the caller's role as authorize resolved it.
-func roleOf(c echo.Context) Role {
-	if r, ok := c.Get(ctxRole).(Role); ok {
+func roleOf(c echo.Context) role.Role {
+	if r, ok := c.Get(ctxRole).(role.Role); ok {
 		return r
 	}
-	return Anonymous
+	return role.Anonymous
 }
 
 // telephony (issue 7): the contact-center pages and API, handlers in telephony*.go. They need
 // the Telephony component (without it they answer 404), so they have their own block and their
 // own role walk, TestCTIRoutesRoles, with an ACD configured.
 var (
-	ctiConsole    = []Role{Operator, Backoffice, Level2, Supervisor} // the operator console
-	ctiSupervisor = []Role{Supervisor, Administrator, Auditor}       // live view and SLA (TEL-3)
-	ctiListeners  = []Role{Operator, Backoffice, Level2, Supervisor, Administrator, Auditor}
-	ctiManagers   = []Role{Supervisor, Administrator} // may inject a demo call
-	ctiAdmins     = []Role{Administrator}             // announcements (TEL-5)
+	ctiConsole    = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor} // the operator console
+	ctiSupervisor = []role.Role{role.Supervisor, role.Administrator, role.Auditor}            // live view and SLA (TEL-3)
+	ctiListeners  = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor}
+	ctiManagers   = []role.Role{role.Supervisor, role.Administrator} // may inject a demo call
+	ctiAdmins     = []role.Role{role.Administrator}                  // announcements (TEL-5)
 )
 
 var ctiRoutes = []Route{
@@ -215,12 +186,12 @@ var searchRoutes = []Route{
 	{http.MethodGet, "/cerca", everyone, (*Server).searchPage},
 	{http.MethodGet, "/cerca/schede/:code", everyone, (*Server).searchPane},
 	{http.MethodGet, "/api/search", everyone, (*Server).apiSearch},
-	{http.MethodGet, "/sinonimi", []Role{Administrator}, (*Server).synonymsPage},
-	{http.MethodPost, "/sinonimi", []Role{Administrator}, (*Server).synonymsAdd},
-	{http.MethodPost, "/sinonimi/elimina", []Role{Administrator}, (*Server).synonymsRemove},
-	{http.MethodGet, "/api/synonyms", []Role{Administrator}, (*Server).apiSynonyms},
-	{http.MethodPost, "/api/synonyms", []Role{Administrator}, (*Server).apiSynonymAdd},
-	{http.MethodDelete, "/api/synonyms/:id", []Role{Administrator}, (*Server).apiSynonymRemove},
+	{http.MethodGet, "/sinonimi", []role.Role{role.Administrator}, (*Server).synonymsPage},
+	{http.MethodPost, "/sinonimi", []role.Role{role.Administrator}, (*Server).synonymsAdd},
+	{http.MethodPost, "/sinonimi/elimina", []role.Role{role.Administrator}, (*Server).synonymsRemove},
+	{http.MethodGet, "/api/synonyms", []role.Role{role.Administrator}, (*Server).apiSynonyms},
+	{http.MethodPost, "/api/synonyms", []role.Role{role.Administrator}, (*Server).apiSynonymAdd},
+	{http.MethodDelete, "/api/synonyms/:id", []role.Role{role.Administrator}, (*Server).apiSynonymRemove},
 }
 
 // tickets (issue 6): service requests, citizens and the first-call-resolution loop, handlers in
@@ -229,10 +200,10 @@ var searchRoutes = []Route{
 // citizen's public page (TK-18): anyone may file a request and read its status with the number
 // and the email address given.
 var (
-	tkWorkers = []Role{Operator, Backoffice, Level2, Supervisor}                         // act on tickets
-	tkReaders = []Role{Operator, Backoffice, Level2, Supervisor, Administrator, Auditor} // read them
-	tkFigures = []Role{Supervisor, Administrator, Auditor, Publisher, Validator}         // KB-10, C.4
-	tkMergers = []Role{Backoffice, Level2, Supervisor, Administrator}                    // citizen merge
+	tkWorkers = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor}                                   // act on tickets
+	tkReaders = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor} // read them
+	tkFigures = []role.Role{role.Supervisor, role.Administrator, role.Auditor, role.Publisher, role.Validator}              // KB-10, C.4
+	tkMergers = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
 )
 
 var ticketRoutes = []Route{

@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/web/auth"
@@ -115,7 +116,7 @@ func (s *Server) searchIndex() (*search.Index, error) {
 // pills only; publishers, validators, administrators and auditors may ask for drafts with
 // all=1, and for archived pills with all=1&status=retired. Anyone else's all=1 is ignored,
 // not refused, so a shared link works for every role and shows each what it may read.
-func searchOptions(c echo.Context, role Role) (string, search.Options, error) {
+func searchOptions(c echo.Context, who role.Role) (string, search.Options, error) {
 	q := strings.TrimSpace(c.QueryParam("q"))
 	opt := search.Options{Complete: c.QueryParam("complete") != "0"}
 	var err error
@@ -144,7 +145,7 @@ func searchOptions(c echo.Context, role Role) (string, search.Options, error) {
 	default:
 		return "", opt, badRequest("bad_parameter", "kind: pill, office o person")
 	}
-	if all := c.QueryParam("all"); (all == "1" || all == "true") && role.SeesDrafts() {
+	if all := c.QueryParam("all"); (all == "1" || all == "true") && who.SeesDrafts() {
 		opt.IncludeDrafts = true
 		opt.IncludeRetired = opt.Status == string(kb.StatusRetired)
 	}
@@ -269,14 +270,14 @@ type facetView struct {
 
 // searchPage is /cerca: the operator's search (issue 4 §9).
 func (s *Server) searchPage(c echo.Context) error {
-	role := roleOf(c)
-	d := &searchPageData{All: role.SeesDrafts(), TicketURL: "/ticket/nuovo"}
+	who := roleOf(c)
+	d := &searchPageData{All: who.SeesDrafts(), TicketURL: "/ticket/nuovo"}
 	x, err := s.searchIndex()
 	if err != nil {
 		d.Absent = true
 		return s.render(c, "search", pageData{Title: msg("search.title"), Nav: "search", Data: d})
 	}
-	q, opt, err := searchOptions(c, role)
+	q, opt, err := searchOptions(c, who)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sportello/fixtures"
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/search"
 )
@@ -52,7 +53,7 @@ func newSearchEnv(t *testing.T) *searchEnv {
 }
 
 // do sends a request as role; body is a form (url.Values) or JSON (anything else).
-func do(t *testing.T, h http.Handler, method, path string, role Role, body any) response {
+func do(t *testing.T, h http.Handler, method, path string, who role.Role, body any) response {
 	t.Helper()
 	var r io.Reader
 	ctype := ""
@@ -71,8 +72,8 @@ func do(t *testing.T, h http.Handler, method, path string, role Role, body any) 
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
-	if role != "" && role != Anonymous {
-		req.Header.Set("X-Test-Role", string(role))
+	if who != "" && who != role.Anonymous {
+		req.Header.Set("X-Test-Role", string(who))
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -80,11 +81,11 @@ func do(t *testing.T, h http.Handler, method, path string, role Role, body any) 
 	return response{rec.Code, rec.Result().Header, string(b)}
 }
 
-func searchAPI(t *testing.T, h http.Handler, role Role, params string) *search.Response {
+func searchAPI(t *testing.T, h http.Handler, who role.Role, params string) *search.Response {
 	t.Helper()
-	r := get(t, h, "/api/search?"+params, role)
+	r := get(t, h, "/api/search?"+params, who)
 	if r.Status != http.StatusOK {
-		t.Fatalf("/api/search?%s as %s: %d\n%s", params, role, r.Status, r.Body)
+		t.Fatalf("/api/search?%s as %s: %d\n%s", params, who, r.Status, r.Body)
 	}
 	var resp search.Response
 	decode(t, r, &resp)
@@ -118,7 +119,7 @@ func TestSearchRoutesRoles(t *testing.T) {
 		if p, ok := samples[path]; ok {
 			path = p
 		}
-		for _, role := range Roles {
+		for _, who := range role.All {
 			var body any
 			if rt.Method == http.MethodPost {
 				body = url.Values{"termini": {""}, "id": {"nessuno"}}
@@ -126,13 +127,13 @@ func TestSearchRoutesRoles(t *testing.T) {
 					body = map[string]any{"terms": []string{}}
 				}
 			}
-			r := do(t, env.h, rt.Method, path, role, body)
+			r := do(t, env.h, rt.Method, path, who, body)
 			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden
-			if rt.Allows(role) == denied {
-				t.Errorf("%s %s as %s: %d, allowed by the table: %v", rt.Method, path, role, r.Status, rt.Allows(role))
+			if rt.Allows(who) == denied {
+				t.Errorf("%s %s as %s: %d, allowed by the table: %v", rt.Method, path, who, r.Status, rt.Allows(who))
 			}
-			if rt.Allows(role) && rt.Method == http.MethodGet && r.Status != http.StatusOK {
-				t.Errorf("%s %s as %s: %d, want 200\n%.300s", rt.Method, path, role, r.Status, r.Body)
+			if rt.Allows(who) && rt.Method == http.MethodGet && r.Status != http.StatusOK {
+				t.Errorf("%s %s as %s: %d, want 200\n%.300s", rt.Method, path, who, r.Status, r.Body)
 			}
 		}
 	}
@@ -142,7 +143,7 @@ func TestSearchRoutesRoles(t *testing.T) {
 // --json`.
 func TestAPISearchJSON(t *testing.T) {
 	env := newSearchEnv(t)
-	r := get(t, env.h, "/api/search?q=bollo+auto&limit=3", Operator)
+	r := get(t, env.h, "/api/search?q=bollo+auto&limit=3", role.Operator)
 	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		t.Fatalf("status %d, content type %q", r.Status, r.Header.Get("Content-Type"))
 	}
@@ -165,7 +166,7 @@ func TestAPISearchJSON(t *testing.T) {
 			t.Errorf("hit lacks %q: %s", k, raw["hits"])
 		}
 	}
-	resp := searchAPI(t, env.h, Operator, "q=bollo+auto&limit=3")
+	resp := searchAPI(t, env.h, role.Operator, "q=bollo+auto&limit=3")
 	if !resp.Confident || resp.Hits[0].Kind != search.KindPill || !strings.HasPrefix(resp.Hits[0].Code, "TRI-") {
 		t.Errorf("bollo auto: confident %v, first hit %+v", resp.Confident, resp.Hits[0])
 	}
@@ -190,7 +191,7 @@ func TestAPISearchJSON(t *testing.T) {
 		{"q=bollo&kind=animale", http.StatusBadRequest, "bad_parameter"},
 	}
 	for _, tt := range tests {
-		r := get(t, env.h, "/api/search?"+tt.params, Operator)
+		r := get(t, env.h, "/api/search?"+tt.params, role.Operator)
 		var e map[string]string
 		decode(t, r, &e)
 		if r.Status != tt.status || e["code"] != tt.code || e["error"] == "" {
@@ -216,25 +217,25 @@ func TestAPISearchVisibility(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		role    Role
+		role    role.Role
 		params  string
 		draft   bool
 		retired bool
 	}{
-		{Operator, "q=zanzariere", false, false},
-		{Operator, "q=zanzariere&all=1", false, false},
-		{Operator, "q=zanzariere&all=1&status=retired", false, false},
-		{Anonymous, "q=zanzariere&all=1", false, false},
-		{Backoffice, "q=zanzariere&all=1", false, false},
-		{Level2, "q=zanzariere&all=1", false, false},
-		{Supervisor, "q=zanzariere&all=1", false, false},
-		{Publisher, "q=zanzariere", false, false},
-		{Publisher, "q=zanzariere&all=1", true, false},
-		{Validator, "q=zanzariere&all=1", true, false},
-		{Administrator, "q=zanzariere&all=1", true, false},
-		{Auditor, "q=zanzariere&all=1", true, false},
-		{Publisher, "q=zanzariere&all=1&status=retired", false, true},
-		{Publisher, "q=zanzariere&all=1&status=draft", true, false},
+		{role.Operator, "q=zanzariere", false, false},
+		{role.Operator, "q=zanzariere&all=1", false, false},
+		{role.Operator, "q=zanzariere&all=1&status=retired", false, false},
+		{role.Anonymous, "q=zanzariere&all=1", false, false},
+		{role.Backoffice, "q=zanzariere&all=1", false, false},
+		{role.Level2, "q=zanzariere&all=1", false, false},
+		{role.Supervisor, "q=zanzariere&all=1", false, false},
+		{role.Publisher, "q=zanzariere", false, false},
+		{role.Publisher, "q=zanzariere&all=1", true, false},
+		{role.Validator, "q=zanzariere&all=1", true, false},
+		{role.Administrator, "q=zanzariere&all=1", true, false},
+		{role.Auditor, "q=zanzariere&all=1", true, false},
+		{role.Publisher, "q=zanzariere&all=1&status=retired", false, true},
+		{role.Publisher, "q=zanzariere&all=1&status=draft", true, false},
 	}
 	for _, tt := range tests {
 		r := searchAPI(t, env.h, tt.role, tt.params)
@@ -251,10 +252,10 @@ func TestAPISearchVisibility(t *testing.T) {
 		}
 	}
 	// The pane follows the same rule: a draft is not found for an operator.
-	if r := get(t, env.h, "/cerca/schede/TST-DRAFT", Operator); r.Status != http.StatusNotFound {
+	if r := get(t, env.h, "/cerca/schede/TST-DRAFT", role.Operator); r.Status != http.StatusNotFound {
 		t.Errorf("draft pane as operator: %d", r.Status)
 	}
-	if r := get(t, env.h, "/cerca/schede/TST-DRAFT", Publisher); r.Status != http.StatusOK {
+	if r := get(t, env.h, "/cerca/schede/TST-DRAFT", role.Publisher); r.Status != http.StatusOK {
 		t.Errorf("draft pane as publisher: %d", r.Status)
 	}
 }
@@ -263,7 +264,7 @@ func TestAPISearchVisibility(t *testing.T) {
 func TestAPISearchNotConfident(t *testing.T) {
 	env := newSearchEnv(t)
 	for _, q := range []string{"xqzvw blorptang", "fjdkslaqwe"} {
-		r := searchAPI(t, env.h, Operator, "q="+url.QueryEscape(q))
+		r := searchAPI(t, env.h, role.Operator, "q="+url.QueryEscape(q))
 		if r.Confident {
 			t.Errorf("%q: confident, hits %+v", q, r.Hits)
 		}
@@ -271,12 +272,12 @@ func TestAPISearchNotConfident(t *testing.T) {
 			t.Errorf("%q: no message for the operator", q)
 		}
 	}
-	page := get(t, env.h, "/cerca?q=xqzvw+blorptang", Operator)
+	page := get(t, env.h, "/cerca?q=xqzvw+blorptang", role.Operator)
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, msg("search.notConfident")) ||
 		!strings.Contains(page.Body, `href="/ticket/nuovo"`) {
 		t.Errorf("/cerca with nonsense: %d, no banner with the escalation link\n%.2000s", page.Status, page.Body)
 	}
-	page = get(t, env.h, "/cerca?q=bollo+auto", Operator)
+	page = get(t, env.h, "/cerca?q=bollo+auto", role.Operator)
 	if strings.Contains(page.Body, msg("search.notConfident")) {
 		t.Errorf("/cerca?q=bollo+auto shows the not-confident banner")
 	}
@@ -290,7 +291,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 	ctx := context.Background()
 	concept := fixtures.Pills[0].Concepts[0]
 	const q = "q=ornitorinco+domestico"
-	if r := searchAPI(t, env.h, Operator, q); hasHit(r, "TST-NEW") {
+	if r := searchAPI(t, env.h, role.Operator, q); hasHit(r, "TST-NEW") {
 		t.Fatal("found before it exists")
 	}
 	p := kb.Pill{Code: "TST-NEW", Title: "Detenzione di un ornitorinco domestico", Question: "Posso tenere un ornitorinco in casa?",
@@ -298,10 +299,10 @@ func TestSearchFollowsWrites(t *testing.T) {
 	if err := env.store.PutPill(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	if r := searchAPI(t, env.h, Operator, q); hasHit(r, "TST-NEW") {
+	if r := searchAPI(t, env.h, role.Operator, q); hasHit(r, "TST-NEW") {
 		t.Error("operator finds a draft")
 	}
-	if r := searchAPI(t, env.h, Publisher, q+"&all=1"); !hasHit(r, "TST-NEW") {
+	if r := searchAPI(t, env.h, role.Publisher, q+"&all=1"); !hasHit(r, "TST-NEW") {
 		t.Error("publisher does not find the new draft")
 	}
 	now := time.Now().UTC().Truncate(time.Second)
@@ -309,7 +310,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 	if err := env.store.PutPill(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	r := searchAPI(t, env.h, Operator, q)
+	r := searchAPI(t, env.h, role.Operator, q)
 	if !hasHit(r, "TST-NEW") || r.Hits[0].Code != "TST-NEW" {
 		t.Fatalf("published pill not first for the operator: %+v", r.Hits)
 	}
@@ -320,13 +321,13 @@ func TestSearchFollowsWrites(t *testing.T) {
 	if err := env.store.PutPill(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	if r := searchAPI(t, env.h, Operator, q); hasHit(r, "TST-NEW") {
+	if r := searchAPI(t, env.h, role.Operator, q); hasHit(r, "TST-NEW") {
 		t.Error("operator finds an archived pill")
 	}
 	if err := env.store.DeletePill(ctx, p.IRI); err != nil {
 		t.Fatal(err)
 	}
-	if r := searchAPI(t, env.h, Publisher, q+"&all=1&status=retired"); hasHit(r, "TST-NEW") {
+	if r := searchAPI(t, env.h, role.Publisher, q+"&all=1&status=retired"); hasHit(r, "TST-NEW") {
 		t.Error("a deleted pill is still found")
 	}
 
@@ -349,7 +350,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 	if err != nil || len(under) == 0 {
 		t.Fatalf("no published pill under %s (%v)", top.IRI, err)
 	}
-	if r := searchAPI(t, env.h, Operator, "q=quisquiliaburocratica"); len(r.Hits) > 0 {
+	if r := searchAPI(t, env.h, role.Operator, "q=quisquiliaburocratica"); len(r.Hits) > 0 {
 		t.Fatalf("the made-up label already finds %+v", r.Hits)
 	}
 	if top.AltLabels == nil {
@@ -359,7 +360,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 	if err := env.store.PutConcept(ctx, &top); err != nil {
 		t.Fatal(err)
 	}
-	r = searchAPI(t, env.h, Operator, "q=quisquiliaburocratica&limit=100")
+	r = searchAPI(t, env.h, role.Operator, "q=quisquiliaburocratica&limit=100")
 	for _, p := range under {
 		if !hasHit(r, p.Code) {
 			t.Errorf("after the new label of %s, %s (filed under it) is not found", top.Label("it"), p.Code)
@@ -373,7 +374,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{"7345", "quintavalle"} {
-		r := searchAPI(t, env.h, Operator, "q="+q)
+		r := searchAPI(t, env.h, role.Operator, "q="+q)
 		found := false
 		for _, h := range r.Hits {
 			found = found || h.Kind == search.KindPerson && h.Extension == "7345"
@@ -385,7 +386,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 	if err := env.store.DeletePerson(ctx, person.IRI); err != nil {
 		t.Fatal(err)
 	}
-	if r := searchAPI(t, env.h, Operator, "q=quintavalle"); len(r.Hits) > 0 && r.Hits[0].Extension == "7345" {
+	if r := searchAPI(t, env.h, role.Operator, "q=quintavalle"); len(r.Hits) > 0 && r.Hits[0].Extension == "7345" {
 		t.Error("a deleted person is still found")
 	}
 }
@@ -401,7 +402,7 @@ func TestSearchHighlightsSafe(t *testing.T) {
 	if err := env.store.PutPill(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	r := searchAPI(t, env.h, Operator, "q=pappagalli")
+	r := searchAPI(t, env.h, role.Operator, "q=pappagalli")
 	if !hasHit(r, "TST-HL") {
 		t.Fatalf("pill not found: %+v", r.Hits)
 	}
@@ -413,7 +414,7 @@ func TestSearchHighlightsSafe(t *testing.T) {
 			}
 		}
 	}
-	page := get(t, env.h, "/cerca?q=pappagalli", Operator)
+	page := get(t, env.h, "/cerca?q=pappagalli", role.Operator)
 	for _, bad := range []string{"<img src=x", "<script>alert"} {
 		if strings.Contains(page.Body, bad) {
 			t.Errorf("/cerca shows %q unescaped", bad)
@@ -483,7 +484,7 @@ func FuzzMarkOnly(f *testing.F) {
 // last-validated date; directory hits look different; pages follow each other.
 func TestSearchPage(t *testing.T) {
 	env := newSearchEnv(t)
-	r := get(t, env.h, "/cerca?q=bollo+auto", Operator)
+	r := get(t, env.h, "/cerca?q=bollo+auto", role.Operator)
 	if r.Status != http.StatusOK {
 		t.Fatalf("/cerca: %d", r.Status)
 	}
@@ -503,7 +504,7 @@ func TestSearchPage(t *testing.T) {
 		t.Errorf("/cerca does not show TRI-001's validation date %s", formatDate(pill.Validated))
 	}
 	// The header box goes to /cerca on every other page, and not twice on /cerca.
-	if home := get(t, env.h, "/", Operator); !strings.Contains(home.Body, `action="/cerca"`) {
+	if home := get(t, env.h, "/", role.Operator); !strings.Contains(home.Body, `action="/cerca"`) {
 		t.Error("the layout has no search box")
 	}
 	if strings.Contains(r.Body, `id="topq"`) {
@@ -518,27 +519,27 @@ func TestSearchPage(t *testing.T) {
 			break
 		}
 	}
-	r = get(t, env.h, "/cerca?q="+person.Extension, Operator)
+	r = get(t, env.h, "/cerca?q="+person.Extension, role.Operator)
 	if !strings.Contains(r.Body, `class="hit hit-person"`) || !strings.Contains(r.Body, person.FamilyName) {
 		t.Errorf("/cerca?q=%s: no person hit for %s", person.Extension, person.FullName())
 	}
 
 	// Pagination: page 2 starts where page 1 ends.
-	p1 := searchAPI(t, env.h, Operator, "q=bollo&limit=2")
+	p1 := searchAPI(t, env.h, role.Operator, "q=bollo&limit=2")
 	if p1.Total <= 2 {
 		t.Fatalf("bollo: only %d results, cannot test pages", p1.Total)
 	}
-	p2 := searchAPI(t, env.h, Operator, "q=bollo&limit=2&offset=2")
+	p2 := searchAPI(t, env.h, role.Operator, "q=bollo&limit=2&offset=2")
 	if len(p2.Hits) == 0 || p2.Hits[0].IRI == p1.Hits[0].IRI || p2.Hits[0].IRI == p1.Hits[1].IRI || p2.Offset != 2 {
 		t.Errorf("page 2 repeats page 1: %+v / %+v", p1.Hits, p2.Hits)
 	}
-	r = get(t, env.h, "/cerca?q=bollo&limit=2", Operator)
+	r = get(t, env.h, "/cerca?q=bollo&limit=2", role.Operator)
 	if !strings.Contains(r.Body, `rel="next"`) || !strings.Contains(r.Body, "offset=2") {
 		t.Errorf("/cerca page 1 has no link to page 2")
 	}
 
 	// A facet filter narrows the list.
-	all := searchAPI(t, env.h, Operator, "q=bollo&limit=50")
+	all := searchAPI(t, env.h, role.Operator, "q=bollo&limit=50")
 	var office search.FacetValue
 	for _, v := range all.Facets["office"] {
 		if v.Count < all.Total {
@@ -547,7 +548,7 @@ func TestSearchPage(t *testing.T) {
 		}
 	}
 	if office.Value != "" {
-		f := searchAPI(t, env.h, Operator, "q=bollo&limit=50&office="+url.QueryEscape(office.Value))
+		f := searchAPI(t, env.h, role.Operator, "q=bollo&limit=50&office="+url.QueryEscape(office.Value))
 		if f.Total != office.Count {
 			t.Errorf("office filter %s: %d results, facet said %d", office.Label, f.Total, office.Count)
 		}
@@ -563,7 +564,7 @@ func TestSearchPane(t *testing.T) {
 	if err := env.store.PutPill(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	r := get(t, env.h, "/cerca/schede/TST-PANE", Operator)
+	r := get(t, env.h, "/cerca/schede/TST-PANE", role.Operator)
 	if r.Status != http.StatusOK {
 		t.Fatalf("pane: %d", r.Status)
 	}
@@ -575,7 +576,7 @@ func TestSearchPane(t *testing.T) {
 			t.Errorf("pane contains %q", bad)
 		}
 	}
-	if r := get(t, env.h, "/cerca/schede/NON-ESISTE", Operator); r.Status != http.StatusNotFound {
+	if r := get(t, env.h, "/cerca/schede/NON-ESISTE", role.Operator); r.Status != http.StatusNotFound {
 		t.Errorf("missing pill pane: %d", r.Status)
 	}
 }
@@ -585,17 +586,17 @@ func TestSearchPane(t *testing.T) {
 func TestSynonymsAdmin(t *testing.T) {
 	env := newSearchEnv(t)
 	const word = "q=marchettatributaria"
-	if r := searchAPI(t, env.h, Operator, word); hasHit(r, "TRI-001") && r.Confident {
+	if r := searchAPI(t, env.h, role.Operator, word); hasHit(r, "TRI-001") && r.Confident {
 		t.Fatal("the made-up word already finds the bollo pill")
 	}
-	r := do(t, env.h, http.MethodPost, "/sinonimi", Administrator, url.Values{"termini": {"marchettatributaria, bollo auto"}})
+	r := do(t, env.h, http.MethodPost, "/sinonimi", role.Administrator, url.Values{"termini": {"marchettatributaria, bollo auto"}})
 	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/sinonimi?fatto=aggiunto" {
 		t.Fatalf("add: %d %s\n%.500s", r.Status, r.Header.Get("Location"), r.Body)
 	}
-	if res := searchAPI(t, env.h, Operator, word); !hasHit(res, "TRI-001") {
+	if res := searchAPI(t, env.h, role.Operator, word); !hasHit(res, "TRI-001") {
 		t.Errorf("after adding the synonym, %s does not find TRI-001: %+v", word, res.Hits)
 	}
-	page := get(t, env.h, "/sinonimi?fatto=aggiunto", Administrator)
+	page := get(t, env.h, "/sinonimi?fatto=aggiunto", role.Administrator)
 	if !strings.Contains(page.Body, "marchettatributaria") || !strings.Contains(page.Body, msg("syn.added")) {
 		t.Errorf("/sinonimi does not list the new group")
 	}
@@ -608,27 +609,27 @@ func TestSynonymsAdmin(t *testing.T) {
 	if id == "" {
 		t.Fatal("the group is not in the index's list")
 	}
-	r = do(t, env.h, http.MethodPost, "/sinonimi/elimina", Administrator, url.Values{"id": {id}})
+	r = do(t, env.h, http.MethodPost, "/sinonimi/elimina", role.Administrator, url.Values{"id": {id}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("remove: %d\n%.500s", r.Status, r.Body)
 	}
-	if res := searchAPI(t, env.h, Operator, word); hasHit(res, "TRI-001") && res.Confident {
+	if res := searchAPI(t, env.h, role.Operator, word); hasHit(res, "TRI-001") && res.Confident {
 		t.Error("after removing the synonym, the made-up word still finds TRI-001")
 	}
 
 	// Errors are Italian and keep what was typed.
-	r = do(t, env.h, http.MethodPost, "/sinonimi", Administrator, url.Values{"termini": {"solo"}})
+	r = do(t, env.h, http.MethodPost, "/sinonimi", role.Administrator, url.Values{"termini": {"solo"}})
 	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, msg("syn.tooFew")) || !strings.Contains(r.Body, ">solo</textarea>") {
 		t.Errorf("one term: %d\n%.500s", r.Status, r.Body)
 	}
 	builtin := env.index.Synonyms().List()[0]
-	r = do(t, env.h, http.MethodDelete, "/api/synonyms/"+builtin.ID, Administrator, nil)
+	r = do(t, env.h, http.MethodDelete, "/api/synonyms/"+builtin.ID, role.Administrator, nil)
 	if r.Status != http.StatusBadRequest {
 		t.Errorf("removing a built-in group: %d", r.Status)
 	}
 
 	// The JSON twin.
-	r = do(t, env.h, http.MethodPost, "/api/synonyms", Administrator, map[string]any{"terms": []string{"tassa rifiuti", "TARI", "spazzatura"}})
+	r = do(t, env.h, http.MethodPost, "/api/synonyms", role.Administrator, map[string]any{"terms": []string{"tassa rifiuti", "TARI", "spazzatura"}})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("API add: %d %s", r.Status, r.Body)
 	}
@@ -637,11 +638,11 @@ func TestSynonymsAdmin(t *testing.T) {
 	if len(g.Terms) != 3 || g.ID == "" {
 		t.Errorf("API add answered %+v", g)
 	}
-	r = do(t, env.h, http.MethodDelete, "/api/synonyms/"+g.ID, Administrator, nil)
+	r = do(t, env.h, http.MethodDelete, "/api/synonyms/"+g.ID, role.Administrator, nil)
 	if r.Status != http.StatusNoContent {
 		t.Errorf("API remove: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, env.h, http.MethodDelete, "/api/synonyms/"+g.ID, Administrator, nil); r.Status != http.StatusNotFound {
+	if r := do(t, env.h, http.MethodDelete, "/api/synonyms/"+g.ID, role.Administrator, nil); r.Status != http.StatusNotFound {
 		t.Errorf("API remove twice: %d", r.Status)
 	}
 }
@@ -649,10 +650,10 @@ func TestSynonymsAdmin(t *testing.T) {
 // TestSearchAbsent: without an index the page says so and the API is a 404.
 func TestSearchAbsent(t *testing.T) {
 	h := testServer(t).Handler()
-	if r := get(t, h, "/cerca?q=bollo", Operator); r.Status != http.StatusOK || !strings.Contains(r.Body, msg("search.absent")) {
+	if r := get(t, h, "/cerca?q=bollo", role.Operator); r.Status != http.StatusOK || !strings.Contains(r.Body, msg("search.absent")) {
 		t.Errorf("/cerca without index: %d", r.Status)
 	}
-	if r := get(t, h, "/api/search?q=bollo", Operator); r.Status != http.StatusNotFound {
+	if r := get(t, h, "/api/search?q=bollo", role.Operator); r.Status != http.StatusNotFound {
 		t.Errorf("/api/search without index: %d", r.Status)
 	}
 }
@@ -683,7 +684,7 @@ func BenchmarkAPISearch(b *testing.B) {
 	queries := []string{"quanto costa il bolo della macchina", "spid", "esenzione ticket", "2001", "case popolari"}
 	for i := 0; b.Loop(); i++ {
 		req := httptest.NewRequest(http.MethodGet, "/api/search?complete=0&q="+url.QueryEscape(queries[i%len(queries)]), nil)
-		req.Header.Set("X-Test-Role", string(Operator))
+		req.Header.Set("X-Test-Role", string(role.Operator))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {

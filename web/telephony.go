@@ -20,8 +20,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/phone"
+	"sportello/internal/role"
+	"sportello/internal/textfold"
 	"sportello/telephony"
 	"sportello/web/auth"
+	"sportello/workcal"
 )
 
 // Telephony is the contact-center component `sportello serve` attaches to the server. ACD is
@@ -36,7 +40,7 @@ type Telephony struct {
 	// refuse a larger upload before reading it; 0 means 16 MiB, the store's default.
 	AnnouncementBytes int64
 	Zammad            *telephony.ZammadCTI    // webhook for an external PBX (TEL-1)
-	Calendar          *telephony.Calendar     // time zone and opening hours, for the statistics
+	Calendar          *workcal.Calendar       // time zone and opening hours, for the statistics
 	Queues            []telephony.QueueConfig // service-level thresholds per queue, for the statistics
 	Bands             []telephony.NamedBand   // the IVR's time bands, for activating announcements
 	// Citizens finds the citizen records of a caller's number in the ticketing system; they come
@@ -251,31 +255,11 @@ func (h *ctiHub) livePop(callID string) (CTIPop, bool) {
 	return p, ok
 }
 
-// ctiPhoneKey reduces a phone number to the digits that identify it: the Italian prefix +39/0039
-// is dropped, so "+39 0544 952110" and "0544952110" match.
-func ctiPhoneKey(s string) string {
-	d := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
-	switch {
-	case strings.HasPrefix(s, "+39"), strings.HasPrefix(s, "0039") && len(d) > 4:
-		if strings.HasPrefix(d, "0039") {
-			d = d[4:]
-		} else {
-			d = d[2:]
-		}
-	}
-	return d
-}
-
 // matchCaller finds the directory entries whose number is the caller's: their phones or, for a
 // call from inside the Administration, their extension. Later the ticketing's citizen record
 // joins these.
 func (s *Server) matchCaller(ctx context.Context, number string) []CTICallerMatch {
-	key := ctiPhoneKey(number)
+	key := phone.Key(number)
 	if key == "" || s.store == nil {
 		return nil
 	}
@@ -294,7 +278,7 @@ func (s *Server) matchCaller(ctx context.Context, number string) []CTICallerMatc
 	for _, u := range units {
 		names[u.IRI] = u.Name
 		for _, ph := range u.Phones {
-			if ctiPhoneKey(ph) == key {
+			if phone.Key(ph) == key {
 				out = append(out, CTICallerMatch{Kind: "unit", Name: u.Name, Phone: ph, URL: unitHref(u.IRI)})
 				break
 			}
@@ -303,12 +287,12 @@ func (s *Server) matchCaller(ctx context.Context, number string) []CTICallerMatc
 	for _, p := range people {
 		hit := ""
 		for _, ph := range p.Phones {
-			if ctiPhoneKey(ph) == key {
+			if phone.Key(ph) == key {
 				hit = ph
 				break
 			}
 		}
-		if hit == "" && p.Extension != "" && ctiPhoneKey(p.Extension) == key {
+		if hit == "" && p.Extension != "" && phone.Key(p.Extension) == key {
 			hit = p.Extension
 		}
 		if hit == "" {
@@ -334,9 +318,9 @@ func (s *Server) telephony() (*Telephony, error) {
 
 // ctiSeesAll reports whether the role watches every operator (supervisor view) rather than only
 // its own console.
-func ctiSeesAll(r Role) bool {
+func ctiSeesAll(r role.Role) bool {
 	switch r {
-	case Supervisor, Administrator, Auditor:
+	case role.Supervisor, role.Administrator, role.Auditor:
 		return true
 	}
 	return false
@@ -346,7 +330,7 @@ func ctiSeesAll(r Role) bool {
 // a supervisor may name another with ?operatore= or the JSON field "operator" to assist them.
 func (s *Server) ctiOperator(c echo.Context, t *Telephony, asked string) (telephony.OperatorSnapshot, error) {
 	id, _ := c.Get(ctxUser).(string)
-	if asked != "" && roleOf(c) == Supervisor {
+	if asked != "" && roleOf(c) == role.Supervisor {
 		id = asked
 	}
 	for _, o := range t.ACD.Snapshot().Operators {
@@ -676,7 +660,7 @@ func (s *Server) ctiCallback(c echo.Context) error {
 		return err
 	}
 	number := strings.TrimSpace(r.Number)
-	if k := ctiPhoneKey(number); k == "" || len(k) > 20 || strings.Trim(number, "+0123456789 ./-()") != "" {
+	if k := phone.Key(number); k == "" || len(k) > 20 || strings.Trim(number, "+0123456789 ./-()") != "" {
 		return badRequest("bad_number", msg("cti.badNumber"))
 	}
 	queue := r.Queue
@@ -701,7 +685,7 @@ type ctiDirectoryEntry struct {
 // people by name, role, office or extension, and the offices by name.
 func (s *Server) ctiDirectory(c echo.Context) error {
 	ctx := c.Request().Context()
-	q := fold(strings.TrimSpace(c.QueryParam("q")))
+	q := textfold.Fold(strings.TrimSpace(c.QueryParam("q")))
 	limit := 20
 	units, err := s.store.Units(ctx)
 	if err != nil {
@@ -900,7 +884,7 @@ func (s *Server) operatorPage(c echo.Context) error {
 		return err
 	}
 	d := ctiConsoleData{Operator: ctiOperatorOf(op), Queues: op.Queues, PhoneAnswers: t.PhoneAnswers}
-	if roleOf(c) == Supervisor {
+	if roleOf(c) == role.Supervisor {
 		d.Asked = asked
 	}
 	d.CSRF, d.Field = ctiCSRF(c)
@@ -913,7 +897,7 @@ func (s *Server) supervisorPage(c echo.Context) error {
 		return err
 	}
 	d := ctiSupervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
-	d.CanDemo = t.Demo && (roleOf(c) == Supervisor || roleOf(c) == Administrator)
+	d.CanDemo = t.Demo && (roleOf(c) == role.Supervisor || roleOf(c) == role.Administrator)
 	d.CSRF, d.Field = ctiCSRF(c)
 	return s.render(c, "supervisor", pageData{Title: msg("cti.sup.title"), Nav: "supervisor", Data: d})
 }

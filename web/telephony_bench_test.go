@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/role"
 	"sportello/telephony"
 )
 
@@ -67,7 +68,7 @@ func BenchmarkCTISnapshotAPI(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if r := ct.call(b, http.MethodGet, "/api/cti/snapshot", Supervisor, "", nil); r.Status != http.StatusOK {
+		if r := ct.call(b, http.MethodGet, "/api/cti/snapshot", role.Supervisor, "", nil); r.Status != http.StatusOK {
 			b.Fatal(r.Status)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/telephony"
 )
@@ -66,7 +67,7 @@ func TestCTIStatsEventStore(t *testing.T) {
 	p := &telephony.Persister{Log: a.Log(), Store: store}
 	for _, step := range []string{"unsaved", "saved"} {
 		var st ctiStatsJSON
-		r := ct.call(t, http.MethodGet, "/api/cti/stats"+q, Supervisor, "", nil)
+		r := ct.call(t, http.MethodGet, "/api/cti/stats"+q, role.Supervisor, "", nil)
 		if r.Status != http.StatusOK {
 			t.Fatalf("%s: stats: %d %s", step, r.Status, r.Body)
 		}
@@ -74,7 +75,7 @@ func TestCTIStatsEventStore(t *testing.T) {
 		if st.Figures.Offered != 2 || st.Figures.Answered != 2 {
 			t.Errorf("%s: figures %+v, want 2 offered and answered", step, st.Figures)
 		}
-		ql := ct.call(t, http.MethodGet, "/api/cti/queue_log"+q, Supervisor, "", nil)
+		ql := ct.call(t, http.MethodGet, "/api/cti/queue_log"+q, role.Supervisor, "", nil)
 		if strings.Count(ql.Body, "|prima|centralino|test-operator|CONNECT|") != 1 || strings.Count(ql.Body, "|dopo|centralino|test-operator|CONNECT|") != 1 {
 			t.Errorf("%s: queue_log:\n%s", step, ql.Body)
 		}

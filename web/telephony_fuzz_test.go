@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"sportello/internal/role"
 	"strings"
 	"testing"
 )
@@ -19,7 +20,7 @@ func FuzzCTIQuery(f *testing.F) {
 	f.Fuzz(func(t *testing.T, from, to, calls, aht, body string) {
 		q := url.Values{"from": {from}, "to": {to}, "calls": {calls}, "aht": {aht}, "formula": {"customer"}}.Encode()
 		for _, path := range []string{"/api/cti/stats?", "/api/cti/queue_log?", "/api/cti/erlang?", "/statistiche?"} {
-			r := ct.call(t, http.MethodGet, path+q, Supervisor, "", nil)
+			r := ct.call(t, http.MethodGet, path+q, role.Supervisor, "", nil)
 			if r.Status >= 500 {
 				t.Fatalf("%s%s: %d %s", path, q, r.Status, r.Body)
 			}
@@ -28,7 +29,7 @@ func FuzzCTIQuery(f *testing.F) {
 			}
 		}
 		for _, path := range []string{"/api/cti/status", "/api/cti/transfer", "/api/cti/callback", "/api/cti/hangup"} {
-			r := ct.call(t, http.MethodPost, path, Operator, "application/json", strings.NewReader(body))
+			r := ct.call(t, http.MethodPost, path, role.Operator, "application/json", strings.NewReader(body))
 			if r.Status >= 500 {
 				t.Fatalf("%s %q: %d %s", path, body, r.Status, r.Body)
 			}

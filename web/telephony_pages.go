@@ -1,6 +1,7 @@
 package web
 
 import (
+	"sportello/internal/role"
 	"sportello/telephony"
 
 	"html"
@@ -20,7 +21,7 @@ func init() {
 	funcs["ctiNum"] = func(f float64) string { return strings.Replace(ctiFloat(float64(int(f*100+0.5))/100), ".", ",", 1) }
 }
 
-func ctiInRoles(r Role, roles []Role) bool {
+func ctiInRoles(r role.Role, roles []role.Role) bool {
 	for _, x := range roles {
 		if x == r {
 			return true
@@ -31,7 +32,7 @@ func ctiInRoles(r Role, roles []Role) bool {
 
 // ctiNav is the small menu between the contact-center pages, with the entries the role may
 // open.
-func ctiNav(role Role, current string) template.HTML {
+func ctiNav(who role.Role, current string) template.HTML {
 	var b strings.Builder
 	b.WriteString(`<nav class="cti-nav" aria-label="` + html.EscapeString(msg("cti.sup.title")) + `"><ul>`)
 	item := func(href, nav, key string) {
@@ -41,14 +42,14 @@ func ctiNav(role Role, current string) template.HTML {
 		}
 		b.WriteString(`>` + html.EscapeString(msg(key)) + `</a></li>`)
 	}
-	if ctiInRoles(role, ctiConsole) {
+	if ctiInRoles(who, ctiConsole) {
 		item("/operatore", "operator", "nav.operator")
 	}
-	if ctiInRoles(role, ctiSupervisor) {
+	if ctiInRoles(who, ctiSupervisor) {
 		item("/supervisore", "supervisor", "nav.supervisor")
 		item("/statistiche", "stats", "nav.stats")
 	}
-	if ctiInRoles(role, ctiAdmins) {
+	if ctiInRoles(who, ctiAdmins) {
 		item("/annunci", "announcements", "nav.announcements")
 	}
 	b.WriteString(`</ul></nav>`)
@@ -117,11 +118,11 @@ func ctiLabels() map[string]string {
 
 // ctiHome is the contact-center page the main menu links for role, as a one-element list (the
 // layout ranges over nothing for roles without one).
-func ctiHome(role Role) []string {
+func ctiHome(who role.Role) []string {
 	switch {
-	case ctiInRoles(role, ctiConsole):
+	case ctiInRoles(who, ctiConsole):
 		return []string{"/operatore"}
-	case ctiInRoles(role, ctiSupervisor):
+	case ctiInRoles(who, ctiSupervisor):
 		return []string{"/supervisore"}
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/clock"
 	"sportello/telephony"
 )
 
@@ -83,7 +84,7 @@ func ctiSecs(d time.Duration) float64 { return math.Round(d.Seconds()*100) / 100
 // period reads ?from= and ?to= (RFC 3339, "2006-01-02T15:04" as a datetime-local field sends
 // it, or a date, in the calendar's time zone); the default is today so far.
 func (t *Telephony) period(c echo.Context) (from, to time.Time, err error) {
-	loc := telephony.Rome()
+	loc := clock.Rome()
 	if t.Calendar != nil && t.Calendar.Location != nil {
 		loc = t.Calendar.Location
 	}

@@ -17,8 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/clock"
+	"sportello/internal/role"
 	"sportello/telephony"
 	"sportello/web/auth"
+	"sportello/workcal"
 )
 
 // ctiTest is a server with a telephony component on a manual clock: the ACD's queues, an
@@ -39,7 +42,7 @@ type ctiTest struct {
 const ctiToken = "segreto-di-prova"
 
 // ctiStart is a Monday morning, when the service is open.
-var ctiStart = time.Date(2026, 3, 2, 10, 0, 0, 0, telephony.Rome())
+var ctiStart = time.Date(2026, 3, 2, 10, 0, 0, 0, clock.Rome())
 
 func newCTITest(t testing.TB) *ctiTest {
 	t.Helper()
@@ -50,9 +53,9 @@ func newCTITest(t testing.TB) *ctiTest {
 		{Name: "numero verde", Strategy: telephony.Linear},
 	}
 	setup := &telephony.Setup{Queues: queues}
-	for i, role := range []Role{Operator, Backoffice, Level2, Supervisor} {
-		id := "test-" + string(role)
-		setup.Operators = append(setup.Operators, telephony.OperatorConfig{ID: id, Name: "Operatore " + string(role),
+	for i, who := range []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor} {
+		id := "test-" + string(who)
+		setup.Operators = append(setup.Operators, telephony.OperatorConfig{ID: id, Name: "Operatore " + string(who),
 			Extension: "20" + string(rune('1'+i)), Queues: []telephony.Membership{{Queue: "centralino"}, {Queue: "numero verde", Penalty: 1}}})
 	}
 	acd, err := setup.Build(ct.clock, log)
@@ -66,8 +69,8 @@ func newCTITest(t testing.TB) *ctiTest {
 	ct.acd = acd
 	ct.tel = &Telephony{ACD: acd, Tickets: ct.tickets, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
 		History:  telephony.NewWaitHistory(10*time.Second, 60),
-		Calendar: telephony.NewCalendar(telephony.Rome()),
-		Bands:    []telephony.NamedBand{{Name: "mattina", Band: telephony.Hours(8, 0, 13, 0)}},
+		Calendar: workcal.Default(),
+		Bands:    []telephony.NamedBand{{Name: "mattina", Band: workcal.Hours(8, 0, 13, 0)}},
 		Zammad:   &telephony.ZammadCTI{Log: log, Clock: ct.clock, Token: ctiToken},
 		Do: func(a []telephony.Action) {
 			ct.mu.Lock()
@@ -94,14 +97,14 @@ func (ct *ctiTest) actions() []telephony.Action {
 }
 
 // call sends a request as role and returns the response.
-func (ct *ctiTest) call(t testing.TB, method, path string, role Role, ctype string, body io.Reader) response {
+func (ct *ctiTest) call(t testing.TB, method, path string, who role.Role, ctype string, body io.Reader) response {
 	t.Helper()
 	req := httptest.NewRequest(method, path, body)
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
-	if role != Anonymous {
-		req.Header.Set("X-Test-Role", string(role))
+	if who != role.Anonymous {
+		req.Header.Set("X-Test-Role", string(who))
 	}
 	rec := httptest.NewRecorder()
 	ct.h.ServeHTTP(rec, req)
@@ -109,10 +112,10 @@ func (ct *ctiTest) call(t testing.TB, method, path string, role Role, ctype stri
 	return response{rec.Code, rec.Result().Header, string(b)}
 }
 
-func (ct *ctiTest) postJSON(t *testing.T, path string, role Role, v any) response {
+func (ct *ctiTest) postJSON(t *testing.T, path string, who role.Role, v any) response {
 	t.Helper()
 	b, _ := json.Marshal(v)
-	return ct.call(t, http.MethodPost, path, role, "application/json", bytes.NewReader(b))
+	return ct.call(t, http.MethodPost, path, who, "application/json", bytes.NewReader(b))
 }
 
 func (ct *ctiTest) operator(t *testing.T, id string) telephony.OperatorSnapshot {
@@ -156,34 +159,34 @@ func TestCTIRoutesRoles(t *testing.T) {
 		if rt.Path == "/api/cti/erlang" {
 			path += "?calls=100&aht=180"
 		}
-		for _, role := range Roles {
+		for _, who := range role.All {
 			var r response
 			switch {
 			case rt.Path == "/api/cti/events":
 				// A stream: read until the subscription comment, then hang up.
 				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 				req := httptest.NewRequest(http.MethodGet, path, nil).WithContext(ctx)
-				if role != Anonymous {
-					req.Header.Set("X-Test-Role", string(role))
+				if who != role.Anonymous {
+					req.Header.Set("X-Test-Role", string(who))
 				}
 				rec := httptest.NewRecorder()
 				ct.h.ServeHTTP(rec, req)
 				cancel()
 				r = response{Status: rec.Code, Body: rec.Body.String()}
 			case rt.Method == http.MethodPost:
-				r = ct.call(t, rt.Method, path, role, "application/json", strings.NewReader("{}"))
+				r = ct.call(t, rt.Method, path, who, "application/json", strings.NewReader("{}"))
 			default:
-				r = ct.call(t, rt.Method, path, role, "", nil)
+				r = ct.call(t, rt.Method, path, who, "", nil)
 			}
 			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden
-			if rt.Allows(role) && denied {
-				t.Errorf("%s %s as %s: %d, want allowed\n%.200s", rt.Method, path, role, r.Status, r.Body)
+			if rt.Allows(who) && denied {
+				t.Errorf("%s %s as %s: %d, want allowed\n%.200s", rt.Method, path, who, r.Status, r.Body)
 			}
-			if !rt.Allows(role) && !denied {
-				t.Errorf("%s %s as %s: %d, want denied", rt.Method, path, role, r.Status)
+			if !rt.Allows(who) && !denied {
+				t.Errorf("%s %s as %s: %d, want denied", rt.Method, path, who, r.Status)
 			}
-			if rt.Allows(role) && rt.Method == http.MethodGet && r.Status != http.StatusOK {
-				t.Errorf("%s %s as %s: %d, want 200\n%.300s", rt.Method, path, role, r.Status, r.Body)
+			if rt.Allows(who) && rt.Method == http.MethodGet && r.Status != http.StatusOK {
+				t.Errorf("%s %s as %s: %d, want 200\n%.300s", rt.Method, path, who, r.Status, r.Body)
 			}
 		}
 	}
@@ -193,7 +196,7 @@ func TestCTIRoutesRoles(t *testing.T) {
 func TestCTIAbsent(t *testing.T) {
 	h := testServer(t).Handler()
 	for _, p := range []string{"/operatore", "/supervisore", "/statistiche", "/api/cti/snapshot"} {
-		if r := get(t, h, p, Supervisor); r.Status != http.StatusNotFound {
+		if r := get(t, h, p, role.Supervisor); r.Status != http.StatusNotFound {
 			t.Errorf("%s without telephony: %d, want 404", p, r.Status)
 		}
 	}
@@ -212,16 +215,16 @@ type ctiSSEMsg struct {
 	Data  string
 }
 
-func ctiOpenSSE(t *testing.T, ctx context.Context, url string, role Role) *ctiSSEReader {
+func ctiOpenSSE(t *testing.T, ctx context.Context, url string, who role.Role) *ctiSSEReader {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/cti/events", nil)
-	req.Header.Set("X-Test-Role", string(role))
+	req.Header.Set("X-Test-Role", string(who))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("events as %s: %d %s", role, resp.StatusCode, resp.Header.Get("Content-Type"))
+		t.Fatalf("events as %s: %d %s", who, resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	r := &ctiSSEReader{t: t, body: resp.Body, sc: bufio.NewScanner(resp.Body), msgs: make(chan ctiSSEMsg, 100)}
 	ready := make(chan struct{})
@@ -287,11 +290,11 @@ func TestCTIScreenPop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	me := ctiOpenSSE(t, ctx, hs.URL, Operator)
-	other := ctiOpenSSE(t, ctx, hs.URL, Backoffice)
-	sup := ctiOpenSSE(t, ctx, hs.URL, Supervisor)
+	me := ctiOpenSSE(t, ctx, hs.URL, role.Operator)
+	other := ctiOpenSSE(t, ctx, hs.URL, role.Backoffice)
+	sup := ctiOpenSSE(t, ctx, hs.URL, role.Supervisor)
 
-	if r := ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "login"}); r.Status != http.StatusOK {
+	if r := ct.postJSON(t, "/api/cti/status", role.Operator, map[string]string{"action": "login"}); r.Status != http.StatusOK {
 		t.Fatalf("login: %d %s", r.Status, r.Body)
 	}
 	if m := me.next("cti"); m.Event.Kind != telephony.EvLogin || m.Event.Operator != "test-operator" {
@@ -326,7 +329,7 @@ func TestCTIScreenPop(t *testing.T) {
 		t.Errorf("supervisor pop: %+v", s)
 	}
 	// The other operator's console gets its own events only: after its login, no pop of c1.
-	if r := ct.postJSON(t, "/api/cti/status", Backoffice, map[string]string{"action": "login"}); r.Status != http.StatusOK {
+	if r := ct.postJSON(t, "/api/cti/status", role.Backoffice, map[string]string{"action": "login"}); r.Status != http.StatusOK {
 		t.Fatal(r.Body)
 	}
 	for {
@@ -340,18 +343,18 @@ func TestCTIScreenPop(t *testing.T) {
 	}
 	// The console reopened mid-ring finds the pop again.
 	var mine map[string]json.RawMessage
-	decode(t, ct.call(t, http.MethodGet, "/api/cti/me", Operator, "", nil), &mine)
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/me", role.Operator, "", nil), &mine)
 	if !strings.Contains(string(mine["pop"]), `"callId":"c1"`) {
 		t.Errorf("/api/cti/me without the live pop: %s", mine["pop"])
 	}
 	// Waited seconds: a second call waits 20 s with nobody free before it rings.
-	ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{"callId": "c1"})
-	ct.postJSON(t, "/api/cti/status", Backoffice, map[string]string{"action": "pause", "reason": "riunione"})
+	ct.postJSON(t, "/api/cti/answer", role.Operator, map[string]string{"callId": "c1"})
+	ct.postJSON(t, "/api/cti/status", role.Backoffice, map[string]string{"action": "pause", "reason": "riunione"})
 	if _, err := ct.acd.Arrive(telephony.ContactInfo{CallID: "c2", From: "+39 333 1234567"}, "centralino"); err != nil {
 		t.Fatal(err)
 	}
 	ct.clock.Advance(20 * time.Second)
-	ct.postJSON(t, "/api/cti/status", Backoffice, map[string]string{"action": "unpause"})
+	ct.postJSON(t, "/api/cti/status", role.Backoffice, map[string]string{"action": "unpause"})
 	p2 := other.next("pop").Pop
 	if p2.CallID != "c2" || p2.WaitSeconds != 20 || len(p2.Matches) != 0 {
 		t.Errorf("second pop: %+v", p2)
@@ -367,7 +370,7 @@ func TestCTIStreamNoLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for i := 0; i < 5; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
-		r := ctiOpenSSE(t, ctx, hs.URL, Supervisor)
+		r := ctiOpenSSE(t, ctx, hs.URL, role.Supervisor)
 		if n := ct.tel.hub.listeners(); n != 1 {
 			t.Fatalf("listeners while connected: %d", n)
 		}
@@ -402,77 +405,81 @@ func TestCTICallControl(t *testing.T) {
 		check  func(o telephony.OperatorSnapshot) bool
 	}{
 		{"bad action", func() response {
-			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "dance"})
+			return ct.postJSON(t, "/api/cti/status", role.Operator, map[string]string{"action": "dance"})
 		},
 			http.StatusBadRequest, nil},
 		{"login", func() response {
-			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "login"})
+			return ct.postJSON(t, "/api/cti/status", role.Operator, map[string]string{"action": "login"})
 		},
 			http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.Status == telephony.Available }},
 		{"pause", func() response {
-			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "pause", "reason": "pausa pranzo"})
+			return ct.postJSON(t, "/api/cti/status", role.Operator, map[string]string{"action": "pause", "reason": "pausa pranzo"})
 		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool {
 			return o.Status == telephony.Paused && o.Reason == "pausa pranzo"
 		}},
 		{"pause twice", func() response {
-			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "pause"})
+			return ct.postJSON(t, "/api/cti/status", role.Operator, map[string]string{"action": "pause"})
 		},
 			http.StatusConflict, nil},
 		{"unpause", func() response {
-			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "unpause"})
+			return ct.postJSON(t, "/api/cti/status", role.Operator, map[string]string{"action": "unpause"})
 		},
 			http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.Status == telephony.Available }},
-		{"answer with no call", func() response { return ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{"callId": "x"}) },
+		{"answer with no call", func() response {
+			return ct.postJSON(t, "/api/cti/answer", role.Operator, map[string]string{"callId": "x"})
+		},
 			http.StatusNotFound, nil},
 		{"call arrives", func() response {
 			ct.acd.Arrive(telephony.ContactInfo{CallID: "k1", From: "0544950111"}, "centralino")
-			return ct.call(t, http.MethodGet, "/api/cti/me", Operator, "", nil)
+			return ct.call(t, http.MethodGet, "/api/cti/me", role.Operator, "", nil)
 		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Ringing && o.CallID == "k1" }},
 		{"a colleague cannot hang it up", func() response {
-			return ct.postJSON(t, "/api/cti/hangup", Backoffice, map[string]string{"callId": "k1"})
+			return ct.postJSON(t, "/api/cti/hangup", role.Backoffice, map[string]string{"callId": "k1"})
 		}, http.StatusConflict, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Ringing }},
-		{"answer", func() response { return ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{"callId": "k1"}) },
+		{"answer", func() response {
+			return ct.postJSON(t, "/api/cti/answer", role.Operator, map[string]string{"callId": "k1"})
+		},
 			http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.OnCall && o.CallID == "k1" }},
 		{"transfer without extension", func() response {
-			return ct.postJSON(t, "/api/cti/transfer", Operator, map[string]string{"callId": "k1", "extension": ""})
+			return ct.postJSON(t, "/api/cti/transfer", role.Operator, map[string]string{"callId": "k1", "extension": ""})
 		}, http.StatusBadRequest, nil},
 		{"transfer", func() response {
 			ct.clock.Advance(40 * time.Second)
-			return ct.postJSON(t, "/api/cti/transfer", Operator, map[string]string{"callId": "k1", "extension": "2111"})
+			return ct.postJSON(t, "/api/cti/transfer", role.Operator, map[string]string{"callId": "k1", "extension": "2111"})
 		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Idle && o.Calls == 1 }},
 		{"second call, declined", func() response {
 			// Declined, the call keeps its place and, nobody else being free, rings again; then
 			// the caller gives up.
 			ct.acd.Arrive(telephony.ContactInfo{CallID: "k2", From: "0544950111"}, "centralino")
-			r := ct.postJSON(t, "/api/cti/hangup", Operator, map[string]string{})
+			r := ct.postJSON(t, "/api/cti/hangup", role.Operator, map[string]string{})
 			ct.acd.Hangup("k2", telephony.ByCaller)
 			return r
 		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Idle && o.CallID == "" }},
 		{"third call, answered and hung up", func() response {
 			ct.acd.Arrive(telephony.ContactInfo{CallID: "k3", From: "0544950111"}, "numero verde")
-			if r := ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{}); r.Status != http.StatusOK {
+			if r := ct.postJSON(t, "/api/cti/answer", role.Operator, map[string]string{}); r.Status != http.StatusOK {
 				return r
 			}
 			ct.clock.Advance(30 * time.Second)
-			return ct.postJSON(t, "/api/cti/hangup", Operator, map[string]string{"callId": "k3"})
+			return ct.postJSON(t, "/api/cti/hangup", role.Operator, map[string]string{"callId": "k3"})
 		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Idle && o.Calls == 2 }},
 		{"bad callback number", func() response {
-			return ct.postJSON(t, "/api/cti/callback", Operator, map[string]string{"number": "<script>"})
+			return ct.postJSON(t, "/api/cti/callback", role.Operator, map[string]string{"number": "<script>"})
 		}, http.StatusBadRequest, nil},
 		{"callback", func() response {
-			return ct.postJSON(t, "/api/cti/callback", Operator, map[string]string{"number": "+39 333 7654321", "queue": "centralino"})
+			return ct.postJSON(t, "/api/cti/callback", role.Operator, map[string]string{"number": "+39 333 7654321", "queue": "centralino"})
 		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool {
 			return o.State == telephony.OnCall && strings.HasPrefix(o.CallID, "cb-")
 		}},
 		{"logout on a call", func() response {
-			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "logout"})
+			return ct.postJSON(t, "/api/cti/status", role.Operator, map[string]string{"action": "logout"})
 		},
 			http.StatusConflict, nil},
 		{"supervisor hangs up for the operator", func() response {
-			return ct.postJSON(t, "/api/cti/hangup", Supervisor, map[string]string{"operator": op})
+			return ct.postJSON(t, "/api/cti/hangup", role.Supervisor, map[string]string{"operator": op})
 		}, http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.State == telephony.Idle }},
 		{"logout", func() response {
-			return ct.postJSON(t, "/api/cti/status", Operator, map[string]string{"action": "logout"})
+			return ct.postJSON(t, "/api/cti/status", role.Operator, map[string]string{"action": "logout"})
 		},
 			http.StatusOK, func(o telephony.OperatorSnapshot) bool { return o.Status == telephony.LoggedOut }},
 	}
@@ -505,7 +512,7 @@ func TestCTICallControl(t *testing.T) {
 		t.Errorf("the media layer did not receive the transfer (%v) or the dial (%v): %+v", transfer, dial, ct.actions())
 	}
 	// A user who is not an operator of the ACD gets a clear 404.
-	s2 := New(Config{Auth: ctiFixedAuth{"mario", Operator}}, testStore(t))
+	s2 := New(Config{Auth: ctiFixedAuth{"mario", role.Operator}}, testStore(t))
 	s2.Components.Telephony = ct.tel
 	r := httptest.NewRecorder()
 	s2.Handler().ServeHTTP(r, httptest.NewRequest(http.MethodGet, "/api/cti/me", nil))
@@ -516,10 +523,10 @@ func TestCTICallControl(t *testing.T) {
 
 type ctiFixedAuth struct {
 	user string
-	role Role
+	role role.Role
 }
 
-func (a ctiFixedAuth) Role(*http.Request) (string, Role) { return a.user, a.role }
+func (a ctiFixedAuth) Role(*http.Request) (string, role.Role) { return a.user, a.role }
 
 // TestCTIStats scripts a period on the manual clock and checks every figure of the API and the
 // formulas (SLA-2, SLA-7).
@@ -556,7 +563,7 @@ func TestCTIStats(t *testing.T) {
 	to := ctiStart.Add(time.Hour).Format(time.RFC3339)
 	q := "?from=" + from + "&to=" + to + "&formula=customer"
 	q = strings.ReplaceAll(q, "+", "%2B")
-	r := ct.call(t, http.MethodGet, "/api/cti/stats"+q, Auditor, "", nil)
+	r := ct.call(t, http.MethodGet, "/api/cti/stats"+q, role.Auditor, "", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("stats: %d %s", r.Status, r.Body)
 	}
@@ -582,26 +589,26 @@ func TestCTIStats(t *testing.T) {
 	}
 	// A period before the calls is empty; a bad one is refused.
 	var empty ctiStatsJSON
-	decode(t, ct.call(t, http.MethodGet, "/api/cti/stats?from=2026-03-01&to=2026-03-01", Supervisor, "", nil), &empty)
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/stats?from=2026-03-01&to=2026-03-01", role.Supervisor, "", nil), &empty)
 	if empty.Figures.Offered != 0 {
 		t.Errorf("empty day: %+v", empty.Figures)
 	}
 	for _, bad := range []string{"?from=ieri", "?formula=C.9", "?from=2026-03-03&to=2026-03-02", "?format=xml", "?queue=nessuna"} {
-		if r := ct.call(t, http.MethodGet, "/api/cti/stats"+bad, Supervisor, "", nil); r.Status != http.StatusBadRequest && r.Status != http.StatusNotFound {
+		if r := ct.call(t, http.MethodGet, "/api/cti/stats"+bad, role.Supervisor, "", nil); r.Status != http.StatusBadRequest && r.Status != http.StatusNotFound {
 			t.Errorf("stats%s: %d", bad, r.Status)
 		}
 	}
-	csv := ct.call(t, http.MethodGet, "/api/cti/stats"+q+"&format=csv", Supervisor, "", nil)
+	csv := ct.call(t, http.MethodGet, "/api/cti/stats"+q+"&format=csv", role.Supervisor, "", nil)
 	if !strings.Contains(csv.Body, "answered,2\n") || !strings.Contains(csv.Body, "percent C.2,50\n") || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") {
 		t.Errorf("csv export:\n%s", csv.Body)
 	}
-	ql := ct.call(t, http.MethodGet, "/api/cti/queue_log"+q, Supervisor, "", nil)
+	ql := ct.call(t, http.MethodGet, "/api/cti/queue_log"+q, role.Supervisor, "", nil)
 	for _, line := range []string{"|c1|centralino|test-operator|CONNECT|10|c1|", "|c3|centralino|NONE|ABANDON|", "|c2|centralino|test-operator|COMPLETEAGENT|70|30|"} {
 		if !strings.Contains(ql.Body, line) {
 			t.Errorf("queue_log lacks %q:\n%s", line, ql.Body)
 		}
 	}
-	page := ct.call(t, http.MethodGet, "/statistiche"+q, Supervisor, "", nil)
+	page := ct.call(t, http.MethodGet, "/statistiche"+q, role.Supervisor, "", nil)
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, `data-formula="C.2" class="bad"`) || !strings.Contains(page.Body, `data-formula="C.1" class="ok"`) {
 		t.Errorf("statistics page: %d\n%.2000s", page.Status, page.Body)
 	}
@@ -611,21 +618,21 @@ func TestCTIStats(t *testing.T) {
 func TestCTIErlang(t *testing.T) {
 	ct := newCTITest(t)
 	var e ctiErlangJSON
-	r := ct.call(t, http.MethodGet, "/api/cti/erlang?calls=100&interval=30&aht=180&target=20&operators=14", Supervisor, "", nil)
+	r := ct.call(t, http.MethodGet, "/api/cti/erlang?calls=100&interval=30&aht=180&target=20&operators=14", role.Supervisor, "", nil)
 	decode(t, r, &e)
 	if e.Traffic != 10 || e.Operators != 14 || e.ProbWait != 0.1741 || e.SL != 0.8884 || e.ASA != 7.84 {
 		t.Errorf("Erlang C: %+v", e)
 	}
-	decode(t, ct.call(t, http.MethodGet, "/api/cti/erlang?calls=100&aht=180&target=20&sl=80", Supervisor, "", nil), &e)
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/erlang?calls=100&aht=180&target=20&sl=80", role.Supervisor, "", nil), &e)
 	if e.Needed != 13 && e.Needed != 14 || e.SL < 0.8 {
 		t.Errorf("operators for 80%% in 20 s: %+v", e)
 	}
 	for _, bad := range []string{"", "?calls=x&aht=180", "?calls=100&aht=0", "?calls=100&aht=180&sl=100"} {
-		if r := ct.call(t, http.MethodGet, "/api/cti/erlang"+bad, Supervisor, "", nil); r.Status != http.StatusBadRequest {
+		if r := ct.call(t, http.MethodGet, "/api/cti/erlang"+bad, role.Supervisor, "", nil); r.Status != http.StatusBadRequest {
 			t.Errorf("erlang%s: %d", bad, r.Status)
 		}
 	}
-	page := ct.call(t, http.MethodGet, "/statistiche?calls=100&interval=30&aht=180&target=20&operators=14", Supervisor, "", nil)
+	page := ct.call(t, http.MethodGet, "/statistiche?calls=100&interval=30&aht=180&target=20&operators=14", role.Supervisor, "", nil)
 	if i := strings.Index(page.Body, `id="erlang-result"`); i < 0 || !strings.Contains(page.Body, `data-fig="pwait">17,41 %`) || !strings.Contains(page.Body, `data-fig="asa">7,84`) {
 		t.Errorf("calculator on the page:\n%s", page.Body[max(i, 0):])
 	}
@@ -636,25 +643,25 @@ func TestCTIErlang(t *testing.T) {
 func TestCTIAnnouncements(t *testing.T) {
 	ct := newCTITest(t)
 	ctype, body := ctiMultipart(t, "file", "Benvenuto.wav", ctiWAV(), nil)
-	r := ct.call(t, http.MethodPost, "/annunci", Administrator, ctype, body)
+	r := ct.call(t, http.MethodPost, "/annunci", role.Administrator, ctype, body)
 	if r.Status != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "ok=uploaded") {
 		t.Fatalf("upload: %d %v %s", r.Status, r.Header, r.Body)
 	}
 	ctype, body = ctiMultipart(t, "file", "rotto.wav", []byte("RIFF, not really"), nil)
-	r = ct.call(t, http.MethodPost, "/annunci", Administrator, ctype, body)
+	r = ct.call(t, http.MethodPost, "/annunci", role.Administrator, ctype, body)
 	if loc, _ := url.Parse(r.Header.Get("Location")); loc == nil || !strings.HasPrefix(loc.Query().Get("errore"), "Il file non è una registrazione WAV telefonica") {
 		t.Errorf("bad WAV: %v", r.Header.Get("Location"))
 	}
 	big := bytes.Repeat([]byte{0xff}, 2<<20)
 	ctype, body = ctiMultipart(t, "file", "lungo.wav", telephony.BuildWAV("ulaw", big), nil)
-	if r := ct.call(t, http.MethodPost, "/annunci", Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "errore=") {
+	if r := ct.call(t, http.MethodPost, "/annunci", role.Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "errore=") {
 		t.Errorf("file over the store's limit accepted: %v", r.Header)
 	}
-	page := ct.call(t, http.MethodGet, "/annunci?ok=uploaded", Administrator, "", nil)
+	page := ct.call(t, http.MethodGet, "/annunci?ok=uploaded", role.Administrator, "", nil)
 	if !strings.Contains(page.Body, `data-name="benvenuto"`) || !strings.Contains(page.Body, `src="/annunci/file/benvenuto"`) || !strings.Contains(page.Body, "Registrazione caricata.") {
 		t.Fatalf("list:\n%.3000s", page.Body)
 	}
-	wav := ct.call(t, http.MethodGet, "/annunci/file/benvenuto", Administrator, "", nil)
+	wav := ct.call(t, http.MethodGet, "/annunci/file/benvenuto", role.Administrator, "", nil)
 	if wav.Status != http.StatusOK || wav.Header.Get("Content-Type") != "audio/wav" || !bytes.Equal([]byte(wav.Body), ctiWAV()) {
 		t.Errorf("listen: %d %s (%d bytes)", wav.Status, wav.Header.Get("Content-Type"), len(wav.Body))
 	}
@@ -663,7 +670,7 @@ func TestCTIAnnouncements(t *testing.T) {
 		for k, x := range v {
 			parts = append(parts, k+"="+x)
 		}
-		return ct.call(t, http.MethodPost, path, Administrator, "application/x-www-form-urlencoded", strings.NewReader(strings.Join(parts, "&")))
+		return ct.call(t, http.MethodPost, path, role.Administrator, "application/x-www-form-urlencoded", strings.NewReader(strings.Join(parts, "&")))
 	}
 	if r := form("/annunci/attiva", map[string]string{"slot": "welcome", "band": "mattina", "name": "benvenuto"}); !strings.Contains(r.Header.Get("Location"), "ok=activated") {
 		t.Fatalf("activate: %v", r.Header)
@@ -677,7 +684,7 @@ func TestCTIAnnouncements(t *testing.T) {
 	if r := form("/annunci/elimina", map[string]string{"name": "benvenuto"}); !strings.Contains(r.Header.Get("Location"), "errore=") {
 		t.Errorf("active recording deleted: %v", r.Header)
 	}
-	backup := ct.call(t, http.MethodGet, "/annunci/backup", Administrator, "", nil)
+	backup := ct.call(t, http.MethodGet, "/annunci/backup", role.Administrator, "", nil)
 	if backup.Status != http.StatusOK || backup.Header.Get("Content-Type") != "application/gzip" {
 		t.Fatalf("backup: %d %s", backup.Status, backup.Header.Get("Content-Type"))
 	}
@@ -688,17 +695,17 @@ func TestCTIAnnouncements(t *testing.T) {
 	}
 	ct.tel.Announcements = fresh
 	ctype, body = ctiMultipart(t, "backup", "annunci.tar.gz", []byte(backup.Body), nil)
-	if r := ct.call(t, http.MethodPost, "/annunci/ripristina", Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "ok=restored") {
+	if r := ct.call(t, http.MethodPost, "/annunci/ripristina", role.Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "ok=restored") {
 		t.Fatalf("restore: %v", r.Header)
 	}
 	if n, ok := fresh.Active(telephony.SlotWelcome, "mattina"); !ok || n != "benvenuto" {
 		t.Errorf("after restore: %q %v", n, ok)
 	}
 	ctype, body = ctiMultipart(t, "backup", "x.tar.gz", []byte("not a backup"), nil)
-	if r := ct.call(t, http.MethodPost, "/annunci/ripristina", Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "errore=") {
+	if r := ct.call(t, http.MethodPost, "/annunci/ripristina", role.Administrator, ctype, body); !strings.Contains(r.Header.Get("Location"), "errore=") {
 		t.Errorf("garbage restored: %v", r.Header)
 	}
-	if r := ct.call(t, http.MethodGet, "/annunci/file/..%2Fetc", Administrator, "", nil); r.Status != http.StatusNotFound {
+	if r := ct.call(t, http.MethodGet, "/annunci/file/..%2Fetc", role.Administrator, "", nil); r.Status != http.StatusNotFound {
 		t.Errorf("path outside the store: %d", r.Status)
 	}
 }
@@ -707,7 +714,7 @@ func TestCTIAnnouncements(t *testing.T) {
 func TestCTIZammad(t *testing.T) {
 	ct := newCTITest(t)
 	body := "event=newCall&from=0544952111&to=800550011&direction=in&callId=z1&user[]=test-operator"
-	r := ct.call(t, http.MethodPost, "/api/v1/cti/"+ctiToken, Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body))
+	r := ct.call(t, http.MethodPost, "/api/v1/cti/"+ctiToken, role.Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body))
 	if r.Status != http.StatusOK {
 		t.Fatalf("newCall: %d %s", r.Status, r.Body)
 	}
@@ -725,9 +732,9 @@ func TestCTIZammad(t *testing.T) {
 	defer hs.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sse := ctiOpenSSE(t, ctx, hs.URL, Operator)
+	sse := ctiOpenSSE(t, ctx, hs.URL, role.Operator)
 	body2 := "event=newCall&from=0544952111&to=centralino&direction=in&callId=z2&user[]=201"
-	ct.call(t, http.MethodPost, "/api/v1/cti/"+ctiToken, Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body2))
+	ct.call(t, http.MethodPost, "/api/v1/cti/"+ctiToken, role.Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body2))
 	p := sse.next("pop").Pop
 	if p.CallID == "z1" { // the first call's pop, if the stream opened before the hub sent it
 		p = sse.next("pop").Pop
@@ -735,7 +742,7 @@ func TestCTIZammad(t *testing.T) {
 	if p.CallID != "z2" || p.Queue != "centralino" || len(p.Matches) == 0 || p.Ticket == "" {
 		t.Errorf("pop of the external call: %+v", p)
 	}
-	if r := ct.call(t, http.MethodPost, "/api/v1/cti/sbagliato", Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body)); r.Status != http.StatusForbidden {
+	if r := ct.call(t, http.MethodPost, "/api/v1/cti/sbagliato", role.Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body)); r.Status != http.StatusForbidden {
 		t.Errorf("wrong token: %d", r.Status)
 	}
 }
@@ -749,7 +756,7 @@ func TestCTIPages(t *testing.T) {
 	ct.clock.Advance(42 * time.Second)
 	ct.tel.History.Sample(ct.acd)
 	ct.tel.Terminal = func(ext string) (string, bool) { return "sip:201@127.0.0.1:5071", ext == "201" }
-	sup := ct.call(t, http.MethodGet, "/supervisore", Supervisor, "", nil)
+	sup := ct.call(t, http.MethodGet, "/supervisore", role.Supervisor, "", nil)
 	for _, want := range []string{`<tr data-queue="centralino">`, `<td class="waiting hot">1</td><td class="oldest">42 s</td>`,
 		"in pausa (formazione)", `<polyline points=`, `201 <span class="reg">telefono registrato</span>`,
 		`202 <span class="unreg">telefono non registrato</span>`, "Simula una chiamata", `<meta name="csrf-token"`} {
@@ -757,17 +764,17 @@ func TestCTIPages(t *testing.T) {
 			t.Errorf("supervisor page lacks %q", want)
 		}
 	}
-	if aud := ct.call(t, http.MethodGet, "/supervisore", Auditor, "", nil); strings.Contains(aud.Body, "Simula una chiamata") {
+	if aud := ct.call(t, http.MethodGet, "/supervisore", role.Auditor, "", nil); strings.Contains(aud.Body, "Simula una chiamata") {
 		t.Error("the auditor (read-only) is offered the demo call")
 	}
-	con := ct.call(t, http.MethodGet, "/operatore", Operator, "", nil)
+	con := ct.call(t, http.MethodGet, "/operatore", role.Operator, "", nil)
 	for _, want := range []string{`data-operator="test-operator"`, `id="pop"`, "Rispondi", "Trasferisci", `id="cti-labels"`, "disponibile"} {
 		if !strings.Contains(con.Body, want) {
 			t.Errorf("console lacks %q", want)
 		}
 	}
 	var sn ctiSnapshotJSON
-	decode(t, ct.call(t, http.MethodGet, "/api/cti/snapshot", Auditor, "", nil), &sn)
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/snapshot", role.Auditor, "", nil), &sn)
 	if tm := sn.Operators[0].Terminal; tm == nil || !tm.Registered || tm.Contact != "sip:201@127.0.0.1:5071" {
 		t.Errorf("terminal of 201: %+v", tm)
 	}
@@ -775,25 +782,16 @@ func TestCTIPages(t *testing.T) {
 		t.Errorf("snapshot: %+v", sn)
 	}
 	var dir map[string][]ctiDirectoryEntry
-	decode(t, ct.call(t, http.MethodGet, "/api/cti/directory?q=Bellandi", Operator, "", nil), &dir)
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/directory?q=Bellandi", role.Operator, "", nil), &dir)
 	if len(dir["items"]) != 1 || dir["items"][0].Extension != "2111" {
 		t.Errorf("directory search: %+v", dir)
 	}
-	r := ct.postJSON(t, "/api/cti/demo/call", Supervisor, map[string]string{"queue": "centralino", "from": "0544952111"})
+	r := ct.postJSON(t, "/api/cti/demo/call", role.Supervisor, map[string]string{"queue": "centralino", "from": "0544952111"})
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, `"callId":"demo-`) {
 		t.Errorf("demo call: %d %s", r.Status, r.Body)
 	}
-	if r := ct.postJSON(t, "/api/cti/demo/call", Supervisor, map[string]string{"queue": "nessuna"}); r.Status != http.StatusNotFound {
+	if r := ct.postJSON(t, "/api/cti/demo/call", role.Supervisor, map[string]string{"queue": "nessuna"}); r.Status != http.StatusNotFound {
 		t.Errorf("demo call to an unknown queue: %d", r.Status)
-	}
-}
-
-func TestPhoneKey(t *testing.T) {
-	for in, want := range map[string]string{"+39 0544 952110": "0544952110", "0544952110": "0544952110",
-		"0039 0544 952110": "0544952110", "800 550 011": "800550011", "2111": "2111", "": "", "abc": ""} {
-		if got := ctiPhoneKey(in); got != want {
-			t.Errorf("ctiPhoneKey(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -804,12 +802,12 @@ func TestCTICSRFToken(t *testing.T) {
 	ct.tel.Announcements.Upload("benvenuto", bytes.NewReader(ctiWAV()))
 	for _, tc := range []struct {
 		path string
-		role Role
+		role role.Role
 		want []string
 	}{
-		{"/operatore", Operator, []string{`<meta name="csrf-token" content="tok-123">`}},
-		{"/supervisore", Supervisor, []string{`<meta name="csrf-token" content="tok-123">`}},
-		{"/annunci", Administrator, []string{`<input type="hidden" name="csrf_token" value="tok-123">`}},
+		{"/operatore", role.Operator, []string{`<meta name="csrf-token" content="tok-123">`}},
+		{"/supervisore", role.Supervisor, []string{`<meta name="csrf-token" content="tok-123">`}},
+		{"/annunci", role.Administrator, []string{`<input type="hidden" name="csrf_token" value="tok-123">`}},
 	} {
 		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
 		req.Header.Set("X-Test-Role", string(tc.role))
@@ -836,14 +834,14 @@ func TestCTIPhoneAnswers(t *testing.T) {
 	ct.tel.PhoneAnswers = true
 	ct.acd.Login("test-operator")
 	ct.acd.Arrive(telephony.ContactInfo{CallID: "s1", From: "0544950111"}, "centralino")
-	r := ct.postJSON(t, "/api/cti/answer", Operator, map[string]string{"callId": "s1"})
+	r := ct.postJSON(t, "/api/cti/answer", role.Operator, map[string]string{"callId": "s1"})
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "answer_on_phone") {
 		t.Errorf("answer with SIP phones: %d %s", r.Status, r.Body)
 	}
 	if o := ct.operator(t, "test-operator"); o.State != telephony.Ringing {
 		t.Errorf("operator %s after a refused answer", o.State)
 	}
-	if page := ct.call(t, http.MethodGet, "/operatore", Operator, "", nil); !strings.Contains(page.Body, "data-phone-answers") {
+	if page := ct.call(t, http.MethodGet, "/operatore", role.Operator, "", nil); !strings.Contains(page.Body, "data-phone-answers") {
 		t.Error("the console does not know the phone answers")
 	}
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/clock"
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
 )
@@ -26,22 +28,6 @@ func (s *Server) tickets() (*ticketing.Store, error) {
 		return nil, notFound("tk.absent")
 	}
 	return s.Components.Tickets, nil
-}
-
-// tkRole is the capacity in which the caller acts on tickets. Administrators and auditors read
-// but do not act: they get no ticketing role, so every step they try is refused by the table.
-func tkRole(r Role) ticketing.Role {
-	switch r {
-	case Operator:
-		return ticketing.RoleOperator
-	case Backoffice:
-		return ticketing.RoleBackOffice
-	case Level2:
-		return ticketing.RoleLevel2
-	case Supervisor:
-		return ticketing.RoleSupervisor
-	}
-	return ticketing.Role("none")
 }
 
 // tkActor is the user name recorded in the path; a caller without a name (tests, an
@@ -131,12 +117,12 @@ func paramID(c echo.Context, name string) (int64, error) {
 func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 	var f ticketing.Filter
 	if c.QueryParam("inbox") == "1" {
-		role := tkRole(roleOf(c))
-		if office := c.QueryParam("office"); office != "" && role == ticketing.RoleLevel2 {
+		who := ticketing.CapacityOf(roleOf(c))
+		if office := c.QueryParam("office"); office != "" && who == ticketing.AsLevel2 {
 			// A level-2 user working for a competent office sees what is assigned to it.
-			role = ticketing.RoleOffice
+			who = ticketing.AsOffice
 		}
-		f = ticketing.Inbox(role, c.QueryParam("office"))
+		f = ticketing.Inbox(who, c.QueryParam("office"))
 	}
 	// Explicit states replace the inbox's own: "my queue, only the escalated ones".
 	var states []ticketing.State
@@ -206,19 +192,12 @@ func dateParam(c echo.Context, name string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", v, rome)
+	t, err := time.ParseInLocation("2006-01-02", v, clock.Rome())
 	if err != nil {
 		return time.Time{}, badRequest("bad_parameter", msg("tk.err.badDate", name))
 	}
 	return t, nil
 }
-
-var rome = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Rome"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
 
 // period is the [since, until) of figures and gaps: the query's dates, by default the last 30
 // days.
@@ -232,7 +211,7 @@ func period(c echo.Context) (time.Time, time.Time, error) {
 		return since, until, err
 	}
 	if until.IsZero() {
-		until = time.Now().In(rome).Truncate(24*time.Hour).AddDate(0, 0, 1)
+		until = time.Now().In(clock.Rome()).Truncate(24*time.Hour).AddDate(0, 0, 1)
 	} else {
 		until = until.AddDate(0, 0, 1)
 	}
@@ -263,8 +242,8 @@ type ticketView struct {
 	Allowed     []ticketing.Action     `json:"allowed"` // what the caller may do now
 }
 
-func (s *Server) ticketView(ctx context.Context, st *ticketing.Store, t *ticketing.Ticket, role Role) (*ticketView, error) {
-	v := &ticketView{Ticket: t, SLA: st.SLA(t, time.Now()), Allowed: ticketing.Allowed(t.State, tkRole(role))}
+func (s *Server) ticketView(ctx context.Context, st *ticketing.Store, t *ticketing.Ticket, who role.Role) (*ticketView, error) {
+	v := &ticketView{Ticket: t, SLA: st.SLA(t, time.Now()), Allowed: ticketing.Allowed(t.State, ticketing.CapacityOf(who))}
 	var err error
 	if t.CitizenID != 0 {
 		if v.Citizen, err = st.Citizen(ctx, t.CitizenID); err != nil && !errors.Is(err, ticketing.ErrNotFound) {
@@ -348,14 +327,14 @@ func (s *Server) createTicket(c echo.Context, st *ticketing.Store, req newTicket
 	cid := req.CitizenID
 	if cid == 0 && req.Citizen != nil && (req.Citizen.Name != "" || req.Citizen.TaxCode != "" ||
 		len(req.Citizen.Emails) > 0 || len(req.Citizen.Phones) > 0) {
-		var email, phone string
+		var email, phoneNumber string
 		if len(req.Citizen.Emails) > 0 {
 			email = req.Citizen.Emails[0]
 		}
 		if len(req.Citizen.Phones) > 0 {
-			phone = req.Citizen.Phones[0]
+			phoneNumber = req.Citizen.Phones[0]
 		}
-		found, err := st.MatchCitizen(ctx, req.Citizen.TaxCode, email, phone)
+		found, err := st.MatchCitizen(ctx, req.Citizen.TaxCode, email, phoneNumber)
 		if err != nil {
 			return nil, tkErr(err)
 		}
@@ -373,7 +352,7 @@ func (s *Server) createTicket(c echo.Context, st *ticketing.Store, req newTicket
 	}
 	t, err := st.Create(ctx, ticketing.NewTicket{CitizenID: cid, Channel: req.Channel, Category: req.Category,
 		Priority: req.Priority, Subject: req.Subject, Description: req.Description, Actor: tkActor(c),
-		Role: tkRole(roleOf(c)), CallID: req.CallID})
+		Role: ticketing.CapacityOf(roleOf(c)), CallID: req.CallID})
 	if err != nil {
 		return nil, tkErr(err)
 	}
@@ -425,24 +404,24 @@ type stepRequest struct {
 // of TK-13 when outbound email is configured; without it they are plain transitions.
 func (s *Server) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
 	ctx := c.Request().Context()
-	who, role := tkActor(c), tkRole(roleOf(c))
+	who, rl := tkActor(c), ticketing.CapacityOf(roleOf(c))
 	var out *ticketing.Ticket
 	var err error
 	switch req.Action {
 	case ticketing.ActRequestData:
-		out, err = st.RequestData(ctx, t.ID, who, role, req.Reason)
+		out, err = st.RequestData(ctx, t.ID, who, rl, req.Reason)
 		if errors.Is(err, ticketing.ErrNoMail) {
-			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: role, Reason: req.Reason})
+			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason})
 		}
 	case ticketing.ActFinalReminder:
-		out, err = st.FinalReminder(ctx, t.ID, who, role)
+		out, err = st.FinalReminder(ctx, t.ID, who, rl)
 		if errors.Is(err, ticketing.ErrNoMail) {
-			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: role, Reason: req.Reason})
+			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason})
 		}
 	case "":
 		return nil, badRequest("invalid", msg("tk.err.invalid", fieldName("action"), msg("tk.err.noAction")))
 	default:
-		out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: role, Reason: req.Reason,
+		out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason,
 			Office: req.Office, SuggestedOffice: req.SuggestedOffice, Pill: req.Pill, Queries: req.Queries})
 	}
 	if err != nil {
@@ -500,7 +479,7 @@ func (s *Server) answerWithPill(c echo.Context, st *ticketing.Store, t *ticketin
 		}
 		pill = p.IRI
 	}
-	out, err := st.AnswerWithPill(ctx, t.ID, tkActor(c), tkRole(roleOf(c)), pill)
+	out, err := st.AnswerWithPill(ctx, t.ID, tkActor(c), ticketing.CapacityOf(roleOf(c)), pill)
 	if err != nil {
 		return nil, tkErr(err)
 	}
@@ -534,7 +513,7 @@ func (s *Server) apiTicketPropose(c echo.Context) error {
 // from the knowledge base, it does not write it.
 func (s *Server) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Proposal, error) {
 	switch roleOf(c) {
-	case Backoffice, Level2, Supervisor:
+	case role.Backoffice, role.Level2, role.Supervisor:
 	default:
 		return nil, &httpError{Status: http.StatusForbidden, Code: "role", Msg: msg("tk.err.role", actionLabel(ticketing.ActPropose))}
 	}
@@ -639,7 +618,7 @@ func (s *Server) scheduleCallback(c echo.Context, st *ticketing.Store, t *ticket
 	if v := strings.TrimSpace(req.Due); v != "" {
 		var err error
 		if due, err = time.Parse(time.RFC3339, v); err != nil {
-			if due, err = time.ParseInLocation("2006-01-02T15:04", v, rome); err != nil {
+			if due, err = time.ParseInLocation("2006-01-02T15:04", v, clock.Rome()); err != nil {
 				return nil, badRequest("invalid", msg("tk.err.invalid", fieldName("due"), msg("tk.err.badTime")))
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/role"
 	"sportello/internal/sqldb/sqldbtest"
 )
 
@@ -28,7 +29,7 @@ func benchCalls(b *testing.B, f *tkFixture) {
 		req := httptest.NewRequest(http.MethodPost, "/api/tickets", bytes.NewReader([]byte(
 			`{"channel":"phone","description":"Come si paga il bollo?","citizen":{"name":"Prova"}}`)))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Test-Role", string(Operator))
+		req.Header.Set("X-Test-Role", string(role.Operator))
 		rec := httptest.NewRecorder()
 		f.h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusCreated {
@@ -37,7 +38,7 @@ func benchCalls(b *testing.B, f *tkFixture) {
 		loc := rec.Header().Get("Location")
 		req = httptest.NewRequest(http.MethodPost, loc+"/answer", bytes.NewReader(answer))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Test-Role", string(Operator))
+		req.Header.Set("X-Test-Role", string(role.Operator))
 		rec = httptest.NewRecorder()
 		f.h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {

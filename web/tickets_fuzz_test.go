@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sportello/internal/role"
 	"strings"
 	"testing"
 )
@@ -26,7 +27,7 @@ func FuzzTicketQuery(f *testing.F) {
 			req := httptest.NewRequest(http.MethodGet, "/", nil)
 			req.URL.Path = strings.TrimSuffix(p, "?")
 			req.URL.RawQuery = query
-			req.Header.Set("X-Test-Role", string(Supervisor))
+			req.Header.Set("X-Test-Role", string(role.Supervisor))
 			rec := httptest.NewRecorder()
 			fx.h.ServeHTTP(rec, req)
 			if rec.Code >= 500 {

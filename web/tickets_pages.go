@@ -16,6 +16,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/clock"
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
 )
@@ -28,7 +30,7 @@ func init() {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(rome).Format("02/01/2006 15:04")
+		return t.In(clock.Rome()).Format("02/01/2006 15:04")
 	}
 	funcs["pct"] = func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
 	funcs["cbState"] = func(s ticketing.CallbackState) string { return msg("tk.cb." + string(s)) }
@@ -85,7 +87,7 @@ func (s *Server) ticketInboxPage(c echo.Context) error {
 	q := c.Request().URL.Query()
 	if _, set := q["inbox"]; !set {
 		switch roleOf(c) {
-		case Operator, Backoffice, Level2, Supervisor:
+		case role.Operator, role.Backoffice, role.Level2, role.Supervisor:
 			q.Set("inbox", "1")
 		}
 		c.Request().URL.RawQuery = q.Encode()
@@ -249,7 +251,7 @@ func (s *Server) ticketPage(c echo.Context) error {
 		d.Escalate = d.Escalate || a == ticketing.ActEscalate
 	}
 	switch roleOf(c) {
-	case Backoffice, Level2, Supervisor:
+	case role.Backoffice, role.Level2, role.Supervisor:
 		d.CanPropose = !t.SolvedAt.IsZero()
 	}
 	return s.render(c, "ticket_page", pageData{Title: msg("tk.page.title", t.Number), Nav: "tickets", Data: d})

@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sportello/fixtures"
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/internal/sqldb/sqldbtest"
 	"sportello/kb"
@@ -97,7 +98,7 @@ func newTicketFixtureOn(t testing.TB, db *sqldb.DB, dir string) *tkFixture {
 }
 
 // do sends a request as role; body is JSON unless it is an io.Reader already.
-func (f *tkFixture) do(t *testing.T, method, path string, role Role, body any) response {
+func (f *tkFixture) do(t *testing.T, method, path string, who role.Role, body any) response {
 	t.Helper()
 	var r io.Reader
 	ctype := ""
@@ -116,8 +117,8 @@ func (f *tkFixture) do(t *testing.T, method, path string, role Role, body any) r
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
-	if role != Anonymous && role != "" {
-		req.Header.Set("X-Test-Role", string(role))
+	if who != role.Anonymous && who != "" {
+		req.Header.Set("X-Test-Role", string(who))
 	}
 	rec := httptest.NewRecorder()
 	f.h.ServeHTTP(rec, req)
@@ -135,7 +136,7 @@ func (f *tkFixture) want(t *testing.T, r response, status int) {
 // create opens a phone ticket as the operator, for a new citizen.
 func (f *tkFixture) create(t *testing.T, description string) ticketing.Ticket {
 	t.Helper()
-	r := f.do(t, http.MethodPost, "/api/tickets", Operator, map[string]any{
+	r := f.do(t, http.MethodPost, "/api/tickets", role.Operator, map[string]any{
 		"channel": "phone", "description": description,
 		"citizen": map[string]any{"name": "Maria Rossi", "phones": []string{"+39 0544 111222"}},
 	})
@@ -145,9 +146,9 @@ func (f *tkFixture) create(t *testing.T, description string) ticketing.Ticket {
 	return tk
 }
 
-func (f *tkFixture) step(t *testing.T, number string, role Role, body map[string]any, status int) ticketing.Ticket {
+func (f *tkFixture) step(t *testing.T, number string, who role.Role, body map[string]any, status int) ticketing.Ticket {
 	t.Helper()
-	r := f.do(t, http.MethodPost, "/api/tickets/"+number+"/steps", role, body)
+	r := f.do(t, http.MethodPost, "/api/tickets/"+number+"/steps", who, body)
 	f.want(t, r, status)
 	var tk ticketing.Ticket
 	if status == http.StatusOK {
@@ -163,17 +164,17 @@ func TestTicketRoutesRoles(t *testing.T) {
 	tk := f.create(t, "Informazioni sul bollo auto")
 	for _, rt := range ticketRoutes {
 		path := strings.NewReplacer(":number", tk.Number, ":id", "1").Replace(rt.Path)
-		for _, role := range Roles {
-			r := f.do(t, rt.Method, path, role, nil)
+		for _, who := range role.All {
+			r := f.do(t, rt.Method, path, who, nil)
 			var body struct{ Code string }
 			_ = json.Unmarshal([]byte(r.Body), &body)
 			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden && body.Code == "forbidden" ||
 				r.Status == http.StatusForbidden && strings.Contains(r.Body, msg("err.forbidden"))
-			if rt.Allows(role) && denied {
-				t.Errorf("%s %s as %s: refused (%d), the table allows it", rt.Method, rt.Path, role, r.Status)
+			if rt.Allows(who) && denied {
+				t.Errorf("%s %s as %s: refused (%d), the table allows it", rt.Method, rt.Path, who, r.Status)
 			}
-			if !rt.Allows(role) && !denied {
-				t.Errorf("%s %s as %s: %d, want 401/403", rt.Method, rt.Path, role, r.Status)
+			if !rt.Allows(who) && !denied {
+				t.Errorf("%s %s as %s: %d, want 401/403", rt.Method, rt.Path, who, r.Status)
 			}
 		}
 	}
@@ -183,7 +184,7 @@ func TestTicketRoutesRoles(t *testing.T) {
 func TestTicketsAbsent(t *testing.T) {
 	h := testServer(t).Handler()
 	for _, p := range []string{"/ticket", "/api/tickets", "/richiesta", "/lacune"} {
-		if r := get(t, h, p, Supervisor); r.Status != http.StatusNotFound {
+		if r := get(t, h, p, role.Supervisor); r.Status != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", p, r.Status)
 		}
 	}
@@ -197,7 +198,7 @@ func TestTicketFirstCallHTTP(t *testing.T) {
 	if tk.State != ticketing.StateNew || !strings.HasPrefix(tk.Number, "RS-") {
 		t.Fatalf("created %+v", tk)
 	}
-	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/answer", Operator, map[string]string{"pill": f.pill.Code})
+	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/answer", role.Operator, map[string]string{"pill": f.pill.Code})
 	f.want(t, r, http.StatusOK)
 	var solved ticketing.Ticket
 	decode(t, r, &solved)
@@ -205,18 +206,18 @@ func TestTicketFirstCallHTTP(t *testing.T) {
 		t.Fatalf("after answer: state %s pill %q first %v", solved.State, solved.Pill, solved.FirstContact)
 	}
 	// Solving again is a state conflict, with the Italian message.
-	r = f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/answer", Operator, map[string]string{"pill": f.pill.IRI})
+	r = f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/answer", role.Operator, map[string]string{"pill": f.pill.IRI})
 	f.want(t, r, http.StatusConflict)
 	if !strings.Contains(r.Body, "Risolto I Livello") {
 		t.Errorf("409 body does not name the state: %s", r.Body)
 	}
 	var v ticketView
-	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number, Auditor, nil), &v)
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number, role.Auditor, nil), &v)
 	if len(v.Path) != 2 || v.Path[1].Action != ticketing.ActSolveL1 || len(v.Allowed) != 0 {
 		t.Errorf("path %+v allowed %v", v.Path, v.Allowed)
 	}
 	var figs ticketing.Figures
-	decode(t, f.do(t, http.MethodGet, "/api/tickets/figures", Supervisor, nil), &figs)
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/figures", role.Supervisor, nil), &figs)
 	if figs.Contacts != 1 || figs.FirstContact != 1 || figs.FCRRate != 1 || figs.WithPill != 1 {
 		t.Errorf("figures %+v", figs)
 	}
@@ -234,10 +235,10 @@ func TestTicketFlowsPostgres(t *testing.T) {
 	f := newTicketFixtureOn(t, db, t.TempDir())
 	escalationFlow(t, f)
 	tk := f.create(t, "Come si paga il bollo auto?")
-	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/answer", Operator, map[string]string{"pill": f.pill.Code})
+	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/answer", role.Operator, map[string]string{"pill": f.pill.Code})
 	f.want(t, r, http.StatusOK)
 	var figs ticketing.Figures
-	decode(t, f.do(t, http.MethodGet, "/api/tickets/figures", Supervisor, nil), &figs)
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/figures", role.Supervisor, nil), &figs)
 	if figs.Contacts != 2 || figs.FirstContact != 1 || figs.WithPill != 1 || figs.New != 1 {
 		t.Errorf("figures on PostgreSQL %+v", figs)
 	}
@@ -247,53 +248,53 @@ func escalationFlow(t *testing.T, f *tkFixture) {
 	tk := f.create(t, "Contributo per la ristrutturazione del tetto di un agriturismo")
 	wrong, right := f.offices[0].IRI, f.offices[1].IRI
 
-	f.step(t, tk.Number, Operator, map[string]any{"action": "take"}, http.StatusOK)
-	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/escalate", Operator,
+	f.step(t, tk.Number, role.Operator, map[string]any{"action": "take"}, http.StatusOK)
+	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/escalate", role.Operator,
 		map[string]any{"queries": []string{"contributo tetto", "agriturismo ristrutturazione"}})
 	f.want(t, r, http.StatusOK)
 	// The operator may not assign (403), and the office cannot reject what is not assigned (409).
-	f.step(t, tk.Number, Operator, map[string]any{"action": "assign", "office": wrong}, http.StatusForbidden)
-	f.step(t, tk.Number, Level2, map[string]any{"action": "reject", "reason": "x"}, http.StatusConflict)
-	f.step(t, tk.Number, Backoffice, map[string]any{"action": "assign", "office": wrong}, http.StatusOK)
+	f.step(t, tk.Number, role.Operator, map[string]any{"action": "assign", "office": wrong}, http.StatusForbidden)
+	f.step(t, tk.Number, role.Level2, map[string]any{"action": "reject", "reason": "x"}, http.StatusConflict)
+	f.step(t, tk.Number, role.Backoffice, map[string]any{"action": "assign", "office": wrong}, http.StatusOK)
 	// A rejection needs its reason (400).
-	f.step(t, tk.Number, Level2, map[string]any{"action": "reject"}, http.StatusBadRequest)
-	got := f.step(t, tk.Number, Level2, map[string]any{"action": "reject", "reason": "Non è di nostra competenza",
+	f.step(t, tk.Number, role.Level2, map[string]any{"action": "reject"}, http.StatusBadRequest)
+	got := f.step(t, tk.Number, role.Level2, map[string]any{"action": "reject", "reason": "Non è di nostra competenza",
 		"suggestedOffice": right}, http.StatusOK)
 	if got.State != ticketing.StateRejected {
 		t.Fatalf("after reject: %s", got.State)
 	}
 	// Only level 3 reassigns (TK-12).
-	f.step(t, tk.Number, Level2, map[string]any{"action": "reassign", "office": right}, http.StatusForbidden)
-	got = f.step(t, tk.Number, Supervisor, map[string]any{"action": "reassign", "office": right}, http.StatusOK)
+	f.step(t, tk.Number, role.Level2, map[string]any{"action": "reassign", "office": right}, http.StatusForbidden)
+	got = f.step(t, tk.Number, role.Supervisor, map[string]any{"action": "reassign", "office": right}, http.StatusOK)
 	if got.State != ticketing.StateAssigned || got.Office != right {
 		t.Fatalf("after reassign: %s %s", got.State, got.Office)
 	}
 	// The office's inbox has it.
 	var list struct{ Tickets []ticketing.Row }
-	decode(t, f.do(t, http.MethodGet, "/api/tickets?inbox=1&office="+url.QueryEscape(right), Level2, nil), &list)
+	decode(t, f.do(t, http.MethodGet, "/api/tickets?inbox=1&office="+url.QueryEscape(right), role.Level2, nil), &list)
 	if len(list.Tickets) != 1 || list.Tickets[0].Number != tk.Number {
 		t.Errorf("office inbox: %+v", list.Tickets)
 	}
 	// Proposing knowledge before the solution is a conflict; the operator may never.
-	f.want(t, f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", Level2, nil), http.StatusConflict)
-	got = f.step(t, tk.Number, Level2, map[string]any{"action": "solve",
+	f.want(t, f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", role.Level2, nil), http.StatusConflict)
+	got = f.step(t, tk.Number, role.Level2, map[string]any{"action": "solve",
 		"reason": "Il contributo si chiede con il modulo B entro il 30 giugno."}, http.StatusOK)
 	if got.State != ticketing.StateSolved || got.FirstContact {
 		t.Fatalf("after solve: %+v", got)
 	}
-	f.want(t, f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", Operator, nil), http.StatusForbidden)
-	r = f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", Level2, nil)
+	f.want(t, f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", role.Operator, nil), http.StatusForbidden)
+	r = f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", role.Level2, nil)
 	f.want(t, r, http.StatusCreated)
 	var prop ticketing.Proposal
 	decode(t, r, &prop)
 	if prop.Pill == nil || prop.Pill.Status != kb.StatusDraft || !strings.Contains(prop.Pill.Answer, "modulo B") {
 		t.Errorf("proposal %+v", prop.Pill)
 	}
-	f.step(t, tk.Number, Operator, map[string]any{"action": "close"}, http.StatusOK)
-	f.step(t, tk.Number, Operator, map[string]any{"action": "take"}, http.StatusConflict)
+	f.step(t, tk.Number, role.Operator, map[string]any{"action": "close"}, http.StatusOK)
+	f.step(t, tk.Number, role.Operator, map[string]any{"action": "take"}, http.StatusConflict)
 
 	var v ticketView
-	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number, Supervisor, nil), &v)
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number, role.Supervisor, nil), &v)
 	if len(v.Queries) != 2 {
 		t.Errorf("queries %v", v.Queries)
 	}
@@ -312,12 +313,12 @@ func escalationFlow(t *testing.T, f *tkFixture) {
 	}
 	// The solution without a pill is a knowledge gap.
 	var gaps []ticketing.Gap
-	decode(t, f.do(t, http.MethodGet, "/api/tickets/gaps", Administrator, nil), &gaps)
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/gaps", role.Administrator, nil), &gaps)
 	if len(gaps) != 1 || gaps[0].Tickets[0] != tk.Number {
 		t.Errorf("gaps %+v", gaps)
 	}
 	// The ticket page shows the path, the reason and no buttons for a closed ticket.
-	page := f.do(t, http.MethodGet, "/ticket/"+tk.Number, Supervisor, nil)
+	page := f.do(t, http.MethodGet, "/ticket/"+tk.Number, role.Supervisor, nil)
 	f.want(t, page, http.StatusOK)
 	for _, s := range []string{"Non è di nostra competenza", "Chiusa", "contributo tetto", msg("tk.page.noActions")} {
 		if !strings.Contains(page.Body, esc(s)) {
@@ -339,53 +340,53 @@ func fmtActions(a []ticketing.Action) string {
 func TestTicketIncompleteHTTP(t *testing.T) {
 	f := newTicketFixture(t)
 	tk := f.create(t, "Domanda senza allegati")
-	f.step(t, tk.Number, Operator, map[string]any{"action": "take"}, http.StatusOK)
-	f.step(t, tk.Number, Operator, map[string]any{"action": "request_data"}, http.StatusBadRequest)
-	got := f.step(t, tk.Number, Operator, map[string]any{"action": "request_data", "reason": "copia del documento"}, http.StatusOK)
+	f.step(t, tk.Number, role.Operator, map[string]any{"action": "take"}, http.StatusOK)
+	f.step(t, tk.Number, role.Operator, map[string]any{"action": "request_data"}, http.StatusBadRequest)
+	got := f.step(t, tk.Number, role.Operator, map[string]any{"action": "request_data", "reason": "copia del documento"}, http.StatusOK)
 	if got.State != ticketing.StateIncomplete {
 		t.Fatalf("state %s", got.State)
 	}
-	got = f.step(t, tk.Number, Backoffice, map[string]any{"action": "resume"}, http.StatusOK)
+	got = f.step(t, tk.Number, role.Backoffice, map[string]any{"action": "resume"}, http.StatusOK)
 	if got.State != ticketing.StateInProgress {
 		t.Fatalf("resumed to %s", got.State)
 	}
-	f.step(t, tk.Number, Auditor, map[string]any{"action": "close"}, http.StatusForbidden)
-	f.step(t, tk.Number, Operator, map[string]any{"action": "nonsense"}, http.StatusBadRequest)
+	f.step(t, tk.Number, role.Auditor, map[string]any{"action": "close"}, http.StatusForbidden)
+	f.step(t, tk.Number, role.Operator, map[string]any{"action": "nonsense"}, http.StatusBadRequest)
 }
 
 // TestTicketForms drives the pages as a browser without JavaScript would: the console form
 // solved with a pill, a step from the ticket page's buttons, and the error page of a refusal.
 func TestTicketForms(t *testing.T) {
 	f := newTicketFixture(t)
-	r := f.do(t, http.MethodPost, "/ticket/nuovo", Operator, url.Values{"name": {"Luca Bianchi"}, "phone": {"3331234567"},
+	r := f.do(t, http.MethodPost, "/ticket/nuovo", role.Operator, url.Values{"name": {"Luca Bianchi"}, "phone": {"3331234567"},
 		"channel": {"phone"}, "description": {"Orari dello sportello"}, "pill": {f.pill.IRI}})
 	f.want(t, r, http.StatusSeeOther)
 	loc := r.Header.Get("Location")
 	if !strings.HasPrefix(loc, "/ticket/RS-") {
 		t.Fatalf("redirect to %q", loc)
 	}
-	page := f.do(t, http.MethodGet, loc, Operator, nil)
+	page := f.do(t, http.MethodGet, loc, role.Operator, nil)
 	f.want(t, page, http.StatusOK)
 	if !strings.Contains(page.Body, `id="tk-first"`) || !strings.Contains(page.Body, "Risolto I Livello") {
 		t.Errorf("solved ticket page: %s", page.Body)
 	}
 	// The caller is found again by phone on the console.
-	console := f.do(t, http.MethodGet, "/ticket/nuovo?cerca=3331234567", Operator, nil)
+	console := f.do(t, http.MethodGet, "/ticket/nuovo?cerca=3331234567", role.Operator, nil)
 	f.want(t, console, http.StatusOK)
 	if !strings.Contains(console.Body, "Luca Bianchi") {
 		t.Error("caller lookup does not find the citizen by phone")
 	}
 	// Escalate from the console with the searches, then a refused step from the page.
-	r = f.do(t, http.MethodPost, "/ticket/nuovo", Operator, url.Values{"name": {"Anna Verdi"}, "email": {"anna@example.it"},
+	r = f.do(t, http.MethodPost, "/ticket/nuovo", role.Operator, url.Values{"name": {"Anna Verdi"}, "email": {"anna@example.it"},
 		"channel": {"phone"}, "description": {"Caso particolare"}, "do": {"escalate"}, "queries": {"caso particolare\nrimborso"}})
 	f.want(t, r, http.StatusSeeOther)
 	number := strings.TrimPrefix(r.Header.Get("Location"), "/ticket/")
-	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", Operator, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
+	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", role.Operator, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
 	f.want(t, r, http.StatusForbidden)
 	if !strings.Contains(r.Body, esc(msg("tk.err.role", actionLabel(ticketing.ActAssign)))) {
 		t.Errorf("403 page lacks the Italian reason: %s", r.Body)
 	}
-	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", Backoffice, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
+	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", role.Backoffice, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
 	f.want(t, r, http.StatusSeeOther)
 	tk, err := f.st.TicketByNumber(context.Background(), number)
 	if err != nil || tk.State != ticketing.StateAssigned {
@@ -394,14 +395,14 @@ func TestTicketForms(t *testing.T) {
 	// Every page renders for the roles that may read it.
 	for _, p := range []string{"/ticket", "/ticket?inbox=0&state=assigned", "/ticket/nuovo", "/ticket/" + number,
 		"/ticket/richiamate", "/cittadini?q=Verdi", "/cittadini/1"} {
-		for _, role := range []Role{Operator, Backoffice, Level2, Supervisor} {
-			if r := f.do(t, http.MethodGet, p, role, nil); r.Status != http.StatusOK {
-				t.Errorf("%s as %s: %d", p, role, r.Status)
+		for _, who := range []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor} {
+			if r := f.do(t, http.MethodGet, p, who, nil); r.Status != http.StatusOK {
+				t.Errorf("%s as %s: %d", p, who, r.Status)
 			}
 		}
 	}
 	for _, p := range []string{"/lacune", "/ticket/indicatori"} {
-		if r := f.do(t, http.MethodGet, p, Administrator, nil); r.Status != http.StatusOK {
+		if r := f.do(t, http.MethodGet, p, role.Administrator, nil); r.Status != http.StatusOK {
 			t.Errorf("%s: %d %s", p, r.Status, r.Body)
 		}
 	}
@@ -413,7 +414,7 @@ func TestTicketExportXLSX(t *testing.T) {
 	f := newTicketFixture(t)
 	a := f.create(t, "Prima richiesta")
 	f.create(t, "Seconda richiesta")
-	f.step(t, a.Number, Operator, map[string]any{"action": "escalate", "queries": []string{"prima"}}, http.StatusOK)
+	f.step(t, a.Number, role.Operator, map[string]any{"action": "escalate", "queries": []string{"prima"}}, http.StatusOK)
 	for _, tc := range []struct {
 		path string
 		rows int // data rows
@@ -425,7 +426,7 @@ func TestTicketExportXLSX(t *testing.T) {
 		{"/lacune?formato=xlsx", 0},
 		{"/ticket/richiamate?formato=xlsx", 0},
 	} {
-		r := f.do(t, http.MethodGet, tc.path, Supervisor, nil)
+		r := f.do(t, http.MethodGet, tc.path, role.Supervisor, nil)
 		f.want(t, r, http.StatusOK)
 		if !strings.Contains(r.Header.Get("Content-Disposition"), ".xlsx") {
 			t.Errorf("%s: disposition %q", tc.path, r.Header.Get("Content-Disposition"))
@@ -462,7 +463,7 @@ func TestTicketAttachmentsCallbacksCitizens(t *testing.T) {
 		w.Close()
 		req := httptest.NewRequest(http.MethodPost, "/api/tickets/"+tk.Number+"/attachments", &buf)
 		req.Header.Set("Content-Type", w.FormDataContentType())
-		req.Header.Set("X-Test-Role", string(Backoffice))
+		req.Header.Set("X-Test-Role", string(role.Backoffice))
 		rec := httptest.NewRecorder()
 		f.h.ServeHTTP(rec, req)
 		return response{rec.Code, rec.Result().Header, rec.Body.String()}
@@ -475,47 +476,47 @@ func TestTicketAttachmentsCallbacksCitizens(t *testing.T) {
 		t.Errorf("stored name %q", a.Name)
 	}
 	f.want(t, upload("virus.exe", []byte("MZ\x90\x00")), http.StatusBadRequest)
-	d := f.do(t, http.MethodGet, "/api/attachments/1", Operator, nil)
+	d := f.do(t, http.MethodGet, "/api/attachments/1", role.Operator, nil)
 	f.want(t, d, http.StatusOK)
 	if d.Body != "testo della nota\n" || !strings.HasPrefix(d.Header.Get("Content-Disposition"), "attachment") ||
 		!strings.Contains(d.Header.Get("Content-Security-Policy"), "sandbox") {
 		t.Errorf("download: %q %v", d.Body, d.Header)
 	}
 
-	r = f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/callbacks", Operator,
+	r = f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/callbacks", role.Operator,
 		map[string]any{"number": "0544 111222", "due": "2020-01-02T10:00:00+01:00"})
 	f.want(t, r, http.StatusCreated)
 	var cb ticketing.Callback
 	decode(t, r, &cb)
 	var due []ticketing.Callback
-	decode(t, f.do(t, http.MethodGet, "/api/callbacks/due", Operator, nil), &due)
+	decode(t, f.do(t, http.MethodGet, "/api/callbacks/due", role.Operator, nil), &due)
 	if len(due) != 1 || due[0].ID != cb.ID {
 		t.Fatalf("due %+v", due)
 	}
-	r = f.do(t, http.MethodPost, "/api/callbacks/"+tkItoa(cb.ID)+"/attempts", Operator, map[string]any{"reached": true, "outcome": "richiamato"})
+	r = f.do(t, http.MethodPost, "/api/callbacks/"+tkItoa(cb.ID)+"/attempts", role.Operator, map[string]any{"reached": true, "outcome": "richiamato"})
 	f.want(t, r, http.StatusOK)
 	decode(t, r, &cb)
 	if cb.State != ticketing.CallbackDone {
 		t.Errorf("after the attempt: %+v", cb)
 	}
-	f.want(t, f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/callbacks", Operator, map[string]any{"number": "abc"}), http.StatusBadRequest)
+	f.want(t, f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/callbacks", role.Operator, map[string]any{"number": "abc"}), http.StatusBadRequest)
 	// The callbacks page lists a due task and records a failed try from its form.
-	r = f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/callbacks", Operator, map[string]any{"number": "0544 111222", "due": "2020-01-03T10:00"})
+	r = f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/callbacks", role.Operator, map[string]any{"number": "0544 111222", "due": "2020-01-03T10:00"})
 	f.want(t, r, http.StatusCreated)
 	decode(t, r, &cb)
-	page := f.do(t, http.MethodGet, "/ticket/richiamate", Operator, nil)
+	page := f.do(t, http.MethodGet, "/ticket/richiamate", role.Operator, nil)
 	if !strings.Contains(page.Body, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo") {
 		t.Errorf("callbacks page lacks the task: %s", page.Body)
 	}
-	f.want(t, f.do(t, http.MethodPost, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo", Operator, url.Values{"reached": {"0"}, "outcome": {"occupato"}}), http.StatusSeeOther)
+	f.want(t, f.do(t, http.MethodPost, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo", role.Operator, url.Values{"reached": {"0"}, "outcome": {"occupato"}}), http.StatusSeeOther)
 	var cbs []ticketing.Callback
-	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number+"/callbacks", Operator, nil), &cbs)
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number+"/callbacks", role.Operator, nil), &cbs)
 	if len(cbs) != 2 || cbs[1].Attempts != 1 || cbs[1].State != ticketing.CallbackPending {
 		t.Errorf("after a failed try: %+v", cbs)
 	}
 
 	var found []ticketing.Citizen
-	decode(t, f.do(t, http.MethodGet, "/api/citizens?q=0544111222", Operator, nil), &found)
+	decode(t, f.do(t, http.MethodGet, "/api/citizens?q=0544111222", role.Operator, nil), &found)
 	if len(found) != 1 || found[0].Name != "Maria Rossi" {
 		t.Fatalf("found %+v", found)
 	}
@@ -524,19 +525,19 @@ func TestTicketAttachmentsCallbacksCitizens(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := "RSSMRA85T10A562" + string(check)
-	f.want(t, f.do(t, http.MethodPost, "/api/citizens", Operator, map[string]any{"name": "Mario Rossi", "taxCode": code}), http.StatusCreated)
-	r = f.do(t, http.MethodPost, "/api/citizens", Operator, map[string]any{"name": "M. Rossi", "taxCode": strings.ToLower(code)})
+	f.want(t, f.do(t, http.MethodPost, "/api/citizens", role.Operator, map[string]any{"name": "Mario Rossi", "taxCode": code}), http.StatusCreated)
+	r = f.do(t, http.MethodPost, "/api/citizens", role.Operator, map[string]any{"name": "M. Rossi", "taxCode": strings.ToLower(code)})
 	f.want(t, r, http.StatusConflict)
 	if !strings.Contains(r.Body, "codice fiscale") {
 		t.Errorf("409 does not say why: %s", r.Body)
 	}
-	f.want(t, f.do(t, http.MethodPost, "/api/citizens", Operator, map[string]any{"name": "X", "taxCode": "RSSMRA85T10A562A"}), http.StatusBadRequest)
-	r = f.do(t, http.MethodPost, "/api/citizens", Operator, map[string]any{"name": "M. Rossi", "emails": []string{"maria@example.it"}})
+	f.want(t, f.do(t, http.MethodPost, "/api/citizens", role.Operator, map[string]any{"name": "X", "taxCode": "RSSMRA85T10A562A"}), http.StatusBadRequest)
+	r = f.do(t, http.MethodPost, "/api/citizens", role.Operator, map[string]any{"name": "M. Rossi", "emails": []string{"maria@example.it"}})
 	f.want(t, r, http.StatusCreated)
 	var other ticketing.Citizen
 	decode(t, r, &other)
-	f.want(t, f.do(t, http.MethodPost, "/api/citizens/"+tkItoa(found[0].ID)+"/merge", Operator, map[string]any{"drop": other.ID}), http.StatusForbidden)
-	r = f.do(t, http.MethodPost, "/api/citizens/"+tkItoa(found[0].ID)+"/merge", Backoffice, map[string]any{"drop": other.ID})
+	f.want(t, f.do(t, http.MethodPost, "/api/citizens/"+tkItoa(found[0].ID)+"/merge", role.Operator, map[string]any{"drop": other.ID}), http.StatusForbidden)
+	r = f.do(t, http.MethodPost, "/api/citizens/"+tkItoa(found[0].ID)+"/merge", role.Backoffice, map[string]any{"drop": other.ID})
 	f.want(t, r, http.StatusOK)
 	var merged ticketing.Citizen
 	decode(t, r, &merged)
@@ -544,7 +545,7 @@ func TestTicketAttachmentsCallbacksCitizens(t *testing.T) {
 		t.Errorf("merged %+v", merged)
 	}
 	var cv citizenView
-	decode(t, f.do(t, http.MethodGet, "/api/citizens/"+tkItoa(found[0].ID), Auditor, nil), &cv)
+	decode(t, f.do(t, http.MethodGet, "/api/citizens/"+tkItoa(found[0].ID), role.Auditor, nil), &cv)
 	if len(cv.Tickets) != 1 || cv.Tickets[0].Number != tk.Number {
 		t.Errorf("citizen view %+v", cv.Tickets)
 	}
@@ -556,44 +557,44 @@ func tkItoa(n int64) string { return strconv.FormatInt(n, 10) }
 // the number and the email; a wrong email gets the same answer as a wrong number.
 func TestPublicRequest(t *testing.T) {
 	f := newTicketFixture(t)
-	page := f.do(t, http.MethodGet, "/richiesta", Anonymous, nil)
+	page := f.do(t, http.MethodGet, "/richiesta", role.Anonymous, nil)
 	f.want(t, page, http.StatusOK)
-	r := f.do(t, http.MethodPost, "/richiesta", Anonymous, url.Values{"name": {"Giulia Neri"}, "email": {"giulia@example.it"},
+	r := f.do(t, http.MethodPost, "/richiesta", role.Anonymous, url.Values{"name": {"Giulia Neri"}, "email": {"giulia@example.it"},
 		"subject": {"Borsa di studio"}, "description": {"Quando esce la graduatoria?"}})
 	f.want(t, r, http.StatusSeeOther)
 	number := strings.TrimPrefix(r.Header.Get("Location"), "/richiesta?numero=")
 	if !strings.HasPrefix(number, "RS-") {
 		t.Fatalf("redirect %q", r.Header.Get("Location"))
 	}
-	done := f.do(t, http.MethodGet, r.Header.Get("Location"), Anonymous, nil)
+	done := f.do(t, http.MethodGet, r.Header.Get("Location"), role.Anonymous, nil)
 	if !strings.Contains(done.Body, number) {
 		t.Error("the page does not show the number")
 	}
-	st := f.do(t, http.MethodGet, "/richiesta/stato?numero="+number+"&email=GIULIA@example.it", Anonymous, nil)
+	st := f.do(t, http.MethodGet, "/richiesta/stato?numero="+number+"&email=GIULIA@example.it", role.Anonymous, nil)
 	f.want(t, st, http.StatusOK)
 	if !strings.Contains(st.Body, `id="tk-status"`) || !strings.Contains(st.Body, "Nuova") {
 		t.Errorf("status page: %s", st.Body)
 	}
-	wrong := f.do(t, http.MethodGet, "/richiesta/stato?numero="+number+"&email=altro@example.it", Anonymous, nil)
-	none := f.do(t, http.MethodGet, "/richiesta/stato?numero=RS-2000-000999&email=giulia@example.it", Anonymous, nil)
+	wrong := f.do(t, http.MethodGet, "/richiesta/stato?numero="+number+"&email=altro@example.it", role.Anonymous, nil)
+	none := f.do(t, http.MethodGet, "/richiesta/stato?numero=RS-2000-000999&email=giulia@example.it", role.Anonymous, nil)
 	f.want(t, wrong, http.StatusNotFound)
 	f.want(t, none, http.StatusNotFound)
 	if !strings.Contains(wrong.Body, esc(msg("tk.public.notFound"))) || !strings.Contains(none.Body, esc(msg("tk.public.notFound"))) {
 		t.Error("wrong email and wrong number must read the same")
 	}
 	// Invalid input shows the form again with the reason and what was typed.
-	bad := f.do(t, http.MethodPost, "/richiesta", Anonymous, url.Values{"email": {"non-valida"}, "description": {"testo conservato"}})
+	bad := f.do(t, http.MethodPost, "/richiesta", role.Anonymous, url.Values{"email": {"non-valida"}, "description": {"testo conservato"}})
 	f.want(t, bad, http.StatusBadRequest)
 	if !strings.Contains(bad.Body, "testo conservato") || !strings.Contains(bad.Body, `id="tk-error"`) {
 		t.Errorf("bad form: %s", bad.Body)
 	}
 	// The JSON twin.
-	r = f.do(t, http.MethodPost, "/api/public/requests", Anonymous, map[string]string{"name": "Ugo", "email": "x@example.it", "description": "Domanda"})
+	r = f.do(t, http.MethodPost, "/api/public/requests", role.Anonymous, map[string]string{"name": "Ugo", "email": "x@example.it", "description": "Domanda"})
 	f.want(t, r, http.StatusCreated)
 	var out map[string]string
 	decode(t, r, &out)
 	var ps publicStatus
-	decode(t, f.do(t, http.MethodGet, "/api/public/status?number="+out["number"]+"&email=x@example.it", Anonymous, nil), &ps)
+	decode(t, f.do(t, http.MethodGet, "/api/public/status?number="+out["number"]+"&email=x@example.it", role.Anonymous, nil), &ps)
 	if ps.Number != out["number"] || ps.State != "Nuova" || len(ps.Steps) != 1 {
 		t.Errorf("public status %+v", ps)
 	}
@@ -620,10 +621,10 @@ func TestProposeIntoWorkflow(t *testing.T) {
 	f.srv.Components.Workflow = wf
 
 	tk := f.create(t, "Come si rinnova il contrassegno disabili?")
-	f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/escalate", Operator, map[string]any{"queries": []string{"contrassegno"}})
-	f.step(t, tk.Number, Backoffice, map[string]any{"action": "assign", "office": f.offices[0].IRI}, http.StatusOK)
-	f.step(t, tk.Number, Level2, map[string]any{"action": "solve", "reason": "Si rinnova con il certificato del medico curante."}, http.StatusOK)
-	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", Level2, nil)
+	f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/escalate", role.Operator, map[string]any{"queries": []string{"contrassegno"}})
+	f.step(t, tk.Number, role.Backoffice, map[string]any{"action": "assign", "office": f.offices[0].IRI}, http.StatusOK)
+	f.step(t, tk.Number, role.Level2, map[string]any{"action": "solve", "reason": "Si rinnova con il certificato del medico curante."}, http.StatusOK)
+	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", role.Level2, nil)
 	f.want(t, r, http.StatusCreated)
 	var prop ticketing.Proposal
 	decode(t, r, &prop)
@@ -639,8 +640,8 @@ func TestProposeIntoWorkflow(t *testing.T) {
 	}
 
 	known := f.create(t, "Bollo auto")
-	f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/answer", Operator, map[string]string{"pill": f.pill.IRI})
-	r = f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/propose", Backoffice, nil)
+	f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/answer", role.Operator, map[string]string{"pill": f.pill.IRI})
+	r = f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/propose", role.Backoffice, nil)
 	f.want(t, r, http.StatusCreated)
 	decode(t, r, &prop)
 	if !prop.Written || !prop.Revision || prop.Pill.IRI != f.pill.IRI {
@@ -657,7 +658,7 @@ func TestProposeIntoWorkflow(t *testing.T) {
 		t.Errorf("the published version is no longer live: %+v", live)
 	}
 	// A second proposal while that version is under review is a conflict, not a crash.
-	r = f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/propose", Backoffice, nil)
+	r = f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/propose", role.Backoffice, nil)
 	if r.Status != http.StatusCreated && r.Status != http.StatusConflict {
 		t.Errorf("second proposal: %d %s", r.Status, r.Body)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
+	"sportello/internal/clock"
 	"sportello/ticketing"
 )
 
@@ -49,7 +50,7 @@ func writeXLSX(c echo.Context, name string, sh sheet) error {
 		return internal(err)
 	}
 	h := c.Response().Header()
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.xlsx"`, name, time.Now().In(rome).Format("20060102")))
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.xlsx"`, name, time.Now().In(clock.Rome()).Format("20060102")))
 	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }
 
@@ -58,7 +59,7 @@ func xlsxTime(t time.Time) any {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(rome).Format("2006-01-02 15:04")
+	return t.In(clock.Rome()).Format("2006-01-02 15:04")
 }
 
 func ticketSheet(rows []ticketing.Row) sheet {

@@ -12,14 +12,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/web/auth"
 )
 
 var userPageRoutes = []Route{
-	{http.MethodGet, "/amministrazione/utenti", []Role{Administrator, Auditor}, (*Server).usersPage},
-	{http.MethodPost, "/amministrazione/utenti", []Role{Administrator}, (*Server).userAddForm},
-	{http.MethodPost, "/amministrazione/utenti/:name/stato", []Role{Administrator}, (*Server).userStateForm},
-	{http.MethodPost, "/amministrazione/utenti/:name/password", []Role{Administrator}, (*Server).userPasswordForm},
+	{http.MethodGet, "/amministrazione/utenti", []role.Role{role.Administrator, role.Auditor}, (*Server).usersPage},
+	{http.MethodPost, "/amministrazione/utenti", []role.Role{role.Administrator}, (*Server).userAddForm},
+	{http.MethodPost, "/amministrazione/utenti/:name/stato", []role.Role{role.Administrator}, (*Server).userStateForm},
+	{http.MethodPost, "/amministrazione/utenti/:name/password", []role.Role{role.Administrator}, (*Server).userPasswordForm},
 }
 
 func init() {
@@ -51,7 +52,7 @@ func init() {
 type usersData struct {
 	formBase
 	Users    []auth.User
-	Roles    []auth.Role
+	Roles    []role.Role
 	CanEdit  bool
 	Me       string
 	Notice   string
@@ -68,7 +69,7 @@ func (s *Server) renderUsers(c echo.Context, status int, d usersData) error {
 	if d.Users, err = sa.Users.Users(c.Request().Context()); err != nil {
 		return internal(err)
 	}
-	d.formBase, d.Roles, d.CanEdit, d.Me = csrfOf(c), auth.Roles, roleOf(c) == Administrator, actor(c)
+	d.formBase, d.Roles, d.CanEdit, d.Me = csrfOf(c), role.Staff, roleOf(c) == role.Administrator, actor(c)
 	d.MinChars = sa.Users.Config().MinPasswordLen
 	if d.Notice == "" {
 		if n := c.QueryParam("ok"); n != "" {
@@ -100,7 +101,7 @@ func (s *Server) userAddForm(c echo.Context) error {
 		return err
 	}
 	u := auth.User{Name: c.FormValue("name"), DisplayName: strings.TrimSpace(c.FormValue("display")),
-		Email: strings.TrimSpace(c.FormValue("email")), Role: auth.Role(c.FormValue("role"))}
+		Email: strings.TrimSpace(c.FormValue("email")), Role: role.Role(c.FormValue("role"))}
 	nu, err := sa.Users.AddUser(c.Request().Context(), u, c.FormValue("password"))
 	if err != nil {
 		return s.userFormError(c, err, u)

@@ -16,6 +16,7 @@ import (
 	"github.com/piprate/json-gold/ld"
 
 	"sportello/fixtures"
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
@@ -25,11 +26,11 @@ import (
 // with sessions; the walk over the routes table stays.
 type headerAuth struct{}
 
-func (headerAuth) Role(r *http.Request) (string, Role) {
+func (headerAuth) Role(r *http.Request) (string, role.Role) {
 	if v := r.Header.Get("X-Test-Role"); v != "" {
-		return "test-" + v, Role(v)
+		return "test-" + v, role.Role(v)
 	}
-	return "", Anonymous
+	return "", role.Anonymous
 }
 
 // Pills the tests add to the demo: one whose answer tries to run script (the store sanitises
@@ -91,11 +92,11 @@ type response struct {
 	Body   string
 }
 
-func get(t *testing.T, h http.Handler, path string, role Role) response {
+func get(t *testing.T, h http.Handler, path string, who role.Role) response {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
-	if role != "" && role != Anonymous {
-		req.Header.Set("X-Test-Role", string(role))
+	if who != "" && who != role.Anonymous {
+		req.Header.Set("X-Test-Role", string(who))
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -151,17 +152,17 @@ func TestRoutesRoles(t *testing.T) {
 			t.Errorf("%s %s: no roles; every route must say who may call it", rt.Method, rt.Path)
 		}
 		path := sample(t, rt.Path)
-		for _, role := range Roles {
-			r := get(t, h, path, role)
+		for _, who := range role.All {
+			r := get(t, h, path, who)
 			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden
-			if rt.Allows(role) && denied {
-				t.Errorf("%s %s as %s: %d, want allowed", rt.Method, path, role, r.Status)
+			if rt.Allows(who) && denied {
+				t.Errorf("%s %s as %s: %d, want allowed", rt.Method, path, who, r.Status)
 			}
-			if !rt.Allows(role) && !denied {
-				t.Errorf("%s %s as %s: %d, want denied", rt.Method, path, role, r.Status)
+			if !rt.Allows(who) && !denied {
+				t.Errorf("%s %s as %s: %d, want denied", rt.Method, path, who, r.Status)
 			}
-			if rt.Allows(role) && r.Status != http.StatusOK {
-				t.Errorf("%s %s as %s: %d, want 200\n%.300s", rt.Method, path, role, r.Status, r.Body)
+			if rt.Allows(who) && r.Status != http.StatusOK {
+				t.Errorf("%s %s as %s: %d, want 200\n%.300s", rt.Method, path, who, r.Status, r.Body)
 			}
 		}
 	}
@@ -176,29 +177,29 @@ func TestDenyByDefault(t *testing.T) {
 	s.addRoute(Route{http.MethodGet, "/api/prova/personale", staff, ok})
 	s.echo.GET("/prova/fuori-tabella", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	h := s.Handler()
-	for _, role := range Roles {
+	for _, who := range role.All {
 		want := http.StatusForbidden
-		if role == Anonymous {
+		if who == role.Anonymous {
 			want = http.StatusUnauthorized
 		}
 		for _, path := range []string{"/prova/nessuno", "/prova/fuori-tabella"} {
-			r := get(t, h, path, role)
+			r := get(t, h, path, who)
 			if r.Status != want {
-				t.Errorf("%s as %s: %d, want %d", path, role, r.Status, want)
+				t.Errorf("%s as %s: %d, want %d", path, who, r.Status, want)
 			}
 			if !strings.Contains(r.Body, `lang="it"`) {
-				t.Errorf("%s as %s: the refusal is not the Italian HTML page:\n%.300s", path, role, r.Body)
+				t.Errorf("%s as %s: the refusal is not the Italian HTML page:\n%.300s", path, who, r.Body)
 			}
 		}
-		r := get(t, h, "/api/prova/personale", role)
-		if role == Anonymous {
+		r := get(t, h, "/api/prova/personale", who)
+		if who == role.Anonymous {
 			var e map[string]string
 			decode(t, r, &e)
 			if r.Status != http.StatusUnauthorized || e["code"] != "unauthorized" || e["error"] == "" {
 				t.Errorf("staff API as anonymous: %d %v", r.Status, e)
 			}
 		} else if r.Status != http.StatusOK {
-			t.Errorf("staff API as %s: %d", role, r.Status)
+			t.Errorf("staff API as %s: %d", who, r.Status)
 		}
 	}
 }
@@ -208,16 +209,16 @@ func TestAPI(t *testing.T) {
 	p := published(t)
 	tests := []struct {
 		path   string
-		role   Role
+		role   role.Role
 		status int
 		check  func(t *testing.T, body map[string]any)
 	}{
-		{"/healthz", Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/healthz", role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if b["status"] != "ok" {
 				t.Errorf("status %v", b["status"])
 			}
 		}},
-		{"/api/concepts", Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/concepts", role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			items, _ := b["items"].([]any)
 			if len(items) == 0 {
 				t.Fatal("no top concepts")
@@ -234,7 +235,7 @@ func TestAPI(t *testing.T) {
 				t.Error("no pill counted in the tree")
 			}
 		}},
-		{"/api/concepts/" + localID(p.Concepts[0]), Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/concepts/" + localID(p.Concepts[0]), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if b["iri"] != p.Concepts[0] {
 				t.Errorf("iri %v, want %s", b["iri"], p.Concepts[0])
 			}
@@ -245,17 +246,17 @@ func TestAPI(t *testing.T) {
 				t.Errorf("pill %s not listed under its concept", p.Code)
 			}
 		}},
-		{"/api/pills/" + p.Code, Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/pills/" + p.Code, role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if b["code"] != p.Code || b["title"] != p.Title || b["status"] != "published" {
 				t.Errorf("got %v %v %v", b["code"], b["title"], b["status"])
 			}
 		}},
-		{"/api/pills?limit=2", Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/pills?limit=2", role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if items := b["items"].([]any); len(items) != 2 {
 				t.Errorf("%d items, want 2", len(items))
 			}
 		}},
-		{"/api/pills?concept=" + localID(p.Concepts[0]), Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/pills?concept=" + localID(p.Concepts[0]), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if !strings.Contains(mustJSON(b["items"]), p.Code) {
 				t.Errorf("pill %s missing from its concept's list", p.Code)
 			}
@@ -263,7 +264,7 @@ func TestAPI(t *testing.T) {
 				t.Error("a draft is listed to the public")
 			}
 		}},
-		{"/api/pills?status=draft", Publisher, 200, func(t *testing.T, b map[string]any) {
+		{"/api/pills?status=draft", role.Publisher, 200, func(t *testing.T, b map[string]any) {
 			if !strings.Contains(mustJSON(b["items"]), draftCode) {
 				t.Error("the publisher does not see the draft")
 			}
@@ -273,36 +274,36 @@ func TestAPI(t *testing.T) {
 				}
 			}
 		}},
-		{"/api/pills?status=draft", Anonymous, 403, errorShape("status_forbidden")},
-		{"/api/pills?status=boh", Publisher, 400, errorShape("bad_status")},
-		{"/api/pills?limit=-1", Anonymous, 400, errorShape("bad_parameter")},
-		{"/api/pills/" + draftCode, Anonymous, 404, errorShape("not_found")},
-		{"/api/pills/" + draftCode, Operator, 404, errorShape("not_found")},
-		{"/api/pills/" + draftCode, Validator, 200, nil},
-		{"/api/pills/NON-ESISTE", Anonymous, 404, errorShape("not_found")},
-		{"/api/concepts/non-esiste", Anonymous, 404, errorShape("not_found")},
-		{"/api/nessuna-risorsa", Anonymous, 404, errorShape("not_found")},
-		{"/api/units", Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/pills?status=draft", role.Anonymous, 403, errorShape("status_forbidden")},
+		{"/api/pills?status=boh", role.Publisher, 400, errorShape("bad_status")},
+		{"/api/pills?limit=-1", role.Anonymous, 400, errorShape("bad_parameter")},
+		{"/api/pills/" + draftCode, role.Anonymous, 404, errorShape("not_found")},
+		{"/api/pills/" + draftCode, role.Operator, 404, errorShape("not_found")},
+		{"/api/pills/" + draftCode, role.Validator, 200, nil},
+		{"/api/pills/NON-ESISTE", role.Anonymous, 404, errorShape("not_found")},
+		{"/api/concepts/non-esiste", role.Anonymous, 404, errorShape("not_found")},
+		{"/api/nessuna-risorsa", role.Anonymous, 404, errorShape("not_found")},
+		{"/api/units", role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if len(b["items"].([]any)) != len(fixtures.Units) {
 				t.Errorf("%d units, want %d", len(b["items"].([]any)), len(fixtures.Units))
 			}
 		}},
-		{"/api/units/" + localID(p.Office), Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/units/" + localID(p.Office), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if b["unit"].(map[string]any)["iri"] != p.Office {
 				t.Errorf("unit %v", b["unit"])
 			}
 		}},
-		{"/api/people", Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/people", role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if len(b["items"].([]any)) != len(fixtures.People) {
 				t.Errorf("%d people, want %d", len(b["items"].([]any)), len(fixtures.People))
 			}
 		}},
-		{"/api/stats", Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/stats", role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if b["pills"].(float64) < float64(len(fixtures.Pills)) {
 				t.Errorf("stats %v", b)
 			}
 		}},
-		{"/api/whoami", Supervisor, 200, func(t *testing.T, b map[string]any) {
+		{"/api/whoami", role.Supervisor, 200, func(t *testing.T, b map[string]any) {
 			if b["role"] != "supervisor" || b["seesDrafts"] != false {
 				t.Errorf("whoami %v", b)
 			}
@@ -351,7 +352,7 @@ func TestPillPage(t *testing.T) {
 	s := testServer(t)
 	h := s.Handler()
 	p := published(t)
-	r := get(t, h, "/schede/"+p.Code, Anonymous)
+	r := get(t, h, "/schede/"+p.Code, role.Anonymous)
 	if r.Status != 200 {
 		t.Fatalf("status %d\n%s", r.Status, r.Body)
 	}
@@ -435,7 +436,7 @@ func esc(s string) string {
 // and in the API.
 func TestXSS(t *testing.T) {
 	h := testServer(t).Handler()
-	r := get(t, h, "/schede/"+xssCode, Anonymous)
+	r := get(t, h, "/schede/"+xssCode, role.Anonymous)
 	if r.Status != 200 {
 		t.Fatalf("status %d", r.Status)
 	}
@@ -455,7 +456,7 @@ func TestXSS(t *testing.T) {
 	if strings.Contains(m[0][1], "alert(") || strings.Contains(m[0][1], "</") {
 		t.Errorf("JSON-LD carries the script or a closing tag:\n%s", m[0][1])
 	}
-	a := get(t, h, "/api/pills/"+xssCode, Anonymous)
+	a := get(t, h, "/api/pills/"+xssCode, role.Anonymous)
 	var p kb.Pill
 	decode(t, a, &p)
 	if strings.Contains(p.Answer, "alert(") || strings.Contains(p.Answer, "onerror") {
@@ -496,7 +497,7 @@ func TestPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.role+tt.path, func(t *testing.T) {
-			r := get(t, h, tt.path, Role(tt.role))
+			r := get(t, h, tt.path, role.Role(tt.role))
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d\n%.500s", r.Status, tt.status, r.Body)
 			}
@@ -521,7 +522,7 @@ func TestExport(t *testing.T) {
 	for _, f := range rdf.Formats {
 		t.Run(string(f), func(t *testing.T) {
 			for _, graph := range []string{"", "?graph=taxonomy"} {
-				r := get(t, h, "/export/"+string(f)+graph, Anonymous)
+				r := get(t, h, "/export/"+string(f)+graph, role.Anonymous)
 				if r.Status != 200 {
 					t.Fatalf("%s: status %d\n%.500s", graph, r.Status, r.Body)
 				}
@@ -539,20 +540,20 @@ func TestExport(t *testing.T) {
 		})
 	}
 	t.Run("drafts", func(t *testing.T) {
-		pub := get(t, h, "/export/ntriples", Anonymous)
+		pub := get(t, h, "/export/ntriples", role.Anonymous)
 		if strings.Contains(pub.Body, draftCode) {
 			t.Error("the public export contains a draft pill")
 		}
 		if !strings.Contains(pub.Body, xssCode) {
 			t.Error("the public export lacks a published pill")
 		}
-		all := get(t, h, "/export/ntriples?graph=content", Publisher)
+		all := get(t, h, "/export/ntriples?graph=content", role.Publisher)
 		if !strings.Contains(all.Body, draftCode) {
 			t.Error("the publisher's export lacks the draft pill")
 		}
 	})
 	t.Run("vcard", func(t *testing.T) {
-		r := get(t, h, "/export/vcard", Anonymous)
+		r := get(t, h, "/export/vcard", role.Anonymous)
 		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/vcard") {
 			t.Fatalf("status %d, Content-Type %q", r.Status, r.Header.Get("Content-Type"))
 		}
@@ -569,14 +570,14 @@ func TestExport(t *testing.T) {
 	})
 	for _, tt := range []struct {
 		path   string
-		role   Role
+		role   role.Role
 		status int
 	}{
-		{"/export/docx", Anonymous, 404},
-		{"/export/turtle?graph=boh", Anonymous, 400},
-		{"/export/turtle?graph=history", Anonymous, 401},
-		{"/export/turtle?graph=history", Operator, 403},
-		{"/export/turtle?graph=history", Auditor, 200},
+		{"/export/docx", role.Anonymous, 404},
+		{"/export/turtle?graph=boh", role.Anonymous, 400},
+		{"/export/turtle?graph=history", role.Anonymous, 401},
+		{"/export/turtle?graph=history", role.Operator, 403},
+		{"/export/turtle?graph=history", role.Auditor, 200},
 	} {
 		if r := get(t, h, tt.path, tt.role); r.Status != tt.status {
 			t.Errorf("%s as %s: %d, want %d", tt.path, tt.role, r.Status, tt.status)

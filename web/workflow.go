@@ -13,20 +13,22 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/htmltext"
+	"sportello/internal/role"
 	"sportello/kb"
 )
 
 var (
-	writers   = []Role{Publisher}
-	reviewers = []Role{Validator}
-	retirers  = []Role{Validator, Administrator}
+	writers   = []role.Role{role.Publisher}
+	reviewers = []role.Role{role.Validator}
+	retirers  = []role.Role{role.Validator, role.Administrator}
 	// historyReaders may read every version of a pill, drafts included.
-	historyReaders = []Role{Administrator, Publisher, Validator, Auditor}
+	historyReaders = []role.Role{role.Administrator, role.Publisher, role.Validator, role.Auditor}
 )
 
 // workflowRoutes are the routes of this file, added to the routes table.
 var workflowRoutes = []Route{
-	{http.MethodGet, "/api/workflow/queue", []Role{Validator, Administrator, Auditor}, (*Server).apiQueue},
+	{http.MethodGet, "/api/workflow/queue", []role.Role{role.Validator, role.Administrator, role.Auditor}, (*Server).apiQueue},
 	{http.MethodGet, "/api/workflow/mine", writers, (*Server).apiMine},
 	{http.MethodPost, "/api/workflow/pills", writers, (*Server).apiCreatePill},
 	{http.MethodGet, "/api/workflow/pills/:code", historyReaders, (*Server).apiRecord},
@@ -74,7 +76,7 @@ func (s *Server) record(c echo.Context) (*kb.Workflow, *kb.PillRecord, error) {
 	if wf == nil {
 		return nil, nil, notFound("err.workflowAbsent")
 	}
-	p, err := s.findPill(c.Request().Context(), c.Param("code"), Administrator)
+	p, err := s.findPill(c.Request().Context(), c.Param("code"), role.Administrator)
 	if err != nil {
 		return nil, nil, storeErr(err, "err.pillNotFound")
 	}
@@ -102,7 +104,7 @@ func pillInput(c echo.Context) (kb.Pill, error) {
 	}
 	p.Status, p.Version, p.Validated, p.ValidatedBy = "", 0, nil, ""
 	p.Created, p.Modified = time.Time{}, time.Time{}
-	p.Answer = ugc.Sanitize(p.Answer)
+	p.Answer = htmltext.Sanitize(p.Answer)
 	return p, nil
 }
 

@@ -6,17 +6,17 @@ package web
 // with the workflow's Italian message (403 for the role or four eyes, 409 for the state).
 
 import (
-	"html"
 	"html/template"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/htmltext"
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web/auth"
 )
@@ -27,7 +27,7 @@ var workflowPageRoutes = []Route{
 	{http.MethodPost, "/redazione/nuova", writers, (*Server).editorForm},
 	{http.MethodGet, "/redazione/schede/:code", writers, (*Server).editorPage},
 	{http.MethodPost, "/redazione/schede/:code", writers, (*Server).editorForm},
-	{http.MethodGet, "/validazione", []Role{Validator, Administrator, Auditor}, (*Server).queuePage},
+	{http.MethodGet, "/validazione", []role.Role{role.Validator, role.Administrator, role.Auditor}, (*Server).queuePage},
 	{http.MethodPost, "/validazione/:code/:n/approva", reviewers, (*Server).approveForm},
 	{http.MethodPost, "/validazione/:code/:n/respingi", reviewers, (*Server).rejectForm},
 	{http.MethodGet, "/schede/:code/storia", historyReaders, (*Server).historyPage},
@@ -217,7 +217,7 @@ func (s *Server) editorForm(c echo.Context) error {
 	}
 	p.Title = strings.TrimSpace(c.FormValue("title"))
 	p.Question = strings.TrimSpace(c.FormValue("question"))
-	p.Answer = ugc.Sanitize(c.FormValue("answer"))
+	p.Answer = htmltext.Sanitize(c.FormValue("answer"))
 	p.Notes = strings.TrimSpace(c.FormValue("notes"))
 	p.Keywords = splitList(c.FormValue("keywords"), ",")
 	p.LegalRefs = splitList(c.FormValue("legal"), "\n")
@@ -315,14 +315,6 @@ type shownDiff struct {
 	New   string
 }
 
-var tagRE = regexp.MustCompile(`<[^>]*>`)
-
-// plainText turns sanitised answer HTML into the text a reader sees, a line per block.
-func plainText(h string) string {
-	h = regexp.MustCompile(`(?i)</(p|li|h[1-6]|div)>|<br\s*/?>`).ReplaceAllString(h, "$0\n")
-	return strings.TrimSpace(html.UnescapeString(tagRE.ReplaceAllString(h, "")))
-}
-
 func showDiff(changes []kb.FieldDiff) []shownDiff {
 	var out []shownDiff
 	for _, ch := range changes {
@@ -334,7 +326,7 @@ func showDiff(changes []kb.FieldDiff) []shownDiff {
 			d.Label = msg("q.field.other") + " (" + ch.Field + ")"
 		}
 		if ch.Field == "answer" {
-			d.Words = kb.DiffWords(plainText(ch.Old), plainText(ch.New))
+			d.Words = kb.DiffWords(htmltext.Text(ch.Old), htmltext.Text(ch.New))
 		} else {
 			d.Words = ch.Words
 		}
@@ -365,7 +357,7 @@ func (s *Server) queuePage(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
-	d := queueData{formBase: csrfOf(c), CanDecide: roleOf(c) == Validator}
+	d := queueData{formBase: csrfOf(c), CanDecide: roleOf(c) == role.Validator}
 	for _, o := range open {
 		base := &kb.Pill{}
 		if o.Live > 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web/auth"
 )
@@ -178,20 +179,20 @@ func TestWorkflowRoutesByRole(t *testing.T) {
 		if _, ok := srv.table[rt.Method+" "+rt.Path]; !ok {
 			t.Errorf("%s %s is not in the routes table", rt.Method, rt.Path)
 		}
-		for _, role := range Roles {
+		for _, who := range role.All {
 			path := strings.NewReplacer(":code", "X", ":n", "1").Replace(rt.Path)
 			req := httptest.NewRequest(rt.Method, path, strings.NewReader("{}"))
 			req.Header.Set("Content-Type", "application/json")
-			if role != Anonymous {
-				req.Header.Set("X-Test-Role", string(role))
+			if who != role.Anonymous {
+				req.Header.Set("X-Test-Role", string(who))
 			}
 			rec := httptest.NewRecorder()
 			srv.Handler().ServeHTTP(rec, req)
 			switch {
-			case !rt.Allows(role) && role == Anonymous && rec.Code != http.StatusUnauthorized,
-				!rt.Allows(role) && role != Anonymous && rec.Code != http.StatusForbidden,
-				rt.Allows(role) && (rec.Code == http.StatusUnauthorized || rec.Code == http.StatusForbidden):
-				t.Errorf("%s %s as %s: %d (allowed: %v)", rt.Method, path, role, rec.Code, rt.Allows(role))
+			case !rt.Allows(who) && who == role.Anonymous && rec.Code != http.StatusUnauthorized,
+				!rt.Allows(who) && who != role.Anonymous && rec.Code != http.StatusForbidden,
+				rt.Allows(who) && (rec.Code == http.StatusUnauthorized || rec.Code == http.StatusForbidden):
+				t.Errorf("%s %s as %s: %d (allowed: %v)", rt.Method, path, who, rec.Code, rt.Allows(who))
 			}
 		}
 	}
@@ -359,7 +360,7 @@ func TestUsersPage(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("add: %d %.300s", r.Status, r.Body)
 	}
-	if _, sess, err := site.users.Login(context.Background(), "luca.bianchi", "Lunga-abbastanza-1", "192.0.2.50"); err != nil || sess.User.Role != auth.Level2 {
+	if _, sess, err := site.users.Login(context.Background(), "luca.bianchi", "Lunga-abbastanza-1", "192.0.2.50"); err != nil || sess.User.Role != role.Level2 {
 		t.Errorf("new user's login: %v", err)
 	}
 	if r := form(admin, "/amministrazione/utenti/admin/stato", url.Values{"disabled": {"1"}}); r.Status != http.StatusConflict {
@@ -368,8 +369,8 @@ func TestUsersPage(t *testing.T) {
 	if r := form(admin, "/amministrazione/utenti/operatore/stato", url.Values{"disabled": {"1"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("disable: %d", r.Status)
 	}
-	if _, role := op.whoami(); role != Anonymous {
-		t.Errorf("the disabled operator is still signed in as %s", role)
+	if _, who := op.whoami(); who != role.Anonymous {
+		t.Errorf("the disabled operator is still signed in as %s", who)
 	}
 	if r := form(admin, "/amministrazione/utenti/operatore/password", url.Values{"password": {"Reimpostata-2026"}}); r.Status != http.StatusSeeOther {
 		t.Errorf("reset password: %d", r.Status)

@@ -14,26 +14,27 @@ import (
 
 	"sportello/fixtures"
 	"sportello/fixtures/testenv"
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web"
 )
 
 // hostAuth signs in by listener: the demo's operator on one port, its supervisor on another.
 // Until the login is part of serve, this is how one Chromium is two people at once.
-type hostAuth map[string]web.Role // host:port → role; the user name is the demo account's
+type hostAuth map[string]role.Role // host:port → role; the user name is the demo account's
 
-func (a hostAuth) Role(r *http.Request) (string, web.Role) {
-	role, ok := a[r.Host]
+func (a hostAuth) Role(r *http.Request) (string, role.Role) {
+	roleFlag, ok := a[r.Host]
 	if !ok {
-		return "", web.Anonymous
+		return "", role.Anonymous
 	}
-	switch role {
-	case web.Operator:
-		return "operatore", role
-	case web.Supervisor:
-		return "supervisore", role
+	switch roleFlag {
+	case role.Operator:
+		return "operatore", roleFlag
+	case role.Supervisor:
+		return "supervisore", roleFlag
 	}
-	return "", role
+	return "", roleFlag
 }
 
 // TestCTIInChromium is issue 7's "done when" in a real browser, with the demo's telephony
@@ -78,8 +79,8 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 	opSite := httptest.NewServer(srv.Handler())
 	supSite := httptest.NewServer(srv.Handler())
 	e.opURL, e.supURL = opSite.URL, supSite.URL
-	auth[strings.TrimPrefix(opSite.URL, "http://")] = web.Operator
-	auth[strings.TrimPrefix(supSite.URL, "http://")] = web.Supervisor
+	auth[strings.TrimPrefix(opSite.URL, "http://")] = role.Operator
+	auth[strings.TrimPrefix(supSite.URL, "http://")] = role.Supervisor
 
 	bctx, cancelBrowser := newChromium(t, chromium, e.dir)
 	opTab, cancelOp := context.WithTimeout(bctx, 150*time.Second)

@@ -16,6 +16,7 @@ import (
 
 	"sportello/fixtures"
 	"sportello/fixtures/testenv"
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
 	"sportello/web"
@@ -26,7 +27,7 @@ import (
 // login page, which has its own Chromium test.
 type operatorAuth struct{}
 
-func (operatorAuth) Role(*http.Request) (string, web.Role) { return "operatore", web.Operator }
+func (operatorAuth) Role(*http.Request) (string, role.Role) { return "operatore", role.Operator }
 
 // TestTicketFirstCallInChromium is issue 6's "done when" for level 1 as an operator meets it:
 // open the console, describe the call, a pill suggestion appears while typing, one click on

@@ -1,37 +1,18 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
+	"sportello/fixtures/testenv"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 )
 
-var (
-	corpusPills     = corpusFile("pillole-legacy.xlsx")
-	corpusDirectory = corpusFile("rubrica.xlsx")
-)
-
-// corpusFile finds the shared corpus next to the repository (../shared/corpus) or at its place
-// on the development machine.
-func corpusFile(name string) string {
-	for _, dir := range []string{"../../../shared/corpus", "/work/shared/corpus"} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return filepath.Join("../../../shared/corpus", name)
-}
-
 // TestImportExcelCommand is issue 3's "done when": the corpus imported on an empty data folder
 // by the command, every problem row named, and a second run reporting everything unchanged.
 func TestImportExcelCommand(t *testing.T) {
-	if _, err := os.Stat(corpusPills); err != nil {
-		t.Skipf("shared corpus not available: %v", err)
-	}
+	corpusPills, corpusDirectory := testenv.Shared(t, "corpus/pillole-legacy.xlsx"), testenv.Shared(t, "corpus/rubrica.xlsx")
 	data := filepath.Join(t.TempDir(), "data")
 	runCmd := func(want int, args ...string) string {
 		t.Helper()

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"html"
 	"io"
 	"path/filepath"
 	"strings"
 
+	"sportello/internal/htmltext"
 	"sportello/kb"
 	"sportello/kb/search"
 )
@@ -147,8 +147,7 @@ func printResponse(w io.Writer, r *search.Response) {
 
 // plainHighlight turns a highlighted HTML fragment into terminal text: «marked» words.
 func plainHighlight(s string) string {
-	s = strings.NewReplacer("<mark>", "«", "</mark>", "»", "\n", " ").Replace(s)
-	return html.UnescapeString(s)
+	return htmltext.Line(strings.NewReplacer("<mark>", "«", "</mark>", "»").Replace(s))
 }
 
 // progressBar draws "[#####.....] 50% 120/240" on one terminal line.

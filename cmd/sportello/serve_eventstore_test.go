@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/telephony"
@@ -43,7 +44,7 @@ func TestServeSavesEventLog(t *testing.T) {
 	if tel.EventStore == nil {
 		t.Fatal("no event store on the ticketing database")
 	}
-	srv := web.New(web.Config{Auth: userAuth{"operatore", web.Operator}}, store)
+	srv := web.New(web.Config{Auth: userAuth{"operatore", role.Operator}}, store)
 	if err := w.start(ctx, srv, tel); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"sportello/contactcenter"
 	"sportello/telephony"
 	"sportello/telephony/sip"
 	"sportello/ticketing"
@@ -89,7 +90,7 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 	var tk telephony.Tickets = telephony.NewMemTickets()
 	var citizens func(ctx context.Context, number string) []web.CTICallerMatch
 	if tickets != nil {
-		tk = &ticketing.Telephony{Store: tickets, VoicemailDir: vmDir}
+		tk = &contactcenter.Tickets{Store: tickets, VoicemailDir: vmDir}
 		citizens = func(ctx context.Context, number string) []web.CTICallerMatch {
 			found, err := tickets.FindCitizen(ctx, number)
 			if err != nil {

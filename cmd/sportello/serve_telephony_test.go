@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sportello/fixtures"
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/telephony"
@@ -23,10 +24,10 @@ import (
 
 type userAuth struct {
 	user string
-	role web.Role
+	role role.Role
 }
 
-func (a userAuth) Role(*http.Request) (string, web.Role) { return a.user, a.role }
+func (a userAuth) Role(*http.Request) (string, role.Role) { return a.user, a.role }
 
 // TestServeTelephonyOnTicketing is serve's wiring with the real ticketing store (issue 7 on
 // issue 6): the demo configuration, a call from a registered citizen's number pops with the
@@ -63,7 +64,7 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(web.Config{Auth: userAuth{"operatore", web.Operator}}, store)
+	srv := web.New(web.Config{Auth: userAuth{"operatore", role.Operator}}, store)
 	if err := w.start(ctx, srv, tel); err != nil {
 		t.Fatal(err)
 	}

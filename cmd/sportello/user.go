@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/term"
 
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/web/auth"
 )
@@ -43,8 +44,8 @@ var (
 )
 
 func roleNames() string {
-	names := make([]string, len(auth.Roles))
-	for i, r := range auth.Roles {
+	names := make([]string, len(role.Staff))
+	for i, r := range role.Staff {
 		names[i] = string(r)
 	}
 	return strings.Join(names, ", ")
@@ -59,7 +60,7 @@ func dbFlag(fs *flag.FlagSet) *string {
 func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	data := dataFlag(fs)
 	dsn := dbFlag(fs)
-	role := fs.String("role", "", "role of the new account (add)")
+	roleFlag := fs.String("role", "", "role of the new account (add)")
 	display := fs.String("display-name", "", "full name shown on pages (add; default: the login name)")
 	email := fs.String("email", "", "e-mail address (add)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (add, passwd)")
@@ -89,12 +90,12 @@ func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		}
 		return usagef("user %s needs exactly one user name", verb)
 	}
-	if verb == "add" && *role == "" {
+	if verb == "add" && *roleFlag == "" {
 		return usagef("user add needs --role (one of %s)", roleNames())
 	}
-	var r auth.Role
+	var r role.Role
 	if verb == "add" {
-		if r, err = auth.ParseRole(*role); err != nil {
+		if r, err = role.Parse(*roleFlag); err != nil {
 			return usagef("%v", err)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // The W3C RDF 1.1 test suites, copied into the shared tree (see its SOURCE.md).
-const conformanceRoot = "../../../shared/conformance/rdf-tests"
+const conformanceRoot = "conformance/rdf-tests"
 
 const (
 	mfNS   = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
@@ -33,14 +33,7 @@ type suiteTest struct {
 // data of the project, so under ./test.sh their absence is an error.
 func conformanceDir(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join(conformanceRoot, name)
-	if _, err := os.Stat(filepath.Join(dir, "manifest.ttl")); err != nil {
-		if os.Getenv("SPORTELLO_TEST_STRICT") == "1" {
-			t.Fatalf("W3C suite %s is missing: %v", name, err)
-		}
-		t.Skipf("W3C suite %s is missing: %v", name, err)
-	}
-	return dir
+	return filepath.Dir(testenv.Shared(t, conformanceRoot+"/"+name+"/manifest.ttl"))
 }
 
 // runSuite runs every test of dir/manifest.ttl whose rdf:type (local name in the rdft

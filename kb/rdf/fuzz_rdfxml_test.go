@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sportello/fixtures/testenv"
 	"testing"
 
 	"github.com/cayleygraph/quad"
@@ -92,7 +93,9 @@ func FuzzRDFXML(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	fuzzSeedFiles(f, filepath.Join(conformanceRoot, "rdf-xml", "*", "*.rdf"), 40)
+	if root, ok := testenv.SharedIfPresent(conformanceRoot); ok {
+		fuzzSeedFiles(f, filepath.Join(root, "rdf-xml", "*", "*.rdf"), 40)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if qs, ok := fuzzReadAll(t, RDFXML, data); ok {
 			fuzzRoundTrip(t, RDFXML, qs)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"sportello/fixtures/testenv"
 	"testing"
 	"unicode/utf8"
 
@@ -16,7 +17,11 @@ func textFuzzSeeds(f *testing.F, dir, ext string, extra ...string) {
 	for _, s := range extra {
 		f.Add([]byte(s))
 	}
-	files, _ := filepath.Glob(filepath.Join(conformanceRoot, dir, "*"+ext))
+	root, _ := testenv.SharedIfPresent(conformanceRoot) // seeds are a bonus: no suite, no seeds
+	files, _ := filepath.Glob(filepath.Join(root, dir, "*"+ext))
+	if root == "" {
+		files = nil
+	}
 	for _, name := range files {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b)

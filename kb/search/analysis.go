@@ -1,6 +1,7 @@
 package search
 
 import (
+	"sportello/internal/textfold"
 	"strings"
 	"unicode"
 
@@ -12,7 +13,6 @@ import (
 	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
-	"golang.org/x/text/unicode/norm"
 )
 
 // Names of the analysis components registered with bleve. They are part of the on-disk index
@@ -61,23 +61,6 @@ func addAnalyzers(m *mapping.IndexMappingImpl) error {
 	})
 }
 
-// fold lowercases s and strips diacritics: "Università" → "universita". Operators and
-// citizens type without accents, the knowledge base is written with them.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		switch r {
-		case '’', '‘', '`', '´':
-			r = '\''
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return norm.NFC.String(b.String())
-}
-
 type foldFilter struct{}
 
 func (foldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
@@ -85,7 +68,7 @@ func (foldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 		if isASCII(t.Term) {
 			continue
 		}
-		t.Term = []byte(fold(string(t.Term)))
+		t.Term = []byte(textfold.Fold(string(t.Term)))
 	}
 	return input
 }
@@ -107,7 +90,7 @@ var foldedStops = func() map[string]bool {
 			line = line[:i]
 		}
 		for _, w := range strings.Fields(line) {
-			m[fold(w)] = true
+			m[textfold.Fold(w)] = true
 		}
 	}
 	return m
@@ -155,7 +138,7 @@ type word struct {
 // splitWords splits a query into folded words, keeping letters, digits, '-' inside codes
 // ("SAL-012") and apostrophes for the elision filter.
 func splitWords(q string) []string {
-	q = fold(q)
+	q = textfold.Fold(q)
 	var words []string
 	var cur strings.Builder
 	flush := func() {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/htmltext"
 	"sportello/kb"
 )
 
@@ -25,7 +26,7 @@ func generatePills(tb testing.TB, n int) ([]kb.Pill, []kb.Concept) {
 	var title, text []string
 	for _, p := range pills {
 		title = append(title, strings.Fields(p.Title+" "+p.Question)...)
-		text = append(text, strings.Fields(plainText(p.Answer))...)
+		text = append(text, strings.Fields(htmltext.Text(p.Answer))...)
 	}
 	rng := rand.New(rand.NewSource(1))
 	words := func(pool []string, k int) string {

@@ -7,10 +7,13 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sportello/fixtures/testenv"
+	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
-const legacyWorkbook = "../../../shared/corpus/pillole-legacy.xlsx"
+// legacyWorkbook is the shared legacy workbook.
+func legacyWorkbook(t testing.TB) string { return testenv.Shared(t, "corpus/pillole-legacy.xlsx") }
 
 // loadLegacy reads the shared legacy workbook with a minimal reader of its own (the real
 // importer is package ingest): code, title, question, answer, keywords, office and the
@@ -18,9 +21,10 @@ const legacyWorkbook = "../../../shared/corpus/pillole-legacy.xlsx"
 // categories and subcategories narrower ones.
 func loadLegacy(t testing.TB) ([]kb.Pill, []kb.Concept) {
 	t.Helper()
-	f, err := excelize.OpenFile(legacyWorkbook)
+	workbook := legacyWorkbook(t)
+	f, err := excelize.OpenFile(workbook)
 	if err != nil {
-		t.Fatalf("%s: %v", legacyWorkbook, err)
+		t.Fatalf("%s: %v", workbook, err)
 	}
 	defer f.Close()
 	var pills []kb.Pill
@@ -37,12 +41,12 @@ func loadLegacy(t testing.TB) ([]kb.Pill, []kb.Concept) {
 	for _, sheet := range f.GetSheetList() {
 		rows, err := f.GetRows(sheet)
 		if err != nil {
-			t.Fatalf("%s: sheet %s: %v", legacyWorkbook, sheet, err)
+			t.Fatalf("%s: sheet %s: %v", workbook, sheet, err)
 		}
 		hdr := -1
 		for i, r := range rows {
 			for _, c := range r {
-				if h := fold(strings.TrimSpace(c)); h == "titolo" || h == "titolo pillola" {
+				if h := textfold.Fold(strings.TrimSpace(c)); h == "titolo" || h == "titolo pillola" {
 					hdr = i
 				}
 			}
@@ -51,13 +55,13 @@ func loadLegacy(t testing.TB) ([]kb.Pill, []kb.Concept) {
 			}
 		}
 		if hdr < 0 {
-			t.Fatalf("%s: sheet %s: no header row", legacyWorkbook, sheet)
+			t.Fatalf("%s: sheet %s: no header row", workbook, sheet)
 		}
 		col := map[string]int{}
 		for j, c := range rows[hdr] {
-			h := fold(strings.TrimSpace(c))
+			h := textfold.Fold(strings.TrimSpace(c))
 			if h == "" && hdr > 0 && j < len(rows[hdr-1]) {
-				h = fold(strings.TrimSpace(rows[hdr-1][j]))
+				h = textfold.Fold(strings.TrimSpace(rows[hdr-1][j]))
 			}
 			switch {
 			case strings.HasPrefix(h, "cod"):

@@ -184,7 +184,7 @@ func TestEvaluationImported(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if _, err := ingest.ImportFile(ctx, store, legacyWorkbook, ingest.Options{Status: kb.StatusPublished}); err != nil {
+	if _, err := ingest.ImportFile(ctx, store, legacyWorkbook(t), ingest.Options{Status: kb.StatusPublished}); err != nil {
 		t.Fatal(err)
 	}
 	evaluate(t, store)

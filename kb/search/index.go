@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +20,9 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
 
+	"sportello/internal/htmltext"
+	"sportello/internal/phone"
+	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
@@ -396,8 +397,8 @@ func (x *Index) setConcepts(concepts []kb.Concept) {
 		var terms []string
 		seen := map[string]bool{}
 		add := func(s string) {
-			if s != "" && !seen[fold(s)] {
-				seen[fold(s)] = true
+			if s != "" && !seen[textfold.Fold(s)] {
+				seen[textfold.Fold(s)] = true
 				terms = append(terms, s)
 			}
 		}
@@ -447,21 +448,6 @@ func (x *Index) lineage(iri string) []kb.Concept {
 	return out
 }
 
-var (
-	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
-	blockRE = regexp.MustCompile(`(?i)<\s*(br|/p|/li|li|/div|/h[1-6])\b[^>]*>`)
-	spaceRE = regexp.MustCompile(`[ \t]+`)
-)
-
-// plainText turns the answer's HTML subset into text: highlights are built on it, and tags
-// must not be matched as words.
-func plainText(h string) string {
-	h = blockRE.ReplaceAllString(h, "\n")
-	h = tagRE.ReplaceAllString(h, "")
-	h = html.UnescapeString(h)
-	return strings.TrimSpace(spaceRE.ReplaceAllString(h, " "))
-}
-
 const (
 	minTime = math.MinInt32
 	maxTime = math.MaxInt64 / 2
@@ -495,7 +481,7 @@ func (x *Index) pillDoc(p *kb.Pill) map[string]any {
 	if office == "" && p.OfficeName != "" {
 		office = "name:" + p.OfficeName
 	}
-	answer := plainText(p.Answer)
+	answer := htmltext.Text(p.Answer)
 	from, until := float64(minTime), float64(maxTime)
 	if p.ValidFrom != nil {
 		from = float64(p.ValidFrom.Unix())
@@ -572,7 +558,7 @@ func (x *Index) unitDoc(u *kb.Unit) map[string]any {
 		fDirName:    u.Name,
 		fDirOffice:  parent,
 		fDirRole:    map[bool]string{true: "URP ufficio relazioni con il pubblico"}[u.URP],
-		fDirPhone:   digitsAll(u.Phones),
+		fDirPhone:   phoneKeys(u.Phones),
 		fDepartment: u.Parent,
 		fOffice:     u.IRI,
 		fSpell:      u.Name,
@@ -617,17 +603,12 @@ func (x *Index) unitList() []kb.Unit {
 	return out
 }
 
-func digitsAll(phones []string) []string {
+// phoneKeys are the phone.Key of each number: what a typed number is matched against.
+func phoneKeys(phones []string) []string {
 	var out []string
 	for _, p := range phones {
-		var b strings.Builder
-		for _, r := range p {
-			if r >= '0' && r <= '9' {
-				b.WriteRune(r)
-			}
-		}
-		if b.Len() > 0 {
-			out = append(out, b.String())
+		if k := phone.Key(p); k != "" {
+			out = append(out, k)
 		}
 	}
 	return out
@@ -647,7 +628,7 @@ func (x *Index) personDoc(p *kb.Person) map[string]any {
 		fDirRole:    p.Role,
 		fDirOffice:  office,
 		fDirExt:     p.Extension,
-		fDirPhone:   digitsAll(p.Phones),
+		fDirPhone:   phoneKeys(p.Phones),
 		fDepartment: unit.Parent,
 		fOffice:     p.Unit,
 		fSpell:      name + " \n " + p.Role,

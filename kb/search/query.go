@@ -14,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"sportello/internal/textfold"
 	"sportello/kb"
 )
 
@@ -136,15 +137,15 @@ func (x *Index) parse(q string, complete bool) []*slot {
 				s.words = append(s.words, t.word)
 				s.terms = append(s.terms, t.terms...)
 			}
-			typed := fold(strings.Join(s.words, " "))
+			typed := textfold.Fold(strings.Join(s.words, " "))
 			seen := map[string]bool{typed: true}
 			for gi, g := range groups {
 				if gi != best && !groups[gi].covers(stems[i:i+bestLen]) {
 					continue
 				}
 				for _, t := range g.terms {
-					if !seen[fold(t)] {
-						seen[fold(t)] = true
+					if !seen[textfold.Fold(t)] {
+						seen[textfold.Fold(t)] = true
 						s.alts = append(s.alts, t)
 					}
 				}

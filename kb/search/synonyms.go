@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sportello/internal/textfold"
 	"strings"
 	"sync"
 )
@@ -162,7 +163,7 @@ func loadSynonyms(path string) (*Synonyms, error) {
 func groupID(terms []string) string {
 	keys := make([]string, 0, len(terms))
 	for _, t := range terms {
-		keys = append(keys, fold(strings.TrimSpace(t)))
+		keys = append(keys, textfold.Fold(strings.TrimSpace(t)))
 	}
 	sort.Strings(keys)
 	h := sha256.Sum256([]byte(strings.Join(keys, "\x00")))
@@ -184,10 +185,10 @@ func (s *Synonyms) Add(terms []string) (SynonymGroup, error) {
 	seen := map[string]bool{}
 	for _, t := range terms {
 		t = strings.Join(strings.Fields(t), " ")
-		if t == "" || seen[fold(t)] {
+		if t == "" || seen[textfold.Fold(t)] {
 			continue
 		}
-		seen[fold(t)] = true
+		seen[textfold.Fold(t)] = true
 		clean = append(clean, t)
 	}
 	if len(clean) < 2 {

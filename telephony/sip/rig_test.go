@@ -19,8 +19,10 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"sportello/fixtures/testenv"
+	"sportello/internal/clock"
 	"sportello/telephony"
 	"sportello/telephony/media"
+	"sportello/workcal"
 )
 
 // scriptClock is the compressed "hour" of the SIPp tests: real time elapses from a fixed
@@ -46,7 +48,7 @@ func (c *scriptClock) Jump(d time.Duration) {
 }
 
 // monday10 is Monday 23 November 2026, 10:00 in Rome: a working day, service open.
-func monday10() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, telephony.Rome()) }
+func monday10() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, clock.Rome()) }
 
 func tone(ms int, hz float64) []int16 {
 	out := make([]int16, ms*media.SampleRate/1000)
@@ -99,7 +101,7 @@ func newRig(t testing.TB, rc rigConfig) *rig {
 			t.Fatal(err)
 		}
 	}
-	cal := telephony.NewCalendar(telephony.Rome())
+	cal := workcal.Default()
 	booker, err := telephony.NewBooker(telephony.CallbackPolicy{Calendar: cal}, r.tickets, r.log, r.clock)
 	if err != nil {
 		t.Fatal(err)

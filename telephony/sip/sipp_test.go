@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sportello/telephony"
+	"sportello/workcal"
 )
 
 // One SIPp operator registers with its password (digest) and answers; one SIPp caller is
@@ -50,9 +51,9 @@ func TestSIPpScriptedHour(t *testing.T) {
 	r := newRig(t, rigConfig{
 		queues: []telephony.QueueConfig{
 			{Name: "centralino", Strategy: telephony.Linear, RingTimeout: 2 * time.Second, MaxWait: 20 * time.Second,
-				Calendar: telephony.NewCalendar(telephony.Rome())},
+				Calendar: workcal.Default()},
 			{Name: "numero verde", RingTimeout: 2 * time.Second, MaxWait: 3 * time.Second, Overflow: telephony.OverflowCallback,
-				Calendar: telephony.NewCalendar(telephony.Rome())},
+				Calendar: workcal.Default()},
 		},
 		// Linear strategy: the phone that never answers is tried first, then the busy one,
 		// then the one that answers; one missed ring pauses an operator.

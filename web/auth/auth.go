@@ -26,62 +26,9 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 )
-
-// Role is what a user may do. Each route of the web server lists the roles it allows.
-type Role string
-
-const (
-	Administrator Role = "administrator" // accounts, configuration, synonyms, announcements
-	Publisher     Role = "publisher"     // writes pills (KB-14)
-	Validator     Role = "validator"     // approves pills (KB-14)
-	Operator      Role = "operator"      // front office, level 1
-	BackOffice    Role = "backoffice"    // back office, offline channels
-	Level2        Role = "level2"        // level 2 / departmental support, competent offices
-	Supervisor    Role = "supervisor"    // live queues, statistics, level-3 reassignment
-	Auditor       Role = "auditor"       // read-only, for the Administration (OPS-1)
-)
-
-// Roles lists every role, in the order forms show them.
-var Roles = []Role{Administrator, Publisher, Validator, Operator, BackOffice, Level2, Supervisor, Auditor}
-
-// Label is the role's name in Italian, for pages.
-func (r Role) Label() string {
-	switch r {
-	case Administrator:
-		return "Amministratore"
-	case Publisher:
-		return "Redattore (publisher)"
-	case Validator:
-		return "Validatore"
-	case Operator:
-		return "Operatore di front office"
-	case BackOffice:
-		return "Operatore di back office"
-	case Level2:
-		return "Supporto di II livello"
-	case Supervisor:
-		return "Supervisore"
-	case Auditor:
-		return "Revisore (sola lettura)"
-	}
-	return string(r)
-}
-
-// ParseRole accepts a role name.
-func ParseRole(s string) (Role, error) {
-	for _, r := range Roles {
-		if strings.EqualFold(s, string(r)) {
-			return r, nil
-		}
-	}
-	names := make([]string, len(Roles))
-	for i, r := range Roles {
-		names[i] = string(r)
-	}
-	return "", fmt.Errorf("unknown role %q (want one of %s)", s, strings.Join(names, ", "))
-}
 
 // User is an account.
 type User struct {
@@ -89,7 +36,7 @@ type User struct {
 	Name        string // login name
 	DisplayName string
 	Email       string
-	Role        Role
+	Role        role.Role
 	Disabled    bool
 	Created     time.Time
 	Updated     time.Time
@@ -283,11 +230,11 @@ func (s *Store) AddUser(ctx context.Context, u User, password string) (User, err
 	if err := CheckName(u.Name); err != nil {
 		return User{}, err
 	}
-	role, err := ParseRole(string(u.Role))
+	r, err := role.Parse(string(u.Role))
 	if err != nil {
 		return User{}, err
 	}
-	u.Role = role
+	u.Role = r
 	if err := s.CheckPassword(u.Name, password); err != nil {
 		return User{}, err
 	}
@@ -316,17 +263,17 @@ const userCols = `id, name, display_name, email, role, disabled, created, update
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
-	var role string
+	var stored string
 	var disabled int
 	var created, updated int64
-	dest := append([]any{&u.ID, &u.Name, &u.DisplayName, &u.Email, &role, &disabled, &created, &updated}, extra...)
+	dest := append([]any{&u.ID, &u.Name, &u.DisplayName, &u.Email, &stored, &disabled, &created, &updated}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, ErrNotFound
 		}
 		return User{}, err
 	}
-	u.Role, u.Disabled = Role(role), disabled != 0
+	u.Role, u.Disabled = role.Role(stored), disabled != 0
 	u.Created, u.Updated = sqldb.Time(created), sqldb.Time(updated)
 	return u, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/internal/sqldb/sqldbtest"
 )
@@ -51,9 +52,9 @@ func forEachEngine(t *testing.T, cfg Config, fn func(t *testing.T, s *Store, c *
 
 const pw = "Cambio-Residenza-7"
 
-func mustAdd(t *testing.T, s *Store, name string, role Role) User {
+func mustAdd(t *testing.T, s *Store, name string, r role.Role) User {
 	t.Helper()
-	u, err := s.AddUser(context.Background(), User{Name: name, Role: role}, pw)
+	u, err := s.AddUser(context.Background(), User{Name: name, Role: r}, pw)
 	if err != nil {
 		t.Fatalf("AddUser(%s): %v", name, err)
 	}
@@ -172,23 +173,23 @@ func TestCheckName(t *testing.T) {
 func TestUsers(t *testing.T) {
 	ctx := context.Background()
 	forEachEngine(t, Config{}, func(t *testing.T, s *Store, c *clock) {
-		u, err := s.AddUser(ctx, User{Name: " Mario.Rossi ", DisplayName: "Mario Rossi", Email: "m.rossi@valdoria.example", Role: "Publisher"}, pw)
+		u, err := s.AddUser(ctx, User{Name: " Mario.Rossi ", DisplayName: "Mario Rossi", Email: "m.rossi@valdoria.example", Role: "role.Publisher"}, pw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.ID == 0 || u.Name != "mario.rossi" || u.Role != Publisher || !u.Created.Equal(c.Now()) {
+		if u.ID == 0 || u.Name != "mario.rossi" || u.Role != role.Publisher || !u.Created.Equal(c.Now()) {
 			t.Errorf("AddUser = %+v", u)
 		}
-		mustAdd(t, s, "anna", Validator)
+		mustAdd(t, s, "anna", role.Validator)
 		for _, tc := range []struct {
 			u    User
 			pass string
 			want string
 		}{
-			{User{Name: "MARIO.ROSSI", Role: Operator}, pw, ErrExists.Error()},
+			{User{Name: "MARIO.ROSSI", Role: role.Operator}, pw, ErrExists.Error()},
 			{User{Name: "luca", Role: "capo"}, pw, "unknown role"},
-			{User{Name: "luca bianchi", Role: Operator}, pw, "non è ammesso"},
-			{User{Name: "luca", Role: Operator}, "breve1", "almeno 10"},
+			{User{Name: "luca bianchi", Role: role.Operator}, pw, "non è ammesso"},
+			{User{Name: "luca", Role: role.Operator}, "breve1", "almeno 10"},
 		} {
 			if _, err := s.AddUser(ctx, tc.u, tc.pass); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("AddUser(%+v) = %v, want %q", tc.u, err, tc.want)
@@ -217,8 +218,8 @@ func TestUsers(t *testing.T) {
 func TestLogin(t *testing.T) {
 	ctx := context.Background()
 	forEachEngine(t, Config{}, func(t *testing.T, s *Store, c *clock) {
-		mustAdd(t, s, "operatore", Operator)
-		mustAdd(t, s, "spento", Operator)
+		mustAdd(t, s, "operatore", role.Operator)
+		mustAdd(t, s, "spento", role.Operator)
 		if err := s.SetDisabled(ctx, "spento", true); err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +243,7 @@ func TestLogin(t *testing.T) {
 			if tc.want != nil {
 				continue
 			}
-			if len(token) != 43 || sess.User.Role != Operator || len(sess.CSRF) != 43 || sess.CSRF == token {
+			if len(token) != 43 || sess.User.Role != role.Operator || len(sess.CSRF) != 43 || sess.CSRF == token {
 				t.Errorf("Login(%s) = %q, %+v", tc.name, token, sess)
 			}
 			if !sess.Expires.Equal(c.Now().Add(12 * time.Hour)) {
@@ -275,7 +276,7 @@ func TestLogin(t *testing.T) {
 func TestRehashOnLogin(t *testing.T) {
 	ctx := context.Background()
 	forEachEngine(t, Config{}, func(t *testing.T, s *Store, c *clock) {
-		mustAdd(t, s, "anna", Operator)
+		mustAdd(t, s, "anna", role.Operator)
 		salt := []byte("0123456789abcdef")
 		old := Hash{Memory: 8 * 1024, Time: 1, Threads: 1, Salt: salt, Key: argon2.IDKey([]byte(pw), salt, 1, 8*1024, 1, 32)}
 		if _, err := s.db.Exec(ctx, `UPDATE users SET password_hash = ? WHERE name = ?`, old.String(), "anna"); err != nil {
@@ -296,7 +297,7 @@ func TestSessionLifetime(t *testing.T) {
 	ctx := context.Background()
 	cfg := Config{SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute}
 	forEachEngine(t, cfg, func(t *testing.T, s *Store, c *clock) {
-		mustAdd(t, s, "validatore", Validator)
+		mustAdd(t, s, "validatore", role.Validator)
 		login := func() string {
 			t.Helper()
 			token, _, err := s.Login(ctx, "validatore", pw, "192.0.2.7")
@@ -363,8 +364,8 @@ func TestThrottling(t *testing.T) {
 	for name, db := range sqldbtest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			s, c := newStore(t, db, cfg)
-			mustAdd(t, s, "pubblicatore", Publisher)
-			mustAdd(t, s, "operatore", Operator)
+			mustAdd(t, s, "pubblicatore", role.Publisher)
+			mustAdd(t, s, "operatore", role.Operator)
 
 			// Three failures on one account from different addresses lock the account…
 			for i, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
@@ -428,7 +429,7 @@ func TestThrottling(t *testing.T) {
 func TestChangePasswordAndDisable(t *testing.T) {
 	ctx := context.Background()
 	forEachEngine(t, Config{}, func(t *testing.T, s *Store, c *clock) {
-		mustAdd(t, s, "supervisore", Supervisor)
+		mustAdd(t, s, "supervisore", role.Supervisor)
 		token, _, err := s.Login(ctx, "supervisore", pw, "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
@@ -506,14 +507,14 @@ func TestSeedDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(created) != len(Roles) {
-			t.Fatalf("SeedDemo created %d accounts, want one per role (%d)", len(created), len(Roles))
+		if len(created) != len(role.Staff) {
+			t.Fatalf("SeedDemo created %d accounts, want one per role (%d)", len(created), len(role.Staff))
 		}
-		seen := map[Role]bool{}
+		seen := map[role.Role]bool{}
 		for _, u := range created {
 			seen[u.Role] = true
 		}
-		for _, r := range Roles {
+		for _, r := range role.Staff {
 			if !seen[r] {
 				t.Errorf("no demo account for %s", r)
 			}
@@ -529,7 +530,7 @@ func TestSeedDemo(t *testing.T) {
 		if _, _, err := s.Login(ctx, "admin", "Scelta-da-me-1", "192.0.2.1"); err != nil {
 			t.Errorf("admin's changed password: %v", err)
 		}
-		if _, sess, err := s.Login(ctx, "pubblicatore", DemoPassword, "192.0.2.1"); err != nil || sess.User.Role != Publisher {
+		if _, sess, err := s.Login(ctx, "pubblicatore", DemoPassword, "192.0.2.1"); err != nil || sess.User.Role != role.Publisher {
 			t.Errorf("demo publisher login: %v", err)
 		}
 	})
@@ -552,19 +553,5 @@ func TestCheckCSRF(t *testing.T) {
 		if err := CheckCSRF(tc.sess, tc.sent); (err == nil) != tc.ok {
 			t.Errorf("CheckCSRF(%q) = %v, want ok=%v", tc.sent, err, tc.ok)
 		}
-	}
-}
-
-func TestLabelsAndParseRole(t *testing.T) {
-	for _, r := range Roles {
-		if r.Label() == string(r) {
-			t.Errorf("role %s has no Italian label", r)
-		}
-		if got, err := ParseRole(strings.ToUpper(string(r))); err != nil || got != r {
-			t.Errorf("ParseRole(%s) = %v, %v", r, got, err)
-		}
-	}
-	if _, err := ParseRole("root"); err == nil {
-		t.Error("ParseRole(root) accepted")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"sportello/internal/role"
 	"sportello/internal/sqldb"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkSession(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.AddUser(ctx, User{Name: "operatore", Role: Operator}, "Cambio-Residenza-7"); err != nil {
+	if _, err := s.AddUser(ctx, User{Name: "operatore", Role: role.Operator}, "Cambio-Residenza-7"); err != nil {
 		b.Fatal(err)
 	}
 	token, _, err := s.Login(ctx, "operatore", "Cambio-Residenza-7", "127.0.0.1")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sportello/internal/role"
 )
 
 // DemoPassword is the password of every demo account. It is printed in the README: the demo
@@ -12,14 +13,14 @@ const DemoPassword = "Valdoria2026"
 
 // DemoAccounts is one account per role, created by SeedDemo (`sportello serve --demo`).
 var DemoAccounts = []User{
-	{Name: "admin", DisplayName: "Anna Amministratrice", Email: "admin@valdoria.example", Role: Administrator},
-	{Name: "pubblicatore", DisplayName: "Paolo Pubblicatore", Email: "pubblicatore@valdoria.example", Role: Publisher},
-	{Name: "validatore", DisplayName: "Valeria Validatrice", Email: "validatore@valdoria.example", Role: Validator},
-	{Name: "operatore", DisplayName: "Orsola Operatrice", Email: "operatore@valdoria.example", Role: Operator},
-	{Name: "backoffice", DisplayName: "Bruno Backoffice", Email: "backoffice@valdoria.example", Role: BackOffice},
-	{Name: "secondolivello", DisplayName: "Silvia Secondo Livello", Email: "secondolivello@valdoria.example", Role: Level2},
-	{Name: "supervisore", DisplayName: "Sergio Supervisore", Email: "supervisore@valdoria.example", Role: Supervisor},
-	{Name: "revisore", DisplayName: "Rita Revisora", Email: "revisore@valdoria.example", Role: Auditor},
+	{Name: "admin", DisplayName: "Anna Amministratrice", Email: "admin@valdoria.example", Role: role.Administrator},
+	{Name: "pubblicatore", DisplayName: "Paolo Pubblicatore", Email: "pubblicatore@valdoria.example", Role: role.Publisher},
+	{Name: "validatore", DisplayName: "Valeria Validatrice", Email: "validatore@valdoria.example", Role: role.Validator},
+	{Name: "operatore", DisplayName: "Orsola Operatrice", Email: "operatore@valdoria.example", Role: role.Operator},
+	{Name: "backoffice", DisplayName: "Bruno Backoffice", Email: "backoffice@valdoria.example", Role: role.Backoffice},
+	{Name: "secondolivello", DisplayName: "Silvia Secondo Livello", Email: "secondolivello@valdoria.example", Role: role.Level2},
+	{Name: "supervisore", DisplayName: "Sergio Supervisore", Email: "supervisore@valdoria.example", Role: role.Supervisor},
+	{Name: "revisore", DisplayName: "Rita Revisora", Email: "revisore@valdoria.example", Role: role.Auditor},
 }
 
 // SeedDemo creates the demo accounts that do not exist yet, with DemoPassword, and returns the

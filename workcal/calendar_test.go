@@ -1,18 +1,19 @@
-package telephony
+package workcal
 
 import (
+	"sportello/internal/clock"
 	"testing"
 	"time"
 )
 
 func rome(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, Rome())
+	return time.Date(y, m, d, h, min, 0, 0, clock.Rome())
 }
 
 // TestCalendarOpen covers TEL-9: weekdays 8–19, weekends, national holidays (Easter Monday
 // from rickar/cal), a local patron saint and a special day with reduced hours.
 func TestCalendarOpen(t *testing.T) {
-	c := NewCalendar(Rome())
+	c := Default()
 	c.Local = []LocalHoliday{{Month: time.June, Day: 29, Name: "Santi Pietro e Paolo"}}
 	c.Special = []SpecialDay{
 		{Date: rome(2026, 12, 24, 0, 0), Name: "Vigilia di Natale", Bands: []Band{Hours(8, 0, 13, 0)}},
@@ -53,7 +54,7 @@ func TestCalendarOpen(t *testing.T) {
 }
 
 func TestNextOpenAndWorkingTime(t *testing.T) {
-	c := NewCalendar(Rome())
+	c := Default()
 	tests := []struct {
 		name     string
 		from     time.Time
@@ -79,7 +80,7 @@ func TestNextOpenAndWorkingTime(t *testing.T) {
 			}
 		})
 	}
-	closed := NewCalendar(Rome())
+	closed := Default()
 	closed.Week = [7][]Band{}
 	if _, err := closed.NextOpen(rome(2026, 3, 2, 10, 0)); err == nil {
 		t.Error("a calendar that never opens gave an opening time")
@@ -87,7 +88,7 @@ func TestNextOpenAndWorkingTime(t *testing.T) {
 }
 
 func TestOpeningHoursText(t *testing.T) {
-	c := NewCalendar(Rome())
+	c := Default()
 	want := "Il servizio è attivo dal lunedì al venerdì dalle 8:00 alle 19:00, esclusi i festivi."
 	if got := c.OpeningHoursText(); got != want {
 		t.Errorf("got %q, want %q", got, want)

@@ -1,4 +1,4 @@
-package ticketing
+package contactcenter
 
 import (
 	"context"
@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/clock"
+	"sportello/internal/sqldb/sqldbtest"
 	"sportello/telephony"
+	"sportello/ticketing"
 )
 
 // wav is a tiny valid PCM WAV file of n samples.
@@ -31,18 +34,21 @@ func wav(n int) []byte {
 
 func TestTelephonyAdapter(t *testing.T) {
 	ctx := context.Background()
-	clock := &fakeClock{}
-	for name, s := range stores(t, clock, Config{}) {
+	now := romeTime(2026, 4, 4, 22, 30)
+	for name, db := range sqldbtest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
-			clock.Set(romeTime(2026, 4, 4, 22, 30))
+			s, err := ticketing.Open(ctx, db, ticketing.Config{DataDir: t.TempDir(), Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
 			dir := t.TempDir()
-			a := &Telephony{Store: s, VoicemailDir: dir}
-			known := &Citizen{Name: "Carla Verdi", Phones: []string{"0874 555666"}}
+			a := &Tickets{Store: s, VoicemailDir: dir}
+			known := &ticketing.Citizen{Name: "Carla Verdi", Phones: []string{"0874 555666"}}
 			if err := s.CreateCitizen(ctx, known); err != nil {
 				t.Fatal(err)
 			}
 			// TK-1: the CTI opens one ticket per call, matched to the caller.
-			c := telephony.TicketContact{CallID: "call-1", Channel: telephony.Voice, From: "+390874555666", Operator: "mario", At: clock.Now()}
+			c := telephony.TicketContact{CallID: "call-1", Channel: telephony.Voice, From: "+390874555666", Operator: "mario", At: now}
 			ref, err := a.OpenContact(ctx, c)
 			if err != nil {
 				t.Fatal(err)
@@ -52,7 +58,7 @@ func TestTelephonyAdapter(t *testing.T) {
 				t.Fatalf("same call, two tickets: %s %s", ref, again)
 			}
 			tk, _ := s.TicketByNumber(ctx, string(ref))
-			if tk.CitizenID != known.ID || tk.Channel != Phone || tk.CreatedBy != "mario" {
+			if tk.CitizenID != known.ID || tk.Channel != ticketing.Phone || tk.CreatedBy != "mario" {
 				t.Fatalf("ticket = %+v", tk)
 			}
 			// TEL-7: a callback booking lands on the operators' list.
@@ -69,13 +75,13 @@ func TestTelephonyAdapter(t *testing.T) {
 			}
 			// TK-16: voicemail on Easter Saturday night, recording attached, due Tuesday 12:00.
 			os.WriteFile(filepath.Join(dir, "vm-1.wav"), wav(800), 0o600)
-			vref, err := a.Voicemail(ctx, telephony.VoicemailInfo{CallID: "call-2", From: "3331234567", At: clock.Now(), Recording: "vm-1.wav", Duration: 100 * time.Millisecond})
+			vref, err := a.Voicemail(ctx, telephony.VoicemailInfo{CallID: "call-2", From: "3331234567", At: now, Recording: "vm-1.wav", Duration: 100 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
 			vm, _ := s.TicketByNumber(ctx, string(vref))
-			if vm.Channel != Voicemail || !vm.DueTake.Equal(romeTime(2026, 4, 7, 12, 0)) {
-				t.Fatalf("voicemail ticket = %+v (due %s)", vm, vm.DueTake.In(rome))
+			if vm.Channel != ticketing.Voicemail || !vm.DueTake.Equal(romeTime(2026, 4, 7, 12, 0)) {
+				t.Fatalf("voicemail ticket = %+v (due %s)", vm, vm.DueTake.In(clock.Rome()))
 			}
 			atts, _ := s.Attachments(ctx, vm.ID)
 			if len(atts) != 1 || atts[0].ContentType != "audio/wav" || atts[0].Source != "voicemail" {
@@ -87,9 +93,13 @@ func TestTelephonyAdapter(t *testing.T) {
 			if _, err := a.Voicemail(ctx, telephony.VoicemailInfo{CallID: "call-4", Recording: "missing.wav"}); err == nil {
 				t.Fatal("missing recording accepted")
 			}
-			if list, _ := s.List(ctx, Filter{Channel: Voicemail}); len(list) != 1 {
+			if list, _ := s.List(ctx, ticketing.Filter{Channel: ticketing.Voicemail}); len(list) != 1 {
 				t.Fatalf("refused voicemails left %d tickets", len(list))
 			}
 		})
 	}
+}
+
+func romeTime(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, clock.Rome())
 }

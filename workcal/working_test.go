@@ -1,4 +1,4 @@
-package telephony
+package workcal
 
 import (
 	"testing"
@@ -8,7 +8,7 @@ import (
 // TestWorkingTime counts by hand on Monday–Friday 8:00–19:00 with a reduced Christmas Eve: the
 // time the SLA clocks of SLA-3 and TK-16 measure.
 func TestWorkingTime(t *testing.T) {
-	c := NewCalendar(Rome())
+	c := Default()
 	c.Special = []SpecialDay{{Date: rome(2026, 12, 24, 0, 0), Name: "Vigilia di Natale", Bands: []Band{Hours(8, 0, 13, 0)}}}
 	tests := []struct {
 		name string

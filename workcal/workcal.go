@@ -1,4 +1,14 @@
-package telephony
+// Package workcal is the Italian working calendar that the contact center (IVR opening hours,
+// callbacks, voicemail deadlines, TEL-9) and the ticketing SLA clocks (SLA-3, TK-16) share:
+// weekly service hours, Italian national holidays (rickar/cal/v2, Easter Monday included), local
+// holidays (the patron saint), special days with reduced hours or closed, and working-time
+// arithmetic (the next opening, a deadline d of working time after t, the working time between
+// two instants). Times are in the calendar's zone, Europe/Rome by default (internal/clock).
+//
+// It also reads the calendar's text forms: "8:00-13:00,14:00-18:00" (ParseHours),
+// "mon-fri=8:00-19:00;sat=9:00-12:00" (ParseWeek), "06-24 San Giovanni;12-07 Sant'Ambrogio"
+// (ParseLocalHolidays).
+package workcal
 
 import (
 	"fmt"
@@ -8,6 +18,8 @@ import (
 
 	"github.com/rickar/cal/v2"
 	"github.com/rickar/cal/v2/it"
+
+	"sportello/internal/clock"
 )
 
 // Band is a time range within a day, [From, To), as offsets from midnight.
@@ -49,58 +61,90 @@ type LocalHoliday struct {
 }
 
 // Calendar is the working calendar of a service: weekly hours, Italian national holidays (from
-// rickar/cal/v2, Easter Monday included), local holidays and special days (TEL-9). The zero value
-// is not usable; start from NewCalendar.
+// rickar/cal/v2, Easter Monday included), local holidays and special days (TEL-9, SLA-3). The
+// zero value is a calendar in Europe/Rome that is never open; start from Default, New or Empty.
 type Calendar struct {
 	Location *time.Location
 	Week     [7][]Band // by time.Weekday; empty means closed
 	Local    []LocalHoliday
 	Special  []SpecialDay
-
-	national *cal.Calendar
 }
 
-// NewCalendar returns the default voice-channel calendar of TEL-9: Monday to Friday 8:00–19:00,
-// closed on Italian national holidays, in loc (Europe/Rome when nil and available).
-func NewCalendar(loc *time.Location) *Calendar {
-	if loc == nil {
-		loc = Rome()
-	}
-	c := &Calendar{Location: loc, national: &cal.Calendar{}}
-	c.national.AddHoliday(it.Holidays...)
+// Names given to a closed day or a local holiday written without one, so that Holiday always
+// names a closed day.
+const (
+	ClosedName       = "chiuso"
+	LocalHolidayName = "festività locale"
+)
+
+// Default is the default calendar of the voice channel (TEL-9) and of the SLA clocks (SLA-3):
+// Monday to Friday 8:00–19:00 in Europe/Rome, closed on Italian national holidays.
+func Default() *Calendar { return New(nil) }
+
+// New returns the default hours (Monday to Friday 8:00–19:00, national holidays closed) in loc;
+// nil means Europe/Rome.
+func New(loc *time.Location) *Calendar {
+	c := Empty(loc)
 	for d := time.Monday; d <= time.Friday; d++ {
 		c.Week[d] = []Band{Hours(8, 0, 19, 0)}
 	}
 	return c
 }
 
-// Rome returns Europe/Rome, or UTC when the time zone database is missing.
-func Rome() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		return time.UTC
+// Empty returns a calendar with the national holidays and no service hours yet, in loc (nil:
+// Europe/Rome).
+func Empty(loc *time.Location) *Calendar {
+	if loc == nil {
+		loc = clock.Rome()
 	}
-	return loc
+	return &Calendar{Location: loc}
+}
+
+// loc is the calendar's zone; a zero Calendar works in Europe/Rome.
+func (c *Calendar) loc() *time.Location {
+	if c.Location == nil {
+		return clock.Rome()
+	}
+	return c.Location
+}
+
+// national is the Italian national holidays (rickar/cal/v2), shared by every calendar.
+var national = func() *cal.Calendar {
+	n := &cal.Calendar{}
+	n.AddHoliday(it.Holidays...)
+	return n
+}()
+
+// Close adds single closed dates (only the year, month and day count, in the calendar's zone).
+func (c *Calendar) Close(dates ...time.Time) {
+	for _, d := range dates {
+		c.Special = append(c.Special, SpecialDay{Date: d, Name: ClosedName})
+	}
 }
 
 // Holiday returns the name of the holiday on t's date, or "" on an ordinary day. Special days
 // that close the whole day count as holidays.
 func (c *Calendar) Holiday(t time.Time) string {
-	t = t.In(c.Location)
+	t = t.In(c.loc())
 	if sd, ok := c.special(t); ok && len(sd.Bands) == 0 {
-		return sd.Name
+		return orName(sd.Name, ClosedName)
 	}
 	for _, h := range c.Local {
 		if t.Month() == h.Month && t.Day() == h.Day {
-			return h.Name
+			return orName(h.Name, LocalHolidayName)
 		}
 	}
-	if c.national != nil {
-		if actual, _, h := c.national.IsHoliday(t); actual && h != nil {
-			return h.Name
-		}
+	if actual, _, h := national.IsHoliday(t); actual && h != nil {
+		return h.Name
 	}
 	return ""
+}
+
+func orName(name, def string) string {
+	if name == "" {
+		return def
+	}
+	return name
 }
 
 func (c *Calendar) special(t time.Time) (SpecialDay, bool) {
@@ -116,7 +160,7 @@ func (c *Calendar) special(t time.Time) (SpecialDay, bool) {
 
 // BandsOn returns the opening bands of t's date, sorted, after holidays and special days.
 func (c *Calendar) BandsOn(t time.Time) []Band {
-	t = t.In(c.Location)
+	t = t.In(c.loc())
 	if sd, ok := c.special(t); ok {
 		return sortedBands(sd.Bands)
 	}
@@ -135,27 +179,29 @@ func sortedBands(b []Band) []Band {
 // IsWorkingDay reports whether t's date has any opening hours.
 func (c *Calendar) IsWorkingDay(t time.Time) bool { return len(c.BandsOn(t)) > 0 }
 
-func midnight(t time.Time) time.Time {
+// Midnight is the start of t's date, in t's zone.
+func Midnight(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
 }
 
-// at returns the instant at offset off into t's date; it goes through time.Date so that days
+// At returns the instant at offset off into t's date; it goes through time.Date so that days
 // with a daylight-saving change still give wall-clock times.
-func at(t time.Time, off time.Duration) time.Time {
+func At(t time.Time, off time.Duration) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, int(off/time.Hour), int(off%time.Hour/time.Minute), int(off%time.Minute/time.Second), 0, t.Location())
 }
 
-func sinceMidnight(t time.Time) time.Duration {
+// SinceMidnight is t's time of day, in t's zone.
+func SinceMidnight(t time.Time) time.Duration {
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
 		time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
 }
 
 // IsOpen reports whether the service is open at t.
 func (c *Calendar) IsOpen(t time.Time) bool {
-	t = t.In(c.Location)
-	off := sinceMidnight(t)
+	t = t.In(c.loc())
+	off := SinceMidnight(t)
 	for _, b := range c.BandsOn(t) {
 		if b.Contains(off) {
 			return true
@@ -164,40 +210,41 @@ func (c *Calendar) IsOpen(t time.Time) bool {
 	return false
 }
 
-// searchDays bounds every forward search, so that a calendar closed for ever returns an error
+// SearchDays bounds every forward search, so that a calendar closed for ever returns an error
 // instead of looping.
-const searchDays = 400
+const SearchDays = 400
 
 // NextOpen returns t itself when the service is open, otherwise the start of the next opening
 // band.
 func (c *Calendar) NextOpen(t time.Time) (time.Time, error) {
-	t = t.In(c.Location)
-	day := midnight(t)
-	for i := 0; i < searchDays; i++ {
+	orig := t
+	t = t.In(c.loc())
+	day := Midnight(t)
+	for i := 0; i < SearchDays; i++ {
 		for _, b := range c.BandsOn(day) {
-			start, end := at(day, b.From), at(day, b.To)
+			start, end := At(day, b.From), At(day, b.To)
 			if !t.Before(end) {
 				continue
 			}
 			if t.Before(start) {
 				return start, nil
 			}
-			return t, nil
+			return orig, nil // open now: the caller's instant, in the caller's zone
 		}
-		day = midnight(day.AddDate(0, 0, 1))
+		day = Midnight(day.AddDate(0, 0, 1))
 	}
-	return time.Time{}, fmt.Errorf("telephony: calendar has no opening hours within %d days of %s", searchDays, t.Format(time.DateOnly))
+	return time.Time{}, fmt.Errorf("workcal: calendar has no opening hours within %d days of %s", SearchDays, t.Format(time.DateOnly))
 }
 
 // AddWorkingTime returns the instant at which d of working time has elapsed from t, counting
 // only opening bands. It is the SLA clock of TK-16: a voicemail left on Friday at 20:00 with a
 // Mon–Fri 8–19 calendar and d = 4 h is due on Monday at 12:00.
 func (c *Calendar) AddWorkingTime(t time.Time, d time.Duration) (time.Time, error) {
-	t = t.In(c.Location)
-	day := midnight(t)
-	for i := 0; i < searchDays; i++ {
+	t = t.In(c.loc())
+	day := Midnight(t)
+	for i := 0; i < SearchDays; i++ {
 		for _, b := range c.BandsOn(day) {
-			start, end := at(day, b.From), at(day, b.To)
+			start, end := At(day, b.From), At(day, b.To)
 			if !t.Before(end) {
 				continue
 			}
@@ -211,9 +258,9 @@ func (c *Calendar) AddWorkingTime(t time.Time, d time.Duration) (time.Time, erro
 				t = end
 			}
 		}
-		day = midnight(day.AddDate(0, 0, 1))
+		day = Midnight(day.AddDate(0, 0, 1))
 	}
-	return time.Time{}, fmt.Errorf("telephony: calendar has no opening hours within %d days of %s", searchDays, t.Format(time.DateOnly))
+	return time.Time{}, fmt.Errorf("workcal: calendar has no opening hours within %d days of %s", SearchDays, t.Format(time.DateOnly))
 }
 
 var weekdayIT = [7]string{"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"}
@@ -259,4 +306,28 @@ func (c *Calendar) OpeningHoursText() string {
 		}
 	}
 	return "Il servizio è attivo " + strings.Join(parts, "; ") + ", esclusi i festivi."
+}
+
+// WorkingTime returns the opening time between a and b, counting only opening bands; zero when
+// b is not after a. The ticketing SLA clocks use it for the time left or the time overdue
+// (SLA-3, TK-16).
+func (c *Calendar) WorkingTime(a, b time.Time) time.Duration {
+	var total time.Duration
+	a, b = a.In(c.loc()), b.In(c.loc())
+	// The loop ends because day moves forward by one date each turn until it passes b.
+	for day := Midnight(a); day.Before(b); day = Midnight(day.AddDate(0, 0, 1)) {
+		for _, band := range c.BandsOn(day) {
+			from, to := At(day, band.From), At(day, band.To)
+			if from.Before(a) {
+				from = a
+			}
+			if to.After(b) {
+				to = b
+			}
+			if to.After(from) {
+				total += to.Sub(from)
+			}
+		}
+	}
+	return total
 }
