@@ -173,7 +173,7 @@ func TestCheckName(t *testing.T) {
 func TestUsers(t *testing.T) {
 	ctx := context.Background()
 	forEachEngine(t, Config{}, func(t *testing.T, s *Store, c *clock) {
-		u, err := s.AddUser(ctx, User{Name: " Mario.Rossi ", DisplayName: "Mario Rossi", Email: "m.rossi@valdoria.example", Role: "role.Publisher"}, pw)
+		u, err := s.AddUser(ctx, User{Name: " Mario.Rossi ", DisplayName: "Mario Rossi", Email: "m.rossi@valdoria.example", Role: role.Publisher}, pw)
 		if err != nil {
 			t.Fatal(err)
 		}
