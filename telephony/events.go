@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -230,7 +231,15 @@ func QueueLogLine(e Event) (line string, ok bool) {
 	case EvNoAnswer:
 		name, data = "RINGNOANSWER", []string{strconv.FormatInt(int64(e.Ring/time.Millisecond), 10)}
 	case EvOverflowed:
+		// Reason is the overflow target (callback, voicemail) or, for a call read from a
+		// queue_log, how it left: a key (the key itself is not kept) or an empty queue.
 		name, data = "EXITWITHTIMEOUT", []string{strconv.Itoa(e.Position), strconv.Itoa(e.OrigPos), secs(e.Wait)}
+		switch e.Reason {
+		case OverflowKey:
+			name, data = "EXITWITHKEY", append([]string{""}, data...)
+		case OverflowEmpty:
+			name = "EXITEMPTY"
+		}
 	case EvCallbackAccepted:
 		if e.Position == 0 {
 			return "", false // chosen after leaving the queue: already logged as EXITWITHTIMEOUT
@@ -240,6 +249,9 @@ func QueueLogLine(e Event) (line string, ok bool) {
 		name, data = "TRANSFER", []string{e.Extension, "", secs(e.Wait), secs(e.Talk), strconv.Itoa(e.OrigPos)}
 	case EvBlocked:
 		name = "FULL"
+		if e.Reason == "joinempty" || e.Reason == "joinunavail" { // read from a queue_log
+			name = strings.ToUpper(e.Reason)
+		}
 	case EvLogin:
 		callID, queue, name, data = "NONE", "NONE", "AGENTLOGIN", []string{e.Extension}
 	case EvLogout:

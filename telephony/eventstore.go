@@ -21,7 +21,9 @@ import (
 // eventMigrations create the saved CTI log. A restart starts Seq again from 1, so a saved event
 // is keyed by the run (one random id per process) and its Seq: saving the same batch twice is a
 // no-op, and two runs never collide. The event itself is kept whole as JSON, which round-trips
-// every field (nanosecond times included); at (Unix ms) indexes the period queries.
+// every field (nanosecond times included); at (Unix ms) indexes the period queries. Version 2
+// indexes call ids (the queue_log import's duplicate check) and operators' events over time
+// (the operators' state at the start of a period, for the occupancy).
 var eventMigrations = []sqldb.Migration{{Version: 1, SQL: `
 CREATE TABLE cti_events (
 	id {{ID}},
@@ -38,6 +40,9 @@ CREATE TABLE cti_events (
 	UNIQUE (run, seq)
 );
 CREATE INDEX cti_events_at ON cti_events (at);
+`}, {Version: 2, SQL: `
+CREATE INDEX cti_events_call ON cti_events (call_id);
+CREATE INDEX cti_events_operator ON cti_events (operator, at);
 `}}
 
 // EventStore is the CTI log saved in the operational database. It is safe for concurrent use.
