@@ -293,11 +293,16 @@ type Figures struct {
 	New          int     `json:"new"`      // solved without a pill: knowledge gaps
 	Escalated    int     `json:"escalated"`
 	// Offline requests and their SLA-3 clocks: taken in charge in time (O.1, ≥ 80%), resolved
-	// in time (O.2, ≥ 80%), resolved within the final deadline (O.3, 100%).
+	// in time (O.2, ≥ 80%), resolved within the final deadline (O.3, 100%). A clock still
+	// running — not done, deadline not reached yet — is pending: neither met nor missed, and
+	// out of that clock's base (O1 = TakenInTime / (Offline − PendingTake)).
 	Offline       int     `json:"offline"`
 	TakenInTime   int     `json:"takenInTime"`
 	SolvedInTime  int     `json:"solvedInTime"`
 	SolvedInFinal int     `json:"solvedInFinal"`
+	PendingTake   int     `json:"pendingTake"`
+	PendingSolve  int     `json:"pendingSolve"`
+	PendingFinal  int     `json:"pendingFinal"`
 	O1            float64 `json:"o1"`
 	O2            float64 `json:"o2"`
 	O3            float64 `json:"o3"`
@@ -313,6 +318,7 @@ func (s *Store) Figures(ctx context.Context, since, until time.Time) (*Figures, 
 	}
 	defer rows.Close()
 	f := &Figures{Since: since, Until: until}
+	now := sqldb.Millis(s.clock())
 	for rows.Next() {
 		var ch Channel
 		var first int
@@ -344,12 +350,18 @@ func (s *Store) Figures(ctx context.Context, since, until time.Time) (*Figures, 
 			f.Offline++
 			if taken != 0 && taken <= dt {
 				f.TakenInTime++
+			} else if taken == 0 && now < dt {
+				f.PendingTake++
 			}
 			if solved != 0 && solved <= ds {
 				f.SolvedInTime++
+			} else if solved == 0 && now < ds {
+				f.PendingSolve++
 			}
 			if solved != 0 && solved <= df {
 				f.SolvedInFinal++
+			} else if solved == 0 && now < df {
+				f.PendingFinal++
 			}
 		}
 	}
@@ -361,7 +373,9 @@ func (s *Store) Figures(ctx context.Context, since, until time.Time) (*Figures, 
 		return float64(a) / float64(b)
 	}
 	f.FCRRate, f.LinkRate = ratio(f.FirstContact, f.Contacts), ratio(f.WithPill, f.Solved)
-	f.O1, f.O2, f.O3 = ratio(f.TakenInTime, f.Offline), ratio(f.SolvedInTime, f.Offline), ratio(f.SolvedInFinal, f.Offline)
+	f.O1 = ratio(f.TakenInTime, f.Offline-f.PendingTake)
+	f.O2 = ratio(f.SolvedInTime, f.Offline-f.PendingSolve)
+	f.O3 = ratio(f.SolvedInFinal, f.Offline-f.PendingFinal)
 	return f, rows.Err()
 }
 

@@ -248,3 +248,35 @@ func TestCallbacks(t *testing.T) {
 		})
 	}
 }
+
+// An offline request whose clocks are still running is neither in time nor late: it stays out
+// of O.1–O.3 until its deadline passes (SLA-3), so a report made on the first of the month
+// does not count last night's emails as missed.
+func TestFiguresPendingClocks(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: romeTime(2026, 3, 2, 9, 0)}
+	for name, s := range stores(t, clock, Config{}) {
+		t.Run(name, func(t *testing.T) {
+			clock.Set(romeTime(2026, 3, 2, 9, 0))
+			if _, err := s.Create(ctx, NewTicket{Channel: Email, Subject: "Residenza", Description: "Cambio di residenza",
+				Actor: "bo", Role: RoleBackOffice}); err != nil {
+				t.Fatal(err)
+			}
+			from, to := romeTime(2026, 3, 1, 0, 0), romeTime(2026, 4, 1, 0, 0)
+			f, err := s.Figures(ctx, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Offline != 1 || f.PendingTake != 1 || f.PendingSolve != 1 || f.PendingFinal != 1 || f.O1 != 0 {
+				t.Fatalf("running clocks: %+v", f)
+			}
+			clock.Set(romeTime(2026, 3, 3, 9, 0)) // 4 working hours gone, 24 not yet
+			if f, err = s.Figures(ctx, from, to); err != nil {
+				t.Fatal(err)
+			}
+			if f.PendingTake != 0 || f.TakenInTime != 0 || f.PendingSolve != 1 || f.O1 != 0 {
+				t.Fatalf("take-in-charge missed: %+v", f)
+			}
+		})
+	}
+}

@@ -130,6 +130,10 @@ func (m *Mailer) Compose(msg OutMessage, now time.Time) ([]byte, string, error) 
 	return b.Bytes(), id, nil
 }
 
+// Deliver composes and sends msg through the relay and returns its Message-ID; other
+// packages' mail (the SLA reports) goes out the same way as the tickets'.
+func (m *Mailer) Deliver(msg OutMessage, now time.Time) (string, error) { return m.deliver(msg, now) }
+
 // deliver composes and sends msg.
 func (m *Mailer) deliver(msg OutMessage, now time.Time) (string, error) {
 	raw, id, err := m.Compose(msg, now)

@@ -81,4 +81,7 @@ func (s *Store) DB() *sqldb.DB { return s.db }
 // Calendar is the working calendar of the SLA clocks.
 func (s *Store) Calendar() *workcal.Calendar { return s.cal }
 
+// Mailer is the outbound mail relay, nil when outbound email is off.
+func (s *Store) Mailer() *Mailer { return s.mail }
+
 func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
