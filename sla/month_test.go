@@ -204,11 +204,11 @@ func generate(seed uint64) *genMonth {
 // reference computes October's figures from the generator's record, the plain way.
 type refFigures struct {
 	offered, answered, under30, over90, abandoned, abandonedUnder, overflowed, overflowedUnder int
-	blocked, unfinished, transferred, serviceContacts, serviceOffered                         int
-	talk, waitAnswered                                                                        int
-	staffed                                                                                   time.Duration
-	perDay                                                                                    map[string]int
-	perHour                                                                                   [24]int
+	blocked, unfinished, transferred, serviceContacts, serviceOffered                          int
+	talk, waitAnswered                                                                         int
+	staffed                                                                                    time.Duration
+	perDay                                                                                     map[string]int
+	perHour                                                                                    [24]int
 }
 
 func reference(g *genMonth, from, to time.Time) refFigures {
