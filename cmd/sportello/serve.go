@@ -105,6 +105,12 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer phone.stop() // the CTI log's final flush, before the database closes
+	// service levels (issue 15): ACD, IVR and CTI heartbeats, the reports e-mailed on schedule.
+	stopSLA, err := startSLA(ctx, db, tk, tel, phone, log)
+	if err != nil {
+		return err
+	}
+	defer stopSLA()
 	fmt.Fprintf(stdout, "Sportello: %s\n", serverURL(ln.Addr(), *baseURL))
 	err = srv.Serve(ctx, ln)
 	log.Info("server stopped")
