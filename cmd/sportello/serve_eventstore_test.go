@@ -61,11 +61,12 @@ func TestServeSavesEventLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := false
+	found, out := false, false
 	for _, e := range saved {
 		found = found || e.Kind == telephony.EvLogin && e.Operator == "operatore"
+		out = out || e.Kind == telephony.EvLogout && e.Operator == "operatore"
 	}
-	if !found {
-		t.Errorf("the login is not saved: %+v", saved)
+	if !found || !out {
+		t.Errorf("the login and the logout at stop are not saved: %+v", saved)
 	}
 }

@@ -35,6 +35,7 @@ type telephonyWiring struct {
 	// flushed a last time by stop.
 	persister     *telephony.Persister
 	stopPersister func()
+	acd           *telephony.ACD // logged out at stop
 }
 
 func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
@@ -193,6 +194,7 @@ func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Tel
 		return err
 	}
 	go t.ACD.Run(ctx, 100*time.Millisecond, t.History, t.Do)
+	w.acd = t.ACD
 	if w.persister != nil {
 		pctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -211,6 +213,16 @@ func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Tel
 // stop saves the CTI log's last events; serve defers it so that it runs before the database
 // closes.
 func (w *telephonyWiring) stop() {
+	// The operators' sessions end with the process: their logouts go into the saved log, so
+	// that the occupancy of a later period does not count the time the server was down as
+	// staffed (the next run starts with everyone logged out).
+	if w.acd != nil && w.stopPersister != nil {
+		for _, o := range w.acd.Snapshot().Operators {
+			if o.Status != telephony.LoggedOut {
+				w.acd.Logout(o.ID)
+			}
+		}
+	}
 	if w.stopPersister != nil {
 		w.stopPersister()
 	}
