@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/sla"
 	"sportello/telephony"
 	"sportello/workcal"
 )
@@ -152,6 +153,16 @@ func TestSIPpScriptedHour(t *testing.T) {
 		Voicemails: st.Voicemails, CallbacksBooked: st.CallbacksBooked}
 	if got != want {
 		t.Errorf("statistics:\n got %+v\nwant %+v", got, want)
+	}
+	// The same hour through the contract's figures (sla): the callback callers left the queue
+	// without an operator, beside C.2 and C.3, and count in the customer's formula.
+	res := sla.Compute(r.log.Events(time.Time{}, time.Time{}), start, r.clock.Now().Add(time.Second), sla.Options{})
+	queued := stAnswered.Successful + stAbandon.Successful + stCancel.Successful + stCallback.Successful
+	if o := res.Overall; o.Offered != queued || o.Answered != stAnna.Successful || o.AnsweredUnder != stAnna.Successful ||
+		o.Abandoned != stAbandon.Successful+stCancel.Successful || o.Overflowed != stCallback.Successful ||
+		o.OutOfHours != stVM.Successful || o.Voicemails != stVM.Successful || o.CallbacksBooked != stCallback.Successful ||
+		o.Unfinished != 0 || o.C2 == nil || *o.C2 != 1 || o.C3 == nil || *o.C3 != float64(o.Abandoned)/float64(o.Offered) {
+		t.Errorf("sla figures: %+v", o.Counts)
 	}
 
 	// The tickets: one per booked callback, one for the voicemail with its recording.
