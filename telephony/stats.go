@@ -8,6 +8,11 @@ import (
 // Stats are the SLA figures of a period (SLA-2, SLA-7), computed from the event log. Counts are
 // of inbound contacts whose offer falls in the period; "offered" for the percentage formulas is
 // Queued, the contacts that found a line and entered a queue.
+//
+// Deprecated: the contract's figures are defined once in package sla (sla.Compute,
+// sla.Reporter), which the reports and the CLI use. Stats stays only for the /statistiche page
+// and /api/cti/stats until they move to sla; it answers 100 % for C.2 when no call was
+// answered, which sla does not. Do not add callers.
 type Stats struct {
 	From, To  time.Time
 	Threshold time.Duration // the service-level threshold, 30 s
@@ -95,7 +100,9 @@ type callRec struct {
 	wait, talk, wrap                 time.Duration
 }
 
-// Compute folds the events of [from, to) into Stats. Contacts are counted in the period in which
+// Compute folds the events of [from, to) into Stats.
+//
+// Deprecated: use sla.Compute. Contacts are counted in the period in which
 // they were offered; threshold and maxWait default to 30 s and 90 s.
 func Compute(events []Event, from, to time.Time, threshold, maxWait time.Duration) Stats {
 	if threshold == 0 {
