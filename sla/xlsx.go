@@ -41,7 +41,6 @@ func (rep *Report) WriteXLSX(w io.Writer) error {
 			return fmt.Errorf("sla: excel: %w", err)
 		}
 	}
-	x.SetActiveSheet(0)
 	x.SetDocProps(&excelize.DocProperties{Title: "Livelli di servizio – " + rep.Period.Label, Creator: "Sportello",
 		Language: "it-IT", Created: rep.GeneratedAt.Format(time.RFC3339)})
 	return x.Write(w)
