@@ -326,9 +326,10 @@ func (f *Fold) clip(a, b time.Time) time.Duration {
 // Result is the fold of a period: the contract's figures (voice calls), the same figures per
 // day, week, month, year, hour band, queue and channel, and the contacts themselves.
 type Result struct {
-	From, To time.Time
-	Options  Options `json:"-"`
-	Overall  Figures `json:"overall"`
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Options Options   `json:"-"`
+	Overall Figures   `json:"overall"`
 	// Daily, Weekly, Monthly and Yearly cover the period without gaps (empty buckets
 	// included); a week or year cut by the period's bounds covers the part inside it.
 	Daily   []Bucket    `json:"daily"`
