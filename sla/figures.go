@@ -367,6 +367,10 @@ func (f *Fold) Result() *Result {
 	}
 	sort.Strings(ids)
 	staffed := f.staffed
+	if len(f.opt.Filter.Queues) > 0 {
+		// Operators serve several queues: a queue's share of their time is not known.
+		staffed = -1 << 62
+	}
 	for _, id := range ids {
 		if o := f.ops[id]; o.on() {
 			staffed += f.clip(o.since, f.staffEnd)
@@ -418,7 +422,9 @@ func (f *Fold) Result() *Result {
 			}
 		}
 	}
-	overall.StaffedSeconds = int64(staffed / time.Second)
+	if staffed > 0 {
+		overall.StaffedSeconds = int64(staffed / time.Second)
+	}
 	r.Overall = overall.Figures()
 	for i := range hours {
 		r.Hours[i] = hours[i].Figures()

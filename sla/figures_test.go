@@ -212,8 +212,8 @@ func TestSecondQueue(t *testing.T) {
 		t.Errorf("%+v %+v", r.Overall.Counts, r.ByQueue)
 	}
 	r = Compute(s.sorted(), t0, t0.Add(time.Hour), Options{Filter: Filter{Queues: []string{"anagrafe"}}})
-	if r.Overall.Offered != 1 || r.Overall.Abandoned != 1 {
-		t.Errorf("filtered: %+v", r.Overall.Counts)
+	if r.Overall.Offered != 1 || r.Overall.Abandoned != 1 || r.Overall.Occupancy != nil {
+		t.Errorf("filtered: %+v (occupancy %v: operators serve every queue)", r.Overall.Counts, deref(r.Overall.Occupancy))
 	}
 }
 

@@ -157,16 +157,19 @@ type TicketDay struct {
 // Report builds the report of p.
 func (r *Reporter) Report(ctx context.Context, p Period) (*Report, error) {
 	planned := r.Planned
+	opt := r.Options
 	var note *Note
 	if r.Store != nil {
+		st, err := r.Store.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
 		if planned <= 0 {
-			st, err := r.Store.Settings(ctx)
-			if err != nil {
-				return nil, err
-			}
 			planned = st.Planned
 		}
-		var err error
+		if opt.ShortAbandon <= 0 {
+			opt.ShortAbandon = time.Duration(st.ShortAbandonSeconds) * time.Second
+		}
 		if note, err = r.Store.Note(ctx, p.Key()); err != nil {
 			return nil, err
 		}
@@ -174,7 +177,7 @@ func (r *Reporter) Report(ctx context.Context, p Period) (*Report, error) {
 	if planned <= 0 {
 		planned = DefaultPlanned
 	}
-	opt := r.Options.withDefaults()
+	opt = opt.withDefaults()
 	res, err := r.fold(ctx, p.From, p.To, opt)
 	if err != nil {
 		return nil, err
