@@ -204,11 +204,12 @@ func TestOccupancy(t *testing.T) {
 // A call moved to a second queue is a contact of each queue.
 func TestSecondQueue(t *testing.T) {
 	var s script
+	s.add(0, telephony.Event{Kind: telephony.EvLogin, Operator: "anna"})
 	s.answered(0, "c1", 5*time.Second, time.Minute)
 	s.add(time.Minute, telephony.Event{Kind: telephony.EvQueued, CallID: "c1", Queue: "anagrafe"})
 	s.add(time.Minute+50*time.Second, telephony.Event{Kind: telephony.EvAbandoned, CallID: "c1", Queue: "anagrafe", Wait: 50 * time.Second})
 	r := Compute(s.sorted(), t0, t0.Add(time.Hour), Options{})
-	if r.Overall.Offered != 2 || r.Overall.Answered != 1 || r.Overall.Abandoned != 1 || len(r.ByQueue) != 2 {
+	if r.Overall.Offered != 2 || r.Overall.Answered != 1 || r.Overall.Abandoned != 1 || len(r.ByQueue) != 2 || r.Overall.Occupancy == nil {
 		t.Errorf("%+v %+v", r.Overall.Counts, r.ByQueue)
 	}
 	r = Compute(s.sorted(), t0, t0.Add(time.Hour), Options{Filter: Filter{Queues: []string{"anagrafe"}}})
