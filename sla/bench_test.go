@@ -13,6 +13,7 @@ import (
 
 	"sportello/internal/sqldb"
 	"sportello/telephony"
+	"sportello/workcal"
 )
 
 // monthDB is a SQLite database holding the generated month (about 6,400 calls in October,
@@ -136,7 +137,7 @@ func BenchmarkImportQueueLogLarge(b *testing.B) {
 // BenchmarkMonthReport: October's report from the store (read, fold, assess).
 func BenchmarkMonthReport(b *testing.B) {
 	events, st, _ := monthDB(b)
-	rp := &Reporter{Calls: events, Store: st, Options: Options{Calendar: telephony.NewCalendar(rome)}}
+	rp := &Reporter{Calls: events, Store: st, Options: Options{Calendar: workcal.New(rome)}}
 	oct := Month(2026, 10, rome)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -149,7 +150,7 @@ func BenchmarkMonthReport(b *testing.B) {
 // BenchmarkMonthXLSX: the Excel report of October (charts and 6,400 raw rows).
 func BenchmarkMonthXLSX(b *testing.B) {
 	events, st, _ := monthDB(b)
-	rp := &Reporter{Calls: events, Store: st, Options: Options{Calendar: telephony.NewCalendar(rome)}}
+	rp := &Reporter{Calls: events, Store: st, Options: Options{Calendar: workcal.New(rome)}}
 	rep, err := rp.Report(context.Background(), Month(2026, 10, rome))
 	if err != nil {
 		b.Fatal(err)
@@ -177,7 +178,7 @@ func BenchmarkFold(b *testing.B) {
 	})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		Compute(all, oct.From, oct.To, Options{Calendar: telephony.NewCalendar(rome)})
+		Compute(all, oct.From, oct.To, Options{Calendar: workcal.New(rome)})
 	}
 	b.ReportMetric(float64(len(all)*b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"sportello/telephony"
+	"sportello/internal/clock"
 )
 
 // The overflow rule of §8.7: above +10 % of the planned volume, one point per 10 %, rounded.
@@ -22,8 +22,8 @@ func TestThresholdCut(t *testing.T) {
 		}
 	}
 	// The example: 200,000 a year planned, a 31-day month with +29.97 %.
-	planned := Planned(DefaultPlanned, time.Date(2026, 10, 1, 0, 0, 0, 0, telephony.Rome()),
-		time.Date(2026, 11, 1, 0, 0, 0, 0, telephony.Rome()), telephony.Rome())
+	planned := Planned(DefaultPlanned, time.Date(2026, 10, 1, 0, 0, 0, 0, clock.Rome()),
+		time.Date(2026, 11, 1, 0, 0, 0, 0, clock.Rome()), clock.Rome())
 	if want := 200000.0 * 31 / 365; math.Abs(planned-want) > 1e-6 {
 		t.Fatalf("planned October = %v, want %v", planned, want)
 	}
@@ -33,10 +33,10 @@ func TestThresholdCut(t *testing.T) {
 		t.Errorf("growth %v, cut %d", g, ThresholdCut(g))
 	}
 	// A leap year's February, and a bimester across the year's end.
-	if p := Planned(366, time.Date(2028, 2, 1, 0, 0, 0, 0, telephony.Rome()), time.Date(2028, 3, 1, 0, 0, 0, 0, telephony.Rome()), telephony.Rome()); math.Abs(p-29) > 1e-9 {
+	if p := Planned(366, time.Date(2028, 2, 1, 0, 0, 0, 0, clock.Rome()), time.Date(2028, 3, 1, 0, 0, 0, 0, clock.Rome()), clock.Rome()); math.Abs(p-29) > 1e-9 {
 		t.Errorf("leap February: %v", p)
 	}
-	if p := Planned(365, time.Date(2026, 12, 1, 0, 0, 0, 0, telephony.Rome()), time.Date(2027, 2, 1, 0, 0, 0, 0, telephony.Rome()), telephony.Rome()); math.Abs(p-62) > 1e-9 {
+	if p := Planned(365, time.Date(2026, 12, 1, 0, 0, 0, 0, clock.Rome()), time.Date(2027, 2, 1, 0, 0, 0, 0, clock.Rome()), clock.Rome()); math.Abs(p-62) > 1e-9 {
 		t.Errorf("December–January: %v", p)
 	}
 }

@@ -5,11 +5,12 @@ import (
 	"sort"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/telephony"
 )
 
 // Calendar is the working calendar the figures need: service time for C.1 and for SLA-1's
-// availability "in service time". telephony.Calendar satisfies it.
+// availability "in service time". workcal.Calendar satisfies it.
 type Calendar interface {
 	IsOpen(t time.Time) bool
 	WorkingTime(a, b time.Time) time.Duration
@@ -35,7 +36,7 @@ func (o Options) withDefaults() Options {
 		o.MaxWait = 90 * time.Second
 	}
 	if o.Location == nil {
-		o.Location = telephony.Rome()
+		o.Location = clock.Rome()
 	}
 	return o
 }

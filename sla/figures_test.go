@@ -4,10 +4,12 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/telephony"
+	"sportello/workcal"
 )
 
-var t0 = time.Date(2026, 10, 5, 9, 0, 0, 0, telephony.Rome())
+var t0 = time.Date(2026, 10, 5, 9, 0, 0, 0, clock.Rome())
 
 // script builds a CTI log call by call.
 type script struct{ ev []telephony.Event }
@@ -150,7 +152,7 @@ func TestFigures(t *testing.T) {
 
 // C.1 counts only contacts in service time by the calendar, whatever system logged them.
 func TestC1ServiceTime(t *testing.T) {
-	cal := telephony.NewCalendar(telephony.Rome()) // Monday–Friday 8–19
+	cal := workcal.New(clock.Rome()) // Monday–Friday 8–19
 	var s script
 	s.add(-2*time.Hour, telephony.Event{Kind: telephony.EvBlocked, CallID: "night"}) // 7:00: closed
 	s.answered(0, "day", 5*time.Second, time.Minute)
@@ -219,8 +221,8 @@ func TestSecondQueue(t *testing.T) {
 }
 
 func TestBuckets(t *testing.T) {
-	from := time.Date(2026, 9, 1, 0, 0, 0, 0, telephony.Rome())
-	to := time.Date(2026, 11, 1, 0, 0, 0, 0, telephony.Rome())
+	from := time.Date(2026, 9, 1, 0, 0, 0, 0, clock.Rome())
+	to := time.Date(2026, 11, 1, 0, 0, 0, 0, clock.Rome())
 	r := Compute(nil, from, to, Options{})
 	if len(r.Daily) != 61 || len(r.Monthly) != 2 || len(r.Yearly) != 1 || r.Weekly[0].Key != "2026-W36" ||
 		!r.Weekly[0].From.Equal(from) || r.Weekly[len(r.Weekly)-1].Key != "2026-W44" || !r.Weekly[len(r.Weekly)-1].To.Equal(to) {

@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb/sqldbtest"
 	"sportello/telephony"
+	"sportello/workcal"
 )
 
 // genCall is what the generator decided a call does.
@@ -41,7 +43,7 @@ type genMonth struct {
 	damaged int
 }
 
-var rome = telephony.Rome()
+var rome = clock.Rome()
 
 // generate writes a month of queue_log around October 2026 (the month the clocks go back),
 // with a few days on either side, Saturday calls out of service time, damaged lines and
@@ -322,7 +324,7 @@ func TestGeneratedMonth(t *testing.T) {
 			}
 			// The planned volume that makes October +29.97 % (the example): 3 points off.
 			planned := float64(ref.offered) / 1.2997 * 365 / 31
-			rp := &Reporter{Calls: events, Store: st, Planned: planned, Options: Options{Calendar: telephony.NewCalendar(rome)},
+			rp := &Reporter{Calls: events, Store: st, Planned: planned, Options: Options{Calendar: workcal.New(rome)},
 				Now: func() time.Time { return time.Date(2026, 11, 5, 10, 0, 0, 0, rome) }}
 			rep, err := rp.Report(ctx, oct)
 			if err != nil {

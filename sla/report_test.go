@@ -14,6 +14,7 @@ import (
 	"sportello/internal/sqldb"
 	"sportello/telephony"
 	"sportello/ticketing"
+	"sportello/workcal"
 )
 
 // reportRig is a database with a simulated day of calls (5 October 2026), tickets, the ACD's
@@ -48,24 +49,24 @@ func newReportRig(t *testing.T) *reportRig {
 	// 4 phone contacts, 3 solved in the call (C.4 75 %); 2 emails, one taken in time.
 	for i := 0; i < 4; i++ {
 		tk, err := r.tickets.Create(ctx, ticketing.NewTicket{Channel: ticketing.Phone, Subject: "Bollo auto", Description: "Scadenza del bollo",
-			Actor: "anna", Role: ticketing.RoleOperator})
+			Actor: "anna", Role: ticketing.AsOperator})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i < 3 {
-			if _, err := r.tickets.Apply(ctx, tk.ID, ticketing.Step{Action: ticketing.ActSolveL1, Actor: "anna", Role: ticketing.RoleOperator, Reason: "risposta"}); err != nil {
+			if _, err := r.tickets.Apply(ctx, tk.ID, ticketing.Step{Action: ticketing.ActSolveL1, Actor: "anna", Role: ticketing.AsOperator, Reason: "risposta"}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	for i := 0; i < 2; i++ {
 		tk, err := r.tickets.Create(ctx, ticketing.NewTicket{Channel: ticketing.Email, Subject: "Residenza", Description: "Cambio di residenza",
-			Actor: "sistema", Role: ticketing.RoleBackOffice})
+			Actor: "sistema", Role: ticketing.AsBackOffice})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {
-			if _, err := r.tickets.Apply(ctx, tk.ID, ticketing.Step{Action: ticketing.ActTake, Actor: "bo", Role: ticketing.RoleBackOffice}); err != nil {
+			if _, err := r.tickets.Apply(ctx, tk.ID, ticketing.Step{Action: ticketing.ActTake, Actor: "bo", Role: ticketing.AsBackOffice}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -93,7 +94,7 @@ func newReportRig(t *testing.T) *reportRig {
 }
 
 func (r *reportRig) reporter() *Reporter {
-	return &Reporter{Calls: r.events, Tickets: r.tickets, Store: r.store, Options: Options{Calendar: telephony.NewCalendar(rome)},
+	return &Reporter{Calls: r.events, Tickets: r.tickets, Store: r.store, Options: Options{Calendar: workcal.New(rome)},
 		Now: func() time.Time { return r.now }}
 }
 

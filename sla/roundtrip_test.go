@@ -10,6 +10,7 @@ import (
 
 	"sportello/internal/sqldb"
 	"sportello/telephony"
+	"sportello/workcal"
 )
 
 // simulateDay drives the real ACD through four busy hours with random callers (patient or
@@ -22,7 +23,7 @@ func simulateDay(t *testing.T, seed uint64) []telephony.Event {
 	clk := telephony.NewManualClock(start)
 	log := telephony.NewEventLog()
 	a := telephony.New(telephony.Config{Clock: clk, Log: log})
-	cal := telephony.NewCalendar(rome)
+	cal := workcal.New(rome)
 	for _, q := range []telephony.QueueConfig{
 		{Name: "centralino", Strategy: telephony.LongestIdle, Calendar: cal, MaxLen: 4, RingTimeout: 12 * time.Second},
 		{Name: "numero verde", Strategy: telephony.RoundRobin, Calendar: cal, RingTimeout: 12 * time.Second},
@@ -146,7 +147,7 @@ func TestQueueLogRoundTrip(t *testing.T) {
 	day := time.Date(2026, 10, 5, 0, 0, 0, 0, rome)
 	figures := func(db *sqldb.DB, s *telephony.EventStore) *Result {
 		t.Helper()
-		rp := &Reporter{Calls: s, Options: Options{Calendar: telephony.NewCalendar(rome)}, Now: func() time.Time { return day.AddDate(0, 0, 2) }}
+		rp := &Reporter{Calls: s, Options: Options{Calendar: workcal.New(rome)}, Now: func() time.Time { return day.AddDate(0, 0, 2) }}
 		res, err := rp.Figures(ctx, day, day.AddDate(0, 0, 1), Filter{})
 		if err != nil {
 			t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"sportello/internal/sqldb/sqldbtest"
-	"sportello/telephony"
+	"sportello/workcal"
 )
 
 // SLA-1: beats make intervals; a failed check is a gap; availability splits service time (a
@@ -52,7 +52,7 @@ func TestAvailability(t *testing.T) {
 			if rows != 3 {
 				t.Errorf("%d uptime rows, want 3", rows)
 			}
-			av, err := st.Availability(ctx, ComponentACD, day, day.Add(24*time.Hour), telephony.NewCalendar(rome))
+			av, err := st.Availability(ctx, ComponentACD, day, day.Add(24*time.Hour), workcal.New(rome))
 			if err != nil {
 				t.Fatal(err)
 			}

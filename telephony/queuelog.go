@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sportello/internal/clock"
 )
 
 // MaxQueueLogLine is the longest line read; a longer one is reported as damaged and skipped.
@@ -59,7 +61,7 @@ var errSkip = errors.New("not a call or operator event")
 // read. Memory stays flat: one line at a time. An error from fn or from reading stops it.
 func ReadQueueLog(r io.Reader, loc *time.Location, fn func(QueueLogEvent) error, bad func(QueueLogProblem)) (lines int, skipped map[string]int, err error) {
 	if loc == nil {
-		loc = Rome()
+		loc = clock.Rome()
 	}
 	skipped = map[string]int{}
 	br := bufio.NewReaderSize(r, 64<<10)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb/sqldbtest"
 )
 
@@ -58,7 +59,7 @@ func TestParseQueueLogLine(t *testing.T) {
 		{"1790000000.250000|c1|centralino|NONE|ENTERQUEUE||",
 			Event{Kind: EvQueued, CallID: "c1", Queue: "centralino", Time: at.Add(250 * time.Millisecond)}},
 	} {
-		got, err := ParseQueueLogLine(tc.line, Rome())
+		got, err := ParseQueueLogLine(tc.line, clock.Rome())
 		if err != nil {
 			t.Errorf("%s: %v", tc.line, err)
 			continue
@@ -79,8 +80,8 @@ func TestParseQueueLogLine(t *testing.T) {
 		}
 	}
 	// A realtime back-end's date and time, in Rome.
-	e, err := ParseQueueLogLine("2026-10-05 09:30:00|c1|centralino|NONE|ENTERQUEUE||", Rome())
-	if err != nil || !e.Time.Equal(time.Date(2026, 10, 5, 9, 30, 0, 0, Rome())) {
+	e, err := ParseQueueLogLine("2026-10-05 09:30:00|c1|centralino|NONE|ENTERQUEUE||", clock.Rome())
+	if err != nil || !e.Time.Equal(time.Date(2026, 10, 5, 9, 30, 0, 0, clock.Rome())) {
 		t.Errorf("datetime: %v %v", e.Time, err)
 	}
 }
@@ -101,14 +102,14 @@ func TestParseQueueLogLineDamaged(t *testing.T) {
 		{"1790000000|c1|centralino|SIP/1|RINGNOANSWER|", "squillo"},
 		{"1790000000|c1|centralino|NONE||", "nome dell'evento"},
 	} {
-		_, err := ParseQueueLogLine(tc.line, Rome())
+		_, err := ParseQueueLogLine(tc.line, clock.Rome())
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.line, err, tc.want)
 		}
 	}
 	for _, line := range []string{"1790000000|NONE|NONE|NONE|QUEUESTART|", "1790000000|c1|centralino|NONE|DID|800123",
 		"1790000000|NONE|NONE|NONE|CONFIGRELOAD|", "1790000000|c1|centralino|SIP/1|RINGCANCELED|300"} {
-		if _, err := ParseQueueLogLine(line, Rome()); err == nil || !strings.Contains(err.Error(), errSkip.Error()) {
+		if _, err := ParseQueueLogLine(line, clock.Rome()); err == nil || !strings.Contains(err.Error(), errSkip.Error()) {
 			t.Errorf("%s: %v, want a skip", line, err)
 		}
 	}
@@ -117,7 +118,7 @@ func TestParseQueueLogLineDamaged(t *testing.T) {
 // What QueueLogLine writes, ParseQueueLogLine reads back with the fields the statistics use
 // (to the second, as the format has it).
 func TestQueueLogRoundTrip(t *testing.T) {
-	at := time.Date(2026, 10, 5, 9, 30, 0, 0, Rome())
+	at := time.Date(2026, 10, 5, 9, 30, 0, 0, clock.Rome())
 	for _, e := range []Event{
 		{Kind: EvQueued, CallID: "c1", Queue: "centralino", From: "3471234567", Position: 2},
 		{Kind: EvAnswered, CallID: "c1", Queue: "centralino", Operator: "anna", Wait: 12*time.Second + 700*time.Millisecond, Ring: 3 * time.Second},
@@ -140,7 +141,7 @@ func TestQueueLogRoundTrip(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: not exported", e.Kind)
 		}
-		got, err := ParseQueueLogLine(line, Rome())
+		got, err := ParseQueueLogLine(line, clock.Rome())
 		if err != nil {
 			t.Errorf("%s: %v", line, err)
 			continue
@@ -173,7 +174,7 @@ func TestReadQueueLog(t *testing.T) {
 		"1790000001|c1|centralino|NONE|ABANDON|1|1|1" // no final newline
 	var got []QueueLogEvent
 	var bad []QueueLogProblem
-	lines, skipped, err := ReadQueueLog(strings.NewReader(in), Rome(), func(e QueueLogEvent) error {
+	lines, skipped, err := ReadQueueLog(strings.NewReader(in), clock.Rome(), func(e QueueLogEvent) error {
 		got = append(got, e)
 		return nil
 	}, func(p QueueLogProblem) { bad = append(bad, p) })
@@ -197,7 +198,7 @@ func FuzzParseQueueLogLine(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		e, err := ParseQueueLogLine(line, Rome())
+		e, err := ParseQueueLogLine(line, clock.Rome())
 		if err != nil {
 			return
 		}
@@ -215,7 +216,7 @@ func FuzzParseQueueLogLine(f *testing.F) {
 // reported with their numbers, and the operators' state before a time is found.
 func TestImportQueueLog(t *testing.T) {
 	ctx := context.Background()
-	base := time.Date(2026, 10, 5, 9, 0, 0, 0, Rome()).Unix()
+	base := time.Date(2026, 10, 5, 9, 0, 0, 0, clock.Rome()).Unix()
 	at := func(s int64) string { return itoa64(base + s) }
 	file := strings.Join([]string{
 		at(0) + "|NONE|NONE|SIP/201|AGENTLOGIN|SIP/201",
@@ -241,7 +242,7 @@ func TestImportQueueLog(t *testing.T) {
 			if err := s.Save(ctx, []Event{own}); err != nil {
 				t.Fatal(err)
 			}
-			rep, err := s.ImportQueueLog(ctx, strings.NewReader(file), Rome())
+			rep, err := s.ImportQueueLog(ctx, strings.NewReader(file), clock.Rome())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -249,7 +250,7 @@ func TestImportQueueLog(t *testing.T) {
 				rep.Problems[0].Line != 7 || rep.Skipped["QUEUESTART"] != 1 || rep.Duplicates != 0 {
 				t.Errorf("first import: %+v", rep)
 			}
-			rep, err = s.ImportQueueLog(ctx, strings.NewReader(file), Rome())
+			rep, err = s.ImportQueueLog(ctx, strings.NewReader(file), clock.Rome())
 			if err != nil {
 				t.Fatal(err)
 			}

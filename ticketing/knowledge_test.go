@@ -259,7 +259,7 @@ func TestFiguresPendingClocks(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			clock.Set(romeTime(2026, 3, 2, 9, 0))
 			if _, err := s.Create(ctx, NewTicket{Channel: Email, Subject: "Residenza", Description: "Cambio di residenza",
-				Actor: "bo", Role: RoleBackOffice}); err != nil {
+				Actor: "bo", Role: AsBackOffice}); err != nil {
 				t.Fatal(err)
 			}
 			from, to := romeTime(2026, 3, 1, 0, 0), romeTime(2026, 4, 1, 0, 0)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb"
 	"sportello/telephony"
 )
@@ -84,7 +85,7 @@ func runCalls(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			defer f.Close()
 			r = f
 		}
-		rep, err := store.ImportQueueLog(ctx, r, telephony.Rome())
+		rep, err := store.ImportQueueLog(ctx, r, clock.Rome())
 		if err != nil {
 			return fmt.Errorf("%s: %w (run the import again to complete it: lines already saved are skipped)", name, err)
 		}
@@ -94,8 +95,8 @@ func runCalls(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "%s: %d lines, %d events imported, %d already imported, %d of %d calls already in the log, %d damaged\n",
 				name, rep.Lines, rep.Imported, rep.Duplicates, rep.KnownLines, rep.KnownCalls, rep.Damaged)
 			if !rep.First.IsZero() {
-				fmt.Fprintf(stdout, "  from %s to %s\n", rep.First.In(telephony.Rome()).Format("2006-01-02 15:04:05"),
-					rep.Last.In(telephony.Rome()).Format("2006-01-02 15:04:05"))
+				fmt.Fprintf(stdout, "  from %s to %s\n", rep.First.In(clock.Rome()).Format("2006-01-02 15:04:05"),
+					rep.Last.In(clock.Rome()).Format("2006-01-02 15:04:05"))
 			}
 			if len(rep.Skipped) > 0 {
 				names := make([]string, 0, len(rep.Skipped))

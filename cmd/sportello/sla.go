@@ -17,10 +17,12 @@ import (
 	"strings"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb"
 	"sportello/sla"
 	"sportello/telephony"
 	"sportello/ticketing"
+	"sportello/workcal"
 )
 
 func init() {
@@ -81,13 +83,13 @@ func runSLA(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		case *month != "" && *bimester != "":
 			return sla.Period{}, usagef("--month and --bimester exclude each other")
 		case *month != "":
-			p, err := sla.ParsePeriod(sla.KindMonth, *month, telephony.Rome())
+			p, err := sla.ParsePeriod(sla.KindMonth, *month, clock.Rome())
 			if err != nil {
 				return p, usagef("--month: %v", err)
 			}
 			return p, nil
 		case *bimester != "":
-			p, err := sla.ParsePeriod(sla.KindBimester, *bimester, telephony.Rome())
+			p, err := sla.ParsePeriod(sla.KindBimester, *bimester, clock.Rome())
 			if err != nil {
 				return p, usagef("--bimester: %v", err)
 			}
@@ -136,7 +138,7 @@ func runSLA(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			noteText = string(b)
 		}
 	}
-	cal := telephony.NewCalendar(telephony.Rome())
+	cal := workcal.New(clock.Rome())
 	if *telFile != "" {
 		raw, err := os.ReadFile(*telFile)
 		if err != nil {

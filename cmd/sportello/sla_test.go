@@ -16,7 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"sportello/telephony"
+	"sportello/internal/clock"
 	"sportello/ticketing"
 )
 
@@ -45,7 +45,7 @@ func TestCLICallsImportAndSLAReport(t *testing.T) {
 	// 12 calls on Monday 5 October 2026 in service time: 8 answered (6 within 30 s, one after
 	// 95 s), 2 abandoned, 1 overflowed at 90 s, 1 refused with the queue full. One damaged
 	// line, one call in September.
-	at := func(h, m, s int) int64 { return time.Date(2026, 10, 5, h, m, s, 0, telephony.Rome()).Unix() }
+	at := func(h, m, s int) int64 { return time.Date(2026, 10, 5, h, m, s, 0, clock.Rome()).Unix() }
 	var lines []string
 	add := func(ts int64, rest string) { lines = append(lines, fmt.Sprintf("%d|%s", ts, rest)) }
 	add(at(8, 0, 0), "NONE|NONE|SIP/201|AGENTLOGIN|SIP/201")
@@ -66,7 +66,7 @@ func TestCLICallsImportAndSLAReport(t *testing.T) {
 	add(at(10, 4, 0), "fu1|centralino|NONE|FULL|")
 	lines = append(lines, "questa riga è rovinata")
 	add(at(19, 0, 0), "NONE|NONE|SIP/201|AGENTLOGOFF|SIP/201|39600")
-	add(time.Date(2026, 9, 30, 10, 0, 0, 0, telephony.Rome()).Unix(), "sep1|centralino|NONE|ENTERQUEUE||")
+	add(time.Date(2026, 9, 30, 10, 0, 0, 0, clock.Rome()).Unix(), "sep1|centralino|NONE|ENTERQUEUE||")
 	qlog := writeFile(t, dir, "queue_log", strings.Join(lines, "\n")+"\n")
 
 	code, out, errOut := runBin(t, bin, "calls", "import", "--data", data, qlog)
