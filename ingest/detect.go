@@ -164,11 +164,11 @@ func profileColumns(rows []Row, width int, dir *Directory) []colProfile {
 			} else if _, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64); err == nil {
 				p.numeric++
 			}
-			if codeValueRE.MatchString(v) && strings.ContainsAny(v, "0123456789") && !isPlainNumber(v) {
-				p.code++
-			}
-			if cell.Number && cell.DateFormat || !cell.Number && looksLikeDate(v) {
+			isDate := cell.Number && cell.DateFormat || !cell.Number && looksLikeDate(v)
+			if isDate {
 				p.date++
+			} else if codeValueRE.MatchString(v) && strings.ContainsAny(v, "0123456789") && !isPlainNumber(v) {
+				p.code++
 			}
 			if cell.Link != "" || isURLValue(v) {
 				p.url++
@@ -467,18 +467,28 @@ func contentExpect(f Field, p *colProfile) (ok bool, what string) {
 	return true, ""
 }
 
-// headerKind describes how a header matched, for the reasons.
-func headerMatchReason(header string, f Field, score int) string {
-	how := "nome noto"
-	switch {
-	case score >= 100:
-		how = "nome noto"
-	case score >= 90:
-		how = "abbreviazione"
-	case score >= 80:
-		how = "nome con un errore di battitura"
-	default:
-		how = "contiene il nome"
+// headerMatchReason says how a header named its field: which synonym, and whether as written,
+// abbreviated, misspelt or inside a longer label.
+func headerMatchReason(k Kind, header string, f Field) string {
+	h := foldKey(header)
+	best, bestScore := "", 0
+	for _, syn := range synonyms(k)[f] {
+		if sc := headerScore(h, syn); sc > bestScore {
+			best, bestScore = syn, sc
+		}
 	}
-	return fmt.Sprintf("intestazione «%s»: %s per %s", header, how, f)
+	how := "contiene"
+	switch {
+	case bestScore >= 100:
+		how = "nome noto"
+	case bestScore >= 90:
+		how = "abbreviazione di"
+	case bestScore >= 80:
+		how = "errore di battitura per"
+	}
+	name := fieldLabels[f]
+	if name == "" {
+		name = string(f)
+	}
+	return fmt.Sprintf("intestazione «%s»: %s «%s» (%s)", header, how, best, name)
 }

@@ -189,7 +189,7 @@ func guessMapping(k Kind, sheet string, head []Row, merges []Merge, hc headerCho
 		content := contentGuesses(k, p, c == longest)
 		if h.field != "" {
 			sc := h.score
-			reasons := []string{headerMatchReason(h.label, h.field, h.score)}
+			reasons := []string{headerMatchReason(k, h.label, h.field)}
 			for _, g := range content {
 				if g.field == h.field {
 					sc = min(100, max(sc, g.score)+5)
@@ -329,7 +329,7 @@ func missingFields(m Mapping) []Field {
 
 // fieldLabels are the Italian names of the fields, for messages.
 var fieldLabels = map[Field]string{
-	FCode: "codice", FTitle: "titolo o domanda", FQuestion: "domanda", FAnswer: "risposta", FKeywords: "parole chiave",
+	FCode: "codice", FTitle: "titolo", FQuestion: "domanda", FAnswer: "risposta", FKeywords: "parole chiave",
 	FCategory: "categoria", FSubcategory: "sottocategoria", FOffice: "ufficio competente", FLegal: "riferimenti normativi",
 	FLink: "collegamenti", FForms: "modulistica", FUpdated: "data di aggiornamento", FValidatedBy: "validato da",
 	FNotes: "note", FDepartment: "dipartimento", FUnit: "ufficio", FPhone: "telefono, email, interno o nominativo",
@@ -339,6 +339,9 @@ func fieldList(fs []Field) string {
 	var out []string
 	for _, f := range fs {
 		l := fieldLabels[f]
+		if f == FTitle {
+			l = "titolo o domanda"
+		}
 		if l == "" {
 			l = string(f)
 		}

@@ -134,6 +134,7 @@ func ImportFile(ctx context.Context, store *kb.Store, name string, opt Options) 
 		if err != nil {
 			return check, err
 		}
+		check.Problems = append(pre.Problems, check.Problems...)
 		if n := check.Blocking(); n > 0 {
 			check.DryRun, check.Refused = false, true
 			check.Elapsed = time.Since(start)
@@ -149,6 +150,7 @@ func ImportFile(ctx context.Context, store *kb.Store, name string, opt Options) 
 	s, err := importWorkbook(ctx, store, wb, opt)
 	if s != nil {
 		s.Elapsed = time.Since(start)
+		s.Problems = append(pre.Problems, s.Problems...) // sheets left out, first
 	}
 	return s, err
 }

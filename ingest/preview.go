@@ -247,7 +247,7 @@ func (m Mapping) String() string {
 			f = "ignore (non importata)"
 		}
 		fmt.Fprintf(&b, "  %-3s %-40q → %s", colName(c.Index), c.Header, f)
-		if c.Field != FExtra && c.Score > 0 && c.Score < 100 {
+		if c.Field != FExtra && c.Score > 0 {
 			fmt.Fprintf(&b, " (%d%%)", c.Score)
 		}
 		b.WriteByte('\n')
