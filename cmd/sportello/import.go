@@ -22,7 +22,7 @@ func init() {
 		usage: "[flags] FILE...\n\nExit status: 0 everything imported; 1 an error (a damaged file, a limit reached, a sheet with data\n" +
 			"that cannot be mapped, --strict refused): nothing written; 2 wrong usage; 3 imported, but some\n" +
 			"rows were left out (each one is in the problem report). --dry-run exits as the import would.",
-		run:     runImport,
+		run: runImport,
 	})
 }
 
