@@ -153,6 +153,13 @@ func (c *odsCursor) skipTable() error {
 		if err == io.EOF {
 			return c.fail("", 0, io.ErrUnexpectedEOF)
 		}
+		if errors.Is(err, errTokenTooLong) {
+			// A text too long to keep: skipping it here lets the pass over the rows name the
+			// cell and its row.
+			if n, err := c.sc.discardText(); err == nil && n > 0 {
+				continue
+			}
+		}
 		if err != nil {
 			return c.fail("", 0, err)
 		}

@@ -246,7 +246,7 @@ func (it *RowIter) check(r Row) error {
 
 func cellTooLarge(file, sheet string, row, col int, n int64, lim Limits) error {
 	what := fmt.Sprintf("cella di %s: il limite è %s per cella", size(n), size(int64(lim.MaxCellBytes)))
-	if n < 0 {
+	if n < 0 || n <= int64(lim.MaxCellBytes)+16 {
 		what = fmt.Sprintf("cella di oltre %s: il limite è %s per cella", size(int64(lim.MaxCellBytes)), size(int64(lim.MaxCellBytes)))
 	}
 	c := ""

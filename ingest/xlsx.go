@@ -371,7 +371,11 @@ func (r *xlsxRows) next() (Row, bool, error) {
 		}
 		if err != nil {
 			r.done = true
-			return Row{}, false, r.fail(max(row.Num, r.last+1), col, err)
+			at := r.last + 1
+			if inRow {
+				at = row.Num
+			}
+			return Row{}, false, r.fail(at, col, err)
 		}
 		switch sc.kind {
 		case tokStart:
