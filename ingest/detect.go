@@ -179,7 +179,7 @@ func profileColumns(rows []Row, width int, dir *Directory) []colProfile {
 					p.pec++
 				}
 			}
-			if phoneValueRE.MatchString(v) && digits(v) >= 6 {
+			if !isDate && phoneValueRE.MatchString(v) && digits(v) >= 6 {
 				p.phone++
 			}
 			if extValueRE.MatchString(v) {
@@ -456,13 +456,16 @@ func contentExpect(f Field, p *colProfile) (ok bool, what string) {
 	}
 	switch f {
 	case FUpdated:
-		return p.share(p.date) >= 0.3, "date"
+		return p.share(p.date) >= 0.3, "date (poche lo sono)"
 	case FLink:
-		return p.share(p.url) >= 0.3, "indirizzi web"
+		return p.share(p.url) >= 0.3, "indirizzi web (pochi lo sono)"
 	case FEmail, FPEC:
-		return p.share(p.email) >= 0.3, "indirizzi email"
+		return p.share(p.email) >= 0.3, "indirizzi email (pochi lo sono)"
 	case FAnswer:
-		return p.avgChars() >= 15, "testi"
+		return p.avgChars() >= 15, "testi (sono troppo brevi)"
+	case FCategory, FSubcategory, FDepartment:
+		// A classification repeats: a column of all different short texts is titles.
+		return p.n < 5 || p.distinct*10 <= p.n*9, "ripetuti (sono tutti diversi)"
 	}
 	return true, ""
 }

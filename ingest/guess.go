@@ -12,7 +12,21 @@ type sheetGuess struct {
 	m       Mapping
 	ok      bool
 	missing []Field
-	total   int // sum of the confidences of the mapped fields, to compare kinds
+	total   int  // sum of the confidences of the mapped fields, to compare kinds
+	named   bool // the header was found by its names (or set by the mapping file)
+	prose   bool // a column of long texts is mapped (an answer: no directory has one)
+}
+
+// better compares two usable guesses of different kinds: a header found by its names beats one
+// found by layout or none; then a sheet with a column of long texts is pills; then the surer.
+func better(a, b sheetGuess) bool {
+	if a.named != b.named {
+		return a.named
+	}
+	if a.prose != b.prose {
+		return a.prose
+	}
+	return a.total > b.total
 }
 
 // headerChoice is where the header of a sheet is: rows (none when the sheet has no header) and
@@ -178,6 +192,7 @@ func guessMapping(k Kind, sheet string, head []Row, merges []Merge, hc headerCho
 		field   Field
 		score   int
 		reasons []string
+		against Field // the header names another field: the score lost 25 for it
 	}
 	var cands []cand
 	for c := 0; c < width; c++ {
@@ -198,9 +213,9 @@ func guessMapping(k Kind, sheet string, head []Row, merges []Merge, hc headerCho
 			}
 			if ok, what := contentExpect(h.field, p); !ok {
 				sc -= 30
-				reasons = append(reasons, "ma pochi valori sono "+what)
+				reasons = append(reasons, "ma i valori non sono "+what)
 			}
-			cands = append(cands, cand{c, h.field, sc, reasons})
+			cands = append(cands, cand{c, h.field, sc, reasons, ""})
 		}
 		for _, g := range content {
 			if g.field == h.field {
@@ -210,11 +225,11 @@ func guessMapping(k Kind, sheet string, head []Row, merges []Merge, hc headerCho
 			reasons := g.reasons
 			if h.field != "" {
 				sc -= 25
-				reasons = append(append([]string(nil), reasons...), fmt.Sprintf("ma l'intestazione fa pensare a %s", h.field))
+				reasons = append(append([]string(nil), reasons...), fmt.Sprintf("l'intestazione fa pensare a %s", fieldName(h.field)))
 			} else if h.label != "" {
 				reasons = append([]string{fmt.Sprintf("intestazione «%s» non in elenco", h.label)}, reasons...)
 			}
-			cands = append(cands, cand{c, g.field, sc, reasons})
+			cands = append(cands, cand{c, g.field, sc, reasons, h.field})
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
@@ -234,7 +249,7 @@ func guessMapping(k Kind, sheet string, head []Row, merges []Merge, hc headerCho
 			continue
 		}
 		f := ch.field
-		if taken[f] && f == FCategory && !taken[FSubcategory] && k == KindPills {
+		if taken[f] && f == FCategory && !taken[FSubcategory] && k == KindPills && profs[ch.col].repeated() {
 			// A second column of repeated labels, right of the category, is its subdivision.
 			f = FSubcategory
 			ch.reasons = append(append([]string(nil), ch.reasons...), "seconda colonna di etichette: sottocategoria")
@@ -245,6 +260,17 @@ func guessMapping(k Kind, sheet string, head []Row, merges []Merge, hc headerCho
 		}
 		taken[f] = true
 		ch.field = f
+		assigned[ch.col] = ch
+	}
+	// A column whose header names a field another column took better: its content decides, without
+	// the doubt the header cast.
+	for _, ch := range cands {
+		if _, done := assigned[ch.col]; done || ch.against == "" || !taken[ch.against] || taken[ch.field] || ch.score+25 < threshold {
+			continue
+		}
+		ch.score += 25
+		ch.reasons = append(append([]string(nil), ch.reasons...), "ma quel campo è già di un'altra colonna")
+		taken[ch.field] = true
 		assigned[ch.col] = ch
 	}
 	// Category and subcategory: the broader one (fewer distinct values) is the category.
@@ -295,7 +321,10 @@ func guessMapping(k Kind, sheet string, head []Row, merges []Merge, hc headerCho
 		m.Columns = append(m.Columns, col)
 	}
 	g := sheetGuess{m: m}
-	for _, ch := range assigned {
+	for c, ch := range assigned {
+		if ch.field == FAnswer && profs[c].share(profs[c].prose) >= 0.5 {
+			g.prose = true
+		}
 		if ch.field != FIgnore {
 			g.total += ch.score
 		}
@@ -333,6 +362,13 @@ var fieldLabels = map[Field]string{
 	FCategory: "categoria", FSubcategory: "sottocategoria", FOffice: "ufficio competente", FLegal: "riferimenti normativi",
 	FLink: "collegamenti", FForms: "modulistica", FUpdated: "data di aggiornamento", FValidatedBy: "validato da",
 	FNotes: "note", FDepartment: "dipartimento", FUnit: "ufficio", FPhone: "telefono, email, interno o nominativo",
+}
+
+func fieldName(f Field) string {
+	if l := fieldLabels[f]; l != "" {
+		return l
+	}
+	return string(f)
 }
 
 func fieldList(fs []Field) string {
@@ -400,7 +436,8 @@ func decideSheet(file, sheet string, head []Row, merges []Merge, opt scanOptions
 			g.missing = missingFields(g.m)
 			g.ok = len(g.missing) == 0
 		}
-		if best == nil || g.ok && !best.ok || g.ok == best.ok && g.total > best.total {
+		g.named = hc.how == "names" || hc.how == "file"
+		if best == nil || g.ok && !best.ok || g.ok == best.ok && better(g, *best) {
 			gg := g
 			best = &gg
 		}

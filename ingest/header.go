@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Field is what a column holds. The names are those of the mapping file.
@@ -316,6 +317,7 @@ const headerScanRows = 30
 func detectHeader(k Kind, sheet string, rows []Row, merges []Merge) (Mapping, int) {
 	best := Mapping{Sheet: sheet, Kind: k}
 	bestScore := 0
+	tableRows := 0 // rows seen with three values or more: data, or the header itself
 	for i := range rows {
 		if i >= headerScanRows {
 			break
@@ -323,8 +325,19 @@ func detectHeader(k Kind, sheet string, rows []Row, merges []Merge) (Mapping, in
 		if rows[i].empty() {
 			continue
 		}
+		if n, _ := distinctValues(rows[i]); n >= 3 {
+			// A header sits above the data: a row found below two rows of a table is data that
+			// happens to name fields ("telefono", "interno"), not the header. (The first of
+			// the two may be the upper row of a two-row header.)
+			if tableRows++; tableRows > 2 {
+				break
+			}
+		}
+		if !headerLike(rows[i]) {
+			continue
+		}
 		cands := [][]Row{{rows[i]}}
-		if i > 0 && !rows[i-1].empty() && rows[i-1].Num == rows[i].Num-1 {
+		if i > 0 && !rows[i-1].empty() && rows[i-1].Num == rows[i].Num-1 && headerLike(rows[i-1]) {
 			cands = append(cands, []Row{rows[i-1], rows[i]})
 		}
 		for _, hr := range cands {
@@ -336,6 +349,20 @@ func detectHeader(k Kind, sheet string, rows []Row, merges []Merge) (Mapping, in
 		}
 	}
 	return best, bestScore
+}
+
+// headerLike: a row that could be a header — at most one of its cells holds what a header does
+// not (a long text, a date, a number, a code, an address).
+func headerLike(r Row) bool {
+	odd := 0
+	for _, c := range r.Cells {
+		if strings.TrimSpace(c.Value) != "" && !labelLike(c) && utf8.RuneCountInString(oneLine(c.Value)) > 3 {
+			if odd++; odd >= 2 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // colHeader is what the header says of one column: its label as written (both rows joined for a

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"slices"
 	"hash/fnv"
 	"regexp"
 	"strings"
@@ -120,6 +121,11 @@ func scanSheet(wb *Workbook, sheet string, opt scanOptions, res *scanResult, cod
 	fill := newMergeFill(it, start)
 	handle := func(r Row) error {
 		if r.Num < start {
+			if n, _ := distinctValues(r); n >= 3 && !slices.Contains(m.HeaderRows, r.Num) {
+				// Title rows and notes above the header are expected; a row of a table is not.
+				report(Problem{Row: r.Num, Severity: Error, Problem: "riga con dati sopra l'intestazione",
+					Action: "riga non importata: spostarla sotto l'intestazione o indicare la riga d'intestazione nel file di mappatura (header = N)"})
+			}
 			return nil
 		}
 		r = fill.apply(r)
