@@ -2,9 +2,9 @@ package ingest
 
 import (
 	"fmt"
-	"slices"
 	"hash/fnv"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
