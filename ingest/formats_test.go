@@ -210,3 +210,72 @@ func zipOf(t testing.TB, parts map[string]string) []byte {
 	}
 	return b
 }
+
+// FuzzCSV feeds random text to the CSV reader: errors are fine, crashes, cells over the limit
+// and records wider than the limit are not.
+func FuzzCSV(f *testing.F) {
+	for _, s := range []string{"a;b\r\n\"c\nd\";e\n", "\"unclosed", "x,\"y\"\"z\",w", "\xef\xbb\xbfCodice;Titolo\n1;2", "\xff\xfeC\x00;\x00", "a\tb|c;d,e"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "f.csv")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lim := Limits{MaxCellBytes: 64, MaxColumns: 8}
+		wb, err := Open(path, lim)
+		if err != nil {
+			return
+		}
+		defer wb.Close()
+		it, err := wb.Rows(wb.Sheets()[0])
+		if err != nil {
+			return
+		}
+		defer it.Close()
+		for it.Next() {
+			r := it.Row()
+			if len(r.Cells) > 8 {
+				t.Fatalf("row %d has %d cells", r.Num, len(r.Cells))
+			}
+			for _, c := range r.Cells {
+				if len(c.Value) > 64 {
+					t.Fatalf("cell of %d bytes", len(c.Value))
+				}
+			}
+		}
+	})
+}
+
+// FuzzODS feeds random content.xml to the .ods reader.
+func FuzzODS(f *testing.F) {
+	f.Add(odsContent(sampleSheet()))
+	f.Add([]byte(`<office:document-content ` + odsNS + `><office:body><office:spreadsheet><table:table table:name="A"><table:table-row table:number-rows-repeated="9"><table:table-cell table:number-columns-repeated="9" table:number-columns-spanned="3"><text:p>x<text:s text:c="99"/></text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>`))
+	f.Fuzz(func(t *testing.T, content []byte) {
+		path := writeODSContent(t, "f.ods", content)
+		lim := Limits{MaxCellBytes: 256, MaxColumns: 16, MaxRows: 50}
+		wb, err := Open(path, lim)
+		if err != nil {
+			return
+		}
+		defer wb.Close()
+		for _, sh := range wb.Sheets() {
+			it, err := wb.Rows(sh)
+			if err != nil {
+				return
+			}
+			n := 0
+			for it.Next() {
+				if n++; n > 60 {
+					t.Fatalf("more rows than the limit lets through")
+				}
+				for _, c := range it.Row().Cells {
+					if len(c.Value) > 256 {
+						t.Fatalf("cell of %d bytes", len(c.Value))
+					}
+				}
+			}
+			it.Close()
+		}
+	})
+}
