@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a clean Debian machine: installs the real peers the tests use
-# (rapper, rdflib, vobject, Chromium, SIPp, PostgreSQL) when missing, starts a throwaway
+# (rapper, rdflib, vobject, Chromium, SIPp, PostgreSQL, LibreOffice) when missing, starts a throwaway
 # PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,6 +12,7 @@ command -v rapper >/dev/null || need+=(raptor2-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v sipp >/dev/null || need+=(sip-tester)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)  # ingest: real .xls and .ods
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

@@ -1,9 +1,10 @@
 package ingest
 
 import (
-	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // Field is what a column holds. The names are those of the mapping file.
@@ -115,6 +116,36 @@ func knownField(k Kind, f Field) bool {
 // matchHeader finds the field a header names and how sure the match is (0 = none, 100 =
 // exact). Ties go to the field whose synonym is longer, the more specific one.
 func matchHeader(k Kind, header string) (Field, int) {
+	key := string(k) + "\x00" + header
+	headerCache.Lock()
+	if r, ok := headerCache.m[key]; ok {
+		headerCache.Unlock()
+		return r.f, r.score
+	}
+	headerCache.Unlock()
+	f, score := matchHeaderUncached(k, header)
+	headerCache.Lock()
+	if len(headerCache.m) >= 4096 {
+		clear(headerCache.m)
+	}
+	headerCache.m[key] = headerMatch{f, score}
+	headerCache.Unlock()
+	return f, score
+}
+
+// headerCache remembers matches: the same cells are matched for both kinds, as one row and as
+// half of a two-row header, by the first pass and by the import.
+var headerCache = struct {
+	sync.Mutex
+	m map[string]headerMatch
+}{m: map[string]headerMatch{}}
+
+type headerMatch struct {
+	f     Field
+	score int
+}
+
+func matchHeaderUncached(k Kind, header string) (Field, int) {
 	h := foldKey(header)
 	if h == "" || len(h) > 80 {
 		return "", 0
@@ -226,16 +257,22 @@ func editDistance(a, b string, limit int) int {
 // Column is one column of a sheet and the field it was mapped to.
 type Column struct {
 	Index  int    // 0-based
-	Header string // as written (both header rows joined for a two-row header)
+	Header string // as written (both header rows joined for a two-row header); "Colonna C" without a header
 	Field  Field  // FExtra when unmapped
-	Score  int    // match certainty; 100 when set by a mapping file
+	// Score is the confidence of the guess, 0–100: how well the header names the field and how
+	// well the values fit it; 100 when set by a mapping file.
+	Score int
+	// Reasons say, in Italian, why the column got its field (or none): the header's match, what
+	// the values look like, a contradiction between the two.
+	Reasons []string
 }
 
 // Mapping is how a sheet is read: where its header is and what each column holds.
 type Mapping struct {
 	Sheet      string
 	Kind       Kind
-	HeaderRows []int // Excel row numbers of the header (two for a grouped header)
+	HeaderRows []int // Excel row numbers of the header (two for a grouped header); none when the sheet has no header
+	FirstRow   int   // without a header, the first row of the table
 	Columns    []Column
 	FromFile   bool // set or amended by a mapping file
 	// Preview holds the first data rows as shown, one value per column of Columns, when the
@@ -246,7 +283,7 @@ type Mapping struct {
 // DataStart is the first row after the header.
 func (m Mapping) DataStart() int {
 	if len(m.HeaderRows) == 0 {
-		return 1
+		return max(1, m.FirstRow)
 	}
 	return m.HeaderRows[len(m.HeaderRows)-1] + 1
 }
@@ -262,41 +299,6 @@ func (m Mapping) col(f Field) int {
 }
 
 func (m Mapping) has(f Field) bool { return m.col(f) >= 0 }
-
-// String prints the mapping as --show-mapping shows it.
-func (m Mapping) String() string {
-	var b strings.Builder
-	rows := make([]string, len(m.HeaderRows))
-	for i, r := range m.HeaderRows {
-		rows[i] = fmt.Sprint(r)
-	}
-	fmt.Fprintf(&b, "Foglio %q: %s, intestazione alla riga %s\n", m.Sheet, kindLabel(m.Kind), strings.Join(rows, "-"))
-	for _, c := range m.Columns {
-		f := string(c.Field)
-		if c.Field == FExtra {
-			f = "extra (conservata sulla pillola)"
-		}
-		fmt.Fprintf(&b, "  %-3s %-40q → %s", colName(c.Index), c.Header, f)
-		if c.Score > 0 && c.Score < 90 { // a guess worth checking
-			fmt.Fprintf(&b, " (%d%%)", c.Score)
-		}
-		b.WriteByte('\n')
-	}
-	for _, row := range m.Preview {
-		b.WriteString("  | ")
-		for i, v := range row {
-			if i > 0 {
-				b.WriteString(" | ")
-			}
-			if r := []rune(v); len(r) > 24 {
-				v = string(r[:23]) + "…"
-			}
-			b.WriteString(v)
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
 
 func kindLabel(k Kind) string {
 	if k == KindDirectory {
@@ -315,12 +317,27 @@ const headerScanRows = 30
 func detectHeader(k Kind, sheet string, rows []Row, merges []Merge) (Mapping, int) {
 	best := Mapping{Sheet: sheet, Kind: k}
 	bestScore := 0
+	tableRows := 0 // rows seen with three values or more: data, or the header itself
 	for i := range rows {
+		if i >= headerScanRows {
+			break
+		}
 		if rows[i].empty() {
 			continue
 		}
+		if n, _ := distinctValues(rows[i]); n >= 3 {
+			// A header sits above the data: a row found below two rows of a table is data that
+			// happens to name fields ("telefono", "interno"), not the header. (The first of
+			// the two may be the upper row of a two-row header.)
+			if tableRows++; tableRows > 2 {
+				break
+			}
+		}
+		if !headerLike(rows[i]) {
+			continue
+		}
 		cands := [][]Row{{rows[i]}}
-		if i > 0 && !rows[i-1].empty() {
+		if i > 0 && !rows[i-1].empty() && rows[i-1].Num == rows[i].Num-1 && headerLike(rows[i-1]) {
 			cands = append(cands, []Row{rows[i-1], rows[i]})
 		}
 		for _, hr := range cands {
@@ -334,10 +351,31 @@ func detectHeader(k Kind, sheet string, rows []Row, merges []Merge) (Mapping, in
 	return best, bestScore
 }
 
-// mapHeader maps one candidate header (one or two rows) and scores it: the sum of the best
-// match of each distinct field, so a row of data (which matches by accident at most once or
-// twice) loses to the real header.
-func mapHeader(k Kind, sheet string, hr []Row, merges []Merge) (Mapping, int) {
+// headerLike: a row that could be a header — at most one of its cells holds what a header does
+// not (a long text, a date, a number, a code, an address).
+func headerLike(r Row) bool {
+	odd := 0
+	for _, c := range r.Cells {
+		if strings.TrimSpace(c.Value) != "" && !labelLike(c) && utf8.RuneCountInString(oneLine(c.Value)) > 3 {
+			if odd++; odd >= 2 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// colHeader is what the header says of one column: its label as written (both rows joined for a
+// two-row header) and the field the label names, if any.
+type colHeader struct {
+	label string
+	field Field
+	score int
+}
+
+// headerMatches reads the labels of a candidate header (one or two rows) and matches each column
+// on its own. Merged header cells name every column they cover.
+func headerMatches(k Kind, hr []Row, merges []Merge) []colHeader {
 	width := 0
 	for _, r := range hr {
 		width = max(width, len(r.Cells))
@@ -348,9 +386,8 @@ func mapHeader(k Kind, sheet string, hr []Row, merges []Merge) (Mapping, int) {
 		for c := 0; c < width; c++ {
 			labels[i][c] = oneLine(r.cell(c).Value)
 		}
-		// A merged header cell names every column it covers.
 		for _, mg := range merges {
-			if r.Num < mg.Top || r.Num > mg.Bottom {
+			if r.Num < mg.Top || r.Num > mg.Bottom || mg.Left-1 >= width {
 				continue
 			}
 			v := ""
@@ -358,7 +395,7 @@ func mapHeader(k Kind, sheet string, hr []Row, merges []Merge) (Mapping, int) {
 				v = labels[i][mg.Left-1]
 			} else {
 				for j := range hr {
-					if hr[j].Num == mg.Top && mg.Left-1 < width {
+					if hr[j].Num == mg.Top {
 						v = labels[j][mg.Left-1]
 					}
 				}
@@ -370,6 +407,36 @@ func mapHeader(k Kind, sheet string, hr []Row, merges []Merge) (Mapping, int) {
 			}
 		}
 	}
+	out := make([]colHeader, width)
+	for c := 0; c < width; c++ {
+		bottom := labels[len(hr)-1][c]
+		top := labels[0][c]
+		f, sc := matchHeader(k, bottom)
+		label := bottom
+		if len(hr) == 2 {
+			switch {
+			case bottom == "" || bottom == top:
+				f, sc = matchHeader(k, top)
+				label = top
+			case top != "":
+				// The group label ("Riferimenti") may be what tells the field; the sub-label
+				// usually is more precise.
+				if f2, sc2 := matchHeader(k, top+" "+bottom); sc2 > sc {
+					f, sc = f2, sc2
+				}
+				label = top + " / " + bottom
+			}
+		}
+		out[c] = colHeader{label: label, field: f, score: sc}
+	}
+	return out
+}
+
+// mapHeader maps one candidate header (one or two rows) by the names alone and scores it: the
+// sum of the best match of each distinct field, so a row of data (which matches by accident at
+// most once or twice) loses to the real header.
+func mapHeader(k Kind, sheet string, hr []Row, merges []Merge) (Mapping, int) {
+	hs := headerMatches(k, hr, merges)
 	m := Mapping{Sheet: sheet, Kind: k}
 	for _, r := range hr {
 		m.HeaderRows = append(m.HeaderRows, r.Num)
@@ -380,28 +447,9 @@ func mapHeader(k Kind, sheet string, hr []Row, merges []Merge) (Mapping, int) {
 		score int
 	}
 	var choices []choice
-	headers := make([]string, width)
-	for c := 0; c < width; c++ {
-		bottom := labels[len(hr)-1][c]
-		top := labels[0][c]
-		f, sc := matchHeader(k, bottom)
-		headers[c] = bottom
-		if len(hr) == 2 {
-			switch {
-			case bottom == "" || bottom == top:
-				f, sc = matchHeader(k, top)
-				headers[c] = top
-			case top != "":
-				// The group label ("Riferimenti") may be what tells the field; the sub-label
-				// usually is more precise.
-				if f2, sc2 := matchHeader(k, top+" "+bottom); sc2 > sc {
-					f, sc = f2, sc2
-				}
-				headers[c] = top + " / " + bottom
-			}
-		}
-		if f != "" {
-			choices = append(choices, choice{c, f, sc})
+	for c, h := range hs {
+		if h.field != "" {
+			choices = append(choices, choice{c, h.field, h.score})
 		}
 	}
 	// Each field goes to the column that names it best; the others stay as extras.
@@ -417,11 +465,11 @@ func mapHeader(k Kind, sheet string, hr []Row, merges []Merge) (Mapping, int) {
 		assigned[ch.col] = ch
 		total += ch.score
 	}
-	for c := 0; c < width; c++ {
-		if headers[c] == "" {
+	for c, h := range hs {
+		if h.label == "" {
 			continue
 		}
-		col := Column{Index: c, Header: headers[c], Field: FExtra}
+		col := Column{Index: c, Header: h.label, Field: FExtra}
 		if ch, ok := assigned[c]; ok {
 			col.Field, col.Score = ch.field, ch.score
 		}
@@ -429,8 +477,8 @@ func mapHeader(k Kind, sheet string, hr []Row, merges []Merge) (Mapping, int) {
 	}
 	// Cells that are not header-like (long sentences, numbers) make a data row look less like
 	// a header.
-	for c := 0; c < width; c++ {
-		if len(headers[c]) > 60 {
+	for _, h := range hs {
+		if len(h.label) > 60 {
 			total -= 30
 		}
 	}

@@ -23,6 +23,12 @@ type Options struct {
 	// BatchSize is how many pills go into one store transaction in the default mode (a failing
 	// transaction is retried row by row to find the culprit). 0 means 500.
 	BatchSize int
+	// Reading (read.go side): limits on what a file may hold, sheets left out on request, and
+	// the directory that lets office and people columns be recognised by their values (loaded
+	// from the store when nil).
+	Limits     Limits
+	SkipSheets []string
+	Directory  *Directory
 }
 
 // Action is what the import did (or, in a dry run, would do) to one resource.
@@ -93,59 +99,24 @@ func (s *Summary) Blocking() int {
 // ErrRefused is returned (wrapped) when --strict refused a workbook.
 var ErrRefused = errors.New("import refused")
 
-// ShowMapping detects the header of every sheet without importing: what --show-mapping prints.
-func ShowMapping(name string, opt Options) ([]Mapping, []Problem, error) {
-	wb, err := OpenFile(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer wb.Close()
-	res, err := scanHeaders(wb, opt)
-	if err != nil {
-		return nil, nil, err
-	}
-	return res.Mappings, res.Problems, nil
-}
-
-// scanHeaders runs the header detection of scan on every sheet, reading only its first rows.
-func scanHeaders(wb *Workbook, opt Options) (*scanResult, error) {
-	res := &scanResult{}
-	stop := errors.New("stop")
-	const preview = 3
-	for _, sheet := range wb.Sheets() {
-		one := &Workbook{Name: wb.Name, date1904: wb.date1904, sheets: []string{sheet}, x: wb.x, zr: wb.zr, parts: wb.parts, xls: wb.xls}
-		n := 0
-		enough := func() error {
-			if n++; n >= preview {
-				return stop
-			}
-			return nil
-		}
-		r, err := scan(one, scanOptions{Mapping: opt.Mapping, Kind: opt.Kind, Preview: preview,
-			Pill: func(Record) error { return enough() }, Dir: func(DirRecord) error { return enough() }})
-		if err != nil && !errors.Is(err, stop) {
-			return nil, err
-		}
-		res.Mappings = append(res.Mappings, r.Mappings...)
-		for _, p := range r.Problems {
-			if p.Row == 0 {
-				res.Problems = append(res.Problems, p)
-			}
-		}
-	}
-	return res, nil
-}
-
 // ImportFile imports a workbook of pills or of the phone directory (or both: each sheet is
 // detected on its own) into store. Problems are in the summary; the error is for input that
 // cannot be read at all, a store failure, or (wrapping ErrRefused) a strict import refused.
 func ImportFile(ctx context.Context, store *kb.Store, name string, opt Options) (*Summary, error) {
 	start := time.Now()
-	wb, err := OpenFile(name)
+	wb, err := Open(name, opt.Limits)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { wb.Close() }()
+	// The first pass: unmapped sheets, limits and damage stop the import before any write.
+	pre, err := preflight(ctx, store, wb, &opt)
+	if err != nil {
+		if pre != nil {
+			return &Summary{File: wb.Name, Problems: pre.Problems}, err
+		}
+		return nil, err
+	}
 	if opt.Status == "" {
 		opt.Status = kb.StatusDraft
 	}
@@ -163,13 +134,14 @@ func ImportFile(ctx context.Context, store *kb.Store, name string, opt Options) 
 		if err != nil {
 			return check, err
 		}
+		check.Problems = append(pre.Problems, check.Problems...)
 		if n := check.Blocking(); n > 0 {
 			check.DryRun, check.Refused = false, true
 			check.Elapsed = time.Since(start)
 			return check, fmt.Errorf("%s: %w: %d problems (--strict writes nothing when a row has a problem)", wb.Name, ErrRefused, n)
 		}
 		first := wb
-		if wb, err = OpenFile(name); err != nil {
+		if wb, err = Open(name, opt.Limits); err != nil {
 			first.Close()
 			return nil, err
 		}
@@ -178,6 +150,7 @@ func ImportFile(ctx context.Context, store *kb.Store, name string, opt Options) 
 	s, err := importWorkbook(ctx, store, wb, opt)
 	if s != nil {
 		s.Elapsed = time.Since(start)
+		s.Problems = append(pre.Problems, s.Problems...) // sheets left out, first
 	}
 	return s, err
 }
@@ -190,11 +163,13 @@ func importWorkbook(ctx context.Context, store *kb.Store, wb *Workbook, opt Opti
 	}
 	var dirRecs []DirRecord
 	res, err := scan(wb, scanOptions{
-		Mapping:  opt.Mapping,
-		Kind:     opt.Kind,
-		Progress: opt.Progress,
-		Pill:     im.planPill,
-		Dir:      func(r DirRecord) error { dirRecs = append(dirRecs, r); return nil },
+		Mapping:   opt.Mapping,
+		Kind:      opt.Kind,
+		Skip:      opt.SkipSheets,
+		Directory: opt.Directory,
+		Progress:  opt.Progress,
+		Pill:      im.planPill,
+		Dir:       func(r DirRecord) error { dirRecs = append(dirRecs, r); return nil },
 	})
 	if res != nil {
 		im.sum.Mappings = res.Mappings

@@ -17,7 +17,7 @@ import (
 //	# comments start with #
 //	[Salute]                  sheet name as in the workbook; [*] applies to every sheet
 //	kind = pills              pills | directory | skip (leave the sheet out)
-//	header = 3                header row; "1-2" for a header on two rows
+//	header = 3                header row; "1-2" for a header on two rows; "none" for no header
 //	Cod. = code               a column, by its header as written, and the field it holds
 //	@K = updated              a column by letter
 //	Note interne = ignore     ignore drops the column; extra keeps it on the pill as written
@@ -143,6 +143,10 @@ func ParseMappingFile(name string, r io.Reader) (*MappingFile, error) {
 }
 
 func parseRowSpan(v string) ([]int, error) {
+	switch v {
+	case "0", "none", "nessuna", "no":
+		return []int{}, nil // the sheet has no header: the content alone maps the columns
+	}
 	a, b, two := strings.Cut(v, "-")
 	first, err := strconv.Atoi(strings.TrimSpace(a))
 	if err != nil || first < 1 {

@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"fmt"
+	"hash/fnv"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +42,10 @@ type scanOptions struct {
 	Preview  int // keep this many data rows of each sheet on its Mapping
 	Pill     func(Record) error
 	Dir      func(DirRecord) error
+	// Skip names sheets left out on request; Directory lets columns of office and people names
+	// be recognised by their values.
+	Skip      []string
+	Directory *Directory
 }
 
 // scanResult is what a pass learned besides the rows.
@@ -52,7 +58,7 @@ type scanResult struct {
 type seenCode struct {
 	sheet string
 	row   int
-	key   string
+	key   uint64 // hash of the folded title and answer: a map of 100,000 codes stays small
 }
 
 // scan reads every sheet row by row, detects its header and kind, turns rows into records and
@@ -74,8 +80,10 @@ func scanSheet(wb *Workbook, sheet string, opt scanOptions, res *scanResult, cod
 		p.File, p.Sheet = wb.Name, sheet
 		res.Problems = append(res.Problems, p)
 	}
-	ov := opt.Mapping.override(sheet)
-	if ov != nil && ov.Skip {
+	if skipSheet(opt.Skip, sheet) {
+		return nil
+	}
+	if ov := opt.Mapping.override(sheet); ov != nil && ov.Skip {
 		return nil
 	}
 	it, err := wb.Rows(sheet)
@@ -83,84 +91,41 @@ func scanSheet(wb *Workbook, sheet string, opt scanOptions, res *scanResult, cod
 		return err
 	}
 	defer it.Close()
-
-	var head []Row
-	for len(head) < headerScanRows && it.Next() {
-		head = append(head, it.Row())
-	}
-	if err := it.Err(); err != nil {
+	head, err := readHead(it)
+	if err != nil {
 		return err
 	}
-	if len(head) == 0 || allEmpty(head) {
-		return nil // an empty sheet is not a problem
+	d, err := decideSheet(wb.Name, sheet, head, it.Merges, opt)
+	if err != nil {
+		return err
 	}
-
-	kind := opt.Kind
-	if ov != nil && ov.Kind != "" {
-		kind = ov.Kind
+	switch d.status {
+	case SheetEmpty, SheetNotes:
+		return nil // the first pass reported notes sheets
+	case SheetUnmapped:
+		// The import's first pass stops on it before writing; a scan that gets here (the
+		// parser's own tests) must not leave it out quietly either.
+		return &UnmappedError{File: wb.Name, Sheets: []SheetPreview{{Sheet: sheet, Status: d.status, Mapping: d.m, Missing: d.missing, Message: d.message}}}
 	}
-	var m Mapping
-	var recognised bool
-	if kind == "" {
-		m, recognised = detectKind(head, it.Merges, sheet)
-	} else {
-		var score int
-		m, score = detectHeader(kind, sheet, head, it.Merges)
-		recognised = score > 0
-	}
-	if ov != nil && len(ov.HeaderRows) > 0 {
-		if kind == "" {
-			kind = m.Kind
-		}
-		var hr []Row
-		for _, want := range ov.HeaderRows {
-			for _, r := range head {
-				if r.Num == want {
-					hr = append(hr, r)
-				}
-			}
-		}
-		if len(hr) != len(ov.HeaderRows) {
-			return fmt.Errorf("%s: mapping file %s: sheet %q: header row %v is beyond the first %d rows", wb.Name, opt.Mapping.Name, sheet, ov.HeaderRows, headerScanRows)
-		}
-		m, _ = mapHeader(kind, sheet, hr, it.Merges)
-		recognised = true
-	}
-	if ov != nil {
-		ov.apply(&m)
-		recognised = recognised || m.FromFile
-	}
-	if m.Kind == KindPills {
-		recognised = recognised && (m.has(FAnswer) || m.has(FTitle) || m.has(FQuestion))
-	}
-	if !recognised {
-		// A sheet of notes (a legend, instructions) is not a table: saying so is enough. A table
-		// whose header is not understood may hold pills: that must be looked at.
-		sev := Info
-		for _, r := range head {
-			if n, _ := distinctValues(r); n >= 3 {
-				sev = Warning
-			}
-		}
-		report(Problem{Severity: sev, Problem: "intestazione non riconosciuta nelle prime righe del foglio",
-			Action: "foglio non importato: se contiene pillole o la rubrica, indicarne l'intestazione in un file di mappatura (--mapping); altrimenti escluderlo con kind = skip"})
-		return nil
-	}
+	m := d.m
 	res.Mappings = append(res.Mappings, m)
-	if m.Kind == KindPills && !m.has(FAnswer) {
-		report(Problem{Severity: Warning, Problem: "nessuna colonna della risposta riconosciuta",
-			Action: "le righe del foglio non hanno risposta: indicarla nel file di mappatura (--mapping)"})
-	}
 
 	start := m.DataStart()
 	headerKeys := map[string]bool{}
+	headerLen := 0
 	for _, c := range m.Columns {
 		headerKeys[foldKey(c.Header)] = true
+		headerLen = max(headerLen, len(c.Header))
 	}
-	sc := &sheetScan{wb: wb, m: m, report: report, codes: codes, opt: opt, headerKeys: headerKeys}
-	fill := newMergeFill(it.Merges, start)
+	sc := &sheetScan{wb: wb, m: m, report: report, codes: codes, opt: opt, headerKeys: headerKeys, headerLen: headerLen}
+	fill := newMergeFill(it, start)
 	handle := func(r Row) error {
 		if r.Num < start {
+			if n, _ := distinctValues(r); n >= 3 && !slices.Contains(m.HeaderRows, r.Num) {
+				// Title rows and notes above the header are expected; a row of a table is not.
+				report(Problem{Row: r.Num, Severity: Error, Problem: "riga con dati sopra l'intestazione",
+					Action: "riga non importata: spostarla sotto l'intestazione o indicare la riga d'intestazione nel file di mappatura (header = N)"})
+			}
 			return nil
 		}
 		r = fill.apply(r)
@@ -202,24 +167,27 @@ func scanSheet(wb *Workbook, sheet string, opt scanOptions, res *scanResult, cod
 
 // mergeFill gives the value of a cell merged down several data rows (a category written once
 // for a block of pills) to every row of the block. Only the first column of the range is
-// filled: the others are covered, not separate fields.
+// filled: the others are covered, not separate fields. Merges are taken from the iterator as it
+// learns them (an .ods declares a range on the cell that starts it).
 type mergeFill struct {
+	it     *RowIter
+	seen   int
+	start  int
 	byTop  map[int][]Merge
 	active []Merge
 	values map[Merge]Cell
 }
 
-func newMergeFill(merges []Merge, start int) *mergeFill {
-	f := &mergeFill{byTop: map[int][]Merge{}, values: map[Merge]Cell{}}
-	for _, m := range merges {
-		if m.Top >= start && m.Bottom > m.Top {
-			f.byTop[m.Top] = append(f.byTop[m.Top], m)
-		}
-	}
-	return f
+func newMergeFill(it *RowIter, start int) *mergeFill {
+	return &mergeFill{it: it, start: start, byTop: map[int][]Merge{}, values: map[Merge]Cell{}}
 }
 
 func (f *mergeFill) apply(r Row) Row {
+	for ; f.seen < len(f.it.Merges); f.seen++ {
+		if m := f.it.Merges[f.seen]; m.Top >= f.start && m.Bottom > m.Top && m.Top >= r.Num {
+			f.byTop[m.Top] = append(f.byTop[m.Top], m)
+		}
+	}
 	if len(f.byTop) == 0 && len(f.active) == 0 {
 		return r
 	}
@@ -266,6 +234,7 @@ type sheetScan struct {
 	report     func(Problem)
 	codes      map[string]seenCode
 	headerKeys map[string]bool
+	headerLen  int    // length of the longest header
 	section    string // the last section title row seen
 }
 
@@ -288,11 +257,13 @@ func (s *sheetScan) column(f Field) string {
 func (s *sheetScan) isRepeatedHeader(r Row) bool {
 	n, hits := 0, 0
 	for _, c := range r.Cells {
-		if v := foldKey(c.Value); v != "" {
-			n++
-			if s.headerKeys[v] {
-				hits++
-			}
+		if strings.TrimSpace(c.Value) == "" {
+			continue
+		}
+		n++
+		// Folding only shortens a text: a cell much longer than every header is not one.
+		if len(c.Value) <= 4*s.headerLen+16 && s.headerKeys[foldKey(c.Value)] {
+			hits++
 		}
 	}
 	return n >= 2 && hits*2 >= n+1
@@ -318,16 +289,17 @@ func distinctValues(r Row) (int, string) {
 func (s *sheetScan) pillRow(r Row) error {
 	code := strings.ToUpper(oneLine(s.value(r, FCode)))
 	answerRaw := s.value(r, FAnswer)
-	n, first := distinctValues(r)
 	if s.isRepeatedHeader(r) {
 		s.report(Problem{Row: r.Num, Severity: Info, Problem: "intestazione ripetuta", Action: "riga saltata"})
 		return nil
 	}
-	if answerRaw == "" && n == 1 && (code == "" || !looksLikeCode(first)) {
-		s.section = first
-		s.report(Problem{Row: r.Num, Severity: Info, Problem: fmt.Sprintf("riga di sezione senza codice: %q", first),
-			Action: "riga saltata; il titolo di sezione è conservato sulle pillole che seguono"})
-		return nil
+	if answerRaw == "" {
+		if n, first := distinctValues(r); n == 1 && (code == "" || !looksLikeCode(first)) {
+			s.section = first
+			s.report(Problem{Row: r.Num, Severity: Info, Problem: fmt.Sprintf("riga di sezione senza codice: %q", first),
+				Action: "riga saltata; il titolo di sezione è conservato sulle pillole che seguono"})
+			return nil
+		}
 	}
 
 	p := kb.Pill{
@@ -465,7 +437,7 @@ func (s *sheetScan) pillRow(r Row) error {
 	// A code names one pill: a second row with the same code is a conflict unless it says the
 	// same thing.
 	if code != "" {
-		key := foldKey(p.Title + " " + p.Answer)
+		key := hashKey(foldKey(p.Title + " " + p.Answer))
 		if prev, ok := s.codes[code]; ok {
 			where := fmt.Sprintf("foglio %q riga %d", prev.sheet, prev.row)
 			if prev.sheet == s.m.Sheet {
@@ -487,6 +459,12 @@ func (s *sheetScan) pillRow(r Row) error {
 		return s.opt.Pill(rec)
 	}
 	return nil
+}
+
+func hashKey(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }
 
 var codeRE = regexp.MustCompile(`^[\p{L}]{0,8}[-_./ ]?\d+([-_./]\w+)*$`)

@@ -60,6 +60,19 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
+// RowsLeftOut counts the rows the import did not take (or, in a dry run, would not take): every
+// one is a problem of level Error naming its row. A non-zero count is exit status 3 for the CLI
+// and a warning banner for the web page.
+func (s *Summary) RowsLeftOut() int {
+	n := 0
+	for _, p := range s.Problems {
+		if p.Severity == Error && p.Row > 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // blocking reports whether the problem makes --strict refuse the workbook: anything that is
 // not a by-design skip.
 func (p Problem) blocking() bool { return p.Severity >= Warning }

@@ -28,6 +28,10 @@ func cleanText(s string) string {
 	if s == "" {
 		return ""
 	}
+	if plainASCII(s) {
+		// The common case, and the hot path of a large import: nothing to map or normalise.
+		return strings.TrimSpace(s)
+	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	s = strings.Map(func(r rune) rune {
@@ -45,6 +49,18 @@ func cleanText(s string) string {
 	}, s)
 	s = strings.ReplaceAll(s, "_x000D_", "")
 	return norm.NFC.String(strings.TrimSpace(s))
+}
+
+// plainASCII reports whether s is printable ASCII, tabs and line feeds only, without Excel's
+// _x000D_ escapes: text that cleanText would only trim.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x7f || c < 0x20 && c != '\n' && c != '\t' {
+			return false
+		}
+	}
+	return !strings.Contains(s, "_x000D_")
 }
 
 // oneLine is cleanText with every run of white space, line breaks included, made one space:
@@ -125,6 +141,27 @@ func answerHTML(s string) string {
 	if s == "" {
 		return ""
 	}
+	if !strings.ContainsAny(s, "<&") {
+		return plainAnswerHTML(s)
+	}
+	return sanitizedAnswerHTML(s)
+}
+
+// plainAnswerHTML is answerHTML for text without markup or entities, where the sanitiser has
+// nothing to remove: the paragraphs and lists are built directly and only ">" needs escaping.
+// It gives what sanitizedAnswerHTML gives (FuzzAnswerHTML checks it) at a fraction of the cost:
+// on a 100,000-row import the sanitiser took a fifth of the time.
+func plainAnswerHTML(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 32)
+	for _, para := range paraRE.Split(strings.ReplaceAll(s, ">", "&gt;"), -1) {
+		writeParagraph(&b, para)
+	}
+	return strings.TrimSpace(strings.ReplaceAll(b.String(), "<p></p>", ""))
+}
+
+// sanitizedAnswerHTML turns text that may hold HTML into the safe subset.
+func sanitizedAnswerHTML(s string) string {
 	var b strings.Builder
 	if blockRE.MatchString(s) {
 		// The author wrote block HTML: keep its structure, only line breaks inside text matter.

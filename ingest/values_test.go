@@ -242,7 +242,7 @@ var tagRE = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>`)
 var allowedTagRE = regexp.MustCompile(`^(</?(p|br|b|strong|i|em|ul|ol|li|a)/?>|<a href="(https?:|mailto:|tel:)[^"]*"/?>)$`)
 
 func FuzzAnswerHTML(f *testing.F) {
-	for _, s := range []string{"<b>x</b><br>y", "- a\n- b", `<a href="javascript:x" onclick="y">z</a>`, "<script>alert(1)</script>", "<p>a</p>\n<ul><li>b"} {
+	for _, s := range []string{"<b>x</b><br>y", "- a\n- b", "a > b\n\n1. uno\n2) due\n  • tre", "x  \t y\n\n\n\"q\" 'a'", `<a href="javascript:x" onclick="y">z</a>`, "<script>alert(1)</script>", "<p>a</p>\n<ul><li>b"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -254,6 +254,12 @@ func FuzzAnswerHTML(f *testing.F) {
 		}
 		if utf8.ValidString(s) && !utf8.ValidString(out) {
 			t.Errorf("answerHTML(%q) is not valid UTF-8", s)
+		}
+		// The fast path for plain text must give what the sanitiser gives.
+		if c := cleanText(s); c != "" && !strings.ContainsAny(c, "<&") {
+			if fast, slow := plainAnswerHTML(c), sanitizedAnswerHTML(c); fast != slow {
+				t.Errorf("answerHTML(%q): plain path %q, sanitiser %q", s, fast, slow)
+			}
 		}
 	})
 }

@@ -20,16 +20,26 @@ import (
 type xlsBook struct {
 	wb    xls.Workbook
 	names []string
+	file  string
 }
 
-func openXLS(name string) (w *Workbook, err error) {
+func openXLS(name string, lim Limits) (w *Workbook, err error) {
+	base := filepath.Base(name)
 	defer func() {
 		// The library indexes records without bounds checks: a damaged file must be an error,
 		// not a crash.
 		if r := recover(); r != nil {
-			w, err = nil, fmt.Errorf("%s: damaged .xls file (%v)", name, r)
+			w, err = nil, &DamagedError{File: base, What: "file .xls danneggiato", Err: fmt.Errorf("%v", r)}
 		}
 	}()
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	// BIFF8 caps a workbook far below this; a larger file is not a legacy workbook.
+	if fi.Size() > min(lim.MaxUncompressed, 512<<20) {
+		return nil, &LimitError{File: base, What: fmt.Sprintf("file .xls di %s: il limite è %s", size(fi.Size()), size(min(lim.MaxUncompressed, 512<<20)))}
+	}
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return nil, err
@@ -39,18 +49,29 @@ func openXLS(name string) (w *Workbook, err error) {
 	r := &budgetReader{Reader: bytes.NewReader(data), left: 16*int64(len(data)) + 1<<22}
 	wb, err := xls.OpenReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read the .xls workbook: %w", name, err)
+		return nil, &DamagedError{File: base, What: "file .xls danneggiato: la cartella di lavoro non si legge", Err: err}
 	}
-	b := &xlsBook{wb: wb}
-	for i := 0; i < wb.GetNumberSheets(); i++ {
+	b := &xlsBook{wb: wb, file: base}
+	n := wb.GetNumberSheets()
+	if n > lim.MaxSheets {
+		return nil, &LimitError{File: base, What: fmt.Sprintf("il file ha %d fogli: il limite è %d", n, lim.MaxSheets)}
+	}
+	for i := 0; i < n; i++ {
 		s, err := wb.GetSheet(i)
 		if err != nil {
-			return nil, fmt.Errorf("%s: sheet %d: %w", name, i+1, err)
+			return nil, &DamagedError{File: base, What: fmt.Sprintf("file .xls danneggiato: il foglio %d non si legge", i+1), Err: err}
 		}
-		b.names = append(b.names, s.GetName())
+		b.names = append(b.names, latin1(s.GetName()))
 	}
-	return &Workbook{Name: filepath.Base(name), xls: b, sheets: b.names}, nil
+	if len(b.names) == 0 {
+		// What a damaged file looks like to the library: a compound file whose workbook stream
+		// lists no sheet. An empty success would hide it.
+		return nil, &DamagedError{File: base, What: "file .xls danneggiato: la cartella di lavoro non contiene alcun foglio leggibile"}
+	}
+	return &Workbook{Format: FormatXLS, src: b, sheets: b.names}, nil
 }
+
+func (b *xlsBook) close() error { return nil }
 
 // budgetReader fails once more than left bytes have been read.
 type budgetReader struct {
@@ -70,7 +91,7 @@ func (r *budgetReader) Read(p []byte) (int, error) {
 func (b *xlsBook) rows(sheet string) (it *RowIter, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			it, err = nil, fmt.Errorf("sheet %q: damaged .xls sheet (%v)", sheet, r)
+			it, err = nil, &DamagedError{File: b.file, Sheet: sheet, What: "file .xls danneggiato: il foglio non si legge", Err: fmt.Errorf("%v", r)}
 		}
 	}()
 	idx := -1
@@ -80,11 +101,11 @@ func (b *xlsBook) rows(sheet string) (it *RowIter, err error) {
 		}
 	}
 	if idx < 0 {
-		return nil, fmt.Errorf("sheet %q not found", sheet)
+		return nil, &DamagedError{File: b.file, Sheet: sheet, What: "foglio inesistente"}
 	}
 	s, err := b.wb.GetSheet(idx)
 	if err != nil {
-		return nil, err
+		return nil, &DamagedError{File: b.file, Sheet: sheet, What: "file .xls danneggiato: il foglio non si legge", Err: err}
 	}
 	n := s.GetNumberRows()
 	i := 0
@@ -92,7 +113,7 @@ func (b *xlsBook) rows(sheet string) (it *RowIter, err error) {
 	it.next = func() (r Row, ok bool, err error) {
 		defer func() {
 			if p := recover(); p != nil {
-				err = fmt.Errorf("sheet %q, row %d: damaged .xls record (%v)", sheet, i, p)
+				err = &DamagedError{File: b.file, Sheet: sheet, Row: i, What: "file .xls danneggiato: la riga non si legge", Err: fmt.Errorf("%v", p)}
 			}
 		}()
 		if i >= n {
@@ -101,7 +122,7 @@ func (b *xlsBook) rows(sheet string) (it *RowIter, err error) {
 		row, err := s.GetRow(i)
 		i++
 		if err != nil {
-			return Row{}, false, err
+			return Row{}, false, &DamagedError{File: b.file, Sheet: sheet, Row: i, What: "file .xls danneggiato: la riga non si legge", Err: err}
 		}
 		r = Row{Num: i}
 		for _, c := range row.GetCols() {
@@ -172,6 +193,13 @@ func (b *xlsBook) isDate(xf int) (date bool) {
 // isDateFormatCode reports whether a custom number format shows a date: it has day, month or
 // year letters outside quoted text and bracketed colour or locale codes.
 func isDateFormatCode(code string) bool {
+	s := strings.ToLower(stripFormatLiterals(code))
+	return strings.ContainsAny(s, "dy") || strings.Contains(s, "mmm") || (strings.Contains(s, "m") && !strings.ContainsAny(s, "0#"))
+}
+
+// stripFormatLiterals drops the quoted text, bracketed codes and escaped characters of a
+// number format, leaving its placeholders.
+func stripFormatLiterals(code string) string {
 	var b strings.Builder
 	inQuote, inBracket := false, false
 	for i := 0; i < len(code); i++ {
@@ -191,6 +219,5 @@ func isDateFormatCode(code string) bool {
 			b.WriteByte(ch)
 		}
 	}
-	s := strings.ToLower(b.String())
-	return strings.ContainsAny(s, "dy") || strings.Contains(s, "mmm") || (strings.Contains(s, "m") && !strings.ContainsAny(s, "0#"))
+	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sportello/ingest"
 	"sportello/kb"
 	"sportello/kb/rdf"
 )
@@ -17,14 +18,16 @@ import (
 func init() {
 	register(&command{
 		name:    "import",
-		summary: "load RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD) or Excel workbooks into the knowledge graph",
-		usage:   "[flags] FILE...",
-		run:     runImport,
+		summary: "load RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD) or spreadsheets (.xlsx, .xls, .ods, .csv) into the knowledge graph",
+		usage: "[flags] FILE...\n\nExit status: 0 everything imported; 1 an error (a damaged file, a limit reached, a sheet with data\n" +
+			"that cannot be mapped, --strict refused): nothing written; 2 wrong usage; 3 imported, but some\n" +
+			"rows were left out (each one is in the problem report). --dry-run exits as the import would.",
+		run: runImport,
 	})
 }
 
 // runImport loads every RDF file in one transaction (KB-7, KB-11): a syntax error in any of them
-// writes nothing. Workbooks (.xlsx, .xls) go to the Excel importer afterwards, so that they can
+// writes nothing. Spreadsheets (.xlsx, .xls, .ods, .csv) go to the workbook importer afterwards, so that they can
 // link to offices and concepts the RDF files brought in.
 func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	data := dataFlag(fs)
@@ -56,7 +59,7 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	var workbooks []string
 	for _, f := range files {
 		switch ext := strings.ToLower(filepath.Ext(f)); {
-		case ext == ".xlsx" || ext == ".xls" || ext == ".xlsm":
+		case ingest.SupportedExt(f):
 			workbooks = append(workbooks, f)
 		case forced != "":
 			rdfFiles = append(rdfFiles, rdfFile{f, forced})

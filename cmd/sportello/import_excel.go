@@ -28,7 +28,16 @@ type excelImport struct {
 	status      string
 	progress    bool
 	stderr      io.Writer
+	// Reading: sheets left out on request and the limits on what a file may hold.
+	skipSheets stringList
+	limits     ingest.Limits
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // addExcelFlags adds the workbook flags (--strict, --dry-run, --show-mapping, --mapping, …) to
 // the import command's flag set.
@@ -42,13 +51,21 @@ func addExcelFlags(fs *flag.FlagSet) *excelImport {
 	fs.StringVar(&x.kind, "kind", "", "workbooks: pills|directory (default: detected from each sheet's header)")
 	fs.StringVar(&x.status, "status", "draft", "workbooks: status of imported pills, draft|published (published: the legacy base validated before)")
 	fs.BoolVar(&x.progress, "progress", false, "workbooks: show progress on stderr even when it is not a terminal")
+	fs.Var(&x.skipSheets, "skip-sheet", "workbooks: leave out the sheet `NAME` (repeatable); a sheet with data that cannot be mapped stops the import unless it is left out")
+	d := ingest.DefaultLimits
+	fs.IntVar(&x.limits.MaxCellBytes, "max-cell", d.MaxCellBytes, "workbooks: largest cell, in `bytes`")
+	fs.IntVar(&x.limits.MaxRows, "max-rows", d.MaxRows, "workbooks: highest row number with data in a sheet")
+	fs.IntVar(&x.limits.MaxColumns, "max-columns", d.MaxColumns, "workbooks: rightmost column with data")
+	fs.IntVar(&x.limits.MaxSheets, "max-sheets", d.MaxSheets, "workbooks: most sheets in a file")
+	fs.Int64Var(&x.limits.MaxUncompressed, "max-uncompressed", d.MaxUncompressed, "workbooks (.xlsx, .ods): most `bytes` read once decompressed")
+	fs.IntVar(&x.limits.MaxRatio, "max-ratio", d.MaxRatio, "workbooks (.xlsx, .ods): highest compression ratio of a part over 1 MiB")
 	x.stderr = fs.Output()
 	return x
 }
 
 // run imports the workbooks into store, printing the report to stdout.
-func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, stdout io.Writer) error {
-	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun}
+func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, stdout io.Writer) (err error) {
+	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun, SkipSheets: x.skipSheets, Limits: x.limits}
 	switch x.kind {
 	case "":
 	case "pills", "pillole":
@@ -79,17 +96,21 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 		stderr = os.Stderr
 	}
 	if x.showMapping {
+		if opt.Directory, err = ingest.LoadDirectory(ctx, store); err != nil {
+			return err
+		}
 		for _, f := range files {
-			ms, problems, err := ingest.ShowMapping(f, opt)
+			p, err := ingest.Preview(f, opt)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "%s\n", f)
-			for _, m := range ms {
-				fmt.Fprint(stdout, m.String())
+			fmt.Fprintf(stdout, "%s", f)
+			if p.Detail != "" {
+				fmt.Fprintf(stdout, " (%s)", p.Detail)
 			}
-			if len(problems) > 0 {
-				ingest.WriteProblems(stdout, problems)
+			fmt.Fprintln(stdout)
+			for _, s := range p.Sheets {
+				fmt.Fprint(stdout, s.String())
 			}
 		}
 		return nil
@@ -100,14 +121,16 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 
 	var all []ingest.Problem
 	var refused error
+	leftOut := 0
 	for _, f := range files {
 		sum, err := ingest.ImportFile(ctx, store, f, opt)
 		if opt.Progress != nil {
 			opt.Progress("", -2)
 		}
-		if sum != nil {
+		if sum != nil && err == nil || errors.Is(err, ingest.ErrRefused) {
 			printSummary(stdout, sum)
 			all = append(all, sum.Problems...)
+			leftOut += sum.RowsLeftOut()
 		}
 		if errors.Is(err, ingest.ErrRefused) {
 			refused = err
@@ -131,8 +154,27 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 		}
 		fmt.Fprintf(stdout, "Rapporto dei problemi: %s\n", x.report)
 	}
-	return refused
+	if refused != nil {
+		return refused
+	}
+	if leftOut > 0 {
+		what := "non importate"
+		if x.dryRun {
+			what = "che non sarebbero importate"
+		}
+		return exitError{code: 3, msg: fmt.Sprintf("%d righe %s: sono elencate tra i problemi (errori)", leftOut, what)}
+	}
+	return nil
 }
+
+// exitError ends the command with its own exit status (3: imported, with rows left out).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+func (e exitError) ExitCode() int { return e.code }
 
 func printSummary(w io.Writer, s *ingest.Summary) {
 	mode := ""

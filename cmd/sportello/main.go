@@ -67,6 +67,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	}
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		fmt.Fprintf(stderr, "sportello %s: %v\n", c.name, err)
+		return ec.ExitCode()
+	}
 	var ue usageError
 	if errors.As(err, &ue) || isFlagError(err) {
 		fmt.Fprintf(stderr, "sportello %s: %v\n", c.name, err)
