@@ -37,7 +37,19 @@ const (
 	csRinging                     // out of the heap, ringing operators
 	csTalking                     // connected to an operator
 	csIVR                         // not queued: closed, overflowed or choosing a callback
+	csWelcome                     // queued but held back while the caller hears the welcome
 )
+
+// maxWelcome bounds how long a contact waits for the media layer's Ready: a media layer that
+// never calls it delays the contact, it does not lose it.
+const maxWelcome = time.Minute
+
+// xferState is a transfer under way: the operator stays on the call until the media layer
+// reports the outcome (TransferResult).
+type xferState struct {
+	ext      string
+	attended bool
+}
 
 type contact struct {
 	info         ContactInfo
@@ -55,6 +67,7 @@ type contact struct {
 	answeredAt   time.Time
 	lastAnnounce time.Time
 	cbOffered    bool
+	xfer         *xferState
 }
 
 // scoreEpoch keeps queued times small enough to share a 64-bit score with the priority.
@@ -123,7 +136,13 @@ type queue struct {
 	// scans only them, so a busy center with one free operator decides in O(1).
 	idle   []*member
 	rrLast int // order of the member rung last (RoundRobin)
-	total  int // contacts that ever entered: origPos
+	// welcome holds the contacts queued but not yet ready (ContactInfo.AwaitReady): they keep
+	// their place and are counted in positions, but no operator is rung for them.
+	welcome map[*contact]bool
+	// aht is a moving average of the handle time (talk + wrap-up) of the queue's calls, for the
+	// expected wait announced to callers (Asterisk's app_queue weighs it the same way, 3:1).
+	aht   time.Duration
+	total int // contacts that ever entered: origPos
 	// nextDue is no later than the earliest maximum wait or announcement of a waiting contact,
 	// so that Tick skips a queue with nothing due without looking at its contacts.
 	nextDue time.Time
@@ -231,6 +250,18 @@ type ACD struct {
 	ringing   map[*contact]bool // contacts in csRinging, for Tick
 	seq       uint64
 	acts      []Action
+	// xferReports is set by a media layer that reports every transfer's outcome
+	// (ReportTransfers); without one, nobody could, and a transfer is logged as done when asked.
+	xferReports bool
+}
+
+// ReportTransfers tells the ACD that the media layer carries out transfers and reports each
+// outcome with TransferResult (the SIP adapter does). Without it, as with the console alone or
+// an external PBX, a transfer is logged as done as soon as it is asked for.
+func (a *ACD) ReportTransfers() {
+	a.mu.Lock()
+	a.xferReports = true
+	a.mu.Unlock()
 }
 
 // New returns an ACD with no queues and no operators.
@@ -497,7 +528,7 @@ func (a *ACD) Arrive(info ContactInfo, queueName string) ([]Action, error) {
 		a.act(Action{Kind: ActOfferVoicemail, CallID: info.CallID})
 		return a.flush(), nil
 	}
-	if q.cfg.MaxLen > 0 && len(q.waiting) >= q.cfg.MaxLen {
+	if q.cfg.MaxLen > 0 && len(q.waiting)+len(q.welcome) >= q.cfg.MaxLen {
 		ev.Kind = EvBlocked
 		a.emit(ev)
 		a.act(Action{Kind: ActReject, CallID: info.CallID})
@@ -507,18 +538,30 @@ func (a *ACD) Arrive(info ContactInfo, queueName string) ([]Action, error) {
 	q.total++
 	c.queuedAt, c.lastAnnounce = now, now
 	c.score = contactScore(info.Priority, now)
-	c.state = csQueued
-	heap.Push(&q.waiting, c)
-	q.noteDue(c)
+	welcome := info.AwaitReady && info.Channel.Interactive()
+	if welcome {
+		c.state = csWelcome
+		if q.welcome == nil {
+			q.welcome = map[*contact]bool{}
+		}
+		q.welcome[c] = true
+	} else {
+		c.state = csQueued
+		heap.Push(&q.waiting, c)
+		q.noteDue(c)
+	}
 	if info.Priority > 0 {
 		c.origPos = a.position(c) // may jump ahead of lower priorities: count
 	} else {
-		c.origPos = len(q.waiting) + len(a.ringingIn(q)) // the newest of the lowest priority is last
+		c.origPos = len(q.waiting) + len(q.welcome) + len(a.ringingIn(q)) // the newest of the lowest priority is last
 	}
 	ev.Kind, ev.Position = EvQueued, c.origPos
 	a.emit(ev)
 	if info.Channel.Interactive() {
 		a.act(Action{Kind: ActPlay, CallID: info.CallID, Prompt: SlotWelcome})
+	}
+	if welcome {
+		return a.flush(), nil // the hold music is the media layer's default while it waits
 	}
 	a.dispatch(q)
 	if c.state == csQueued && info.Channel.Interactive() {
@@ -804,12 +847,66 @@ func (a *ACD) position(c *contact) int {
 		return 1
 	}
 	pos := 1 + len(a.ringingIn(c.q))
+	ahead := func(w *contact) bool { return w != c && (w.score < c.score || w.score == c.score && w.seq < c.seq) }
 	for _, w := range c.q.waiting {
-		if w != c && (w.score < c.score || w.score == c.score && w.seq < c.seq) {
+		if ahead(w) {
+			pos++
+		}
+	}
+	for w := range c.q.welcome {
+		if ahead(w) {
 			pos++
 		}
 	}
 	return pos
+}
+
+// Ready tells the ACD that a contact queued with AwaitReady has heard the welcome: it enters
+// routing with the place it had from its arrival, and a caller who must wait is told their
+// position and the expected wait (ActPlay SlotPosition). A contact already in routing, or
+// gone, is not an error: the media layer may report late.
+func (a *ACD) Ready(callID string) ([]Action, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c, err := a.call(callID)
+	if err != nil {
+		return nil, err
+	}
+	if c.state == csWelcome {
+		a.enterQueue(c)
+	}
+	return a.flush(), nil
+}
+
+// enterQueue moves a contact from the welcome into routing.
+func (a *ACD) enterQueue(c *contact) {
+	q := c.q
+	delete(q.welcome, c)
+	c.state = csQueued
+	c.lastAnnounce = a.clock.Now()
+	heap.Push(&q.waiting, c)
+	q.noteDue(c)
+	a.dispatch(q)
+	if c.state == csQueued {
+		pos := a.position(c)
+		a.act(Action{Kind: ActPlay, CallID: c.info.CallID, Prompt: SlotPosition, Position: pos, ExpectedWait: a.expectedWait(q, pos)})
+	}
+}
+
+// expectedWait estimates the wait of the caller at pos: pos calls must end before theirs is
+// answered, and the logged-in operators who are not paused end calls at one per average handle
+// time each. 0 when there is no figure to base it on.
+func (a *ACD) expectedWait(q *queue, pos int) time.Duration {
+	staffed := 0
+	for _, m := range q.members {
+		if m.op.status == Available {
+			staffed++
+		}
+	}
+	if staffed == 0 || q.aht <= 0 || pos <= 0 {
+		return 0
+	}
+	return time.Duration(int64(q.aht) * int64(pos) / int64(staffed))
 }
 
 // Hangup ends a call from either side: abandoned if it was waiting or ringing, completed if
@@ -822,14 +919,20 @@ func (a *ACD) Hangup(callID string, by Party) ([]Action, error) {
 		return nil, err
 	}
 	now := a.clock.Now()
-	base := Event{CallID: callID, Queue: c.q.cfg.Name, Channel: c.info.Channel, Direction: "in", From: c.info.From, To: c.info.To, By: by}
+	base := Event{CallID: callID, Queue: c.q.cfg.Name, Channel: c.info.Channel, Direction: "in", From: c.info.From, To: c.info.To, By: by, Ref: c.info.Ref}
 	switch c.state {
-	case csQueued, csRinging:
+	case csQueued, csRinging, csWelcome:
 		e := base
 		e.Kind, e.Position, e.OrigPos, e.Wait = EvAbandoned, a.position(c), c.origPos, now.Sub(c.queuedAt)
 		a.leave(c)
 		a.emit(e)
 	case csTalking:
+		if x := c.xfer; x != nil {
+			c.xfer = nil
+			f := base
+			f.Kind, f.Operator, f.Extension, f.Reason = EvTransferFailed, c.op.cfg.ID, x.ext, "hung up by the "+string(by)
+			a.emit(f)
+		}
 		e := base
 		e.Kind, e.Operator, e.Wait, e.Talk, e.OrigPos = EvCompleted, c.op.cfg.ID, c.answeredAt.Sub(c.queuedAt), now.Sub(c.answeredAt), c.origPos
 		a.emit(e)
@@ -849,6 +952,8 @@ func (a *ACD) Hangup(callID string, by Party) ([]Action, error) {
 // leave takes a waiting or ringing contact out of routing.
 func (a *ACD) leave(c *contact) {
 	switch c.state {
+	case csWelcome:
+		delete(c.q.welcome, c)
 	case csQueued:
 		heap.Remove(&c.q.waiting, c.index)
 	case csRinging:
@@ -888,6 +993,11 @@ func (a *ACD) finish(c *contact) {
 	o.calls++
 	o.talk += now.Sub(c.answeredAt)
 	o.lastEnd = now
+	if handle := now.Sub(c.answeredAt) + c.q.cfg.WrapUp; c.q.aht == 0 {
+		c.q.aht = handle
+	} else {
+		c.q.aht = (3*c.q.aht + handle) / 4
+	}
 	if w := c.q.cfg.WrapUp; w > 0 {
 		o.wrapUntil, o.wrapCall = now.Add(w), c.info.CallID
 		a.setLive(o, o.status, WrapUp)
@@ -900,9 +1010,22 @@ func (a *ACD) finish(c *contact) {
 // Done closes an offline contact (email, fax, voicemail) its operator has handled.
 func (a *ACD) Done(callID string) ([]Action, error) { return a.Hangup(callID, ByOperator) }
 
-// Transfer hands a connected call to another extension (TEL-8: the directory gives the
-// extension); for the ACD the call ends there and the operator goes to wrap-up.
+// Transfer starts a blind transfer of a connected call to another extension (TEL-8: the
+// directory gives the extension). The operator stays on the call until the media layer reports
+// the outcome with TransferResult: done (the call ends for the ACD, the operator goes to
+// wrap-up), or failed (the caller is back with the operator, and the statistics do not count it
+// as transferred).
 func (a *ACD) Transfer(callID, extension string) ([]Action, error) {
+	return a.startTransfer(callID, extension, false)
+}
+
+// Consult starts an attended transfer: the caller holds while the operator talks to extension;
+// then CompleteTransfer hands the caller over, or CancelTransfer goes back to the caller.
+func (a *ACD) Consult(callID, extension string) ([]Action, error) {
+	return a.startTransfer(callID, extension, true)
+}
+
+func (a *ACD) startTransfer(callID, extension string, attended bool) ([]Action, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	c, err := a.call(callID)
@@ -915,13 +1038,137 @@ func (a *ACD) Transfer(callID, extension string) ([]Action, error) {
 	if extension == "" {
 		return nil, fmt.Errorf("telephony: transfer of call %s: empty extension", callID)
 	}
+	if c.xfer != nil {
+		return nil, fmt.Errorf("%w: call %s is already being transferred to %s", ErrWrongState, callID, c.xfer.ext)
+	}
+	c.xfer = &xferState{ext: extension, attended: attended}
+	kind, act := "blind", ActTransfer
+	if attended {
+		kind, act = "attended", ActConsult
+	}
+	a.act(Action{Kind: act, CallID: callID, Operator: c.op.cfg.ID, Extension: extension})
+	if !a.xferReports && !attended {
+		a.transferResult(c, TransferDone, "") // one step: nothing was under way
+		return a.flush(), nil
+	}
+	a.emit(Event{Kind: EvTransferStarted, CallID: callID, Queue: c.q.cfg.Name, Operator: c.op.cfg.ID, Channel: c.info.Channel,
+		Direction: "in", From: c.info.From, To: c.info.To, Extension: extension, Reason: kind})
+	return a.flush(), nil
+}
+
+// CompleteTransfer hands the caller of an attended transfer to the consulted extension.
+func (a *ACD) CompleteTransfer(callID string) ([]Action, error) {
+	return a.attendedStep(callID, ActCompleteXfer)
+}
+
+// CancelTransfer ends the consultation of an attended transfer: the consulted party is hung up
+// and the operator is back with the caller.
+func (a *ACD) CancelTransfer(callID string) ([]Action, error) {
+	return a.attendedStep(callID, ActCancelXfer)
+}
+
+func (a *ACD) attendedStep(callID string, kind ActionKind) ([]Action, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c, err := a.call(callID)
+	if err != nil {
+		return nil, err
+	}
+	if c.state != csTalking || c.xfer == nil || !c.xfer.attended {
+		return nil, fmt.Errorf("%w: call %s has no attended transfer under way", ErrWrongState, callID)
+	}
+	a.act(Action{Kind: kind, CallID: callID, Operator: c.op.cfg.ID, Extension: c.xfer.ext})
+	if !a.xferReports {
+		if kind == ActCompleteXfer {
+			a.transferResult(c, TransferDone, "")
+		} else {
+			a.transferResult(c, TransferCancelled, "operator")
+		}
+	}
+	return a.flush(), nil
+}
+
+// TransferOutcome is how a transfer ended, as the media layer saw it.
+type TransferOutcome string
+
+const (
+	TransferDone      TransferOutcome = "done"      // the target answered and has the caller
+	TransferFailed    TransferOutcome = "failed"    // busy, no answer, no route: the caller is back with the operator
+	TransferCancelled TransferOutcome = "cancelled" // the operator went back to the caller
+)
+
+// TransferResult records how the transfer under way ended. Done closes the call for the ACD
+// (EvTransferred, the operator goes to wrap-up); failed and cancelled leave it connected to the
+// operator (EvTransferFailed, EvTransferCancel), so a failed transfer is never counted as
+// transferred.
+func (a *ACD) TransferResult(callID string, outcome TransferOutcome, reason string) ([]Action, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c, err := a.call(callID)
+	if err != nil {
+		return nil, err
+	}
+	if c.state != csTalking || c.xfer == nil {
+		return nil, fmt.Errorf("%w: call %s has no transfer under way", ErrWrongState, callID)
+	}
+	switch outcome {
+	case TransferDone, TransferFailed, TransferCancelled:
+	default:
+		return nil, fmt.Errorf("telephony: call %s: unknown transfer outcome %q", callID, outcome)
+	}
+	a.transferResult(c, outcome, reason)
+	return a.flush(), nil
+}
+
+func (a *ACD) transferResult(c *contact, outcome TransferOutcome, reason string) {
+	x, callID := c.xfer, c.info.CallID
+	c.xfer = nil
 	now := a.clock.Now()
-	a.emit(Event{Kind: EvTransferred, CallID: callID, Queue: c.q.cfg.Name, Operator: c.op.cfg.ID, Channel: c.info.Channel,
-		Direction: "in", From: c.info.From, To: c.info.To, Wait: c.answeredAt.Sub(c.queuedAt), Talk: now.Sub(c.answeredAt),
-		OrigPos: c.origPos, Extension: extension})
-	a.act(Action{Kind: ActTransfer, CallID: callID, Operator: c.op.cfg.ID, Extension: extension})
+	kind := "blind"
+	if x.attended {
+		kind = "attended"
+	}
+	e := Event{CallID: callID, Queue: c.q.cfg.Name, Operator: c.op.cfg.ID, Channel: c.info.Channel, Direction: "in",
+		From: c.info.From, To: c.info.To, Extension: x.ext, OrigPos: c.origPos}
+	switch outcome {
+	case TransferDone:
+		e.Kind, e.Wait, e.Talk, e.Reason = EvTransferred, c.answeredAt.Sub(c.queuedAt), now.Sub(c.answeredAt), kind
+		a.emit(e)
+		a.finish(c)
+		delete(a.contacts, callID)
+	case TransferFailed:
+		e.Kind, e.Reason = EvTransferFailed, reason
+		a.emit(e)
+	case TransferCancelled:
+		e.Kind, e.Reason = EvTransferCancel, reason
+		a.emit(e)
+	}
+}
+
+// ReturnToQueue puts a connected call back in its queue with the place it had (its original
+// score): the media layer uses it when the operator's phone is gone and the caller would
+// otherwise be lost, e.g. the operator hung up during a transfer that then failed. The
+// operator goes to wrap-up as after any call.
+func (a *ACD) ReturnToQueue(callID, reason string) ([]Action, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c, err := a.call(callID)
+	if err != nil {
+		return nil, err
+	}
+	if c.state != csTalking || !c.info.Channel.Interactive() {
+		return nil, fmt.Errorf("%w: call %s is not connected", ErrWrongState, callID)
+	}
+	now := a.clock.Now()
+	a.emit(Event{Kind: EvRequeued, CallID: callID, Queue: c.q.cfg.Name, Operator: c.op.cfg.ID, Channel: c.info.Channel,
+		Direction: "in", From: c.info.From, To: c.info.To, Talk: now.Sub(c.answeredAt), OrigPos: c.origPos, Reason: reason})
+	c.xfer = nil
 	a.finish(c)
-	delete(a.contacts, callID)
+	c.op = nil
+	c.state = csQueued
+	heap.Push(&c.q.waiting, c)
+	c.q.noteDue(c)
+	a.dispatch(c.q)
 	return a.flush(), nil
 }
 
@@ -939,7 +1186,7 @@ func (a *ACD) AcceptCallback(callID string) (ContactInfo, []Action, error) {
 	e := Event{Kind: EvCallbackAccepted, CallID: callID, Queue: c.q.cfg.Name, Channel: c.info.Channel, Direction: "in",
 		From: c.info.From, To: c.info.To, OrigPos: c.origPos}
 	switch c.state {
-	case csQueued, csRinging:
+	case csQueued, csRinging, csWelcome:
 		e.Position, e.Wait = a.position(c), now.Sub(c.queuedAt)
 		a.leave(c)
 	case csIVR:
@@ -978,6 +1225,20 @@ func (a *ACD) Tick() []Action {
 			if c.state == csRinging {
 				a.noAnswer(c, o)
 			}
+		}
+	}
+
+	// Contacts whose media layer never said Ready enter routing anyway.
+	for _, q := range a.qorder {
+		var late []*contact
+		for c := range q.welcome {
+			if now.Sub(c.arrived) >= maxWelcome {
+				late = append(late, c)
+			}
+		}
+		sort.Slice(late, func(i, j int) bool { return late[i].seq < late[j].seq })
+		for _, c := range late {
+			a.enterQueue(c)
 		}
 	}
 
@@ -1027,7 +1288,7 @@ func (a *ACD) Tick() []Action {
 			}
 			if q.cfg.AnnounceEvery > 0 && now.Sub(c.lastAnnounce) >= q.cfg.AnnounceEvery {
 				c.lastAnnounce = now
-				a.act(Action{Kind: ActPlay, CallID: c.info.CallID, Prompt: SlotPosition, Position: pos})
+				a.act(Action{Kind: ActPlay, CallID: c.info.CallID, Prompt: SlotPosition, Position: pos, ExpectedWait: a.expectedWait(q, pos)})
 			}
 		}
 		for _, c := range q.waiting {
@@ -1051,6 +1312,13 @@ func (a *ACD) Tick() []Action {
 // PlaceCallback makes an available, idle operator call a citizen back (TEL-7): the operator
 // goes on call on the callback channel and the media layer dials Number.
 func (a *ACD) PlaceCallback(opID, callID, number, queueName string) ([]Action, error) {
+	return a.PlaceCallbackFor(opID, callID, number, queueName, "")
+}
+
+// PlaceCallbackFor is PlaceCallback for a booked callback: ref (e.g. the ticket's callback task)
+// is carried by the call's events, so the outcome reported with CallbackResult can be matched to
+// the booking.
+func (a *ACD) PlaceCallbackFor(opID, callID, number, queueName, ref string) ([]Action, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	o, err := a.operator(opID)
@@ -1069,12 +1337,34 @@ func (a *ACD) PlaceCallback(opID, callID, number, queueName string) ([]Action, e
 	}
 	now := a.clock.Now()
 	a.seq++
-	c := &contact{info: ContactInfo{CallID: callID, Channel: CallbackChan, To: number}, q: q, seq: a.seq, index: -1,
+	c := &contact{info: ContactInfo{CallID: callID, Channel: CallbackChan, To: number, Ref: ref}, q: q, seq: a.seq, index: -1,
 		arrived: now, queuedAt: now, answeredAt: now, state: csTalking, op: o}
 	a.contacts[callID] = c
 	o.call = c
 	a.setLive(o, o.status, OnCall)
-	a.emit(Event{Kind: EvAnswered, CallID: callID, Queue: q.cfg.Name, Operator: o.cfg.ID, Channel: CallbackChan, Direction: "out", To: number})
+	a.emit(Event{Kind: EvAnswered, CallID: callID, Queue: q.cfg.Name, Operator: o.cfg.ID, Channel: CallbackChan, Direction: "out", To: number, Ref: ref})
 	a.act(Action{Kind: ActDial, CallID: callID, Operator: o.cfg.ID, Extension: o.cfg.Extension, Number: number})
 	return a.flush(), nil
+}
+
+// CallbackResult records how a placed callback went (TEL-7): outcome is "reached" when the
+// citizen answered, otherwise why not ("busy", "no-answer", "failed: …"). The event carries the
+// booking reference given to PlaceCallbackFor.
+func (a *ACD) CallbackResult(callID, outcome string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c, err := a.call(callID)
+	if err != nil {
+		return err
+	}
+	if c.info.Channel != CallbackChan {
+		return fmt.Errorf("%w: call %s is not a placed callback", ErrWrongState, callID)
+	}
+	op := ""
+	if c.op != nil {
+		op = c.op.cfg.ID
+	}
+	a.emit(Event{Kind: EvCallbackOutcome, CallID: callID, Queue: c.q.cfg.Name, Operator: op, Channel: CallbackChan,
+		Direction: "out", To: c.info.To, Ref: c.info.Ref, Reason: outcome})
+	return nil
 }

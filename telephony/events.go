@@ -15,21 +15,26 @@ type EventKind string
 
 // Contact events (TEL-10: every contact is logged with its times).
 const (
-	EvOffered          EventKind = "offered"           // the contact reached the ACD
-	EvClosed           EventKind = "closed"            // out of hours: not queued
-	EvBlocked          EventKind = "blocked"           // no free line: queue full (SLA-2 C.1)
-	EvQueued           EventKind = "queued"            // entered a queue
-	EvRinging          EventKind = "ringing"           // an operator's phone rings (screen pop)
-	EvNoAnswer         EventKind = "no-answer"         // that operator did not answer or was busy
-	EvAnswered         EventKind = "answered"          // connected to an operator
-	EvTransferred      EventKind = "transferred"       // blind transfer to an extension (TEL-8)
-	EvAbandoned        EventKind = "abandoned"         // the caller hung up before an answer
-	EvOverflowed       EventKind = "overflowed"        // maximum wait reached: left the queue
-	EvCallbackAccepted EventKind = "callback-accepted" // the caller chose a callback (TEL-7)
-	EvCallbackBooked   EventKind = "callback-booked"   // the callback is on a ticket
-	EvVoicemail        EventKind = "voicemail"         // a message was left (TEL-6)
-	EvCompleted        EventKind = "completed"         // an answered call ended
-	EvEnded            EventKind = "ended"             // an unqueued contact (IVR only) ended
+	EvOffered          EventKind = "offered"            // the contact reached the ACD
+	EvClosed           EventKind = "closed"             // out of hours: not queued
+	EvBlocked          EventKind = "blocked"            // no free line: queue full (SLA-2 C.1)
+	EvQueued           EventKind = "queued"             // entered a queue
+	EvRinging          EventKind = "ringing"            // an operator's phone rings (screen pop)
+	EvNoAnswer         EventKind = "no-answer"          // that operator did not answer or was busy
+	EvAnswered         EventKind = "answered"           // connected to an operator
+	EvTransferStarted  EventKind = "transfer-started"   // the operator asked for a transfer (Reason: blind or attended)
+	EvTransferred      EventKind = "transferred"        // the transfer target answered and has the caller (TEL-8)
+	EvTransferFailed   EventKind = "transfer-failed"    // the target did not answer: the caller is back with the operator
+	EvTransferCancel   EventKind = "transfer-cancelled" // attended transfer abandoned by the operator
+	EvRequeued         EventKind = "requeued"           // back in the queue: the operator left during a failed transfer
+	EvCallbackOutcome  EventKind = "callback-outcome"   // a placed callback ended: Reason reached, no-answer, busy…
+	EvAbandoned        EventKind = "abandoned"          // the caller hung up before an answer
+	EvOverflowed       EventKind = "overflowed"         // maximum wait reached: left the queue
+	EvCallbackAccepted EventKind = "callback-accepted"  // the caller chose a callback (TEL-7)
+	EvCallbackBooked   EventKind = "callback-booked"    // the callback is on a ticket
+	EvVoicemail        EventKind = "voicemail"          // a message was left (TEL-6)
+	EvCompleted        EventKind = "completed"          // an answered call ended
+	EvEnded            EventKind = "ended"              // an unqueued contact (IVR only) ended
 )
 
 // Operator events.
@@ -72,6 +77,7 @@ type Event struct {
 	Extension string        `json:"extension,omitempty"`
 	By        Party         `json:"by,omitempty"`
 	Reason    string        `json:"reason,omitempty"` // pause reason, overflow target, hangup cause
+	Ref       string        `json:"ref,omitempty"`    // what the contact follows up (a booked callback)
 }
 
 // EventLog is the append-only CTI log. It is safe for concurrent use. Subscribers receive every

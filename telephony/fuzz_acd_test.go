@@ -20,6 +20,11 @@ func checkInvariants(a *ACD) error {
 				return fmt.Errorf("waiting contact %s not in the contact table", c.info.CallID)
 			}
 		}
+		for c := range q.welcome {
+			if c.state != csWelcome || c.q != q || a.contacts[c.info.CallID] != c {
+				return fmt.Errorf("queue %s: welcome contact %s in state %d", q.cfg.Name, c.info.CallID, c.state)
+			}
+		}
 		idle := 0
 		for _, m := range q.members {
 			if m.op.idleLive() {
@@ -89,6 +94,9 @@ func runFuzzACD(t *testing.T, ops []byte) {
 	for _, strategy := range []Strategy{LongestIdle, RingAll} {
 		clk := NewManualClock(t0)
 		a := New(Config{Clock: clk, MaxMissedRings: 2})
+		if strategy == RingAll {
+			a.ReportTransfers()
+		}
 		a.AddQueue(QueueConfig{Name: "q", Strategy: strategy, MaxLen: 4, RingTimeout: 3 * time.Second, WrapUp: 2 * time.Second,
 			MaxWait: 20 * time.Second, AnnounceEvery: 5 * time.Second, CallbackAfterRings: 2})
 		a.AddQueue(QueueConfig{Name: "mail", Offline: true})
@@ -101,9 +109,9 @@ func runFuzzACD(t *testing.T, ops []byte) {
 			op := fmt.Sprint("o", int(b>>4)%3)
 			id := fmt.Sprint("c", int(b>>4)%5)
 			var err error
-			switch b % 13 {
+			switch b % 16 {
 			case 0:
-				_, err = a.Arrive(ContactInfo{CallID: fmt.Sprint("n", i), Channel: Voice, From: "06", Priority: int(b >> 6)}, "q")
+				_, err = a.Arrive(ContactInfo{CallID: fmt.Sprint("n", i), Channel: Voice, From: "06", Priority: int(b >> 6), AwaitReady: b&0x20 != 0}, "q")
 			case 1:
 				_, err = a.Login(op)
 			case 2:
@@ -129,10 +137,21 @@ func runFuzzACD(t *testing.T, ops []byte) {
 				_, err = a.Arrive(ContactInfo{CallID: id + fmt.Sprint(i), Channel: Email, From: "x@y"}, "mail")
 			case 12:
 				_, err = a.PlaceCallback(op, fmt.Sprint("n", i), "06", "q")
+			case 13:
+				_, err = a.Ready(fmt.Sprint("n", int(b>>4)%len(ops)))
+			case 14:
+				outcome := []TransferOutcome{TransferDone, TransferFailed, TransferCancelled, TransferDone}[b>>6]
+				_, err = a.TransferResult(fmt.Sprint("n", int(b>>4)%len(ops)), outcome, "")
+			case 15:
+				if b&0x80 != 0 {
+					_, err = a.ReturnToQueue(fmt.Sprint("n", int(b>>4)%len(ops)), "x")
+				} else {
+					_, err = a.Consult(fmt.Sprint("n", int(b>>4)%len(ops)), "100")
+				}
 			}
 			_ = err
 			if err := checkInvariants(a); err != nil {
-				t.Fatalf("%s: after op %d (%d): %v", strategy, i, b%13, err)
+				t.Fatalf("%s: after op %d (%d): %v", strategy, i, b%16, err)
 			}
 		}
 		a.Snapshot()

@@ -174,6 +174,13 @@ type ContactInfo struct {
 	From     string // caller number or address
 	To       string // dialled number or mailbox
 	Priority int    // higher is served first, 0…65535
+	// AwaitReady holds the contact back from the operators until the media layer calls Ready:
+	// the caller first hears the whole welcome (and the privacy notice of a recorded queue).
+	// The contact is queued at once, so its wait and its place count from its arrival.
+	AwaitReady bool
+	// Ref links the contact to what it follows up, e.g. the booked callback a placed callback
+	// carries out; it is copied to the contact's events.
+	Ref string
 }
 
 // ActionKind is an instruction for the media layer.
@@ -187,7 +194,10 @@ const (
 	ActOfferCallback  ActionKind = "offer-callback"  // ask the caller to book a callback (DTMF 1)
 	ActOfferVoicemail ActionKind = "offer-voicemail" // ask the caller to leave a message
 	ActReject         ActionKind = "reject"          // refuse the call: no free line (486)
-	ActTransfer       ActionKind = "transfer"        // transfer the caller to Extension
+	ActTransfer       ActionKind = "transfer"        // blind transfer of the caller to Extension
+	ActConsult        ActionKind = "consult"         // attended transfer: the operator consults Extension first
+	ActCompleteXfer   ActionKind = "complete-transfer"
+	ActCancelXfer     ActionKind = "cancel-transfer" // back to the caller; the consulted party is hung up
 	ActDisconnect     ActionKind = "disconnect"      // hang up the caller
 	ActDeliver        ActionKind = "deliver"         // offline work assigned to Operator
 	ActDial           ActionKind = "dial"            // call Number from Operator's Extension
@@ -215,6 +225,9 @@ type Action struct {
 	Operator  string
 	Extension string
 	Prompt    Slot
-	Position  int    // with SlotPosition: the caller's place in the queue
-	Number    string // with ActDial
+	Position  int // with SlotPosition: the caller's place in the queue
+	// ExpectedWait goes with SlotPosition: the estimated wait from now, 0 when there is no
+	// estimate yet (no call handled in the queue, or no operator logged in).
+	ExpectedWait time.Duration
+	Number       string // with ActDial
 }

@@ -62,6 +62,10 @@ func (a *ACD) Snapshot() Snapshot {
 			qs.Waiting++
 			oldest(c)
 		}
+		for c := range q.welcome {
+			qs.Waiting++
+			oldest(c)
+		}
 		for _, m := range q.members {
 			switch m.op.status {
 			case LoggedOut:
@@ -137,7 +141,7 @@ func (h *WaitHistory) Sample(a *ACD) bool {
 	h.last = now
 	per := map[Channel]*WaitSample{}
 	for _, c := range a.contacts {
-		if c.state != csQueued && c.state != csRinging {
+		if c.state != csQueued && c.state != csRinging && c.state != csWelcome {
 			continue
 		}
 		ws := per[c.info.Channel]
