@@ -108,24 +108,38 @@ func (s *Sender) Play(ctx context.Context, pcm []int16) error {
 			return ctx.Err()
 		case <-timer.C:
 		}
+		// The packet is written under s.mu after a last look at ctx, so that once ctx is
+		// cancelled, Quiesce guarantees that no packet of this Play follows.
 		s.mu.Lock()
+		if err := ctx.Err(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
 		p := s.next(pcm[i:min(i+FrameSamples, len(pcm))], i == 0)
 		remote := s.remote
 		s.nextAt = start.Add(time.Duration(n+1) * FrameDuration)
 		s.sent++
-		s.mu.Unlock()
 		m, err := p.MarshalTo(buf)
+		if err == nil && remote != nil {
+			if _, werr := s.conn.WriteTo(buf[:m], remote); werr != nil {
+				err = fmt.Errorf("rtp to %s: %w", remote, werr)
+			}
+		}
+		s.mu.Unlock()
 		if err != nil {
 			return err
-		}
-		if remote != nil {
-			if _, err := s.conn.WriteTo(buf[:m], remote); err != nil {
-				return fmt.Errorf("rtp to %s: %w", remote, err)
-			}
 		}
 		timer.Reset(time.Until(start.Add(time.Duration(n+1) * FrameDuration)))
 	}
 	return nil
+}
+
+// Quiesce returns when no packet of a Play whose context is already cancelled can be written
+// any more: the SIP adapter cancels the prompt, calls Quiesce, and only then relays the
+// operator's voice, so the caller never hears a prompt over the operator (issue 18).
+func (s *Sender) Quiesce() {
+	s.mu.Lock()
+	s.mu.Unlock() //nolint:staticcheck // an empty critical section is the barrier
 }
 
 // Loop plays pcm over and over (hold music) until ctx ends; it returns ctx.Err() or a write

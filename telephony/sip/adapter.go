@@ -46,8 +46,14 @@ type Config struct {
 	// LoginOnRegister logs an operator in when their phone registers and out when the
 	// registration is removed (Expires: 0).
 	LoginOnRegister bool
-	// Prompts gives the audio of announcements; nil plays silence (the ACD still works).
+	// Prompts gives the audio of announcements; nil plays the built-in hold music only.
 	Prompts PromptFunc
+	// PromptsDir holds the Italian recorded prompts the IVR speaks positions and waits with
+	// (Asterisk's Italian sound set); default media.DefaultPromptsDir, the Debian path.
+	PromptsDir string
+	// Espeak is the espeak-ng executable for sentences the prompts lack; "" searches PATH, "-"
+	// disables speech synthesis.
+	Espeak string
 	// AnswerDelay lets the caller hear ringing before the IVR answers; during it a CANCEL
 	// abandons the call with 487.
 	AnswerDelay time.Duration
@@ -114,6 +120,7 @@ type Adapter struct {
 	loc     map[string]binding
 
 	nonces nonces
+	voice  *media.Voice
 }
 
 // Start listens on cfg.Addr and serves until ctx ends or Close is called.
@@ -159,6 +166,14 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{cfg: cfg, acd: cfg.Center.ACD, log: cfg.Logger, host: host, port: la.Port, conn: conn,
 		calls: map[string]*call{}, legs: map[string]*leg{}, outs: map[string]*dialOut{}, outLegs: map[string]*outLeg{}, loc: map[string]binding{}}
+	var notes []string
+	a.voice, notes = media.NewVoice(cfg.PromptsDir, cfg.Espeak)
+	for _, n := range notes {
+		a.log.Warn("ivr voice: " + n)
+	}
+	if !a.voice.Recorded() && !a.voice.Synthesis() {
+		a.log.Warn("ivr voice: positions and expected waits are not spoken; callers hear the hold music")
+	}
 	a.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Sportello"), sipgo.WithUserAgentHostname(host.String()))
 	if err != nil {
 		conn.Close()
@@ -578,7 +593,8 @@ func (a *Adapter) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	dlg.Respond(sipmsg.StatusTrying, "Trying", nil)
 	dlg.Respond(sipmsg.StatusRinging, "Ringing", nil)
 
-	acts, err := a.acd.Arrive(telephony.ContactInfo{CallID: id, Channel: telephony.Voice, From: from, To: number}, queue)
+	// AwaitReady: no operator is rung before the caller has heard the welcome (issue 18).
+	acts, err := a.acd.Arrive(telephony.ContactInfo{CallID: id, Channel: telephony.Voice, From: from, To: number, AwaitReady: true}, queue)
 	if err != nil {
 		a.log.Warn("arrive", "callId", id, "error", err)
 		c.reject(sipmsg.StatusServiceUnavailable, "Service Unavailable")
@@ -672,7 +688,7 @@ func (a *Adapter) handle(acts []telephony.Action) {
 		}
 		switch x.Kind {
 		case telephony.ActPlay:
-			c.play(x.Prompt)
+			c.play(x)
 		case telephony.ActRing:
 			c.ring(x.Operator, x.Extension)
 		case telephony.ActStopRing:

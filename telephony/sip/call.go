@@ -30,10 +30,13 @@ const (
 const byeTimeout = 5 * time.Second
 
 // playItem is one entry of a call's playlist: a prompt, or a step to run when the prompts
-// before it have been played (start recording after the voicemail offer).
+// before it have been played (start recording after the voicemail offer, tell the ACD the
+// welcome has been heard). Steps run on the player goroutine: one that ends the call must do
+// so on another goroutine (teardown waits for the player).
 type playItem struct {
-	pcm  []int16
-	then func()
+	pcm   []int16
+	build func() []int16 // builds pcm on the player: speech synthesis must not hold up the ACD
+	then  func()
 }
 
 // call is the caller's leg of the B2BUA and everything hanging from it.
@@ -53,10 +56,14 @@ type call struct {
 	remote     *net.UDPAddr
 	answered   bool
 	ended      bool
-	hold       []int16 // hold music while queued, nil when not on hold
-	playq      []playItem
-	wake       chan struct{}
-	musicStop  context.CancelFunc
+	// hold is the music played whenever the playlist is empty and no operator is bridged: from
+	// the answer on, a waiting caller never hears dead air (issue 18). nil while the caller
+	// speaks (voicemail) or after the IVR has finished.
+	hold    []int16
+	playq   []playItem
+	wake    chan struct{}
+	cur     context.CancelFunc // stops what the player is sending now
+	curHold bool               // cur is the hold music, which a new prompt interrupts
 	legs       map[string]*leg // ringing or connected operators, by operator ID
 	bridge     *leg
 	offered    offerKind
@@ -72,7 +79,7 @@ type call struct {
 
 func newCall(a *Adapter, id string, dlg *sipgo.DialogServerSession, sock net.PacketConn, codec media.Codec, dtmf uint8, remote *net.UDPAddr) *call {
 	c := &call{a: a, id: id, dlg: dlg, rtp: sock, codec: codec, dtmfPT: dtmf, remote: remote,
-		legs: map[string]*leg{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+		legs: map[string]*leg{}, wake: make(chan struct{}, 1), done: make(chan struct{}), hold: a.holdMusic()}
 	c.ctx, c.cancel = context.WithCancel(a.ctx)
 	c.sender = media.NewSender(sock, remote, codec, rand.Uint32(), uint16(rand.Uint32()), rand.Uint32())
 	return c
@@ -191,10 +198,9 @@ func (c *call) operatorHungUp(l *leg) {
 	if bridged && transferring {
 		// A blind transfer: the operator leaves while the target rings; the caller holds.
 		c.bridge = nil
-		if music == nil {
-			music = make([]int16, media.FrameSamples)
+		if music != nil {
+			c.hold = music
 		}
-		c.hold = music
 		c.kickLocked()
 	}
 	c.mu.Unlock()
@@ -265,31 +271,62 @@ func (c *call) teardown(byeCaller bool) {
 	close(c.done)
 }
 
-// play queues an announcement; the hold music slot sets the music played whenever the
-// playlist is empty.
-func (c *call) play(slot telephony.Slot) {
-	pcm := c.a.prompt(slot)
+// play queues the announcement of an ActPlay. The hold music slot only changes the music
+// (the time band may have changed); the welcome is followed by telling the ACD that the caller
+// has heard it, so no operator is rung before (AwaitReady); a position announcement says the
+// caller's place and expected wait in Italian.
+func (c *call) play(x telephony.Action) {
+	var pcm []int16
+	var build func() []int16
+	switch x.Prompt {
+	case telephony.SlotPosition:
+		build = func() []int16 { return c.a.positionPrompt(x.Position, x.ExpectedWait) }
+	case telephony.SlotHoldMusic:
+		pcm = c.a.holdMusic()
+	default:
+		pcm = c.a.prompt(x.Prompt)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.bridge != nil {
-		return
-	}
-	if slot == telephony.SlotHoldMusic {
-		if pcm == nil {
-			pcm = make([]int16, media.FrameSamples) // silence keeps the RTP stream alive
+	switch {
+	case x.Prompt == telephony.SlotHoldMusic:
+		if c.hold != nil {
+			c.hold = pcm
 		}
-		c.hold = pcm
-	} else if pcm != nil {
+		return
+	case x.Prompt == telephony.SlotWelcome:
+		if pcm != nil {
+			c.playq = append(c.playq, playItem{pcm: pcm})
+		}
+		c.playq = append(c.playq, playItem{then: c.welcomeHeard})
+	case c.bridge != nil:
+		return
+	case build != nil:
+		c.playq = append(c.playq, playItem{build: build})
+	case pcm == nil:
+		return
+	default:
 		c.playq = append(c.playq, playItem{pcm: pcm})
 	}
 	c.kickLocked()
 }
 
-// kickLocked interrupts the hold music so the player looks at its playlist again.
+// welcomeHeard runs on the player when the welcome has been played: the ACD may now ring
+// operators for the caller.
+func (c *call) welcomeHeard() {
+	acts, err := c.a.acd.Ready(c.id)
+	if err != nil {
+		c.a.log.Debug("ready", "callId", c.id, "error", err)
+	}
+	c.a.handle(acts)
+}
+
+// kickLocked makes the player look at its playlist again: hold music yields to a new prompt, a
+// prompt being played is finished first.
 func (c *call) kickLocked() {
-	if c.musicStop != nil {
-		c.musicStop()
-		c.musicStop = nil
+	if c.cur != nil && c.curHold {
+		c.cur()
+		c.cur = nil
 	}
 	select {
 	case c.wake <- struct{}{}:
@@ -297,35 +334,59 @@ func (c *call) kickLocked() {
 	}
 }
 
-// player sends the playlist, then the hold music in a loop, on the caller's RTP stream.
+// silenceLocked stops whatever the player is sending and drops the playlist; the caller must
+// call c.sender.Quiesce after unlocking, before anything else is sent to the caller.
+func (c *call) silenceLocked() {
+	c.playq = nil
+	if c.cur != nil {
+		c.cur()
+		c.cur = nil
+	}
+}
+
+// player sends the playlist, then the hold music in a loop, on the caller's RTP stream, while
+// no operator is bridged.
 func (c *call) player() {
 	defer c.wg.Done()
 	for c.ctx.Err() == nil {
 		c.mu.Lock()
 		var item playItem
-		have := len(c.playq) > 0
-		if have {
-			item = c.playq[0]
-			c.playq = c.playq[1:]
-		}
-		music := c.hold
-		var mctx context.Context
-		if !have && music != nil {
-			mctx, c.musicStop = context.WithCancel(c.ctx)
+		var pctx context.Context
+		var cancel context.CancelFunc
+		have, music := false, []int16(nil)
+		if c.bridge == nil {
+			have = len(c.playq) > 0
+			if have {
+				item = c.playq[0]
+				c.playq = c.playq[1:]
+			} else {
+				music = c.hold
+			}
+			if have && (item.pcm != nil || item.build != nil) || music != nil {
+				pctx, cancel = context.WithCancel(c.ctx)
+				c.cur, c.curHold = cancel, !have
+			}
 		}
 		c.mu.Unlock()
 		switch {
 		case have && item.then != nil:
 			item.then()
-		case have:
-			c.sender.Play(c.ctx, item.pcm)
+		case have && item.build != nil:
+			if pcm := item.build(); pcm != nil {
+				c.sender.Play(pctx, pcm)
+			}
+		case have && item.pcm != nil:
+			c.sender.Play(pctx, item.pcm)
 		case music != nil:
-			c.sender.Loop(mctx, music)
+			c.sender.Loop(pctx, music)
 		default:
 			select {
 			case <-c.wake:
 			case <-c.ctx.Done():
 			}
+		}
+		if cancel != nil {
+			cancel()
 		}
 	}
 }
@@ -418,12 +479,15 @@ func (c *call) key(d byte) {
 			defer c.a.wg.Done()
 			b, acts, err := c.a.cfg.Center.ChooseCallback(c.ctx, c.id)
 			c.a.handle(acts)
+			var pcm []int16
 			if err != nil {
 				c.a.log.Warn("callback booking failed", "callId", c.id, "error", err)
+				pcm = c.a.speech("Ci scusiamo, non è stato possibile prenotare la richiamata. La preghiamo di richiamare più tardi.")
 			} else {
 				c.a.log.Info("callback booked", "callId", c.id, "ticket", b.Ticket, "slot", b.Callback.Slot)
+				pcm = c.a.callbackConfirmation(b.Callback.Slot)
 			}
-			c.ivrHangup()
+			c.finishWith(pcm)
 		}()
 	case rec && d == '#':
 		c.a.wg.Add(1)
@@ -432,6 +496,35 @@ func (c *call) key(d byte) {
 			c.leaveVoicemail()
 			c.ivrHangup()
 		}()
+	}
+}
+
+// finishWith plays a last prompt (a confirmation) and then hangs up; the music stops so that
+// the end of the prompt is the end of the call.
+func (c *call) finishWith(pcm []int16) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.hold = nil
+	c.silenceLocked()
+	if pcm != nil {
+		c.playq = append(c.playq, playItem{pcm: pcm})
+	}
+	c.playq = append(c.playq, playItem{then: func() {
+		c.a.wg.Add(1)
+		go func() {
+			defer c.a.wg.Done()
+			c.ivrHangup()
+		}()
+	}})
+	c.kickLocked()
+	started := c.playStart != time.Time{}
+	c.mu.Unlock()
+	c.sender.Quiesce()
+	if !started { // not answered yet: nothing will play the list
+		c.ivrHangup()
 	}
 }
 
@@ -530,17 +623,25 @@ func (c *call) stopRing(opID string) {
 }
 
 // connect bridges the caller with the operator who answered: the IVR stops and RTP is relayed.
+//
+// The prompt or music being played stops first (cancelled, then Quiesce: no packet of it can
+// follow), and only then does the relay pass the operator's voice: the caller never hears a
+// prompt over the operator (issue 18). The welcome is never cut: the operator is rung only once
+// it has been heard (ACD.Ready).
 func (c *call) connect(opID string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	l := c.legs[opID]
 	if l == nil {
+		c.mu.Unlock()
 		return
 	}
 	c.bridge = l
 	c.playEnd = time.Now()
-	c.hold, c.playq, c.offered = nil, nil, offerNone
-	c.kickLocked()
+	c.offered = offerNone
+	c.silenceLocked()
+	c.mu.Unlock()
+	c.sender.Quiesce()
+	l.live.Store(true)
 }
 
 // transfer hands the caller to another registered phone (TEL-8): the B2BUA rings it and, when
@@ -577,9 +678,10 @@ func (c *call) transferred(l *leg) {
 	c.mu.Lock()
 	old := c.bridge
 	c.bridge = l
-	c.hold, c.playq = nil, nil
-	c.kickLocked()
+	c.silenceLocked()
 	c.mu.Unlock()
+	c.sender.Quiesce()
+	l.live.Store(true)
 	if old != nil && old != l {
 		if !old.byeReceived.Load() {
 			ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
@@ -604,6 +706,7 @@ type leg struct {
 	callID      string
 	remote      atomic.Pointer[net.UDPAddr]
 	stopped     atomic.Bool // withdrawn by the ACD: its outcome is not reported
+	live        atomic.Bool // bridged and the caller's prompts silenced: relay to the caller
 	byeReceived atomic.Bool
 	finished    chan struct{} // closed when run returns
 	closeOnce   sync.Once
@@ -756,7 +859,7 @@ func (l *leg) relay() {
 			return
 		}
 		c.mu.Lock()
-		bridged, remote := c.bridge == l, c.remote
+		bridged, remote := c.bridge == l && l.live.Load(), c.remote
 		c.mu.Unlock()
 		if bridged && remote != nil {
 			c.rtp.WriteTo(buf[:n], remote)

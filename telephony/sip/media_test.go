@@ -188,7 +188,7 @@ func TestMediaPromptAndDTMFCallback(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	hungUp := false
-	for press := 0; press < 10 && !hungUp; press++ {
+	for press := 0; press < 10 && !hungUp && r.count(telephony.EvCallbackBooked, "") == 0; press++ {
 		for i, ev := range []media.TelephoneEvent{{Event: 1, Duration: 160}, {Event: 1, Duration: 320},
 			{Event: 1, End: true, Duration: 480}, {Event: 1, End: true, Duration: 480}, {Event: 1, End: true, Duration: 480}} {
 			pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: uint16(press*5 + i),
@@ -200,6 +200,15 @@ func TestMediaPromptAndDTMFCallback(t *testing.T) {
 		case <-caller.byes:
 			hungUp = true
 		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	// The IVR confirms the booking (issue 18 item 6: a spoken sentence of a few seconds), then
+	// hangs up.
+	if !hungUp {
+		select {
+		case <-caller.byes:
+			hungUp = true
+		case <-time.After(30 * time.Second):
 		}
 	}
 	if !hungUp {
