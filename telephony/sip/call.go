@@ -52,19 +52,19 @@ type call struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // goroutines that use the sockets
 
-	mu         sync.Mutex
-	remote     *net.UDPAddr
-	answered   bool
-	ended      bool
+	mu       sync.Mutex
+	remote   *net.UDPAddr
+	answered bool
+	ended    bool
 	// hold is the music played whenever the playlist is empty and no operator is bridged: from
 	// the answer on, a waiting caller never hears dead air (issue 18). nil while the caller
 	// speaks (voicemail) or after the IVR has finished.
-	hold    []int16
-	playq   []playItem
-	wake    chan struct{}
-	cur     context.CancelFunc // stops what the player is sending now
-	curHold bool               // cur is the hold music, which a new prompt interrupts
-	legs       map[string]*leg // ringing or connected operators, by operator ID
+	hold       []int16
+	playq      []playItem
+	wake       chan struct{}
+	cur        context.CancelFunc // stops what the player is sending now
+	curHold    bool               // cur is the hold music, which a new prompt interrupts
+	legs       map[string]*leg    // ringing or connected operators, by operator ID
 	bridge     *leg
 	offered    offerKind
 	overflowed bool // out of the queue (overflow or closed): the IVR ends the call
