@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"sync"
@@ -74,7 +75,10 @@ type Config struct {
 	Outbound string
 	// DialTimeout bounds the ringing of each leg of a placed callback; default 30 s.
 	DialTimeout time.Duration
-	Logger      *slog.Logger
+	// Security sets who may call and register, and the limits against floods and password
+	// guessing (issue 18 item 4).
+	Security Security
+	Logger   *slog.Logger
 }
 
 // ExtensionsOf maps each operator's extension to its ID, for Config.Operators.
@@ -120,7 +124,14 @@ type Adapter struct {
 	loc     map[string]binding
 
 	nonces nonces
+	decoy  string // the password unknown extensions are checked against: never matches
 	voice  *media.Voice
+	shield *shield
+	// logs is the logger for what a remote party can make happen at will (refusals, failed
+	// logins, unreadable packets): rate-limited per message, long values shortened.
+	logs       *slog.Logger
+	hostAddr   netip.Addr
+	trunkAddrs []netip.Prefix
 }
 
 // Start listens on cfg.Addr and serves until ctx ends or Close is called.
@@ -149,6 +160,7 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	cfg.Security.defaults()
 	conn, err := net.ListenPacket("udp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("sip: listening on %s: %w", cfg.Addr, err)
@@ -166,6 +178,12 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{cfg: cfg, acd: cfg.Center.ACD, log: cfg.Logger, host: host, port: la.Port, conn: conn,
 		calls: map[string]*call{}, legs: map[string]*leg{}, outs: map[string]*dialOut{}, outLegs: map[string]*outLeg{}, loc: map[string]binding{}}
+	a.hostAddr, _ = netip.AddrFromSlice(host)
+	a.hostAddr = a.hostAddr.Unmap()
+	a.nonces = newNonces()
+	a.decoy = a.nonces.issue(time.Now()) // random, and no phone knows it
+	a.logs = slog.New(newRateLog(cfg.Logger.Handler(), 20))
+	a.shield = newShield(cfg.Security, a.trusts, a.logs)
 	var notes []string
 	a.voice, notes = media.NewVoice(cfg.PromptsDir, cfg.Espeak)
 	for _, n := range notes {
@@ -174,19 +192,22 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	if !a.voice.Recorded() && !a.voice.Synthesis() {
 		a.log.Warn("ivr voice: positions and expected waits are not spoken; callers hear the hold music")
 	}
-	a.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Sportello"), sipgo.WithUserAgentHostname(host.String()))
+	// sipgo logs an unparsable message whole: its logger is the rate-limited one.
+	a.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Sportello"), sipgo.WithUserAgentHostname(host.String()),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerReadFilter(a.filter), sipmsg.WithTransportLayerLogger(a.logs)),
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(a.logs)))
 	if err != nil {
 		conn.Close()
 		return nil, err
 	}
-	a.srv, err = sipgo.NewServer(a.ua, sipgo.WithServerLogger(cfg.Logger))
+	a.srv, err = sipgo.NewServer(a.ua, sipgo.WithServerLogger(a.logs))
 	if err != nil {
 		a.ua.Close()
 		conn.Close()
 		return nil, err
 	}
 	// The client sends from the listening socket, so phones see one address for the adapter.
-	cli, err := sipgo.NewClient(a.ua, sipgo.WithClientLogger(cfg.Logger), sipgo.WithClientHostname(host.String()),
+	cli, err := sipgo.NewClient(a.ua, sipgo.WithClientLogger(a.logs), sipgo.WithClientHostname(host.String()),
 		sipgo.WithClientPort(la.Port), sipgo.WithClientConnectionAddr(conn.LocalAddr().String()))
 	if err != nil {
 		a.ua.Close()
@@ -195,18 +216,7 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a.dua = &sipgo.DialogUA{Client: cli, ContactHDR: sipmsg.ContactHeader{
 		Address: sipmsg.Uri{Scheme: "sip", User: "sportello", Host: host.String(), Port: la.Port}}}
-	a.srv.OnRegister(a.onRegister)
-	a.srv.OnInvite(a.onInvite)
-	a.srv.OnAck(a.onAck)
-	a.srv.OnBye(a.onBye)
-	a.srv.OnCancel(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-		// CANCELs that match a pending INVITE are answered by the transaction layer (200, then
-		// 487 to the INVITE); what reaches here matches nothing.
-		tx.Respond(sipmsg.NewResponseFromRequest(req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
-	})
-	a.srv.OnOptions(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-		tx.Respond(sipmsg.NewResponseFromRequest(req, sipmsg.StatusOK, "OK", nil))
-	})
+	a.routes()
 	a.ctx, a.cancel = context.WithCancel(ctx)
 	a.wg.Add(3)
 	go func() {
@@ -231,6 +241,9 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 				return
 			case now := <-t.C:
 				a.expire(now)
+				if now.Second()%10 == 0 {
+					a.shield.report()
+				}
 			}
 		}
 	}()
@@ -255,6 +268,30 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	}()
 	return a, nil
 }
+
+// routes registers the request handlers, each behind the guard.
+func (a *Adapter) routes() {
+	a.srv.OnRegister(a.guard(a.onRegister))
+	a.srv.OnInvite(a.guard(a.onInvite))
+	a.srv.OnAck(a.guard(a.onAck))
+	a.srv.OnBye(a.guard(a.onBye))
+	a.srv.OnCancel(a.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		// CANCELs that match a pending INVITE are answered by the transaction layer (200, then
+		// 487 to the INVITE); what reaches here matches nothing.
+		respond(tx, req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+	}))
+	a.srv.OnOptions(a.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		respond(tx, req, sipmsg.StatusOK, "OK", sipmsg.NewHeader("Allow", allowed))
+	}))
+	a.srv.OnNoRoute(a.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if req.Method != sipmsg.ACK {
+			respond(tx, req, sipmsg.StatusMethodNotAllowed, "Method Not Allowed", sipmsg.NewHeader("Allow", allowed))
+		}
+	}))
+}
+
+// allowed lists the methods the adapter handles.
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"
 
 // waitListening waits until sipgo has put the listening socket in its connection pool: until
 // then a request sent from it would try to bind the port a second time.
@@ -440,14 +477,23 @@ func (a *Adapter) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	ext := to.Address.User
-	opID, ok := a.cfg.Operators[ext]
-	if !ok {
-		respond(tx, req, sipmsg.StatusNotFound, "Unknown Operator Extension")
+	src := sourceAddr(req.Source())
+	if al := a.cfg.Security.AllowRegister; len(al) > 0 && !inPrefixes(al, src) && !a.trusts(src) {
+		a.logs.Info("register: source not allowed", "source", src.String())
+		respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
 		return
 	}
-	if !a.authorized(req, tx, ext) {
+	if ok, why := a.shield.register(src, ext, time.Now()); !ok {
+		a.logs.Info("register refused", "reason", why, "extension", ext, "source", src.String())
+		if why != "register rate" { // a flood gets no answer at all
+			respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
+		}
 		return
 	}
+	if !a.authorized(req, tx, ext, src) {
+		return
+	}
+	opID := a.cfg.Operators[ext]
 	contact := req.Contact()
 	if contact == nil { // a query: answer with the current binding
 		if uri, ok := a.Registered(ext); ok {

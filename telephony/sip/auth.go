@@ -1,10 +1,14 @@
 package sip
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"sync"
+	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -17,45 +21,53 @@ const realm = "sportello"
 // nonceLife is how long a challenge may be answered.
 const nonceLife = 5 * time.Minute
 
-// nonces are the challenges handed out and not yet expired.
-type nonces struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
+// nonces are stateless: "time.hmac(time)" under a key drawn at start. Nothing is stored per
+// challenge, so a flood of REGISTERs from spoofed addresses costs no memory (issue 18 item 4).
+type nonces struct{ key []byte }
+
+func newNonces() nonces {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return nonces{key: k}
 }
 
-func (n *nonces) issue(now time.Time) string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	s := hex.EncodeToString(b)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.seen == nil {
-		n.seen = map[string]time.Time{}
-	}
-	for k, t := range n.seen {
-		if now.Sub(t) > nonceLife {
-			delete(n.seen, k)
-		}
-	}
-	n.seen[s] = now
-	return s
+func (n nonces) mac(ts string) string {
+	m := hmac.New(sha256.New, n.key)
+	m.Write([]byte(ts))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-func (n *nonces) valid(s string, now time.Time) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	t, ok := n.seen[s]
-	return ok && now.Sub(t) <= nonceLife
+func (n nonces) issue(now time.Time) string {
+	ts := strconv.FormatInt(now.UnixNano(), 36)
+	return ts + "." + n.mac(ts)
+}
+
+func (n nonces) valid(s string, now time.Time) bool {
+	ts, mac, ok := strings.Cut(s, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(n.mac(ts))) {
+		return false
+	}
+	ns, err := strconv.ParseInt(ts, 36, 64)
+	if err != nil {
+		return false
+	}
+	age := now.Sub(time.Unix(0, ns))
+	return age >= 0 && age <= nonceLife
 }
 
 // authorized checks a REGISTER against the extension's password with HTTP digest (RFC 3261
-// section 22, RFC 2617, qop "auth" or none). Extensions without a password need no
-// authentication. When it returns false it has already answered 401 with a fresh challenge, or
-// 403 for a response that does not match.
-func (a *Adapter) authorized(req *sipmsg.Request, tx sipmsg.ServerTransaction, ext string) bool {
-	pass, ok := a.cfg.Accounts[ext]
-	if !ok {
-		return true
+// section 22, RFC 2617, qop "auth" or none). When it returns false it has already answered: 401
+// with a fresh challenge, or 403. An unknown extension is challenged and refused exactly like a
+// known one with a wrong password (the same answers, the same work), so the answers do not tell
+// which extensions exist; failures count towards the lockouts of the shield.
+func (a *Adapter) authorized(req *sipmsg.Request, tx sipmsg.ServerTransaction, ext string, src netip.Addr) bool {
+	_, known := a.cfg.Operators[ext]
+	pass, hasPass := a.cfg.Accounts[ext]
+	if known && !hasPass {
+		return true // a desk phone on a closed network: no password configured
+	}
+	if !known {
+		pass = a.decoy
 	}
 	now := time.Now()
 	challenge := func(stale bool) {
@@ -68,8 +80,8 @@ func (a *Adapter) authorized(req *sipmsg.Request, tx sipmsg.ServerTransaction, e
 		return false
 	}
 	cred, err := digest.ParseCredentials(h.Value())
-	if err != nil || cred.Username != ext || cred.Realm != realm {
-		respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
+	if err != nil || cred.Realm != realm {
+		a.authFailed(req, tx, ext, src, "bad credentials")
 		return false
 	}
 	if !a.nonces.valid(cred.Nonce, now) {
@@ -80,12 +92,26 @@ func (a *Adapter) authorized(req *sipmsg.Request, tx sipmsg.ServerTransaction, e
 	if cred.QOP != "" {
 		chal.QOP = []string{cred.QOP}
 	}
-	want, err := digest.Digest(&chal, digest.Options{Method: string(req.Method), URI: cred.URI, Username: ext,
+	want, err := digest.Digest(&chal, digest.Options{Method: string(req.Method), URI: cred.URI, Username: cred.Username,
 		Password: pass, Cnonce: cred.Cnonce, Count: cred.Nc})
-	if err != nil || subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) != 1 {
-		a.log.Warn("register: wrong credentials", "extension", ext, "source", req.Source())
-		respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
+	match := err == nil && subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) == 1
+	if !match || !known || cred.Username != ext {
+		a.authFailed(req, tx, ext, src, "wrong credentials")
 		return false
 	}
+	a.shield.succeeded(ext)
 	return true
+}
+
+// authFailed answers 403, counts the failure and logs the lockouts it causes.
+func (a *Adapter) authFailed(req *sipmsg.Request, tx sipmsg.ServerTransaction, ext string, src netip.Addr, why string) {
+	lockedExt, lockedSrc := a.shield.failed(src, ext, time.Now())
+	a.logs.Warn("register: "+why, "extension", ext, "source", src.String())
+	if lockedExt {
+		a.log.Warn("register: extension locked out after repeated failures", "extension", ext, "for", a.cfg.Security.Lockout.String())
+	}
+	if lockedSrc {
+		a.log.Warn("sip: source locked out after repeated failures", "source", src.String(), "for", a.cfg.Security.Lockout.String())
+	}
+	respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
 }

@@ -48,7 +48,7 @@ func TestRegister(t *testing.T) {
 		logins     int
 		logouts    int
 	}{
-		{"unknown extension", "999", "60", 404, "", false, 0, 0},
+		{"unknown extension: challenged like a known one", "999", "60", 401, "", false, 0, 0},
 		{"capped at MaxExpires", "201", "7200", 200, "600", true, 1, 0},
 		{"refresh", "201", "60", 200, "60", true, 1, 0},
 		{"bad expires", "201", "soon", 400, "", true, 1, 0},
