@@ -75,10 +75,26 @@ type Config struct {
 	Outbound string
 	// DialTimeout bounds the ringing of each leg of a placed callback; default 30 s.
 	DialTimeout time.Duration
+	// Trunk is the connection to the Administration's PBX (TEL-1): transfers to extensions not
+	// registered here go through it, and its addresses may call in.
+	Trunk Trunk
 	// Security sets who may call and register, and the limits against floods and password
 	// guessing (issue 18 item 4).
 	Security Security
 	Logger   *slog.Logger
+}
+
+// Trunk is the SIP trunk to the Administration's PBX.
+type Trunk struct {
+	// URI is where a call to a directory extension goes, with {number} in it, e.g.
+	// "sip:{number}@192.0.2.5:5060".
+	URI string
+	// Username and Password answer the PBX's digest challenge on calls we place.
+	Username, Password string
+	// Addresses are the PBX's: calls from them are accepted (and exempt from the packet rate).
+	Addresses []netip.Prefix
+	// CallerID is the Administration's number, shown on calls placed to citizens.
+	CallerID string
 }
 
 // ExtensionsOf maps each operator's extension to its ID, for Config.Operators.
@@ -189,6 +205,9 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	for _, n := range notes {
 		a.log.Warn("ivr voice: " + n)
 	}
+	a.trunkAddrs = cfg.Trunk.Addresses
+	// The adapter reports every transfer's outcome: a failed one is never logged as done.
+	a.acd.ReportTransfers()
 	if !a.voice.Recorded() && !a.voice.Synthesis() {
 		a.log.Warn("ivr voice: positions and expected waits are not spoken; callers hear the hold music")
 	}
@@ -581,7 +600,7 @@ func (a *Adapter) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			l.c.operatorHungUp(l)
+			l.c.legGone(l)
 		}()
 	default:
 		respond(tx, req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
@@ -627,6 +646,10 @@ func (a *Adapter) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		from = f.Address.User
 	}
 	c := newCall(a, id, dlg, sock, codec, dtmf, offer.RemoteAddr())
+	c.maxFwd = 70
+	if mf := req.MaxForwards(); mf != nil {
+		c.maxFwd = int(*mf) - 1
+	}
 	a.mu.Lock()
 	if a.calls[id] != nil {
 		a.mu.Unlock()
@@ -751,8 +774,20 @@ func (a *Adapter) handle(acts []telephony.Action) {
 				defer a.wg.Done()
 				c.teardown(true)
 			}()
-		case telephony.ActTransfer:
-			c.transfer(x.Extension)
+		case telephony.ActTransfer, telephony.ActConsult:
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				c.transfer(x.Extension, x.Kind == telephony.ActConsult)
+			}()
+		case telephony.ActCompleteXfer:
+			c.completeTransfer()
+		case telephony.ActCancelXfer:
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				c.endTransfer(nil, telephony.TransferCancelled, "the operator went back to the caller")
+			}()
 		default:
 			a.log.Warn("action not supported by the SIP adapter", "kind", x.Kind, "callId", x.CallID)
 		}

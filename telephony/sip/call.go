@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,8 @@ type call struct {
 	curHold    bool               // cur is the hold music, which a new prompt interrupts
 	legs       map[string]*leg    // ringing or connected operators, by operator ID
 	bridge     *leg
+	xfer       *xfer // a transfer under way
+	maxFwd     int   // Max-Forwards for the legs this call places: the caller's, less one
 	offered    offerKind
 	overflowed bool // out of the queue (overflow or closed): the IVR ends the call
 	chosen     bool
@@ -186,36 +189,6 @@ func (c *call) callerGone() {
 	c.teardown(false)
 }
 
-// operatorHungUp handles a BYE from an operator's phone.
-func (c *call) operatorHungUp(l *leg) {
-	music := c.a.prompt(telephony.SlotHoldMusic)
-	c.mu.Lock()
-	bridged := c.bridge == l
-	transferring := false
-	for _, other := range c.legs {
-		transferring = transferring || other.transfer && other != l
-	}
-	if bridged && transferring {
-		// A blind transfer: the operator leaves while the target rings; the caller holds.
-		c.bridge = nil
-		if music != nil {
-			c.hold = music
-		}
-		c.kickLocked()
-	}
-	c.mu.Unlock()
-	if !bridged || transferring {
-		l.close()
-		return
-	}
-	acts, err := c.a.acd.Hangup(c.id, telephony.ByOperator)
-	if err != nil {
-		c.a.log.Debug("hangup", "callId", c.id, "error", err)
-	}
-	c.a.handle(acts) // ActDisconnect: teardown with a BYE to the caller
-	c.teardown(true)
-}
-
 // teardown ends the call once: withdraws ringing legs (CANCEL), hangs up the connected
 // operator and, when byeCaller, the caller; then waits for the call's goroutines and closes
 // its sockets. It must not run on one of the call's own goroutines (c.wg).
@@ -227,10 +200,16 @@ func (c *call) teardown(byeCaller bool) {
 		return
 	}
 	c.ended = true
-	bridge, answered := c.bridge, c.answered
-	legs := make([]*leg, 0, len(c.legs))
+	answered := c.answered
+	legs := make([]*leg, 0, len(c.legs)+1)
 	for _, l := range c.legs {
 		legs = append(legs, l)
+	}
+	if c.bridge != nil && c.legs[c.bridge.op] != c.bridge {
+		legs = append(legs, c.bridge)
+	}
+	if x := c.xfer; x != nil && x.from != nil && c.legs[x.from.op] != x.from {
+		legs = append(legs, x.from)
 	}
 	for _, t := range c.timers {
 		t.Stop()
@@ -239,8 +218,10 @@ func (c *call) teardown(byeCaller bool) {
 	c.cancel()
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
-	if bridge != nil && !bridge.byeReceived.Load() {
-		bridge.dlg.Bye(ctx)
+	for _, l := range legs {
+		if l.up.Load() && !l.byeReceived.Load() {
+			l.dlg.Bye(ctx)
+		}
 	}
 	if byeCaller {
 		if answered {
@@ -586,7 +567,7 @@ func (c *call) ring(opID, ext string) {
 		}()
 		return
 	}
-	l := &leg{c: c, op: opID, ext: ext, rtp: sock, finished: make(chan struct{})}
+	l := &leg{c: c, op: opID, ext: ext, rtp: sock, uri: contact, finished: make(chan struct{})}
 	l.ctx, l.cancel = context.WithCancel(c.ctx)
 	c.mu.Lock()
 	if c.ended || c.legs[opID] != nil {
@@ -597,7 +578,7 @@ func (c *call) ring(opID, ext string) {
 	c.legs[opID] = l
 	c.wg.Add(1)
 	c.mu.Unlock()
-	go l.run(contact)
+	go l.run()
 }
 
 func (c *call) noAnswer(opID string) {
@@ -644,54 +625,6 @@ func (c *call) connect(opID string) {
 	l.live.Store(true)
 }
 
-// transfer hands the caller to another registered phone (TEL-8): the B2BUA rings it and, when
-// it answers, bridges the caller to it and hangs up the operator. The ACD has already closed the
-// contact. If the phone is not registered or does not answer, the caller stays with the
-// operator, who can try again or hang up.
-func (c *call) transfer(ext string) {
-	contact, ok := c.a.Registered(ext)
-	if !ok {
-		c.a.log.Warn("transfer target not registered: the caller stays with the operator", "callId", c.id, "extension", ext)
-		return
-	}
-	sock, err := c.a.rtpSocket()
-	if err != nil {
-		c.a.log.Warn("rtp socket", "error", err)
-		return
-	}
-	l := &leg{c: c, op: "transfer:" + ext, ext: ext, rtp: sock, transfer: true, finished: make(chan struct{})}
-	l.ctx, l.cancel = context.WithCancel(c.ctx)
-	c.mu.Lock()
-	if c.ended || c.legs[l.op] != nil {
-		c.mu.Unlock()
-		sock.Close()
-		return
-	}
-	c.legs[l.op] = l
-	c.wg.Add(1)
-	c.mu.Unlock()
-	go l.run(contact)
-}
-
-// transferred moves the bridge to the transfer target l and hangs up the previous operator.
-func (c *call) transferred(l *leg) {
-	c.mu.Lock()
-	old := c.bridge
-	c.bridge = l
-	c.silenceLocked()
-	c.mu.Unlock()
-	c.sender.Quiesce()
-	l.live.Store(true)
-	if old != nil && old != l {
-		if !old.byeReceived.Load() {
-			ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-			old.dlg.Bye(ctx)
-			cancel()
-		}
-		old.close()
-	}
-}
-
 // leg is one operator's side of a call.
 type leg struct {
 	c      *call
@@ -702,11 +635,16 @@ type leg struct {
 	cancel context.CancelFunc
 
 	transfer    bool // a transfer target, unknown to the ACD
+	uri         sipmsg.Uri
+	user, pass  string        // digest credentials, for the PBX trunk
+	timeout     time.Duration // how long a transfer target may ring
+	why         string        // why the leg was not answered, for the log and the event
 	dlg         *sipgo.DialogClientSession
 	callID      string
 	remote      atomic.Pointer[net.UDPAddr]
 	stopped     atomic.Bool // withdrawn by the ACD: its outcome is not reported
 	live        atomic.Bool // bridged and the caller's prompts silenced: relay to the caller
+	up          atomic.Bool // answered and acknowledged: hanging it up takes a BYE
 	byeReceived atomic.Bool
 	finished    chan struct{} // closed when run returns
 	closeOnce   sync.Once
@@ -735,10 +673,11 @@ func (l *leg) send(pkt []byte) {
 	}
 }
 
-func (l *leg) run(contact sipmsg.Uri) {
+func (l *leg) run() {
 	defer l.c.wg.Done()
 	defer close(l.finished)
 	c, a := l.c, l.c.a
+	contact := l.uri
 	dtmf := c.dtmfPT
 	sdp := BuildSDP(a.host, l.rtp.LocalAddr().(*net.UDPAddr).Port, uint64(time.Now().UnixNano()), c.codec, dtmf)
 	req := sipmsg.NewRequest(sipmsg.INVITE, contact)
@@ -750,7 +689,11 @@ func (l *leg) run(contact sipmsg.Uri) {
 		Address: sipmsg.Uri{Scheme: "sip", User: info.From, Host: a.host.String(), Port: a.port}}
 	from.Params.Add("tag", sipmsg.GenerateTagN(16))
 	req.AppendHeader(from)
-	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: l.ext, Host: contact.Host, Port: contact.Port}})
+	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: contact.Scheme, User: contact.User, Host: contact.Host, Port: contact.Port}})
+	// Loop protection across the B2BUA (RFC 3261 section 16.6 item 3 applied to each leg): a
+	// call the PBX routes back to us loses a hop each time round and ends with 483.
+	mf := sipmsg.MaxForwardsHeader(max(c.maxFwd, 0))
+	req.AppendHeader(&mf)
 	callID := sipmsg.CallIDHeader("op-" + sipmsg.GenerateTagN(20))
 	req.AppendHeader(&callID)
 	l.callID = string(callID)
@@ -758,18 +701,36 @@ func (l *leg) run(contact sipmsg.Uri) {
 	a.legs[l.callID] = l
 	a.mu.Unlock()
 
-	dlg, err := a.dua.WriteInvite(l.ctx, req)
+	if c.maxFwd <= 0 {
+		l.why = "483 Too Many Hops"
+		l.outcome(false)
+		return
+	}
+	ctx := l.ctx
+	if l.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.timeout)
+		defer cancel()
+	}
+	dlg, err := a.dua.WriteInvite(ctx, req)
 	if err != nil {
-		a.log.Info("invite to operator failed", "operator", l.op, "error", err)
+		a.log.Info("invite failed", "leg", l.op, "error", err)
+		l.why = "unreachable"
 		l.outcome(false)
 		return
 	}
 	l.dlg = dlg
-	err = dlg.WaitAnswer(l.ctx, sipgo.AnswerOptions{})
+	err = dlg.WaitAnswer(ctx, sipgo.AnswerOptions{Username: l.user, Password: l.pass})
 	if err != nil {
 		var rerr *sipgo.ErrDialogResponse
-		if errors.As(err, &rerr) {
-			a.log.Info("operator did not answer", "operator", l.op, "status", rerr.Res.StatusCode)
+		switch {
+		case errors.As(err, &rerr):
+			l.why = strconv.Itoa(rerr.Res.StatusCode) + " " + rerr.Res.Reason
+			a.log.Info("not answered", "leg", l.op, "status", rerr.Res.StatusCode)
+		case ctx.Err() != nil && l.ctx.Err() == nil:
+			l.why = "no answer"
+		default:
+			l.why = err.Error()
 		}
 		if res := dlg.InviteResponse; res != nil && res.IsSuccess() {
 			// The phone answered as the CANCEL crossed it (ring-all lost, ring timeout): RFC
@@ -784,8 +745,9 @@ func (l *leg) run(contact sipmsg.Uri) {
 		return
 	}
 	if err := dlg.Ack(context.Background()); err != nil {
-		a.log.Info("ack to operator", "operator", l.op, "error", err)
+		a.log.Info("ack", "leg", l.op, "error", err)
 	}
+	l.up.Store(true)
 	if ans, err := ParseSDP(dlg.InviteResponse.Body()); err == nil {
 		l.remote.Store(ans.RemoteAddr())
 	}
@@ -805,7 +767,7 @@ func (l *leg) run(contact sipmsg.Uri) {
 		return
 	}
 	if l.transfer {
-		c.transferred(l)
+		c.targetAnswered(l)
 		return
 	}
 	acts, err := a.acd.OperatorAnswered(c.id, l.op)
@@ -833,18 +795,12 @@ func (l *leg) outcome(answered bool) {
 	if !answered && !l.stopped.Load() && !l.transfer && c.ctx.Err() == nil {
 		c.noAnswer(l.op)
 	}
-	if l.transfer && c.ctx.Err() == nil {
-		c.mu.Lock()
-		alone := c.bridge == nil
-		c.mu.Unlock()
-		if alone { // the transfer failed and the operator has already left
-			c.a.log.Info("transfer not answered: hanging up", "callId", c.id, "extension", l.ext)
-			c.a.wg.Add(1)
-			go func() {
-				defer c.a.wg.Done()
-				c.teardown(true)
-			}()
-		}
+	if !answered && l.transfer && !l.stopped.Load() && c.ctx.Err() == nil {
+		c.a.wg.Add(1)
+		go func() {
+			defer c.a.wg.Done()
+			c.endTransfer(l, telephony.TransferFailed, l.why)
+		}()
 	}
 }
 
@@ -860,7 +816,20 @@ func (l *leg) relay() {
 		}
 		c.mu.Lock()
 		bridged, remote := c.bridge == l && l.live.Load(), c.remote
+		var peer *leg
+		if x := c.xfer; x != nil && x.consulting() {
+			switch l {
+			case x.from:
+				peer = x.target
+			case x.target:
+				peer = x.from
+			}
+		}
 		c.mu.Unlock()
+		if peer != nil {
+			peer.send(buf[:n])
+			continue
+		}
 		if bridged && remote != nil {
 			c.rtp.WriteTo(buf[:n], remote)
 		}

@@ -26,13 +26,15 @@ type phone struct {
 	sip  net.PacketConn
 	rtp  net.PacketConn
 	byes chan struct{}
+	// codec is offered and answered with (default PCMU).
+	codec media.Codec
 	// answered is the operator side's dialog, once an INVITE was answered.
 	answered chan *sipgo.DialogServerSession
 }
 
 func newPhone(t *testing.T, user string) *phone {
 	t.Helper()
-	p := &phone{user: user, byes: make(chan struct{}, 4), answered: make(chan *sipgo.DialogServerSession, 1)}
+	p := &phone{user: user, byes: make(chan struct{}, 4), answered: make(chan *sipgo.DialogServerSession, 1), codec: media.PCMU}
 	var err error
 	if p.sip, err = net.ListenPacket("udp4", "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func newPhone(t *testing.T, user string) *phone {
 		case p.answered <- d:
 		default:
 		}
-		if err := d.RespondSDP(BuildSDP(net.IPv4(127, 0, 0, 1), p.rtpPort(), 1, media.PCMU, 101)); err != nil {
+		if err := d.RespondSDP(BuildSDP(net.IPv4(127, 0, 0, 1), p.rtpPort(), 1, p.codec, 101)); err != nil {
 			return
 		}
 		<-d.Context().Done()
@@ -116,7 +118,7 @@ func (p *phone) call(t *testing.T, to *net.UDPAddr, number string) (*sipgo.Dialo
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	d, err := p.dua.Invite(ctx, sipmsg.Uri{Scheme: "sip", User: number, Host: "127.0.0.1", Port: to.Port},
-		BuildSDP(net.IPv4(127, 0, 0, 1), p.rtpPort(), 1, media.PCMU, 101), sipmsg.NewHeader("Content-Type", "application/sdp"))
+		BuildSDP(net.IPv4(127, 0, 0, 1), p.rtpPort(), 1, p.codec, 101), sipmsg.NewHeader("Content-Type", "application/sdp"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -307,4 +308,65 @@ func init() {
 	if os.Getenv("SIP_DEBUG") != "" {
 		sipmsg.SIPDebug = true
 	}
+}
+
+// startKamailio runs Kamailio (Debian package kamailio) as the Administration's PBX on
+// 127.0.0.1:port with testdata/kamailio.cfg, its trunk password secret; it is stopped with its
+// children when the test ends.
+func startKamailio(t testing.TB, port int, secret string) {
+	t.Helper()
+	bin := testenv.Command(t, "kamailio", "kamailio")
+	dir := t.TempDir()
+	raw, err := os.ReadFile(filepath.Join("testdata", "kamailio.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.NewReplacer("__PORT__", itoa(port), "__SECRET__", secret).Replace(string(raw))
+	if err := os.WriteFile(filepath.Join(dir, "kamailio.cfg"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(bin, "-f", filepath.Join(dir, "kamailio.cfg"), "-DD", "-E", "-m", "32", "-M", "8", "-Y", dir, "-w", dir)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("kamailio:\n%s", out.String())
+		}
+	})
+	// Ready when it answers anything.
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	to := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	buf := make([]byte, 4096)
+	for i := 0; i < 100; i++ {
+		msg := "OPTIONS sip:ping@127.0.0.1:" + itoa(port) + " SIP/2.0\r\nVia: SIP/2.0/UDP " + c.LocalAddr().String() + ";branch=z9hG4bK" + itoa(i) +
+			"\r\nFrom: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: ping" + itoa(i) + "\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 5\r\nContent-Length: 0\r\n\r\n"
+		c.WriteTo([]byte(msg), to)
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, _, err := c.ReadFrom(buf); err == nil {
+			return
+		}
+		select {
+		case <-done:
+			t.Fatalf("kamailio exited:\n%s", out.String())
+		default:
+		}
+	}
+	t.Fatalf("kamailio does not answer on port %d:\n%s", port, out.String())
 }
