@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a clean Debian machine: installs the real peers the tests use
-# (rapper, rdflib, vobject, Chromium, SIPp, PostgreSQL, LibreOffice) when missing, starts a throwaway
+# (rapper, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice) when missing, starts a throwaway
 # PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,6 +11,11 @@ command -v rapper >/dev/null || need+=(raptor2-utils)
 /usr/bin/python3 -c 'import vobject' 2>/dev/null || need+=(python3-vobject)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v sipp >/dev/null || need+=(sip-tester)
+# telephony: the PBX stand-in, the RTP capture, the Italian prompts and speech synthesis
+command -v kamailio >/dev/null || need+=(kamailio)
+command -v tshark >/dev/null || need+=(tshark)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
+[ -f /usr/share/asterisk/sounds/it_IT_m_Carlo/queue-thereare.wav ] || need+=(asterisk-core-sounds-it-wav)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)  # ingest: real .xls and .ods
 if [ ${#need[@]} -gt 0 ]; then
