@@ -75,6 +75,9 @@ type Config struct {
 	Outbound string
 	// DialTimeout bounds the ringing of each leg of a placed callback; default 30 s.
 	DialTimeout time.Duration
+	// StateDir keeps what must survive a restart: the registrations of the phones. Empty: kept
+	// in memory only.
+	StateDir string
 	// Trunk is the connection to the Administration's PBX (TEL-1): transfers to extensions not
 	// registered here go through it, and its addresses may call in.
 	Trunk Trunk
@@ -236,6 +239,15 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	a.dua = &sipgo.DialogUA{Client: cli, ContactHDR: sipmsg.ContactHeader{
 		Address: sipmsg.Uri{Scheme: "sip", User: "sportello", Host: host.String(), Port: la.Port}}}
 	a.routes()
+	// Phones registered before a restart are back at once, their operators logged in again.
+	for _, ext := range a.loadRegistrations(time.Now()) {
+		a.log.Info("registration restored", "extension", ext)
+		if cfg.LoginOnRegister {
+			if _, err := a.acd.Login(cfg.Operators[ext]); err != nil {
+				a.log.Warn("login on restored registration", "extension", ext, "error", err)
+			}
+		}
+	}
 	a.ctx, a.cancel = context.WithCancel(ctx)
 	a.wg.Add(3)
 	go func() {
@@ -389,6 +401,9 @@ func (a *Adapter) expire(now time.Time) {
 			delete(a.loc, ext)
 			gone = append(gone, ext)
 		}
+	}
+	if len(gone) > 0 {
+		a.saveRegistrationsLocked()
 	}
 	a.mu.Unlock()
 	for _, ext := range gone {
@@ -545,6 +560,7 @@ func (a *Adapter) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	} else {
 		a.loc[ext] = binding{contact: contact.Address, expires: time.Now().Add(expires)}
 	}
+	a.saveRegistrationsLocked()
 	a.mu.Unlock()
 	secs := strconv.Itoa(int(expires / time.Second))
 	a.log.Info("register", "extension", ext, "operator", opID, "contact", contact.Address.String(), "expires", secs)

@@ -2,6 +2,8 @@ package sip
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -148,4 +150,63 @@ func TestRegisterDigest(t *testing.T) {
 	if _, ok := r.ad.Registered("201"); !ok || r.count(telephony.EvLogin, "") != 1 {
 		t.Fatal("not registered with the right password")
 	}
+}
+
+// Registrations survive a restart (issue 18 item 5): a second adapter on the same state folder
+// knows the phone at once, logs its operator in, and can ring it; expired bindings and unknown
+// extensions are not restored; a damaged file is set aside, not fatal.
+func TestRegistrationsSurviveRestart(t *testing.T) {
+	state := t.TempDir()
+	cfg := rigConfig{
+		queues:    []telephony.QueueConfig{{Name: "centralino"}},
+		operators: []telephony.OperatorConfig{{ID: "anna", Extension: "201", Queues: []telephony.Membership{{Queue: "centralino"}}}},
+		numbers:   map[string]string{"100": "centralino"},
+		adapter:   func(c *Config) { c.StateDir = state },
+	}
+	r1 := newRig(t, cfg)
+	p := newPhone(t, "201")
+	p.register(t, r1.ad.Addr())
+	before, _ := r1.ad.Registered("201")
+	r1.ad.Close()
+
+	r2 := newRig(t, cfg)
+	after, ok := r2.ad.Registered("201")
+	if !ok || after.String() != before.String() {
+		t.Fatalf("after the restart: %v %v, want %v", after, ok, before)
+	}
+	if r2.count(telephony.EvLogin, "") != 1 {
+		t.Fatal("the operator of the restored phone was not logged in")
+	}
+	// The restored binding is used: a call rings the phone without a new REGISTER.
+	caller := newPhone(t, "3331234567")
+	dlg, _ := caller.call(t, r2.ad.Addr(), "100")
+	select {
+	case <-p.answered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the restored phone did not ring")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dlg.Bye(ctx)
+	r2.waitIdle(t, 5*time.Second)
+	r2.ad.Close()
+
+	// Expired, unknown, damaged.
+	os.WriteFile(filepath.Join(state, registrationsFile), []byte(`{"version":1,"bindings":[
+		{"extension":"201","contact":"sip:201@127.0.0.1:5999","expires":"2020-01-01T00:00:00Z"},
+		{"extension":"999","contact":"sip:999@127.0.0.1:5999","expires":"2999-01-01T00:00:00Z"}]}`), 0o600)
+	r3 := newRig(t, cfg)
+	if _, ok := r3.ad.Registered("201"); ok {
+		t.Error("an expired binding was restored")
+	}
+	if _, ok := r3.ad.Registered("999"); ok {
+		t.Error("a binding of an unknown extension was restored")
+	}
+	r3.ad.Close()
+	os.WriteFile(filepath.Join(state, registrationsFile), []byte(`{"version":1,"bindi`), 0o600)
+	r4 := newRig(t, cfg)
+	if _, err := os.Stat(filepath.Join(state, registrationsFile+".bad")); err != nil {
+		t.Errorf("damaged file not set aside: %v", err)
+	}
+	r4.ad.Close()
 }
