@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,21 +77,31 @@ func (a *Adapter) dial(x telephony.Action) {
 func (d *dialOut) run(x telephony.Action) {
 	a := d.a
 	by := telephony.ByOperator
-	defer func() { d.end(by) }()
+	outcome := ""
+	defer func() {
+		// The outcome goes on the call's events with the booking it carries out (TEL-7).
+		if err := a.acd.CallbackResult(d.id, outcome); err != nil {
+			a.log.Debug("callback result", "callId", d.id, "error", err)
+		}
+		d.end(by)
+	}()
 	target, err := a.outboundURI(x.Number)
 	if err != nil {
 		a.log.Warn("callback not placed", "callId", d.id, "error", err)
+		outcome = "failed: " + err.Error()
 		return
 	}
 	contact, ok := a.Registered(x.Extension)
 	if !ok {
 		a.log.Warn("callback not placed: operator phone not registered", "callId", d.id, "extension", x.Extension)
+		outcome = "failed: the operator's phone is not registered"
 		return
 	}
 	// The operator's phone rings first and shows whom it is calling.
 	d.op, err = d.invite(contact, x.Number, "Richiamata "+x.Number, media.PCMU, 101, true)
 	if err != nil {
 		a.log.Info("callback: operator did not answer", "callId", d.id, "error", err)
+		outcome = "failed: the operator did not answer"
 		return
 	}
 	codec, dtmf := media.PCMU, uint8(101)
@@ -100,11 +111,30 @@ func (d *dialOut) run(x telephony.Action) {
 			codec, dtmf = c, pt
 		}
 	}
-	d.citizen, err = d.invite(target, x.Extension, "", codec, dtmf, false)
+	// The citizen sees the Administration's number (TEL-7), not the operator's extension.
+	callerID := a.cfg.Trunk.CallerID
+	if callerID == "" {
+		callerID = x.Extension
+	}
+	d.citizen, err = d.invite(target, callerID, "", codec, dtmf, false)
 	if err != nil {
 		a.log.Info("callback: citizen did not answer", "callId", d.id, "number", x.Number, "error", err)
+		outcome = "no-answer"
+		var rerr *sipgo.ErrDialogResponse
+		if errors.As(err, &rerr) {
+			switch rerr.Res.StatusCode {
+			case sipmsg.StatusBusyHere, 600:
+				outcome = "busy"
+			case 603:
+				outcome = "declined"
+			case sipmsg.StatusRequestTerminated, sipmsg.StatusTemporarilyUnavailable:
+			default:
+				outcome = "failed: " + strconv.Itoa(rerr.Res.StatusCode) + " " + rerr.Res.Reason
+			}
+		}
 		return
 	}
+	outcome = "reached"
 	if ans, err := ParseSDP(d.citizen.dlg.InviteResponse.Body()); err == nil {
 		d.citizen.remote.Store(ans.RemoteAddr())
 	}
@@ -136,6 +166,10 @@ func (d *dialOut) invite(to sipmsg.Uri, fromUser, display string, codec media.Co
 	from := &sipmsg.FromHeader{DisplayName: display, Address: sipmsg.Uri{Scheme: "sip", User: fromUser, Host: a.host.String(), Port: a.port}}
 	from.Params.Add("tag", sipmsg.GenerateTagN(16))
 	req.AppendHeader(from)
+	if !toOperator && a.cfg.Trunk.CallerID != "" {
+		// Carriers take the calling number from P-Asserted-Identity on a trusted trunk (RFC 3325).
+		req.AppendHeader(sipmsg.NewHeader("P-Asserted-Identity", "<sip:"+a.cfg.Trunk.CallerID+"@"+a.host.String()+">"))
+	}
 	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: to.User, Host: to.Host, Port: to.Port}})
 	cid := sipmsg.CallIDHeader(l.callID)
 	req.AppendHeader(&cid)
@@ -146,7 +180,11 @@ func (d *dialOut) invite(to sipmsg.Uri, fromUser, display string, codec media.Co
 	defer cancel()
 	l.dlg, err = a.dua.WriteInvite(ctx, req)
 	if err == nil {
-		err = l.dlg.WaitAnswer(ctx, sipgo.AnswerOptions{})
+		opts := sipgo.AnswerOptions{}
+		if !toOperator {
+			opts.Username, opts.Password = a.cfg.Trunk.Username, a.cfg.Trunk.Password
+		}
+		err = l.dlg.WaitAnswer(ctx, opts)
 	}
 	if err == nil {
 		err = l.dlg.Ack(context.Background())

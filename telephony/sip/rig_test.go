@@ -254,6 +254,30 @@ func (s *sippRun) wait(t testing.TB, within time.Duration) sippStats {
 	return st
 }
 
+// lastFrom returns the From header of the last INVITE SIPp received (run with -trace_msg).
+func (s *sippRun) lastFrom(t testing.TB) string {
+	t.Helper()
+	logs, _ := filepath.Glob(filepath.Join(filepath.Dir(s.stat), "*_messages.log"))
+	from := ""
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		invite := false
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			switch {
+			case strings.HasPrefix(line, "INVITE "):
+				invite = true
+			case invite && strings.HasPrefix(strings.ToLower(line), "from:"):
+				from, invite = line, false
+			}
+		}
+	}
+	return from
+}
+
 func (s *sippRun) errors() string {
 	b, _ := os.ReadFile(filepath.Join(filepath.Dir(s.stat), "errors.log"))
 	if len(b) > 4000 {

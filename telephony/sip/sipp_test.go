@@ -2,6 +2,7 @@ package sip
 
 import (
 	"os"
+	"strings"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -246,15 +247,18 @@ func TestSIPpPlaceCallback(t *testing.T) {
 		queues:    []telephony.QueueConfig{{Name: "centralino"}},
 		operators: []telephony.OperatorConfig{{ID: "anna", Extension: "201", Queues: []telephony.Membership{{Queue: "centralino"}}}},
 		numbers:   map[string]string{"100": "centralino"},
-		adapter:   func(c *Config) { c.Outbound = "sip:{number}@127.0.0.1:" + itoa(ports[2]) },
+		adapter: func(c *Config) {
+			c.Outbound = "sip:{number}@127.0.0.1:" + itoa(ports[2])
+			c.Trunk.CallerID = "0612345678"
+		},
 	})
 	sbc := addr(r.ad.Addr().Port)
 	op := startSIPp(t, "operator 201", "operator_answer.xml", ports[0], ports[1], "", "-m", "1", "-d", "700")
-	gw := startSIPp(t, "gateway", "operator_bench.xml", ports[2], ports[3], "", "-m", "1")
+	gw := startSIPp(t, "gateway", "operator_bench.xml", ports[2], ports[3], "", "-m", "1", "-trace_msg")
 	reg := startSIPp(t, "register", "register.xml", ports[4], ports[5], sbc, "-m", "1",
 		"-inf", writeFile(t, "ops.csv", "SEQUENTIAL", "201;"+itoa(ports[0])))
 	reg.wait(t, 10*time.Second)
-	acts, err := r.acd.PlaceCallback("anna", "cb-1", "3331112222", "centralino")
+	acts, err := r.acd.PlaceCallbackFor("anna", "cb-1", "3331112222", "centralino", "ticket 12 callback 1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,5 +276,19 @@ func TestSIPpPlaceCallback(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no completed callback in the event log")
+	}
+	// The outcome is on the log, linked to the booking; the citizen saw the Administration's
+	// number (SIPp's gateway logs the From it received).
+	var outcome telephony.Event
+	for _, e := range r.log.Events(time.Time{}, time.Time{}) {
+		if e.Kind == telephony.EvCallbackOutcome {
+			outcome = e
+		}
+	}
+	if outcome.Reason != "reached" || outcome.Ref != "ticket 12 callback 1" || outcome.CallID != "cb-1" {
+		t.Fatalf("callback outcome %+v", outcome)
+	}
+	if from := gw.lastFrom(t); !strings.Contains(from, "sip:0612345678@") {
+		t.Fatalf("the citizen saw From %q, want the Administration's number", from)
 	}
 }
