@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,6 +77,19 @@ type Config struct {
 	Outbound string
 	// DialTimeout bounds the ringing of each leg of a placed callback; default 30 s.
 	DialTimeout time.Duration
+	// ListenTCP and ListenTLS add SIP over TCP and over TLS (RFC 3261 section 18; TEL-1: the
+	// PBX trunk or an SBC may require them), e.g. "0.0.0.0:5060" and "0.0.0.0:5061". TLS needs
+	// TLS with a certificate.
+	ListenTCP, ListenTLS string
+	TLS                  *tls.Config
+	// RTPPorts is the range the RTP sockets are taken from, first and last port inclusive (even
+	// ports only, RTCP's odd neighbours stay free), so that a firewall can open exactly it.
+	// Zero: any free port. A call that finds no free port is refused with 503.
+	RTPPorts [2]int
+	// SessionExpires is the session interval (RFC 4028) granted to callers that support
+	// session timers: a call not refreshed in time is hung up, so a vanished peer does not hold
+	// a line. Default 30 minutes; MinSE is the shortest accepted (default 90 s, the RFC's).
+	SessionExpires, MinSE time.Duration
 	// StateDir keeps what must survive a restart: the registrations of the phones. Empty: kept
 	// in memory only.
 	StateDir string
@@ -98,6 +113,9 @@ type Trunk struct {
 	Addresses []netip.Prefix
 	// CallerID is the Administration's number, shown on calls placed to citizens.
 	CallerID string
+	// InboundUser and InboundPassword let the PBX call in from an address not in Addresses by
+	// answering a digest challenge.
+	InboundUser, InboundPassword string
 }
 
 // ExtensionsOf maps each operator's extension to its ID, for Config.Operators.
@@ -127,7 +145,11 @@ type Adapter struct {
 	conn    net.PacketConn
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
-	dua     *sipgo.DialogUA
+	dua     *sipgo.DialogUA            // UDP
+	duas    map[string]*sipgo.DialogUA // by transport: "UDP", "TCP", "TLS"
+	tcp     net.Listener
+	tls     net.Listener
+	rtpNext atomic.Uint64
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -180,6 +202,13 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	cfg.Security.defaults()
+	if cfg.SessionExpires <= 0 {
+		cfg.SessionExpires = 30 * time.Minute
+	}
+	if cfg.MinSE <= 0 {
+		cfg.MinSE = 90 * time.Second
+	}
+	cfg.SessionExpires = max(cfg.SessionExpires, cfg.MinSE)
 	conn, err := net.ListenPacket("udp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("sip: listening on %s: %w", cfg.Addr, err)
@@ -238,6 +267,50 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a.dua = &sipgo.DialogUA{Client: cli, ContactHDR: sipmsg.ContactHeader{
 		Address: sipmsg.Uri{Scheme: "sip", User: "sportello", Host: host.String(), Port: la.Port}}}
+	a.duas = map[string]*sipgo.DialogUA{"UDP": a.dua}
+	closeAll := func() {
+		a.ua.Close()
+		conn.Close()
+		for _, l := range []net.Listener{a.tcp, a.tls} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}
+	// Each transport has its dialogs' Contact: in-dialog requests must come back over it.
+	for _, tp := range []struct {
+		name, addr string
+		tls        bool
+	}{{"TCP", cfg.ListenTCP, false}, {"TLS", cfg.ListenTLS, true}} {
+		if tp.addr == "" {
+			continue
+		}
+		var l net.Listener
+		if tp.tls {
+			if cfg.TLS == nil || len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil {
+				closeAll()
+				return nil, errors.New("sip: SIP over TLS needs a certificate")
+			}
+			l, err = tls.Listen("tcp", tp.addr, cfg.TLS)
+			a.tls = l
+		} else {
+			l, err = net.Listen("tcp", tp.addr)
+			a.tcp = l
+		}
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("sip: listening on %s (%s): %w", tp.addr, tp.name, err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u := sipmsg.Uri{Scheme: "sip", User: "sportello", Host: host.String(), Port: port, UriParams: sipmsg.NewParams()}
+		u.UriParams.Add("transport", strings.ToLower(tp.name))
+		tcli, err := sipgo.NewClient(a.ua, sipgo.WithClientLogger(a.logs), sipgo.WithClientHostname(host.String()), sipgo.WithClientPort(port))
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		a.duas[tp.name] = &sipgo.DialogUA{Client: tcli, ContactHDR: sipmsg.ContactHeader{Address: u}}
+	}
 	a.routes()
 	// Phones registered before a restart are back at once, their operators logged in again.
 	for _, ext := range a.loadRegistrations(time.Now()) {
@@ -255,6 +328,18 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 		a.srv.ServeUDP(conn)
 	}()
 	waitListening(a.ua, conn.LocalAddr().String())
+	for _, l := range []struct {
+		l     net.Listener
+		serve func(net.Listener) error
+	}{{a.tcp, a.srv.ServeTCP}, {a.tls, a.srv.ServeTLS}} {
+		if l.l != nil {
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				l.serve(l.l)
+			}()
+		}
+	}
 	go func() {
 		defer a.wg.Done()
 		if cfg.TickInterval > 0 {
@@ -311,6 +396,7 @@ func (a *Adapter) routes() {
 		// 487 to the INVITE); what reaches here matches nothing.
 		respond(tx, req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 	}))
+	a.srv.OnUpdate(a.guard(a.onUpdate))
 	a.srv.OnOptions(a.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		respond(tx, req, sipmsg.StatusOK, "OK", sipmsg.NewHeader("Allow", allowed))
 	}))
@@ -322,7 +408,28 @@ func (a *Adapter) routes() {
 }
 
 // allowed lists the methods the adapter handles.
-const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE"
+
+// onUpdate answers an UPDATE inside a call (RFC 3311): a session refresh without SDP (RFC 4028);
+// an SDP in it is answered like a re-INVITE's.
+func (a *Adapter) onUpdate(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	id := req.CallID().Value()
+	a.mu.Lock()
+	c, l := a.calls[id], a.legs[id]
+	a.mu.Unlock()
+	if len(req.Body()) > 0 && (c != nil || l != nil) {
+		a.onReInvite(req, tx)
+		return
+	}
+	switch {
+	case c != nil:
+		respond(tx, req, sipmsg.StatusOK, "OK", c.refreshed(req)...)
+	case l != nil:
+		respond(tx, req, sipmsg.StatusOK, "OK")
+	default:
+		respond(tx, req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+	}
+}
 
 // waitListening waits until sipgo has put the listening socket in its connection pool: until
 // then a request sent from it would try to bind the port a second time.
@@ -337,6 +444,42 @@ func waitListening(ua *sipgo.UserAgent, addr string) {
 
 // Addr returns the address the SIP listener is bound to.
 func (a *Adapter) Addr() *net.UDPAddr { return a.conn.LocalAddr().(*net.UDPAddr) }
+
+// StreamAddr returns the address of the TCP ("TCP") or TLS ("TLS") listener, nil when off.
+func (a *Adapter) StreamAddr(transport string) *net.TCPAddr {
+	l := a.tcp
+	if transport == "TLS" {
+		l = a.tls
+	}
+	if l == nil {
+		return nil
+	}
+	return l.Addr().(*net.TCPAddr)
+}
+
+// duaFor returns the dialog user agent of a transport ("UDP", "TCP", "TLS"), UDP when that
+// transport is not served.
+func (a *Adapter) duaFor(transport string) *sipgo.DialogUA {
+	if d := a.duas[strings.ToUpper(transport)]; d != nil {
+		return d
+	}
+	return a.dua
+}
+
+// duaForURI picks the dialog user agent for a request to u (its transport parameter, TLS for
+// sips:).
+func (a *Adapter) duaForURI(u sipmsg.Uri) *sipgo.DialogUA {
+	tp := "UDP"
+	if u.UriParams != nil {
+		if v, ok := u.UriParams.Get("transport"); ok {
+			tp = strings.ToUpper(v)
+		}
+	}
+	if u.IsEncrypted() {
+		tp = "TLS"
+	}
+	return a.duaFor(tp)
+}
 
 // Close hangs up every call, stops the listener and waits for every goroutine of the adapter.
 func (a *Adapter) Close() error {
@@ -360,6 +503,11 @@ func (a *Adapter) Close() error {
 	a.cancel()
 	a.ua.Close()
 	err := a.conn.Close()
+	for _, l := range []net.Listener{a.tcp, a.tls} {
+		if l != nil {
+			l.Close()
+		}
+	}
 	a.wg.Wait()
 	return err
 }
@@ -425,14 +573,29 @@ func (a *Adapter) call(id string) *call {
 	return a.calls[id]
 }
 
-// rtpSocket opens a UDP socket for one call leg on the media address.
+// rtpSocket opens a UDP socket for one call leg on the media address, in Config.RTPPorts when
+// set (taken in turn, so a port just freed is not reused at once by a stray late packet).
 func (a *Adapter) rtpSocket() (net.PacketConn, error) {
-	c, err := net.ListenPacket("udp", net.JoinHostPort(a.host.String(), "0"))
-	if err != nil {
-		return nil, err
+	lo, hi := a.cfg.RTPPorts[0], a.cfg.RTPPorts[1]
+	if lo <= 0 {
+		c, err := net.ListenPacket("udp", net.JoinHostPort(a.host.String(), "0"))
+		if err != nil {
+			return nil, err
+		}
+		a.sockets.Add(1)
+		return &countedConn{PacketConn: c, n: &a.sockets}, nil
 	}
-	a.sockets.Add(1)
-	return &countedConn{PacketConn: c, n: &a.sockets}, nil
+	lo += lo % 2
+	n := (hi-lo)/2 + 1
+	for i := 0; i < n; i++ {
+		p := lo + 2*int((a.rtpNext.Add(1)-1)%uint64(n))
+		c, err := net.ListenPacket("udp", net.JoinHostPort(a.host.String(), strconv.Itoa(p)))
+		if err == nil {
+			a.sockets.Add(1)
+			return &countedConn{PacketConn: c, n: &a.sockets}, nil
+		}
+	}
+	return nil, fmt.Errorf("no free RTP port in %d-%d", lo, hi)
 }
 
 // countedConn keeps Usage.Sockets exact whatever path closes the socket.
@@ -646,7 +809,12 @@ func (a *Adapter) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		respond(tx, req, sipmsg.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
-	dlg, err := a.dua.ReadInvite(req, tx)
+	interval, tooShort := a.sessionTimer(req)
+	if tooShort {
+		a.tooShort(tx, req)
+		return
+	}
+	dlg, err := a.duaFor(req.Transport()).ReadInvite(req, tx)
 	if err != nil {
 		respond(tx, req, sipmsg.StatusBadRequest, "Bad Request")
 		return
@@ -662,6 +830,7 @@ func (a *Adapter) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		from = f.Address.User
 	}
 	c := newCall(a, id, dlg, sock, codec, dtmf, offer.RemoteAddr())
+	c.interval = interval
 	c.maxFwd = 70
 	if mf := req.MaxForwards(); mf != nil {
 		c.maxFwd = int(*mf) - 1
@@ -745,7 +914,12 @@ func (a *Adapter) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		}
 	}
 	res := sipmsg.NewSDPResponseFromRequest(req, BuildSDP(a.host, sock.LocalAddr().(*net.UDPAddr).Port, uint64(time.Now().UnixNano()), codec, dtmf))
-	res.AppendHeader(&a.dua.ContactHDR)
+	res.AppendHeader(&a.duaFor(req.Transport()).ContactHDR)
+	if c != nil {
+		for _, h := range c.refreshed(req) {
+			res.AppendHeader(h)
+		}
+	}
 	tx.Respond(res)
 }
 

@@ -115,3 +115,37 @@ func (a *Adapter) authFailed(req *sipmsg.Request, tx sipmsg.ServerTransaction, e
 	}
 	respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
 }
+
+// trunkAuthorized checks an INVITE from an address not allowed to call against the trunk's
+// inbound credentials (Trunk.InboundUser, InboundPassword): 401 with a challenge first, 403 for
+// wrong credentials (counted by the shield like a phone's), true when they match.
+func (a *Adapter) trunkAuthorized(req *sipmsg.Request, tx sipmsg.ServerTransaction) bool {
+	src := sourceAddr(req.Source())
+	now := time.Now()
+	h := req.GetHeader("Authorization")
+	if h == nil {
+		chal := digest.Challenge{Realm: realm, Nonce: a.nonces.issue(now), Algorithm: "MD5", QOP: []string{"auth"}}
+		respond(tx, req, sipmsg.StatusUnauthorized, "Unauthorized", sipmsg.NewHeader("WWW-Authenticate", chal.String()))
+		return false
+	}
+	if ok, _ := a.shield.register(src, "trunk:"+a.cfg.Trunk.InboundUser, now); !ok {
+		respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
+		return false
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	if err != nil || cred.Realm != realm || !a.nonces.valid(cred.Nonce, now) {
+		a.authFailed(req, tx, "trunk:"+a.cfg.Trunk.InboundUser, src, "trunk: bad credentials")
+		return false
+	}
+	chal := digest.Challenge{Realm: realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm}
+	if cred.QOP != "" {
+		chal.QOP = []string{cred.QOP}
+	}
+	want, err := digest.Digest(&chal, digest.Options{Method: string(req.Method), URI: cred.URI, Username: cred.Username,
+		Password: a.cfg.Trunk.InboundPassword, Cnonce: cred.Cnonce, Count: cred.Nc})
+	if err != nil || cred.Username != a.cfg.Trunk.InboundUser || subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) != 1 {
+		a.authFailed(req, tx, "trunk:"+a.cfg.Trunk.InboundUser, src, "trunk: wrong credentials")
+		return false
+	}
+	return true
+}

@@ -75,6 +75,8 @@ type call struct {
 	recording  bool
 	rec        []int16
 	timers     []*time.Timer
+	session    *time.Timer   // RFC 4028 session timer, nil without one
+	interval   time.Duration // the session interval granted
 	playStart  time.Time     // when the player started, for the pacing figures
 	playEnd    time.Time     // when the bridge stopped it
 	done       chan struct{} // closed when the teardown has finished
@@ -130,8 +132,13 @@ func (c *call) run() {
 		return
 	}
 	c.answered = true
+	interval := c.interval
 	c.mu.Unlock()
-	if err := c.dlg.RespondSDP(sdp); err != nil {
+	hdrs := append([]sipmsg.Header{sipmsg.NewHeader("Content-Type", "application/sdp")}, timerHeaders(interval)...)
+	if interval <= 0 {
+		hdrs = hdrs[:1]
+	}
+	if err := c.dlg.Respond(sipmsg.StatusOK, "OK", sdp, hdrs...); err != nil {
 		// CANCEL won the race, or no ACK came: the caller is gone.
 		c.a.log.Info("answer failed", "callId", c.id, "error", err)
 		select {
@@ -144,6 +151,7 @@ func (c *call) run() {
 	c.mu.Lock()
 	c.playStart = time.Now()
 	c.mu.Unlock()
+	c.armTimer(interval)
 	c.spawn(c.player)
 	select {
 	case <-dctx.Done():
@@ -712,7 +720,7 @@ func (l *leg) run() {
 		ctx, cancel = context.WithTimeout(ctx, l.timeout)
 		defer cancel()
 	}
-	dlg, err := a.dua.WriteInvite(ctx, req)
+	dlg, err := a.duaForURI(contact).WriteInvite(ctx, req)
 	if err != nil {
 		a.log.Info("invite failed", "leg", l.op, "error", err)
 		l.why = "unreachable"

@@ -178,7 +178,7 @@ func (d *dialOut) invite(to sipmsg.Uri, fromUser, display string, codec media.Co
 	a.mu.Unlock()
 	ctx, cancel := context.WithTimeout(d.ctx, a.cfg.DialTimeout)
 	defer cancel()
-	l.dlg, err = a.dua.WriteInvite(ctx, req)
+	l.dlg, err = a.duaForURI(to).WriteInvite(ctx, req)
 	if err == nil {
 		opts := sipgo.AnswerOptions{}
 		if !toOperator {

@@ -292,6 +292,14 @@ func (a *Adapter) filter(props sipmsg.TransportReadProps, data []byte) ([]byte, 
 func (a *Adapter) guard(h func(*sipmsg.Request, sipmsg.ServerTransaction)) func(*sipmsg.Request, sipmsg.ServerTransaction) {
 	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		code, reason := a.screen(req)
+		if code == sipmsg.StatusForbidden && req.Method == sipmsg.INVITE && a.cfg.Trunk.InboundPassword != "" {
+			// Not from an allowed address: the PBX may still prove itself with the trunk's
+			// digest password (TEL-1).
+			if !a.trunkAuthorized(req, tx) {
+				return
+			}
+			code = 0
+		}
 		if code != 0 {
 			a.logs.Info("sip: request refused", "method", string(req.Method), "status", code, "reason", reason, "source", req.Source())
 			if req.Method != sipmsg.ACK && tx != nil {

@@ -2,9 +2,9 @@ package sip
 
 import (
 	"os"
-	"strings"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
