@@ -90,6 +90,8 @@ type Config struct {
 	// session timers: a call not refreshed in time is hung up, so a vanished peer does not hold
 	// a line. Default 30 minutes; MinSE is the shortest accepted (default 90 s, the RFC's).
 	SessionExpires, MinSE time.Duration
+	// Recording records the calls of some queues (TK-4).
+	Recording Recording
 	// StateDir keeps what must survive a restart: the registrations of the phones. Empty: kept
 	// in memory only.
 	StateDir string
@@ -100,6 +102,18 @@ type Config struct {
 	// guessing (issue 18 item 4).
 	Security Security
 	Logger   *slog.Logger
+}
+
+// Recording says which queues' calls are recorded (TK-4) and where the recordings go.
+type Recording struct {
+	Queues map[string]bool // queue names
+	// Store keeps the recordings under the contact's ID; nil records nothing.
+	Store *telephony.Recordings
+	// Retention is how long recordings are kept (Recordings.Run deletes older ones).
+	Retention time.Duration
+	// Notice is the privacy notice played first; nil: a spoken Italian text (espeak-ng). A
+	// queue whose notice cannot be played is not recorded: no recording without notice.
+	Notice []int16
 }
 
 // Trunk is the SIP trunk to the Administration's PBX.
@@ -363,6 +377,16 @@ func Start(ctx context.Context, cfg Config) (*Adapter, error) {
 			}
 		}
 	}()
+	if len(cfg.Recording.Queues) > 0 && cfg.Recording.Store != nil {
+		// Synthesise the privacy notice now, not on the first recorded call.
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if a.notice() == nil {
+				a.log.Warn("recording: no privacy notice can be played (no notice file, no espeak-ng): calls will not be recorded")
+			}
+		}()
+	}
 	events, unsubscribe := a.acd.Log().Subscribe(4096)
 	go func() {
 		defer a.wg.Done()
@@ -846,6 +870,16 @@ func (a *Adapter) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	a.mu.Unlock()
 	dlg.Respond(sipmsg.StatusTrying, "Trying", nil)
 	dlg.Respond(sipmsg.StatusRinging, "Ringing", nil)
+	if a.records(queue) {
+		// The privacy notice comes first, before the welcome (TK-4): the ACD rings nobody
+		// before both have been heard.
+		if n := a.notice(); n != nil {
+			c.record = true
+			c.playq = append(c.playq, playItem{pcm: n})
+		} else {
+			a.logs.Warn("recording: no privacy notice can be played (no notice file, no espeak-ng): the call is not recorded", "queue", queue)
+		}
+	}
 
 	// AwaitReady: no operator is rung before the caller has heard the welcome (issue 18).
 	acts, err := a.acd.Arrive(telephony.ContactInfo{CallID: id, Channel: telephony.Voice, From: from, To: number, AwaitReady: true}, queue)

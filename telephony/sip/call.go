@@ -76,6 +76,8 @@ type call struct {
 	rec        []int16
 	timers     []*time.Timer
 	session    *time.Timer   // RFC 4028 session timer, nil without one
+	record     bool          // the queue records and the caller heard the notice (TK-4)
+	callRec    *recorder     // the recording, from the first bridge on
 	interval   time.Duration // the session interval granted
 	playStart  time.Time     // when the player started, for the pacing figures
 	playEnd    time.Time     // when the bridge stopped it
@@ -244,6 +246,11 @@ func (c *call) teardown(byeCaller bool) {
 		l.close()
 	}
 	c.wg.Wait()
+	if cr := c.recorder(); cr != nil {
+		if err := cr.close(); err != nil {
+			c.a.log.Error("recording not saved", "callId", c.id, "error", err)
+		}
+	}
 	c.a.rtpSent.Add(int64(c.sender.Sent()))
 	c.mu.Lock()
 	if !c.playStart.IsZero() {
@@ -405,6 +412,9 @@ func (c *call) readCaller() {
 		switch {
 		case bridge != nil:
 			bridge.send(buf[:n])
+			if cr := c.recorder(); cr != nil && p.PayloadType == c.codec.PT {
+				cr.add(0, c.codec.Decode(nil, p.Payload), time.Now())
+			}
 		case rec && p.PayloadType == c.codec.PT:
 			pcm := c.codec.Decode(nil, p.Payload)
 			c.mu.Lock()
@@ -628,9 +638,33 @@ func (c *call) connect(opID string) {
 	c.playEnd = time.Now()
 	c.offered = offerNone
 	c.silenceLocked()
+	startRec := c.record && c.callRec == nil
 	c.mu.Unlock()
 	c.sender.Quiesce()
+	if startRec {
+		c.startCallRecording()
+	}
 	l.live.Store(true)
+}
+
+func (c *call) recorder() *recorder {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.callRec
+}
+
+// startCallRecording opens the call's recording (TK-4) when it is first bridged.
+func (c *call) startCallRecording() {
+	now := time.Now()
+	w, err := c.a.cfg.Recording.Store.Create(c.id, now)
+	if err != nil {
+		c.a.log.Error("recording not started", "callId", c.id, "error", err)
+		return
+	}
+	c.mu.Lock()
+	c.callRec = newRecorder(w, now)
+	c.mu.Unlock()
+	c.a.log.Info("recording", "callId", c.id, "file", w.Name)
 }
 
 // leg is one operator's side of a call.
@@ -840,6 +874,12 @@ func (l *leg) relay() {
 		}
 		if bridged && remote != nil {
 			c.rtp.WriteTo(buf[:n], remote)
+			if cr := c.recorder(); cr != nil {
+				var p rtp.Packet
+				if p.Unmarshal(buf[:n]) == nil && p.PayloadType == c.codec.PT {
+					cr.add(1, c.codec.Decode(nil, p.Payload), time.Now())
+				}
+			}
 		}
 	}
 }

@@ -31,6 +31,23 @@ func TestParseConfig(t *testing.T) {
 		cfg.Outbound != "sip:{number}@127.0.0.1:5090" || cfg.DialTimeout != 30*time.Second || cfg.Accounts["201"] != "s3greto" {
 		t.Fatalf("%+v", cfg)
 	}
+	full := `{"numbers": {"1": "centralino"}, "listenTCP": "127.0.0.1:5060", "rtpPorts": "10000-10999", "sessionExpires": "10m",
+		"allowCalls": ["192.0.2.1", "10.20.0.0/16"], "allowRegister": ["10.30.0.0/16"], "maxAuthFailures": 7, "lockout": "1h",
+		"prompts": "/srv/prompts",
+		"trunk": {"uri": "sip:{number}@192.0.2.5:5060", "username": "sportello", "password": "x", "addresses": ["192.0.2.5"],
+		          "callerID": "0612345678", "inboundUser": "pbx", "inboundPassword": "y"},
+		"recording": {"queues": ["centralino"], "retention": "720h"}}`
+	c2, err := ParseConfig("sip.json", []byte(full), setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2.ListenTCP != "127.0.0.1:5060" || c2.RTPPorts != [2]int{10000, 10999} || c2.SessionExpires != 10*time.Minute ||
+		len(c2.Security.AllowCalls) != 2 || c2.Security.AllowRegister[0].String() != "10.30.0.0/16" || c2.Security.MaxFailures != 7 ||
+		c2.Security.Lockout != time.Hour || c2.PromptsDir != "/srv/prompts" || c2.Trunk.CallerID != "0612345678" ||
+		c2.Trunk.Addresses[0].String() != "192.0.2.5/32" || c2.Trunk.InboundUser != "pbx" || !c2.Recording.Queues["centralino"] ||
+		c2.Recording.Retention != 720*time.Hour {
+		t.Fatalf("%+v", c2)
+	}
 	tests := []struct{ name, in, want string }{
 		{"syntax", "{\n\"listen\": ,\n}", "sip.json:2:"},
 		{"type", "{\n\"numbers\": 5}", "sip.json:2: field numbers"},
@@ -47,6 +64,18 @@ func TestParseConfig(t *testing.T) {
 		{"empty password", `{"numbers": {"1": "centralino"}, "accounts": {"201": ""}}`, "accounts.201: empty password"},
 		{"outbound without number", `{"numbers": {"1": "centralino"}, "outbound": "sip:gw@1.2.3.4"}`, "outbound"},
 		{"outbound not sip", `{"numbers": {"1": "centralino"}, "outbound": "{number}"}`, "outbound"},
+		{"bad tcp", `{"numbers": {"1": "centralino"}, "listenTCP": "pbx:5060"}`, "listenTCP"},
+		{"tls without cert", `{"numbers": {"1": "centralino"}, "listenTLS": "0.0.0.0:5061"}`, "needs tlsCert"},
+		{"tls cert missing", `{"numbers": {"1": "centralino"}, "listenTLS": "0.0.0.0:5061", "tlsCert": "/nope.crt", "tlsKey": "/nope.key"}`, "tlsCert"},
+		{"bad rtp range", `{"numbers": {"1": "centralino"}, "rtpPorts": "20000-10000"}`, "rtpPorts"},
+		{"short session", `{"numbers": {"1": "centralino"}, "sessionExpires": "30s"}`, "sessionExpires"},
+		{"bad allow", `{"numbers": {"1": "centralino"}, "allowCalls": ["pbx.example"]}`, "allowCalls"},
+		{"trunk without number", `{"numbers": {"1": "centralino"}, "trunk": {"uri": "sip:pbx@1.2.3.4"}}`, "trunk.uri"},
+		{"bad caller id", `{"numbers": {"1": "centralino"}, "trunk": {"callerID": "Regione"}}`, "trunk.callerID"},
+		{"inbound half", `{"numbers": {"1": "centralino"}, "trunk": {"inboundUser": "pbx"}}`, "trunk.inboundPassword"},
+		{"record unknown queue", `{"numbers": {"1": "centralino"}, "recording": {"queues": ["anagrafe"], "retention": "720h"}}`, "recording.queues"},
+		{"record forever", `{"numbers": {"1": "centralino"}, "recording": {"queues": ["centralino"]}}`, "recording.retention"},
+		{"record bad notice", `{"numbers": {"1": "centralino"}, "recording": {"queues": ["centralino"], "retention": "1h", "notice": "/nope.wav"}}`, "recording.notice"},
 	}
 	for _, tt := range tests {
 		_, err := ParseConfig("sip.json", []byte(tt.in), setup)
