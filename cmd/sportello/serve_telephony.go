@@ -16,6 +16,7 @@ import (
 
 	"sportello/contactcenter"
 	"sportello/telephony"
+	"sportello/telephony/media"
 	"sportello/telephony/sip"
 	"sportello/ticketing"
 	"sportello/web"
@@ -23,13 +24,16 @@ import (
 
 // telephonyWiring holds serve's telephony flags, and the SIP adapter once started.
 type telephonyWiring struct {
-	file   *string
-	token  *string
-	sample *time.Duration
-	sip    *string
+	file    *string
+	token   *string
+	sample  *time.Duration
+	sip     *string
+	prompts *string
 
-	sipConfig *sip.Config // parsed by build, started by start
-	adapter   *sip.Adapter
+	sipConfig  *sip.Config // parsed by build, started by start
+	recordings *telephony.Recordings
+	log        *slog.Logger
+	adapter    *sip.Adapter
 
 	// persister saves the CTI log to the operational database (SLA-5); started by start,
 	// flushed a last time by stop.
@@ -47,6 +51,8 @@ func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
 		sample: fs.Duration("cti-sample", 10*time.Second, "sampling interval of the supervisor's waiting history"),
 		sip: fs.String("sip", os.Getenv("SPORTELLO_SIP"),
 			"SIP configuration (JSON: listen address, queue numbers, phone accounts), or \"demo\" for the demo's on 127.0.0.1:5060; empty: no SIP (env SPORTELLO_SIP)"),
+		prompts: fs.String("prompts", os.Getenv("SPORTELLO_PROMPTS"),
+			"folder of the Italian IVR prompts (Debian package asterisk-core-sounds-it-wav); default the SIP configuration's \"prompts\", else "+media.DefaultPromptsDir+" (env SPORTELLO_PROMPTS)"),
 	}
 }
 
@@ -159,8 +165,18 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 		}
 		cfg.Center = t.Center
 		cfg.Prompts = sip.AnnouncementPrompts(&telephony.IVR{Calendar: setup.Calendar, Store: ann, Bands: setup.Bands})
+		if *w.prompts != "" {
+			cfg.PromptsDir = *w.prompts
+		}
+		// Registrations survive a restart; recordings (TK-4) are kept under the data folder.
+		cfg.StateDir = filepath.Join(data, "sip")
+		if len(cfg.Recording.Queues) > 0 {
+			w.recordings = &telephony.Recordings{Dir: filepath.Join(data, "registrazioni")}
+			cfg.Recording.Store = w.recordings
+		}
 		cfg.TickInterval = -1 // serve runs ACD.Run and hands the actions to the adapter
 		cfg.Logger = log
+		w.log = log
 		w.sipConfig = &cfg
 	}
 	log.Info("telephony ready", "config", name, "queues", len(setup.Queues), "operators", len(setup.Operators))
@@ -195,6 +211,9 @@ func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Tel
 	}
 	go t.ACD.Run(ctx, 100*time.Millisecond, t.History, t.Do)
 	w.acd = t.ACD
+	if w.recordings != nil {
+		go w.recordings.Run(ctx, time.Hour, w.sipConfig.Recording.Retention, w.log)
+	}
 	if w.persister != nil {
 		pctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
