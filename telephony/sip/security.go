@@ -25,7 +25,8 @@ type Security struct {
 	// password still applies).
 	AllowRegister []netip.Prefix
 	// PacketRate and PacketBurst bound the SIP packets per second accepted from one address
-	// (default 100, burst 200); beyond, packets are dropped unread. Trunk addresses are exempt.
+	// (default 100, burst 200); beyond, packets are dropped unread. The trunk's addresses and
+	// AllowCalls are exempt: an SBC or a PBX carries many calls from one address.
 	PacketRate, PacketBurst float64
 	// RegisterRate and RegisterBurst bound REGISTERs per second per address (default 5, burst
 	// 20): a phone registers once an hour, a password guesser thousands of times.
@@ -379,8 +380,12 @@ func (a *Adapter) mayCall(src netip.Addr) bool {
 	return inPrefixes(a.cfg.Security.AllowCalls, src) || a.trusts(src)
 }
 
-// trusts reports whether src is one of the trunk's addresses.
-func (a *Adapter) trusts(src netip.Addr) bool { return inPrefixes(a.trunkAddrs, src) }
+// trusts reports whether src is the PBX trunk or a source allowed to call (the SBC): all the
+// traffic of many callers and phones comes from such an address, so it is exempt from the
+// per-source packet and REGISTER rates and from the source lockout (its extensions still lock).
+func (a *Adapter) trusts(src netip.Addr) bool {
+	return inPrefixes(a.trunkAddrs, src) || inPrefixes(a.cfg.Security.AllowCalls, src)
+}
 
 // rateLog is a slog.Handler that passes at most burst records per message text per minute
 // (then one saying how many were suppressed) and shortens long attributes, so that a flood of

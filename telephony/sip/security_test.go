@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,7 +192,8 @@ func TestRegisterGuessingLockedOut(t *testing.T) {
 		numbers: map[string]string{"100": "centralino"},
 		adapter: func(c *Config) {
 			c.Accounts = map[string]string{"201": "s3greto", "202": "altro"}
-			c.Security = Security{MaxFailures: 3, Lockout: 3 * time.Second, RegisterRate: 1000, RegisterBurst: 1000}
+			c.Security = Security{MaxFailures: 3, Lockout: 3 * time.Second, RegisterRate: 1000, RegisterBurst: 1000,
+				AllowCalls: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}} // the guesser is not trusted
 		},
 	})
 	to := r.ad.Addr()
@@ -239,7 +241,10 @@ func TestRegisterFloodRateLimited(t *testing.T) {
 		queues:    []telephony.QueueConfig{{Name: "centralino"}},
 		operators: []telephony.OperatorConfig{{ID: "anna", Extension: "201", Queues: []telephony.Membership{{Queue: "centralino"}}}},
 		numbers:   map[string]string{"100": "centralino"},
-		adapter:   func(c *Config) { c.Accounts = map[string]string{"201": "s3greto"} },
+		adapter: func(c *Config) {
+			c.Accounts = map[string]string{"201": "s3greto"}
+			c.Security.AllowCalls = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		},
 	})
 	p := newRawPeer(t, "127.0.0.11", r.ad.Addr())
 	for i := 0; i < 60; i++ {
