@@ -165,7 +165,7 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 		}
 		cfg.Center = t.Center
 		cfg.Prompts = sip.AnnouncementPrompts(&telephony.IVR{Calendar: setup.Calendar, Store: ann, Bands: setup.Bands})
-		if *w.prompts != "" {
+		if w.prompts != nil && *w.prompts != "" {
 			cfg.PromptsDir = *w.prompts
 		}
 		// Registrations survive a restart; recordings (TK-4) are kept under the data folder.
