@@ -71,8 +71,10 @@ func (v *Voice) Position(n int) []int16 {
 	if n <= 1 {
 		return v.say("pos:1", []string{"queue-youarenext"}, "Lei è il prossimo a essere servito.")
 	}
-	files := append([]string{"queue-thereare"}, numberFiles(n)...)
-	files = append(files, "queue-callswaiting")
+	var files []string // none when the number cannot be spelled with the recordings
+	if num := numberFiles(n); num != nil {
+		files = append(append([]string{"queue-thereare"}, num...), "queue-callswaiting")
+	}
 	return v.say("pos:"+strconv.Itoa(n), files, fmt.Sprintf("Lei è il chiamante numero %d in attesa di un operatore.", n))
 }
 
@@ -95,8 +97,11 @@ func (v *Voice) ExpectedWait(d time.Duration) []int16 {
 	if m == 1 {
 		num = []string{"digits/un"} // "un minuto", not "uno minuto"
 	}
-	files := append([]string{"queue-holdtime"}, num...)
-	return v.say("wait:"+strconv.Itoa(m), append(files, unit), fmt.Sprintf("Il tempo di attesa stimato è di %d %s.", m, word))
+	var files []string
+	if num != nil {
+		files = append(append([]string{"queue-holdtime"}, num...), unit)
+	}
+	return v.say("wait:"+strconv.Itoa(m), files, fmt.Sprintf("Il tempo di attesa stimato è di %d %s.", m, word))
 }
 
 // Text speaks a sentence with espeak-ng; nil without it (the caller then hears the music).

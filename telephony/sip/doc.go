@@ -23,8 +23,25 @@
 // A re-INVITE from either phone (session refresh, media moved) is answered with the adapter's
 // unchanged SDP and the RTP follows the new address; hold is left to the phones.
 //
-// A transfer from the console (TEL-8) is done inside the B2BUA too: the adapter rings the
-// target phone and, when it answers, moves the bridge to it and hangs up the operator.
+// What the caller hears (issue 18): hold music from the answer on whenever no operator is
+// bridged (the built-in music when none is uploaded), so a failed ring never leaves dead air; the
+// welcome (and a recorded queue's privacy notice) is always heard whole, because the contact is
+// queued with AwaitReady and the ACD rings nobody before the player reports it heard
+// (ACD.Ready); any other prompt is cut when the call is bridged: the player's context is
+// cancelled and the sender quiesced before the relay passes the operator's first packet.
+//
+// Transfers (TEL-8, TK-5) are done inside the B2BUA too: the adapter rings the target — a phone
+// registered here, or any extension through the trunk to the PBX — on a new leg while the caller
+// holds and the operator's leg stays up; on answer it moves the bridge (blind) or lets the
+// operator consult first (attended); on failure it bridges the caller back to the operator. The
+// outcome goes to the ACD (TransferResult), so a failed transfer is never logged as done.
+//
+// The entry point is defended in layers (issue 18 item 4): a transport read filter drops
+// oversized packets and sources over their packet rate or locked out, before parsing; a guard
+// in front of every handler refuses malformed requests (400, 482, 483, 505) and calls from
+// sources not allowed (403); the registrar answers unknown extensions like wrong passwords and
+// locks extensions and sources after repeated failures. What remote parties can make us log
+// goes through a rate-limited logger.
 //
 // The ACD is a state machine that never calls back: the adapter reports SIP events to it
 // (Arrive, OperatorAnswered, OperatorNoAnswer, Hangup, AcceptCallback through Center) and
