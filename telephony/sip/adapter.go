@@ -92,6 +92,9 @@ type Config struct {
 	SessionExpires, MinSE time.Duration
 	// Recording records the calls of some queues (TK-4).
 	Recording Recording
+	// SRTP is SRTPOff (default), SRTPOptional or SRTPRequired: SDES-keyed SRTP on callers'
+	// legs (TEL-1).
+	SRTP string
 	// StateDir keeps what must survive a restart: the registrations of the phones. Empty: kept
 	// in memory only.
 	StateDir string
@@ -833,6 +836,18 @@ func (a *Adapter) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		respond(tx, req, sipmsg.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
+	var remoteKey, localKey Crypto
+	switch {
+	case offer.Secure && a.cfg.SRTP == SRTPOff, !offer.Secure && a.cfg.SRTP == SRTPRequired:
+		respond(tx, req, sipmsg.StatusNotAcceptableHere, "Not Acceptable Here")
+		a.logs.Info("invite refused: SRTP mode", "srtp", a.cfg.SRTP, "offered", offer.Secure)
+		return
+	case offer.Secure:
+		if remoteKey, localKey, err = srtpAnswer(offer); err != nil {
+			respond(tx, req, sipmsg.StatusNotAcceptableHere, "Not Acceptable Here")
+			return
+		}
+	}
 	interval, tooShort := a.sessionTimer(req)
 	if tooShort {
 		a.tooShort(tx, req)
@@ -848,6 +863,16 @@ func (a *Adapter) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		dlg.Respond(sipmsg.StatusServiceUnavailable, "Service Unavailable", nil)
 		return
 	}
+	var crypto *Crypto
+	if offer.Secure {
+		sc, err := newSecureConn(sock, remoteKey, localKey)
+		if err != nil {
+			sock.Close()
+			dlg.Respond(sipmsg.StatusNotAcceptableHere, "Not Acceptable Here", nil)
+			return
+		}
+		sock, crypto = sc, &localKey
+	}
 	id := req.CallID().Value()
 	from := ""
 	if f := req.From(); f != nil {
@@ -855,6 +880,7 @@ func (a *Adapter) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	c := newCall(a, id, dlg, sock, codec, dtmf, offer.RemoteAddr())
 	c.interval = interval
+	c.crypto = crypto
 	c.maxFwd = 70
 	if mf := req.MaxForwards(); mf != nil {
 		c.maxFwd = int(*mf) - 1
@@ -917,9 +943,10 @@ func (a *Adapter) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	var sock net.PacketConn
 	var codec media.Codec
 	var dtmf uint8
+	var crypto *Crypto
 	switch {
 	case c != nil:
-		sock, codec, dtmf = c.rtp, c.codec, c.dtmfPT
+		sock, codec, dtmf, crypto = c.rtp, c.codec, c.dtmfPT, c.crypto
 	case l != nil:
 		sock, codec, dtmf = l.rtp, l.c.codec, l.c.dtmfPT
 	default:
@@ -947,7 +974,7 @@ func (a *Adapter) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 			}
 		}
 	}
-	res := sipmsg.NewSDPResponseFromRequest(req, BuildSDP(a.host, sock.LocalAddr().(*net.UDPAddr).Port, uint64(time.Now().UnixNano()), codec, dtmf))
+	res := sipmsg.NewSDPResponseFromRequest(req, BuildSDPCrypto(a.host, sock.LocalAddr().(*net.UDPAddr).Port, uint64(time.Now().UnixNano()), codec, dtmf, crypto))
 	res.AppendHeader(&a.duaFor(req.Transport()).ContactHDR)
 	if c != nil {
 		for _, h := range c.refreshed(req) {

@@ -67,8 +67,9 @@ type call struct {
 	curHold    bool               // cur is the hold music, which a new prompt interrupts
 	legs       map[string]*leg    // ringing or connected operators, by operator ID
 	bridge     *leg
-	xfer       *xfer // a transfer under way
-	maxFwd     int   // Max-Forwards for the legs this call places: the caller's, less one
+	xfer       *xfer   // a transfer under way
+	maxFwd     int     // Max-Forwards for the legs this call places: the caller's, less one
+	crypto     *Crypto // our SRTP key in the answer; nil for plain RTP
 	offered    offerKind
 	overflowed bool // out of the queue (overflow or closed): the IVR ends the call
 	chosen     bool
@@ -127,7 +128,7 @@ func (c *call) run() {
 	if !c.spawn(c.readCaller) {
 		return
 	}
-	sdp := BuildSDP(c.a.host, c.rtp.LocalAddr().(*net.UDPAddr).Port, uint64(time.Now().UnixNano()), c.codec, c.dtmfPT)
+	sdp := BuildSDPCrypto(c.a.host, c.rtp.LocalAddr().(*net.UDPAddr).Port, uint64(time.Now().UnixNano()), c.codec, c.dtmfPT, c.crypto)
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()

@@ -37,7 +37,7 @@ import (
 //	  "dialTimeout": "30s",
 //	  "listenTCP": "0.0.0.0:5060", "listenTLS": "0.0.0.0:5061",
 //	  "tlsCert": "/etc/sportello/sip.crt", "tlsKey": "/etc/sportello/sip.key",
-//	  "rtpPorts": "10000-10999",
+//	  "rtpPorts": "10000-10999", "srtp": "optional",
 //	  "sessionExpires": "30m",
 //	  "allowCalls": ["192.0.2.1", "10.20.0.0/16"], "allowRegister": ["10.30.0.0/16"],
 //	  "maxAuthFailures": 5, "lockout": "15m",
@@ -77,6 +77,7 @@ type FileConfig struct {
 	Prompts         string             `json:"prompts"`
 	Trunk           *FileTrunk         `json:"trunk"`
 	Recording       *FileRecording     `json:"recording"`
+	SRTP            string             `json:"srtp"`
 }
 
 // FileTrunk is the "trunk" object: the connection to the Administration's PBX.
@@ -252,6 +253,13 @@ func ParseConfig(name string, data []byte, setup *telephony.Setup) (Config, erro
 	}
 	cfg.Security.MaxFailures, cfg.Security.Lockout = f.MaxAuthFailures, time.Duration(f.Lockout)
 	cfg.PromptsDir = f.Prompts
+	switch f.SRTP {
+	case "", "off":
+	case SRTPOptional, SRTPRequired:
+		cfg.SRTP = f.SRTP
+	default:
+		return Config{}, bad("srtp", "%q: want off, optional or required", f.SRTP)
+	}
 	if t := f.Trunk; t != nil {
 		if t.URI != "" {
 			var u sipmsg.Uri

@@ -75,6 +75,7 @@ func TestParseConfig(t *testing.T) {
 		{"inbound half", `{"numbers": {"1": "centralino"}, "trunk": {"inboundUser": "pbx"}}`, "trunk.inboundPassword"},
 		{"record unknown queue", `{"numbers": {"1": "centralino"}, "recording": {"queues": ["anagrafe"], "retention": "720h"}}`, "recording.queues"},
 		{"record forever", `{"numbers": {"1": "centralino"}, "recording": {"queues": ["centralino"]}}`, "recording.retention"},
+		{"bad srtp", `{"numbers": {"1": "centralino"}, "srtp": "yes"}`, "srtp"},
 		{"record bad notice", `{"numbers": {"1": "centralino"}, "recording": {"queues": ["centralino"], "retention": "1h", "notice": "/nope.wav"}}`, "recording.notice"},
 	}
 	for _, tt := range tests {

@@ -36,6 +36,10 @@
 // operator consult first (attended); on failure it bridges the caller back to the operator. The
 // outcome goes to the ACD (TransferResult), so a failed transfer is never logged as done.
 //
+// SRTP (SDES, RFC 4568) is terminated on the caller's leg only: its socket is wrapped in a
+// secureConn that encrypts what the IVR and the relay send and decrypts what the caller sends
+// (pion/srtp), so the rest of the adapter handles plain RTP.
+//
 // The entry point is defended in layers (issue 18 item 4): a transport read filter drops
 // oversized packets and sources over their packet rate or locked out, before parsing; a guard
 // in front of every handler refuses malformed requests (400, 482, 483, 505) and calls from

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"strconv"
@@ -16,6 +17,15 @@ type SDP struct {
 	Port    int              // m=audio port; 0 means the stream is refused
 	Formats []uint8          // m=audio payload types, in order of preference
 	RTPMap  map[uint8]string // a=rtpmap: payload type → "name/rate", upper-cased
+	Secure  bool             // RTP/SAVP: SRTP
+	Crypto  []Crypto         // a=crypto: lines of the audio stream (SDES, RFC 4568)
+}
+
+// Crypto is one SDES crypto attribute: a=crypto:TAG SUITE inline:KEY||SALT (base64).
+type Crypto struct {
+	Tag   int
+	Suite string // e.g. AES_CM_128_HMAC_SHA1_80
+	Key   []byte // master key then master salt
 }
 
 // ParseSDP reads an SDP body. Errors name the line.
@@ -45,8 +55,12 @@ func ParseSDP(b []byte) (SDP, error) {
 				return SDP{}, fmt.Errorf("sdp line %d: bad audio port %q", n+1, f[1])
 			}
 			s.Port = port
-			if !strings.HasPrefix(f[2], "RTP/AVP") {
-				return SDP{}, fmt.Errorf("sdp line %d: transport %q, want RTP/AVP", n+1, f[2])
+			switch f[2] {
+			case "RTP/AVP":
+			case "RTP/SAVP":
+				s.Secure = true
+			default:
+				return SDP{}, fmt.Errorf("sdp line %d: transport %q, want RTP/AVP or RTP/SAVP", n+1, f[2])
 			}
 			for _, pt := range f[3:] {
 				v, err := strconv.Atoi(pt)
@@ -70,6 +84,23 @@ func ParseSDP(b []byte) (SDP, error) {
 				sessionAddr = ip
 			}
 		case 'a':
+			if inAudio && strings.HasPrefix(val, "crypto:") {
+				// a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:base64[|lifetime][|MKI:len] [params]
+				f := strings.Fields(strings.TrimPrefix(val, "crypto:"))
+				if len(f) < 3 || !strings.HasPrefix(f[2], "inline:") {
+					return SDP{}, fmt.Errorf("sdp line %d: bad crypto %q", n+1, val)
+				}
+				tag, err := strconv.Atoi(f[0])
+				if err != nil || tag < 0 || tag > 999999999 {
+					return SDP{}, fmt.Errorf("sdp line %d: bad crypto tag %q", n+1, f[0])
+				}
+				key, err := base64.StdEncoding.DecodeString(strings.SplitN(strings.TrimPrefix(f[2], "inline:"), "|", 2)[0])
+				if err != nil {
+					return SDP{}, fmt.Errorf("sdp line %d: bad crypto key", n+1)
+				}
+				s.Crypto = append(s.Crypto, Crypto{Tag: tag, Suite: f[1], Key: key})
+				continue
+			}
 			if !inAudio || !strings.HasPrefix(val, "rtpmap:") {
 				continue
 			}
@@ -128,19 +159,32 @@ func (s SDP) RemoteAddr() *net.UDPAddr { return &net.UDPAddr{IP: s.Addr, Port: s
 // BuildSDP writes an offer or answer for one audio stream at ip:port with codec and, when
 // dtmf is not 0, telephone-event on that payload type.
 func BuildSDP(ip net.IP, port int, sessID uint64, codec media.Codec, dtmf uint8) []byte {
+	return BuildSDPCrypto(ip, port, sessID, codec, dtmf, nil)
+}
+
+// BuildSDPCrypto is BuildSDP for SRTP when crypto is not nil: RTP/SAVP with the key in an
+// a=crypto attribute (SDES, RFC 4568).
+func BuildSDPCrypto(ip net.IP, port int, sessID uint64, codec media.Codec, dtmf uint8, crypto *Crypto) []byte {
 	fam := "IP4"
 	if ip.To4() == nil {
 		fam = "IP6"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "v=0\r\no=sportello %d %d IN %s %s\r\ns=Sportello\r\nc=IN %s %s\r\nt=0 0\r\n", sessID, sessID, fam, ip, fam, ip)
-	fmt.Fprintf(&b, "m=audio %d RTP/AVP %d", port, codec.PT)
+	proto := "RTP/AVP"
+	if crypto != nil {
+		proto = "RTP/SAVP"
+	}
+	fmt.Fprintf(&b, "m=audio %d %s %d", port, proto, codec.PT)
 	if dtmf != 0 {
 		fmt.Fprintf(&b, " %d", dtmf)
 	}
 	fmt.Fprintf(&b, "\r\na=rtpmap:%d %s/8000\r\n", codec.PT, codec.Name)
 	if dtmf != 0 {
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", dtmf, dtmf)
+	}
+	if crypto != nil {
+		fmt.Fprintf(&b, "a=crypto:%d %s inline:%s\r\n", crypto.Tag, crypto.Suite, base64.StdEncoding.EncodeToString(crypto.Key))
 	}
 	b.WriteString("a=ptime:20\r\na=sendrecv\r\n")
 	return []byte(b.String())

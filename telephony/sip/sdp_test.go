@@ -29,7 +29,9 @@ func TestParseSDP(t *testing.T) {
 		{"no address", "v=0\nm=audio 4000 RTP/AVP 0\n", "", 0, "", 0, 0, "no connection"},
 		{"bad port", "v=0\nc=IN IP4 1.1.1.1\nm=audio 99999 RTP/AVP 0\n", "", 0, "", 0, 0, "line 3: bad audio port"},
 		{"bad line", "v=0\nhello\n", "", 0, "", 0, 0, "line 2"},
-		{"srtp", "v=0\nc=IN IP4 1.1.1.1\nm=audio 4000 RTP/SAVP 0\n", "", 0, "", 0, 0, "transport"},
+		{"webrtc profile", "v=0\nc=IN IP4 1.1.1.1\nm=audio 4000 UDP/TLS/RTP/SAVPF 0\n", "", 0, "", 0, 0, "transport"},
+		{"bad crypto key", "v=0\nc=IN IP4 1.1.1.1\nm=audio 4000 RTP/SAVP 0\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:!!\n", "", 0, "", 0, 0, "crypto key"},
+		{"bad crypto", "v=0\nc=IN IP4 1.1.1.1\nm=audio 4000 RTP/SAVP 0\na=crypto:1 AES_CM_128_HMAC_SHA1_80\n", "", 0, "", 0, 0, "bad crypto"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
