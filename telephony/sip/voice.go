@@ -22,11 +22,19 @@ func (a *Adapter) holdMusic() []int16 {
 // position and the expected wait in Italian (issue 18 item 6).
 func (a *Adapter) positionPrompt(pos int, wait time.Duration) []int16 {
 	var out []int16
-	out = append(out, a.prompt(telephony.SlotPosition)...)
-	if pos > 0 {
-		out = append(out, a.voice.Position(pos)...)
+	// Each part starts on a packet of its own (padded with under 20 ms of silence): what the
+	// caller receives can be checked against the recordings frame by frame.
+	add := func(pcm []int16) {
+		out = append(out, pcm...)
+		if r := len(out) % media.FrameSamples; r != 0 {
+			out = append(out, make([]int16, media.FrameSamples-r)...)
+		}
 	}
-	out = append(out, a.voice.ExpectedWait(wait)...)
+	add(a.prompt(telephony.SlotPosition))
+	if pos > 0 {
+		add(a.voice.Position(pos))
+	}
+	add(a.voice.ExpectedWait(wait))
 	if len(out) == 0 {
 		return nil
 	}
