@@ -17,20 +17,25 @@ import (
 	"sportello/telephony/media"
 )
 
-// goertzel returns the power of frequency hz in pcm, relative to the signal's.
+// goertzel returns the share of pcm's energy at frequency hz, measured frame by frame (20 ms:
+// whole periods of 1 and 2 kHz), so that where each packet was placed does not matter.
 func goertzel(pcm []int16, hz float64) float64 {
 	w := 2 * math.Pi * hz / media.SampleRate
 	coeff := 2 * math.Cos(w)
-	var s1, s2, total float64
-	for _, x := range pcm {
-		s := float64(x) + coeff*s1 - s2
-		s2, s1 = s1, s
-		total += float64(x) * float64(x)
+	var tone, total float64
+	for f := 0; f+media.FrameSamples <= len(pcm); f += media.FrameSamples {
+		var s1, s2 float64
+		for _, x := range pcm[f : f+media.FrameSamples] {
+			s := float64(x) + coeff*s1 - s2
+			s2, s1 = s1, s
+			total += float64(x) * float64(x)
+		}
+		tone += (s1*s1 + s2*s2 - coeff*s1*s2) * 2 / media.FrameSamples
 	}
 	if total == 0 {
 		return 0
 	}
-	return (s1*s1 + s2*s2 - coeff*s1*s2) / total / float64(len(pcm)) * 2
+	return tone / total
 }
 
 // stream sends pcm as paced RTP packets from conn to to.
@@ -140,5 +145,45 @@ func TestCallRecording(t *testing.T) {
 	}
 	if recs, _ := store.List(id); len(recs) != 0 {
 		t.Fatalf("after the retention: %+v", recs)
+	}
+}
+
+type sinkBuf struct{ pcm []int16 }
+
+func (s *sinkBuf) Write(p []int16) error { s.pcm = append(s.pcm, p...); return nil }
+func (s *sinkBuf) Close() error          { return nil }
+
+// The recorder places each side by arrival time, mixes them, keeps about half a second
+// pending, and writes a long pause as silence without holding it in memory.
+func TestRecorderMix(t *testing.T) {
+	sink := &sinkBuf{}
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	r := newRecorder(sink, t0)
+	frame := func(v int16) []int16 {
+		f := make([]int16, media.FrameSamples)
+		for i := range f {
+			f[i] = v
+		}
+		return f
+	}
+	for i := 0; i < 50; i++ { // one second from each side, the operator's 5 ms later
+		at := t0.Add(time.Duration(i) * media.FrameDuration)
+		r.add(0, frame(100), at)
+		r.add(1, frame(1000), at.Add(5*time.Millisecond))
+	}
+	if len(r.pending) > int(recRate) {
+		t.Fatalf("%d samples pending, want about half a second", len(r.pending))
+	}
+	// Ten minutes on hold, then one more frame from the caller.
+	r.add(0, frame(7), t0.Add(10*time.Minute))
+	if len(r.pending) > int(2*recRate) {
+		t.Fatalf("%d samples pending after a long pause", len(r.pending))
+	}
+	r.close()
+	if n := len(sink.pcm); n < 10*60*media.SampleRate || n > 10*60*media.SampleRate+2*media.FrameSamples {
+		t.Fatalf("%d samples written, want ten minutes and a frame", n)
+	}
+	if sink.pcm[1000] != 1100 || sink.pcm[len(sink.pcm)-1] != 7 || sink.pcm[2*media.SampleRate] != 0 {
+		t.Fatalf("mix %d, last %d, pause %d", sink.pcm[1000], sink.pcm[len(sink.pcm)-1], sink.pcm[2*media.SampleRate])
 	}
 }
