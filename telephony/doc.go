@@ -28,6 +28,18 @@
 // ActDisconnect, ActDial. Every contact must end with Hangup, also after the IVR, so that
 // nothing stays in memory. A call refused for lack of a free line is logged with Block.
 //
+// A media layer that plays a welcome queues contacts with ContactInfo.AwaitReady and calls
+// Ready when the caller has heard it: the contact keeps the place it had from its arrival but no
+// operator is rung before (the welcome is never cut); Ready then announces the position and the
+// expected wait (ActPlay SlotPosition with Position and ExpectedWait) to a caller who must wait.
+//
+// Transfers (TEL-8) are asked with Transfer (blind) or Consult (attended, then CompleteTransfer
+// or CancelTransfer); a media layer that called ReportTransfers reports each outcome with
+// TransferResult, so that a failed transfer leaves the call with its operator (transfer-failed)
+// and only a done one is logged as transferred. Without such a media layer a transfer is logged
+// as done when asked. ReturnToQueue puts back a caller whose operator left during a transfer
+// that failed.
+//
 // Booked callbacks that fall due are queued like calls with Channel CallbackChan and their own
 // priority (TEL-4: per-type priorities); when the operator answers the ring, the media layer
 // dials the citizen (From) and bridges. PlaceCallback is the manual variant, from the page.

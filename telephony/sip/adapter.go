@@ -996,8 +996,15 @@ func (a *Adapter) handle(acts []telephony.Action) {
 		out := a.outs[x.CallID]
 		a.mu.Unlock()
 		if out != nil {
-			if x.Kind == telephony.ActDisconnect {
+			switch x.Kind {
+			case telephony.ActDisconnect:
 				out.stop()
+			case telephony.ActTransfer, telephony.ActConsult:
+				// Not supported on a placed callback: say so rather than leave it pending.
+				acts, err := a.acd.TransferResult(x.CallID, telephony.TransferFailed, "transfers of placed callbacks are not supported")
+				if err == nil {
+					defer a.handle(acts)
+				}
 			}
 			continue
 		}
