@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/telephony"
 	"sportello/telephony/media"
 )
@@ -53,7 +54,7 @@ var (
 // callbackConfirmation tells the caller when they will be called back (TEL-7, issue 18 item 6).
 // Without speech synthesis the recorded "grazie" of the prompts is played.
 func (a *Adapter) callbackConfirmation(slot time.Time) []int16 {
-	t := slot.In(telephony.Rome())
+	t := slot.In(clock.Rome())
 	at := fmt.Sprintf("alle ore %d", t.Hour())
 	if t.Minute() != 0 {
 		at += fmt.Sprintf(" e %d", t.Minute())
