@@ -129,6 +129,18 @@ func (s *Store) Close() error {
 // store's locking and transaction rules.
 func (s *Store) QuadStore() graph.QuadStore { return s.h.QuadStore }
 
+// View runs fn with the quad store under the store's read lock, for read-only engines that
+// walk quads directly (the SPARQL engine): writes wait until fn returns. fn must not write
+// through the quad store.
+func (s *Store) View(fn func(graph.QuadStore) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.h == nil {
+		return errors.New("kb: store is closed")
+	}
+	return fn(s.h.QuadStore)
+}
+
 // apply writes a transaction atomically: every delta or none. Adds that already exist and
 // deletes that are already gone are not errors, so a Put that rewrites an unchanged quad is a
 // no-op for that quad.
