@@ -542,7 +542,11 @@ func (p *parser) groupGraphPattern() pattern {
 			}
 			add(l)
 		default:
+			before := p.tok.pos
 			ts := p.triplesBlock(true)
+			if len(ts) == 0 && p.tok.pos == before {
+				p.fail("unexpected %s in a group pattern", p.tok)
+			}
 			if cur != nil {
 				cur.triples = append(cur.triples, ts...)
 			} else {
@@ -716,7 +720,11 @@ func (p *parser) constructTemplate() []triple {
 	p.expectPunct("{")
 	var ts []triple
 	for !p.acceptPunct("}") {
+		before := p.tok.pos
 		ts = append(ts, p.triplesBlock(false)...)
+		if p.tok.pos == before {
+			p.fail("unexpected %s in the CONSTRUCT template", p.tok)
+		}
 	}
 	return ts
 }
