@@ -197,6 +197,7 @@ type query struct {
 	template  []triple // CONSTRUCT
 	describe  []slot   // DESCRIBE
 	vars      *varTable
+	base      string
 }
 
 // varTable numbers the variables of a query. Hidden variables (blank nodes of the pattern,

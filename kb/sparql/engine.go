@@ -230,6 +230,7 @@ func (e *Engine) run(ctx context.Context, qs graph.QuadStore, q *query, opt Opti
 	ev := &evaluator{
 		ctx: ctx, src: src, nvars: len(q.vars.names), vt: q.vars, now: time.Now(),
 		maxHeld: int64(opt.MaxSolutions), timeout: opt.Timeout,
+		base:    q.base,
 		bnodeID: fmt.Sprintf("q%x", time.Now().UnixNano()&0xffffffff),
 	}
 	if ev.maxHeld == 0 {

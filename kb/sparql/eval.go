@@ -86,6 +86,10 @@ type evaluator struct {
 	bnodeN  int
 	bnodeID string
 	timeout time.Duration
+	solN    int    // solutions extended so far: BNODE(str) is new for each
+	// zeroFromVar: the bound end of the path being matched came from a variable
+	zeroFromVar bool
+	base    string // base IRI of the query, for IRI()
 }
 
 func (ev *evaluator) fail(err error) bool {
@@ -196,6 +200,7 @@ func (ev *evaluator) eval(pt pattern, in solution, g Term, yield func(solution) 
 		return ev.evalGraph(x, in, yield)
 	case *extend:
 		return ev.eval(x.p, in, g, func(a solution) bool {
+			ev.solN++
 			val, ok := ev.evalExpr(x.e, a, g)
 			if ev.err != nil {
 				return false
@@ -438,6 +443,11 @@ func bindSlot(sol solution, copied *bool, sl slot, t Term) (solution, bool) {
 func (ev *evaluator) matchTriple(t triple, sol solution, g Term, yield func(solution) bool) bool {
 	st, ot := sol.value(t.s), sol.value(t.o)
 	if t.path != nil {
+		// a zero-length path from a term bound by another pattern needs the term in the
+		// graph, as when the path is evaluated on its own and joined (values_and_path)
+		saved := ev.zeroFromVar
+		ev.zeroFromVar = (t.s.isVar() && st.Bound()) || (t.o.isVar() && ot.Bound())
+		defer func() { ev.zeroFromVar = saved }()
 		return ev.evalPath(t.path, st, ot, g, func(a, b Term) bool {
 			copied := false
 			s, ok := bindSlot(sol, &copied, t.s, a)

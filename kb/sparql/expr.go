@@ -472,7 +472,7 @@ func (ev *evaluator) builtin(name string, args []Term) (Term, bool) {
 			if !isPlainString(a(0)) {
 				return Term{}, false
 			}
-			return NewIRI(a(0).Value), true
+			return NewIRI(resolveIRI(ev.base, a(0).Value)), true
 		}
 		return Term{}, false
 	case "BNODE":
@@ -483,9 +483,9 @@ func (ev *evaluator) builtin(name string, args []Term) (Term, bool) {
 		if !isPlainString(a(0)) {
 			return Term{}, false
 		}
-		// the same string gives the same blank node within one solution; per query is a
-		// stricter reading the suite accepts
-		return NewBlank(ev.bnodeID + "s" + hex.EncodeToString([]byte(a(0).Value))), true
+		// the same string gives the same blank node within one solution (ev.solN), another
+		// one in the next
+		return NewBlank(fmt.Sprintf("%ss%d_%s", ev.bnodeID, ev.solN, hex.EncodeToString([]byte(a(0).Value)))), true
 	case "RAND":
 		return number{k: nDouble, f: mrand.Float64()}.term(), true
 	case "ABS", "CEIL", "FLOOR", "ROUND":
@@ -854,6 +854,21 @@ func cast(iri string, args []Term) (Term, bool) {
 	lex := strings.TrimSpace(v.Value)
 	switch iri {
 	case xsdString:
+		// known types cast to their canonical form (XPath casting to xs:string)
+		if n, ok := numeric(v); ok {
+			c := n.term().Value
+			if n.k == nDecimal {
+				c = strings.TrimSuffix(c, ".0")
+			}
+			if a := math.Abs(n.f); n.k >= nFloat && (a == 0 || a >= 1e-6 && a < 1e6) {
+				// XPath: such doubles cast through xs:decimal
+				c = strconv.FormatFloat(n.f, 'f', -1, 64)
+			}
+			return str(c), true
+		}
+		if b, ok := boolValue(v); ok {
+			return str(strconv.FormatBool(b)), true
+		}
 		return str(v.Value), true
 	case xsdBoolean:
 		if n, ok := numeric(v); ok {

@@ -148,6 +148,7 @@ func (p *parser) query() *query {
 		break
 	}
 	q := &query{limit: -1, vars: p.vt}
+	defer func() { q.base = p.base }()
 	switch {
 	case p.acceptKw("SELECT"):
 		q.form = Select
@@ -390,6 +391,14 @@ func (p *parser) nonNegative(what string) int64 {
 
 // finishQuery checks the projection rules of grouped queries (§11.4).
 func (p *parser) finishQuery(q *query) {
+	if q.form == Select && q.where != nil {
+		in := scopeVars(q.where)
+		for _, pr := range q.project {
+			if pr.e != nil && in[pr.v] {
+				p.fail("SELECT assigns ?%s AS, which the WHERE clause already binds", p.vt.names[pr.v])
+			}
+		}
+	}
 	if len(q.aggs) > 0 {
 		q.grouped = true
 	}
@@ -734,11 +743,12 @@ func (p *parser) constructTemplate() []triple {
 func (p *parser) triplesBlock(paths bool) []triple {
 	var out []triple
 	for {
+		before := len(out)
 		subj, ok := p.subjectNode(&out, paths)
 		if !ok {
 			break
 		}
-		emptyList := len(out) > 0 && !subj.isVar() // [ … ] and ( … ) subjects may stand alone
+		emptyList := len(out) > before // [ … ] and ( … ) subjects with content may stand alone
 		if p.isPunct(".") || p.isPunct("}") {
 			if !emptyList {
 				p.fail("expected a predicate, found %s", p.tok)
@@ -1001,11 +1011,14 @@ func (p *parser) iri() string {
 	return ""
 }
 
-func (p *parser) resolve(ref string) string {
-	if p.base == "" || strings.Contains(ref, ":") && !strings.HasPrefix(ref, ":") && isScheme(ref[:strings.Index(ref, ":")]) {
+func (p *parser) resolve(ref string) string { return resolveIRI(p.base, ref) }
+
+// resolveIRI resolves a reference against a base IRI (RFC 3986, through net/url).
+func resolveIRI(base, ref string) string {
+	if base == "" || strings.Contains(ref, ":") && !strings.HasPrefix(ref, ":") && isScheme(ref[:strings.Index(ref, ":")]) {
 		return ref
 	}
-	b, err := url.Parse(p.base)
+	b, err := url.Parse(base)
 	if err != nil {
 		return ref
 	}

@@ -155,7 +155,7 @@ func (ev *evaluator) reach(p path, start, target, g Term, zero, more, inv bool, 
 		}
 		return ev.evalPath(p, from, Term{}, g, func(_, b Term) bool { return fn(b) })
 	}
-	if zero {
+	if zero && (!ev.zeroFromVar || ev.inGraph(start, g)) {
 		visited[start] = true
 		if !emit(start) {
 			return !stopped && ev.err == nil
@@ -193,4 +193,27 @@ func (ev *evaluator) reach(p path, start, target, g Term, zero, more, inv bool, 
 		frontier = next
 	}
 	return !stopped && ev.err == nil
+}
+
+// inGraph reports whether t is a subject or object of the active graph.
+func (ev *evaluator) inGraph(t, g Term) bool {
+	found := false
+	for _, pos := range [2]int{0, 2} {
+		s, o := t, Term{}
+		if pos == 2 {
+			s, o = Term{}, t
+		}
+		err := ev.matchStore(s, Term{}, o, g, func(_, _, _ Term) bool {
+			found = true
+			return false
+		})
+		if err != nil {
+			ev.storeErr(err)
+			return false
+		}
+		if found {
+			return true
+		}
+	}
+	return false
 }

@@ -91,6 +91,7 @@ func (ev *evaluator) solutions(q *query, g Term, max int64) (rows []solution, va
 // project evaluates the SELECT expressions (in order, each seeing the previous ones) and keeps
 // only the projected variables.
 func (ev *evaluator) project(q *query, s solution, g Term, vars []int) solution {
+	ev.solN++
 	if q.form == Select && !q.star {
 		for _, pr := range q.project {
 			if pr.e == nil {
@@ -267,9 +268,7 @@ func (ev *evaluator) aggregate(a *aggregate, rows []solution, g Term) (Term, boo
 			}
 			parts[i] = s
 		}
-		if same && lang != "" {
-			return NewLiteral(strings.Join(parts, a.separator), lang, ""), true
-		}
+		_ = same // the result is a simple literal, whatever the tags (agg-groupconcat-04)
 		return str(strings.Join(parts, a.separator)), true
 	}
 	return Term{}, false
