@@ -262,7 +262,7 @@ type srxDoc struct {
 	Results struct {
 		Result []struct {
 			Binding []struct {
-				Name    string `xml:"name,attr"`
+				Name    string  `xml:"name,attr"`
 				URI     *string `xml:"uri"`
 				BNode   *string `xml:"bnode"`
 				Literal *struct {

@@ -86,10 +86,10 @@ type evaluator struct {
 	bnodeN  int
 	bnodeID string
 	timeout time.Duration
-	solN    int    // solutions extended so far: BNODE(str) is new for each
+	solN    int // solutions extended so far: BNODE(str) is new for each
 	// zeroFromVar: the bound end of the path being matched came from a variable
 	zeroFromVar bool
-	base    string // base IRI of the query, for IRI()
+	base        string // base IRI of the query, for IRI()
 }
 
 func (ev *evaluator) fail(err error) bool {

@@ -11,13 +11,13 @@ import (
 type tokKind uint8
 
 const (
-	tEOF tokKind = iota
-	tIRI         // <...> (text: the IRI, unresolved)
-	tPName       // prefix:local (text: prefix, local in tok.local)
-	tBlank       // _:label
-	tVar         // ?x or $x (text: name)
-	tString      // text: value after escapes
-	tLang        // @en (text: tag)
+	tEOF    tokKind = iota
+	tIRI            // <...> (text: the IRI, unresolved)
+	tPName          // prefix:local (text: prefix, local in tok.local)
+	tBlank          // _:label
+	tVar            // ?x or $x (text: name)
+	tString         // text: value after escapes
+	tLang           // @en (text: tag)
 	tInteger
 	tDecimal
 	tDouble

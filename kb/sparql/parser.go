@@ -786,9 +786,9 @@ func (p *parser) propertyList(subj slot, out *[]triple, paths bool) {
 			return
 		}
 		var (
-			pred    slot
-			pth     path
-			isSlot  bool
+			pred   slot
+			pth    path
+			isSlot bool
 		)
 		if p.tok.kind == tVar {
 			pred, isSlot = slot{v: p.vt.get(p.tok.text)}, true

@@ -64,10 +64,14 @@ func NewLiteral(lex, lang, datatype string) Term {
 	return Term{Kind: Literal, Value: lex, Datatype: datatype}
 }
 
-func str(s string) Term       { return Term{Kind: Literal, Value: s} }
-func boolTerm(b bool) Term    { return Term{Kind: Literal, Value: strconv.FormatBool(b), Datatype: xsdBoolean} }
-func intTerm(i int64) Term    { return Term{Kind: Literal, Value: strconv.FormatInt(i, 10), Datatype: xsdInteger} }
-func (t Term) Bound() bool    { return t.Kind != Unbound }
+func str(s string) Term { return Term{Kind: Literal, Value: s} }
+func boolTerm(b bool) Term {
+	return Term{Kind: Literal, Value: strconv.FormatBool(b), Datatype: xsdBoolean}
+}
+func intTerm(i int64) Term {
+	return Term{Kind: Literal, Value: strconv.FormatInt(i, 10), Datatype: xsdInteger}
+}
+func (t Term) Bound() bool     { return t.Kind != Unbound }
 func (t Term) isLiteral() bool { return t.Kind == Literal }
 
 // String writes the term in N-Triples/SPARQL syntax.
