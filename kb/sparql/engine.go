@@ -80,6 +80,11 @@ type Result struct {
 	Rows    [][]Term    // SELECT: one row per solution, aligned with Vars (Unbound when unset)
 	Boolean bool        // ASK
 	Triples []quad.Quad // CONSTRUCT and DESCRIBE: the graph (nil labels)
+
+	// Plan figures: index lookups by direction (subject, predicate, object, graph) and walks
+	// of every quad the query made (tests check the plan rules with them).
+	Lookups [4]int
+	Scans   int
 }
 
 // Engine answers SPARQL queries over a cayley quad store. It is safe for concurrent use.
@@ -289,6 +294,7 @@ func (e *Engine) run(ctx context.Context, qs graph.QuadStore, q *query, opt Opti
 			return nil, ev.err
 		}
 	}
+	res.Lookups, res.Scans = src.lookups, src.scans
 	if max > 0 && int64(len(res.Triples)) > max {
 		return nil, &Error{Kind: ErrTooManyRows, Msg: fmt.Sprintf("more than %d triples", max), Limit: max}
 	}
