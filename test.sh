@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, on a clean Debian machine: installs the real peers the tests use
-# (rapper, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice) when missing, starts a throwaway
+# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice) when missing,
+# starts a throwaway
 # PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
 command -v rapper >/dev/null || need+=(raptor2-utils)
+command -v roqet >/dev/null || need+=(rasqal-utils)
 /usr/bin/python3 -c 'import rdflib' 2>/dev/null || need+=(python3-rdflib)
 /usr/bin/python3 -c 'import vobject' 2>/dev/null || need+=(python3-vobject)
 [ -x /usr/bin/chromium ] || need+=(chromium)

@@ -11,6 +11,7 @@ import (
 	pathpkg "path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,10 @@ func canonical(t Term) Term {
 	if t.Kind == Literal && isNumericType(t.Datatype) {
 		if n, ok := numeric(t); ok {
 			c := n.term()
+			if n.k == nDecimal && !n.r.IsInt() {
+				// tools differ in how many digits of 166/34 they keep
+				c.Value = strconv.FormatFloat(n.float(), 'g', 15, 64)
+			}
 			c.Datatype = t.Datatype
 			return c
 		}

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxQueryLength and maxNesting bound the work the parser does for any input.
@@ -28,6 +29,9 @@ type parser struct {
 func parse(src, base string) (q *query, err error) {
 	if len(src) > maxQueryLength {
 		return nil, &Error{Kind: ErrSyntax, Msg: "query longer than 1 MiB"}
+	}
+	if !utf8.ValidString(src) {
+		return nil, &Error{Kind: ErrSyntax, Msg: "the query is not valid UTF-8 text"}
 	}
 	p := &parser{lx: lexer{src: src}, base: base, prefixes: map[string]string{}, vt: newVarTable(), bnodes: map[string]int{}}
 	defer func() {

@@ -57,6 +57,10 @@ func (ev *evaluator) solutions(q *query, g Term, max int64) (rows []solution, va
 			}
 		}
 		if len(q.orderBy) > 0 {
+			// ORDER BY sees the SELECT expressions (it may sort on an alias)
+			for i, r := range rows {
+				rows[i] = ev.extendSelect(q, r, g)
+			}
 			sortSolutions(rows, q.orderBy, ev)
 		}
 		for i, r := range rows {
@@ -91,20 +95,7 @@ func (ev *evaluator) solutions(q *query, g Term, max int64) (rows []solution, va
 // project evaluates the SELECT expressions (in order, each seeing the previous ones) and keeps
 // only the projected variables.
 func (ev *evaluator) project(q *query, s solution, g Term, vars []int) solution {
-	ev.solN++
-	if q.form == Select && !q.star {
-		for _, pr := range q.project {
-			if pr.e == nil {
-				continue
-			}
-			if v, ok := ev.evalExpr(pr.e, s, g); ok {
-				if !s[pr.v].Bound() {
-					s = s.clone()
-				}
-				s[pr.v] = v
-			}
-		}
-	}
+	s = ev.extendSelect(q, s, g)
 	if q.form != Select {
 		return s
 	}
@@ -113,6 +104,27 @@ func (ev *evaluator) project(q *query, s solution, g Term, vars []int) solution 
 		out[v] = s[v]
 	}
 	return out
+}
+
+// extendSelect binds the SELECT expressions' variables (once: a variable already bound is
+// kept, so extending twice changes nothing).
+func (ev *evaluator) extendSelect(q *query, s solution, g Term) solution {
+	ev.solN++
+	if q.form == Select && !q.star {
+		for _, pr := range q.project {
+			if pr.e == nil {
+				continue
+			}
+			if s[pr.v].Bound() {
+				continue
+			}
+			if v, ok := ev.evalExpr(pr.e, s, g); ok {
+				s = s.clone()
+				s[pr.v] = v
+			}
+		}
+	}
+	return s
 }
 
 // evalSubquery runs a subquery on its own; its rows bind only its projected variables.
