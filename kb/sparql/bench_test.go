@@ -120,7 +120,10 @@ type benchStore struct {
 	closer func()
 }
 
-var benchStores = map[int]*benchStore{}
+var (
+	benchStores = map[int]*benchStore{}
+	roqetDone   = map[string][2]float64{}
+)
 
 // openBench builds (once per size and run) the bolt store and the N-Triples file.
 func openBench(b *testing.B, n int) *benchStore {
@@ -225,6 +228,15 @@ func BenchmarkQueries(b *testing.B) {
 					continue
 				}
 				b.Run("engine=roqet/"+bq.name, func(b *testing.B) {
+					// the benchmark function runs more than once (b.N = 1, then the -benchtime
+					// count): roqet runs only the first time, its figures are kept
+					key := fmt.Sprint(n, bq.name)
+					if m, ok := roqetDone[key]; ok {
+						b.ReportMetric(m[0], "p95-ms")
+						b.ReportMetric(m[1], "rows")
+						return
+					}
+					rows := 0.0
 					var ds []time.Duration
 					for i := 0; i < roqetRuns; i++ {
 						q := benchQueries((i * 7919) % s.pills)[qi]
@@ -235,9 +247,10 @@ func BenchmarkQueries(b *testing.B) {
 						ctx, cancel := context.WithTimeout(context.Background(), roqetLimit)
 						start := time.Now()
 						out, err := exec.CommandContext(ctx, roqet, "-q", "-i", "sparql", "-D", s.nt, "-r", "csv", "-e", prefixes+rq).Output()
-						cancel()
 						ds = append(ds, time.Since(start))
-						if ctx.Err() != nil {
+						late := ctx.Err() != nil
+						cancel()
+						if late {
 							b.Logf("roqet did not finish in %s", roqetLimit)
 							break
 						}
@@ -245,10 +258,13 @@ func BenchmarkQueries(b *testing.B) {
 							b.Fatalf("roqet: %v", err)
 						}
 						if i == 0 {
-							b.ReportMetric(float64(strings.Count(string(out), "\n")-1), "rows")
+							rows = float64(strings.Count(string(out), "\n") - 1)
 						}
 					}
-					b.ReportMetric(float64(p95(ds).Microseconds())/1000, "p95-ms")
+					m := [2]float64{float64(p95(ds).Microseconds()) / 1000, rows}
+					roqetDone[key] = m
+					b.ReportMetric(m[0], "p95-ms")
+					b.ReportMetric(m[1], "rows")
 				})
 			}
 		})

@@ -217,6 +217,62 @@ func (s *source) match(sp, pp, op, g Term, yield func(st, pt, ot Term) bool) err
 	if !g.Bound() && (s.defaultAll || len(s.defaultSet) > 1) {
 		seen = map[[3]graph.Ref]bool{}
 	}
+	// Matches are resolved to values in batches: one read of the store for up to matchBatch
+	// quads rather than one per value.
+	batch := make([][4]graph.Ref, 0, matchBatch)
+	stopped := false
+	flush := func() error {
+		var need []graph.Ref
+		asked := map[graph.Ref]bool{}
+		for _, q := range batch {
+			for i := 0; i < 3; i++ {
+				if want[i] != nil || q[i] == nil || asked[q[i]] {
+					continue
+				}
+				if _, ok := s.termOf[q[i]]; !ok {
+					asked[q[i]] = true
+					need = append(need, q[i])
+				}
+			}
+		}
+		if len(need) > 0 {
+			vals, err := graph.ValuesOf(s.ctx, s.qs, need)
+			if err != nil {
+				return err
+			}
+			for i, r := range need {
+				s.termOf[r] = FromQuad(vals[i])
+			}
+		}
+		for _, q := range batch {
+			if !s.resourceReadable(q[0]) || !s.resourceReadable(q[2]) {
+				continue
+			}
+			if seen != nil {
+				k := [3]graph.Ref{q[0], q[1], q[2]}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			st, pt, ot := sp, pp, op
+			if want[0] == nil {
+				st = s.term(q[0])
+			}
+			if want[1] == nil {
+				pt = s.term(q[1])
+			}
+			if want[2] == nil {
+				ot = s.term(q[2])
+			}
+			if !yield(st, pt, ot) {
+				stopped = true
+				break
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
 	for it.Next(s.ctx) {
 		if err := s.tick(); err != nil {
 			return err
@@ -241,35 +297,27 @@ func (s *source) match(sp, pp, op, g Term, yield func(st, pt, ot Term) bool) err
 		} else if !s.inDefault(q[3]) {
 			continue
 		}
-		if !s.resourceReadable(q[0]) || !s.resourceReadable(q[2]) {
-			continue
-		}
-		if seen != nil {
-			k := [3]graph.Ref{q[0], q[1], q[2]}
-			if seen[k] {
-				continue
+		batch = append(batch, q)
+		if len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return err
 			}
-			seen[k] = true
-		}
-		st, pt, ot := sp, pp, op
-		if want[0] == nil {
-			st = s.term(q[0])
-		}
-		if want[1] == nil {
-			pt = s.term(q[1])
-		}
-		if want[2] == nil {
-			ot = s.term(q[2])
-		}
-		if !yield(st, pt, ot) {
-			return nil
+			if stopped {
+				return nil
+			}
 		}
 	}
 	if err := it.Err(); err != nil {
 		return err
 	}
+	if err := flush(); err != nil {
+		return err
+	}
 	return s.ctx.Err()
 }
+
+// matchBatch is how many matching quads are resolved to values at once.
+const matchBatch = 256
 
 // nodes calls yield for every subject and object of the active graph, once each (the
 // zero-length paths of p* with both ends unbound need them). It walks every quad.
