@@ -147,7 +147,7 @@ func (e *Engine) allGraphs(ctx context.Context, qs graph.QuadStore) ([]string, e
 		seen[k] = true
 	}
 	labels := map[graph.Ref]bool{}
-	it := qs.QuadsAllIterator()
+	it := allQuads(qs)
 	for it.Next(ctx) {
 		labels[qs.QuadDirection(it.Result(), quad.Label)] = true
 	}

@@ -265,3 +265,37 @@ func TestWriters(t *testing.T) {
 		t.Error("solutions written as Turtle")
 	}
 }
+
+// TestConcurrentQueries runs queries (with reasoning, regexes, paths) from several goroutines on
+// one engine while the store is written; go test -race checks the engine's shared state.
+func TestConcurrentQueries(t *testing.T) {
+	s, err := kb.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fixtures.Load(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	e := New(s)
+	queries := []string{
+		`SELECT ?p WHERE { ?c skos:broader* concept:abitare . ?p dct:subject ?c }`,
+		`SELECT ?p WHERE { ?p dct:title ?t FILTER REGEX(?t, "domanda", "i") }`,
+		`SELECT ?c WHERE { concept:abitare skos:narrowerTransitive ?c }`,
+		`SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }`,
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 10; j++ {
+				q := queries[(i+j)%len(queries)]
+				if _, err := e.Query(context.Background(), prefixes+q, Options{Entailment: Entailment(j % 4)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+}

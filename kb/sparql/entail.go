@@ -102,7 +102,7 @@ func (e *Engine) schemaFor(ctx context.Context, qs graph.QuadStore) (*schema, er
 	}
 	sc := &schema{edges: map[string][]edge{}}
 	if len(want) > 0 {
-		it := qs.QuadsAllIterator()
+		it := allQuads(qs)
 		n := 0
 		for it.Next(ctx) {
 			r := it.Result()

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -374,11 +375,18 @@ func sameKind(t Term, s string) Term {
 	return Term{Kind: Literal, Value: s, Datatype: t.Datatype}
 }
 
-var regexCache = map[string]*regexp.Regexp{}
+// regexCache keeps compiled patterns across queries (queries run concurrently).
+var (
+	regexMu    sync.Mutex
+	regexCache = map[string]*regexp.Regexp{}
+)
 
 func compileRegex(pat, flags string) (*regexp.Regexp, bool) {
 	key := flags + "/" + pat
-	if re, ok := regexCache[key]; ok {
+	regexMu.Lock()
+	re, ok := regexCache[key]
+	regexMu.Unlock()
+	if ok {
 		return re, true
 	}
 	prefix := ""
@@ -401,10 +409,12 @@ func compileRegex(pat, flags string) (*regexp.Regexp, bool) {
 	if err != nil {
 		return nil, false
 	}
+	regexMu.Lock()
 	if len(regexCache) > 256 {
 		regexCache = map[string]*regexp.Regexp{}
 	}
 	regexCache[key] = re
+	regexMu.Unlock()
 	return re, true
 }
 

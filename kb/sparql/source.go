@@ -3,6 +3,7 @@ package sparql
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
@@ -209,7 +210,7 @@ func (s *source) match(sp, pp, op, g Term, yield func(st, pt, ot Term) bool) err
 		it = s.qs.QuadIterator(quad.Label, want[3])
 		s.lookups[3]++
 	default:
-		it = s.qs.QuadsAllIterator()
+		it = allQuads(s.qs)
 		s.scans++
 	}
 	defer it.Close()
@@ -334,4 +335,14 @@ func (s *source) nodes(g Term, yield func(Term) bool) error {
 		}
 		return true
 	})
+}
+
+// allIterMu serialises the creation of whole-store iterators: memstore builds a shared copy of
+// its index when one is created, which two readers must not do at once (bolt does not care).
+var allIterMu sync.Mutex
+
+func allQuads(qs graph.QuadStore) graph.Iterator {
+	allIterMu.Lock()
+	defer allIterMu.Unlock()
+	return qs.QuadsAllIterator()
 }
