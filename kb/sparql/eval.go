@@ -189,6 +189,9 @@ func (ev *evaluator) eval(pt pattern, in solution, g Term, yield func(solution) 
 			return false
 		}
 		return ev.eval(x.l, in, g, func(a solution) bool {
+			if err := ev.src.tick(); err != nil {
+				return ev.storeErr(err)
+			}
 			for _, b := range right {
 				if compatible(a, b) && sharesVar(a, b) {
 					return true
@@ -297,6 +300,9 @@ func (ev *evaluator) joinIndependent(pt pattern, in solution, g Term, yield func
 		return false
 	}
 	for _, b := range rows {
+		if err := ev.src.tick(); err != nil {
+			return ev.storeErr(err)
+		}
 		if compatible(in, b) && !yield(merge(in, b)) {
 			return false
 		}

@@ -842,13 +842,13 @@ func (p *parser) addPath(s slot, pt path, o slot, out *[]triple) {
 			*out = append(*out, triple{s: o, p: constSlot(NewIRI(l.iri)), o: s})
 			return
 		}
-		*out = append(*out, triple{s: s, path: pt, o: o})
+		*out = append(*out, triple{s: s, p: slot{v: -1}, path: pt, o: o})
 	case pSeq:
 		mid := slot{v: p.vt.fresh("path")}
 		p.addPath(s, x.l, mid, out)
 		p.addPath(mid, x.r, o, out)
 	default:
-		*out = append(*out, triple{s: s, path: pt, o: o})
+		*out = append(*out, triple{s: s, p: slot{v: -1}, path: pt, o: o})
 	}
 }
 
