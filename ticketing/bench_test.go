@@ -69,3 +69,36 @@ func BenchmarkCreateTicket(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPublicStatus measures a refused status look-up for a ticket that exists (wrong
+// e-mail, wrong suffix) and for one that does not: the same work — one query by number, one
+// hash, one constant-time comparison — so the times should not tell them apart beyond noise.
+func BenchmarkPublicStatus(b *testing.B) {
+	ctx := context.Background()
+	for name, s := range stores(b, nil, Config{}) {
+		var last *Ticket
+		for i := 0; i < 200; i++ {
+			t, err := s.SubmitWeb(ctx, WebRequest{Name: "Ugo", Email: "ugo@example.it", Description: "Domanda"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			last = t
+		}
+		cases := []struct{ label, ref, email string }{
+			{"exists-wrong-email", last.PublicRef, "altro@example.it"},
+			{"exists-wrong-suffix", last.Number + "-ZZZZ", "ugo@example.it"},
+			{"missing-number", "RS-2026-999999-ZZZZ", "ugo@example.it"},
+			{"right", last.PublicRef, "ugo@example.it"},
+		}
+		for _, c := range cases {
+			b.Run(name+"/"+c.label, func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					_, _, err := s.PublicStatus(ctx, c.ref, c.email)
+					if (err == nil) != (c.label == "right") {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -2,7 +2,6 @@ package ticketing
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -61,57 +60,6 @@ func Inbox(role Capacity, office string) Filter {
 		return Filter{States: []State{StateRejected}}
 	}
 	return Filter{States: []State{StateNew}}
-}
-
-// WebRequest is what a citizen submits on the public page (TK-18).
-type WebRequest struct {
-	Name        string
-	Email       string
-	Phone       string
-	Subject     string
-	Description string
-	Category    string
-}
-
-// SubmitWeb files a request from the public page: the citizen is matched by email or phone
-// (or registered with just what they typed, TK-17), the ticket runs on the offline SLA clocks,
-// and an acknowledgement with the number goes to the citizen when email is configured.
-func (s *Store) SubmitWeb(ctx context.Context, r WebRequest) (*Ticket, error) {
-	email, err := NormalizeEmail(r.Email)
-	if err != nil {
-		return nil, invalid("email", "%v", err)
-	}
-	if strings.TrimSpace(r.Description) == "" {
-		return nil, invalid("description", "descrivere la richiesta")
-	}
-	c, err := s.MatchCitizen(ctx, "", email, r.Phone)
-	if err != nil {
-		return nil, err
-	}
-	if c == nil {
-		c = &Citizen{Name: r.Name, Emails: []string{email}, PreferredChannel: Web}
-		if strings.TrimSpace(r.Phone) != "" {
-			c.Phones = []string{r.Phone}
-		}
-		if err := s.CreateCitizen(ctx, c); err != nil {
-			return nil, err
-		}
-	} else if !contains(c.Emails, email) {
-		c.Emails = append(c.Emails, email)
-		if err := s.UpdateCitizen(ctx, c); err != nil {
-			return nil, err
-		}
-	}
-	t, err := s.Create(ctx, NewTicket{CitizenID: c.ID, Channel: Web, Subject: r.Subject, Description: r.Description,
-		Category: r.Category, Actor: "sistema", Role: AsSystem})
-	if err != nil {
-		return nil, err
-	}
-	if s.mail != nil {
-		body := "Gentile utente,\n\nabbiamo ricevuto la sua richiesta, registrata con il numero " + t.Number + "."
-		s.sendToCitizen(ctx, t, "ack", "Richiesta ricevuta", body+signature(s, t), nil, "sistema", AsSystem)
-	}
-	return t, nil
 }
 
 // AwaitingData lists the incomplete requests (TK-13) whose data request is older than the

@@ -202,8 +202,31 @@ func (s *Store) recordMessage(ctx context.Context, m Message) error {
 	return err
 }
 
-// citizenEmail is where a ticket's citizen gets email, and the Message-IDs to thread with.
-func (s *Store) citizenEmail(ctx context.Context, t *Ticket) (string, []string, error) {
+// recipient is where mail about a ticket goes, and the Message-IDs to thread with. Mail goes
+// only to the e-mail of the request itself (its Contact: what the citizen typed on the public
+// page, or the sender of the e-mail that opened it) or to the record of the citizen staff
+// linked it to: the latest writer of the thread when they are one of those, else the request's
+// e-mail, else the citizen's first. Anyone else who managed to write into the thread gets
+// nothing, so a request filed with someone else's phone number cannot draw their mail.
+func (s *Store) recipient(ctx context.Context, t *Ticket) (string, []string, error) {
+	allowed := map[string]bool{}
+	var first string
+	if t.Contact != nil && t.Contact.Email != "" {
+		allowed[t.Contact.Email] = true
+		first = t.Contact.Email
+	}
+	if t.CitizenID != 0 {
+		c, err := s.Citizen(ctx, t.CitizenID)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, e := range c.Emails {
+			allowed[e] = true
+			if first == "" {
+				first = e
+			}
+		}
+	}
 	var refs []string
 	rows, err := s.db.Query(ctx, `SELECT message_id, sender, direction FROM tk_messages WHERE ticket_id = ? ORDER BY id`, t.ID)
 	if err != nil {
@@ -217,24 +240,21 @@ func (s *Store) citizenEmail(ctx context.Context, t *Ticket) (string, []string, 
 			return "", nil, err
 		}
 		refs = append(refs, id)
-		if dir == "in" {
+		if dir == "in" && allowed[sender] {
 			lastSender = sender
 		}
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", nil, err
+	}
 	if lastSender != "" {
 		return lastSender, refs, nil
 	}
-	if t.CitizenID != 0 {
-		c, err := s.Citizen(ctx, t.CitizenID)
-		if err != nil {
-			return "", nil, err
-		}
-		if len(c.Emails) > 0 {
-			return c.Emails[0], refs, nil
-		}
+	if first != "" {
+		return first, refs, nil
 	}
-	return "", refs, invalid("email", "il cittadino del ticket %s non ha un indirizzo email", t.Number)
+	return "", refs, invalid("email", "la richiesta %s non ha un indirizzo email né un cittadino con un indirizzo", t.Number)
 }
 
 func (s *Store) service() string {
@@ -249,7 +269,7 @@ func (s *Store) sendToCitizen(ctx context.Context, t *Ticket, kind, subject, bod
 	if s.mail == nil {
 		return nil, ErrNoMail
 	}
-	to, refs, err := s.citizenEmail(ctx, t)
+	to, refs, err := s.recipient(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +317,11 @@ func (s *Store) SendAnswer(ctx context.Context, id int64, actor string, role Cap
 }
 
 func signature(s *Store, t *Ticket) string {
-	return fmt.Sprintf("\n\nPer ogni comunicazione citi il numero della richiesta %s.\n%s", t.Number, s.service())
+	ref := t.PublicRef
+	if ref == "" {
+		ref = t.Number
+	}
+	return fmt.Sprintf("\n\nPer ogni comunicazione citi il numero della richiesta %s.\n%s", ref, s.service())
 }
 
 // RequestData handles an incomplete offline request (TK-13, Annex A §6): it emails the citizen
@@ -468,7 +492,10 @@ func parseEmail(raw []byte) (*inbound, error) {
 	}
 	in.body = strings.TrimSpace(in.body)
 	if r := []rune(in.body); len(r) > maxBody {
-		in.body = string(r[:maxBody]) + "…"
+		in.body = string(r[:maxBody-1]) + "…"
+	}
+	if r := []rune(in.subject); len(r) > MaxSubject {
+		in.subject = string(r[:MaxSubject-1]) + "…"
 	}
 	return in, nil
 }
@@ -595,6 +622,9 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 	kind := "reply"
 	if t == nil {
 		kind = "request"
+		// The sender's address is the request's contact; a citizen's record is matched by it
+		// (the mail channel's answers go back to that same address) or registered with name
+		// and address only (TK-17).
 		c, err := s.MatchCitizen(ctx, "", in.from.Address, "")
 		if err != nil {
 			return nil, err
@@ -613,8 +643,12 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 		if desc == "" {
 			desc = in.subject
 		}
+		name := strings.Join(strings.Fields(in.from.Name), " ")
+		if r := []rune(name); len(r) > MaxContactName {
+			name = string(r[:MaxContactName])
+		}
 		t, err = s.Create(ctx, NewTicket{CitizenID: c.ID, Channel: Email, Subject: in.subject, Description: desc,
-			Actor: "sistema", Role: AsSystem, At: now})
+			Actor: "sistema", Role: AsSystem, At: now, Contact: Contact{Name: name, Email: in.from.Address}})
 		if err != nil {
 			return nil, err
 		}
@@ -650,7 +684,8 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 	case kind == "request":
 		if s.mail != nil {
 			body := fmt.Sprintf("Gentile utente,\n\nabbiamo ricevuto la sua richiesta, registrata con il numero %s.\n"+
-				"Può seguirne lo stato sul sito, con il numero e il suo indirizzo email, o rispondendo a questo messaggio.", t.Number)
+				"Può seguirne lo stato sul sito con il numero %s e il suo indirizzo email, o rispondendo a questo messaggio.",
+				t.Number, t.PublicRef)
 			if _, err := s.sendToCitizen(ctx, t, "ack", "Richiesta ricevuta", body+signature(s, t), nil, "sistema", AsSystem); err != nil {
 				log.Printf("ticketing: %s: acknowledgement not sent: %v", t.Number, err)
 			}
@@ -698,8 +733,12 @@ func (s *Store) threadOf(ctx context.Context, in *inbound) (*Ticket, error) {
 	return t, nil
 }
 
-// knownSender reports whether addr wrote to the ticket before or is its citizen's address.
+// knownSender reports whether addr wrote to the ticket before, is the request's own e-mail or
+// is its citizen's address.
 func (s *Store) knownSender(ctx context.Context, t *Ticket, addr string) (bool, error) {
+	if t.Contact != nil && t.Contact.Email == addr {
+		return true, nil
+	}
 	var n int
 	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM tk_messages WHERE ticket_id = ? AND direction = 'in' AND sender = ?`,
 		t.ID, addr).Scan(&n)
@@ -709,35 +748,4 @@ func (s *Store) knownSender(ctx context.Context, t *Ticket, addr string) (bool, 
 	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM tk_citizen_contacts WHERE citizen_id = ? AND kind = 'email' AND value = ?`,
 		t.CitizenID, addr).Scan(&n)
 	return n > 0, err
-}
-
-// PublicStatus is what the citizens' web page shows for a ticket number and the email address
-// it was filed with (TK-18); a wrong pair is ErrNotFound, so numbers cannot be probed.
-func (s *Store) PublicStatus(ctx context.Context, number, email string) (*Ticket, []Event, error) {
-	addr, err := NormalizeEmail(email)
-	if err != nil {
-		return nil, nil, ErrNotFound
-	}
-	t, err := s.TicketByNumber(ctx, number)
-	if err != nil {
-		return nil, nil, err
-	}
-	if ok, err := s.knownSender(ctx, t, addr); err != nil || !ok {
-		if err == nil {
-			err = ErrNotFound
-		}
-		return nil, nil, err
-	}
-	path, err := s.Path(ctx, t.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	// Citizens see the states and when, not who did what or internal reasons.
-	var public []Event
-	for _, e := range path {
-		if e.From != e.To || e.Action == ActCreate {
-			public = append(public, Event{At: e.At, Action: e.Action, From: e.From, To: e.To})
-		}
-	}
-	return t, public, nil
 }

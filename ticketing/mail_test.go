@@ -213,11 +213,18 @@ func TestEmailChannelOverLoopback(t *testing.T) {
 				!strings.Contains(ans.body, "In allegato il modulo.") || len(ans.refs) == 0 {
 				t.Fatalf("answer = %+v", ans)
 			}
-			// The public status page (TK-18) needs the number and the right address.
-			if _, _, err := s.PublicStatus(ctx, tk.Number, "x@evil.test"); !errors.Is(err, ErrNotFound) {
+			// The public status page (TK-18) needs the public reference (the number with its
+			// suffix, given in the acknowledgement) and the request's own address.
+			if !strings.Contains(string(ack[0].data), tk.PublicRef) {
+				t.Fatalf("the acknowledgement does not give the public reference %s", tk.PublicRef)
+			}
+			if _, _, err := s.PublicStatus(ctx, tk.PublicRef, "x@evil.test"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("status with another address: %v", err)
 			}
-			st, events, err := s.PublicStatus(ctx, strings.ToLower(tk.Number), "Anna.Bianchi@example.it")
+			if _, _, err := s.PublicStatus(ctx, tk.Number, "anna.bianchi@example.it"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("status with the sequential number only: %v", err)
+			}
+			st, events, err := s.PublicStatus(ctx, strings.ToLower(tk.PublicRef), "Anna.Bianchi@example.it")
 			if err != nil || st.State != StateSolved || len(events) < 5 || events[len(events)-1].Actor != "" {
 				t.Fatalf("public status = %+v %+v %v", st, events, err)
 			}

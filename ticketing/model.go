@@ -68,11 +68,31 @@ type Citizen struct {
 	Modified         time.Time `json:"modified"`
 }
 
+// Contact is who a request says it comes from, as they typed it on the public page or as the
+// mail channel read it from the sender: name, e-mail, phone. It is not verified — anyone can
+// type anybody's phone number — so it never changes a citizen's record and never makes the
+// request part of a citizen's history by itself: an operator who has checked it links the
+// request to a citizen (LinkContact) or registers the contact as a new one (RegisterContact).
+// Replies to the request may go to its e-mail: that is where the request came from.
+type Contact struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// IsZero reports whether the contact is empty.
+func (c Contact) IsZero() bool { return c == Contact{} }
+
 // Ticket is a service request (richiesta di supporto, RS).
 type Ticket struct {
-	ID           int64     `json:"id"`
-	Number       string    `json:"number"` // RS-2026-000123, what the citizen quotes (TK-10)
+	ID     int64  `json:"id"`
+	Number string `json:"number"` // RS-2026-000123, sequential, what staff and the mail subjects use (TK-10)
+	// PublicRef is the number with the ticket's random suffix, RS-2026-000123-K7QF: what the
+	// citizen is given and needs, with the e-mail of the request, to read its status online
+	// (TK-18). The suffix makes the sequential numbers useless for probing.
+	PublicRef    string    `json:"publicRef,omitempty"`
 	CitizenID    int64     `json:"citizenId,omitempty"`
+	Contact      *Contact  `json:"contact,omitempty"` // the request's own, unverified contact
 	Channel      Channel   `json:"channel"`
 	Category     string    `json:"category,omitempty"` // IRI of a concept of the classification tree
 	Priority     Priority  `json:"priority"`

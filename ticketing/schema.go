@@ -126,4 +126,15 @@ CREATE TABLE tk_messages (
 );
 CREATE INDEX tk_messages_ticket ON tk_messages (ticket_id);
 CREATE INDEX tk_messages_msgid ON tk_messages (message_id)`},
+	// Version 2 (hardening): the public reference's random suffix and the request's own,
+	// unverified contact. Requests that came by e-mail take their sender as contact; the suffix
+	// of existing tickets is drawn by Open (SQL has no portable random string).
+	{Version: 2, SQL: `
+ALTER TABLE tk_tickets ADD COLUMN public_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE tk_tickets ADD COLUMN contact_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE tk_tickets ADD COLUMN contact_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE tk_tickets ADD COLUMN contact_phone TEXT NOT NULL DEFAULT '';
+UPDATE tk_tickets SET contact_email = COALESCE((SELECT m.sender FROM tk_messages m WHERE m.ticket_id = tk_tickets.id
+	AND m.direction = 'in' ORDER BY m.id LIMIT 1), '') WHERE channel = 'email';
+CREATE INDEX tk_tickets_public_key ON tk_tickets (public_key)`},
 }

@@ -68,6 +68,9 @@ func Open(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if err := s.backfillPublicKeys(ctx); err != nil {
+		return nil, err
+	}
 	s.dir = filepath.Join(cfg.DataDir, "attachments")
 	if err := os.MkdirAll(s.dir, 0o750); err != nil {
 		return nil, fmt.Errorf("ticketing: attachments folder: %w", err)

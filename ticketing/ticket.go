@@ -24,6 +24,9 @@ type NewTicket struct {
 	Role        Capacity
 	CallID      string    // the CTI call that opened it (TK-1)
 	At          time.Time // when the request arrived; zero means now
+	// Contact is the request's own, unverified contact (the public page, the sender of an
+	// e-mail). It is stored with the ticket and never copied to a citizen's record.
+	Contact Contact
 }
 
 // numberPattern is the ticket number the citizen quotes: RS-year-sequence.
@@ -34,7 +37,8 @@ func FormatNumber(year int, seq int64) string { return fmt.Sprintf("RS-%04d-%06d
 
 const ticketColumns = `id, number, citizen_id, channel, category, priority, subject, description, state,
 	resumed_state, office, assignee, created_by, pill, first_contact, call_id, created, modified,
-	taken_at, solved_at, closed_at, due_take, due_solve, due_final`
+	taken_at, solved_at, closed_at, due_take, due_solve, due_final, public_key, contact_name, contact_email,
+	contact_phone`
 
 type scanner interface{ Scan(...any) error }
 
@@ -42,9 +46,11 @@ func scanTicket(r scanner) (*Ticket, error) {
 	var t Ticket
 	var first int
 	var created, modified, taken, solved, closed, dt, ds, df int64
+	var key string
+	var ct Contact
 	err := r.Scan(&t.ID, &t.Number, &t.CitizenID, &t.Channel, &t.Category, &t.Priority, &t.Subject,
 		&t.Description, &t.State, &t.ResumedState, &t.Office, &t.Assignee, &t.CreatedBy, &t.Pill, &first,
-		&t.CallID, &created, &modified, &taken, &solved, &closed, &dt, &ds, &df)
+		&t.CallID, &created, &modified, &taken, &solved, &closed, &dt, &ds, &df, &key, &ct.Name, &ct.Email, &ct.Phone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -55,6 +61,12 @@ func scanTicket(r scanner) (*Ticket, error) {
 	t.Created, t.Modified = sqldb.Time(created), sqldb.Time(modified)
 	t.TakenAt, t.SolvedAt, t.ClosedAt = sqldb.Time(taken), sqldb.Time(solved), sqldb.Time(closed)
 	t.DueTake, t.DueSolve, t.DueFinal = sqldb.Time(dt), sqldb.Time(ds), sqldb.Time(df)
+	if key != "" {
+		t.PublicRef = t.Number + "-" + key
+	}
+	if !ct.IsZero() {
+		t.Contact = &ct
+	}
 	return &t, nil
 }
 
@@ -82,6 +94,15 @@ func (s *Store) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
 	}
 	n.Description = strings.TrimSpace(n.Description)
 	n.Subject = strings.TrimSpace(n.Subject)
+	if err := checkText("subject", "l'oggetto", n.Subject, MaxSubject); err != nil {
+		return nil, err
+	}
+	if err := checkText("description", "la descrizione", n.Description, MaxDescription); err != nil {
+		return nil, err
+	}
+	if err := n.Contact.clean(); err != nil {
+		return nil, err
+	}
 	if n.Role == "" {
 		n.Role = AsSystem
 	}
@@ -98,6 +119,11 @@ func (s *Store) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
 	t := &Ticket{CitizenID: n.CitizenID, Channel: n.Channel, Category: n.Category, Priority: n.Priority,
 		Subject: n.Subject, Description: n.Description, State: StateNew, CreatedBy: n.Actor, CallID: n.CallID,
 		Created: at, Modified: now, DueTake: dl.TakeInCharge, DueSolve: dl.Resolve, DueFinal: dl.Final}
+	if !n.Contact.IsZero() {
+		ct := n.Contact
+		t.Contact = &ct
+	}
+	key := newPublicKey()
 	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		if n.CitizenID != 0 {
 			var merged int64
@@ -120,12 +146,15 @@ func (s *Store) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
 			return fmt.Errorf("ticket number: %w", err)
 		}
 		t.Number = FormatNumber(year, seq)
+		t.PublicRef = t.Number + "-" + key
 		if err := tx.QueryRow(ctx, `INSERT INTO tk_tickets (number, citizen_id, channel, category, priority,
-			subject, description, state, created_by, call_id, created, modified, due_take, due_solve, due_final)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			subject, description, state, created_by, call_id, created, modified, due_take, due_solve, due_final,
+			public_key, contact_name, contact_email, contact_phone)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			t.Number, t.CitizenID, t.Channel, t.Category, t.Priority, t.Subject, t.Description, t.State,
 			t.CreatedBy, t.CallID, sqldb.Millis(t.Created), sqldb.Millis(now), sqldb.Millis(t.DueTake),
-			sqldb.Millis(t.DueSolve), sqldb.Millis(t.DueFinal)).Scan(&t.ID); err != nil {
+			sqldb.Millis(t.DueSolve), sqldb.Millis(t.DueFinal), key, n.Contact.Name, n.Contact.Email,
+			n.Contact.Phone).Scan(&t.ID); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: n.Actor, Role: n.Role, Action: ActCreate,
@@ -150,10 +179,15 @@ func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
 	return scanTicket(s.db.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tk_tickets WHERE id = ?`, id))
 }
 
-// TicketByNumber returns the ticket a citizen quotes ("RS-2026-000123", any case).
+// TicketByNumber returns the ticket staff look up by its number ("RS-2026-000123", any case;
+// a public reference with its suffix, "RS-2026-000123-K7QF", names the same ticket — the
+// suffix is not checked here: this is the staff's lookup, not the citizens', see PublicStatus).
 func (s *Store) TicketByNumber(ctx context.Context, number string) (*Ticket, error) {
-	return scanTicket(s.db.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tk_tickets WHERE number = ?`,
-		strings.ToUpper(strings.TrimSpace(number))))
+	n, _, _ := ParseRef(number)
+	if n == "" {
+		n = strings.ToUpper(strings.TrimSpace(number))
+	}
+	return scanTicket(s.db.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tk_tickets WHERE number = ?`, n))
 }
 
 // Filter selects tickets for the inboxes and lists. The zero value selects every ticket.
@@ -431,6 +465,16 @@ func (s *Store) Update(ctx context.Context, id int64, actor string, role Capacit
 	}
 	if p.Priority != nil && !p.Priority.Valid() {
 		return nil, invalid("priority", "priorità %q sconosciuta", *p.Priority)
+	}
+	if p.Subject != nil {
+		if err := checkText("subject", "l'oggetto", *p.Subject, MaxSubject); err != nil {
+			return nil, err
+		}
+	}
+	if p.Description != nil {
+		if err := checkText("description", "la descrizione", *p.Description, MaxDescription); err != nil {
+			return nil, err
+		}
 	}
 	var out *Ticket
 	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
