@@ -865,7 +865,7 @@ func (s *Server) apiPublicSubmit(c echo.Context) error {
 	if err != nil {
 		return tkErr(err)
 	}
-	return c.JSON(http.StatusCreated, map[string]string{"number": t.Number, "state": t.State.Label()})
+	return c.JSON(http.StatusCreated, map[string]string{"number": t.PublicRef, "state": t.State.Label()})
 }
 
 // publicStatus is what the citizen may read of their request: number, state, dates and the
@@ -901,7 +901,7 @@ func (s *Server) publicStatus(c echo.Context, number, email string) (*publicStat
 		}
 		return nil, tkErr(err)
 	}
-	ps := &publicStatus{Number: t.Number, State: t.State.Label(), Subject: t.Subject, Created: t.Created,
+	ps := &publicStatus{Number: t.PublicRef, State: t.State.Label(), Subject: t.Subject, Created: t.Created,
 		Solved: t.SolvedAt, Steps: []publicStep{}}
 	for _, e := range events {
 		if e.To != "" && e.To != e.From || e.Action == ticketing.ActCreate {

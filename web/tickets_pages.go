@@ -517,7 +517,7 @@ func (s *Server) publicRequestForm(c echo.Context) error {
 		d := &publicData{formBase: csrfOf(c), Error: he.Msg, Form: form}
 		return s.renderStatus(c, http.StatusBadRequest, "ticket_public", pageData{Title: msg("tk.public.title"), Nav: "request", Data: d})
 	}
-	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.Number))
+	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.PublicRef))
 }
 
 // publicStatusPage is GET /richiesta/stato?numero&email.
