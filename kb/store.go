@@ -18,6 +18,7 @@ import (
 	_ "github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
 
+	"sportello/internal/fsperm"
 	"sportello/ontology"
 )
 
@@ -55,12 +56,19 @@ type Store struct {
 func Open(dir string) (*Store, error) {
 	path := filepath.Join(dir, "graph")
 	if _, err := os.Stat(filepath.Join(path, "indexes.bolt")); errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(path, 0o700); err != nil {
+		if err := fsperm.MkdirAll(path); err != nil {
+			return nil, fmt.Errorf("kb: create %s: %w", path, err)
+		}
+		// cayley's bolt opens its file 0644: create it private first (internal/fsperm).
+		if err := fsperm.Private(filepath.Join(path, "indexes.bolt")); err != nil {
 			return nil, fmt.Errorf("kb: create %s: %w", path, err)
 		}
 		if err := graph.InitQuadStore("bolt", path, nil); err != nil {
 			return nil, fmt.Errorf("kb: initialise graph in %s: %w", path, err)
 		}
+	}
+	if err := fsperm.Restrict(filepath.Join(path, "indexes.bolt")); err != nil {
+		return nil, err
 	}
 	if err := probeLock(filepath.Join(path, "indexes.bolt")); err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sportello/internal/clock"
+	"sportello/internal/fsperm"
 	"sportello/workcal"
 	"strings"
 	"sync"
@@ -51,7 +52,7 @@ func OpenAnnouncements(dir string, maxBytes int64) (*Announcements, error) {
 	if maxBytes <= 0 {
 		maxBytes = 16 << 20
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := fsperm.MkdirAll(dir); err != nil {
 		return nil, err
 	}
 	s := &Announcements{dir: dir, maxBytes: maxBytes, active: map[string]string{}}
@@ -268,7 +269,7 @@ func (s *Announcements) Backup(w io.Writer) error {
 	gz := gzip.NewWriter(w)
 	tw := tar.NewWriter(gz)
 	add := func(name string, data []byte) error {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o640, Size: int64(len(data)), ModTime: m.Created, Typeflag: tar.TypeReg}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(data)), ModTime: m.Created, Typeflag: tar.TypeReg}); err != nil {
 			return err
 		}
 		_, err := tw.Write(data)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sportello/internal/fsperm"
 	"sportello/workcal"
 	"time"
 )
@@ -68,7 +69,7 @@ func (v *VoicemailBox) Leave(ctx context.Context, c ContactInfo, queue string, w
 	if err != nil {
 		return VoicemailInfo{}, "", err
 	}
-	if err := os.MkdirAll(v.Dir, 0o750); err != nil {
+	if err := fsperm.MkdirAll(v.Dir); err != nil {
 		return VoicemailInfo{}, "", err
 	}
 	// The file name comes from the time and a sanitized call ID, never from the caller's input

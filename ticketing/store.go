@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
+	"sportello/internal/fsperm"
 	"sportello/internal/sqldb"
 	"sportello/workcal"
 )
@@ -72,7 +72,7 @@ func Open(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s.dir = filepath.Join(cfg.DataDir, "attachments")
-	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+	if err := fsperm.MkdirAll(s.dir); err != nil {
 		return nil, fmt.Errorf("ticketing: attachments folder: %w", err)
 	}
 	return s, nil

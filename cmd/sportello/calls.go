@@ -14,6 +14,7 @@ import (
 	"sort"
 
 	"sportello/internal/clock"
+	"sportello/internal/fsperm"
 	"sportello/internal/sqldb"
 	"sportello/telephony"
 )
@@ -56,7 +57,7 @@ func runCalls(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 	}
-	if err := os.MkdirAll(*data, 0o755); err != nil {
+	if err := fsperm.MkdirAll(*data); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
 	ctx := context.Background()

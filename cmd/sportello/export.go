@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sportello/internal/fsperm"
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
@@ -114,7 +115,9 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	// Private like everything the binary writes (internal/fsperm): a full export holds drafts
+	// and history; whoever publishes it widens it on purpose.
+	if err := os.Chmod(tmp.Name(), fsperm.File); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

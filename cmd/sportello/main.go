@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"sportello/internal/fsperm"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself in init.
@@ -35,7 +37,12 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	// Everything the binary and its libraries create is private to the service's user
+	// (internal/fsperm): files 0600, folders 0700.
+	fsperm.Umask()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sportello/fixtures"
+	"sportello/internal/fsperm"
 	"sportello/kb"
 	"sportello/web"
 )
@@ -49,8 +50,14 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	defer stop()
 	log := slog.New(slog.NewTextHandler(fs.Output(), nil))
 
-	if err := os.MkdirAll(*data, 0o755); err != nil {
+	if err := fsperm.MkdirAll(*data); err != nil {
 		return fmt.Errorf("data folder: %w", err)
+	}
+	// A data folder an older version left readable by others is made private at start-up.
+	if n, err := fsperm.Tighten(*data); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	} else if n > 0 {
+		log.Info("data folder made private to this user (files 0600, folders 0700)", "entries", n)
 	}
 	store, err := kb.Open(*data)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"sportello/contactcenter"
+	"sportello/internal/fsperm"
 	"sportello/telephony"
 	"sportello/telephony/media"
 	"sportello/telephony/sip"
@@ -91,7 +92,7 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 		return nil, fmt.Errorf("telephony: announcements: %w", err)
 	}
 	vmDir := filepath.Join(data, "segreteria")
-	if err := os.MkdirAll(vmDir, 0o750); err != nil {
+	if err := fsperm.MkdirAll(vmDir); err != nil {
 		return nil, fmt.Errorf("telephony: voicemail: %w", err)
 	}
 	var tk telephony.Tickets = telephony.NewMemTickets()

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"sportello/internal/clock"
+	"sportello/internal/fsperm"
 	"sportello/internal/sqldb"
 	"sportello/sla"
 	"sportello/telephony"
@@ -152,7 +153,7 @@ func runSLA(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 
 	ctx := context.Background()
-	if err := os.MkdirAll(*data, 0o755); err != nil {
+	if err := fsperm.MkdirAll(*data); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
 	db, err := sqldb.Open(*dsn, *data)

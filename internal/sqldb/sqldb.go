@@ -13,7 +13,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,6 +20,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 	_ "modernc.org/sqlite"             // driver "sqlite"
+
+	"sportello/internal/fsperm"
 )
 
 // Dialect is the SQL engine behind a DB.
@@ -61,7 +62,7 @@ func Open(dsn, dataDir string) (*DB, error) {
 		return &DB{DB: db, Dialect: Postgres}, nil
 	}
 	if dsn == "" {
-		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		if err := fsperm.MkdirAll(dataDir); err != nil {
 			return nil, err
 		}
 		dsn = filepath.Join(dataDir, "sportello.db")
@@ -78,6 +79,17 @@ func openSQLite(path string) (*DB, error) {
 	q := "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_txlock=immediate"
 	if path == ":memory:" {
 		q = "?_pragma=foreign_keys(1)"
+	} else {
+		// The database holds citizens' data and password hashes: private to the service's user.
+		// SQLite gives its -wal and -shm files the mode of the database file.
+		if err := fsperm.Private(path); err != nil {
+			return nil, fmt.Errorf("database %s: %w", path, err)
+		}
+		for _, side := range []string{path + "-wal", path + "-shm"} {
+			if err := fsperm.Restrict(side); err != nil {
+				return nil, fmt.Errorf("database %s: %w", side, err)
+			}
+		}
 	}
 	db, err := sql.Open("sqlite", "file:"+path+q)
 	if err != nil {

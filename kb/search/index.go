@@ -20,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
 
+	"sportello/internal/fsperm"
 	"sportello/internal/htmltext"
 	"sportello/internal/phone"
 	"sportello/internal/textfold"
@@ -97,7 +98,7 @@ const (
 // Open opens the index in dir (DATA/index), creating it when missing. A corrupt index is
 // replaced by an empty one; State reports either case so that the caller calls Sync.
 func Open(dir string) (*Index, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fsperm.MkdirAll(dir); err != nil {
 		return nil, err
 	}
 	x := &Index{dir: dir, state: StateOK, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
@@ -195,7 +196,7 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	if err := os.WriteFile(tmp, b, fsperm.File); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
@@ -313,6 +314,11 @@ func newBleve(path string) (bleve.Index, error) {
 		return nil, err
 	}
 	if err := bi.SetInternal([]byte(keySchema), []byte(schemaVersion)); err != nil {
+		bi.Close()
+		return nil, err
+	}
+	// bleve writes index_meta.json 0666: private like the rest of the data folder (fsperm).
+	if _, err := fsperm.Tighten(path); err != nil {
 		bi.Close()
 		return nil, err
 	}

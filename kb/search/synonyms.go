@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sportello/internal/fsperm"
 	"sportello/internal/textfold"
 	"strings"
 	"sync"
@@ -245,10 +246,10 @@ func (s *Synonyms) save(groups []SynonymGroup) error {
 		return err
 	}
 	tmp := s.path + ".tmp"
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+	if err := fsperm.MkdirAll(filepath.Dir(s.path)); err != nil {
 		return err
 	}
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(tmp, append(b, '\n'), fsperm.File); err != nil {
 		return err
 	}
 	return os.Rename(tmp, s.path)
