@@ -180,6 +180,9 @@ func (s *Store) exportQuads(ctx context.Context, g string, dropGraph bool) ([]qu
 	seen := map[quad.Quad]bool{}
 	for it.Next(ctx) {
 		q := qs.Quad(it.Result())
+		if unsafeStatement(q) { // a javascript: link is not published (links.go)
+			continue
+		}
 		if dropGraph {
 			q.Label = nil
 			if seen[q] {

@@ -482,6 +482,7 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 	for _, f := range extras {
 		p.Extra = append(p.Extra, f.v.(Field))
 	}
+	p.Links, p.Forms = SafeLinks(p.Links), SafeLinks(p.Forms) // links.go: never a javascript: link out
 	return p, nil
 }
 
