@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"sportello/internal/clock"
 	"sportello/internal/phone"
 	"sportello/internal/sqldb"
 )
@@ -72,7 +73,7 @@ func (s *Store) ScheduleCallback(ctx context.Context, ticketID int64, cb Callbac
 			return err
 		}
 		return addEvent(ctx, tx, Event{TicketID: ticketID, At: now, Actor: actor, Role: AsSystem, Action: "callback",
-			From: state, To: state, Reason: "richiamata prevista " + cb.Due.In(s.cal.Location).Format("02/01/2006 15:04")})
+			From: state, To: state, Reason: "richiamata prevista " + clock.DateTime(cb.Due)})
 	})
 	if err != nil {
 		return nil, err

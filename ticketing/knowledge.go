@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb"
 	"sportello/internal/textfold"
 	"sportello/kb"
@@ -68,7 +69,7 @@ func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, ba
 		return nil, err
 	}
 	now := s.clock()
-	note := fmt.Sprintf("Proposta da %s dal ticket %s (%s).", actor, t.Number, now.In(s.cal.Location).Format("02/01/2006"))
+	note := fmt.Sprintf("Proposta da %s dal ticket %s (%s).", actor, t.Number, clock.Date(now))
 	prop := &Proposal{}
 	if t.Pill != "" && base != nil {
 		old, err := base.Pill(ctx, t.Pill)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web/accesslog"
@@ -74,7 +75,7 @@ func (s *Server) apiTopReads(c echo.Context) error {
 		if v := c.QueryParam(p.name); v != "" {
 			d, err := time.Parse("2006-01-02", v)
 			if err != nil {
-				return badRequest("bad_date", msg("err.badDate", p.name, v))
+				return badRequest("bad_date", i18n.T("err.badDate", p.name, v))
 			}
 			*p.dst = d.AddDate(0, 0, p.add)
 		}
@@ -83,7 +84,7 @@ func (s *Server) apiTopReads(c echo.Context) error {
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return badRequest("bad_limit", msg("err.badLimit"))
+			return badRequest("bad_limit", i18n.T("err.badLimit"))
 		}
 		limit = n
 	}
@@ -160,16 +161,6 @@ func (s *Server) branchReads(ctx context.Context, counts []accesslog.Count) ([]t
 	}
 	sortBranches(out)
 	return out, nil
-}
-
-func init() {
-	for k, v := range map[string]string{
-		"err.accessLogAbsent": "Il registro degli accessi non è configurato su questo server.",
-		"err.badDate":         "Data non valida nel parametro %s: %q (usare il formato AAAA-MM-GG).",
-		"err.badLimit":        "Il parametro limit deve essere un numero positivo.",
-	} {
-		messages[k] = v
-	}
 }
 
 func sortBranches(b []topBranch) {

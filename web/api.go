@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/kb"
 )
 
@@ -82,10 +83,10 @@ func (s *Server) apiPills(c echo.Context) error {
 			switch st {
 			case kb.StatusDraft, kb.StatusSubmitted, kb.StatusPublished, kb.StatusRejected, kb.StatusRetired:
 			default:
-				return badRequest("bad_status", msg("err.badStatus"))
+				return badRequest("bad_status", i18n.T("err.badStatus"))
 			}
 			if !who.SeesDrafts() && st != kb.StatusPublished {
-				return &httpError{Status: http.StatusForbidden, Code: "status_forbidden", Msg: msg("err.statusDenied")}
+				return &httpError{Status: http.StatusForbidden, Code: "status_forbidden", Msg: i18n.T("err.statusDenied")}
 			}
 			want = append(want, st)
 		}
@@ -132,7 +133,7 @@ func intParam(c echo.Context, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, badRequest("bad_parameter", msg("err.badNumber", name))
+		return 0, badRequest("bad_parameter", i18n.T("err.badNumber", name))
 	}
 	return n, nil
 }

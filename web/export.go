@@ -10,6 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
+	"sportello/internal/clock"
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
@@ -25,7 +27,7 @@ func (s *Server) export(c echo.Context) error {
 	who := roleOf(c)
 	name := strings.ToLower(c.Param("format"))
 	var buf bytes.Buffer
-	stamp := time.Now().Format("20060102")
+	stamp := time.Now().In(clock.Rome()).Format("20060102")
 	if name == "vcard" || name == "vcf" {
 		if err := s.store.ExportVCard(ctx, &buf); err != nil {
 			return internal(err)
@@ -35,7 +37,7 @@ func (s *Server) export(c echo.Context) error {
 	}
 	f, err := rdf.ParseFormat(name)
 	if err != nil {
-		return &httpError{Status: http.StatusNotFound, Code: "unknown_format", Msg: msg("err.badFormat")}
+		return &httpError{Status: http.StatusNotFound, Code: "unknown_format", Msg: i18n.T("err.badFormat")}
 	}
 	g, err := resolveGraph(c.QueryParam("graph"))
 	if err != nil {
@@ -82,7 +84,7 @@ func resolveGraph(v string) (exportGraph, error) {
 			return g, nil
 		}
 	}
-	return exportGraph{}, badRequest("unknown_graph", msg("err.badGraph"))
+	return exportGraph{}, badRequest("unknown_graph", i18n.T("err.badGraph"))
 }
 
 // publicCopy is the store as the public may see it: every graph but the history, without the

@@ -27,6 +27,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
+	"sportello/i18n"
 	"sportello/ingest"
 	"sportello/internal/role"
 	"sportello/kb"
@@ -260,7 +261,7 @@ func (s *Server) renderImportPage(c echo.Context, status int, errText string) er
 	}
 	s.imports.mu.Unlock()
 	sort.Slice(d.Uploads, func(i, j int) bool { return d.Uploads[i].Created.After(d.Uploads[j].Created) })
-	return s.renderStatus(c, status, "import", pageData{Title: msg("import.title"), Nav: "import", Data: d})
+	return s.renderStatus(c, status, "import", pageData{Title: i18n.T("import.title"), Nav: "import", Data: d})
 }
 
 // stateLabel says in Italian where an upload is. Callers hold mu.
@@ -268,15 +269,15 @@ func (u *importUpload) stateLabel() string {
 	r := u.current
 	switch {
 	case r == nil:
-		return msg("import.state.uploaded")
+		return i18n.T("import.state.uploaded")
 	case r.State == "running" && r.DryRun:
-		return msg("import.state.dryRunning")
+		return i18n.T("import.state.dryRunning")
 	case r.State == "running":
-		return msg("import.state.running")
+		return i18n.T("import.state.running")
 	case r.DryRun:
-		return msg("import.state.dryDone")
+		return i18n.T("import.state.dryDone")
 	}
-	return msg("import.state." + r.State)
+	return i18n.T("import.state." + r.State)
 }
 
 // uploadError answers a failed upload: the upload page again with the Italian message, or
@@ -335,7 +336,7 @@ func importBad(code, key string, args ...any) error {
 	if code == "too_large" {
 		status = http.StatusRequestEntityTooLarge
 	}
-	return &importUploadErr{status, code, msg(key, args...)}
+	return &importUploadErr{status, code, i18n.T(key, args...)}
 }
 
 // receiveWorkbook writes the "file" part of the request to dir and returns its cleaned name.
@@ -470,17 +471,17 @@ func (u *importUpload) inspect() error {
 	f.Close()
 	head = head[:n]
 	if !bytes.HasPrefix(head, []byte("PK")) && !bytes.Equal(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}) {
-		return errors.New(msg("import.err.notWorkbook", u.Name))
+		return errors.New(i18n.T("import.err.notWorkbook", u.Name))
 	}
 	wb, err := ingest.OpenFile(u.Path)
 	if err != nil {
-		return errors.New(msg("import.err.unreadable", u.Name, u.clean(err)))
+		return errors.New(i18n.T("import.err.unreadable", u.Name, u.clean(err)))
 	}
 	u.Sheets = append([]string(nil), wb.Sheets()...)
 	wb.Close()
 	maps, problems, err := ingest.ShowMapping(u.Path, ingest.Options{})
 	if err != nil {
-		return errors.New(msg("import.err.unreadable", u.Name, u.clean(err)))
+		return errors.New(i18n.T("import.err.unreadable", u.Name, u.clean(err)))
 	}
 	u.Maps, u.Heads = maps, problems
 	return nil
@@ -602,10 +603,10 @@ func (s *Server) renderUpload(c echo.Context, u *importUpload, status int, errTe
 	s.imports.mu.Unlock()
 	v.CSRF, v.Field = importCSRF(c)
 	v.Kinds = []importOption{
-		{"", msg("import.kind.auto")}, {string(ingest.KindPills), msg("import.kind.pills")},
-		{string(ingest.KindDirectory), msg("import.kind.directory")}, {"skip", msg("import.kind.skip")},
+		{"", i18n.T("import.kind.auto")}, {string(ingest.KindPills), i18n.T("import.kind.pills")},
+		{string(ingest.KindDirectory), i18n.T("import.kind.directory")}, {"skip", i18n.T("import.kind.skip")},
 	}
-	return s.renderStatus(c, status, "importjob", pageData{Title: msg("import.titleFile", u.Name), Nav: "import", Data: v})
+	return s.renderStatus(c, status, "importjob", pageData{Title: i18n.T("import.titleFile", u.Name), Nav: "import", Data: v})
 }
 
 // sheetViews lays out the form: every sheet of the workbook, with its guessed mapping and the
@@ -634,7 +635,7 @@ func (u *importUpload) sheetViews() []importSheetView {
 			sv.Header = sv.Guessed
 			sv.Preview = m.Preview
 			for _, f := range importFields(m.Kind) {
-				sv.Fields = append(sv.Fields, importOption{string(f), msg("import.field." + string(f))})
+				sv.Fields = append(sv.Fields, importOption{string(f), i18n.T("import.field." + string(f))})
 			}
 			for _, col := range m.Columns {
 				cv := importColView{Index: col.Index, Letter: importColLetter(col.Index), Header: col.Header,
@@ -682,11 +683,11 @@ func (u *importUpload) parseImportForm(c echo.Context, who role.Role) (importFor
 		// Publishing without the validator's approval (KB-12, KB-14) is for the
 		// Administration's legacy base validated before: administrators only.
 		if who != role.Administrator {
-			return f, errors.New(msg("import.err.publish"))
+			return f, errors.New(i18n.T("import.err.publish"))
 		}
 		f.Status = kb.StatusPublished
 	default:
-		return f, errors.New(msg("import.err.status", c.FormValue("status")))
+		return f, errors.New(i18n.T("import.err.status", c.FormValue("status")))
 	}
 	for i, name := range u.Sheets {
 		ch := importSheetChoice{Cols: map[int]ingest.Field{}}
@@ -694,11 +695,11 @@ func (u *importUpload) parseImportForm(c echo.Context, who role.Role) (importFor
 		case "", "skip", string(ingest.KindPills), string(ingest.KindDirectory):
 			ch.Kind = k
 		default:
-			return f, errors.New(msg("import.err.kind", name, k))
+			return f, errors.New(i18n.T("import.err.kind", name, k))
 		}
 		if h := strings.TrimSpace(c.FormValue(fmt.Sprintf("header_%d", i))); h != "" {
 			if !importValidHeader(h) {
-				return f, errors.New(msg("import.err.header", name, h))
+				return f, errors.New(i18n.T("import.err.header", name, h))
 			}
 			ch.Header = h
 		}
@@ -717,7 +718,7 @@ func (u *importUpload) parseImportForm(c echo.Context, who role.Role) (importFor
 					ok = ok || string(a) == v
 				}
 				if !ok {
-					return f, errors.New(msg("import.err.field", name, importColLetter(col.Index), v))
+					return f, errors.New(i18n.T("import.err.field", name, importColLetter(col.Index), v))
 				}
 				ch.Cols[col.Index] = ingest.Field(v)
 			}
@@ -788,9 +789,9 @@ func (u *importUpload) mappingText(f importForm) string {
 func (u *importUpload) options(f importForm) (ingest.Options, error) {
 	opt := ingest.Options{Strict: f.Strict, Status: f.Status}
 	if text := u.mappingText(f); text != "" {
-		mf, err := ingest.ParseMappingFile(msg("import.mappingName"), strings.NewReader(text))
+		mf, err := ingest.ParseMappingFile(i18n.T("import.mappingName"), strings.NewReader(text))
 		if err != nil {
-			return opt, errors.New(msg("import.err.mapping", err.Error()))
+			return opt, errors.New(i18n.T("import.err.mapping", err.Error()))
 		}
 		opt.Mapping = mf
 	}
@@ -819,10 +820,10 @@ func (s *Server) startRun(c echo.Context, dry bool) error {
 	switch {
 	case u.Removed:
 		s.imports.mu.Unlock()
-		return s.runError(c, u, http.StatusConflict, "imported", msg("import.err.done"))
+		return s.runError(c, u, http.StatusConflict, "imported", i18n.T("import.err.done"))
 	case s.imports.running != "":
 		s.imports.mu.Unlock()
-		return s.runError(c, u, http.StatusConflict, "busy", msg("import.err.busy"))
+		return s.runError(c, u, http.StatusConflict, "busy", i18n.T("import.err.busy"))
 	}
 	run := &importRun{DryRun: dry, State: "running", Started: time.Now()}
 	u.Form = form
@@ -899,7 +900,7 @@ func (s *Server) finishRun(u *importUpload, run *importRun, sum *ingest.Summary,
 		run.State = "refused"
 	case err != nil:
 		run.State = "failed"
-		run.Err = msg("import.err.failed", u.clean(err))
+		run.Err = i18n.T("import.err.failed", u.clean(err))
 	default:
 		run.State = "done"
 	}
@@ -963,7 +964,7 @@ func (s *Server) importDiscard(c echo.Context) error {
 	s.imports.mu.Lock()
 	if s.imports.running == u.ID {
 		s.imports.mu.Unlock()
-		return s.runError(c, u, http.StatusConflict, "busy", msg("import.err.running"))
+		return s.runError(c, u, http.StatusConflict, "busy", i18n.T("import.err.running"))
 	}
 	s.dropLocked(u)
 	s.imports.mu.Unlock()
@@ -1047,6 +1048,7 @@ type importStatusJSON struct {
 	Total    int                `json:"total"`
 	Percent  int                `json:"percent"`
 	Label    string             `json:"label"`
+	Text     string             `json:"text,omitempty"` // "500 righe lette su 1620 — Foglio «Salute»", for the page
 	Error    string             `json:"error,omitempty"`
 	Summary  *importSummaryJSON `json:"summary,omitempty"`
 	Report   string             `json:"report,omitempty"`
@@ -1069,6 +1071,12 @@ func (s *Server) apiImport(c echo.Context) error {
 	if r := u.current; r != nil {
 		out.State, out.DryRun, out.Sheet, out.Done, out.Total, out.Percent, out.Error =
 			r.State, r.DryRun, r.Sheet, r.Done, r.Total, r.Percent(), r.Err
+		if r.Total > 0 {
+			out.Text = i18n.N("import.progressRows", r.Done, r.Total)
+			if r.Sheet != "" {
+				out.Text += " — " + i18n.T("import.sheet", r.Sheet)
+			}
+		}
 		if sum := r.Summary; sum != nil && r.State != "running" {
 			out.Summary = &importSummaryJSON{Rows: sum.Rows, Pills: importCounts(sum.Pills), Concepts: importCounts(sum.Concepts),
 				Units: importCounts(sum.Units), People: importCounts(sum.People), Linked: sum.Linked,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/web/auth"
 )
@@ -130,45 +131,6 @@ func accountRoutes() []Route {
 	return all
 }
 
-func init() {
-	for k, v := range authMessages {
-		messages[k] = v
-	}
-}
-
-var authMessages = map[string]string{
-	"nav.workspace":      "Redazione",
-	"nav.queue":          "Da validare",
-	"login.title":        "Accedi",
-	"login.intro":        "Accedi con il nome utente e la password che ti ha dato l'amministratore.",
-	"login.name":         "Nome utente",
-	"login.password":     "Password",
-	"login.submit":       "Accedi",
-	"login.already":      "Hai già effettuato l'accesso come %s.",
-	"login.missing":      "Inserire nome utente e password.",
-	"login.noAccounts":   "Gli account non sono configurati su questo server.",
-	"profile.title":      "Il mio profilo",
-	"profile.name":       "Nome utente",
-	"profile.display":    "Nome",
-	"profile.email":      "E-mail",
-	"profile.role":       "Ruolo",
-	"profile.expires":    "La sessione scade il",
-	"profile.logout":     "Esci",
-	"password.title":     "Cambia la password",
-	"password.rules":     "Almeno %d caratteri, con lettere e cifre o simboli, senza il nome utente.",
-	"password.old":       "Password attuale",
-	"password.new":       "Nuova password",
-	"password.confirm":   "Ripeti la nuova password",
-	"password.submit":    "Cambia la password",
-	"password.mismatch":  "Le due nuove password non coincidono.",
-	"password.done":      "Password cambiata. Le altre sessioni aperte con questo account sono state chiuse.",
-	"password.relogin":   "Password cambiata: accedere di nuovo con la nuova password.",
-	"err.cross_site":     "Richiesta proveniente da un altro sito: operazione rifiutata.",
-	"err.accountsAbsent": "Gli account non sono configurati su questo server.",
-	"err.userNotFound":   "Utente inesistente.",
-	"nav.users":          "Utenti",
-}
-
 // users returns the account store, or a 404 when the server runs without accounts.
 func (s *Server) users() (*SessionAuth, error) {
 	if sa, ok := s.auth.(*SessionAuth); ok && sa.Users != nil {
@@ -207,7 +169,7 @@ func (s *Server) loginPage(c echo.Context) error {
 	if sess := session(c); sess != nil {
 		d.Already, d.CSRF, d.Name = sess.User.Name, sess.CSRF, sess.User.Name
 	}
-	return s.render(c, "login", pageData{Title: msg("login.title"), Nav: "login", Data: d})
+	return s.render(c, "login", pageData{Title: i18n.T("login.title"), Nav: "login", Data: d})
 }
 
 // loginError maps what Login refused to a status, an error code and the Italian message.
@@ -229,7 +191,7 @@ func loginError(c echo.Context, err error) *httpError {
 func (s *Server) login(c echo.Context, sa *SessionAuth, name, password string) (*auth.Session, error) {
 	r := c.Request()
 	if strings.TrimSpace(name) == "" || password == "" {
-		return nil, badRequest("missing_credentials", msg("login.missing"))
+		return nil, badRequest("missing_credentials", i18n.T("login.missing"))
 	}
 	token, sess, err := sa.Users.Login(r.Context(), name, password, auth.ClientIP(r, sa.TrustProxy))
 	if err != nil {
@@ -259,7 +221,7 @@ func (s *Server) loginForm(c echo.Context) error {
 		if sess := session(c); sess != nil {
 			d.Already, d.CSRF = sess.User.Name, sess.CSRF
 		}
-		return s.renderStatus(c, he.Status, "login", pageData{Title: msg("login.title"), Nav: "login", Data: d})
+		return s.renderStatus(c, he.Status, "login", pageData{Title: i18n.T("login.title"), Nav: "login", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
@@ -297,7 +259,7 @@ func (s *Server) profile(c echo.Context, status int, d profileData) error {
 	}
 	d.User, d.Role, d.Expires, d.CSRF, d.Field = sess.User, role.Stored(string(sess.User.Role)), sess.Expires, sess.CSRF, auth.CSRFField
 	d.MinPasswordLength = sa.Users.Config().MinPasswordLen
-	return s.renderStatus(c, status, "profile", pageData{Title: msg("profile.title"), Nav: "profile", Data: d})
+	return s.renderStatus(c, status, "profile", pageData{Title: i18n.T("profile.title"), Nav: "profile", Data: d})
 }
 
 func (s *Server) profilePage(c echo.Context) error { return s.profile(c, http.StatusOK, profileData{}) }
@@ -314,7 +276,7 @@ func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*auth
 		return nil, deny(role.Anonymous)
 	}
 	if new != confirm {
-		return nil, badRequest("password_mismatch", msg("password.mismatch"))
+		return nil, badRequest("password_mismatch", i18n.T("password.mismatch"))
 	}
 	r := c.Request()
 	err = sa.Users.ChangePassword(r.Context(), sess.User.Name, old, new)
@@ -331,7 +293,7 @@ func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*auth
 	if err != nil {
 		c.SetCookie(auth.ClearCookie(r))
 		c.SetCookie(auth.ClearCSRFCookie(r))
-		return nil, &httpError{Status: http.StatusUnauthorized, Code: "relogin", Msg: msg("password.relogin")}
+		return nil, &httpError{Status: http.StatusUnauthorized, Code: "relogin", Msg: i18n.T("password.relogin")}
 	}
 	c.SetCookie(auth.SessionCookie(r, token, ns))
 	c.SetCookie(auth.CSRFCookie(r, ns))
@@ -344,7 +306,7 @@ func (s *Server) passwordForm(c echo.Context) error {
 	var he *httpError
 	switch {
 	case err == nil:
-		return s.profile(c, http.StatusOK, profileData{Done: msg("password.done")})
+		return s.profile(c, http.StatusOK, profileData{Done: i18n.T("password.done")})
 	case errors.As(err, &he) && he.Code == "relogin":
 		return c.Redirect(http.StatusSeeOther, "/accedi?next=%2Fprofilo")
 	case errors.As(err, &he) && he.Status == http.StatusBadRequest:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/textfold"
 	"sportello/kb"
 	"sportello/kb/rdf"
@@ -49,7 +50,7 @@ func (s *Server) home(c echo.Context) error {
 		}
 		st.Pills = len(ps)
 	}
-	return s.render(c, "home", pageData{Title: msg("home.title"), Nav: "home", Data: st})
+	return s.render(c, "home", pageData{Title: i18n.T("home.title"), Nav: "home", Data: st})
 }
 
 func (s *Server) treePage(c echo.Context) error {
@@ -57,7 +58,7 @@ func (s *Server) treePage(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
-	return s.render(c, "tree", pageData{Title: msg("tree.title"), Nav: "tree", Data: top})
+	return s.render(c, "tree", pageData{Title: i18n.T("tree.title"), Nav: "tree", Data: top})
 }
 
 type conceptPageData struct {
@@ -197,7 +198,7 @@ func (s *Server) directoryPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "directory", pageData{Title: msg("dir.title"), Nav: "directory", Data: d})
+	return s.render(c, "directory", pageData{Title: i18n.T("dir.title"), Nav: "directory", Data: d})
 }
 
 // directoryData filters the phone directory (KB-13, TEL-8): q matches name, role, extension,
@@ -338,5 +339,5 @@ func (s *Server) exportPage(c echo.Context) error {
 		}
 		d.Graphs = append(d.Graphs, g)
 	}
-	return s.render(c, "export", pageData{Title: msg("export.title"), Nav: "export", Data: d})
+	return s.render(c, "export", pageData{Title: i18n.T("export.title"), Nav: "export", Data: d})
 }

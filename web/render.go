@@ -11,6 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
+	"sportello/internal/clock"
 	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
@@ -41,11 +43,15 @@ type pageData struct {
 }
 
 var funcs = template.FuncMap{
-	"t":           func(key string, args ...any) string { return msg(key, args...) },
+	"t":           i18n.T,
+	"tn":          i18n.N,
+	"labels":      labels,
 	"safe":        sanitize,
 	"date":        formatDate,
-	"status":      func(s kb.Status) string { return msg("status." + string(s)) },
-	"roleName":    func(r role.Role) string { return msg("role." + string(r)) },
+	"dateTime":    clock.DateTime,
+	"timeSec":     clock.TimeSec,
+	"status":      func(s kb.Status) string { return i18n.T("status." + string(s)) },
+	"roleName":    func(r role.Role) string { return i18n.T("role." + string(r)) },
 	"localID":     localID,
 	"tel":         telURL,
 	"join":        strings.Join,
@@ -56,12 +62,21 @@ var funcs = template.FuncMap{
 	"npills":      npills,
 }
 
+// labels are the catalogue's texts under prefixes, for a script's JSON data block: the scripts
+// hold no Italian text of their own.
+func labels(prefixes ...string) map[string]string {
+	out := map[string]string{}
+	for _, p := range prefixes {
+		for k, v := range i18n.Prefixed(p) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // npills is "1 scheda", "3 schede".
 func npills(n int) string {
-	if n == 1 {
-		return msg("pills.one")
-	}
-	return msg("pills.many", n)
+	return i18n.N("pills", n)
 }
 
 // telURL is a tel: link for a phone number as written ("+39 0544 952110"). html/template
@@ -76,19 +91,15 @@ func telRune(r rune) rune {
 	return -1
 }
 
-// formatDate writes dates the Italian way (02/01/2006).
+// formatDate writes the date of a time or a *time.Time the Italian way, in Rome (02/01/2006).
 func formatDate(v any) string {
 	switch d := v.(type) {
 	case time.Time:
-		if d.IsZero() {
-			return ""
-		}
-		return d.Format("02/01/2006")
+		return clock.Date(d)
 	case *time.Time:
-		if d == nil || d.IsZero() {
-			return ""
+		if d != nil {
+			return clock.Date(*d)
 		}
-		return d.Format("02/01/2006")
 	}
 	return ""
 }
@@ -130,7 +141,7 @@ func (s *Server) renderStatus(c echo.Context, status int, page string, d pageDat
 	if err := p.t.ExecuteTemplate(&buf, "layout.html", d); err != nil {
 		s.log.Error("template failed", "page", page, "err", err)
 		if page == "error" {
-			return c.String(http.StatusInternalServerError, msg("err.internal"))
+			return c.String(http.StatusInternalServerError, i18n.T("err.internal"))
 		}
 		return internal(err)
 	}

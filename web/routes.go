@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"sportello/i18n"
 	"sportello/internal/role"
 
 	"github.com/labstack/echo/v4"
@@ -105,9 +106,9 @@ func (s *Server) registered(method, path string) bool {
 // deny is 401 for a caller who has not signed in (signing in may help) and 403 otherwise.
 func deny(who role.Role) error {
 	if who == role.Anonymous {
-		return &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: msg("err.unauthorized")}
+		return &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: i18n.T("err.unauthorized")}
 	}
-	return &httpError{Status: http.StatusForbidden, Code: "forbidden", Msg: msg("err.forbidden")}
+	return &httpError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("err.forbidden")}
 }
 
 // Authenticator tells who is calling. The login issue plugs in real sessions; DefaultAuth says

@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/search"
@@ -24,9 +25,6 @@ import (
 )
 
 func init() {
-	for k, v := range searchMessages {
-		messages[k] = v
-	}
 	funcs["hitID"] = hitID
 	funcs["kbStatus"] = func(s string) kb.Status { return kb.Status(s) }
 	funcs["marked"] = func(s string) template.HTML { return template.HTML(markOnly(s)) }
@@ -39,64 +37,6 @@ func hitID(h search.Hit) string {
 		return h.Code
 	}
 	return localID(h.IRI)
-}
-
-var searchMessages = map[string]string{
-	"nav.search":         "Cerca",
-	"nav.synonyms":       "Sinonimi",
-	"search.title":       "Cerca nella base di conoscenza",
-	"search.label":       "Domanda del cittadino, ufficio, persona o interno",
-	"search.header":      "Cerca schede, uffici, persone",
-	"search.submit":      "Cerca",
-	"search.placeholder": "es. come rinnovo la carta d'identità",
-	"search.help": "Scrivi le parole del cittadino. Frecce su e giù per scorrere i risultati, " +
-		"Invio per aprire la risposta accanto, Esc per ricominciare.",
-	"search.absent":           "La ricerca non è configurata su questo server.",
-	"search.results":          "Risultati",
-	"search.count":            "%d risultati",
-	"search.none":             "Nessun risultato.",
-	"search.notConfident":     "Nessuna risposta sicura",
-	"search.escalate":         "Nessuna scheda risponde con sicurezza. Verifica i risultati qui sotto oppure inoltra la richiesta al secondo livello.",
-	"search.openTicket":       "Apri un ticket per il secondo livello",
-	"search.escalateNone":     "Nessuna scheda risponde alla domanda: inoltra la richiesta al secondo livello.",
-	"search.weak":             "Risultati incerti: verificali prima di leggerli al cittadino.",
-	"search.didYouMean":       "Forse cercavi:",
-	"search.filters":          "Filtri",
-	"search.facet.branch":     "Area",
-	"search.facet.department": "Struttura",
-	"search.facet.office":     "Ufficio",
-	"search.facet.status":     "Stato",
-	"search.anyValue":         "Tutti",
-	"search.drafts":           "Includi le bozze",
-	"search.prev":             "Precedenti",
-	"search.next":             "Successivi",
-	"search.page":             "Pagina %d",
-	"search.answer":           "Risposta",
-	"search.paneEmpty":        "Seleziona un risultato e premi Invio per leggere la risposta qui.",
-	"search.open":             "Apri la scheda completa",
-	"search.office":           "Ufficio",
-	"search.person":           "Persona",
-	"search.extension":        "interno",
-	"search.validated":        "validata il %s",
-	"search.neverValid":       "mai validata",
-	"search.badQuery":         "Scrivi che cosa cercare (parametro q).",
-	"search.badLimit":         "Il parametro limit deve essere tra 1 e %d.",
-
-	"syn.title":       "Sinonimi della ricerca",
-	"syn.intro":       "Ogni gruppo elenca parole che per la ricerca sono la stessa cosa: chi cerca l'una trova anche le schede che usano l'altra. Le modifiche valgono subito.",
-	"syn.add":         "Aggiungi un gruppo",
-	"syn.terms":       "Termini equivalenti, separati da virgola o a capo",
-	"syn.submit":      "Aggiungi",
-	"syn.remove":      "Elimina",
-	"syn.builtin":     "predefinito",
-	"syn.admin":       "Gruppi dell'amministrazione",
-	"syn.builtinList": "Gruppi predefiniti",
-	"syn.noAdmin":     "Nessun gruppo aggiunto dall'amministrazione.",
-	"syn.added":       "Gruppo aggiunto.",
-	"syn.removed":     "Gruppo eliminato.",
-	"syn.tooFew":      "Un gruppo ha bisogno di almeno due termini diversi.",
-	"syn.notFound":    "Gruppo di sinonimi non trovato.",
-	"syn.isBuiltin":   "I gruppi predefiniti non si possono eliminare.",
 }
 
 // maxSearchLimit bounds a page of results: an operator reads the first few, and a huge page
@@ -124,7 +64,7 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 		return "", opt, err
 	}
 	if opt.Limit < 1 || opt.Limit > maxSearchLimit {
-		return "", opt, badRequest("bad_parameter", msg("search.badLimit", maxSearchLimit))
+		return "", opt, badRequest("bad_parameter", i18n.T("search.badLimit", maxSearchLimit))
 	}
 	if opt.Offset, err = intParam(c, "offset", 0); err != nil {
 		return "", opt, err
@@ -134,7 +74,7 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 	opt.Office = c.QueryParam("office")
 	if st := c.QueryParam("status"); st != "" {
 		if !kb.Status(st).Valid() {
-			return "", opt, badRequest("bad_parameter", msg("err.badStatus"))
+			return "", opt, badRequest("bad_parameter", i18n.T("err.badStatus"))
 		}
 		opt.Status = st
 	}
@@ -163,7 +103,7 @@ func (s *Server) apiSearch(c echo.Context) error {
 		return err
 	}
 	if q == "" {
-		return badRequest("missing_query", msg("search.badQuery"))
+		return badRequest("missing_query", i18n.T("search.badQuery"))
 	}
 	resp, err := x.Search(c.Request().Context(), q, opt)
 	if err != nil {
@@ -275,7 +215,7 @@ func (s *Server) searchPage(c echo.Context) error {
 	x, err := s.searchIndex()
 	if err != nil {
 		d.Absent = true
-		return s.render(c, "search", pageData{Title: msg("search.title"), Nav: "search", Data: d})
+		return s.render(c, "search", pageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
 	}
 	q, opt, err := searchOptions(c, who)
 	if err != nil {
@@ -307,13 +247,13 @@ func (s *Server) searchPage(c echo.Context) error {
 			}
 			if f.name == "status" {
 				for i := range vals {
-					vals[i].Label = msg("status." + vals[i].Value)
+					vals[i].Label = i18n.T("status." + vals[i].Value)
 				}
 			}
-			d.Facets = append(d.Facets, facetView{Name: f.param, Label: msg(f.label), Selected: sel, Values: vals})
+			d.Facets = append(d.Facets, facetView{Name: f.param, Label: i18n.T(f.label), Selected: sel, Values: vals})
 		}
 	}
-	return s.render(c, "search", pageData{Title: msg("search.title"), Nav: "search", Data: d})
+	return s.render(c, "search", pageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
 }
 
 // pageLink is the current /cerca URL at another offset.
@@ -378,11 +318,11 @@ func (s *Server) synonymsPage(c echo.Context) error {
 	d := s.synonymsData(c, x)
 	switch c.QueryParam("fatto") {
 	case "aggiunto":
-		d.Notice = msg("syn.added")
+		d.Notice = i18n.T("syn.added")
 	case "eliminato":
-		d.Notice = msg("syn.removed")
+		d.Notice = i18n.T("syn.removed")
 	}
-	return s.render(c, "synonyms", pageData{Title: msg("syn.title"), Nav: "synonyms", Data: d})
+	return s.render(c, "synonyms", pageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
 }
 
 func (s *Server) synonymsData(c echo.Context, x *search.Index) *synonymsData {
@@ -421,7 +361,7 @@ func (s *Server) synonymsAdd(c echo.Context) error {
 	if _, err := x.Synonyms().Add(splitTerms(terms)); err != nil {
 		d := s.synonymsData(c, x)
 		d.Error, d.Terms = synonymError(err), terms
-		return s.renderStatus(c, http.StatusBadRequest, "synonyms", pageData{Title: msg("syn.title"), Nav: "synonyms", Data: d})
+		return s.renderStatus(c, http.StatusBadRequest, "synonyms", pageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/sinonimi?fatto=aggiunto")
 }
@@ -435,7 +375,7 @@ func (s *Server) synonymsRemove(c echo.Context) error {
 	if err := x.Synonyms().Remove(c.FormValue("id")); err != nil {
 		d := s.synonymsData(c, x)
 		d.Error = synonymError(err)
-		return s.renderStatus(c, http.StatusBadRequest, "synonyms", pageData{Title: msg("syn.title"), Nav: "synonyms", Data: d})
+		return s.renderStatus(c, http.StatusBadRequest, "synonyms", pageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/sinonimi?fatto=eliminato")
 }
@@ -445,13 +385,13 @@ func synonymError(err error) string {
 	e := err.Error()
 	switch {
 	case strings.Contains(e, "at least two"):
-		return msg("syn.tooFew")
+		return i18n.T("syn.tooFew")
 	case strings.Contains(e, "built in"):
-		return msg("syn.isBuiltin")
+		return i18n.T("syn.isBuiltin")
 	case strings.Contains(e, "not found"):
-		return msg("syn.notFound")
+		return i18n.T("syn.notFound")
 	}
-	return msg("err.internal")
+	return i18n.T("err.internal")
 }
 
 // apiSynonyms is GET /api/synonyms: every group, built-in ones marked.
@@ -497,9 +437,9 @@ func (s *Server) apiSynonymRemove(c echo.Context) error {
 func synonymHTTPError(err error) error {
 	m := synonymError(err)
 	switch m {
-	case msg("syn.notFound"):
+	case i18n.T("syn.notFound"):
 		return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: m}
-	case msg("syn.tooFew"), msg("syn.isBuiltin"):
+	case i18n.T("syn.tooFew"), i18n.T("syn.isBuiltin"):
 		return badRequest("bad_synonyms", m)
 	}
 	return internal(errors.Join(err))

@@ -21,6 +21,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
@@ -206,7 +207,7 @@ func (e *httpError) Error() string {
 func (e *httpError) Unwrap() error { return e.Err }
 
 func notFound(key string) error {
-	return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: msg(key)}
+	return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: i18n.T(key)}
 }
 
 func badRequest(code, text string) error {
@@ -214,7 +215,7 @@ func badRequest(code, text string) error {
 }
 
 func internal(err error) error {
-	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Msg: msg("err.internal"), Err: err}
+	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Msg: i18n.T("err.internal"), Err: err}
 }
 
 // storeErr maps a store error: ErrNotFound is a 404 with the message of key, anything else 500.
@@ -239,9 +240,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		he = &httpError{Status: ee.Code, Code: "http_error", Msg: http.StatusText(ee.Code)}
 		switch ee.Code {
 		case http.StatusNotFound:
-			he.Code, he.Msg = "not_found", msg("err.notFound")
+			he.Code, he.Msg = "not_found", i18n.T("err.notFound")
 		case http.StatusMethodNotAllowed:
-			he.Code, he.Msg = "method_not_allowed", msg("err.methodNotAllowed")
+			he.Code, he.Msg = "method_not_allowed", i18n.T("err.methodNotAllowed")
 		}
 	default:
 		he = internal(err).(*httpError)
@@ -262,7 +263,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(he.Status, map[string]string{"error": he.Msg, "code": he.Code})
 		return
 	}
-	s.renderStatus(c, he.Status, "error", pageData{Title: msg("err.title"), Data: he})
+	s.renderStatus(c, he.Status, "error", pageData{Title: i18n.T("err.title"), Data: he})
 }
 
 func wantsJSON(r *http.Request) bool {

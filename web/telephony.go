@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/phone"
 	"sportello/internal/role"
 	"sportello/internal/textfold"
@@ -222,7 +223,7 @@ func (h *ctiHub) pop(sp telephony.ScreenPop, at time.Time) CTIPop {
 		ref, err := h.t.Tickets.OpenContact(ctx, telephony.TicketContact{CallID: sp.CallID, Channel: sp.Channel,
 			From: sp.From, To: sp.To, Queue: sp.Queue, Operator: sp.Operator, At: at})
 		if err != nil {
-			p.TicketError = msg("cti.ticketError")
+			p.TicketError = i18n.T("cti.ticketError")
 		}
 		p.Ticket = string(ref)
 	}
@@ -338,7 +339,7 @@ func (s *Server) ctiOperator(c echo.Context, t *Telephony, asked string) (teleph
 			return o, nil
 		}
 	}
-	return telephony.OperatorSnapshot{}, &httpError{Status: http.StatusNotFound, Code: "not_operator", Msg: msg("cti.notOperator", id)}
+	return telephony.OperatorSnapshot{}, &httpError{Status: http.StatusNotFound, Code: "not_operator", Msg: i18n.T("cti.notOperator", id)}
 }
 
 // ctiEvents is the live push (GET /api/cti/events, text/event-stream). An operator's console
@@ -351,7 +352,7 @@ func (s *Server) ctiEvents(c echo.Context) error {
 		return err
 	}
 	if t.hub == nil {
-		return &httpError{Status: http.StatusServiceUnavailable, Code: "not_started", Msg: msg("cti.notStarted")}
+		return &httpError{Status: http.StatusServiceUnavailable, Code: "not_started", Msg: i18n.T("cti.notStarted")}
 	}
 	cl := &ctiClient{ch: make(chan ctiMessage, 256)}
 	if ctiSeesAll(roleOf(c)) && c.QueryParam("operatore") == "" {
@@ -490,7 +491,7 @@ func ctiRead(c echo.Context) (ctiRequest, error) {
 		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), req.Body, 16<<10))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&r); err != nil {
-			return r, badRequest("bad_json", msg("cti.badJSON", err.Error()))
+			return r, badRequest("bad_json", i18n.T("cti.badJSON", err.Error()))
 		}
 		return r, nil
 	}
@@ -504,13 +505,13 @@ func ctiRead(c echo.Context) (ctiRequest, error) {
 func ctiErr(err error) error {
 	switch {
 	case errors.Is(err, telephony.ErrUnknownCall):
-		return &httpError{Status: http.StatusNotFound, Code: "unknown_call", Msg: msg("cti.unknownCall"), Err: err}
+		return &httpError{Status: http.StatusNotFound, Code: "unknown_call", Msg: i18n.T("cti.unknownCall"), Err: err}
 	case errors.Is(err, telephony.ErrUnknownQueue):
-		return &httpError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: msg("cti.unknownQueue"), Err: err}
+		return &httpError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: i18n.T("cti.unknownQueue"), Err: err}
 	case errors.Is(err, telephony.ErrUnknownOperator):
-		return &httpError{Status: http.StatusNotFound, Code: "not_operator", Msg: msg("cti.notOperator", ""), Err: err}
+		return &httpError{Status: http.StatusNotFound, Code: "not_operator", Msg: i18n.T("cti.notOperator", ""), Err: err}
 	case errors.Is(err, telephony.ErrWrongState):
-		return &httpError{Status: http.StatusConflict, Code: "wrong_state", Msg: msg("cti.wrongState"), Err: err}
+		return &httpError{Status: http.StatusConflict, Code: "wrong_state", Msg: i18n.T("cti.wrongState"), Err: err}
 	}
 	return badRequest("cti", err.Error())
 }
@@ -569,16 +570,16 @@ func (s *Server) ctiStatus(c echo.Context) error {
 	case "pause":
 		reason := strings.TrimSpace(r.Reason)
 		if reason == "" {
-			reason = msg("cti.pauseDefault")
+			reason = i18n.T("cti.pauseDefault")
 		}
 		if len(reason) > 80 {
-			return badRequest("bad_reason", msg("cti.reasonTooLong"))
+			return badRequest("bad_reason", i18n.T("cti.reasonTooLong"))
 		}
 		acts, err = t.ACD.Pause(op.ID, reason)
 	case "unpause":
 		acts, err = t.ACD.Unpause(op.ID)
 	default:
-		return badRequest("bad_action", msg("cti.badAction"))
+		return badRequest("bad_action", i18n.T("cti.badAction"))
 	}
 	return s.ctiFinish(c, t, op.ID, acts, err)
 }
@@ -590,7 +591,7 @@ func (s *Server) ctiAnswer(c echo.Context) error {
 		return err
 	}
 	if t.PhoneAnswers {
-		return &httpError{Status: http.StatusConflict, Code: "answer_on_phone", Msg: msg("cti.answerOnPhone")}
+		return &httpError{Status: http.StatusConflict, Code: "answer_on_phone", Msg: i18n.T("cti.answerOnPhone")}
 	}
 	if r.CallID == "" {
 		r.CallID = op.CallID
@@ -606,7 +607,7 @@ func ctiOwnCall(op telephony.OperatorSnapshot, callID string) (string, error) {
 		callID = op.CallID
 	}
 	if callID == "" || callID != op.CallID {
-		return "", &httpError{Status: http.StatusConflict, Code: "wrong_state", Msg: msg("cti.noCall")}
+		return "", &httpError{Status: http.StatusConflict, Code: "wrong_state", Msg: i18n.T("cti.noCall")}
 	}
 	return callID, nil
 }
@@ -624,7 +625,7 @@ func (s *Server) ctiTransfer(c echo.Context) error {
 	}
 	ext := strings.TrimSpace(r.Extension)
 	if ext == "" || len(ext) > 32 || strings.ContainsAny(ext, " \t\r\n<>\"@;") {
-		return badRequest("bad_extension", msg("cti.badExtension"))
+		return badRequest("bad_extension", i18n.T("cti.badExtension"))
 	}
 	acts, err := t.ACD.Transfer(id, ext)
 	return s.ctiFinish(c, t, op.ID, acts, err)
@@ -661,7 +662,7 @@ func (s *Server) ctiCallback(c echo.Context) error {
 	}
 	number := strings.TrimSpace(r.Number)
 	if k := phone.Key(number); k == "" || len(k) > 20 || strings.Trim(number, "+0123456789 ./-()") != "" {
-		return badRequest("bad_number", msg("cti.badNumber"))
+		return badRequest("bad_number", i18n.T("cti.badNumber"))
 	}
 	queue := r.Queue
 	if queue == "" && len(op.Queues) > 0 {
@@ -827,7 +828,7 @@ func (s *Server) ctiDemoCall(c echo.Context) error {
 		ch = telephony.Voice
 	}
 	if !ch.Valid() {
-		return badRequest("bad_channel", msg("cti.badChannel"))
+		return badRequest("bad_channel", i18n.T("cti.badChannel"))
 	}
 	id := "demo-" + strconv.FormatUint(ctiDemoSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	acts, err := t.ACD.Arrive(telephony.ContactInfo{CallID: id, Channel: ch, From: from, To: r.Queue}, r.Queue)
@@ -850,7 +851,7 @@ func (s *Server) ctiZammad(c echo.Context) error {
 	}
 	if t.Zammad.Token == "" {
 		// Without a configured secret anybody could write the call log.
-		return &httpError{Status: http.StatusForbidden, Code: "forbidden", Msg: msg("cti.noToken")}
+		return &httpError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("cti.noToken")}
 	}
 	t.Zammad.ServeHTTP(c.Response(), c.Request())
 	return nil
@@ -888,7 +889,7 @@ func (s *Server) operatorPage(c echo.Context) error {
 		d.Asked = asked
 	}
 	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "operator_console", pageData{Title: msg("cti.console.title"), Nav: "operator", Data: d})
+	return s.render(c, "operator_console", pageData{Title: i18n.T("cti.console.title"), Nav: "operator", Data: d})
 }
 
 func (s *Server) supervisorPage(c echo.Context) error {
@@ -899,7 +900,7 @@ func (s *Server) supervisorPage(c echo.Context) error {
 	d := ctiSupervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
 	d.CanDemo = t.Demo && (roleOf(c) == role.Supervisor || roleOf(c) == role.Administrator)
 	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "supervisor", pageData{Title: msg("cti.sup.title"), Nav: "supervisor", Data: d})
+	return s.render(c, "supervisor", pageData{Title: i18n.T("cti.sup.title"), Nav: "supervisor", Data: d})
 }
 
 // ctiCSRF returns the session's CSRF token and the form field that carries it (web/auth): the

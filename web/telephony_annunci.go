@@ -16,6 +16,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
+	"sportello/internal/clock"
 	"sportello/telephony"
 )
 
@@ -92,7 +94,7 @@ func (s *Server) announcementsPage(c echo.Context) error {
 	// Only messages of this page come back through the URL: a crafted link cannot make the page
 	// say something else.
 	if d.OK != "" {
-		d.OK = msg("ann.ok." + d.OK)
+		d.OK = i18n.T("ann.ok." + d.OK)
 	}
 	for _, a := range list {
 		d.List = append(d.List, ctiAnnouncementRow{a, fmt.Sprintf("%.1f", a.Duration.Seconds())})
@@ -107,7 +109,7 @@ func (s *Server) announcementsPage(c echo.Context) error {
 		d.Slots = append(d.Slots, row)
 	}
 	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "announcements", pageData{Title: msg("ann.title"), Nav: "announcements", Data: d})
+	return s.render(c, "announcements", pageData{Title: i18n.T("ann.title"), Nav: "announcements", Data: d})
 }
 
 // ctiActiveExact finds the recording activated for exactly slot in band (Announcements.Active
@@ -147,7 +149,7 @@ func annError(err error) string {
 	default:
 		return detail
 	}
-	return msg(key) + " (" + detail + ")"
+	return i18n.T(key) + " (" + detail + ")"
 }
 
 // ctiBackTo redirects to the announcements page with the outcome: ok names a success message,
@@ -172,9 +174,9 @@ func (s *Server) announcementUpload(c echo.Context) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return ctiBackTo(c, "", errors.New(msg("ann.tooLarge", max(1, t.maxUpload()>>20))))
+			return ctiBackTo(c, "", errors.New(i18n.T("ann.tooLarge", max(1, t.maxUpload()>>20))))
 		}
-		return ctiBackTo(c, "", errors.New(msg("ann.noFile")))
+		return ctiBackTo(c, "", errors.New(i18n.T("ann.noFile")))
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
 	if name == "" {
@@ -202,7 +204,7 @@ func (s *Server) announcementActivate(c echo.Context) error {
 		known = known || b == band
 	}
 	if !known {
-		return ctiBackTo(c, "", errors.New(msg("ann.badBand", band)))
+		return ctiBackTo(c, "", errors.New(i18n.T("ann.badBand", band)))
 	}
 	if err := store.Activate(telephony.Slot(c.FormValue("slot")), band, c.FormValue("name")); err != nil {
 		return ctiBackTo(c, "", err)
@@ -256,7 +258,7 @@ func (s *Server) announcementBackup(c echo.Context) error {
 		return internal(err)
 	}
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="annunci-%s.tar.gz"`, time.Now().Format("20060102-150405")))
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="annunci-%s.tar.gz"`, time.Now().In(clock.Rome()).Format("20060102-150405")))
 	return c.Blob(http.StatusOK, "application/gzip", buf.Bytes())
 }
 
@@ -269,7 +271,7 @@ func (s *Server) announcementRestore(c echo.Context) error {
 	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, 64*t.maxUpload())
 	fh, err := c.FormFile("backup")
 	if err != nil {
-		return ctiBackTo(c, "", errors.New(msg("ann.noFile")))
+		return ctiBackTo(c, "", errors.New(i18n.T("ann.noFile")))
 	}
 	f, err := fh.Open()
 	if err != nil {

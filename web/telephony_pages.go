@@ -1,6 +1,8 @@
 package web
 
 import (
+	"sportello/i18n"
+	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/telephony"
 
@@ -34,13 +36,13 @@ func ctiInRoles(r role.Role, roles []role.Role) bool {
 // open.
 func ctiNav(who role.Role, current string) template.HTML {
 	var b strings.Builder
-	b.WriteString(`<nav class="cti-nav" aria-label="` + html.EscapeString(msg("cti.sup.title")) + `"><ul>`)
+	b.WriteString(`<nav class="cti-nav" aria-label="` + html.EscapeString(i18n.T("cti.sup.title")) + `"><ul>`)
 	item := func(href, nav, key string) {
 		b.WriteString(`<li><a href="` + href + `"`)
 		if nav == current {
 			b.WriteString(` aria-current="page"`)
 		}
-		b.WriteString(`>` + html.EscapeString(msg(key)) + `</a></li>`)
+		b.WriteString(`>` + html.EscapeString(i18n.T(key)) + `</a></li>`)
 	}
 	if ctiInRoles(who, ctiConsole) {
 		item("/operatore", "operator", "nav.operator")
@@ -82,7 +84,7 @@ func ctiChartOf(h ctiHistoryJSON) ctiChartData {
 	if n == 0 {
 		return c
 	}
-	c.First, c.Last = h.Samples[0].At.Format("15:04:05"), h.Samples[n-1].At.Format("15:04:05")
+	c.First, c.Last = clock.TimeSec(h.Samples[0].At), clock.TimeSec(h.Samples[n-1].At)
 	var wp, op strings.Builder
 	for i, s := range h.Samples {
 		x := 0
@@ -106,11 +108,9 @@ func ctiChartOf(h ctiHistoryJSON) ctiChartData {
 // redraws the console (it reads them from a JSON data block: no string lives in the script).
 func ctiLabels() map[string]string {
 	out := map[string]string{}
-	for k, v := range ctiMessages {
-		for _, p := range []string{"cti.status.", "cti.state.", "cti.channel.", "cti.call.", "cti.pop."} {
-			if strings.HasPrefix(k, p) {
-				out[strings.TrimPrefix(k, "cti.")] = v
-			}
+	for _, p := range []string{"cti.status.", "cti.state.", "cti.channel.", "cti.call.", "cti.pop."} {
+		for k, v := range i18n.Prefixed(p) {
+			out[strings.TrimPrefix(k, "cti.")] = v
 		}
 	}
 	return out

@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/clock"
 	"sportello/telephony"
 )
@@ -105,7 +106,7 @@ func (t *Telephony) period(c echo.Context) (from, to time.Time, err error) {
 			}
 			return tm, nil
 		}
-		return time.Time{}, badRequest("bad_time", msg("cti.badTime", field, v))
+		return time.Time{}, badRequest("bad_time", i18n.T("cti.badTime", field, v))
 	}
 	// Today so far: an operator still logged in counts as staffed until now, not until
 	// midnight, so the occupancy of the day is right.
@@ -122,7 +123,7 @@ func (t *Telephony) period(c echo.Context) (from, to time.Time, err error) {
 		}
 	}
 	if !to.After(from) {
-		err = badRequest("bad_period", msg("cti.badPeriod"))
+		err = badRequest("bad_period", i18n.T("cti.badPeriod"))
 	}
 	return
 }
@@ -149,12 +150,12 @@ func (t *Telephony) computeStats(c echo.Context) (ctiStatsJSON, error) {
 			}
 		}
 		if !found && t.Queues != nil {
-			return ctiStatsJSON{}, &httpError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: msg("cti.unknownQueue")}
+			return ctiStatsJSON{}, &httpError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: i18n.T("cti.unknownQueue")}
 		}
 	}
 	formula := telephony.Formula(c.QueryParam("formula"))
 	if formula != "" && !ctiValidFormula(formula) {
-		return ctiStatsJSON{}, badRequest("bad_formula", msg("cti.badFormula"))
+		return ctiStatsJSON{}, badRequest("bad_formula", i18n.T("cti.badFormula"))
 	}
 	// Calls offered just before "to" end after it: read the log a little beyond the period.
 	events, err := t.periodEvents(c.Request().Context(), from, to.Add(2*time.Hour))
@@ -173,7 +174,7 @@ func (t *Telephony) computeStats(c echo.Context) (ctiStatsJSON, error) {
 			AvgHandle: ctiSecs(st.AvgHandle), Occupancy: math.Round(st.Occupancy*10000) / 10000, NoneOverMaxWait: st.NoneOverMaxWait()}}
 	for _, f := range telephony.Formulas {
 		p := math.Round(st.Percent(f)*100) / 100
-		fj := ctiFormulaJSON{ID: string(f), Label: msg("cti.formula." + string(f)), Percent: p, Selected: f == formula}
+		fj := ctiFormulaJSON{ID: string(f), Label: i18n.T("cti.formula." + string(f)), Percent: p, Selected: f == formula}
 		if tg, ok := ctiFormulaTargets[f]; ok {
 			ok := p >= tg.value
 			fj.Target = fmt.Sprintf(">= %g", tg.value)
@@ -233,7 +234,7 @@ func (s *Server) ctiStats(c echo.Context) error {
 	case "csv":
 		return ctiWriteCSV(c, st)
 	}
-	return badRequest("bad_format", msg("cti.badStatsFormat"))
+	return badRequest("bad_format", i18n.T("cti.badStatsFormat"))
 }
 
 func ctiWriteCSV(c echo.Context, st ctiStatsJSON) error {
@@ -326,13 +327,13 @@ func ctiErlangCalc(get func(string) string) (ctiErlangJSON, error) {
 		v := strings.TrimSpace(strings.ReplaceAll(get(name), ",", "."))
 		if v == "" {
 			if def < 0 {
-				return 0, badRequest("bad_param", msg("cti.erlang.missing", name))
+				return 0, badRequest("bad_param", i18n.T("cti.erlang.missing", name))
 			}
 			return def, nil
 		}
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(f) || f < min || f > max {
-			return 0, badRequest("bad_param", msg("cti.erlang.bad", name, min, max))
+			return 0, badRequest("bad_param", i18n.T("cti.erlang.bad", name, min, max))
 		}
 		return f, nil
 	}
@@ -442,5 +443,5 @@ func (s *Server) statsPage(c echo.Context) error {
 			d.Erlang = &e
 		}
 	}
-	return s.render(c, "stats", pageData{Title: msg("cti.stats.title"), Nav: "stats", Data: d})
+	return s.render(c, "stats", pageData{Title: i18n.T("cti.stats.title"), Nav: "stats", Data: d})
 }

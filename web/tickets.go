@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/kb"
@@ -48,37 +49,31 @@ func tkErr(err error) error {
 	var te *ticketing.TransitionError
 	switch {
 	case st == http.StatusNotFound:
-		return &httpError{Status: st, Code: "not_found", Msg: msg("tk.err.notFound"), Err: err}
+		return &httpError{Status: st, Code: "not_found", Msg: i18n.T("tk.err.notFound"), Err: err}
 	case errors.As(err, &inv):
-		return &httpError{Status: st, Code: "invalid", Msg: msg("tk.err.invalid", fieldName(inv.Field), inv.Msg), Err: err}
+		return &httpError{Status: st, Code: "invalid", Msg: i18n.T("tk.err.invalid", fieldName(inv.Field), inv.Msg), Err: err}
 	case errors.As(err, &dup):
-		return &httpError{Status: st, Code: "duplicate", Msg: msg("tk.err.duplicate", dup.Existing, fieldName(dup.By)), Err: err}
+		return &httpError{Status: st, Code: "duplicate", Msg: i18n.T("tk.err.duplicate", dup.Existing, fieldName(dup.By)), Err: err}
 	case errors.As(err, &te) && st == http.StatusForbidden:
-		return &httpError{Status: st, Code: "role", Msg: msg("tk.err.role", actionLabel(te.Action)), Err: err}
+		return &httpError{Status: st, Code: "role", Msg: i18n.T("tk.err.role", actionLabel(te.Action)), Err: err}
 	case errors.As(err, &te) && st == http.StatusConflict:
-		return &httpError{Status: st, Code: "state", Msg: msg("tk.err.state", actionLabel(te.Action), te.State.Label()), Err: err}
+		return &httpError{Status: st, Code: "state", Msg: i18n.T("tk.err.state", actionLabel(te.Action), te.State.Label()), Err: err}
 	case st == http.StatusServiceUnavailable:
-		return &httpError{Status: st, Code: "no_mail", Msg: msg("tk.err.noMail"), Err: err}
+		return &httpError{Status: st, Code: "no_mail", Msg: i18n.T("tk.err.noMail"), Err: err}
 	case st == http.StatusBadRequest:
-		return &httpError{Status: st, Code: "invalid", Msg: msg("tk.err.invalid", "", err.Error()), Err: err}
+		return &httpError{Status: st, Code: "invalid", Msg: i18n.T("tk.err.invalid", "", err.Error()), Err: err}
 	}
 	return internal(err)
 }
 
 // fieldName is the Italian name of an input field, for error messages.
 func fieldName(f string) string {
-	if v, ok := messages["tk.field."+f]; ok {
-		return v
-	}
-	return f
+	return i18n.Or("tk.field."+f, f)
 }
 
 // actionLabel is the Italian name of a ticket action, for buttons, paths and errors.
 func actionLabel(a ticketing.Action) string {
-	if v, ok := messages["tk.act."+string(a)]; ok {
-		return v
-	}
-	return string(a)
+	return i18n.Or("tk.act."+string(a), string(a))
 }
 
 // findTicket reads the :id (or :number) parameter: a numeric id or an RS number.
@@ -106,7 +101,7 @@ func (s *Server) paramTicket(c echo.Context, name string) (*ticketing.Store, *ti
 func paramID(c echo.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, badRequest("bad_parameter", msg("err.badNumber", name))
+		return 0, badRequest("bad_parameter", i18n.T("err.badNumber", name))
 	}
 	return id, nil
 }
@@ -132,7 +127,7 @@ func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 				continue
 			}
 			if !validState(ticketing.State(st)) {
-				return f, badRequest("bad_parameter", msg("tk.err.badState", st))
+				return f, badRequest("bad_parameter", i18n.T("tk.err.badState", st))
 			}
 			states = append(states, ticketing.State(st))
 		}
@@ -142,7 +137,7 @@ func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 	}
 	if ch := c.QueryParam("channel"); ch != "" {
 		if !ticketing.Channel(ch).Valid() {
-			return f, badRequest("bad_parameter", msg("tk.err.badChannel", ch))
+			return f, badRequest("bad_parameter", i18n.T("tk.err.badChannel", ch))
 		}
 		f.Channel = ticketing.Channel(ch)
 	}
@@ -154,7 +149,7 @@ func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 	if v := c.QueryParam("citizen"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return f, badRequest("bad_parameter", msg("err.badNumber", "citizen"))
+			return f, badRequest("bad_parameter", i18n.T("err.badNumber", "citizen"))
 		}
 		f.CitizenID = id
 	}
@@ -194,7 +189,7 @@ func dateParam(c echo.Context, name string) (time.Time, error) {
 	}
 	t, err := time.ParseInLocation("2006-01-02", v, clock.Rome())
 	if err != nil {
-		return time.Time{}, badRequest("bad_parameter", msg("tk.err.badDate", name))
+		return time.Time{}, badRequest("bad_parameter", i18n.T("tk.err.badDate", name))
 	}
 	return t, nil
 }
@@ -224,7 +219,7 @@ func period(c echo.Context) (time.Time, time.Time, error) {
 // bindJSON decodes the request body into v with a clear 400 on bad JSON.
 func bindJSON(c echo.Context, v any) error {
 	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
-		return badRequest("bad_json", msg("tk.err.badJSON"))
+		return badRequest("bad_json", i18n.T("tk.err.badJSON"))
 	}
 	return nil
 }
@@ -419,7 +414,7 @@ func (s *Server) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Tic
 			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason})
 		}
 	case "":
-		return nil, badRequest("invalid", msg("tk.err.invalid", fieldName("action"), msg("tk.err.noAction")))
+		return nil, badRequest("invalid", i18n.T("tk.err.invalid", fieldName("action"), i18n.T("tk.err.noAction")))
 	default:
 		out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason,
 			Office: req.Office, SuggestedOffice: req.SuggestedOffice, Pill: req.Pill, Queries: req.Queries})
@@ -515,7 +510,7 @@ func (s *Server) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticke
 	switch roleOf(c) {
 	case role.Backoffice, role.Level2, role.Supervisor:
 	default:
-		return nil, &httpError{Status: http.StatusForbidden, Code: "role", Msg: msg("tk.err.role", actionLabel(ticketing.ActPropose))}
+		return nil, &httpError{Status: http.StatusForbidden, Code: "role", Msg: i18n.T("tk.err.role", actionLabel(ticketing.ActPropose))}
 	}
 	var base ticketing.KnowledgeBase = s.store
 	if wf := s.workflow(); wf != nil {
@@ -561,7 +556,7 @@ func (s *Server) apiTicketAttach(c echo.Context) error {
 func (s *Server) attach(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Attachment, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return nil, badRequest("missing_file", msg("tk.err.noFile"))
+		return nil, badRequest("missing_file", i18n.T("tk.err.noFile"))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -619,7 +614,7 @@ func (s *Server) scheduleCallback(c echo.Context, st *ticketing.Store, t *ticket
 		var err error
 		if due, err = time.Parse(time.RFC3339, v); err != nil {
 			if due, err = time.ParseInLocation("2006-01-02T15:04", v, clock.Rome()); err != nil {
-				return nil, badRequest("invalid", msg("tk.err.invalid", fieldName("due"), msg("tk.err.badTime")))
+				return nil, badRequest("invalid", i18n.T("tk.err.invalid", fieldName("due"), i18n.T("tk.err.badTime")))
 			}
 		}
 	}
@@ -647,7 +642,7 @@ func (s *Server) apiCallbacksDue(c echo.Context) error {
 	by := time.Now()
 	if v := c.QueryParam("by"); v != "" {
 		if by, err = time.Parse(time.RFC3339, v); err != nil {
-			return badRequest("bad_parameter", msg("tk.err.badTime"))
+			return badRequest("bad_parameter", i18n.T("tk.err.badTime"))
 		}
 	}
 	list, err := st.DueCallbacks(c.Request().Context(), by)
@@ -752,7 +747,7 @@ func (s *Server) apiCitizens(c echo.Context) error {
 	}
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if q == "" {
-		return badRequest("missing_query", msg("tk.err.noQuery"))
+		return badRequest("missing_query", i18n.T("tk.err.noQuery"))
 	}
 	list, err := st.FindCitizen(c.Request().Context(), q)
 	if err != nil {
@@ -890,14 +885,14 @@ func (s *Server) publicStatus(c echo.Context, number, email string) (*publicStat
 		return nil, err
 	}
 	if strings.TrimSpace(number) == "" || strings.TrimSpace(email) == "" {
-		return nil, badRequest("invalid", msg("tk.public.both"))
+		return nil, badRequest("invalid", i18n.T("tk.public.both"))
 	}
 	t, events, err := st.PublicStatus(c.Request().Context(), number, email)
 	if err != nil {
 		if ticketing.HTTPStatus(err) == http.StatusNotFound {
 			// The same answer for a wrong number and a wrong email: the page must not confirm
 			// that a number exists to someone who does not know the address.
-			return nil, &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: msg("tk.public.notFound")}
+			return nil, &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: i18n.T("tk.public.notFound")}
 		}
 		return nil, tkErr(err)
 	}
@@ -924,9 +919,9 @@ func (s *Server) apiPublicStatus(c echo.Context) error {
 func describeSLA(sla ticketing.SLAState) string {
 	switch {
 	case sla.Overdue:
-		return msg("tk.sla.overdue")
+		return i18n.T("tk.sla.overdue")
 	case sla.AtRisk:
-		return msg("tk.sla.atRisk")
+		return i18n.T("tk.sla.atRisk")
 	}
 	return ""
 }

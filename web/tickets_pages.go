@@ -16,7 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"sportello/internal/clock"
+	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
@@ -26,14 +26,8 @@ func init() {
 	funcs["tkAction"] = actionLabel
 	funcs["tkPrio"] = priorityLabel
 	funcs["tkSLA"] = describeSLA
-	funcs["dateTime"] = func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(clock.Rome()).Format("02/01/2006 15:04")
-	}
 	funcs["pct"] = func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
-	funcs["cbState"] = func(s ticketing.CallbackState) string { return msg("tk.cb." + string(s)) }
+	funcs["cbState"] = func(s ticketing.CallbackState) string { return i18n.T("tk.cb." + string(s)) }
 }
 
 // officeOption is a competent office in the pages' selects.
@@ -112,7 +106,7 @@ func (s *Server) ticketInboxPage(c echo.Context) error {
 	d.Offices, d.Names = s.offices(c)
 	d.MineURL = "/ticket?inbox=1"
 	d.AllURL = "/ticket?inbox=0"
-	return s.render(c, "ticket_inbox", pageData{Title: msg("tk.inbox.title"), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_inbox", pageData{Title: i18n.T("tk.inbox.title"), Nav: "tickets", Data: d})
 }
 
 func cloneQuery(q url.Values) url.Values {
@@ -160,13 +154,13 @@ func (s *Server) ticketNewPage(c echo.Context) error {
 	if v := c.QueryParam("cittadino"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return badRequest("bad_parameter", msg("err.badNumber", "cittadino"))
+			return badRequest("bad_parameter", i18n.T("err.badNumber", "cittadino"))
 		}
 		if d.Citizen, err = st.Citizen(ctx, id); err != nil {
 			return tkErr(err)
 		}
 	}
-	return s.render(c, "ticket_new", pageData{Title: msg("tk.new.title"), Nav: "newTicket", Data: d})
+	return s.render(c, "ticket_new", pageData{Title: i18n.T("tk.new.title"), Nav: "newTicket", Data: d})
 }
 
 // ticketNewForm opens the ticket of the console's form and then, by the button pressed: solved
@@ -181,7 +175,7 @@ func (s *Server) ticketNewForm(c echo.Context) error {
 		Description: c.FormValue("description"), Category: c.FormValue("category"), CallID: c.FormValue("callId")}
 	if v := c.FormValue("citizen"); v != "" {
 		if req.CitizenID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return badRequest("bad_parameter", msg("err.badNumber", "citizen"))
+			return badRequest("bad_parameter", i18n.T("err.badNumber", "citizen"))
 		}
 	} else {
 		ct := &ticketing.Citizen{Name: strings.TrimSpace(c.FormValue("name")), TaxCode: strings.TrimSpace(c.FormValue("taxCode"))}
@@ -254,7 +248,7 @@ func (s *Server) ticketPage(c echo.Context) error {
 	case role.Backoffice, role.Level2, role.Supervisor:
 		d.CanPropose = !t.SolvedAt.IsZero()
 	}
-	return s.render(c, "ticket_page", pageData{Title: msg("tk.page.title", t.Number), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_page", pageData{Title: i18n.T("tk.page.title", t.Number), Nav: "tickets", Data: d})
 }
 
 // ticketStepForm is POST /ticket/{number}/azione: one step of the flow from the page's buttons.
@@ -351,7 +345,7 @@ func (s *Server) callbacksPage(c echo.Context) error {
 	if c.QueryParam("formato") == "xlsx" {
 		return writeXLSX(c, "richiamate", callbackSheet(list, d.Numbers))
 	}
-	return s.render(c, "ticket_callbacks", pageData{Title: msg("tk.cbs.title"), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_callbacks", pageData{Title: i18n.T("tk.cbs.title"), Nav: "tickets", Data: d})
 }
 
 // callbackAttemptForm is POST /ticket/richiamate/{id}/tentativo: the operator called back;
@@ -392,7 +386,7 @@ func (s *Server) gapsPage(c echo.Context) error {
 	xq := cloneQuery(c.Request().URL.Query())
 	xq.Set("formato", "xlsx")
 	d.ExportURL = "/lacune?" + xq.Encode()
-	return s.render(c, "ticket_gaps", pageData{Title: msg("tk.gaps.title"), Nav: "gaps", Data: d})
+	return s.render(c, "ticket_gaps", pageData{Title: i18n.T("tk.gaps.title"), Nav: "gaps", Data: d})
 }
 
 // figuresData is /ticket/indicatori.
@@ -409,7 +403,7 @@ func (s *Server) ticketFiguresPage(c echo.Context) error {
 		return err
 	}
 	d := &figuresData{F: f, Since: since.Format("2006-01-02"), Until: until.AddDate(0, 0, -1).Format("2006-01-02")}
-	return s.render(c, "ticket_figures", pageData{Title: msg("tk.fig.title"), Nav: "figures", Data: d})
+	return s.render(c, "ticket_figures", pageData{Title: i18n.T("tk.fig.title"), Nav: "figures", Data: d})
 }
 
 // citizensData is /cittadini.
@@ -432,7 +426,7 @@ func (s *Server) citizensPage(c echo.Context) error {
 			return tkErr(err)
 		}
 	}
-	return s.render(c, "ticket_citizens", pageData{Title: msg("tk.citizens.title"), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_citizens", pageData{Title: i18n.T("tk.citizens.title"), Nav: "tickets", Data: d})
 }
 
 // citizenPageData is /cittadini/{id}.
@@ -455,7 +449,7 @@ func (s *Server) citizenPage(c echo.Context) error {
 	for _, r := range tkMergers {
 		d.CanMerge = d.CanMerge || r == roleOf(c)
 	}
-	return s.render(c, "ticket_citizen", pageData{Title: msg("tk.citizen.title", v.Citizen.Name), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_citizen", pageData{Title: i18n.T("tk.citizen.title", v.Citizen.Name), Nav: "tickets", Data: d})
 }
 
 // citizenMergeForm is POST /cittadini/{id}/unisci: the record "drop" is merged into this one.
@@ -470,7 +464,7 @@ func (s *Server) citizenMergeForm(c echo.Context) error {
 	}
 	drop, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("drop")), 10, 64)
 	if err != nil {
-		return badRequest("bad_parameter", msg("err.badNumber", "drop"))
+		return badRequest("bad_parameter", i18n.T("err.badNumber", "drop"))
 	}
 	if _, err := st.Merge(c.Request().Context(), keep, drop, tkActor(c)); err != nil {
 		return tkErr(err)
@@ -495,7 +489,7 @@ func (s *Server) publicRequestPage(c echo.Context) error {
 		return err
 	}
 	d := &publicData{formBase: csrfOf(c), Done: c.QueryParam("numero")}
-	return s.render(c, "ticket_public", pageData{Title: msg("tk.public.title"), Nav: "request", Data: d})
+	return s.render(c, "ticket_public", pageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 }
 
 // publicRequestForm files the request and shows its number; invalid input shows the form again
@@ -515,7 +509,7 @@ func (s *Server) publicRequestForm(c echo.Context) error {
 			return tkErr(err)
 		}
 		d := &publicData{formBase: csrfOf(c), Error: he.Msg, Form: form}
-		return s.renderStatus(c, http.StatusBadRequest, "ticket_public", pageData{Title: msg("tk.public.title"), Nav: "request", Data: d})
+		return s.renderStatus(c, http.StatusBadRequest, "ticket_public", pageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.PublicRef))
 }
@@ -533,5 +527,5 @@ func (s *Server) publicStatusPage(c echo.Context) error {
 		d.Error, status = he.Msg, he.Status
 	}
 	d.Status = ps
-	return s.renderStatus(c, status, "ticket_public", pageData{Title: msg("tk.public.status"), Nav: "request", Data: d})
+	return s.renderStatus(c, status, "ticket_public", pageData{Title: i18n.T("tk.public.status"), Nav: "request", Data: d})
 }

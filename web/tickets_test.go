@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sportello/fixtures"
+	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/internal/sqldb/sqldbtest"
@@ -169,7 +170,7 @@ func TestTicketRoutesRoles(t *testing.T) {
 			var body struct{ Code string }
 			_ = json.Unmarshal([]byte(r.Body), &body)
 			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden && body.Code == "forbidden" ||
-				r.Status == http.StatusForbidden && strings.Contains(r.Body, msg("err.forbidden"))
+				r.Status == http.StatusForbidden && strings.Contains(r.Body, i18n.T("err.forbidden"))
 			if rt.Allows(who) && denied {
 				t.Errorf("%s %s as %s: refused (%d), the table allows it", rt.Method, rt.Path, who, r.Status)
 			}
@@ -320,7 +321,7 @@ func escalationFlow(t *testing.T, f *tkFixture) {
 	// The ticket page shows the path, the reason and no buttons for a closed ticket.
 	page := f.do(t, http.MethodGet, "/ticket/"+tk.Number, role.Supervisor, nil)
 	f.want(t, page, http.StatusOK)
-	for _, s := range []string{"Non è di nostra competenza", "Chiusa", "contributo tetto", msg("tk.page.noActions")} {
+	for _, s := range []string{"Non è di nostra competenza", "Chiusa", "contributo tetto", i18n.T("tk.page.noActions")} {
 		if !strings.Contains(page.Body, esc(s)) {
 			t.Errorf("ticket page lacks %q", s)
 		}
@@ -383,7 +384,7 @@ func TestTicketForms(t *testing.T) {
 	number := strings.TrimPrefix(r.Header.Get("Location"), "/ticket/")
 	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", role.Operator, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
 	f.want(t, r, http.StatusForbidden)
-	if !strings.Contains(r.Body, esc(msg("tk.err.role", actionLabel(ticketing.ActAssign)))) {
+	if !strings.Contains(r.Body, esc(i18n.T("tk.err.role", actionLabel(ticketing.ActAssign)))) {
 		t.Errorf("403 page lacks the Italian reason: %s", r.Body)
 	}
 	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", role.Backoffice, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
@@ -579,7 +580,7 @@ func TestPublicRequest(t *testing.T) {
 	none := f.do(t, http.MethodGet, "/richiesta/stato?numero=RS-2000-000999&email=giulia@example.it", role.Anonymous, nil)
 	f.want(t, wrong, http.StatusNotFound)
 	f.want(t, none, http.StatusNotFound)
-	if !strings.Contains(wrong.Body, esc(msg("tk.public.notFound"))) || !strings.Contains(none.Body, esc(msg("tk.public.notFound"))) {
+	if !strings.Contains(wrong.Body, esc(i18n.T("tk.public.notFound"))) || !strings.Contains(none.Body, esc(i18n.T("tk.public.notFound"))) {
 		t.Error("wrong email and wrong number must read the same")
 	}
 	// Invalid input shows the form again with the reason and what was typed.

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
+	"sportello/i18n"
 	"sportello/internal/clock"
 	"sportello/ticketing"
 )
@@ -95,7 +96,7 @@ func callbackSheet(list []ticketing.Callback, numbers map[int64]string) sheet {
 		"Stato", "Esito", "Note", "Operatore"}}
 	for _, cb := range list {
 		sh.Rows = append(sh.Rows, []any{numbers[cb.TicketID], cb.Number, xlsxTime(cb.Due), cb.Attempts, cb.MaxAttempts,
-			msg("tk.cb." + string(cb.State)), cb.Outcome, cb.Notes, cb.Operator})
+			i18n.T("tk.cb." + string(cb.State)), cb.Outcome, cb.Notes, cb.Operator})
 	}
 	return sh
 }
@@ -111,4 +112,4 @@ func joinWords(list []string) string {
 	return b.String()
 }
 
-func priorityLabel(p ticketing.Priority) string { return msg("tk.prio." + string(p)) }
+func priorityLabel(p ticketing.Priority) string { return i18n.T("tk.prio." + string(p)) }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/web/auth"
 )
@@ -21,32 +22,6 @@ var userPageRoutes = []Route{
 	{http.MethodPost, "/amministrazione/utenti", []role.Role{role.Administrator}, (*Server).userAddForm},
 	{http.MethodPost, "/amministrazione/utenti/:name/stato", []role.Role{role.Administrator}, (*Server).userStateForm},
 	{http.MethodPost, "/amministrazione/utenti/:name/password", []role.Role{role.Administrator}, (*Server).userPasswordForm},
-}
-
-func init() {
-	for k, v := range map[string]string{
-		"users.title":       "Utenti",
-		"users.intro":       "Gli account locali e i loro ruoli. Disabilitare un utente chiude subito le sue sessioni.",
-		"users.name":        "Nome utente",
-		"users.display":     "Nome e cognome",
-		"users.email":       "E-mail",
-		"users.role":        "Ruolo",
-		"users.state":       "Stato",
-		"users.active":      "attivo",
-		"users.disabled":    "disabilitato",
-		"users.disable":     "Disabilita",
-		"users.enable":      "Riabilita",
-		"users.add":         "Nuovo utente",
-		"users.password":    "Password iniziale",
-		"users.newPassword": "Nuova password",
-		"users.reset":       "Reimposta",
-		"users.create":      "Crea l'utente",
-		"users.created":     "Utente %s creato.",
-		"users.updated":     "Utente %s aggiornato.",
-		"users.self":        "Non puoi disabilitare il tuo stesso account.",
-	} {
-		messages[k] = v
-	}
 }
 
 type usersData struct {
@@ -73,10 +48,10 @@ func (s *Server) renderUsers(c echo.Context, status int, d usersData) error {
 	d.MinChars = sa.Users.Config().MinPasswordLen
 	if d.Notice == "" {
 		if n := c.QueryParam("ok"); n != "" {
-			d.Notice = msg("users.updated", n)
+			d.Notice = i18n.T("users.updated", n)
 		}
 	}
-	return s.renderStatus(c, status, "users", pageData{Title: msg("users.title"), Nav: "users", Data: d})
+	return s.renderStatus(c, status, "users", pageData{Title: i18n.T("users.title"), Nav: "users", Data: d})
 }
 
 func (s *Server) usersPage(c echo.Context) error { return s.renderUsers(c, http.StatusOK, usersData{}) }
@@ -118,7 +93,7 @@ func (s *Server) userStateForm(c echo.Context) error {
 	name := c.Param("name")
 	disable := c.FormValue("disabled") == "1"
 	if disable && strings.EqualFold(name, actor(c)) {
-		return s.renderUsers(c, http.StatusConflict, usersData{Error: msg("users.self")})
+		return s.renderUsers(c, http.StatusConflict, usersData{Error: i18n.T("users.self")})
 	}
 	if err := sa.Users.SetDisabled(c.Request().Context(), name, disable); err != nil {
 		return s.userFormError(c, err, auth.User{})

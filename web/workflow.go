@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
@@ -90,7 +91,7 @@ func (s *Server) record(c echo.Context) (*kb.Workflow, *kb.PillRecord, error) {
 func versionParam(c echo.Context) (int, error) {
 	n, err := strconv.Atoi(c.Param("n"))
 	if err != nil || n < 1 {
-		return 0, badRequest("bad_version", msg("err.badVersion"))
+		return 0, badRequest("bad_version", i18n.T("err.badVersion"))
 	}
 	return n, nil
 }
@@ -136,11 +137,11 @@ func (s *Server) apiDiff(c echo.Context) error {
 	}
 	a, err := r.Version(from)
 	if err != nil {
-		return badRequest("bad_version", msg("err.badVersion"))
+		return badRequest("bad_version", i18n.T("err.badVersion"))
 	}
 	b, err := r.Version(to)
 	if err != nil {
-		return badRequest("bad_version", msg("err.badVersion"))
+		return badRequest("bad_version", i18n.T("err.badVersion"))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"from": from, "to": to, "changes": kb.DiffPills(&a.Content, &b.Content)})
 }
@@ -205,7 +206,7 @@ func (s *Server) apiCreatePill(c echo.Context) error {
 	p.IRI = ""
 	if p.Code != "" {
 		if _, err := s.store.PillByCode(c.Request().Context(), p.Code); err == nil {
-			return &httpError{Status: http.StatusConflict, Code: "exists", Msg: msg("err.pillExists", p.Code)}
+			return &httpError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", p.Code)}
 		}
 	}
 	r, ev, err := wf.Create(c.Request().Context(), p, actor(c))
@@ -288,14 +289,4 @@ func (s *Server) apiRetire(c echo.Context) error {
 	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
 		return wf.Retire(c.Request().Context(), r.IRI, actor(c), body.Reason)
 	})
-}
-
-func init() {
-	for k, v := range map[string]string{
-		"err.workflowAbsent": "Il flusso di approvazione non è configurato su questo server.",
-		"err.badVersion":     "Numero di versione non valido.",
-		"err.pillExists":     "Esiste già una scheda con il codice %s.",
-	} {
-		messages[k] = v
-	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/i18n"
 	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
@@ -33,69 +34,6 @@ var workflowPageRoutes = []Route{
 	{http.MethodGet, "/schede/:code/storia", historyReaders, (*Server).historyPage},
 	{http.MethodGet, "/novita", staff, (*Server).newsPage},
 	{http.MethodGet, "/api/workflow/news", staff, (*Server).apiNews},
-}
-
-func init() {
-	for k, v := range map[string]string{
-		"ws.title":         "Redazione",
-		"ws.intro":         "Le tue schede in lavorazione. Una scheda pubblicata resta visibile agli operatori finché la nuova versione non è approvata.",
-		"ws.new":           "Nuova scheda",
-		"ws.open":          "Modifica una scheda esistente",
-		"ws.code":          "Codice della scheda",
-		"ws.go":            "Apri nell'editor",
-		"ws.none":          "Nessuna scheda in lavorazione.",
-		"ws.rejected":      "Respinta da %s",
-		"ws.version":       "versione %d",
-		"ws.live":          "in linea la versione %d",
-		"ed.title":         "Editor della scheda",
-		"ed.newTitle":      "Nuova scheda",
-		"ed.f.code":        "Codice",
-		"ed.f.title":       "Titolo",
-		"ed.f.question":    "Domanda del cittadino",
-		"ed.f.answer":      "Risposta (HTML semplice: paragrafi, elenchi, grassetto, link)",
-		"ed.f.keywords":    "Parole chiave (separate da virgole)",
-		"ed.f.legal":       "Riferimenti normativi (uno per riga)",
-		"ed.f.notes":       "Note interne",
-		"ed.f.reviewBy":    "Da rivedere entro",
-		"ed.f.validFrom":   "Valida dal",
-		"ed.f.validUntil":  "Valida fino al",
-		"ed.badDate":       "Data non valida nel campo «%s»: %q (usare il formato AAAA-MM-GG).",
-		"ed.datesOrder":    "La data di fine validità precede quella di inizio.",
-		"ws.overdue":       "Revisioni scadute",
-		"ws.overdueIntro":  "Schede pubblicate la cui data di revisione è passata: verificare che la risposta sia ancora valida.",
-		"ed.save":          "Salva la bozza",
-		"ed.submit":        "Salva e invia in revisione",
-		"ed.preview":       "Anteprima della risposta",
-		"ed.underReview":   "La versione %d è in revisione: non si può modificare finché il validatore non decide.",
-		"ed.rejectedBy":    "Il validatore %s ha respinto la versione %d: %s",
-		"ed.saved":         "Bozza salvata (versione %d).",
-		"q.title":          "Schede da validare",
-		"q.intro":          "Versioni inviate in revisione, con le differenze rispetto al testo in linea. Non puoi approvare una versione che hai modificato.",
-		"q.none":           "Nessuna scheda in attesa di validazione.",
-		"q.by":             "inviata da %s",
-		"q.new":            "nuova scheda",
-		"q.approve":        "Approva e pubblica",
-		"q.reject":         "Respingi",
-		"q.reason":         "Motivo del rifiuto (lo legge il redattore)",
-		"q.field.title":    "Titolo",
-		"q.field.question": "Domanda",
-		"q.field.answer":   "Risposta",
-		"q.field.other":    "Altro campo",
-		"h.title":          "Storia della scheda",
-		"h.versions":       "Versioni",
-		"h.events":         "Operazioni",
-		"h.version":        "Versione",
-		"h.status":         "Stato",
-		"h.editors":        "Redattori",
-		"h.when":           "Quando",
-		"h.who":            "Chi",
-		"h.what":           "Che cosa",
-		"h.why":            "Motivo",
-		"h.live":           "in linea",
-		"h.diff":           "Differenze rispetto alla versione precedente",
-	} {
-		messages[k] = v
-	}
 }
 
 // formBase is what every form page needs: the CSRF token and its field name.
@@ -139,7 +77,7 @@ func (s *Server) workspacePage(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
-	return s.render(c, "workspace", pageData{Title: msg("ws.title"), Nav: "workspace", Data: workspaceData{csrfOf(c), mine, overdue}})
+	return s.render(c, "workspace", pageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{csrfOf(c), mine, overdue}})
 }
 
 type editorData struct {
@@ -175,7 +113,7 @@ func (s *Server) editorPage(c echo.Context) error {
 		}
 	}
 	if n, _ := strconv.Atoi(c.QueryParam("salvata")); n > 0 {
-		d.Notice = msg("ed.saved", n)
+		d.Notice = i18n.T("ed.saved", n)
 	}
 	return s.renderEditor(c, http.StatusOK, d)
 }
@@ -185,9 +123,9 @@ func (s *Server) renderEditor(c echo.Context, status int, d editorData) error {
 	d.Keywords = strings.Join(d.Pill.Keywords, ", ")
 	d.Legal = strings.Join(d.Pill.LegalRefs, "\n")
 	d.ReviewBy, d.ValidFrom, d.ValidUntil = isoDate(d.Pill.ReviewBy), isoDate(d.Pill.ValidFrom), isoDate(d.Pill.ValidUntil)
-	title := msg("ed.title")
+	title := i18n.T("ed.title")
 	if d.New {
-		title = msg("ed.newTitle")
+		title = i18n.T("ed.newTitle")
 	}
 	return s.renderStatus(c, status, "editor", pageData{Title: title, Nav: "workspace", Data: d})
 }
@@ -226,9 +164,9 @@ func (s *Server) editorForm(c echo.Context) error {
 		field, label string
 		dst          **time.Time
 	}{
-		{"reviewBy", msg("ed.f.reviewBy"), &p.ReviewBy},
-		{"validFrom", msg("ed.f.validFrom"), &p.ValidFrom},
-		{"validUntil", msg("ed.f.validUntil"), &p.ValidUntil},
+		{"reviewBy", i18n.T("ed.f.reviewBy"), &p.ReviewBy},
+		{"validFrom", i18n.T("ed.f.validFrom"), &p.ValidFrom},
+		{"validUntil", i18n.T("ed.f.validUntil"), &p.ValidUntil},
 	} {
 		v := strings.TrimSpace(c.FormValue(f.field))
 		if v == "" {
@@ -237,19 +175,19 @@ func (s *Server) editorForm(c echo.Context) error {
 		}
 		d, err := time.Parse("2006-01-02", v)
 		if err != nil {
-			return badRequest("bad_date", msg("ed.badDate", f.label, v))
+			return badRequest("bad_date", i18n.T("ed.badDate", f.label, v))
 		}
 		*f.dst = &d
 	}
 	if p.ValidFrom != nil && p.ValidUntil != nil && p.ValidUntil.Before(*p.ValidFrom) {
-		return badRequest("bad_date", msg("ed.datesOrder"))
+		return badRequest("bad_date", i18n.T("ed.datesOrder"))
 	}
 
 	var ev *kb.WorkflowEvent
 	if r == nil {
 		if p.Code != "" {
 			if _, err := s.store.PillByCode(ctx, p.Code); err == nil {
-				return &httpError{Status: http.StatusConflict, Code: "exists", Msg: msg("err.pillExists", p.Code)}
+				return &httpError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", p.Code)}
 			}
 		}
 		r, ev, err = wf.Create(ctx, p, actor(c))
@@ -321,9 +259,9 @@ func showDiff(changes []kb.FieldDiff) []shownDiff {
 		d := shownDiff{Old: ch.Old, New: ch.New}
 		switch ch.Field {
 		case "title", "question", "answer":
-			d.Label = msg("q.field." + ch.Field)
+			d.Label = i18n.T("q.field." + ch.Field)
 		default:
-			d.Label = msg("q.field.other") + " (" + ch.Field + ")"
+			d.Label = i18n.T("q.fieldOther") + " (" + ch.Field + ")"
 		}
 		if ch.Field == "answer" {
 			d.Words = kb.DiffWords(htmltext.Text(ch.Old), htmltext.Text(ch.New))
@@ -370,7 +308,7 @@ func (s *Server) queuePage(c echo.Context) error {
 		d.Items = append(d.Items, queueEntry{OpenVersion: o, ID: pillID(kb.Pill{IRI: o.IRI, Code: o.Version.Content.Code}),
 			Changes: showDiff(kb.DiffPills(base, &o.Version.Content))})
 	}
-	return s.render(c, "queue", pageData{Title: msg("q.title"), Nav: "queue", Data: d})
+	return s.render(c, "queue", pageData{Title: i18n.T("q.title"), Nav: "queue", Data: d})
 }
 
 func (s *Server) approveForm(c echo.Context) error {
@@ -433,7 +371,7 @@ func (s *Server) historyPage(c echo.Context) error {
 	for i, j := 0, len(d.Versions)-1; i < j; i, j = i+1, j-1 {
 		d.Versions[i], d.Versions[j] = d.Versions[j], d.Versions[i]
 	}
-	return s.render(c, "history", pageData{Title: msg("h.title"), Data: d})
+	return s.render(c, "history", pageData{Title: i18n.T("h.title"), Data: d})
 }
 
 // newsDays is how far back the "novità" list goes by default.
@@ -450,7 +388,7 @@ func (s *Server) publications(c echo.Context) ([]kb.Publication, time.Time, erro
 		if v := c.QueryParam(name); v != "" {
 			d, err := time.Parse("2006-01-02", v)
 			if err != nil {
-				return nil, since, badRequest("bad_date", msg("err.badDate", name, v))
+				return nil, since, badRequest("bad_date", i18n.T("err.badDate", name, v))
 			}
 			since = d
 		}
@@ -479,7 +417,7 @@ func (s *Server) newsPage(c echo.Context) error {
 	for _, n := range news {
 		items = append(items, newsItem{Publication: n, ID: pillID(kb.Pill{IRI: n.IRI, Code: n.Code}), Changes: showDiff(n.Changes)})
 	}
-	return s.render(c, "news", pageData{Title: msg("news.title"), Nav: "news", Data: map[string]any{"Items": items, "Since": since}})
+	return s.render(c, "news", pageData{Title: i18n.T("news.title"), Nav: "news", Data: map[string]any{"Items": items, "Since": since}})
 }
 
 func (s *Server) apiNews(c echo.Context) error {
@@ -491,18 +429,4 @@ func (s *Server) apiNews(c echo.Context) error {
 		news = []kb.Publication{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"since": since.Format("2006-01-02"), "publications": news})
-}
-
-func init() {
-	for k, v := range map[string]string{
-		"news.title":   "Novità",
-		"news.intro":   "Schede pubblicate o aggiornate dal %s, con le modifiche al testo.",
-		"news.none":    "Nessuna novità nel periodo.",
-		"news.new":     "nuova scheda",
-		"news.updated": "aggiornata (versione %d al posto della %d)",
-		"news.by":      "approvata da %s il %s",
-		"nav.news":     "Novità",
-	} {
-		messages[k] = v
-	}
 }

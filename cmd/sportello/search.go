@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sportello/internal/clock"
 	"sportello/internal/htmltext"
 	"sportello/kb"
 	"sportello/kb/search"
@@ -125,7 +126,7 @@ func printResponse(w io.Writer, r *search.Response) {
 			info = append(info, h.Office)
 		}
 		if h.Validated != nil {
-			info = append(info, "validata il "+h.Validated.Format("02/01/2006"))
+			info = append(info, "validata il "+clock.Date(*h.Validated))
 		}
 		if h.Kind == search.KindPill && h.Status != string(kb.StatusPublished) {
 			info = append(info, "stato: "+h.Status)

@@ -23,8 +23,8 @@ document.addEventListener("DOMContentLoaded", function () {
         if (st.state !== "running") { location.reload(); return; }
         bar.value = st.percent;
         bar.textContent = st.percent + "%";
-        if (st.total > 0) {
-          text.textContent = st.done + " righe lette su " + st.total + (st.sheet ? " — foglio «" + st.sheet + "»" : "");
+        if (st.text) {
+          text.textContent = st.text;
         }
         setTimeout(poll, 1000);
       })

@@ -19,28 +19,32 @@
   var selected = -1;
   var lastKey = "";
 
-  // The Italian words of the page, from the server-rendered strings where possible.
+  // The Italian words of the page come from the message catalogue, in a JSON block the server
+  // renders (no string lives in the script).
+  var labelsEl = document.getElementById("search-labels");
+  var L = labelsEl ? JSON.parse(labelsEl.textContent) : {};
+  function t(key) { return L[key] || key; }
   var T = {
-    notConfident: "Nessuna risposta sicura",
-    escalate: "Nessuna scheda risponde con sicurezza. Verifica i risultati qui sotto oppure inoltra la richiesta al secondo livello.",
-    openTicket: "Apri un ticket per il secondo livello",
-    weak: "Risultati incerti: verificali prima di leggerli al cittadino.",
-    escalateNone: "Nessuna scheda risponde alla domanda: inoltra la richiesta al secondo livello.",
-    didYouMean: "Forse cercavi:",
-    none: "Nessun risultato.",
-    count: function (n) { return n === 1 ? "1 risultato" : n + " risultati"; },
-    office: "Ufficio",
-    person: "Persona",
-    extension: "interno",
-    validated: "validata il ",
-    never: "mai validata",
-    prev: "Precedenti",
-    next: "Successivi",
-    page: "Pagina ",
-    any: "Tutti",
-    error: "La ricerca non ha risposto. Riprova.",
-    status: { draft: "bozza", submitted: "in revisione", published: "pubblicata", rejected: "respinta", retired: "ritirata" },
-    facets: { branch: "Area", department: "Struttura", office: "Ufficio", status: "Stato" }
+    notConfident: t("search.notConfident"),
+    escalate: t("search.escalate"),
+    openTicket: t("search.openTicket"),
+    weak: t("search.weak"),
+    escalateNone: t("search.escalateNone"),
+    didYouMean: t("search.didYouMean"),
+    none: t("search.none"),
+    count: function (n) { return t(n === 1 ? "search.count.one" : "search.count.other").replace("%d", n); },
+    office: t("search.office"),
+    person: t("search.person"),
+    extension: t("search.extension"),
+    validated: function (d) { return t("search.validated").replace("%s", d); },
+    never: t("search.neverValid"),
+    prev: t("search.prev"),
+    next: t("search.next"),
+    page: function (n) { return t("search.page").replace("%d", n); },
+    any: t("search.anyValue"),
+    error: t("search.error"),
+    status: function (s) { return L["status." + s] || s; },
+    facet: function (name) { return t("search.facet." + name); }
   };
 
   function el(tag, cls, text) {
@@ -99,11 +103,11 @@
       if (h.code) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "code", h.code)); }
       if (h.status && h.status !== "published") {
         li.appendChild(document.createTextNode(" "));
-        li.appendChild(el("span", "badge status-" + h.status, T.status[h.status] || h.status));
+        li.appendChild(el("span", "badge status-" + h.status, T.status(h.status)));
       }
       var parts = [];
       if (h.office) parts.push(h.office);
-      parts.push(h.validated ? T.validated + date(h.validated) : T.never);
+      parts.push(h.validated ? T.validated(date(h.validated)) : T.never);
       meta.textContent = parts.join(" · ");
     } else {
       li.appendChild(el("span", "kind", h.kind === "office" ? T.office : T.person));
@@ -191,14 +195,14 @@
   function pager(r) {
     var nav = el("nav", "pager");
     var page = Math.floor((r.offset || 0) / (r.limit || limit)) + 1;
-    nav.setAttribute("aria-label", T.page + page);
+    nav.setAttribute("aria-label", T.page(page));
     if (r.offset > 0) {
       var p = el("button", "linkish", T.prev);
       p.type = "button";
       p.addEventListener("click", function () { offset = Math.max(0, offset - limit); run(true); input.focus(); });
       nav.appendChild(p);
     }
-    nav.appendChild(el("span", "", T.page + page));
+    nav.appendChild(el("span", "", T.page(page)));
     if (r.total > r.offset + r.hits.length) {
       var n = el("button", "linkish", T.next);
       n.type = "button";
@@ -218,7 +222,7 @@
       var cur = sel ? sel.value : "";
       if (!vals.length && !cur) { if (sel) sel.parentNode.remove(); return; }
       if (!sel) {
-        var label = el("label", "", T.facets[name] + " ");
+        var label = el("label", "", T.facet(name) + " ");
         sel = el("select");
         sel.name = name;
         sel.setAttribute("data-facet", name);
@@ -233,7 +237,7 @@
       sel.appendChild(any);
       var found = false;
       vals.forEach(function (v) {
-        var o = el("option", "", (name === "status" ? (T.status[v.value] || v.label) : v.label) + " (" + v.count + ")");
+        var o = el("option", "", (name === "status" ? T.status(v.value) : v.label) + " (" + v.count + ")");
         o.value = v.value;
         if (v.value === cur) { o.selected = true; found = true; }
         sel.appendChild(o);
