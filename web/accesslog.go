@@ -13,11 +13,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/accounts"
+	"sportello/accounts/accesslog"
 	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
-	"sportello/web/accesslog"
-	"sportello/web/auth"
 )
 
 var accessLogRoutes = []Route{
@@ -29,7 +29,7 @@ var pillReadPaths = map[string]bool{"/schede/:code": true, "/api/pills/:code": t
 
 // recordRead logs a successful read of a pill by a signed-in user. A failure to log is logged,
 // never shown: the operator on the phone needs the answer more than the statistics do.
-func (s *Server) recordRead(c echo.Context, sess *auth.Session) {
+func (s *Server) recordRead(c echo.Context, sess *accounts.Session) {
 	l := s.accessLog()
 	if l == nil || c.Request().Method != http.MethodGet || !pillReadPaths[c.Path()] || c.Response().Status != http.StatusOK {
 		return

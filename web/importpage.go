@@ -31,7 +31,7 @@ import (
 	"sportello/ingest"
 	"sportello/internal/role"
 	"sportello/kb"
-	"sportello/web/auth"
+	"sportello/web/webkit"
 )
 
 const (
@@ -240,10 +240,10 @@ type importListItem struct {
 }
 
 func importCSRF(c echo.Context) (token, field string) {
-	if sess := auth.FromContext(c.Request().Context()); sess != nil {
-		return sess.CSRF, auth.CSRFField
+	if sess := webkit.FromContext(c.Request().Context()); sess != nil {
+		return sess.CSRF, webkit.CSRFField
 	}
-	return "", auth.CSRFField
+	return "", webkit.CSRFField
 }
 
 // importPage is the upload form and the uploads waiting or done.

@@ -18,22 +18,23 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/accounts"
 	"sportello/i18n"
 	"sportello/internal/role"
-	"sportello/web/auth"
+	"sportello/web/webkit"
 )
 
 // SessionAuth is the Authenticator of signed-in users: the session cookie, resolved through the
 // account store. Pass it as Config.Auth.
 type SessionAuth struct {
-	Users *auth.Store
+	Users *accounts.Store
 	// TrustProxy takes the client address for login throttling from X-Forwarded-For; set it only
 	// when Sportello runs behind a reverse proxy that writes that header.
 	TrustProxy bool
 }
 
 // NewSessionAuth returns the Authenticator backed by users.
-func NewSessionAuth(users *auth.Store) *SessionAuth { return &SessionAuth{Users: users} }
+func NewSessionAuth(users *accounts.Store) *SessionAuth { return &SessionAuth{Users: users} }
 
 // resolvedKey marks a request whose session the middleware has already looked up, so that Role
 // does not query the database a second time for a request without a valid session.
@@ -41,9 +42,9 @@ type resolvedKey struct{}
 
 // Role implements Authenticator.
 func (a *SessionAuth) Role(r *http.Request) (string, role.Role) {
-	sess := auth.FromContext(r.Context())
+	sess := webkit.FromContext(r.Context())
 	if sess == nil && r.Context().Value(resolvedKey{}) == nil {
-		sess, _ = a.Users.Session(r.Context(), auth.TokenFrom(r))
+		sess, _ = a.Users.Session(r.Context(), webkit.TokenFrom(r))
 	}
 	if sess == nil {
 		return "", role.Anonymous
@@ -62,33 +63,33 @@ func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		r := c.Request()
-		token := auth.TokenFrom(r)
+		token := webkit.TokenFrom(r)
 		sess, err := sa.Users.Session(r.Context(), token)
-		if err != nil && !errors.Is(err, auth.ErrNoSession) {
+		if err != nil && !errors.Is(err, accounts.ErrNoSession) {
 			return internal(err)
 		}
 		if sess == nil && token != "" {
 			// Expired or revoked: drop the cookies so the browser stops sending them.
-			c.SetCookie(auth.ClearCookie(r))
-			c.SetCookie(auth.ClearCSRFCookie(r))
+			c.SetCookie(webkit.ClearCookie(r))
+			c.SetCookie(webkit.ClearCSRFCookie(r))
 		}
 		if sess != nil {
-			if ck, err := r.Cookie(auth.CSRFCookieName); err != nil || ck.Value != sess.CSRF {
-				c.SetCookie(auth.CSRFCookie(r, sess))
+			if ck, err := r.Cookie(webkit.CSRFCookieName); err != nil || ck.Value != sess.CSRF {
+				c.SetCookie(webkit.CSRFCookie(r, sess))
 			}
 		}
 		ctx := context.WithValue(r.Context(), resolvedKey{}, true)
 		if sess != nil {
-			ctx = auth.NewContext(ctx, sess)
+			ctx = webkit.NewContext(ctx, sess)
 		}
 		r = r.WithContext(ctx)
 		c.SetRequest(r)
-		if auth.Unsafe(r.Method) {
-			if err := auth.CheckOrigin(r); err != nil {
+		if webkit.Unsafe(r.Method) {
+			if err := webkit.CheckOrigin(r); err != nil {
 				return &httpError{Status: http.StatusForbidden, Code: "cross_site", Msg: err.Error()}
 			}
 			if sess != nil {
-				if err := auth.CheckCSRF(sess, auth.CSRFFrom(r)); err != nil {
+				if err := accounts.CheckCSRF(sess, webkit.CSRFFrom(r)); err != nil {
 					return &httpError{Status: http.StatusForbidden, Code: "csrf", Msg: err.Error()}
 				}
 			}
@@ -140,7 +141,7 @@ func (s *Server) users() (*SessionAuth, error) {
 }
 
 // session is the caller's session as the middleware found it, or nil.
-func session(c echo.Context) *auth.Session { return auth.FromContext(c.Request().Context()) }
+func session(c echo.Context) *accounts.Session { return webkit.FromContext(c.Request().Context()) }
 
 // safeNext keeps a post-login redirect on this site: a local path, never "//host" or a URL.
 func safeNext(next string) string {
@@ -165,7 +166,7 @@ func (s *Server) loginPage(c echo.Context) error {
 	if _, err := s.users(); err != nil {
 		return err
 	}
-	d := loginData{Next: safeNext(c.QueryParam("next")), Field: auth.CSRFField}
+	d := loginData{Next: safeNext(c.QueryParam("next")), Field: webkit.CSRFField}
 	if sess := session(c); sess != nil {
 		d.Already, d.CSRF, d.Name = sess.User.Name, sess.CSRF, sess.User.Name
 	}
@@ -174,35 +175,35 @@ func (s *Server) loginPage(c echo.Context) error {
 
 // loginError maps what Login refused to a status, an error code and the Italian message.
 func loginError(c echo.Context, err error) *httpError {
-	var te *auth.ThrottledError
+	var te *accounts.ThrottledError
 	switch {
 	case errors.As(err, &te):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int((te.RetryAfter+time.Second-1)/time.Second)))
 		return &httpError{Status: http.StatusTooManyRequests, Code: "throttled", Msg: err.Error()}
-	case errors.Is(err, auth.ErrBadLogin):
+	case errors.Is(err, accounts.ErrBadLogin):
 		return &httpError{Status: http.StatusUnauthorized, Code: "bad_login", Msg: err.Error()}
-	case errors.Is(err, auth.ErrDisabled):
+	case errors.Is(err, accounts.ErrDisabled):
 		return &httpError{Status: http.StatusForbidden, Code: "disabled", Msg: err.Error()}
 	}
 	return internal(err).(*httpError)
 }
 
 // login checks the credentials, replaces any session the browser had and sets the cookie.
-func (s *Server) login(c echo.Context, sa *SessionAuth, name, password string) (*auth.Session, error) {
+func (s *Server) login(c echo.Context, sa *SessionAuth, name, password string) (*accounts.Session, error) {
 	r := c.Request()
 	if strings.TrimSpace(name) == "" || password == "" {
 		return nil, badRequest("missing_credentials", i18n.T("login.missing"))
 	}
-	token, sess, err := sa.Users.Login(r.Context(), name, password, auth.ClientIP(r, sa.TrustProxy))
+	token, sess, err := sa.Users.Login(r.Context(), name, password, webkit.ClientIP(r, sa.TrustProxy))
 	if err != nil {
 		return nil, loginError(c, err)
 	}
-	if old := auth.TokenFrom(r); old != "" {
+	if old := webkit.TokenFrom(r); old != "" {
 		// A new session id at every login, so a token planted before login is worth nothing.
 		sa.Users.Logout(r.Context(), old)
 	}
-	c.SetCookie(auth.SessionCookie(r, token, sess))
-	c.SetCookie(auth.CSRFCookie(r, sess))
+	c.SetCookie(webkit.SessionCookie(r, token, sess))
+	c.SetCookie(webkit.CSRFCookie(r, sess))
 	return sess, nil
 }
 
@@ -217,7 +218,7 @@ func (s *Server) loginForm(c echo.Context) error {
 		if !errors.As(err, &he) || he.Status >= 500 {
 			return err
 		}
-		d := loginData{Name: name, Next: next, Error: he.Msg, Field: auth.CSRFField}
+		d := loginData{Name: name, Next: next, Error: he.Msg, Field: webkit.CSRFField}
 		if sess := session(c); sess != nil {
 			d.Already, d.CSRF = sess.User.Name, sess.CSRF
 		}
@@ -228,19 +229,19 @@ func (s *Server) loginForm(c echo.Context) error {
 
 func (s *Server) logoutForm(c echo.Context) error {
 	if sa, ok := s.auth.(*SessionAuth); ok {
-		if token := auth.TokenFrom(c.Request()); token != "" {
+		if token := webkit.TokenFrom(c.Request()); token != "" {
 			if err := sa.Users.Logout(c.Request().Context(), token); err != nil {
 				return internal(err)
 			}
 		}
 	}
-	c.SetCookie(auth.ClearCookie(c.Request()))
-	c.SetCookie(auth.ClearCSRFCookie(c.Request()))
+	c.SetCookie(webkit.ClearCookie(c.Request()))
+	c.SetCookie(webkit.ClearCSRFCookie(c.Request()))
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
 type profileData struct {
-	User              auth.User
+	User              accounts.User
 	Role              role.Role
 	Expires           time.Time
 	CSRF, Field       string
@@ -257,7 +258,7 @@ func (s *Server) profile(c echo.Context, status int, d profileData) error {
 	if sess == nil {
 		return deny(role.Anonymous)
 	}
-	d.User, d.Role, d.Expires, d.CSRF, d.Field = sess.User, role.Stored(string(sess.User.Role)), sess.Expires, sess.CSRF, auth.CSRFField
+	d.User, d.Role, d.Expires, d.CSRF, d.Field = sess.User, role.Stored(string(sess.User.Role)), sess.Expires, sess.CSRF, webkit.CSRFField
 	d.MinPasswordLength = sa.Users.Config().MinPasswordLen
 	return s.renderStatus(c, status, "profile", pageData{Title: i18n.T("profile.title"), Nav: "profile", Data: d})
 }
@@ -266,7 +267,7 @@ func (s *Server) profilePage(c echo.Context) error { return s.profile(c, http.St
 
 // changePassword changes the caller's password and, since that closes every session of the
 // account, opens a new one for this browser. It returns the new session.
-func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*auth.Session, error) {
+func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*accounts.Session, error) {
 	sa, err := s.users()
 	if err != nil {
 		return nil, err
@@ -280,24 +281,24 @@ func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*auth
 	}
 	r := c.Request()
 	err = sa.Users.ChangePassword(r.Context(), sess.User.Name, old, new)
-	var pe *auth.PasswordError
+	var pe *accounts.PasswordError
 	switch {
-	case errors.Is(err, auth.ErrWrongPassword):
+	case errors.Is(err, accounts.ErrWrongPassword):
 		return nil, &httpError{Status: http.StatusBadRequest, Code: "wrong_password", Msg: err.Error()}
 	case errors.As(err, &pe):
 		return nil, &httpError{Status: http.StatusBadRequest, Code: "weak_password", Msg: err.Error()}
 	case err != nil:
 		return nil, internal(err)
 	}
-	token, ns, err := sa.Users.Login(r.Context(), sess.User.Name, new, auth.ClientIP(r, sa.TrustProxy))
+	token, ns, err := sa.Users.Login(r.Context(), sess.User.Name, new, webkit.ClientIP(r, sa.TrustProxy))
 	if err != nil {
-		c.SetCookie(auth.ClearCookie(r))
-		c.SetCookie(auth.ClearCSRFCookie(r))
+		c.SetCookie(webkit.ClearCookie(r))
+		c.SetCookie(webkit.ClearCSRFCookie(r))
 		return nil, &httpError{Status: http.StatusUnauthorized, Code: "relogin", Msg: i18n.T("password.relogin")}
 	}
-	c.SetCookie(auth.SessionCookie(r, token, ns))
-	c.SetCookie(auth.CSRFCookie(r, ns))
-	c.SetRequest(r.WithContext(auth.NewContext(r.Context(), ns)))
+	c.SetCookie(webkit.SessionCookie(r, token, ns))
+	c.SetCookie(webkit.CSRFCookie(r, ns))
+	c.SetRequest(r.WithContext(webkit.NewContext(r.Context(), ns)))
 	return ns, nil
 }
 
@@ -330,7 +331,7 @@ type userJSON struct {
 	Email       string `json:"email,omitempty"`
 }
 
-func toSessionJSON(sess *auth.Session) sessionJSON {
+func toSessionJSON(sess *accounts.Session) sessionJSON {
 	return sessionJSON{
 		User:      userJSON{sess.User.Name, sess.User.DisplayName, sess.User.Email},
 		Role:      role.Stored(string(sess.User.Role)),
@@ -369,14 +370,14 @@ func (s *Server) apiLogin(c echo.Context) error {
 
 func (s *Server) apiLogout(c echo.Context) error {
 	if sa, ok := s.auth.(*SessionAuth); ok {
-		if token := auth.TokenFrom(c.Request()); token != "" {
+		if token := webkit.TokenFrom(c.Request()); token != "" {
 			if err := sa.Users.Logout(c.Request().Context(), token); err != nil {
 				return internal(err)
 			}
 		}
 	}
-	c.SetCookie(auth.ClearCookie(c.Request()))
-	c.SetCookie(auth.ClearCSRFCookie(c.Request()))
+	c.SetCookie(webkit.ClearCookie(c.Request()))
+	c.SetCookie(webkit.ClearCSRFCookie(c.Request()))
 	return c.NoContent(http.StatusNoContent)
 }
 

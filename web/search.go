@@ -21,7 +21,7 @@ import (
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/search"
-	"sportello/web/auth"
+	"sportello/web/webkit"
 )
 
 func init() {
@@ -326,8 +326,8 @@ func (s *Server) synonymsPage(c echo.Context) error {
 }
 
 func (s *Server) synonymsData(c echo.Context, x *search.Index) *synonymsData {
-	d := &synonymsData{Field: auth.CSRFField}
-	if sess := auth.FromContext(c.Request().Context()); sess != nil {
+	d := &synonymsData{Field: webkit.CSRFField}
+	if sess := webkit.FromContext(c.Request().Context()); sess != nil {
 		d.CSRF = sess.CSRF
 	}
 	for _, g := range x.Synonyms().List() {

@@ -21,11 +21,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/accounts/accesslog"
 	"sportello/i18n"
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
-	"sportello/web/accesslog"
 )
 
 // Config configures a Server.

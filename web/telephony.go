@@ -25,7 +25,7 @@ import (
 	"sportello/internal/role"
 	"sportello/internal/textfold"
 	"sportello/telephony"
-	"sportello/web/auth"
+	"sportello/web/webkit"
 	"sportello/workcal"
 )
 
@@ -906,8 +906,8 @@ func (s *Server) supervisorPage(c echo.Context) error {
 // ctiCSRF returns the session's CSRF token and the form field that carries it (web/auth): the
 // pages put it in their forms and in a meta element the script sends back as X-CSRF-Token.
 func ctiCSRF(c echo.Context) (token, field string) {
-	if sess := auth.FromContext(c.Request().Context()); sess != nil {
-		return sess.CSRF, auth.CSRFField
+	if sess := webkit.FromContext(c.Request().Context()); sess != nil {
+		return sess.CSRF, webkit.CSRFField
 	}
-	return "", auth.CSRFField
+	return "", webkit.CSRFField
 }

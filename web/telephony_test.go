@@ -17,10 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"sportello/accounts"
 	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/telephony"
-	"sportello/web/auth"
+	"sportello/web/webkit"
 	"sportello/workcal"
 )
 
@@ -811,7 +812,7 @@ func TestCTICSRFToken(t *testing.T) {
 	} {
 		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
 		req.Header.Set("X-Test-Role", string(tc.role))
-		req = req.WithContext(auth.NewContext(req.Context(), &auth.Session{CSRF: "tok-123"}))
+		req = req.WithContext(webkit.NewContext(req.Context(), &accounts.Session{CSRF: "tok-123"}))
 		rec := httptest.NewRecorder()
 		ct.h.ServeHTTP(rec, req)
 		for _, w := range tc.want {

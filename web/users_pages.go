@@ -12,9 +12,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/accounts"
 	"sportello/i18n"
 	"sportello/internal/role"
-	"sportello/web/auth"
 )
 
 var userPageRoutes = []Route{
@@ -26,13 +26,13 @@ var userPageRoutes = []Route{
 
 type usersData struct {
 	formBase
-	Users    []auth.User
+	Users    []accounts.User
 	Roles    []role.Role
 	CanEdit  bool
 	Me       string
 	Notice   string
 	Error    string
-	Form     auth.User
+	Form     accounts.User
 	MinChars int
 }
 
@@ -58,13 +58,13 @@ func (s *Server) usersPage(c echo.Context) error { return s.renderUsers(c, http.
 
 // userFormError re-renders the page with the store's Italian message for what the form got
 // wrong (name, role, password rules, duplicate).
-func (s *Server) userFormError(c echo.Context, err error, form auth.User) error {
-	var pe *auth.PasswordError
-	var ne *auth.NameError
+func (s *Server) userFormError(c echo.Context, err error, form accounts.User) error {
+	var pe *accounts.PasswordError
+	var ne *accounts.NameError
 	switch {
-	case errors.As(err, &pe), errors.As(err, &ne), errors.Is(err, auth.ErrExists), strings.HasPrefix(err.Error(), "unknown role"):
+	case errors.As(err, &pe), errors.As(err, &ne), errors.Is(err, accounts.ErrExists), strings.HasPrefix(err.Error(), "unknown role"):
 		return s.renderUsers(c, http.StatusBadRequest, usersData{Error: err.Error(), Form: form})
-	case errors.Is(err, auth.ErrNotFound):
+	case errors.Is(err, accounts.ErrNotFound):
 		return notFound("err.userNotFound")
 	}
 	return internal(err)
@@ -75,7 +75,7 @@ func (s *Server) userAddForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := auth.User{Name: c.FormValue("name"), DisplayName: strings.TrimSpace(c.FormValue("display")),
+	u := accounts.User{Name: c.FormValue("name"), DisplayName: strings.TrimSpace(c.FormValue("display")),
 		Email: strings.TrimSpace(c.FormValue("email")), Role: role.Role(c.FormValue("role"))}
 	nu, err := sa.Users.AddUser(c.Request().Context(), u, c.FormValue("password"))
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Server) userStateForm(c echo.Context) error {
 		return s.renderUsers(c, http.StatusConflict, usersData{Error: i18n.T("users.self")})
 	}
 	if err := sa.Users.SetDisabled(c.Request().Context(), name, disable); err != nil {
-		return s.userFormError(c, err, auth.User{})
+		return s.userFormError(c, err, accounts.User{})
 	}
 	s.log.Info("user state changed", "user", name, "disabled", disable, "by", actor(c))
 	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(name))
@@ -109,7 +109,7 @@ func (s *Server) userPasswordForm(c echo.Context) error {
 	}
 	name := c.Param("name")
 	if err := sa.Users.SetPassword(c.Request().Context(), name, c.FormValue("password")); err != nil {
-		return s.userFormError(c, err, auth.User{})
+		return s.userFormError(c, err, accounts.User{})
 	}
 	s.log.Info("password reset", "user", name, "by", actor(c))
 	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(name))

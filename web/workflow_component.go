@@ -1,8 +1,8 @@
 package web
 
 import (
+	"sportello/accounts/accesslog"
 	"sportello/kb"
-	"sportello/web/accesslog"
 )
 
 // workflow and accessLog are the issue-5 components; nil when the server runs without them.

@@ -19,7 +19,7 @@ import (
 	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
-	"sportello/web/auth"
+	"sportello/web/webkit"
 )
 
 var workflowPageRoutes = []Route{
@@ -43,9 +43,9 @@ type formBase struct {
 
 func csrfOf(c echo.Context) formBase {
 	if sess := session(c); sess != nil {
-		return formBase{sess.CSRF, auth.CSRFField}
+		return formBase{sess.CSRF, webkit.CSRFField}
 	}
-	return formBase{Field: auth.CSRFField}
+	return formBase{Field: webkit.CSRFField}
 }
 
 func (s *Server) workflowOrAbsent() (*kb.Workflow, error) {

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"sportello/accounts"
+	"sportello/accounts/accesslog"
 	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/web"
-	"sportello/web/accesslog"
-	"sportello/web/auth"
 )
 
 // accountFlags are serve's settings of issue 5: how long the access log keeps reads (KB-8).
@@ -32,20 +32,20 @@ func addAccountFlags(fs *flag.FlagSet) *accountFlags {
 
 // accounts is issue 5 in a running server: local accounts and sessions, the pill life cycle,
 // and the access log, all on the operational database.
-type accounts struct {
-	users    *auth.Store
+type accountServices struct {
+	users    *accounts.Store
 	workflow *kb.Workflow
 	reads    *accesslog.Log
 }
 
 // start opens the three on db; under --demo it creates the demo accounts (one per role, password
-// auth.DemoPassword) that do not exist yet.
-func (f *accountFlags) start(ctx context.Context, db *sqldb.DB, store *kb.Store, demo bool, log *slog.Logger) (*accounts, error) {
-	cfg, err := auth.ConfigFromEnv(os.Getenv) // SPORTELLO_SESSION_TTL, SPORTELLO_LOGIN_MAX_FAILURES, …
+// accounts.DemoPassword) that do not exist yet.
+func (f *accountFlags) start(ctx context.Context, db *sqldb.DB, store *kb.Store, demo bool, log *slog.Logger) (*accountServices, error) {
+	cfg, err := accounts.ConfigFromEnv(os.Getenv) // SPORTELLO_SESSION_TTL, SPORTELLO_LOGIN_MAX_FAILURES, …
 	if err != nil {
 		return nil, err
 	}
-	users, err := auth.New(ctx, db, cfg)
+	users, err := accounts.New(ctx, db, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
@@ -63,25 +63,25 @@ func (f *accountFlags) start(ctx context.Context, db *sqldb.DB, store *kb.Store,
 	if err != nil {
 		return nil, fmt.Errorf("access log: %w", err)
 	}
-	a := &accounts{users: users, workflow: wf, reads: reads}
+	a := &accountServices{users: users, workflow: wf, reads: reads}
 	if err := a.prune(ctx, log); err != nil {
 		return nil, err
 	}
 	go a.pruneHourly(ctx, log)
 	if demo {
-		created, err := auth.SeedDemo(ctx, users)
+		created, err := accounts.SeedDemo(ctx, users)
 		if err != nil {
 			return nil, err
 		}
 		if len(created) > 0 {
-			log.Info("demo accounts created (see README)", "accounts", len(created), "password", auth.DemoPassword)
+			log.Info("demo accounts created (see README)", "accounts", len(created), "password", accounts.DemoPassword)
 		}
 	}
 	return a, nil
 }
 
 // prune deletes expired sessions, old login failures and reads older than the retention.
-func (a *accounts) prune(ctx context.Context, log *slog.Logger) error {
+func (a *accountServices) prune(ctx context.Context, log *slog.Logger) error {
 	if err := a.users.Prune(ctx); err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
@@ -95,7 +95,7 @@ func (a *accounts) prune(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-func (a *accounts) pruneHourly(ctx context.Context, log *slog.Logger) {
+func (a *accountServices) pruneHourly(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -111,7 +111,7 @@ func (a *accounts) pruneHourly(ctx context.Context, log *slog.Logger) {
 }
 
 // attach gives the server the workflow and the access log.
-func (a *accounts) attach(srv *web.Server) {
+func (a *accountServices) attach(srv *web.Server) {
 	srv.Components.Workflow = a.workflow
 	srv.Components.AccessLog = a.reads
 }

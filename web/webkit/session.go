@@ -1,4 +1,8 @@
-package auth
+// Package webkit is the shared HTTP kit of the web server and its subpackages: what every page
+// and API handler needs and that is about HTTP only — the session cookie and the CSRF token of
+// a request, the caller's session in the request context. Domain rules live in the domain
+// packages (accounts for users and sessions).
+package webkit
 
 import (
 	"context"
@@ -6,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sportello/accounts"
 	"strings"
 	"time"
 )
@@ -32,7 +37,7 @@ func SecureRequest(r *http.Request) bool {
 // lives: HttpOnly, so script injected into a page cannot read it; SameSite=Lax, so other sites
 // cannot make the browser send it with their forms; Secure behind TLS. The lifetime is counted
 // from the session's own clock, so a test clock or a skewed server does not kill the cookie.
-func SessionCookie(r *http.Request, token string, sess *Session) *http.Cookie {
+func SessionCookie(r *http.Request, token string, sess *accounts.Session) *http.Cookie {
 	life := sess.Expires.Sub(sess.LastSeen)
 	return &http.Cookie{
 		Name:     CookieName,
@@ -50,7 +55,7 @@ func SessionCookie(r *http.Request, token string, sess *Session) *http.Cookie {
 // X-CSRF-Token header (web/static/app.js does it for fetch and for forms). It is not HttpOnly on
 // purpose; another site can neither read it nor, SameSite=Strict, make the browser send it, and
 // the server compares the header with the token stored with the session, not with this cookie.
-func CSRFCookie(r *http.Request, sess *Session) *http.Cookie {
+func CSRFCookie(r *http.Request, sess *accounts.Session) *http.Cookie {
 	life := sess.Expires.Sub(sess.LastSeen)
 	return &http.Cookie{Name: CSRFCookieName, Value: sess.CSRF, Path: "/", Expires: time.Now().Add(life),
 		MaxAge: int(life.Seconds()), SameSite: http.SameSiteStrictMode, Secure: SecureRequest(r)}
@@ -147,12 +152,12 @@ func ClientIP(r *http.Request, trustProxy bool) string {
 type ctxKey struct{}
 
 // NewContext returns ctx carrying sess, for the handlers after the session middleware.
-func NewContext(ctx context.Context, sess *Session) context.Context {
+func NewContext(ctx context.Context, sess *accounts.Session) context.Context {
 	return context.WithValue(ctx, ctxKey{}, sess)
 }
 
 // FromContext returns the session NewContext stored, or nil.
-func FromContext(ctx context.Context) *Session {
-	s, _ := ctx.Value(ctxKey{}).(*Session)
+func FromContext(ctx context.Context) *accounts.Session {
+	s, _ := ctx.Value(ctxKey{}).(*accounts.Session)
 	return s
 }

@@ -1,11 +1,13 @@
-// Package auth holds Sportello's local accounts, roles and browser sessions (REQUIREMENTS KB-8,
-// KB-14, issue 5): users in the operational SQL database, passwords hashed with argon2id,
-// sessions as random tokens stored hashed, a CSRF token per session, and login throttling per
-// account and per client address that survives restarts.
+// Package accounts owns who may use Sportello (REQUIREMENTS KB-8, KB-14): local users with one
+// role each (internal/role), in the operational SQL database; passwords hashed with argon2id;
+// sessions as random tokens stored hashed, with a CSRF token per session; login throttling per
+// account and per client address that survives restarts; the demo accounts. Its subpackage
+// accesslog records who read which pill.
 //
-// It knows nothing of HTTP routing: the web package asks it who the caller is and what they may
-// do. Deny by default lives there, in the routes table.
-package auth
+// No HTTP here: cookies, headers and the CSRF check of a request are web/webkit's, the login
+// pages web's. The web server asks this package who the caller is; deny by default lives in the
+// web route table.
+package accounts
 
 import (
 	"context"

@@ -1,6 +1,8 @@
 // Package accesslog records who read which pill and when (REQUIREMENTS KB-8: record accesses,
 // to see which areas interest most; issue 5 item 5), in the operational SQL database, with a
 // retention period after which reads are deleted, and reports the most read pills of a period.
+// It is part of the accounts domain (who did what); the web server records a read after a
+// signed-in user's pill page or pill API call succeeds.
 package accesslog
 
 import (

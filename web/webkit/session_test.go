@@ -1,17 +1,18 @@
-package auth
+package webkit
 
 import (
 	"context"
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"sportello/accounts"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestSessionCookieFlags(t *testing.T) {
-	sess := &Session{LastSeen: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	sess := &accounts.Session{LastSeen: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	sess.Expires = sess.LastSeen.Add(12 * time.Hour)
 	for _, tc := range []struct {
 		name   string
@@ -152,35 +153,8 @@ func TestContext(t *testing.T) {
 	if FromContext(context.Background()) != nil {
 		t.Error("session in an empty context")
 	}
-	s := &Session{CSRF: "x"}
+	s := &accounts.Session{CSRF: "x"}
 	if FromContext(NewContext(context.Background(), s)) != s {
 		t.Error("session lost")
-	}
-}
-
-func TestConfigFromEnv(t *testing.T) {
-	for _, tc := range []struct {
-		env  map[string]string
-		want Config
-		err  string
-	}{
-		{nil, Config{}.withDefaults(), ""},
-		{map[string]string{EnvSessionTTL: "8h", EnvIdleTimeout: "30m", EnvMaxFailures: "3", EnvFailureWindow: "5m", EnvMinPassword: "12"},
-			Config{SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute, MaxFailures: 3, FailureWindow: 5 * time.Minute, MinPasswordLen: 12}, ""},
-		{map[string]string{EnvSessionTTL: "domani"}, Config{}, EnvSessionTTL},
-		{map[string]string{EnvIdleTimeout: "-1h"}, Config{}, EnvIdleTimeout},
-		{map[string]string{EnvMaxFailures: "0"}, Config{}, EnvMaxFailures},
-		{map[string]string{EnvMinPassword: "6"}, Config{}, "at least 8"},
-	} {
-		got, err := ConfigFromEnv(func(k string) string { return tc.env[k] })
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ConfigFromEnv(%v) = %v, want an error about %s", tc.env, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("ConfigFromEnv(%v) = %+v, %v; want %+v", tc.env, got, err, tc.want)
-		}
 	}
 }
