@@ -47,7 +47,7 @@ func newSearchEnv(t *testing.T) *searchEnv {
 	if err := x.Rebuild(ctx, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	KeepIndexed(store, x, nil)
+	search.KeepIndexed(store, x, nil)
 	srv := New(Config{Auth: headerAuth{}}, store)
 	srv.Components.Search = x
 	return &searchEnv{store: store, index: x, srv: srv, h: srv.Handler()}
@@ -720,7 +720,7 @@ func BenchmarkPutPillFollowed(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer x.Close()
-				KeepIndexed(store, x, nil)
+				search.KeepIndexed(store, x, nil)
 			}
 			p := kb.Pill{Code: "BEN-001", Title: "Scheda di prova", Answer: "<p>Testo della risposta.</p>",
 				Status: kb.StatusPublished, Lang: "it", Concepts: []string{fixtures.Pills[0].Concepts[0]}}

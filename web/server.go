@@ -50,7 +50,7 @@ type Components struct {
 	// statistics, announcements and the CTI webhook. Nil: those pages answer 404.
 	Telephony *Telephony
 	// Search is the knowledge search index (issue 4): /cerca, /api/search, /sinonimi. Nil:
-	// those pages answer 404. Keep it current with KeepIndexed.
+	// those pages answer 404. Keep it current with search.KeepIndexed.
 	Search *search.Index
 	// Tickets is the CRM (issue 6): tickets, citizens, callbacks, the public request page.
 	// Nil: those pages answer 404.

@@ -18,6 +18,7 @@ import (
 	"sportello/fixtures/testenv"
 	"sportello/internal/role"
 	"sportello/kb"
+	"sportello/kb/search"
 	"sportello/ticketing"
 	"sportello/web"
 )
@@ -52,7 +53,7 @@ func TestTicketFirstCallInChromium(t *testing.T) {
 	if err := fixtures.Load(ctx, store); err != nil {
 		t.Fatal(err)
 	}
-	index, err := startSearch(ctx, data, store, log)
+	index, err := search.Start(ctx, indexDir(data), store, log)
 	if err != nil {
 		t.Fatal(err)
 	}

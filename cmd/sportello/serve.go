@@ -15,6 +15,7 @@ import (
 	"sportello/fixtures"
 	"sportello/internal/fsperm"
 	"sportello/kb"
+	"sportello/kb/search"
 	"sportello/web"
 )
 
@@ -90,7 +91,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	srv := web.New(web.Config{Addr: *addr, DataDir: *data, BaseURL: *baseURL, Logger: log, Auth: web.NewSessionAuth(acc.users)}, store)
 	acc.attach(srv)
 	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
-	index, err := startSearch(ctx, *data, store, log)
+	index, err := search.Start(ctx, indexDir(*data), store, log)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package search
 
 import (
 	"bytes"
@@ -11,13 +11,12 @@ import (
 
 	"sportello/fixtures"
 	"sportello/kb"
-	"sportello/kb/search"
 )
 
-// TestStartSearch is the start-up of `sportello serve` for the index (issue 4 §8): a missing
+// TestStart is the start-up of `sportello serve` for the index (issue 4 §8): a missing
 // index is built, a sound one is kept, one that fell behind the store (written while the server
 // was down) or a corrupt one is rebuilt, and from then on the index follows each write.
-func TestStartSearch(t *testing.T) {
+func TestStart(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
 	store, err := kb.Open(data)
@@ -30,10 +29,10 @@ func TestStartSearch(t *testing.T) {
 	}
 	concept := fixtures.Pills[0].Concepts[0]
 
-	start := func(want string) *search.Index {
+	start := func(want string) *Index {
 		t.Helper()
 		var logs bytes.Buffer
-		x, err := startSearch(ctx, data, store, slog.New(slog.NewTextHandler(&logs, nil)))
+		x, err := Start(ctx, filepath.Join(data, "index"), store, slog.New(slog.NewTextHandler(&logs, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,9 +41,9 @@ func TestStartSearch(t *testing.T) {
 		}
 		return x
 	}
-	find := func(x *search.Index, q, code string) bool {
+	find := func(x *Index, q, code string) bool {
 		t.Helper()
-		r, err := x.Search(ctx, q, search.Options{Complete: true})
+		r, err := x.Search(ctx, q, Options{Complete: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +99,7 @@ func TestStartSearch(t *testing.T) {
 	if store, err = kb.Open(data); err != nil {
 		t.Fatal(err)
 	}
-	bleveDir := filepath.Join(indexDir(data), "bleve")
+	bleveDir := filepath.Join(data, "index", "bleve")
 	if err := os.WriteFile(filepath.Join(bleveDir, "index_meta.json"), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,49 @@
-package web
+package search
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"sportello/kb"
-	"sportello/kb/search"
 )
+
+// Start opens the search index in dir for a running server (issue 4 §8): an index that is
+// missing, corrupt, of another format or out of step with the store (a crash between a write and
+// its index update, an import while the server was down) is rebuilt before the server listens,
+// the log says which; from then on it follows every write of the store (KeepIndexed). The
+// command-line tools (search, reindex) open their own index with Open and Sync.
+func Start(ctx context.Context, dir string, store *kb.Store, log *slog.Logger) (*Index, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	x, err := Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open the search index in %s: %w", dir, err)
+	}
+	start := time.Now()
+	state := x.State()
+	var total int
+	rebuilt, err := x.Sync(ctx, store, func(done, t int) { total = t })
+	if err != nil {
+		x.Close()
+		return nil, fmt.Errorf("search index %s: %w", dir, err)
+	}
+	found := string(state)
+	if rebuilt && state == StateOK {
+		found = "out of step with the knowledge graph"
+	}
+	if rebuilt {
+		log.Info("search index rebuilt", "dir", dir, "found", found, "documents", total,
+			"took", time.Since(start).Round(time.Millisecond))
+	} else {
+		log.Info("search index up to date", "dir", dir, "found", found)
+	}
+	KeepIndexed(store, x, log)
+	return x, nil
+}
 
 // KeepIndexed makes the search index follow every committed write of the store at once (issue 4
 // §8): pills created, edited, published or archived are re-read and re-indexed, deleted ones
@@ -18,7 +54,7 @@ import (
 //
 // The hook cannot fail the write it follows, which is already committed: an index error is
 // logged, and the index is put right by the Sync at the next start-up.
-func KeepIndexed(store *kb.Store, x *search.Index, log *slog.Logger) {
+func KeepIndexed(store *kb.Store, x *Index, log *slog.Logger) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -33,7 +69,7 @@ func KeepIndexed(store *kb.Store, x *search.Index, log *slog.Logger) {
 
 // refresh reads one record again and indexes it, or drops it from the index when the write
 // removed it.
-func refresh[T any](ctx context.Context, x *search.Index, iri string,
+func refresh[T any](ctx context.Context, x *Index, iri string,
 	read func(context.Context, string) (*T, error), index func(*T) error) error {
 	v, err := read(ctx, iri)
 	switch {
@@ -46,7 +82,7 @@ func refresh[T any](ctx context.Context, x *search.Index, iri string,
 }
 
 // applyChange brings the index in step with one committed write.
-func applyChange(ctx context.Context, store *kb.Store, x *search.Index, ch kb.Change) error {
+func applyChange(ctx context.Context, store *kb.Store, x *Index, ch kb.Change) error {
 	if ch.Imported {
 		_, err := x.Sync(ctx, store, nil)
 		return err
