@@ -134,9 +134,11 @@ func (s *Server) pillPage(c echo.Context) error {
 	if len(d.Concepts) > 0 {
 		d.Path = s.conceptPath(c, d.Concepts[0])
 	}
-	if d.JSONLD, err = pillJSONLD(p, d.Office, d.Concepts); err != nil {
+	ld, err := kb.PillJSONLD(p, d.Office, d.Concepts)
+	if err != nil {
 		return internal(err)
 	}
+	d.JSONLD = template.JS(ld) // encoding/json escaped <, > and &: safe inside <script>
 	pd := pageData{Title: p.Title, Nav: "tree", Data: d}
 	if s.cfg.BaseURL != "" {
 		pd.Canonical = strings.TrimSuffix(s.cfg.BaseURL, "/") + pillHref(*p)

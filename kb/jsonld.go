@@ -1,22 +1,21 @@
-package web
+package kb
 
 import (
 	"encoding/json"
-	"html/template"
 	"time"
 
-	"sportello/kb"
+	"sportello/internal/htmltext"
 	"sportello/ontology"
 )
 
-// pillJSONLD is the pill as JSON-LD for the <script type="application/ld+json"> of its page:
+// PillJSONLD is the pill as JSON-LD, for the <script type="application/ld+json"> of its page:
 // schema.org Question with its acceptedAnswer, plus DCTERMS and Sportello terms, with the
 // pill's IRI as @id, so that a crawler or the ingest of another Sportello reads the same graph
 // the store holds (KB-5, KB-6: mark up texts and documents).
 //
 // encoding/json escapes <, > and & as \u003c…, so no "</script>" in a pill can close the
-// element; the result is safe to emit verbatim.
-func pillJSONLD(p *kb.Pill, office *kb.Unit, concepts []kb.Concept) (template.JS, error) {
+// element; the result is safe to emit verbatim. The answer is sanitised (htmltext.Sanitize).
+func PillJSONLD(p *Pill, office *Unit, concepts []Concept) ([]byte, error) {
 	lang := p.Lang
 	if lang == "" {
 		lang = "it"
@@ -36,7 +35,7 @@ func pillJSONLD(p *kb.Pill, office *kb.Unit, concepts []kb.Concept) (template.JS
 		"inLanguage": lang,
 		"acceptedAnswer": map[string]any{
 			"@type": "Answer",
-			"text":  string(sanitize(p.Answer)),
+			"text":  htmltext.Sanitize(p.Answer),
 		},
 		"adms:status": map[string]string{"@id": ontology.Status + string(p.Status)},
 	}
@@ -120,9 +119,5 @@ func pillJSONLD(p *kb.Pill, office *kb.Unit, concepts []kb.Concept) (template.JS
 	if p.Version > 0 {
 		doc["sp:version"] = p.Version
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	return template.JS(b), nil
+	return json.MarshalIndent(doc, "", "  ")
 }
