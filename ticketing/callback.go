@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"sportello/i18n"
 	"sportello/internal/clock"
 	"sportello/internal/phone"
 	"sportello/internal/sqldb"
@@ -166,3 +167,6 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 	})
 	return out, err
 }
+
+// Label is the callback state's Italian name.
+func (s CallbackState) Label() string { return i18n.T("tk.cb." + string(s)) }

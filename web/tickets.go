@@ -9,6 +9,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -300,7 +301,7 @@ func (s *Server) apiTicketsExport(c echo.Context) error {
 	if err != nil {
 		return tkErr(err)
 	}
-	return writeXLSX(c, "ticket", ticketSheet(rows))
+	return writeXLSX(c, "ticket", ticketing.TicketSheet(rows))
 }
 
 // newTicketRequest is the body of POST /api/tickets. A citizen is either an existing id or
@@ -915,13 +916,12 @@ func (s *Server) apiPublicStatus(c echo.Context) error {
 	return c.JSON(http.StatusOK, ps)
 }
 
-// describeSLA is the Italian text of a row's SLA state for lists and exports.
-func describeSLA(sla ticketing.SLAState) string {
-	switch {
-	case sla.Overdue:
-		return i18n.T("tk.sla.overdue")
-	case sla.AtRisk:
-		return i18n.T("tk.sla.atRisk")
+// writeXLSX sends sh as an .xlsx download named name-YYYYMMDD.xlsx (the date in Rome).
+func writeXLSX(c echo.Context, name string, sh ticketing.Sheet) error {
+	b, err := sh.XLSX()
+	if err != nil {
+		return internal(err)
 	}
-	return ""
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.xlsx"`, name, time.Now().In(clock.Rome()).Format("20060102")))
+	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
 }

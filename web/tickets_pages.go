@@ -24,10 +24,10 @@ import (
 
 func init() {
 	funcs["tkAction"] = actionLabel
-	funcs["tkPrio"] = priorityLabel
-	funcs["tkSLA"] = describeSLA
+	funcs["tkPrio"] = ticketing.Priority.Label
+	funcs["tkSLA"] = ticketing.SLAState.Label
 	funcs["pct"] = func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
-	funcs["cbState"] = func(s ticketing.CallbackState) string { return i18n.T("tk.cb." + string(s)) }
+	funcs["cbState"] = ticketing.CallbackState.Label
 }
 
 // officeOption is a competent office in the pages' selects.
@@ -95,7 +95,7 @@ func (s *Server) ticketInboxPage(c echo.Context) error {
 		return tkErr(err)
 	}
 	if c.QueryParam("formato") == "xlsx" {
-		return writeXLSX(c, "ticket", ticketSheet(rows))
+		return writeXLSX(c, "ticket", ticketing.TicketSheet(rows))
 	}
 	d := &inboxData{Rows: rows, Mine: q.Get("inbox") == "1", State: q.Get("state"), Channel: q.Get("channel"),
 		Office: q.Get("office"), Since: q.Get("since"), Until: q.Get("until"), States: ticketing.States,
@@ -343,7 +343,7 @@ func (s *Server) callbacksPage(c echo.Context) error {
 		}
 	}
 	if c.QueryParam("formato") == "xlsx" {
-		return writeXLSX(c, "richiamate", callbackSheet(list, d.Numbers))
+		return writeXLSX(c, "richiamate", ticketing.CallbackSheet(list, d.Numbers))
 	}
 	return s.render(c, "ticket_callbacks", pageData{Title: i18n.T("tk.cbs.title"), Nav: "tickets", Data: d})
 }
@@ -380,7 +380,7 @@ func (s *Server) gapsPage(c echo.Context) error {
 		return err
 	}
 	if c.QueryParam("formato") == "xlsx" {
-		return writeXLSX(c, "lacune", gapSheet(gaps))
+		return writeXLSX(c, "lacune", ticketing.GapSheet(gaps))
 	}
 	d := &gapsData{Gaps: gaps, Since: since.Format("2006-01-02"), Until: until.AddDate(0, 0, -1).Format("2006-01-02")}
 	xq := cloneQuery(c.Request().URL.Query())
@@ -443,7 +443,7 @@ func (s *Server) citizenPage(c echo.Context) error {
 		return err
 	}
 	if c.QueryParam("formato") == "xlsx" {
-		return writeXLSX(c, fmt.Sprintf("cittadino-%d", v.Citizen.ID), ticketSheet(v.Tickets))
+		return writeXLSX(c, fmt.Sprintf("cittadino-%d", v.Citizen.ID), ticketing.TicketSheet(v.Tickets))
 	}
 	d := &citizenPageData{formBase: csrfOf(c), citizenView: v}
 	for _, r := range tkMergers {
