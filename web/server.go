@@ -17,12 +17,14 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"sportello/accounts/accesslog"
 	"sportello/i18n"
+	"sportello/ingest"
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
@@ -65,15 +67,16 @@ type Components struct {
 
 // Server serves Sportello over HTTP.
 type Server struct {
-	cfg        Config
-	store      *kb.Store
-	auth       Authenticator
-	log        *slog.Logger
-	echo       *echo.Echo
-	table      map[string]Route // "METHOD /path" → route, for authorize
-	pages      map[string]*pageTemplate
-	Components Components
-	imports    importJobs // import (issue 3): uploaded workbooks and their jobs, importpage.go
+	cfg         Config
+	store       *kb.Store
+	auth        Authenticator
+	log         *slog.Logger
+	echo        *echo.Echo
+	table       map[string]Route // "METHOD /path" → route, for authorize
+	pages       map[string]*pageTemplate
+	Components  Components
+	imports     *ingest.Jobs // import (issue 3): uploaded workbooks and their jobs, made by importJobs
+	importsOnce sync.Once
 }
 
 // New builds the server and its routes; it does not listen yet.
