@@ -235,31 +235,6 @@ func comparePeople(a, b kb.Person) int {
 	return cmp.Compare(textfold.Fold(a.GivenName), textfold.Fold(b.GivenName))
 }
 
-// matchPerson reports whether the folded query q names the person, their role, extension,
-// phone, e-mail or unit (KB-13: the directory is searched by any of these).
-func matchPerson(q string, p kb.Person, unitName string) bool {
-	fields := []string{p.FullName(), p.FamilyName + " " + p.GivenName, p.Role, p.Extension, unitName, p.PEC}
-	fields = append(fields, p.Phones...)
-	fields = append(fields, p.Emails...)
-	for _, f := range fields {
-		if f != "" && strings.Contains(textfold.Fold(f), q) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchUnit(q string, u kb.Unit) bool {
-	fields := append([]string{u.Name, u.Address, u.PEC}, u.Phones...)
-	fields = append(fields, u.Emails...)
-	for _, f := range fields {
-		if f != "" && strings.Contains(textfold.Fold(f), q) {
-			return true
-		}
-	}
-	return false
-}
-
 func sortedUnits(units []kb.Unit) []kb.Unit {
 	out := append([]kb.Unit(nil), units...)
 	slices.SortFunc(out, func(a, b kb.Unit) int { return cmp.Compare(textfold.Fold(a.Name), textfold.Fold(b.Name)) })

@@ -240,7 +240,7 @@ func (s *Server) directoryData(c echo.Context) (*directoryData, error) {
 		if n := byIRI[p.Unit]; n != nil {
 			un, uid = n.Name, n.ID
 		}
-		if q == "" || matchPerson(q, p, un) {
+		if q == "" || p.Matches(q, un) {
 			d.People = append(d.People, personRow{Person: p, UnitName: un, UnitID: uid})
 		}
 	}
@@ -248,7 +248,7 @@ func (s *Server) directoryData(c echo.Context) (*directoryData, error) {
 		if d.Office != "" && !within[u.IRI] {
 			continue
 		}
-		if q == "" || matchUnit(q, u) {
+		if q == "" || u.Matches(q) {
 			d.Offices = append(d.Offices, u)
 		}
 	}

@@ -1,29 +1,26 @@
 package web
 
-// This file brings the contact-center core (package telephony, issue 7) to the browser: the
-// live push of CTI events over Server-Sent Events with the screen pop (TEL-2, TK-1), the
-// operator's call control (TEL-8) and the supervisor's live view (TEL-3). Statistics are in
+// This file brings the contact-center core (packages telephony and contactcenter, issue 7) to
+// the browser: the live push of the hub's CTI events over Server-Sent Events with the screen pop
+// (TEL-2, TK-1), the operator's call control (TEL-8) and the supervisor's live view (TEL-3). Statistics are in
 // telephony_stats.go, the announcements admin in telephony_annunci.go.
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/contactcenter"
 	"sportello/i18n"
 	"sportello/internal/phone"
 	"sportello/internal/role"
-	"sportello/internal/textfold"
 	"sportello/telephony"
 	"sportello/web/webkit"
 	"sportello/workcal"
@@ -32,9 +29,14 @@ import (
 // Telephony is the contact-center component `sportello serve` attaches to the server. ACD is
 // required; the other parts are optional and the features that need them answer 404 without.
 type Telephony struct {
-	ACD           *telephony.ACD
-	Center        *telephony.Center        // callbacks and voicemail, for the media layer
-	Tickets       telephony.Tickets        // the ticket opened with each screen pop (TK-1)
+	ACD    *telephony.ACD
+	Center *telephony.Center // callbacks and voicemail, for the media layer
+	// Hub is the call-event hub (screen pops with the caller and the contact's ticket): the
+	// live push reads it. Nil: /api/cti/events answers 503.
+	Hub *contactcenter.Hub
+	// Directory is the directory's caller lookup and transfer targets; nil: no transfer
+	// targets.
+	Directory     *contactcenter.Directory
 	History       *telephony.WaitHistory   // waits per channel for the supervisor's chart
 	Announcements *telephony.Announcements // the IVR recordings (TEL-5)
 	// AnnouncementBytes is the store's size limit of a recording, shown on the page and used to
@@ -44,9 +46,6 @@ type Telephony struct {
 	Calendar          *workcal.Calendar       // time zone and opening hours, for the statistics
 	Queues            []telephony.QueueConfig // service-level thresholds per queue, for the statistics
 	Bands             []telephony.NamedBand   // the IVR's time bands, for activating announcements
-	// Citizens finds the citizen records of a caller's number in the ticketing system; they come
-	// first in the screen pop, before the directory's matches. Nil: directory only.
-	Citizens func(ctx context.Context, number string) []CTICallerMatch
 	// Do carries out the actions the ACD returns (ring, connect, transfer…): the SIP layer. Nil
 	// while no media layer is attached; the actions are then only recorded in the event log.
 	Do func([]telephony.Action)
@@ -63,8 +62,6 @@ type Telephony struct {
 	// KeepAlive is the interval of the SSE comment lines that keep proxies from closing an idle
 	// stream; 0 means 15 s.
 	KeepAlive time.Duration
-
-	hub *ctiHub
 
 	// EventStore is the saved CTI log (SLA-5): the statistics and the queue_log export of a
 	// period read it, with the in-memory log's unsaved tail. Nil: the in-memory log only.
@@ -84,25 +81,22 @@ func (t *Telephony) do(acts []telephony.Action) {
 	}
 }
 
-// ctiMessage is one message of the live stream: every CTI event, and for a ringing event the
-// screen pop with the caller's record and the ticket opened for the contact.
+// ctiMessage is one message of the live stream, as JSON: every CTI event, and for a ringing
+// event the screen pop with the caller's records and the ticket opened for the contact.
 type ctiMessage struct {
 	Event telephony.Event `json:"event"`
 	Pop   *CTIPop         `json:"pop,omitempty"`
 }
 
-// CTIPop is the screen pop an operator's console shows when a contact rings them (TEL-2): the
-// CTI's ScreenPop, the directory entries whose number matches the caller, and the ticket.
+// CTIPop is a screen pop as JSON (contactcenter.Pop), the records with links to their pages.
 type CTIPop struct {
 	telephony.ScreenPop
-	Matches []CTICallerMatch `json:"matches"`
-	Ticket  string           `json:"ticket,omitempty"`
-	// TicketError says why no ticket could be opened; the pop is shown anyway, so the operator
-	// can still help the citizen.
-	TicketError string `json:"ticketError,omitempty"`
+	Matches     []CTICallerMatch `json:"matches"`
+	Ticket      string           `json:"ticket,omitempty"`
+	TicketError string           `json:"ticketError,omitempty"`
 }
 
-// CTICallerMatch is a person or office of the directory whose phone number is the caller's.
+// CTICallerMatch is a record whose phone number is the caller's, as JSON.
 type CTICallerMatch struct {
 	Kind      string `json:"kind"` // "citizen", "person" or "unit"
 	Name      string `json:"name"`
@@ -113,197 +107,25 @@ type CTICallerMatch struct {
 	URL       string `json:"url,omitempty"`
 }
 
-// ctiHub reads the ACD's event log once, enriches the ringing events into screen pops (one
-// directory lookup and one ticket per ring, however many browsers listen) and fans the
-// messages out to the SSE streams.
-type ctiHub struct {
-	t      *Telephony
-	lookup func(ctx context.Context, number string) []CTICallerMatch
-
-	mu      sync.Mutex
-	clients map[*ctiClient]struct{}
-	pops    map[string]CTIPop // the last pop of each live contact, for a console opened mid-call
-	dropped atomic.Uint64
-}
-
-type ctiClient struct {
-	ch        chan ctiMessage
-	operator  string // "" with all
-	extension string // the operator's terminal: an external PBX (Zammad) names it instead
-	all       bool
-}
-
-// wants reports whether the stream receives e: everything for a supervisor; for a console, the
-// events of its operator, or of its extension when an external PBX reports by number.
-func (c *ctiClient) wants(e telephony.Event) bool {
-	if c.all || e.Operator == c.operator {
-		return true
-	}
-	return c.extension != "" && e.Operator == c.extension
-}
-
-// StartTelephony starts the live push of the Telephony component: it must be called once,
-// after Components.Telephony is set, and runs until ctx ends.
-func (s *Server) StartTelephony(ctx context.Context) error {
-	t := s.Components.Telephony
-	if t == nil || t.ACD == nil {
-		return errors.New("web: no telephony component to start")
-	}
-	if t.hub != nil {
-		return errors.New("web: telephony already started")
-	}
-	h := &ctiHub{t: t, clients: map[*ctiClient]struct{}{}, pops: map[string]CTIPop{},
-		lookup: func(ctx context.Context, number string) []CTICallerMatch { return s.matchCaller(ctx, number) }}
-	t.hub = h
-	// Subscribe before returning, so that no event appended after StartTelephony is missed.
-	events, cancel := t.ACD.Log().Subscribe(4096)
-	go func() {
-		<-ctx.Done()
-		cancel()
-	}()
-	go h.run(events)
-	return nil
-}
-
-func (h *ctiHub) run(events <-chan telephony.Event) {
-	for e := range events {
-		m := ctiMessage{Event: e}
-		if sp, ok := telephony.PopFromEvent(e); ok {
-			p := h.pop(sp, e.Time)
-			m.Pop = &p
+func ctiPopOf(p contactcenter.Pop) *CTIPop {
+	out := &CTIPop{ScreenPop: p.ScreenPop, Matches: []CTICallerMatch{}, Ticket: p.Ticket, TicketError: p.TicketError}
+	for _, c := range p.Callers {
+		m := CTICallerMatch{Kind: c.Kind, Name: c.Name, Role: c.Role, Unit: c.Unit, Extension: c.Extension, Phone: c.Phone}
+		switch {
+		case c.Kind == "citizen":
+			m.URL = "/cittadini/" + strconv.FormatInt(c.CitizenID, 10)
+		case c.UnitIRI != "":
+			m.URL = unitHref(c.UnitIRI)
 		}
-		h.mu.Lock()
-		switch e.Kind {
-		case telephony.EvRinging:
-			if m.Pop != nil {
-				h.pops[e.CallID] = *m.Pop
-			}
-		case telephony.EvAbandoned, telephony.EvCompleted, telephony.EvTransferred, telephony.EvOverflowed,
-			telephony.EvEnded, telephony.EvCallbackAccepted, telephony.EvBlocked:
-			delete(h.pops, e.CallID)
-		}
-		for c := range h.clients {
-			if !c.wants(e) {
-				continue
-			}
-			select {
-			case c.ch <- m:
-			default:
-				// A browser that does not read must not hold up the others: it misses this
-				// message and resynchronises from /api/cti/me on its next reconnection.
-				h.dropped.Add(1)
-			}
-		}
-		h.mu.Unlock()
+		out.Matches = append(out.Matches, m)
 	}
-	// The log closed the subscription: end every stream.
-	h.mu.Lock()
-	for c := range h.clients {
-		close(c.ch)
-		delete(h.clients, c)
-	}
-	h.mu.Unlock()
+	return out
 }
 
-// pop enriches a screen pop: the caller looked up in the directory and the contact's ticket
-// opened through the Tickets interface (TK-1). Tickets implementations open or find, so a call
-// that rings again after a missed ring keeps its ticket.
-func (h *ctiHub) pop(sp telephony.ScreenPop, at time.Time) CTIPop {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	p := CTIPop{ScreenPop: sp}
-	if h.t.Citizens != nil {
-		p.Matches = h.t.Citizens(ctx, sp.From)
-	}
-	p.Matches = append(p.Matches, h.lookup(ctx, sp.From)...)
-	if p.Matches == nil {
-		p.Matches = []CTICallerMatch{}
-	}
-	if h.t.Tickets != nil {
-		ref, err := h.t.Tickets.OpenContact(ctx, telephony.TicketContact{CallID: sp.CallID, Channel: sp.Channel,
-			From: sp.From, To: sp.To, Queue: sp.Queue, Operator: sp.Operator, At: at})
-		if err != nil {
-			p.TicketError = i18n.T("cti.ticketError")
-		}
-		p.Ticket = string(ref)
-	}
-	return p
-}
-
-func (h *ctiHub) add(c *ctiClient) {
-	h.mu.Lock()
-	h.clients[c] = struct{}{}
-	h.mu.Unlock()
-}
-
-func (h *ctiHub) remove(c *ctiClient) {
-	h.mu.Lock()
-	delete(h.clients, c)
-	h.mu.Unlock()
-}
-
-// listeners is the number of open streams (tests check that none outlives its browser).
-func (h *ctiHub) listeners() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.clients)
-}
-
-func (h *ctiHub) livePop(callID string) (CTIPop, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	p, ok := h.pops[callID]
-	return p, ok
-}
-
-// matchCaller finds the directory entries whose number is the caller's: their phones or, for a
-// call from inside the Administration, their extension. Later the ticketing's citizen record
-// joins these.
-func (s *Server) matchCaller(ctx context.Context, number string) []CTICallerMatch {
-	key := phone.Key(number)
-	if key == "" || s.store == nil {
-		return nil
-	}
-	units, err := s.store.Units(ctx)
-	if err != nil {
-		s.log.Error("cti: directory lookup", "err", err)
-		return nil
-	}
-	people, err := s.store.People(ctx)
-	if err != nil {
-		s.log.Error("cti: directory lookup", "err", err)
-		return nil
-	}
-	names := map[string]string{}
-	var out []CTICallerMatch
-	for _, u := range units {
-		names[u.IRI] = u.Name
-		for _, ph := range u.Phones {
-			if phone.Key(ph) == key {
-				out = append(out, CTICallerMatch{Kind: "unit", Name: u.Name, Phone: ph, URL: unitHref(u.IRI)})
-				break
-			}
-		}
-	}
-	for _, p := range people {
-		hit := ""
-		for _, ph := range p.Phones {
-			if phone.Key(ph) == key {
-				hit = ph
-				break
-			}
-		}
-		if hit == "" && p.Extension != "" && phone.Key(p.Extension) == key {
-			hit = p.Extension
-		}
-		if hit == "" {
-			continue
-		}
-		m := CTICallerMatch{Kind: "person", Name: p.FullName(), Role: p.Role, Unit: names[p.Unit], Extension: p.Extension, Phone: hit}
-		if p.Unit != "" {
-			m.URL = unitHref(p.Unit)
-		}
-		out = append(out, m)
+func ctiMessageOf(m contactcenter.Message) ctiMessage {
+	out := ctiMessage{Event: m.Event}
+	if m.Pop != nil {
+		out.Pop = ctiPopOf(*m.Pop)
 	}
 	return out
 }
@@ -351,18 +173,18 @@ func (s *Server) ctiEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if t.hub == nil {
+	if t.Hub == nil {
 		return &httpError{Status: http.StatusServiceUnavailable, Code: "not_started", Msg: i18n.T("cti.notStarted")}
 	}
-	cl := &ctiClient{ch: make(chan ctiMessage, 256)}
+	var f contactcenter.Filter
 	if ctiSeesAll(roleOf(c)) && c.QueryParam("operatore") == "" {
-		cl.all = true
+		f.All = true
 	} else {
 		op, err := s.ctiOperator(c, t, c.QueryParam("operatore"))
 		if err != nil {
 			return err
 		}
-		cl.operator, cl.extension = op.ID, op.Extension
+		f.Operator, f.Extension = op.ID, op.Extension
 	}
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
@@ -374,8 +196,8 @@ func (s *Server) ctiEvents(c echo.Context) error {
 	}
 	// The stream lives longer than the server's write timeout allows a response to.
 	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
-	t.hub.add(cl)
-	defer t.hub.remove(cl)
+	msgs, cancel := t.Hub.Listen(f, 256)
+	defer cancel()
 	// Reconnect after 3 s when the connection drops; the first comment tells the browser (and
 	// the tests) that the subscription is in place.
 	fmt.Fprint(w, "retry: 3000\n: ok\n\n")
@@ -396,10 +218,11 @@ func (s *Server) ctiEvents(c echo.Context) error {
 				return nil
 			}
 			w.Flush()
-		case m, ok := <-cl.ch:
+		case cm, ok := <-msgs:
 			if !ok {
 				return nil
 			}
+			m := ctiMessageOf(cm)
 			b, err := json.Marshal(m)
 			if err != nil {
 				return nil
@@ -462,9 +285,9 @@ func (s *Server) ctiMe(c echo.Context) error {
 		return err
 	}
 	out := map[string]any{"operator": ctiOperatorOf(op)}
-	if op.CallID != "" && t.hub != nil {
-		if p, ok := t.hub.livePop(op.CallID); ok {
-			out["pop"] = p
+	if op.CallID != "" && t.Hub != nil {
+		if p, ok := t.Hub.LivePop(op.CallID); ok {
+			out["pop"] = ctiPopOf(p)
 		}
 	}
 	return c.JSON(http.StatusOK, out)
@@ -682,47 +505,17 @@ type ctiDirectoryEntry struct {
 	Extension string `json:"extension"`
 }
 
-// ctiDirectory searches the directory for transfer targets with an extension or a phone: the
-// people by name, role, office or extension, and the offices by name.
+// ctiDirectory searches the directory for transfer targets (contactcenter.Directory.Targets).
 func (s *Server) ctiDirectory(c echo.Context) error {
-	ctx := c.Request().Context()
-	q := textfold.Fold(strings.TrimSpace(c.QueryParam("q")))
-	limit := 20
-	units, err := s.store.Units(ctx)
+	t, err := s.telephony()
 	if err != nil {
-		return internal(err)
-	}
-	people, err := s.store.People(ctx)
-	if err != nil {
-		return internal(err)
-	}
-	names := map[string]string{}
-	for _, u := range units {
-		names[u.IRI] = u.Name
+		return err
 	}
 	out := []ctiDirectoryEntry{}
-	for _, p := range people {
-		ext := p.Extension
-		if ext == "" && len(p.Phones) > 0 {
-			ext = p.Phones[0]
+	if t.Directory != nil {
+		for _, e := range t.Directory.Targets(c.QueryParam("q"), 20) {
+			out = append(out, ctiDirectoryEntry{Kind: e.Kind, Name: e.Name, Role: e.Role, Unit: e.Unit, Extension: e.Extension})
 		}
-		if ext == "" || q != "" && !matchPerson(q, p, names[p.Unit]) {
-			continue
-		}
-		out = append(out, ctiDirectoryEntry{Kind: "person", Name: p.FullName(), Role: p.Role, Unit: names[p.Unit], Extension: ext})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	var offices []ctiDirectoryEntry
-	for _, u := range units {
-		if len(u.Phones) == 0 || q != "" && !matchUnit(q, u) {
-			continue
-		}
-		offices = append(offices, ctiDirectoryEntry{Kind: "unit", Name: u.Name, Extension: u.Phones[0]})
-	}
-	sort.Slice(offices, func(i, j int) bool { return offices[i].Name < offices[j].Name })
-	out = append(offices, out...)
-	if len(out) > limit {
-		out = out[:limit]
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }

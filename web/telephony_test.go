@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"sportello/accounts"
+	"sportello/contactcenter"
 	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/telephony"
@@ -68,7 +69,7 @@ func newCTITest(t testing.TB) *ctiTest {
 		t.Fatal(err)
 	}
 	ct.acd = acd
-	ct.tel = &Telephony{ACD: acd, Tickets: ct.tickets, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
+	ct.tel = &Telephony{ACD: acd, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
 		History:  telephony.NewWaitHistory(10*time.Second, 60),
 		Calendar: workcal.Default(),
 		Bands:    []telephony.NamedBand{{Name: "mattina", Band: workcal.Hours(8, 0, 13, 0)}},
@@ -84,9 +85,13 @@ func newCTITest(t testing.TB) *ctiTest {
 	ct.srv.Components.Telephony = ct.tel
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	if err := ct.srv.StartTelephony(ctx); err != nil {
+	dir, err := contactcenter.NewDirectory(ctx, testStore(t), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
+	ct.tel.Directory = dir
+	ct.tel.Hub = contactcenter.NewHub(acd, ct.tickets, dir)
+	go ct.tel.Hub.Run(ctx)
 	ct.h = ct.srv.Handler()
 	return ct
 }
@@ -372,18 +377,18 @@ func TestCTIStreamNoLeak(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		r := ctiOpenSSE(t, ctx, hs.URL, role.Supervisor)
-		if n := ct.tel.hub.listeners(); n != 1 {
+		if n := ct.tel.Hub.Listeners(); n != 1 {
 			t.Fatalf("listeners while connected: %d", n)
 		}
 		cancel()
 		r.body.Close()
 		deadline := time.Now().Add(5 * time.Second)
-		for ct.tel.hub.listeners() != 0 && time.Now().Before(deadline) {
+		for ct.tel.Hub.Listeners() != 0 && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	if n := ct.tel.hub.listeners(); n != 0 {
+	if n := ct.tel.Hub.Listeners(); n != 0 {
 		t.Fatalf("listeners after the browsers left: %d", n)
 	}
 	hs.CloseClientConnections()

@@ -70,7 +70,7 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 	srv := web.New(web.Config{Auth: auth}, store)
 	e.wiring = &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration), sip: new(string)}
 	*e.wiring.sample, *e.wiring.sip = time.Second, sipFile
-	if e.tel, err = e.wiring.build(true, e.dir, nil, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if e.tel, err = e.wiring.build(true, e.dir, store, nil, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.wiring.start(ctx0, srv, e.tel); err != nil {

@@ -105,7 +105,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	defer stopTickets()
 	srv.Components.Tickets = tk
 	// telephony (issue 7): the ACD and the contact-center pages, on the tickets when present.
-	tel, err := phone.build(*demo, *data, tk, log)
+	tel, err := phone.build(*demo, *data, store, tk, log)
 	if err != nil {
 		return err
 	}

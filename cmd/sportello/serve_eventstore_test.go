@@ -37,7 +37,7 @@ func TestServeSavesEventLog(t *testing.T) {
 	defer store.Close()
 	w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration)}
 	*w.sample = time.Second
-	tel, err := w.build(true, dir, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tel, err := w.build(true, dir, store, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

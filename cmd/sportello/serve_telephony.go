@@ -11,11 +11,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"sportello/contactcenter"
 	"sportello/internal/fsperm"
+	"sportello/kb"
 	"sportello/telephony"
 	"sportello/telephony/media"
 	"sportello/telephony/sip"
@@ -60,7 +60,7 @@ func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
 // build reads the configuration and builds the component, or returns nil when serve runs
 // without telephony (no --telephony and no --demo). tickets may be nil: the in-memory tickets
 // are used then.
-func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store, log *slog.Logger) (*web.Telephony, error) {
+func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets *ticketing.Store, log *slog.Logger) (*web.Telephony, error) {
 	name, raw := *w.file, []byte(nil)
 	switch {
 	case name != "":
@@ -96,24 +96,17 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 		return nil, fmt.Errorf("telephony: voicemail: %w", err)
 	}
 	var tk telephony.Tickets = telephony.NewMemTickets()
-	var citizens func(ctx context.Context, number string) []web.CTICallerMatch
+	var finders []contactcenter.CallerFinder
 	if tickets != nil {
 		tk = &contactcenter.Tickets{Store: tickets, VoicemailDir: vmDir}
-		citizens = func(ctx context.Context, number string) []web.CTICallerMatch {
-			found, err := tickets.FindCitizen(ctx, number)
-			if err != nil {
-				return nil
-			}
-			var out []web.CTICallerMatch
-			for _, c := range found {
-				m := web.CTICallerMatch{Kind: "citizen", Name: c.Name, Phone: number, URL: "/cittadini/" + strconv.FormatInt(c.ID, 10)}
-				if c.Organisation != "" {
-					m.Unit = c.Organisation
-				}
-				out = append(out, m)
-			}
-			return out
+		finders = append(finders, contactcenter.Citizens{Store: tickets})
+	}
+	var dir *contactcenter.Directory
+	if store != nil {
+		if dir, err = contactcenter.NewDirectory(context.Background(), store, log); err != nil {
+			return nil, fmt.Errorf("telephony: directory: %w", err)
 		}
+		finders = append(finders, dir)
 	}
 	booker, err := telephony.NewBooker(setup.Callback, tk, events, clock)
 	if err != nil {
@@ -124,13 +117,13 @@ func (w *telephonyWiring) build(demo bool, data string, tickets *ticketing.Store
 	t := &web.Telephony{
 		ACD:           acd,
 		Center:        &telephony.Center{ACD: acd, Booker: booker, Voicemail: vm},
-		Tickets:       tk,
+		Hub:           contactcenter.NewHub(acd, tk, finders...),
+		Directory:     dir,
 		History:       telephony.NewWaitHistory(*w.sample, int(time.Hour / *w.sample)+1),
 		Announcements: ann,
 		Calendar:      setup.Calendar,
 		Queues:        setup.Queues,
 		Bands:         setup.Bands,
-		Citizens:      citizens,
 		Demo:          demo,
 		// Without --sip no media layer is attached: the actions are logged, and the console's
 		// buttons drive the ACD directly.
@@ -207,9 +200,7 @@ func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Tel
 		}
 	}
 	srv.Components.Telephony = t
-	if err := srv.StartTelephony(ctx); err != nil {
-		return err
-	}
+	go t.Hub.Run(ctx)
 	go t.ACD.Run(ctx, 100*time.Millisecond, t.History, t.Do)
 	w.acd = t.ACD
 	if w.recordings != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sportello/contactcenter"
 	"sportello/fixtures"
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
@@ -60,7 +61,7 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 	}
 	w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration)}
 	*w.sample = time.Second
-	tel, err := w.build(true, dir, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tel, err := w.build(true, dir, store, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 	if me.Pop.Ticket == "" || me.Pop.TicketError != "" {
 		t.Fatalf("ticket: %+v", me.Pop)
 	}
-	again, err := tel.Tickets.OpenContact(ctx, telephony.TicketContact{CallID: "t1", Channel: telephony.Voice, From: "3331112233"})
+	again, err := (&contactcenter.Tickets{Store: tickets}).OpenContact(ctx, telephony.TicketContact{CallID: "t1", Channel: telephony.Voice, From: "3331112233"})
 	if err != nil || string(again) != me.Pop.Ticket {
 		t.Errorf("the call's ticket is %s, the ticketing system says %s (%v)", me.Pop.Ticket, again, err)
 	}
@@ -118,11 +119,11 @@ func TestServeTelephonySIP(t *testing.T) {
 		*w.sample, *w.sip = time.Second, sipFile
 		return w
 	}
-	if _, err := newWiring(bad).build(true, dir, nil, discard); err == nil || !strings.Contains(err.Error(), "sip-bad.json") {
+	if _, err := newWiring(bad).build(true, dir, nil, nil, discard); err == nil || !strings.Contains(err.Error(), "sip-bad.json") {
 		t.Errorf("bad SIP configuration: %v", err)
 	}
 	w := newWiring(good)
-	tel, err := w.build(true, dir, nil, discard)
+	tel, err := w.build(true, dir, nil, nil, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
