@@ -42,7 +42,7 @@ func TestServeSLAHeartbeats(t *testing.T) {
 	w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration), sip: new(string)}
 	*w.sample, *w.sip = time.Second, sipFile
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tel, err := w.build(true, dir, tickets, discard)
+	tel, err := w.build(true, dir, store, tickets, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
