@@ -18,10 +18,13 @@ import (
 	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
+	"sportello/web/webkit"
 )
 
-var accessLogRoutes = []Route{
-	{http.MethodGet, "/api/accesslog/top", []role.Role{role.Supervisor, role.Administrator, role.Auditor}, (*Server).apiTopReads},
+func (s *Server) accessLogRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/api/accesslog/top", []role.Role{role.Supervisor, role.Administrator, role.Auditor}, s.apiTopReads),
+	}
 }
 
 // pillReadPaths are the routes that show one pill.
@@ -35,7 +38,7 @@ func (s *Server) recordRead(c echo.Context, sess *accounts.Session) {
 		return
 	}
 	ctx := c.Request().Context()
-	p, err := s.findPill(ctx, c.Param("code"), role.Stored(string(sess.User.Role)))
+	p, err := webkit.FindPill(ctx, s.store, c.Param("code"), role.Stored(string(sess.User.Role)))
 	if err != nil {
 		return
 	}
@@ -63,7 +66,7 @@ type topBranch struct {
 func (s *Server) apiTopReads(c echo.Context) error {
 	l := s.accessLog()
 	if l == nil {
-		return notFound("err.accessLogAbsent")
+		return webkit.NotFound("err.accessLogAbsent")
 	}
 	to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 	from := to.AddDate(0, 0, -30)
@@ -75,7 +78,7 @@ func (s *Server) apiTopReads(c echo.Context) error {
 		if v := c.QueryParam(p.name); v != "" {
 			d, err := time.Parse("2006-01-02", v)
 			if err != nil {
-				return badRequest("bad_date", i18n.T("err.badDate", p.name, v))
+				return webkit.BadRequest("bad_date", i18n.T("err.badDate", p.name, v))
 			}
 			*p.dst = d.AddDate(0, 0, p.add)
 		}
@@ -84,19 +87,19 @@ func (s *Server) apiTopReads(c echo.Context) error {
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return badRequest("bad_limit", i18n.T("err.badLimit"))
+			return webkit.BadRequest("bad_limit", i18n.T("err.badLimit"))
 		}
 		limit = n
 	}
 	ctx := c.Request().Context()
 	all, err := l.Top(ctx, from, to, 0)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	pills := []topPill{}
 	branches, err := s.branchReads(ctx, all)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	for i, cnt := range all {
 		if i == limit {

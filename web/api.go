@@ -2,22 +2,22 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"sportello/i18n"
 	"sportello/kb"
+	"sportello/web/webkit"
 )
 
 // The JSON API (web/API.md). Field names are English; error messages are Italian, for the
 // person reading them.
 
 func (s *Server) apiConcepts(c echo.Context) error {
-	top, _, err := s.conceptTree(c.Request().Context(), roleOf(c))
+	top, _, err := s.conceptTree(c.Request().Context(), webkit.RoleOf(c))
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	if top == nil {
 		top = []*conceptNode{}
@@ -52,7 +52,7 @@ func summarize(ps []kb.Pill) []pillSummary {
 	out := make([]pillSummary, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, pillSummary{IRI: p.IRI, Code: p.Code, Title: p.Title, Question: p.Question,
-			Status: p.Status, Office: p.Office, URL: pillHref(p)})
+			Status: p.Status, Office: p.Office, URL: webkit.PillHref(p)})
 	}
 	return out
 }
@@ -74,8 +74,8 @@ func (s *Server) apiConcept(c echo.Context) error {
 // error when they ask for another status, rather than a silently empty list.
 func (s *Server) apiPills(c echo.Context) error {
 	ctx := c.Request().Context()
-	who := roleOf(c)
-	f := kb.PillFilter{Status: visible(who)}
+	who := webkit.RoleOf(c)
+	f := kb.PillFilter{Status: webkit.Visible(who)}
 	if v := c.QueryParam("status"); v != "" {
 		var want []kb.Status
 		for _, st := range strings.Split(v, ",") {
@@ -83,10 +83,10 @@ func (s *Server) apiPills(c echo.Context) error {
 			switch st {
 			case kb.StatusDraft, kb.StatusSubmitted, kb.StatusPublished, kb.StatusRejected, kb.StatusRetired:
 			default:
-				return badRequest("bad_status", i18n.T("err.badStatus"))
+				return webkit.BadRequest("bad_status", i18n.T("err.badStatus"))
 			}
 			if !who.SeesDrafts() && st != kb.StatusPublished {
-				return &httpError{Status: http.StatusForbidden, Code: "status_forbidden", Msg: i18n.T("err.statusDenied")}
+				return &webkit.HTTPError{Status: http.StatusForbidden, Code: "status_forbidden", Msg: i18n.T("err.statusDenied")}
 			}
 			want = append(want, st)
 		}
@@ -95,55 +95,43 @@ func (s *Server) apiPills(c echo.Context) error {
 	if v := c.QueryParam("concept"); v != "" {
 		con, err := s.findConcept(ctx, v)
 		if err != nil {
-			return storeErr(err, "err.conceptNotFound")
+			return webkit.StoreErr(err, "err.conceptNotFound")
 		}
 		f.Concept = con.IRI
 	}
 	if v := c.QueryParam("office"); v != "" {
 		u, err := s.findUnit(ctx, v)
 		if err != nil {
-			return storeErr(err, "err.unitNotFound")
+			return webkit.StoreErr(err, "err.unitNotFound")
 		}
 		f.Office = u.IRI
 	}
 	var err error
-	if f.Limit, err = intParam(c, "limit", 100); err != nil {
+	if f.Limit, err = webkit.IntParam(c, "limit", 100); err != nil {
 		return err
 	}
-	if f.Offset, err = intParam(c, "offset", 0); err != nil {
+	if f.Offset, err = webkit.IntParam(c, "offset", 0); err != nil {
 		return err
 	}
 	f.Limit = min(f.Limit, 1000)
 	ps, err := s.store.Pills(ctx, f)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	items := make([]kb.Pill, 0, len(ps))
 	for _, p := range ps {
-		p.Answer = string(sanitize(p.Answer))
+		p.Answer = string(webkit.Sanitize(p.Answer))
 		items = append(items, p)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": items, "limit": f.Limit, "offset": f.Offset})
 }
 
-func intParam(c echo.Context, name string, def int) (int, error) {
-	v := c.QueryParam(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, badRequest("bad_parameter", i18n.T("err.badNumber", name))
-	}
-	return n, nil
-}
-
 func (s *Server) apiPill(c echo.Context) error {
-	p, err := s.findPill(c.Request().Context(), c.Param("code"), roleOf(c))
+	p, err := webkit.FindPill(c.Request().Context(), s.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {
-		return storeErr(err, "err.pillNotFound")
+		return webkit.StoreErr(err, "err.pillNotFound")
 	}
-	p.Answer = string(sanitize(p.Answer))
+	p.Answer = string(webkit.Sanitize(p.Answer))
 	return c.JSON(http.StatusOK, p)
 }
 
@@ -155,11 +143,11 @@ type apiUnit struct {
 func (s *Server) apiUnits(c echo.Context) error {
 	units, err := s.store.Units(c.Request().Context())
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	items := make([]apiUnit, 0, len(units))
 	for _, u := range sortedUnits(units) {
-		items = append(items, apiUnit{Unit: u, ID: localID(u.IRI)})
+		items = append(items, apiUnit{Unit: u, ID: webkit.LocalID(u.IRI)})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": items})
 }
@@ -178,7 +166,7 @@ func (s *Server) apiUnit(c echo.Context) error {
 		sub = append(sub, apiUnit{Unit: ch.Unit, ID: ch.ID})
 	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"unit": apiUnit{Unit: *d.Unit, ID: localID(d.Unit.IRI)}, "children": sub,
+		"unit": apiUnit{Unit: *d.Unit, ID: webkit.LocalID(d.Unit.IRI)}, "children": sub,
 		"people": people, "pills": summarize(d.Pills),
 	})
 }
@@ -204,13 +192,13 @@ func (s *Server) apiPeople(c echo.Context) error {
 func (s *Server) apiStats(c echo.Context) error {
 	st, err := s.store.Stats(c.Request().Context())
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	return c.JSON(http.StatusOK, st)
 }
 
 func (s *Server) apiWhoami(c echo.Context) error {
-	user, _ := c.Get(ctxUser).(string)
-	who := roleOf(c)
+	user := webkit.UserOf(c)
+	who := webkit.RoleOf(c)
 	return c.JSON(http.StatusOK, map[string]any{"user": user, "role": who, "seesDrafts": who.SeesDrafts()})
 }

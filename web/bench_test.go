@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"sportello/web/webkit"
 	"testing"
 )
 
@@ -14,7 +15,7 @@ func BenchmarkPages(b *testing.B) {
 	for _, bb := range []struct{ name, path string }{
 		{"tree", "/albero"},
 		{"pill", "/schede/" + p.Code},
-		{"concept", "/concetti/" + localID(p.Concepts[0])},
+		{"concept", "/concetti/" + webkit.LocalID(p.Concepts[0])},
 		{"directory-search", "/rubrica?q=rossi"},
 		{"api-pills", "/api/pills?limit=50"},
 		{"export-turtle-public", "/export/turtle"},

@@ -3,30 +3,17 @@ package web
 import (
 	"cmp"
 	"context"
-	"errors"
-	"net/url"
 	"slices"
 	"strings"
 
 	"sportello/internal/role"
 	"sportello/internal/textfold"
 	"sportello/kb"
+	"sportello/web/webkit"
 )
 
 // This file gathers what pages and API share: visibility by role and the shapes built from the
 // store (the concept tree with pill counts, the office tree).
-
-// visible is the pill statuses role may read; nil means any.
-func visible(who role.Role) []kb.Status {
-	if who.SeesDrafts() {
-		return nil
-	}
-	return []kb.Status{kb.StatusPublished}
-}
-
-func canSee(who role.Role, p *kb.Pill) bool {
-	return who.SeesDrafts() || p.Status == kb.StatusPublished
-}
 
 // conceptNode is a concept in the classification tree, with the number of pills filed under it
 // or under any narrower concept (each pill counted once per branch).
@@ -51,14 +38,14 @@ func (s *Server) conceptTree(ctx context.Context, who role.Role) ([]*conceptNode
 	if err != nil {
 		return nil, nil, err
 	}
-	pills, err := s.store.Pills(ctx, kb.PillFilter{Status: visible(who)})
+	pills, err := s.store.Pills(ctx, kb.PillFilter{Status: webkit.Visible(who)})
 	if err != nil {
 		return nil, nil, err
 	}
 	byIRI := make(map[string]*conceptNode, len(concepts))
 	for _, c := range concepts {
 		byIRI[c.IRI] = &conceptNode{
-			IRI: c.IRI, ID: localID(c.IRI), Notation: c.Notation, Label: c.Label("it"),
+			IRI: c.IRI, ID: webkit.LocalID(c.IRI), Notation: c.Notation, Label: c.Label("it"),
 			PrefLabel: c.PrefLabel, AltLabels: c.AltLabels, Definition: c.Definition,
 			Broader: c.Broader, CloseMatch: c.CloseMatch,
 		}
@@ -108,7 +95,7 @@ func (s *Server) findConcept(ctx context.Context, id string) (*kb.Concept, error
 		return nil, err
 	}
 	for i := range cs {
-		if localID(cs[i].IRI) == id {
+		if webkit.LocalID(cs[i].IRI) == id {
 			return &cs[i], nil
 		}
 	}
@@ -132,33 +119,6 @@ func breadcrumb(n *conceptNode, byIRI map[string]*conceptNode) []*conceptNode {
 	return path
 }
 
-// findPill resolves /schede/{code}: the legacy code, or the IRI's last segment for pills
-// without one. A pill role may not read is reported as missing, so drafts do not leak.
-func (s *Server) findPill(ctx context.Context, id string, who role.Role) (*kb.Pill, error) {
-	p, err := s.store.PillByCode(ctx, id)
-	if errors.Is(err, kb.ErrNotFound) {
-		var all []kb.Pill
-		all, err = s.store.Pills(ctx, kb.PillFilter{})
-		if err != nil {
-			return nil, err
-		}
-		err = kb.ErrNotFound
-		for i := range all {
-			if localID(all[i].IRI) == id || all[i].IRI == id {
-				p, err = &all[i], nil
-				break
-			}
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !canSee(who, p) {
-		return nil, kb.ErrNotFound
-	}
-	return p, nil
-}
-
 // findUnit resolves /rubrica/uffici/{id}: the IRI's last segment or the IRI.
 func (s *Server) findUnit(ctx context.Context, id string) (*kb.Unit, error) {
 	if strings.Contains(id, ":") {
@@ -169,24 +129,12 @@ func (s *Server) findUnit(ctx context.Context, id string) (*kb.Unit, error) {
 		return nil, err
 	}
 	for i := range us {
-		if localID(us[i].IRI) == id {
+		if webkit.LocalID(us[i].IRI) == id {
 			return &us[i], nil
 		}
 	}
 	return nil, kb.ErrNotFound
 }
-
-// pillID is the id of a pill in URLs.
-func pillID(p kb.Pill) string {
-	if p.Code != "" {
-		return p.Code
-	}
-	return localID(p.IRI)
-}
-
-func pillHref(p kb.Pill) string     { return "/schede/" + url.PathEscape(pillID(p)) }
-func conceptHref(iri string) string { return "/concetti/" + url.PathEscape(localID(iri)) }
-func unitHref(iri string) string    { return "/rubrica/uffici/" + url.PathEscape(localID(iri)) }
 
 // unitNode is an organisational unit with its sub-units and people, for the directory tree.
 type unitNode struct {
@@ -200,7 +148,7 @@ type unitNode struct {
 func unitTree(units []kb.Unit, people []kb.Person) ([]*unitNode, map[string]*unitNode) {
 	byIRI := make(map[string]*unitNode, len(units))
 	for _, u := range units {
-		byIRI[u.IRI] = &unitNode{Unit: u, ID: localID(u.IRI)}
+		byIRI[u.IRI] = &unitNode{Unit: u, ID: webkit.LocalID(u.IRI)}
 	}
 	var top []*unitNode
 	for _, u := range units {

@@ -15,6 +15,7 @@ import (
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
+	"sportello/web/webkit"
 )
 
 // export serves /export/{format}?graph=…: the whole store or one named graph in an RDF syntax,
@@ -24,20 +25,20 @@ import (
 // clean error rather than a truncated file the user takes for complete.
 func (s *Server) export(c echo.Context) error {
 	ctx := c.Request().Context()
-	who := roleOf(c)
+	who := webkit.RoleOf(c)
 	name := strings.ToLower(c.Param("format"))
 	var buf bytes.Buffer
 	stamp := time.Now().In(clock.Rome()).Format("20060102")
 	if name == "vcard" || name == "vcf" {
 		if err := s.store.ExportVCard(ctx, &buf); err != nil {
-			return internal(err)
+			return webkit.Internal(err)
 		}
-		setDownload(c, "sportello-rubrica-"+stamp+".vcf")
+		webkit.Download(c, "sportello-rubrica-"+stamp+".vcf")
 		return c.Blob(http.StatusOK, "text/vcard; charset=utf-8", buf.Bytes())
 	}
 	f, err := rdf.ParseFormat(name)
 	if err != nil {
-		return &httpError{Status: http.StatusNotFound, Code: "unknown_format", Msg: i18n.T("err.badFormat")}
+		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "unknown_format", Msg: i18n.T("err.badFormat")}
 	}
 	g, err := resolveGraph(c.QueryParam("graph"))
 	if err != nil {
@@ -51,26 +52,20 @@ func (s *Server) export(c echo.Context) error {
 	if !who.SeesDrafts() && (g.IRI == "" || g.IRI == ontology.GraphContent) {
 		pub, err := s.publicCopy(ctx)
 		if err != nil {
-			return internal(err)
+			return webkit.Internal(err)
 		}
 		defer pub.Close()
 		src = pub
 	}
 	if err := src.Export(ctx, &buf, f, g.IRI); err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	file := "sportello"
 	if g.Name != "" {
 		file += "-" + g.Name
 	}
-	setDownload(c, file+"-"+stamp+f.Ext())
+	webkit.Download(c, file+"-"+stamp+f.Ext())
 	return c.Blob(http.StatusOK, f.MediaType(), buf.Bytes())
-}
-
-func setDownload(c echo.Context, filename string) {
-	h := c.Response().Header()
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filename))
-	h.Set("Cache-Control", "no-store")
 }
 
 // resolveGraph accepts a short name (taxonomy, content, …) or the graph's IRI; empty means the
@@ -84,7 +79,7 @@ func resolveGraph(v string) (exportGraph, error) {
 			return g, nil
 		}
 	}
-	return exportGraph{}, badRequest("unknown_graph", i18n.T("err.badGraph"))
+	return exportGraph{}, webkit.BadRequest("unknown_graph", i18n.T("err.badGraph"))
 }
 
 // publicCopy is the store as the public may see it: every graph but the history, without the

@@ -36,35 +36,40 @@ var importRoles = []role.Role{role.Administrator, role.Publisher}
 
 // importRoutes are the routes of issue 3, registered by New after the main table; their role
 // walk is TestImportRoutesRoles.
-var importRoutes = []Route{
-	{http.MethodGet, "/importa", importRoles, (*Server).importPage},
-	{http.MethodPost, "/importa", importRoles, (*Server).importUpload},
-	{http.MethodGet, "/importa/:id", importRoles, (*Server).importUploadPage},
-	{http.MethodPost, "/importa/:id/prova", importRoles, (*Server).importDryRun},
-	{http.MethodPost, "/importa/:id/avvia", importRoles, (*Server).importStart},
-	{http.MethodPost, "/importa/:id/elimina", importRoles, (*Server).importDiscard},
-	{http.MethodGet, "/importa/:id/report.xlsx", importRoles, (*Server).importReport},
-	{http.MethodGet, "/api/import/:id", importRoles, (*Server).apiImport},
+func (s *Server) importRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/importa", importRoles, s.importPage),
+		webkit.POST("/importa", importRoles, s.importUpload),
+		webkit.GET("/importa/:id", importRoles, s.importUploadPage),
+		webkit.POST("/importa/:id/prova", importRoles, s.importDryRun),
+		webkit.POST("/importa/:id/avvia", importRoles, s.importStart),
+		webkit.POST("/importa/:id/elimina", importRoles, s.importDiscard),
+		webkit.GET("/importa/:id/report.xlsx", importRoles, s.importReport),
+		webkit.GET("/api/import/:id", importRoles, s.apiImport),
+	}
 }
 
 // importJobs are the server's uploads and import jobs (ingest.Jobs), made on first use under
 // DATA/import.
 func (s *Server) importJobs() *ingest.Jobs {
 	s.importsOnce.Do(func() {
+		if s.deps.Imports != nil {
+			return
+		}
 		dir := filepath.Join(os.TempDir(), "sportello-import")
 		if s.cfg.DataDir != "" {
 			dir = filepath.Join(s.cfg.DataDir, "import")
 		}
-		s.imports = ingest.NewJobs(dir, s.store, s.log)
+		s.deps.Imports = ingest.NewJobs(dir, s.store, s.log)
 	})
-	return s.imports
+	return s.deps.Imports
 }
 
 // importErr turns a refusal of the jobs into an HTTP error with its Italian message.
 func importErr(err error) error {
 	var je *ingest.JobError
 	if !errors.As(err, &je) {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	status := http.StatusBadRequest
 	switch je.Code {
@@ -75,7 +80,7 @@ func importErr(err error) error {
 	case "busy", "imported", "running":
 		status = http.StatusConflict
 	}
-	return &httpError{Status: status, Code: je.Code, Msg: je.Msg, Err: err}
+	return &webkit.HTTPError{Status: status, Code: je.Code, Msg: je.Msg, Err: err}
 }
 
 // importByID returns the upload of the request's :id, or a 404.
@@ -119,14 +124,14 @@ func (s *Server) renderImportPage(c echo.Context, status int, errText string) er
 	for _, u := range s.importJobs().List() {
 		d.Uploads = append(d.Uploads, importListItem{ID: u.ID, Name: u.Name, User: u.User, State: u.StateLabel(), Created: u.Created})
 	}
-	return s.renderStatus(c, status, "import", pageData{Title: i18n.T("import.title"), Nav: "import", Data: d})
+	return s.renderStatus(c, status, "import", webkit.PageData{Title: i18n.T("import.title"), Nav: "import", Data: d})
 }
 
 // uploadError answers a failed upload: the upload page again with the Italian message, or
 // JSON for API clients.
 func (s *Server) uploadError(c echo.Context, status int, code, text string) error {
-	if wantsJSON(c.Request()) {
-		return &httpError{Status: status, Code: code, Msg: text}
+	if webkit.WantsJSON(c.Request()) {
+		return &webkit.HTTPError{Status: status, Code: code, Msg: text}
 	}
 	return s.renderImportPage(c, status, text)
 }
@@ -135,16 +140,16 @@ func (s *Server) uploadError(c echo.Context, status int, code, text string) erro
 // streamed rather than parsed in memory; when a middleware has already parsed the form (to read
 // the CSRF field) the parsed file is used instead.
 func (s *Server) importUpload(c echo.Context) error {
-	user, _ := c.Get(ctxUser).(string)
+	user := webkit.UserOf(c)
 	u, err := s.receiveWorkbook(c, user)
 	if err != nil {
-		he, ok := importErr(err).(*httpError)
+		he, ok := importErr(err).(*webkit.HTTPError)
 		if !ok || he.Status >= 500 {
 			return importErr(err)
 		}
 		return s.uploadError(c, he.Status, he.Code, he.Msg)
 	}
-	if wantsJSON(c.Request()) {
+	if webkit.WantsJSON(c.Request()) {
 		return c.JSON(http.StatusCreated, map[string]any{"id": u.ID, "file": u.Name, "page": "/importa/" + u.ID, "sheets": u.Sheets})
 	}
 	return c.Redirect(http.StatusSeeOther, "/importa/"+u.ID)
@@ -298,7 +303,7 @@ func (s *Server) importUploadPage(c echo.Context) error {
 
 func (s *Server) renderUpload(c echo.Context, u *ingest.Upload, status int, errText string) error {
 	v := importView{ID: u.ID, Name: u.Name, User: u.User, Created: u.Created, Removed: u.Removed,
-		CanPublish: roleOf(c) == role.Administrator, Strict: u.Choices.Strict, Published: u.Choices.Status == kb.StatusPublished,
+		CanPublish: webkit.RoleOf(c) == role.Administrator, Strict: u.Choices.Strict, Published: u.Choices.Status == kb.StatusPublished,
 		Heads: u.Heads, Error: errText, Current: u.Current, Running: u.Running(),
 		Dry: newImportRunView(u.ID, u.Dry), Real: newImportRunView(u.ID, u.Real), Sheets: sheetViews(u)}
 	v.CSRF, v.Field = importCSRF(c)
@@ -306,7 +311,7 @@ func (s *Server) renderUpload(c echo.Context, u *ingest.Upload, status int, errT
 		{"", i18n.T("import.kind.auto")}, {string(ingest.KindPills), i18n.T("import.kind.pills")},
 		{string(ingest.KindDirectory), i18n.T("import.kind.directory")}, {"skip", i18n.T("import.kind.skip")},
 	}
-	return s.renderStatus(c, status, "importjob", pageData{Title: i18n.T("import.titleFile", u.Name), Nav: "import", Data: v})
+	return s.renderStatus(c, status, "importjob", webkit.PageData{Title: i18n.T("import.titleFile", u.Name), Nav: "import", Data: v})
 }
 
 // sheetViews lays out the form: every sheet of the workbook, with its guessed mapping and the
@@ -356,8 +361,8 @@ func sheetViews(u *ingest.Upload) []importSheetView {
 // base validated before: administrators only.
 func importChoices(c echo.Context, u *ingest.Upload) (ingest.Choices, error) {
 	ch := ingest.Choices{Strict: c.FormValue("strict") != "", Status: kb.Status(c.FormValue("status")), Sheets: map[string]ingest.SheetChoice{}}
-	if ch.Status == kb.StatusPublished && roleOf(c) != role.Administrator {
-		return ch, badRequest("bad_form", i18n.T("import.err.publish"))
+	if ch.Status == kb.StatusPublished && webkit.RoleOf(c) != role.Administrator {
+		return ch, webkit.BadRequest("bad_form", i18n.T("import.err.publish"))
 	}
 	for i, name := range u.Sheets {
 		sc := ingest.SheetChoice{Kind: c.FormValue(fmt.Sprintf("kind_%d", i)),
@@ -386,20 +391,20 @@ func (s *Server) startRun(c echo.Context, dry bool) error {
 	}
 	ch, err := importChoices(c, u)
 	if err == nil {
-		user, _ := c.Get(ctxUser).(string)
+		user := webkit.UserOf(c)
 		err = s.importJobs().Start(u.ID, ch, dry, user)
 	}
 	if err != nil {
-		var he *httpError
+		var he *webkit.HTTPError
 		if !errors.As(err, &he) {
-			he, _ = importErr(err).(*httpError)
+			he, _ = importErr(err).(*webkit.HTTPError)
 		}
-		if he.Status >= 500 || wantsJSON(c.Request()) {
+		if he.Status >= 500 || webkit.WantsJSON(c.Request()) {
 			return he
 		}
 		return s.renderUpload(c, u, he.Status, he.Msg)
 	}
-	if wantsJSON(c.Request()) {
+	if webkit.WantsJSON(c.Request()) {
 		return c.JSON(http.StatusAccepted, map[string]string{"id": u.ID, "status": "/api/import/" + u.ID})
 	}
 	return c.Redirect(http.StatusSeeOther, "/importa/"+u.ID)
@@ -412,13 +417,13 @@ func (s *Server) importDiscard(c echo.Context) error {
 		return err
 	}
 	if err := s.importJobs().Discard(u.ID); err != nil {
-		he, _ := importErr(err).(*httpError)
-		if wantsJSON(c.Request()) || he.Status >= 500 {
+		he, _ := importErr(err).(*webkit.HTTPError)
+		if webkit.WantsJSON(c.Request()) || he.Status >= 500 {
 			return he
 		}
 		return s.renderUpload(c, u, he.Status, he.Msg)
 	}
-	if wantsJSON(c.Request()) {
+	if webkit.WantsJSON(c.Request()) {
 		return c.NoContent(http.StatusNoContent)
 	}
 	return c.Redirect(http.StatusSeeOther, "/importa")
@@ -437,7 +442,7 @@ func (s *Server) importReport(c echo.Context) error {
 	}
 	var buf bytes.Buffer
 	if err := ingest.WriteProblemsXLSX(&buf, problems); err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	base := strings.TrimSuffix(u.Name, filepath.Ext(u.Name))
 	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", "problemi-"+importASCIIName(base)+".xlsx"))

@@ -37,7 +37,7 @@ func importServer(t testing.TB) (*Server, *kb.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return New(Config{Auth: headerAuth{}, DataDir: t.TempDir()}, store), store
+	return New(Config{Auth: headerAuth{}, DataDir: t.TempDir()}, Deps{Store: store}), store
 }
 
 func doImport(t testing.TB, h http.Handler, req *http.Request, who role.Role) response {
@@ -149,7 +149,7 @@ func importReportT(t *testing.T, h http.Handler, id string) [][]string {
 func TestImportRoutesRoles(t *testing.T) {
 	s, _ := importServer(t)
 	h := s.Handler()
-	for _, rt := range importRoutes {
+	for _, rt := range s.importRoutes() {
 		path := strings.ReplaceAll(rt.Path, ":id", "sconosciuto")
 		for _, who := range role.All {
 			req := httptest.NewRequest(rt.Method, path, nil)

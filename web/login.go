@@ -66,7 +66,7 @@ func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 		token := webkit.TokenFrom(r)
 		sess, err := sa.Users.Session(r.Context(), token)
 		if err != nil && !errors.Is(err, accounts.ErrNoSession) {
-			return internal(err)
+			return webkit.Internal(err)
 		}
 		if sess == nil && token != "" {
 			// Expired or revoked: drop the cookies so the browser stops sending them.
@@ -86,11 +86,11 @@ func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(r)
 		if webkit.Unsafe(r.Method) {
 			if err := webkit.CheckOrigin(r); err != nil {
-				return &httpError{Status: http.StatusForbidden, Code: "cross_site", Msg: err.Error()}
+				return &webkit.HTTPError{Status: http.StatusForbidden, Code: "cross_site", Msg: err.Error()}
 			}
 			if sess != nil {
 				if err := accounts.CheckCSRF(sess, webkit.CSRFFrom(r)); err != nil {
-					return &httpError{Status: http.StatusForbidden, Code: "csrf", Msg: err.Error()}
+					return &webkit.HTTPError{Status: http.StatusForbidden, Code: "csrf", Msg: err.Error()}
 				}
 			}
 		}
@@ -99,8 +99,8 @@ func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 			s.recordRead(c, sess)
 		}
 		// A page that needs signing in sends the browser to the login form and back.
-		var he *httpError
-		if errors.As(err, &he) && he.Status == http.StatusUnauthorized && r.Method == http.MethodGet && !wantsJSON(r) {
+		var he *webkit.HTTPError
+		if errors.As(err, &he) && he.Status == http.StatusUnauthorized && r.Method == http.MethodGet && !webkit.WantsJSON(r) {
 			return c.Redirect(http.StatusSeeOther, "/accedi?next="+url.QueryEscape(r.URL.RequestURI()))
 		}
 		return err
@@ -108,25 +108,27 @@ func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // authRoutes are the routes of this file, added to the routes table.
-var authRoutes = []Route{
-	{http.MethodGet, "/accedi", everyone, (*Server).loginPage},
-	{http.MethodPost, "/accedi", everyone, (*Server).loginForm},
-	{http.MethodPost, "/esci", everyone, (*Server).logoutForm},
-	{http.MethodGet, "/profilo", staff, (*Server).profilePage},
-	{http.MethodPost, "/profilo/password", staff, (*Server).passwordForm},
-	{http.MethodPost, "/api/login", everyone, (*Server).apiLogin},
-	{http.MethodPost, "/api/logout", everyone, (*Server).apiLogout},
-	{http.MethodGet, "/api/session", staff, (*Server).apiSession},
-	{http.MethodPost, "/api/password", staff, (*Server).apiPassword},
+func (s *Server) authRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/accedi", webkit.Everyone, s.loginPage),
+		webkit.POST("/accedi", webkit.Everyone, s.loginForm),
+		webkit.POST("/esci", webkit.Everyone, s.logoutForm),
+		webkit.GET("/profilo", webkit.Staff, s.profilePage),
+		webkit.POST("/profilo/password", webkit.Staff, s.passwordForm),
+		webkit.POST("/api/login", webkit.Everyone, s.apiLogin),
+		webkit.POST("/api/logout", webkit.Everyone, s.apiLogout),
+		webkit.GET("/api/session", webkit.Staff, s.apiSession),
+		webkit.POST("/api/password", webkit.Staff, s.apiPassword),
+	}
 }
 
 // accountRoutes are every route of issue 5: login and profile (this file), the accounts page
 // (users_pages.go), the workflow API (workflow.go) and pages (workflow_pages.go), and the access
 // log report (accesslog.go). New registers them after the main table; they have their own role
 // walk, TestWorkflowRoutesByRole.
-func accountRoutes() []Route {
-	var all []Route
-	for _, rs := range [][]Route{authRoutes, userPageRoutes, workflowRoutes, workflowPageRoutes, accessLogRoutes} {
+func (s *Server) accountRoutes() []webkit.Route {
+	var all []webkit.Route
+	for _, rs := range [][]webkit.Route{s.authRoutes(), s.userPageRoutes(), s.workflowRoutes(), s.workflowPageRoutes(), s.accessLogRoutes()} {
 		all = append(all, rs...)
 	}
 	return all
@@ -137,7 +139,7 @@ func (s *Server) users() (*SessionAuth, error) {
 	if sa, ok := s.auth.(*SessionAuth); ok && sa.Users != nil {
 		return sa, nil
 	}
-	return nil, notFound("err.accountsAbsent")
+	return nil, webkit.NotFound("err.accountsAbsent")
 }
 
 // session is the caller's session as the middleware found it, or nil.
@@ -170,29 +172,29 @@ func (s *Server) loginPage(c echo.Context) error {
 	if sess := session(c); sess != nil {
 		d.Already, d.CSRF, d.Name = sess.User.Name, sess.CSRF, sess.User.Name
 	}
-	return s.render(c, "login", pageData{Title: i18n.T("login.title"), Nav: "login", Data: d})
+	return s.render(c, "login", webkit.PageData{Title: i18n.T("login.title"), Nav: "login", Data: d})
 }
 
 // loginError maps what Login refused to a status, an error code and the Italian message.
-func loginError(c echo.Context, err error) *httpError {
+func loginError(c echo.Context, err error) *webkit.HTTPError {
 	var te *accounts.ThrottledError
 	switch {
 	case errors.As(err, &te):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int((te.RetryAfter+time.Second-1)/time.Second)))
-		return &httpError{Status: http.StatusTooManyRequests, Code: "throttled", Msg: err.Error()}
+		return &webkit.HTTPError{Status: http.StatusTooManyRequests, Code: "throttled", Msg: err.Error()}
 	case errors.Is(err, accounts.ErrBadLogin):
-		return &httpError{Status: http.StatusUnauthorized, Code: "bad_login", Msg: err.Error()}
+		return &webkit.HTTPError{Status: http.StatusUnauthorized, Code: "bad_login", Msg: err.Error()}
 	case errors.Is(err, accounts.ErrDisabled):
-		return &httpError{Status: http.StatusForbidden, Code: "disabled", Msg: err.Error()}
+		return &webkit.HTTPError{Status: http.StatusForbidden, Code: "disabled", Msg: err.Error()}
 	}
-	return internal(err).(*httpError)
+	return webkit.Internal(err).(*webkit.HTTPError)
 }
 
 // login checks the credentials, replaces any session the browser had and sets the cookie.
 func (s *Server) login(c echo.Context, sa *SessionAuth, name, password string) (*accounts.Session, error) {
 	r := c.Request()
 	if strings.TrimSpace(name) == "" || password == "" {
-		return nil, badRequest("missing_credentials", i18n.T("login.missing"))
+		return nil, webkit.BadRequest("missing_credentials", i18n.T("login.missing"))
 	}
 	token, sess, err := sa.Users.Login(r.Context(), name, password, webkit.ClientIP(r, sa.TrustProxy))
 	if err != nil {
@@ -214,7 +216,7 @@ func (s *Server) loginForm(c echo.Context) error {
 	}
 	name, next := c.FormValue("name"), safeNext(c.FormValue("next"))
 	if _, err := s.login(c, sa, name, c.FormValue("password")); err != nil {
-		var he *httpError
+		var he *webkit.HTTPError
 		if !errors.As(err, &he) || he.Status >= 500 {
 			return err
 		}
@@ -222,7 +224,7 @@ func (s *Server) loginForm(c echo.Context) error {
 		if sess := session(c); sess != nil {
 			d.Already, d.CSRF = sess.User.Name, sess.CSRF
 		}
-		return s.renderStatus(c, he.Status, "login", pageData{Title: i18n.T("login.title"), Nav: "login", Data: d})
+		return s.renderStatus(c, he.Status, "login", webkit.PageData{Title: i18n.T("login.title"), Nav: "login", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
@@ -231,7 +233,7 @@ func (s *Server) logoutForm(c echo.Context) error {
 	if sa, ok := s.auth.(*SessionAuth); ok {
 		if token := webkit.TokenFrom(c.Request()); token != "" {
 			if err := sa.Users.Logout(c.Request().Context(), token); err != nil {
-				return internal(err)
+				return webkit.Internal(err)
 			}
 		}
 	}
@@ -260,7 +262,7 @@ func (s *Server) profile(c echo.Context, status int, d profileData) error {
 	}
 	d.User, d.Role, d.Expires, d.CSRF, d.Field = sess.User, role.Stored(string(sess.User.Role)), sess.Expires, sess.CSRF, webkit.CSRFField
 	d.MinPasswordLength = sa.Users.Config().MinPasswordLen
-	return s.renderStatus(c, status, "profile", pageData{Title: i18n.T("profile.title"), Nav: "profile", Data: d})
+	return s.renderStatus(c, status, "profile", webkit.PageData{Title: i18n.T("profile.title"), Nav: "profile", Data: d})
 }
 
 func (s *Server) profilePage(c echo.Context) error { return s.profile(c, http.StatusOK, profileData{}) }
@@ -277,24 +279,24 @@ func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*acco
 		return nil, deny(role.Anonymous)
 	}
 	if new != confirm {
-		return nil, badRequest("password_mismatch", i18n.T("password.mismatch"))
+		return nil, webkit.BadRequest("password_mismatch", i18n.T("password.mismatch"))
 	}
 	r := c.Request()
 	err = sa.Users.ChangePassword(r.Context(), sess.User.Name, old, new)
 	var pe *accounts.PasswordError
 	switch {
 	case errors.Is(err, accounts.ErrWrongPassword):
-		return nil, &httpError{Status: http.StatusBadRequest, Code: "wrong_password", Msg: err.Error()}
+		return nil, &webkit.HTTPError{Status: http.StatusBadRequest, Code: "wrong_password", Msg: err.Error()}
 	case errors.As(err, &pe):
-		return nil, &httpError{Status: http.StatusBadRequest, Code: "weak_password", Msg: err.Error()}
+		return nil, &webkit.HTTPError{Status: http.StatusBadRequest, Code: "weak_password", Msg: err.Error()}
 	case err != nil:
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	token, ns, err := sa.Users.Login(r.Context(), sess.User.Name, new, webkit.ClientIP(r, sa.TrustProxy))
 	if err != nil {
 		c.SetCookie(webkit.ClearCookie(r))
 		c.SetCookie(webkit.ClearCSRFCookie(r))
-		return nil, &httpError{Status: http.StatusUnauthorized, Code: "relogin", Msg: i18n.T("password.relogin")}
+		return nil, &webkit.HTTPError{Status: http.StatusUnauthorized, Code: "relogin", Msg: i18n.T("password.relogin")}
 	}
 	c.SetCookie(webkit.SessionCookie(r, token, ns))
 	c.SetCookie(webkit.CSRFCookie(r, ns))
@@ -304,7 +306,7 @@ func (s *Server) changePassword(c echo.Context, old, new, confirm string) (*acco
 
 func (s *Server) passwordForm(c echo.Context) error {
 	_, err := s.changePassword(c, c.FormValue("old"), c.FormValue("new"), c.FormValue("confirm"))
-	var he *httpError
+	var he *webkit.HTTPError
 	switch {
 	case err == nil:
 		return s.profile(c, http.StatusOK, profileData{Done: i18n.T("password.done")})
@@ -344,7 +346,7 @@ func toSessionJSON(sess *accounts.Session) sessionJSON {
 func readJSON(c echo.Context, v any) error {
 	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) { // an empty body is an empty object
-		return badRequest("bad_json", "corpo della richiesta non valido: serve un oggetto JSON ("+err.Error()+")")
+		return webkit.BadRequest("bad_json", "corpo della richiesta non valido: serve un oggetto JSON ("+err.Error()+")")
 	}
 	return nil
 }
@@ -372,7 +374,7 @@ func (s *Server) apiLogout(c echo.Context) error {
 	if sa, ok := s.auth.(*SessionAuth); ok {
 		if token := webkit.TokenFrom(c.Request()); token != "" {
 			if err := sa.Users.Logout(c.Request().Context(), token); err != nil {
-				return internal(err)
+				return webkit.Internal(err)
 			}
 		}
 	}

@@ -68,15 +68,15 @@ func newAuthSiteWith(t *testing.T, withWorkflow bool) *authSite {
 			t.Fatal(err)
 		}
 	}
-	srv := New(Config{Auth: NewSessionAuth(users)}, store)
+	d := Deps{Store: store}
 	if wf != nil {
-		srv.Components.Workflow = wf
 		reads, err := accesslog.New(context.Background(), db, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.Components.AccessLog = reads
+		d.Workflow, d.AccessLog = wf, reads
 	}
+	srv := New(Config{Auth: NewSessionAuth(users)}, d)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	site.url = hs.URL
@@ -427,7 +427,7 @@ func TestSafeNext(t *testing.T) {
 }
 
 func TestNoAccountsConfigured(t *testing.T) {
-	srv := New(Config{Auth: headerAuth{}}, testStore(t))
+	srv := New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t)})
 	for _, path := range []string{"/accedi", "/api/session"} {
 		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("X-Test-Role", "publisher")

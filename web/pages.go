@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,20 +14,15 @@ import (
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
+	"sportello/web/webkit"
 )
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// staticFiles serves the embedded assets.
-var staticFiles = func() echo.HandlerFunc {
-	sub, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		panic(err) // the folder is embedded: it is there
-	}
-	return echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(sub))))
-}()
+// staticFiles serves the embedded assets: webkit's and each part's, under /static/.
+var staticFiles = webkit.StaticHandler(webkit.Static(), staticFS)
 
 func (s *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without
@@ -40,25 +34,25 @@ func (s *Server) static(c echo.Context) error {
 func (s *Server) home(c echo.Context) error {
 	st, err := s.store.Stats(c.Request().Context())
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
-	if !roleOf(c).SeesDrafts() {
+	if !webkit.RoleOf(c).SeesDrafts() {
 		// The count on the public home page is of what the public can read.
-		ps, err := s.store.Pills(c.Request().Context(), kb.PillFilter{Status: visible(roleOf(c))})
+		ps, err := s.store.Pills(c.Request().Context(), kb.PillFilter{Status: webkit.Visible(webkit.RoleOf(c))})
 		if err != nil {
-			return internal(err)
+			return webkit.Internal(err)
 		}
 		st.Pills = len(ps)
 	}
-	return s.render(c, "home", pageData{Title: i18n.T("home.title"), Nav: "home", Data: st})
+	return s.render(c, "home", webkit.PageData{Title: i18n.T("home.title"), Nav: "home", Data: st})
 }
 
 func (s *Server) treePage(c echo.Context) error {
-	top, _, err := s.conceptTree(c.Request().Context(), roleOf(c))
+	top, _, err := s.conceptTree(c.Request().Context(), webkit.RoleOf(c))
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
-	return s.render(c, "tree", pageData{Title: i18n.T("tree.title"), Nav: "tree", Data: top})
+	return s.render(c, "tree", webkit.PageData{Title: i18n.T("tree.title"), Nav: "tree", Data: top})
 }
 
 type conceptPageData struct {
@@ -73,7 +67,7 @@ func (s *Server) conceptPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "concept", pageData{Title: d.Node.Label, Nav: "tree", Data: d})
+	return s.render(c, "concept", webkit.PageData{Title: d.Node.Label, Nav: "tree", Data: d})
 }
 
 // conceptData gathers a concept, its path from the top and its pills, including those of
@@ -82,19 +76,19 @@ func (s *Server) conceptData(c echo.Context) (*conceptPageData, error) {
 	ctx := c.Request().Context()
 	con, err := s.findConcept(ctx, c.Param("id"))
 	if err != nil {
-		return nil, storeErr(err, "err.conceptNotFound")
+		return nil, webkit.StoreErr(err, "err.conceptNotFound")
 	}
-	_, byIRI, err := s.conceptTree(ctx, roleOf(c))
+	_, byIRI, err := s.conceptTree(ctx, webkit.RoleOf(c))
 	if err != nil {
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	n := byIRI[con.IRI]
 	if n == nil {
-		return nil, notFound("err.conceptNotFound")
+		return nil, webkit.NotFound("err.conceptNotFound")
 	}
-	pills, err := s.store.Pills(ctx, kb.PillFilter{Concept: con.IRI, Status: visible(roleOf(c))})
+	pills, err := s.store.Pills(ctx, kb.PillFilter{Concept: con.IRI, Status: webkit.Visible(webkit.RoleOf(c))})
 	if err != nil {
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	return &conceptPageData{Node: n, Breadcrumb: breadcrumb(n, byIRI), Pills: pills, AltLabels: con.AltLabels["it"]}, nil
 }
@@ -111,11 +105,11 @@ type pillPageData struct {
 
 func (s *Server) pillPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	p, err := s.findPill(ctx, c.Param("code"), roleOf(c))
+	p, err := webkit.FindPill(ctx, s.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {
-		return storeErr(err, "err.pillNotFound")
+		return webkit.StoreErr(err, "err.pillNotFound")
 	}
-	d := &pillPageData{Pill: p, Answer: sanitize(p.Answer)}
+	d := &pillPageData{Pill: p, Answer: webkit.Sanitize(p.Answer)}
 	if d.Office, err = s.optUnit(c, p.Office); err != nil {
 		return err
 	}
@@ -127,7 +121,7 @@ func (s *Server) pillPage(c echo.Context) error {
 		if errors.Is(err, kb.ErrNotFound) {
 			con = &kb.Concept{IRI: iri} // a dangling subject still shows as its IRI
 		} else if err != nil {
-			return internal(err)
+			return webkit.Internal(err)
 		}
 		d.Concepts = append(d.Concepts, *con)
 	}
@@ -136,12 +130,12 @@ func (s *Server) pillPage(c echo.Context) error {
 	}
 	ld, err := kb.PillJSONLD(p, d.Office, d.Concepts)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	d.JSONLD = template.JS(ld) // encoding/json escaped <, > and &: safe inside <script>
-	pd := pageData{Title: p.Title, Nav: "tree", Data: d}
+	pd := webkit.PageData{Title: p.Title, Nav: "tree", Data: d}
 	if s.cfg.BaseURL != "" {
-		pd.Canonical = strings.TrimSuffix(s.cfg.BaseURL, "/") + pillHref(*p)
+		pd.Canonical = strings.TrimSuffix(s.cfg.BaseURL, "/") + webkit.PillHref(*p)
 	}
 	return s.render(c, "pill", pd)
 }
@@ -174,7 +168,7 @@ func (s *Server) optUnit(c echo.Context, iri string) (*kb.Unit, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	return u, nil
 }
@@ -200,7 +194,7 @@ func (s *Server) directoryPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "directory", pageData{Title: i18n.T("dir.title"), Nav: "directory", Data: d})
+	return s.render(c, "directory", webkit.PageData{Title: i18n.T("dir.title"), Nav: "directory", Data: d})
 }
 
 // directoryData filters the phone directory (KB-13, TEL-8): q matches name, role, extension,
@@ -209,11 +203,11 @@ func (s *Server) directoryData(c echo.Context) (*directoryData, error) {
 	ctx := c.Request().Context()
 	units, err := s.store.Units(ctx)
 	if err != nil {
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	people, err := s.store.People(ctx)
 	if err != nil {
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	d := &directoryData{Q: strings.TrimSpace(c.QueryParam("q")), Office: c.QueryParam("ufficio")}
 	if d.Office == "" {
@@ -279,22 +273,22 @@ func (s *Server) unitPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "unit", pageData{Title: d.Unit.Name, Nav: "directory", Data: d})
+	return s.render(c, "unit", webkit.PageData{Title: d.Unit.Name, Nav: "directory", Data: d})
 }
 
 func (s *Server) unitData(c echo.Context) (*unitPageData, error) {
 	ctx := c.Request().Context()
 	u, err := s.findUnit(ctx, c.Param("id"))
 	if err != nil {
-		return nil, storeErr(err, "err.unitNotFound")
+		return nil, webkit.StoreErr(err, "err.unitNotFound")
 	}
 	units, err := s.store.Units(ctx)
 	if err != nil {
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	people, err := s.store.People(ctx)
 	if err != nil {
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	_, byIRI := unitTree(units, people)
 	n := byIRI[u.IRI]
@@ -307,8 +301,8 @@ func (s *Server) unitData(c echo.Context) (*unitPageData, error) {
 			d.Path = append([]kb.Unit{p.Unit}, d.Path...)
 		}
 	}
-	if d.Pills, err = s.store.Pills(ctx, kb.PillFilter{Office: u.IRI, Status: visible(roleOf(c))}); err != nil {
-		return nil, internal(err)
+	if d.Pills, err = s.store.Pills(ctx, kb.PillFilter{Office: u.IRI, Status: webkit.Visible(webkit.RoleOf(c))}); err != nil {
+		return nil, webkit.Internal(err)
 	}
 	return d, nil
 }
@@ -336,10 +330,10 @@ type exportPageData struct {
 func (s *Server) exportPage(c echo.Context) error {
 	d := exportPageData{Formats: rdf.Formats}
 	for _, g := range exportGraphs {
-		if g.Name == "history" && !roleOf(c).SeesDrafts() {
+		if g.Name == "history" && !webkit.RoleOf(c).SeesDrafts() {
 			continue
 		}
 		d.Graphs = append(d.Graphs, g)
 	}
-	return s.render(c, "export", pageData{Title: i18n.T("export.title"), Nav: "export", Data: d})
+	return s.render(c, "export", webkit.PageData{Title: i18n.T("export.title"), Nav: "export", Data: d})
 }

@@ -5,67 +5,52 @@ import (
 	"slices"
 	"sportello/i18n"
 	"sportello/internal/role"
+	"sportello/web/webkit"
 
 	"github.com/labstack/echo/v4"
 )
 
-// staff is every signed-in role (role.Staff), for routes.
-var staff = role.Staff
-
-// everyone allows a route to every caller, signed in or not.
-var everyone = role.All
-
-// Route is one entry of the routes table: the only place where a path is bound to a handler, and
-// where it says who may call it. A route with no roles is refused to everyone (deny by default).
-type Route struct {
-	Method  string
-	Path    string // echo syntax: /schede/:code
-	Roles   []role.Role
-	Handler func(s *Server, c echo.Context) error
-}
-
-// Allows reports whether role may call the route.
-func (rt Route) Allows(who role.Role) bool { return slices.Contains(rt.Roles, who) }
-
 // routes is the routes table. Keep it sorted by area; every later page (login, editing,
 // tickets, telephony, supervisor) adds its lines here with its own role list.
-var routes = []Route{
-	// Health and assets.
-	{http.MethodGet, "/healthz", everyone, (*Server).healthz},
-	{http.MethodGet, "/static/*", everyone, (*Server).static},
+func (s *Server) routes() []webkit.Route {
+	return []webkit.Route{
+		// Health and assets.
+		webkit.GET("/healthz", webkit.Everyone, s.healthz),
+		webkit.GET("/static/*", webkit.Everyone, s.static),
 
-	// Pages (Italian HTML).
-	{http.MethodGet, "/", everyone, (*Server).home},
-	{http.MethodGet, "/albero", everyone, (*Server).treePage},
-	{http.MethodGet, "/concetti/:id", everyone, (*Server).conceptPage},
-	{http.MethodGet, "/schede/:code", everyone, (*Server).pillPage},
-	{http.MethodGet, "/rubrica", everyone, (*Server).directoryPage},
-	{http.MethodGet, "/rubrica/uffici/:id", everyone, (*Server).unitPage},
-	{http.MethodGet, "/esporta", everyone, (*Server).exportPage},
+		// Pages (Italian HTML).
+		webkit.GET("/", webkit.Everyone, s.home),
+		webkit.GET("/albero", webkit.Everyone, s.treePage),
+		webkit.GET("/concetti/:id", webkit.Everyone, s.conceptPage),
+		webkit.GET("/schede/:code", webkit.Everyone, s.pillPage),
+		webkit.GET("/rubrica", webkit.Everyone, s.directoryPage),
+		webkit.GET("/rubrica/uffici/:id", webkit.Everyone, s.unitPage),
+		webkit.GET("/esporta", webkit.Everyone, s.exportPage),
 
-	// Downloads (KB-11: full export at any time). Non-published pills are left out for the
-	// roles that may not read them.
-	{http.MethodGet, "/export/:format", everyone, (*Server).export},
+		// Downloads (KB-11: full export at any time). Non-published pills are left out for the
+		// roles that may not read them.
+		webkit.GET("/export/:format", webkit.Everyone, s.export),
 
-	// JSON API (web/API.md).
-	{http.MethodGet, "/api/concepts", everyone, (*Server).apiConcepts},
-	{http.MethodGet, "/api/concepts/:id", everyone, (*Server).apiConcept},
-	{http.MethodGet, "/api/pills", everyone, (*Server).apiPills},
-	{http.MethodGet, "/api/pills/:code", everyone, (*Server).apiPill},
-	{http.MethodGet, "/api/units", everyone, (*Server).apiUnits},
-	{http.MethodGet, "/api/units/:id", everyone, (*Server).apiUnit},
-	{http.MethodGet, "/api/people", everyone, (*Server).apiPeople},
-	{http.MethodGet, "/api/stats", everyone, (*Server).apiStats},
-	{http.MethodGet, "/api/whoami", everyone, (*Server).apiWhoami},
+		// JSON API (web/API.md).
+		webkit.GET("/api/concepts", webkit.Everyone, s.apiConcepts),
+		webkit.GET("/api/concepts/:id", webkit.Everyone, s.apiConcept),
+		webkit.GET("/api/pills", webkit.Everyone, s.apiPills),
+		webkit.GET("/api/pills/:code", webkit.Everyone, s.apiPill),
+		webkit.GET("/api/units", webkit.Everyone, s.apiUnits),
+		webkit.GET("/api/units/:id", webkit.Everyone, s.apiUnit),
+		webkit.GET("/api/people", webkit.Everyone, s.apiPeople),
+		webkit.GET("/api/stats", webkit.Everyone, s.apiStats),
+		webkit.GET("/api/whoami", webkit.Everyone, s.apiWhoami),
 
-	// The other features' routes are in their own blocks (allRoutes below).
+		// The other features' routes are in their own blocks (allRoutes below).
+	}
 }
 
 // allRoutes is every route of the server: the table above and the blocks each feature declares
 // beside its handlers (telephony, accounts and workflow, search, tickets, import), each route with
 // its roles, like the table.
-func allRoutes() []Route {
-	return slices.Concat(routes, ctiRoutes, accountRoutes(), searchRoutes, ticketRoutes, importRoutes)
+func (s *Server) allRoutes() []webkit.Route {
+	return slices.Concat(s.routes(), s.ctiRoutes(), s.accountRoutes(), s.searchRoutes(), s.ticketRoutes(), s.importRoutes())
 }
 
 // authorize is the deny-by-default middleware: it finds the route the router matched in the
@@ -77,8 +62,7 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		if who == "" {
 			who = role.Anonymous
 		}
-		c.Set(ctxUser, user)
-		c.Set(ctxRole, who)
+		webkit.SetCaller(c, user, who)
 		rt, ok := s.table[c.Request().Method+" "+c.Path()]
 		if !ok {
 			if s.registered(c.Request().Method, c.Path()) {
@@ -106,9 +90,9 @@ func (s *Server) registered(method, path string) bool {
 // deny is 401 for a caller who has not signed in (signing in may help) and 403 otherwise.
 func deny(who role.Role) error {
 	if who == role.Anonymous {
-		return &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: i18n.T("err.unauthorized")}
+		return &webkit.HTTPError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: i18n.T("err.unauthorized")}
 	}
-	return &httpError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("err.forbidden")}
+	return &webkit.HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("err.forbidden")}
 }
 
 // Authenticator tells who is calling. The login issue plugs in real sessions; DefaultAuth says
@@ -122,20 +106,6 @@ type DefaultAuth struct{}
 
 func (DefaultAuth) Role(*http.Request) (string, role.Role) { return "", role.Anonymous }
 
-// Context keys set by authorize.
-const (
-	ctxUser = "sportello.user"
-	ctxRole = "sportello.role"
-)
-
-// roleOf is the caller's role as authorize resolved it.
-func roleOf(c echo.Context) role.Role {
-	if r, ok := c.Get(ctxRole).(role.Role); ok {
-		return r
-	}
-	return role.Anonymous
-}
-
 // telephony (issue 7): the contact-center pages and API, handlers in telephony*.go. They need
 // the Telephony component (without it they answer 404), so they have their own block and their
 // own role walk, TestCTIRoutesRoles, with an ACD configured.
@@ -147,35 +117,37 @@ var (
 	ctiAdmins     = []role.Role{role.Administrator}                  // announcements (TEL-5)
 )
 
-var ctiRoutes = []Route{
-	{http.MethodGet, "/operatore", ctiConsole, (*Server).operatorPage},
-	{http.MethodGet, "/supervisore", ctiSupervisor, (*Server).supervisorPage},
-	{http.MethodGet, "/statistiche", ctiSupervisor, (*Server).statsPage},
-	{http.MethodGet, "/annunci", ctiAdmins, (*Server).announcementsPage},
-	{http.MethodPost, "/annunci", ctiAdmins, (*Server).announcementUpload},
-	{http.MethodGet, "/annunci/backup", ctiAdmins, (*Server).announcementBackup},
-	{http.MethodPost, "/annunci/ripristina", ctiAdmins, (*Server).announcementRestore},
-	{http.MethodPost, "/annunci/attiva", ctiAdmins, (*Server).announcementActivate},
-	{http.MethodPost, "/annunci/elimina", ctiAdmins, (*Server).announcementDelete},
-	{http.MethodGet, "/annunci/file/:name", ctiAdmins, (*Server).announcementFile},
+func (s *Server) ctiRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/operatore", ctiConsole, s.operatorPage),
+		webkit.GET("/supervisore", ctiSupervisor, s.supervisorPage),
+		webkit.GET("/statistiche", ctiSupervisor, s.statsPage),
+		webkit.GET("/annunci", ctiAdmins, s.announcementsPage),
+		webkit.POST("/annunci", ctiAdmins, s.announcementUpload),
+		webkit.GET("/annunci/backup", ctiAdmins, s.announcementBackup),
+		webkit.POST("/annunci/ripristina", ctiAdmins, s.announcementRestore),
+		webkit.POST("/annunci/attiva", ctiAdmins, s.announcementActivate),
+		webkit.POST("/annunci/elimina", ctiAdmins, s.announcementDelete),
+		webkit.GET("/annunci/file/:name", ctiAdmins, s.announcementFile),
 
-	{http.MethodGet, "/api/cti/events", ctiListeners, (*Server).ctiEvents},
-	{http.MethodGet, "/api/cti/me", ctiConsole, (*Server).ctiMe},
-	{http.MethodPost, "/api/cti/status", ctiConsole, (*Server).ctiStatus},
-	{http.MethodPost, "/api/cti/answer", ctiConsole, (*Server).ctiAnswer},
-	{http.MethodPost, "/api/cti/transfer", ctiConsole, (*Server).ctiTransfer},
-	{http.MethodPost, "/api/cti/hangup", ctiConsole, (*Server).ctiHangup},
-	{http.MethodPost, "/api/cti/callback", ctiConsole, (*Server).ctiCallback},
-	{http.MethodGet, "/api/cti/directory", ctiConsole, (*Server).ctiDirectory},
-	{http.MethodGet, "/api/cti/snapshot", ctiSupervisor, (*Server).ctiSnapshot},
-	{http.MethodGet, "/api/cti/stats", ctiSupervisor, (*Server).ctiStats},
-	{http.MethodGet, "/api/cti/queue_log", ctiSupervisor, (*Server).ctiQueueLog},
-	{http.MethodGet, "/api/cti/erlang", ctiSupervisor, (*Server).ctiErlang},
-	{http.MethodPost, "/api/cti/demo/call", ctiManagers, (*Server).ctiDemoCall},
+		webkit.GET("/api/cti/events", ctiListeners, s.ctiEvents),
+		webkit.GET("/api/cti/me", ctiConsole, s.ctiMe),
+		webkit.POST("/api/cti/status", ctiConsole, s.ctiStatus),
+		webkit.POST("/api/cti/answer", ctiConsole, s.ctiAnswer),
+		webkit.POST("/api/cti/transfer", ctiConsole, s.ctiTransfer),
+		webkit.POST("/api/cti/hangup", ctiConsole, s.ctiHangup),
+		webkit.POST("/api/cti/callback", ctiConsole, s.ctiCallback),
+		webkit.GET("/api/cti/directory", ctiConsole, s.ctiDirectory),
+		webkit.GET("/api/cti/snapshot", ctiSupervisor, s.ctiSnapshot),
+		webkit.GET("/api/cti/stats", ctiSupervisor, s.ctiStats),
+		webkit.GET("/api/cti/queue_log", ctiSupervisor, s.ctiQueueLog),
+		webkit.GET("/api/cti/erlang", ctiSupervisor, s.ctiErlang),
+		webkit.POST("/api/cti/demo/call", ctiManagers, s.ctiDemoCall),
 
-	// Zammad's generic CTI webhook for an external PBX (TEL-1): machine to machine, so open to
-	// every caller here and checked by the secret token in the path instead.
-	{http.MethodPost, "/api/v1/cti/:token", everyone, (*Server).ctiZammad},
+		// Zammad's generic CTI webhook for an external PBX (TEL-1): machine to machine, so open to
+		// every caller here and checked by the secret token in the path instead.
+		webkit.POST("/api/v1/cti/:token", webkit.Everyone, s.ctiZammad),
+	}
 }
 
 // search (issue 4): knowledge search, handlers in search.go. The pages need the Search component
@@ -183,16 +155,18 @@ var ctiRoutes = []Route{
 // walk, TestSearchRoutesRoles, with an index configured. /cerca and /api/search are open to the
 // public too for now: what each role finds is decided by searchOptions (operators and the
 // public: published pills only).
-var searchRoutes = []Route{
-	{http.MethodGet, "/cerca", everyone, (*Server).searchPage},
-	{http.MethodGet, "/cerca/schede/:code", everyone, (*Server).searchPane},
-	{http.MethodGet, "/api/search", everyone, (*Server).apiSearch},
-	{http.MethodGet, "/sinonimi", []role.Role{role.Administrator}, (*Server).synonymsPage},
-	{http.MethodPost, "/sinonimi", []role.Role{role.Administrator}, (*Server).synonymsAdd},
-	{http.MethodPost, "/sinonimi/elimina", []role.Role{role.Administrator}, (*Server).synonymsRemove},
-	{http.MethodGet, "/api/synonyms", []role.Role{role.Administrator}, (*Server).apiSynonyms},
-	{http.MethodPost, "/api/synonyms", []role.Role{role.Administrator}, (*Server).apiSynonymAdd},
-	{http.MethodDelete, "/api/synonyms/:id", []role.Role{role.Administrator}, (*Server).apiSynonymRemove},
+func (s *Server) searchRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/cerca", webkit.Everyone, s.searchPage),
+		webkit.GET("/cerca/schede/:code", webkit.Everyone, s.searchPane),
+		webkit.GET("/api/search", webkit.Everyone, s.apiSearch),
+		webkit.GET("/sinonimi", []role.Role{role.Administrator}, s.synonymsPage),
+		webkit.POST("/sinonimi", []role.Role{role.Administrator}, s.synonymsAdd),
+		webkit.POST("/sinonimi/elimina", []role.Role{role.Administrator}, s.synonymsRemove),
+		webkit.GET("/api/synonyms", []role.Role{role.Administrator}, s.apiSynonyms),
+		webkit.POST("/api/synonyms", []role.Role{role.Administrator}, s.apiSynonymAdd),
+		webkit.DELETE("/api/synonyms/:id", []role.Role{role.Administrator}, s.apiSynonymRemove),
+	}
 }
 
 // tickets (issue 6): service requests, citizens and the first-call-resolution loop, handlers in
@@ -207,47 +181,49 @@ var (
 	tkMergers = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
 )
 
-var ticketRoutes = []Route{
-	{http.MethodGet, "/ticket", tkReaders, (*Server).ticketInboxPage},
-	{http.MethodGet, "/ticket/nuovo", tkWorkers, (*Server).ticketNewPage},
-	{http.MethodPost, "/ticket/nuovo", tkWorkers, (*Server).ticketNewForm},
-	{http.MethodGet, "/ticket/indicatori", tkFigures, (*Server).ticketFiguresPage},
-	{http.MethodGet, "/ticket/richiamate", tkReaders, (*Server).callbacksPage},
-	{http.MethodPost, "/ticket/richiamate/:id/tentativo", tkWorkers, (*Server).callbackAttemptForm},
-	{http.MethodGet, "/ticket/:number", tkReaders, (*Server).ticketPage},
-	{http.MethodPost, "/ticket/:number/azione", tkWorkers, (*Server).ticketStepForm},
-	{http.MethodPost, "/ticket/:number/allegati", tkWorkers, (*Server).ticketAttachForm},
-	{http.MethodPost, "/ticket/:number/richiamate", tkWorkers, (*Server).ticketCallbackForm},
-	{http.MethodPost, "/ticket/:number/proponi", tkWorkers, (*Server).ticketProposeForm},
-	{http.MethodGet, "/lacune", tkFigures, (*Server).gapsPage},
-	{http.MethodGet, "/cittadini", tkReaders, (*Server).citizensPage},
-	{http.MethodGet, "/cittadini/:id", tkReaders, (*Server).citizenPage},
-	{http.MethodPost, "/cittadini/:id/unisci", tkMergers, (*Server).citizenMergeForm},
-	{http.MethodGet, "/richiesta", everyone, (*Server).publicRequestPage},
-	{http.MethodPost, "/richiesta", everyone, (*Server).publicRequestForm},
-	{http.MethodGet, "/richiesta/stato", everyone, (*Server).publicStatusPage},
+func (s *Server) ticketRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/ticket", tkReaders, s.ticketInboxPage),
+		webkit.GET("/ticket/nuovo", tkWorkers, s.ticketNewPage),
+		webkit.POST("/ticket/nuovo", tkWorkers, s.ticketNewForm),
+		webkit.GET("/ticket/indicatori", tkFigures, s.ticketFiguresPage),
+		webkit.GET("/ticket/richiamate", tkReaders, s.callbacksPage),
+		webkit.POST("/ticket/richiamate/:id/tentativo", tkWorkers, s.callbackAttemptForm),
+		webkit.GET("/ticket/:number", tkReaders, s.ticketPage),
+		webkit.POST("/ticket/:number/azione", tkWorkers, s.ticketStepForm),
+		webkit.POST("/ticket/:number/allegati", tkWorkers, s.ticketAttachForm),
+		webkit.POST("/ticket/:number/richiamate", tkWorkers, s.ticketCallbackForm),
+		webkit.POST("/ticket/:number/proponi", tkWorkers, s.ticketProposeForm),
+		webkit.GET("/lacune", tkFigures, s.gapsPage),
+		webkit.GET("/cittadini", tkReaders, s.citizensPage),
+		webkit.GET("/cittadini/:id", tkReaders, s.citizenPage),
+		webkit.POST("/cittadini/:id/unisci", tkMergers, s.citizenMergeForm),
+		webkit.GET("/richiesta", webkit.Everyone, s.publicRequestPage),
+		webkit.POST("/richiesta", webkit.Everyone, s.publicRequestForm),
+		webkit.GET("/richiesta/stato", webkit.Everyone, s.publicStatusPage),
 
-	{http.MethodGet, "/api/tickets", tkReaders, (*Server).apiTickets},
-	{http.MethodPost, "/api/tickets", tkWorkers, (*Server).apiTicketCreate},
-	{http.MethodGet, "/api/tickets/export", tkReaders, (*Server).apiTicketsExport},
-	{http.MethodGet, "/api/tickets/figures", tkFigures, (*Server).apiTicketFigures},
-	{http.MethodGet, "/api/tickets/gaps", tkFigures, (*Server).apiTicketGaps},
-	{http.MethodGet, "/api/tickets/:id", tkReaders, (*Server).apiTicket},
-	{http.MethodPost, "/api/tickets/:id/steps", tkWorkers, (*Server).apiTicketStep},
-	{http.MethodPost, "/api/tickets/:id/answer", tkWorkers, (*Server).apiTicketAnswer},
-	{http.MethodPost, "/api/tickets/:id/escalate", tkWorkers, (*Server).apiTicketEscalate},
-	{http.MethodPost, "/api/tickets/:id/propose", tkWorkers, (*Server).apiTicketPropose},
-	{http.MethodGet, "/api/tickets/:id/attachments", tkReaders, (*Server).apiTicketAttachments},
-	{http.MethodPost, "/api/tickets/:id/attachments", tkWorkers, (*Server).apiTicketAttach},
-	{http.MethodGet, "/api/attachments/:id", tkReaders, (*Server).apiAttachment},
-	{http.MethodGet, "/api/tickets/:id/callbacks", tkReaders, (*Server).apiTicketCallbacks},
-	{http.MethodPost, "/api/tickets/:id/callbacks", tkWorkers, (*Server).apiCallbackSchedule},
-	{http.MethodGet, "/api/callbacks/due", tkReaders, (*Server).apiCallbacksDue},
-	{http.MethodPost, "/api/callbacks/:id/attempts", tkWorkers, (*Server).apiCallbackAttempt},
-	{http.MethodGet, "/api/citizens", tkReaders, (*Server).apiCitizens},
-	{http.MethodPost, "/api/citizens", tkWorkers, (*Server).apiCitizenCreate},
-	{http.MethodGet, "/api/citizens/:id", tkReaders, (*Server).apiCitizen},
-	{http.MethodPost, "/api/citizens/:id/merge", tkMergers, (*Server).apiCitizenMerge},
-	{http.MethodPost, "/api/public/requests", everyone, (*Server).apiPublicSubmit},
-	{http.MethodGet, "/api/public/status", everyone, (*Server).apiPublicStatus},
+		webkit.GET("/api/tickets", tkReaders, s.apiTickets),
+		webkit.POST("/api/tickets", tkWorkers, s.apiTicketCreate),
+		webkit.GET("/api/tickets/export", tkReaders, s.apiTicketsExport),
+		webkit.GET("/api/tickets/figures", tkFigures, s.apiTicketFigures),
+		webkit.GET("/api/tickets/gaps", tkFigures, s.apiTicketGaps),
+		webkit.GET("/api/tickets/:id", tkReaders, s.apiTicket),
+		webkit.POST("/api/tickets/:id/steps", tkWorkers, s.apiTicketStep),
+		webkit.POST("/api/tickets/:id/answer", tkWorkers, s.apiTicketAnswer),
+		webkit.POST("/api/tickets/:id/escalate", tkWorkers, s.apiTicketEscalate),
+		webkit.POST("/api/tickets/:id/propose", tkWorkers, s.apiTicketPropose),
+		webkit.GET("/api/tickets/:id/attachments", tkReaders, s.apiTicketAttachments),
+		webkit.POST("/api/tickets/:id/attachments", tkWorkers, s.apiTicketAttach),
+		webkit.GET("/api/attachments/:id", tkReaders, s.apiAttachment),
+		webkit.GET("/api/tickets/:id/callbacks", tkReaders, s.apiTicketCallbacks),
+		webkit.POST("/api/tickets/:id/callbacks", tkWorkers, s.apiCallbackSchedule),
+		webkit.GET("/api/callbacks/due", tkReaders, s.apiCallbacksDue),
+		webkit.POST("/api/callbacks/:id/attempts", tkWorkers, s.apiCallbackAttempt),
+		webkit.GET("/api/citizens", tkReaders, s.apiCitizens),
+		webkit.POST("/api/citizens", tkWorkers, s.apiCitizenCreate),
+		webkit.GET("/api/citizens/:id", tkReaders, s.apiCitizen),
+		webkit.POST("/api/citizens/:id/merge", tkMergers, s.apiCitizenMerge),
+		webkit.POST("/api/public/requests", webkit.Everyone, s.apiPublicSubmit),
+		webkit.GET("/api/public/status", webkit.Everyone, s.apiPublicStatus),
+	}
 }

@@ -6,7 +6,6 @@ package web
 // what each role may see and turn requests into search.Options.
 
 import (
-	"bytes"
 	"errors"
 	"html"
 	"html/template"
@@ -24,11 +23,12 @@ import (
 	"sportello/web/webkit"
 )
 
-func init() {
-	funcs["hitID"] = hitID
-	funcs["kbStatus"] = func(s string) kb.Status { return kb.Status(s) }
-	funcs["marked"] = func(s string) template.HTML { return template.HTML(markOnly(s)) }
-	funcs["inc"] = func(n int) int { return n + 1 }
+// searchFuncs are the template functions of the search pages.
+var searchFuncs = template.FuncMap{
+	"hitID":    hitID,
+	"kbStatus": func(s string) kb.Status { return kb.Status(s) },
+	"marked":   func(s string) template.HTML { return template.HTML(markOnly(s)) },
+	"inc":      func(n int) int { return n + 1 },
 }
 
 // hitID is the id of a hit in URLs: the pill's legacy code, else the IRI's last segment.
@@ -36,7 +36,7 @@ func hitID(h search.Hit) string {
 	if h.Code != "" {
 		return h.Code
 	}
-	return localID(h.IRI)
+	return webkit.LocalID(h.IRI)
 }
 
 // maxSearchLimit bounds a page of results: an operator reads the first few, and a huge page
@@ -45,10 +45,10 @@ const maxSearchLimit = 100
 
 // searchIndex is the configured index, or a 404 for the pages that need it.
 func (s *Server) searchIndex() (*search.Index, error) {
-	if s.Components.Search == nil {
-		return nil, notFound("search.absent")
+	if s.deps.Search == nil {
+		return nil, webkit.NotFound("search.absent")
 	}
-	return s.Components.Search, nil
+	return s.deps.Search, nil
 }
 
 // searchOptions reads the query string into Options, with what role may see (issue 4 §7,
@@ -60,13 +60,13 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 	q := strings.TrimSpace(c.QueryParam("q"))
 	opt := search.Options{Complete: c.QueryParam("complete") != "0"}
 	var err error
-	if opt.Limit, err = intParam(c, "limit", 10); err != nil {
+	if opt.Limit, err = webkit.IntParam(c, "limit", 10); err != nil {
 		return "", opt, err
 	}
 	if opt.Limit < 1 || opt.Limit > maxSearchLimit {
-		return "", opt, badRequest("bad_parameter", i18n.T("search.badLimit", maxSearchLimit))
+		return "", opt, webkit.BadRequest("bad_parameter", i18n.T("search.badLimit", maxSearchLimit))
 	}
-	if opt.Offset, err = intParam(c, "offset", 0); err != nil {
+	if opt.Offset, err = webkit.IntParam(c, "offset", 0); err != nil {
 		return "", opt, err
 	}
 	opt.Branch = c.QueryParam("branch")
@@ -74,7 +74,7 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 	opt.Office = c.QueryParam("office")
 	if st := c.QueryParam("status"); st != "" {
 		if !kb.Status(st).Valid() {
-			return "", opt, badRequest("bad_parameter", i18n.T("err.badStatus"))
+			return "", opt, webkit.BadRequest("bad_parameter", i18n.T("err.badStatus"))
 		}
 		opt.Status = st
 	}
@@ -83,7 +83,7 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 	case search.KindPill, search.KindOffice, search.KindPerson:
 		opt.Kinds = []string{k}
 	default:
-		return "", opt, badRequest("bad_parameter", "kind: pill, office o person")
+		return "", opt, webkit.BadRequest("bad_parameter", "kind: pill, office o person")
 	}
 	if all := c.QueryParam("all"); (all == "1" || all == "true") && who.SeesDrafts() {
 		opt.IncludeDrafts = true
@@ -98,16 +98,16 @@ func (s *Server) apiSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, opt, err := searchOptions(c, roleOf(c))
+	q, opt, err := searchOptions(c, webkit.RoleOf(c))
 	if err != nil {
 		return err
 	}
 	if q == "" {
-		return badRequest("missing_query", i18n.T("search.badQuery"))
+		return webkit.BadRequest("missing_query", i18n.T("search.badQuery"))
 	}
 	resp, err := x.Search(c.Request().Context(), q, opt)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	cleanHighlights(resp)
 	return c.JSON(http.StatusOK, resp)
@@ -210,12 +210,12 @@ type facetView struct {
 
 // searchPage is /cerca: the operator's search (issue 4 §9).
 func (s *Server) searchPage(c echo.Context) error {
-	who := roleOf(c)
+	who := webkit.RoleOf(c)
 	d := &searchPageData{All: who.SeesDrafts(), TicketURL: "/ticket/nuovo"}
 	x, err := s.searchIndex()
 	if err != nil {
 		d.Absent = true
-		return s.render(c, "search", pageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
+		return s.render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
 	}
 	q, opt, err := searchOptions(c, who)
 	if err != nil {
@@ -224,7 +224,7 @@ func (s *Server) searchPage(c echo.Context) error {
 	d.Query, d.Options = q, opt
 	if q != "" {
 		if d.Resp, err = x.Search(c.Request().Context(), q, opt); err != nil {
-			return internal(err)
+			return webkit.Internal(err)
 		}
 		cleanHighlights(d.Resp)
 		d.Page = opt.Offset/opt.Limit + 1
@@ -253,7 +253,7 @@ func (s *Server) searchPage(c echo.Context) error {
 			d.Facets = append(d.Facets, facetView{Name: f.param, Label: i18n.T(f.label), Selected: sel, Values: vals})
 		}
 	}
-	return s.render(c, "search", pageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
+	return s.render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
 }
 
 // pageLink is the current /cerca URL at another offset.
@@ -279,23 +279,15 @@ type searchPaneData struct {
 // inserts the fragment as it comes. A pill the role may not read is a 404, as on /schede.
 func (s *Server) searchPane(c echo.Context) error {
 	ctx := c.Request().Context()
-	p, err := s.findPill(ctx, c.Param("code"), roleOf(c))
+	p, err := webkit.FindPill(ctx, s.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {
-		return storeErr(err, "err.pillNotFound")
+		return webkit.StoreErr(err, "err.pillNotFound")
 	}
-	d := searchPaneData{Pill: p, Answer: sanitize(p.Answer), Href: pillHref(*p)}
+	d := searchPaneData{Pill: p, Answer: webkit.Sanitize(p.Answer), Href: webkit.PillHref(*p)}
 	if d.Office, err = s.optUnit(c, p.Office); err != nil {
 		return err
 	}
-	pt, ok := s.pages["searchpane"]
-	if !ok {
-		return internal(errUnknownPage("searchpane"))
-	}
-	var buf bytes.Buffer
-	if err := pt.t.ExecuteTemplate(&buf, "pane", d); err != nil {
-		return internal(err)
-	}
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	return s.pages.Fragment(c, "searchpane", "pane", d)
 }
 
 // synonymsData is what /sinonimi renders.
@@ -322,7 +314,7 @@ func (s *Server) synonymsPage(c echo.Context) error {
 	case "eliminato":
 		d.Notice = i18n.T("syn.removed")
 	}
-	return s.render(c, "synonyms", pageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
+	return s.render(c, "synonyms", webkit.PageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
 }
 
 func (s *Server) synonymsData(c echo.Context, x *search.Index) *synonymsData {
@@ -361,7 +353,7 @@ func (s *Server) synonymsAdd(c echo.Context) error {
 	if _, err := x.Synonyms().Add(splitTerms(terms)); err != nil {
 		d := s.synonymsData(c, x)
 		d.Error, d.Terms = synonymError(err), terms
-		return s.renderStatus(c, http.StatusBadRequest, "synonyms", pageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
+		return s.renderStatus(c, http.StatusBadRequest, "synonyms", webkit.PageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/sinonimi?fatto=aggiunto")
 }
@@ -375,7 +367,7 @@ func (s *Server) synonymsRemove(c echo.Context) error {
 	if err := x.Synonyms().Remove(c.FormValue("id")); err != nil {
 		d := s.synonymsData(c, x)
 		d.Error = synonymError(err)
-		return s.renderStatus(c, http.StatusBadRequest, "synonyms", pageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
+		return s.renderStatus(c, http.StatusBadRequest, "synonyms", webkit.PageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/sinonimi?fatto=eliminato")
 }
@@ -438,9 +430,9 @@ func synonymHTTPError(err error) error {
 	m := synonymError(err)
 	switch m {
 	case i18n.T("syn.notFound"):
-		return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: m}
+		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: m}
 	case i18n.T("syn.tooFew"), i18n.T("syn.isBuiltin"):
-		return badRequest("bad_synonyms", m)
+		return webkit.BadRequest("bad_synonyms", m)
 	}
-	return internal(errors.Join(err))
+	return webkit.Internal(errors.Join(err))
 }

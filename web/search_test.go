@@ -17,6 +17,7 @@ import (
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/search"
+	"sportello/web/webkit"
 )
 
 // searchEnv is the demo in its own in-memory store (these tests write), a memory index kept
@@ -48,8 +49,7 @@ func newSearchEnv(t *testing.T) *searchEnv {
 		t.Fatal(err)
 	}
 	search.KeepIndexed(store, x, nil)
-	srv := New(Config{Auth: headerAuth{}}, store)
-	srv.Components.Search = x
+	srv := New(Config{Auth: headerAuth{}}, Deps{Store: store, Search: x})
 	return &searchEnv{store: store, index: x, srv: srv, h: srv.Handler()}
 }
 
@@ -112,7 +112,7 @@ func TestSearchRoutesRoles(t *testing.T) {
 		"/api/search":         "/api/search?q=bollo",
 		"/api/synonyms/:id":   "/api/synonyms/nessuno",
 	}
-	for _, rt := range searchRoutes {
+	for _, rt := range env.srv.searchRoutes() {
 		if len(rt.Roles) == 0 {
 			t.Errorf("%s %s: no roles", rt.Method, rt.Path)
 		}
@@ -502,8 +502,8 @@ func TestSearchPage(t *testing.T) {
 			t.Errorf("/cerca lacks %s", want)
 		}
 	}
-	if pill.Validated != nil && !strings.Contains(r.Body, i18n.T("search.validated", formatDate(pill.Validated))) {
-		t.Errorf("/cerca does not show TRI-001's validation date %s", formatDate(pill.Validated))
+	if pill.Validated != nil && !strings.Contains(r.Body, i18n.T("search.validated", webkit.FormatDate(pill.Validated))) {
+		t.Errorf("/cerca does not show TRI-001's validation date %s", webkit.FormatDate(pill.Validated))
 	}
 	// The header box goes to /cerca on every other page, and not twice on /cerca.
 	if home := get(t, env.h, "/", role.Operator); !strings.Contains(home.Body, `action="/cerca"`) {
@@ -680,8 +680,7 @@ func BenchmarkAPISearch(b *testing.B) {
 	if err := x.Rebuild(ctx, store, nil); err != nil {
 		b.Fatal(err)
 	}
-	srv := New(Config{Auth: headerAuth{}}, store)
-	srv.Components.Search = x
+	srv := New(Config{Auth: headerAuth{}}, Deps{Store: store, Search: x})
 	h := srv.Handler()
 	queries := []string{"quanto costa il bolo della macchina", "spid", "esenzione ticket", "2001", "case popolari"}
 	for i := 0; b.Loop(); i++ {
@@ -748,7 +747,7 @@ func TestSearchTemplate(t *testing.T) {
 			{IRI: "https://x/person/rossi", Title: "Mario Rossi", Kind: search.KindPerson, Role: "Funzionario", Extension: "2111"},
 		}}}
 	var buf strings.Builder
-	if err := s.pages["search"].t.ExecuteTemplate(&buf, "layout.html", pageData{Title: "t", Nav: "search", Data: d}); err != nil {
+	if err := s.pages.Execute(&buf, "search", webkit.PageData{Title: "t", Nav: "search", Data: d}); err != nil {
 		t.Fatal(err)
 	}
 	body := buf.String()

@@ -12,22 +12,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"sportello/accounts/accesslog"
-	"sportello/i18n"
 	"sportello/ingest"
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
+	"sportello/web/webkit"
 )
 
 // Config configures a Server.
@@ -43,11 +43,12 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Components are the optional domain services later issues attach: the search index (issue 4),
-// users and sessions, tickets, telephony. Each arrives as a field here, set by `sportello serve`
-// after New; handlers treat a nil component as "not configured" and the pages that need it
-// answer 404, so the server runs with whatever parts a deployment has.
-type Components struct {
+// Deps are the domain services the server serves: the knowledge base and the optional parts.
+// Handlers treat a nil part as "not configured" and the pages that need it answer 404, so the
+// server runs with whatever parts a deployment has.
+type Deps struct {
+	// Store is the knowledge base (required).
+	Store *kb.Store
 	// Telephony is the contact-center core (issue 7): operator console, supervisor view,
 	// statistics, announcements and the CTI webhook. Nil: those pages answer 404.
 	Telephony *Telephony
@@ -63,6 +64,9 @@ type Components struct {
 	// AccessLog records signed-in reads of pills and serves the most-read report (issue 5,
 	// KB-8). Nil: nothing is recorded and the report answers 404.
 	AccessLog *accesslog.Log
+	// Imports are the uploads and background jobs of the Excel import pages (issue 3); nil: the
+	// server keeps its own under Config.DataDir.
+	Imports *ingest.Jobs
 }
 
 // Server serves Sportello over HTTP.
@@ -72,26 +76,27 @@ type Server struct {
 	auth        Authenticator
 	log         *slog.Logger
 	echo        *echo.Echo
-	table       map[string]Route // "METHOD /path" → route, for authorize
-	pages       map[string]*pageTemplate
-	Components  Components
-	imports     *ingest.Jobs // import (issue 3): uploaded workbooks and their jobs, made by importJobs
+	table       map[string]webkit.Route // "METHOD /path" → route, for authorize
+	site        *webkit.Site
+	pages       *webkit.Pages
+	deps        Deps
 	importsOnce sync.Once
 }
 
 // New builds the server and its routes; it does not listen yet.
-func New(cfg Config, store *kb.Store) *Server {
+func New(cfg Config, d Deps) *Server {
 	if cfg.Addr == "" {
 		cfg.Addr = ":8080"
 	}
-	s := &Server{cfg: cfg, store: store, auth: cfg.Auth, log: cfg.Logger, table: map[string]Route{}}
+	s := &Server{cfg: cfg, store: d.Store, deps: d, auth: cfg.Auth, log: cfg.Logger, table: map[string]webkit.Route{}}
 	if s.auth == nil {
 		s.auth = DefaultAuth{}
 	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.pages = mustParsePages()
+	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"ctiHome": ctiHome})
+	s.pages = s.site.Pages(templateFS, pageFuncs())
 
 	e := echo.New()
 	e.HideBanner = true
@@ -102,7 +107,7 @@ func New(cfg Config, store *kb.Store) *Server {
 	e.Use(s.sessions) // session cookie and CSRF check (issue 5, login.go)
 	e.Use(s.authorize)
 	s.echo = e
-	for _, rt := range allRoutes() {
+	for _, rt := range s.allRoutes() {
 		s.addRoute(rt)
 	}
 	return s
@@ -111,9 +116,8 @@ func New(cfg Config, store *kb.Store) *Server {
 // addRoute registers rt on echo and in the table authorize reads. A GET route answers HEAD
 // too, with the same roles (net/http drops the body), so that link checkers and download
 // managers work.
-func (s *Server) addRoute(rt Route) {
-	h := rt.Handler
-	eh := func(c echo.Context) error { return h(s, c) }
+func (s *Server) addRoute(rt webkit.Route) {
+	eh := rt.Handler
 	s.echo.Add(rt.Method, rt.Path, eh)
 	s.table[rt.Method+" "+rt.Path] = rt
 	if rt.Method == http.MethodGet {
@@ -171,7 +175,7 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				err = internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+				err = webkit.Internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
 			}
 		}()
 		return next(c)
@@ -191,65 +195,13 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// httpError is an error with the status, a stable code for programs and an Italian message
-// for people.
-type httpError struct {
-	Status int
-	Code   string
-	Msg    string
-	Err    error // the cause, logged, never shown
-}
-
-func (e *httpError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%d %s: %v", e.Status, e.Code, e.Err)
-	}
-	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Msg)
-}
-
-func (e *httpError) Unwrap() error { return e.Err }
-
-func notFound(key string) error {
-	return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: i18n.T(key)}
-}
-
-func badRequest(code, text string) error {
-	return &httpError{Status: http.StatusBadRequest, Code: code, Msg: text}
-}
-
-func internal(err error) error {
-	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Msg: i18n.T("err.internal"), Err: err}
-}
-
-// storeErr maps a store error: ErrNotFound is a 404 with the message of key, anything else 500.
-func storeErr(err error, key string) error {
-	if errors.Is(err, kb.ErrNotFound) {
-		return notFound(key)
-	}
-	return internal(err)
-}
-
 // handleError renders every error: JSON {"error", "code"} under /api/ and for /healthz, an
 // Italian HTML page elsewhere.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	var he *httpError
-	var ee *echo.HTTPError
-	switch {
-	case errors.As(err, &he):
-	case errors.As(err, &ee):
-		he = &httpError{Status: ee.Code, Code: "http_error", Msg: http.StatusText(ee.Code)}
-		switch ee.Code {
-		case http.StatusNotFound:
-			he.Code, he.Msg = "not_found", i18n.T("err.notFound")
-		case http.StatusMethodNotAllowed:
-			he.Code, he.Msg = "method_not_allowed", i18n.T("err.methodNotAllowed")
-		}
-	default:
-		he = internal(err).(*httpError)
-	}
+	he := webkit.As(err)
 	req := c.Request()
 	if he.Status >= 500 {
 		s.log.Error("request failed", "method", req.Method, "path", req.URL.Path, "status", he.Status, "err", err)
@@ -262,15 +214,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(he.Status)
 		return
 	}
-	if wantsJSON(req) {
+	if webkit.WantsJSON(req) {
 		_ = c.JSON(he.Status, map[string]string{"error": he.Msg, "code": he.Code})
 		return
 	}
-	s.renderStatus(c, he.Status, "error", pageData{Title: i18n.T("err.title"), Data: he})
-}
-
-func wantsJSON(r *http.Request) bool {
-	p := r.URL.Path
-	return strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" ||
-		(strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html"))
+	_ = s.site.RenderError(c, he)
 }

@@ -115,7 +115,7 @@ func ctiPopOf(p contactcenter.Pop) *CTIPop {
 		case c.Kind == "citizen":
 			m.URL = "/cittadini/" + strconv.FormatInt(c.CitizenID, 10)
 		case c.UnitIRI != "":
-			m.URL = unitHref(c.UnitIRI)
+			m.URL = webkit.UnitHref(c.UnitIRI)
 		}
 		out.Matches = append(out.Matches, m)
 	}
@@ -132,9 +132,9 @@ func ctiMessageOf(m contactcenter.Message) ctiMessage {
 
 // telephony returns the component or a 404 when the server runs without one.
 func (s *Server) telephony() (*Telephony, error) {
-	t := s.Components.Telephony
+	t := s.deps.Telephony
 	if t == nil || t.ACD == nil {
-		return nil, notFound("cti.absent")
+		return nil, webkit.NotFound("cti.absent")
 	}
 	return t, nil
 }
@@ -152,8 +152,8 @@ func ctiSeesAll(r role.Role) bool {
 // ctiOperator is the ACD operator the caller acts as: the operator whose ID is the user name;
 // a supervisor may name another with ?operatore= or the JSON field "operator" to assist them.
 func (s *Server) ctiOperator(c echo.Context, t *Telephony, asked string) (telephony.OperatorSnapshot, error) {
-	id, _ := c.Get(ctxUser).(string)
-	if asked != "" && roleOf(c) == role.Supervisor {
+	id := webkit.UserOf(c)
+	if asked != "" && webkit.RoleOf(c) == role.Supervisor {
 		id = asked
 	}
 	for _, o := range t.ACD.Snapshot().Operators {
@@ -161,7 +161,7 @@ func (s *Server) ctiOperator(c echo.Context, t *Telephony, asked string) (teleph
 			return o, nil
 		}
 	}
-	return telephony.OperatorSnapshot{}, &httpError{Status: http.StatusNotFound, Code: "not_operator", Msg: i18n.T("cti.notOperator", id)}
+	return telephony.OperatorSnapshot{}, &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_operator", Msg: i18n.T("cti.notOperator", id)}
 }
 
 // ctiEvents is the live push (GET /api/cti/events, text/event-stream). An operator's console
@@ -174,10 +174,10 @@ func (s *Server) ctiEvents(c echo.Context) error {
 		return err
 	}
 	if t.Hub == nil {
-		return &httpError{Status: http.StatusServiceUnavailable, Code: "not_started", Msg: i18n.T("cti.notStarted")}
+		return &webkit.HTTPError{Status: http.StatusServiceUnavailable, Code: "not_started", Msg: i18n.T("cti.notStarted")}
 	}
 	var f contactcenter.Filter
-	if ctiSeesAll(roleOf(c)) && c.QueryParam("operatore") == "" {
+	if ctiSeesAll(webkit.RoleOf(c)) && c.QueryParam("operatore") == "" {
 		f.All = true
 	} else {
 		op, err := s.ctiOperator(c, t, c.QueryParam("operatore"))
@@ -314,7 +314,7 @@ func ctiRead(c echo.Context) (ctiRequest, error) {
 		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), req.Body, 16<<10))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&r); err != nil {
-			return r, badRequest("bad_json", i18n.T("cti.badJSON", err.Error()))
+			return r, webkit.BadRequest("bad_json", i18n.T("cti.badJSON", err.Error()))
 		}
 		return r, nil
 	}
@@ -328,15 +328,15 @@ func ctiRead(c echo.Context) (ctiRequest, error) {
 func ctiErr(err error) error {
 	switch {
 	case errors.Is(err, telephony.ErrUnknownCall):
-		return &httpError{Status: http.StatusNotFound, Code: "unknown_call", Msg: i18n.T("cti.unknownCall"), Err: err}
+		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "unknown_call", Msg: i18n.T("cti.unknownCall"), Err: err}
 	case errors.Is(err, telephony.ErrUnknownQueue):
-		return &httpError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: i18n.T("cti.unknownQueue"), Err: err}
+		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: i18n.T("cti.unknownQueue"), Err: err}
 	case errors.Is(err, telephony.ErrUnknownOperator):
-		return &httpError{Status: http.StatusNotFound, Code: "not_operator", Msg: i18n.T("cti.notOperator", ""), Err: err}
+		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_operator", Msg: i18n.T("cti.notOperator", ""), Err: err}
 	case errors.Is(err, telephony.ErrWrongState):
-		return &httpError{Status: http.StatusConflict, Code: "wrong_state", Msg: i18n.T("cti.wrongState"), Err: err}
+		return &webkit.HTTPError{Status: http.StatusConflict, Code: "wrong_state", Msg: i18n.T("cti.wrongState"), Err: err}
 	}
-	return badRequest("cti", err.Error())
+	return webkit.BadRequest("cti", err.Error())
 }
 
 // ctiDone answers a call-control request with the operator's new state.
@@ -396,13 +396,13 @@ func (s *Server) ctiStatus(c echo.Context) error {
 			reason = i18n.T("cti.pauseDefault")
 		}
 		if len(reason) > 80 {
-			return badRequest("bad_reason", i18n.T("cti.reasonTooLong"))
+			return webkit.BadRequest("bad_reason", i18n.T("cti.reasonTooLong"))
 		}
 		acts, err = t.ACD.Pause(op.ID, reason)
 	case "unpause":
 		acts, err = t.ACD.Unpause(op.ID)
 	default:
-		return badRequest("bad_action", i18n.T("cti.badAction"))
+		return webkit.BadRequest("bad_action", i18n.T("cti.badAction"))
 	}
 	return s.ctiFinish(c, t, op.ID, acts, err)
 }
@@ -414,7 +414,7 @@ func (s *Server) ctiAnswer(c echo.Context) error {
 		return err
 	}
 	if t.PhoneAnswers {
-		return &httpError{Status: http.StatusConflict, Code: "answer_on_phone", Msg: i18n.T("cti.answerOnPhone")}
+		return &webkit.HTTPError{Status: http.StatusConflict, Code: "answer_on_phone", Msg: i18n.T("cti.answerOnPhone")}
 	}
 	if r.CallID == "" {
 		r.CallID = op.CallID
@@ -430,7 +430,7 @@ func ctiOwnCall(op telephony.OperatorSnapshot, callID string) (string, error) {
 		callID = op.CallID
 	}
 	if callID == "" || callID != op.CallID {
-		return "", &httpError{Status: http.StatusConflict, Code: "wrong_state", Msg: i18n.T("cti.noCall")}
+		return "", &webkit.HTTPError{Status: http.StatusConflict, Code: "wrong_state", Msg: i18n.T("cti.noCall")}
 	}
 	return callID, nil
 }
@@ -448,7 +448,7 @@ func (s *Server) ctiTransfer(c echo.Context) error {
 	}
 	ext := strings.TrimSpace(r.Extension)
 	if ext == "" || len(ext) > 32 || strings.ContainsAny(ext, " \t\r\n<>\"@;") {
-		return badRequest("bad_extension", i18n.T("cti.badExtension"))
+		return webkit.BadRequest("bad_extension", i18n.T("cti.badExtension"))
 	}
 	acts, err := t.ACD.Transfer(id, ext)
 	return s.ctiFinish(c, t, op.ID, acts, err)
@@ -485,7 +485,7 @@ func (s *Server) ctiCallback(c echo.Context) error {
 	}
 	number := strings.TrimSpace(r.Number)
 	if k := phone.Key(number); k == "" || len(k) > 20 || strings.Trim(number, "+0123456789 ./-()") != "" {
-		return badRequest("bad_number", i18n.T("cti.badNumber"))
+		return webkit.BadRequest("bad_number", i18n.T("cti.badNumber"))
 	}
 	queue := r.Queue
 	if queue == "" && len(op.Queues) > 0 {
@@ -606,7 +606,7 @@ func (s *Server) ctiDemoCall(c echo.Context) error {
 		return err
 	}
 	if !t.Demo {
-		return notFound("cti.noDemo")
+		return webkit.NotFound("cti.noDemo")
 	}
 	r, err := ctiRead(c)
 	if err != nil {
@@ -621,7 +621,7 @@ func (s *Server) ctiDemoCall(c echo.Context) error {
 		ch = telephony.Voice
 	}
 	if !ch.Valid() {
-		return badRequest("bad_channel", i18n.T("cti.badChannel"))
+		return webkit.BadRequest("bad_channel", i18n.T("cti.badChannel"))
 	}
 	id := "demo-" + strconv.FormatUint(ctiDemoSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	acts, err := t.ACD.Arrive(telephony.ContactInfo{CallID: id, Channel: ch, From: from, To: r.Queue}, r.Queue)
@@ -640,11 +640,11 @@ func (s *Server) ctiZammad(c echo.Context) error {
 		return err
 	}
 	if t.Zammad == nil {
-		return notFound("cti.noZammad")
+		return webkit.NotFound("cti.noZammad")
 	}
 	if t.Zammad.Token == "" {
 		// Without a configured secret anybody could write the call log.
-		return &httpError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("cti.noToken")}
+		return &webkit.HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("cti.noToken")}
 	}
 	t.Zammad.ServeHTTP(c.Response(), c.Request())
 	return nil
@@ -678,11 +678,11 @@ func (s *Server) operatorPage(c echo.Context) error {
 		return err
 	}
 	d := ctiConsoleData{Operator: ctiOperatorOf(op), Queues: op.Queues, PhoneAnswers: t.PhoneAnswers}
-	if roleOf(c) == role.Supervisor {
+	if webkit.RoleOf(c) == role.Supervisor {
 		d.Asked = asked
 	}
 	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "operator_console", pageData{Title: i18n.T("cti.console.title"), Nav: "operator", Data: d})
+	return s.render(c, "operator_console", webkit.PageData{Title: i18n.T("cti.console.title"), Nav: "operator", Data: d})
 }
 
 func (s *Server) supervisorPage(c echo.Context) error {
@@ -691,9 +691,9 @@ func (s *Server) supervisorPage(c echo.Context) error {
 		return err
 	}
 	d := ctiSupervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
-	d.CanDemo = t.Demo && (roleOf(c) == role.Supervisor || roleOf(c) == role.Administrator)
+	d.CanDemo = t.Demo && (webkit.RoleOf(c) == role.Supervisor || webkit.RoleOf(c) == role.Administrator)
 	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "supervisor", pageData{Title: i18n.T("cti.sup.title"), Nav: "supervisor", Data: d})
+	return s.render(c, "supervisor", webkit.PageData{Title: i18n.T("cti.sup.title"), Nav: "supervisor", Data: d})
 }
 
 // ctiCSRF returns the session's CSRF token and the form field that carries it (web/auth): the

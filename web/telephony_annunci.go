@@ -19,6 +19,7 @@ import (
 	"sportello/i18n"
 	"sportello/internal/clock"
 	"sportello/telephony"
+	"sportello/web/webkit"
 )
 
 // maxUpload bounds an upload request: the recording's limit and some room for the form.
@@ -52,7 +53,7 @@ type ctiAnnouncementRow struct {
 
 func (t *Telephony) announcements() (*telephony.Announcements, error) {
 	if t.Announcements == nil {
-		return nil, notFound("cti.noAnnouncements")
+		return nil, webkit.NotFound("cti.noAnnouncements")
 	}
 	return t.Announcements, nil
 }
@@ -88,7 +89,7 @@ func (s *Server) announcementsPage(c echo.Context) error {
 	}
 	list, err := store.List()
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	d := ctiAnnouncementsData{Bands: t.bands(), OK: c.QueryParam("ok"), Error: c.QueryParam("errore"), MaxMiB: max(1, t.maxUpload()>>20)}
 	// Only messages of this page come back through the URL: a crafted link cannot make the page
@@ -109,7 +110,7 @@ func (s *Server) announcementsPage(c echo.Context) error {
 		d.Slots = append(d.Slots, row)
 	}
 	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "announcements", pageData{Title: i18n.T("ann.title"), Nav: "announcements", Data: d})
+	return s.render(c, "announcements", webkit.PageData{Title: i18n.T("ann.title"), Nav: "announcements", Data: d})
 }
 
 // ctiActiveExact finds the recording activated for exactly slot in band (Announcements.Active
@@ -184,7 +185,7 @@ func (s *Server) announcementUpload(c echo.Context) error {
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	defer f.Close()
 	if _, err := store.Upload(name, f); err != nil {
@@ -233,12 +234,12 @@ func (s *Server) announcementFile(c echo.Context) error {
 	name := strings.TrimSuffix(c.Param("name"), ".wav")
 	rc, err := store.Open(name)
 	if err != nil {
-		return notFound("ann.notFound")
+		return webkit.NotFound("ann.notFound")
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(rc)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "audio/wav")
@@ -255,7 +256,7 @@ func (s *Server) announcementBackup(c echo.Context) error {
 	// Build the archive first, so that an error is a clean 500 rather than a truncated file.
 	var buf bytes.Buffer
 	if err := store.Backup(&buf); err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="annunci-%s.tar.gz"`, time.Now().In(clock.Rome()).Format("20060102-150405")))
@@ -275,7 +276,7 @@ func (s *Server) announcementRestore(c echo.Context) error {
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	defer f.Close()
 	if err := store.Restore(f); err != nil {

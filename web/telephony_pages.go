@@ -13,14 +13,14 @@ import (
 )
 
 // Template helpers of the contact-center pages.
-func init() {
-	funcs["ctiNav"] = ctiNav
-	funcs["ctiHome"] = ctiHome
-	funcs["ctiSplit"] = func(s string) []string { return strings.Split(s, "|") }
-	funcs["ctiChart"] = ctiChartOf
-	funcs["ctiLabels"] = ctiLabels
-	funcs["ctiPercent"] = func(f float64) float64 { return f * 100 }
-	funcs["ctiNum"] = func(f float64) string { return strings.Replace(ctiFloat(float64(int(f*100+0.5))/100), ".", ",", 1) }
+// ctiFuncs are the template functions of the contact-center pages.
+var ctiFuncs = template.FuncMap{
+	"ctiNav":     ctiNav,
+	"ctiSplit":   func(s string) []string { return strings.Split(s, "|") },
+	"ctiChart":   ctiChartOf,
+	"ctiLabels":  ctiLabels,
+	"ctiPercent": func(f float64) float64 { return f * 100 },
+	"ctiNum":     func(f float64) string { return strings.Replace(ctiFloat(float64(int(f*100+0.5))/100), ".", ",", 1) },
 }
 
 func ctiInRoles(r role.Role, roles []role.Role) bool {

@@ -21,6 +21,7 @@ import (
 	"sportello/i18n"
 	"sportello/internal/clock"
 	"sportello/telephony"
+	"sportello/web/webkit"
 )
 
 // ctiFormulaTargets are the contractual thresholds (SLA-2): C.1 and C.2 at least 90 %, C.3 at
@@ -106,7 +107,7 @@ func (t *Telephony) period(c echo.Context) (from, to time.Time, err error) {
 			}
 			return tm, nil
 		}
-		return time.Time{}, badRequest("bad_time", i18n.T("cti.badTime", field, v))
+		return time.Time{}, webkit.BadRequest("bad_time", i18n.T("cti.badTime", field, v))
 	}
 	// Today so far: an operator still logged in counts as staffed until now, not until
 	// midnight, so the occupancy of the day is right.
@@ -123,7 +124,7 @@ func (t *Telephony) period(c echo.Context) (from, to time.Time, err error) {
 		}
 	}
 	if !to.After(from) {
-		err = badRequest("bad_period", i18n.T("cti.badPeriod"))
+		err = webkit.BadRequest("bad_period", i18n.T("cti.badPeriod"))
 	}
 	return
 }
@@ -150,12 +151,12 @@ func (t *Telephony) computeStats(c echo.Context) (ctiStatsJSON, error) {
 			}
 		}
 		if !found && t.Queues != nil {
-			return ctiStatsJSON{}, &httpError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: i18n.T("cti.unknownQueue")}
+			return ctiStatsJSON{}, &webkit.HTTPError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: i18n.T("cti.unknownQueue")}
 		}
 	}
 	formula := telephony.Formula(c.QueryParam("formula"))
 	if formula != "" && !ctiValidFormula(formula) {
-		return ctiStatsJSON{}, badRequest("bad_formula", i18n.T("cti.badFormula"))
+		return ctiStatsJSON{}, webkit.BadRequest("bad_formula", i18n.T("cti.badFormula"))
 	}
 	// Calls offered just before "to" end after it: read the log a little beyond the period.
 	events, err := t.periodEvents(c.Request().Context(), from, to.Add(2*time.Hour))
@@ -234,7 +235,7 @@ func (s *Server) ctiStats(c echo.Context) error {
 	case "csv":
 		return ctiWriteCSV(c, st)
 	}
-	return badRequest("bad_format", i18n.T("cti.badStatsFormat"))
+	return webkit.BadRequest("bad_format", i18n.T("cti.badStatsFormat"))
 }
 
 func ctiWriteCSV(c echo.Context, st ctiStatsJSON) error {
@@ -327,13 +328,13 @@ func ctiErlangCalc(get func(string) string) (ctiErlangJSON, error) {
 		v := strings.TrimSpace(strings.ReplaceAll(get(name), ",", "."))
 		if v == "" {
 			if def < 0 {
-				return 0, badRequest("bad_param", i18n.T("cti.erlang.missing", name))
+				return 0, webkit.BadRequest("bad_param", i18n.T("cti.erlang.missing", name))
 			}
 			return def, nil
 		}
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(f) || f < min || f > max {
-			return 0, badRequest("bad_param", i18n.T("cti.erlang.bad", name, min, max))
+			return 0, webkit.BadRequest("bad_param", i18n.T("cti.erlang.bad", name, min, max))
 		}
 		return f, nil
 	}
@@ -362,7 +363,7 @@ func ctiErlangCalc(get func(string) string) (ctiErlangJSON, error) {
 		HandleTime: time.Duration(e.HandleSeconds * float64(time.Second)), Target: time.Duration(e.TargetSeconds * float64(time.Second))}
 	e.Traffic = math.Round(m.Traffic()*1000) / 1000
 	if e.Needed, err = m.Operators(e.ServiceLevel / 100); err != nil {
-		return e, badRequest("bad_param", err.Error())
+		return e, webkit.BadRequest("bad_param", err.Error())
 	}
 	e.Operators = e.Needed
 	if ops > 0 {
@@ -434,7 +435,7 @@ func (s *Server) statsPage(c echo.Context) error {
 		}
 		e, err := ctiErlangCalc(c.QueryParam)
 		if err != nil {
-			if he, ok := err.(*httpError); ok {
+			if he, ok := err.(*webkit.HTTPError); ok {
 				d.ErlangErr = he.Msg
 			} else {
 				d.ErlangErr = err.Error()
@@ -443,5 +444,5 @@ func (s *Server) statsPage(c echo.Context) error {
 			d.Erlang = &e
 		}
 	}
-	return s.render(c, "stats", pageData{Title: i18n.T("cti.stats.title"), Nav: "stats", Data: d})
+	return s.render(c, "stats", webkit.PageData{Title: i18n.T("cti.stats.title"), Nav: "stats", Data: d})
 }

@@ -81,8 +81,6 @@ func newCTITest(t testing.TB) *ctiTest {
 		},
 		KeepAlive: 50 * time.Millisecond,
 	}
-	ct.srv = New(Config{Auth: headerAuth{}}, testStore(t))
-	ct.srv.Components.Telephony = ct.tel
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	dir, err := contactcenter.NewDirectory(ctx, testStore(t), nil)
@@ -92,6 +90,7 @@ func newCTITest(t testing.TB) *ctiTest {
 	ct.tel.Directory = dir
 	ct.tel.Hub = contactcenter.NewHub(acd, ct.tickets, dir)
 	go ct.tel.Hub.Run(ctx)
+	ct.srv = New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t), Telephony: ct.tel})
 	ct.h = ct.srv.Handler()
 	return ct
 }
@@ -160,7 +159,7 @@ func TestCTIRoutesRoles(t *testing.T) {
 	if _, err := ct.tel.Announcements.Upload("benvenuto", bytes.NewReader(ctiWAV())); err != nil {
 		t.Fatal(err)
 	}
-	for _, rt := range ctiRoutes {
+	for _, rt := range ct.srv.ctiRoutes() {
 		path := strings.NewReplacer(":name", "benvenuto", ":token", ctiToken).Replace(rt.Path)
 		if rt.Path == "/api/cti/erlang" {
 			path += "?calls=100&aht=180"
@@ -518,8 +517,7 @@ func TestCTICallControl(t *testing.T) {
 		t.Errorf("the media layer did not receive the transfer (%v) or the dial (%v): %+v", transfer, dial, ct.actions())
 	}
 	// A user who is not an operator of the ACD gets a clear 404.
-	s2 := New(Config{Auth: ctiFixedAuth{"mario", role.Operator}}, testStore(t))
-	s2.Components.Telephony = ct.tel
+	s2 := New(Config{Auth: ctiFixedAuth{"mario", role.Operator}}, Deps{Store: testStore(t), Telephony: ct.tel})
 	r := httptest.NewRecorder()
 	s2.Handler().ServeHTTP(r, httptest.NewRequest(http.MethodGet, "/api/cti/me", nil))
 	if r.Code != http.StatusNotFound || !strings.Contains(r.Body.String(), "not_operator") {

@@ -22,23 +22,24 @@ import (
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
+	"sportello/web/webkit"
 )
 
 // tickets returns the ticketing store, or a 404 when the server runs without it.
 func (s *Server) tickets() (*ticketing.Store, error) {
-	if s.Components.Tickets == nil {
-		return nil, notFound("tk.absent")
+	if s.deps.Tickets == nil {
+		return nil, webkit.NotFound("tk.absent")
 	}
-	return s.Components.Tickets, nil
+	return s.deps.Tickets, nil
 }
 
 // tkActor is the user name recorded in the path; a caller without a name (tests, an
 // authenticator that names nobody) is recorded by role so that the path still says who.
 func tkActor(c echo.Context) string {
-	if u, ok := c.Get(ctxUser).(string); ok && u != "" {
+	if u := webkit.UserOf(c); u != "" {
 		return u
 	}
-	return string(roleOf(c))
+	return string(webkit.RoleOf(c))
 }
 
 // tkErr turns a ticketing error into an httpError with the status of ticketing.HTTPStatus and
@@ -50,21 +51,21 @@ func tkErr(err error) error {
 	var te *ticketing.TransitionError
 	switch {
 	case st == http.StatusNotFound:
-		return &httpError{Status: st, Code: "not_found", Msg: i18n.T("tk.err.notFound"), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "not_found", Msg: i18n.T("tk.err.notFound"), Err: err}
 	case errors.As(err, &inv):
-		return &httpError{Status: st, Code: "invalid", Msg: i18n.T("tk.err.invalid", fieldName(inv.Field), inv.Msg), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "invalid", Msg: i18n.T("tk.err.invalid", fieldName(inv.Field), inv.Msg), Err: err}
 	case errors.As(err, &dup):
-		return &httpError{Status: st, Code: "duplicate", Msg: i18n.T("tk.err.duplicate", dup.Existing, fieldName(dup.By)), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "duplicate", Msg: i18n.T("tk.err.duplicate", dup.Existing, fieldName(dup.By)), Err: err}
 	case errors.As(err, &te) && st == http.StatusForbidden:
-		return &httpError{Status: st, Code: "role", Msg: i18n.T("tk.err.role", actionLabel(te.Action)), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "role", Msg: i18n.T("tk.err.role", actionLabel(te.Action)), Err: err}
 	case errors.As(err, &te) && st == http.StatusConflict:
-		return &httpError{Status: st, Code: "state", Msg: i18n.T("tk.err.state", actionLabel(te.Action), te.State.Label()), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "state", Msg: i18n.T("tk.err.state", actionLabel(te.Action), te.State.Label()), Err: err}
 	case st == http.StatusServiceUnavailable:
-		return &httpError{Status: st, Code: "no_mail", Msg: i18n.T("tk.err.noMail"), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "no_mail", Msg: i18n.T("tk.err.noMail"), Err: err}
 	case st == http.StatusBadRequest:
-		return &httpError{Status: st, Code: "invalid", Msg: i18n.T("tk.err.invalid", "", err.Error()), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "invalid", Msg: i18n.T("tk.err.invalid", "", err.Error()), Err: err}
 	}
-	return internal(err)
+	return webkit.Internal(err)
 }
 
 // fieldName is the Italian name of an input field, for error messages.
@@ -102,7 +103,7 @@ func (s *Server) paramTicket(c echo.Context, name string) (*ticketing.Store, *ti
 func paramID(c echo.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, badRequest("bad_parameter", i18n.T("err.badNumber", name))
+		return 0, webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", name))
 	}
 	return id, nil
 }
@@ -113,7 +114,7 @@ func paramID(c echo.Context, name string) (int64, error) {
 func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 	var f ticketing.Filter
 	if c.QueryParam("inbox") == "1" {
-		who := ticketing.CapacityOf(roleOf(c))
+		who := ticketing.CapacityOf(webkit.RoleOf(c))
 		if office := c.QueryParam("office"); office != "" && who == ticketing.AsLevel2 {
 			// A level-2 user working for a competent office sees what is assigned to it.
 			who = ticketing.AsOffice
@@ -128,7 +129,7 @@ func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 				continue
 			}
 			if !validState(ticketing.State(st)) {
-				return f, badRequest("bad_parameter", i18n.T("tk.err.badState", st))
+				return f, webkit.BadRequest("bad_parameter", i18n.T("tk.err.badState", st))
 			}
 			states = append(states, ticketing.State(st))
 		}
@@ -138,7 +139,7 @@ func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 	}
 	if ch := c.QueryParam("channel"); ch != "" {
 		if !ticketing.Channel(ch).Valid() {
-			return f, badRequest("bad_parameter", i18n.T("tk.err.badChannel", ch))
+			return f, webkit.BadRequest("bad_parameter", i18n.T("tk.err.badChannel", ch))
 		}
 		f.Channel = ticketing.Channel(ch)
 	}
@@ -150,7 +151,7 @@ func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 	if v := c.QueryParam("citizen"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return f, badRequest("bad_parameter", i18n.T("err.badNumber", "citizen"))
+			return f, webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", "citizen"))
 		}
 		f.CitizenID = id
 	}
@@ -164,10 +165,10 @@ func ticketFilter(c echo.Context) (ticketing.Filter, error) {
 	if !f.Until.IsZero() {
 		f.Until = f.Until.AddDate(0, 0, 1) // the until day is included
 	}
-	if f.Limit, err = intParam(c, "limit", 0); err != nil {
+	if f.Limit, err = webkit.IntParam(c, "limit", 0); err != nil {
 		return f, err
 	}
-	if f.Offset, err = intParam(c, "offset", 0); err != nil {
+	if f.Offset, err = webkit.IntParam(c, "offset", 0); err != nil {
 		return f, err
 	}
 	return f, nil
@@ -190,7 +191,7 @@ func dateParam(c echo.Context, name string) (time.Time, error) {
 	}
 	t, err := time.ParseInLocation("2006-01-02", v, clock.Rome())
 	if err != nil {
-		return time.Time{}, badRequest("bad_parameter", i18n.T("tk.err.badDate", name))
+		return time.Time{}, webkit.BadRequest("bad_parameter", i18n.T("tk.err.badDate", name))
 	}
 	return t, nil
 }
@@ -220,7 +221,7 @@ func period(c echo.Context) (time.Time, time.Time, error) {
 // bindJSON decodes the request body into v with a clear 400 on bad JSON.
 func bindJSON(c echo.Context, v any) error {
 	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
-		return badRequest("bad_json", i18n.T("tk.err.badJSON"))
+		return webkit.BadRequest("bad_json", i18n.T("tk.err.badJSON"))
 	}
 	return nil
 }
@@ -348,7 +349,7 @@ func (s *Server) createTicket(c echo.Context, st *ticketing.Store, req newTicket
 	}
 	t, err := st.Create(ctx, ticketing.NewTicket{CitizenID: cid, Channel: req.Channel, Category: req.Category,
 		Priority: req.Priority, Subject: req.Subject, Description: req.Description, Actor: tkActor(c),
-		Role: ticketing.CapacityOf(roleOf(c)), CallID: req.CallID})
+		Role: ticketing.CapacityOf(webkit.RoleOf(c)), CallID: req.CallID})
 	if err != nil {
 		return nil, tkErr(err)
 	}
@@ -379,7 +380,7 @@ func (s *Server) apiTicket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.ticketView(c.Request().Context(), st, t, roleOf(c))
+	v, err := s.ticketView(c.Request().Context(), st, t, webkit.RoleOf(c))
 	if err != nil {
 		return tkErr(err)
 	}
@@ -400,7 +401,7 @@ type stepRequest struct {
 // of TK-13 when outbound email is configured; without it they are plain transitions.
 func (s *Server) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
 	ctx := c.Request().Context()
-	who, rl := tkActor(c), ticketing.CapacityOf(roleOf(c))
+	who, rl := tkActor(c), ticketing.CapacityOf(webkit.RoleOf(c))
 	var out *ticketing.Ticket
 	var err error
 	switch req.Action {
@@ -415,7 +416,7 @@ func (s *Server) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Tic
 			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason})
 		}
 	case "":
-		return nil, badRequest("invalid", i18n.T("tk.err.invalid", fieldName("action"), i18n.T("tk.err.noAction")))
+		return nil, webkit.BadRequest("invalid", i18n.T("tk.err.invalid", fieldName("action"), i18n.T("tk.err.noAction")))
 	default:
 		out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason,
 			Office: req.Office, SuggestedOffice: req.SuggestedOffice, Pill: req.Pill, Queries: req.Queries})
@@ -469,13 +470,13 @@ func (s *Server) answerWithPill(c echo.Context, st *ticketing.Store, t *ticketin
 	ctx := c.Request().Context()
 	pill = strings.TrimSpace(pill)
 	if pill != "" && !strings.Contains(pill, ":") {
-		p, err := s.findPill(ctx, pill, roleOf(c))
+		p, err := webkit.FindPill(ctx, s.store, pill, webkit.RoleOf(c))
 		if err != nil {
-			return nil, storeErr(err, "err.pillNotFound")
+			return nil, webkit.StoreErr(err, "err.pillNotFound")
 		}
 		pill = p.IRI
 	}
-	out, err := st.AnswerWithPill(ctx, t.ID, tkActor(c), ticketing.CapacityOf(roleOf(c)), pill)
+	out, err := st.AnswerWithPill(ctx, t.ID, tkActor(c), ticketing.CapacityOf(webkit.RoleOf(c)), pill)
 	if err != nil {
 		return nil, tkErr(err)
 	}
@@ -508,10 +509,10 @@ func (s *Server) apiTicketPropose(c echo.Context) error {
 // propose is open to the levels that solve tickets past level 1: the front office answers
 // from the knowledge base, it does not write it.
 func (s *Server) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Proposal, error) {
-	switch roleOf(c) {
+	switch webkit.RoleOf(c) {
 	case role.Backoffice, role.Level2, role.Supervisor:
 	default:
-		return nil, &httpError{Status: http.StatusForbidden, Code: "role", Msg: i18n.T("tk.err.role", actionLabel(ticketing.ActPropose))}
+		return nil, &webkit.HTTPError{Status: http.StatusForbidden, Code: "role", Msg: i18n.T("tk.err.role", actionLabel(ticketing.ActPropose))}
 	}
 	var base ticketing.KnowledgeBase = s.store
 	if wf := s.workflow(); wf != nil {
@@ -520,7 +521,7 @@ func (s *Server) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticke
 	p, err := st.ProposeKnowledge(c.Request().Context(), t.ID, tkActor(c), base)
 	var se *kb.StateError
 	if errors.As(err, &se) {
-		return nil, &httpError{Status: http.StatusConflict, Code: "state", Msg: se.Error(), Err: err}
+		return nil, &webkit.HTTPError{Status: http.StatusConflict, Code: "state", Msg: se.Error(), Err: err}
 	}
 	if err != nil {
 		return nil, tkErr(err)
@@ -557,11 +558,11 @@ func (s *Server) apiTicketAttach(c echo.Context) error {
 func (s *Server) attach(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Attachment, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return nil, badRequest("missing_file", i18n.T("tk.err.noFile"))
+		return nil, webkit.BadRequest("missing_file", i18n.T("tk.err.noFile"))
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return nil, internal(err)
+		return nil, webkit.Internal(err)
 	}
 	defer f.Close()
 	a, err := st.Attach(c.Request().Context(), t.ID, fh.Filename, f, tkActor(c), "upload")
@@ -615,7 +616,7 @@ func (s *Server) scheduleCallback(c echo.Context, st *ticketing.Store, t *ticket
 		var err error
 		if due, err = time.Parse(time.RFC3339, v); err != nil {
 			if due, err = time.ParseInLocation("2006-01-02T15:04", v, clock.Rome()); err != nil {
-				return nil, badRequest("invalid", i18n.T("tk.err.invalid", fieldName("due"), i18n.T("tk.err.badTime")))
+				return nil, webkit.BadRequest("invalid", i18n.T("tk.err.invalid", fieldName("due"), i18n.T("tk.err.badTime")))
 			}
 		}
 	}
@@ -643,7 +644,7 @@ func (s *Server) apiCallbacksDue(c echo.Context) error {
 	by := time.Now()
 	if v := c.QueryParam("by"); v != "" {
 		if by, err = time.Parse(time.RFC3339, v); err != nil {
-			return badRequest("bad_parameter", i18n.T("tk.err.badTime"))
+			return webkit.BadRequest("bad_parameter", i18n.T("tk.err.badTime"))
 		}
 	}
 	list, err := st.DueCallbacks(c.Request().Context(), by)
@@ -748,7 +749,7 @@ func (s *Server) apiCitizens(c echo.Context) error {
 	}
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if q == "" {
-		return badRequest("missing_query", i18n.T("tk.err.noQuery"))
+		return webkit.BadRequest("missing_query", i18n.T("tk.err.noQuery"))
 	}
 	list, err := st.FindCitizen(c.Request().Context(), q)
 	if err != nil {
@@ -886,14 +887,14 @@ func (s *Server) publicStatus(c echo.Context, number, email string) (*publicStat
 		return nil, err
 	}
 	if strings.TrimSpace(number) == "" || strings.TrimSpace(email) == "" {
-		return nil, badRequest("invalid", i18n.T("tk.public.both"))
+		return nil, webkit.BadRequest("invalid", i18n.T("tk.public.both"))
 	}
 	t, events, err := st.PublicStatus(c.Request().Context(), number, email)
 	if err != nil {
 		if ticketing.HTTPStatus(err) == http.StatusNotFound {
 			// The same answer for a wrong number and a wrong email: the page must not confirm
 			// that a number exists to someone who does not know the address.
-			return nil, &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: i18n.T("tk.public.notFound")}
+			return nil, &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: i18n.T("tk.public.notFound")}
 		}
 		return nil, tkErr(err)
 	}
@@ -920,7 +921,7 @@ func (s *Server) apiPublicStatus(c echo.Context) error {
 func writeXLSX(c echo.Context, name string, sh ticketing.Sheet) error {
 	b, err := sh.XLSX()
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.xlsx"`, name, time.Now().In(clock.Rome()).Format("20060102")))
 	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)

@@ -8,6 +8,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,14 +21,16 @@ import (
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
+	"sportello/web/webkit"
 )
 
-func init() {
-	funcs["tkAction"] = actionLabel
-	funcs["tkPrio"] = ticketing.Priority.Label
-	funcs["tkSLA"] = ticketing.SLAState.Label
-	funcs["pct"] = func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
-	funcs["cbState"] = ticketing.CallbackState.Label
+// ticketFuncs are the template functions of the ticket pages.
+var ticketFuncs = template.FuncMap{
+	"tkAction": actionLabel,
+	"tkPrio":   ticketing.Priority.Label,
+	"tkSLA":    ticketing.SLAState.Label,
+	"pct":      func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"cbState":  ticketing.CallbackState.Label,
 }
 
 // officeOption is a competent office in the pages' selects.
@@ -80,7 +83,7 @@ func (s *Server) ticketInboxPage(c echo.Context) error {
 	}
 	q := c.Request().URL.Query()
 	if _, set := q["inbox"]; !set {
-		switch roleOf(c) {
+		switch webkit.RoleOf(c) {
 		case role.Operator, role.Backoffice, role.Level2, role.Supervisor:
 			q.Set("inbox", "1")
 		}
@@ -106,7 +109,7 @@ func (s *Server) ticketInboxPage(c echo.Context) error {
 	d.Offices, d.Names = s.offices(c)
 	d.MineURL = "/ticket?inbox=1"
 	d.AllURL = "/ticket?inbox=0"
-	return s.render(c, "ticket_inbox", pageData{Title: i18n.T("tk.inbox.title"), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_inbox", webkit.PageData{Title: i18n.T("tk.inbox.title"), Nav: "tickets", Data: d})
 }
 
 func cloneQuery(q url.Values) url.Values {
@@ -154,13 +157,13 @@ func (s *Server) ticketNewPage(c echo.Context) error {
 	if v := c.QueryParam("cittadino"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return badRequest("bad_parameter", i18n.T("err.badNumber", "cittadino"))
+			return webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", "cittadino"))
 		}
 		if d.Citizen, err = st.Citizen(ctx, id); err != nil {
 			return tkErr(err)
 		}
 	}
-	return s.render(c, "ticket_new", pageData{Title: i18n.T("tk.new.title"), Nav: "newTicket", Data: d})
+	return s.render(c, "ticket_new", webkit.PageData{Title: i18n.T("tk.new.title"), Nav: "newTicket", Data: d})
 }
 
 // ticketNewForm opens the ticket of the console's form and then, by the button pressed: solved
@@ -175,7 +178,7 @@ func (s *Server) ticketNewForm(c echo.Context) error {
 		Description: c.FormValue("description"), Category: c.FormValue("category"), CallID: c.FormValue("callId")}
 	if v := c.FormValue("citizen"); v != "" {
 		if req.CitizenID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return badRequest("bad_parameter", i18n.T("err.badNumber", "citizen"))
+			return webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", "citizen"))
 		}
 	} else {
 		ct := &ticketing.Citizen{Name: strings.TrimSpace(c.FormValue("name")), TaxCode: strings.TrimSpace(c.FormValue("taxCode"))}
@@ -235,7 +238,7 @@ func (s *Server) ticketPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.ticketView(c.Request().Context(), st, t, roleOf(c))
+	v, err := s.ticketView(c.Request().Context(), st, t, webkit.RoleOf(c))
 	if err != nil {
 		return tkErr(err)
 	}
@@ -244,11 +247,11 @@ func (s *Server) ticketPage(c echo.Context) error {
 	for _, a := range d.Actions {
 		d.Escalate = d.Escalate || a == ticketing.ActEscalate
 	}
-	switch roleOf(c) {
+	switch webkit.RoleOf(c) {
 	case role.Backoffice, role.Level2, role.Supervisor:
 		d.CanPropose = !t.SolvedAt.IsZero()
 	}
-	return s.render(c, "ticket_page", pageData{Title: i18n.T("tk.page.title", t.Number), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_page", webkit.PageData{Title: i18n.T("tk.page.title", t.Number), Nav: "tickets", Data: d})
 }
 
 // ticketStepForm is POST /ticket/{number}/azione: one step of the flow from the page's buttons.
@@ -345,7 +348,7 @@ func (s *Server) callbacksPage(c echo.Context) error {
 	if c.QueryParam("formato") == "xlsx" {
 		return writeXLSX(c, "richiamate", ticketing.CallbackSheet(list, d.Numbers))
 	}
-	return s.render(c, "ticket_callbacks", pageData{Title: i18n.T("tk.cbs.title"), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_callbacks", webkit.PageData{Title: i18n.T("tk.cbs.title"), Nav: "tickets", Data: d})
 }
 
 // callbackAttemptForm is POST /ticket/richiamate/{id}/tentativo: the operator called back;
@@ -386,7 +389,7 @@ func (s *Server) gapsPage(c echo.Context) error {
 	xq := cloneQuery(c.Request().URL.Query())
 	xq.Set("formato", "xlsx")
 	d.ExportURL = "/lacune?" + xq.Encode()
-	return s.render(c, "ticket_gaps", pageData{Title: i18n.T("tk.gaps.title"), Nav: "gaps", Data: d})
+	return s.render(c, "ticket_gaps", webkit.PageData{Title: i18n.T("tk.gaps.title"), Nav: "gaps", Data: d})
 }
 
 // figuresData is /ticket/indicatori.
@@ -403,7 +406,7 @@ func (s *Server) ticketFiguresPage(c echo.Context) error {
 		return err
 	}
 	d := &figuresData{F: f, Since: since.Format("2006-01-02"), Until: until.AddDate(0, 0, -1).Format("2006-01-02")}
-	return s.render(c, "ticket_figures", pageData{Title: i18n.T("tk.fig.title"), Nav: "figures", Data: d})
+	return s.render(c, "ticket_figures", webkit.PageData{Title: i18n.T("tk.fig.title"), Nav: "figures", Data: d})
 }
 
 // citizensData is /cittadini.
@@ -426,7 +429,7 @@ func (s *Server) citizensPage(c echo.Context) error {
 			return tkErr(err)
 		}
 	}
-	return s.render(c, "ticket_citizens", pageData{Title: i18n.T("tk.citizens.title"), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_citizens", webkit.PageData{Title: i18n.T("tk.citizens.title"), Nav: "tickets", Data: d})
 }
 
 // citizenPageData is /cittadini/{id}.
@@ -447,9 +450,9 @@ func (s *Server) citizenPage(c echo.Context) error {
 	}
 	d := &citizenPageData{formBase: csrfOf(c), citizenView: v}
 	for _, r := range tkMergers {
-		d.CanMerge = d.CanMerge || r == roleOf(c)
+		d.CanMerge = d.CanMerge || r == webkit.RoleOf(c)
 	}
-	return s.render(c, "ticket_citizen", pageData{Title: i18n.T("tk.citizen.title", v.Citizen.Name), Nav: "tickets", Data: d})
+	return s.render(c, "ticket_citizen", webkit.PageData{Title: i18n.T("tk.citizen.title", v.Citizen.Name), Nav: "tickets", Data: d})
 }
 
 // citizenMergeForm is POST /cittadini/{id}/unisci: the record "drop" is merged into this one.
@@ -464,7 +467,7 @@ func (s *Server) citizenMergeForm(c echo.Context) error {
 	}
 	drop, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("drop")), 10, 64)
 	if err != nil {
-		return badRequest("bad_parameter", i18n.T("err.badNumber", "drop"))
+		return webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", "drop"))
 	}
 	if _, err := st.Merge(c.Request().Context(), keep, drop, tkActor(c)); err != nil {
 		return tkErr(err)
@@ -489,7 +492,7 @@ func (s *Server) publicRequestPage(c echo.Context) error {
 		return err
 	}
 	d := &publicData{formBase: csrfOf(c), Done: c.QueryParam("numero")}
-	return s.render(c, "ticket_public", pageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
+	return s.render(c, "ticket_public", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 }
 
 // publicRequestForm files the request and shows its number; invalid input shows the form again
@@ -504,12 +507,12 @@ func (s *Server) publicRequestForm(c echo.Context) error {
 	t, err := st.SubmitWeb(c.Request().Context(), ticketing.WebRequest{Name: form.Name, Email: form.Email,
 		Phone: form.Phone, Subject: form.Subject, Description: form.Description})
 	if err != nil {
-		he, ok := tkErr(err).(*httpError)
+		he, ok := tkErr(err).(*webkit.HTTPError)
 		if !ok || he.Status != http.StatusBadRequest {
 			return tkErr(err)
 		}
 		d := &publicData{formBase: csrfOf(c), Error: he.Msg, Form: form}
-		return s.renderStatus(c, http.StatusBadRequest, "ticket_public", pageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
+		return s.renderStatus(c, http.StatusBadRequest, "ticket_public", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.PublicRef))
 }
@@ -520,12 +523,12 @@ func (s *Server) publicStatusPage(c echo.Context) error {
 	ps, err := s.publicStatus(c, d.Number, d.Email)
 	status := http.StatusOK
 	if err != nil {
-		he, ok := err.(*httpError)
-		if !ok || (he.Status != http.StatusNotFound && he.Status != http.StatusBadRequest) || he.Code == "not_found" && s.Components.Tickets == nil {
+		he, ok := err.(*webkit.HTTPError)
+		if !ok || (he.Status != http.StatusNotFound && he.Status != http.StatusBadRequest) || he.Code == "not_found" && s.deps.Tickets == nil {
 			return err
 		}
 		d.Error, status = he.Msg, he.Status
 	}
 	d.Status = ps
-	return s.renderStatus(c, status, "ticket_public", pageData{Title: i18n.T("tk.public.status"), Nav: "request", Data: d})
+	return s.renderStatus(c, status, "ticket_public", webkit.PageData{Title: i18n.T("tk.public.status"), Nav: "request", Data: d})
 }

@@ -70,8 +70,7 @@ func newTicketFixtureOn(t testing.TB, db *sqldb.DB, dir string) *tkFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Config{Auth: headerAuth{}}, tkKB)
-	srv.Components.Tickets = st
+	srv := New(Config{Auth: headerAuth{}}, Deps{Store: tkKB, Tickets: st})
 	f := &tkFixture{srv: srv, h: srv.Handler(), st: st, kb: tkKB}
 	pills, err := tkKB.Pills(ctx, kb.PillFilter{})
 	if err != nil {
@@ -163,7 +162,7 @@ func (f *tkFixture) step(t *testing.T, number string, who role.Role, body map[st
 func TestTicketRoutesRoles(t *testing.T) {
 	f := newTicketFixture(t)
 	tk := f.create(t, "Informazioni sul bollo auto")
-	for _, rt := range ticketRoutes {
+	for _, rt := range f.srv.ticketRoutes() {
 		path := strings.NewReplacer(":number", tk.Number, ":id", "1").Replace(rt.Path)
 		for _, who := range role.All {
 			r := f.do(t, rt.Method, path, who, nil)
@@ -619,7 +618,8 @@ func TestProposeIntoWorkflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv.Components.Workflow = wf
+	f.srv = New(Config{Auth: headerAuth{}}, Deps{Store: f.kb, Tickets: f.st, Workflow: wf})
+	f.h = f.srv.Handler()
 
 	tk := f.create(t, "Come si rinnova il contrassegno disabili?")
 	f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/escalate", role.Operator, map[string]any{"queries": []string{"contrassegno"}})

@@ -15,13 +15,16 @@ import (
 	"sportello/accounts"
 	"sportello/i18n"
 	"sportello/internal/role"
+	"sportello/web/webkit"
 )
 
-var userPageRoutes = []Route{
-	{http.MethodGet, "/amministrazione/utenti", []role.Role{role.Administrator, role.Auditor}, (*Server).usersPage},
-	{http.MethodPost, "/amministrazione/utenti", []role.Role{role.Administrator}, (*Server).userAddForm},
-	{http.MethodPost, "/amministrazione/utenti/:name/stato", []role.Role{role.Administrator}, (*Server).userStateForm},
-	{http.MethodPost, "/amministrazione/utenti/:name/password", []role.Role{role.Administrator}, (*Server).userPasswordForm},
+func (s *Server) userPageRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/amministrazione/utenti", []role.Role{role.Administrator, role.Auditor}, s.usersPage),
+		webkit.POST("/amministrazione/utenti", []role.Role{role.Administrator}, s.userAddForm),
+		webkit.POST("/amministrazione/utenti/:name/stato", []role.Role{role.Administrator}, s.userStateForm),
+		webkit.POST("/amministrazione/utenti/:name/password", []role.Role{role.Administrator}, s.userPasswordForm),
+	}
 }
 
 type usersData struct {
@@ -42,16 +45,16 @@ func (s *Server) renderUsers(c echo.Context, status int, d usersData) error {
 		return err
 	}
 	if d.Users, err = sa.Users.Users(c.Request().Context()); err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
-	d.formBase, d.Roles, d.CanEdit, d.Me = csrfOf(c), role.Staff, roleOf(c) == role.Administrator, actor(c)
+	d.formBase, d.Roles, d.CanEdit, d.Me = csrfOf(c), role.Staff, webkit.RoleOf(c) == role.Administrator, webkit.UserOf(c)
 	d.MinChars = sa.Users.Config().MinPasswordLen
 	if d.Notice == "" {
 		if n := c.QueryParam("ok"); n != "" {
 			d.Notice = i18n.T("users.updated", n)
 		}
 	}
-	return s.renderStatus(c, status, "users", pageData{Title: i18n.T("users.title"), Nav: "users", Data: d})
+	return s.renderStatus(c, status, "users", webkit.PageData{Title: i18n.T("users.title"), Nav: "users", Data: d})
 }
 
 func (s *Server) usersPage(c echo.Context) error { return s.renderUsers(c, http.StatusOK, usersData{}) }
@@ -65,9 +68,9 @@ func (s *Server) userFormError(c echo.Context, err error, form accounts.User) er
 	case errors.As(err, &pe), errors.As(err, &ne), errors.Is(err, accounts.ErrExists), strings.HasPrefix(err.Error(), "unknown role"):
 		return s.renderUsers(c, http.StatusBadRequest, usersData{Error: err.Error(), Form: form})
 	case errors.Is(err, accounts.ErrNotFound):
-		return notFound("err.userNotFound")
+		return webkit.NotFound("err.userNotFound")
 	}
-	return internal(err)
+	return webkit.Internal(err)
 }
 
 func (s *Server) userAddForm(c echo.Context) error {
@@ -81,7 +84,7 @@ func (s *Server) userAddForm(c echo.Context) error {
 	if err != nil {
 		return s.userFormError(c, err, u)
 	}
-	s.log.Info("user added", "user", nu.Name, "role", nu.Role, "by", actor(c))
+	s.log.Info("user added", "user", nu.Name, "role", nu.Role, "by", webkit.UserOf(c))
 	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(nu.Name))
 }
 
@@ -92,13 +95,13 @@ func (s *Server) userStateForm(c echo.Context) error {
 	}
 	name := c.Param("name")
 	disable := c.FormValue("disabled") == "1"
-	if disable && strings.EqualFold(name, actor(c)) {
+	if disable && strings.EqualFold(name, webkit.UserOf(c)) {
 		return s.renderUsers(c, http.StatusConflict, usersData{Error: i18n.T("users.self")})
 	}
 	if err := sa.Users.SetDisabled(c.Request().Context(), name, disable); err != nil {
 		return s.userFormError(c, err, accounts.User{})
 	}
-	s.log.Info("user state changed", "user", name, "disabled", disable, "by", actor(c))
+	s.log.Info("user state changed", "user", name, "disabled", disable, "by", webkit.UserOf(c))
 	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(name))
 }
 
@@ -111,6 +114,6 @@ func (s *Server) userPasswordForm(c echo.Context) error {
 	if err := sa.Users.SetPassword(c.Request().Context(), name, c.FormValue("password")); err != nil {
 		return s.userFormError(c, err, accounts.User{})
 	}
-	s.log.Info("password reset", "user", name, "by", actor(c))
+	s.log.Info("password reset", "user", name, "by", webkit.UserOf(c))
 	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(name))
 }

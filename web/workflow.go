@@ -17,6 +17,7 @@ import (
 	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
+	"sportello/web/webkit"
 )
 
 var (
@@ -28,18 +29,20 @@ var (
 )
 
 // workflowRoutes are the routes of this file, added to the routes table.
-var workflowRoutes = []Route{
-	{http.MethodGet, "/api/workflow/queue", []role.Role{role.Validator, role.Administrator, role.Auditor}, (*Server).apiQueue},
-	{http.MethodGet, "/api/workflow/mine", writers, (*Server).apiMine},
-	{http.MethodPost, "/api/workflow/pills", writers, (*Server).apiCreatePill},
-	{http.MethodGet, "/api/workflow/pills/:code", historyReaders, (*Server).apiRecord},
-	{http.MethodGet, "/api/workflow/pills/:code/diff", historyReaders, (*Server).apiDiff},
-	{http.MethodPut, "/api/workflow/pills/:code/draft", writers, (*Server).apiEditPill},
-	{http.MethodPost, "/api/workflow/pills/:code/versions/:n/submit", writers, (*Server).apiSubmit},
-	{http.MethodPost, "/api/workflow/pills/:code/versions/:n/approve", reviewers, (*Server).apiApprove},
-	{http.MethodPost, "/api/workflow/pills/:code/versions/:n/reject", reviewers, (*Server).apiReject},
-	{http.MethodPost, "/api/workflow/pills/:code/versions/:n/restore", writers, (*Server).apiRestore},
-	{http.MethodPost, "/api/workflow/pills/:code/retire", retirers, (*Server).apiRetire},
+func (s *Server) workflowRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/api/workflow/queue", []role.Role{role.Validator, role.Administrator, role.Auditor}, s.apiQueue),
+		webkit.GET("/api/workflow/mine", writers, s.apiMine),
+		webkit.POST("/api/workflow/pills", writers, s.apiCreatePill),
+		webkit.GET("/api/workflow/pills/:code", historyReaders, s.apiRecord),
+		webkit.GET("/api/workflow/pills/:code/diff", historyReaders, s.apiDiff),
+		webkit.PUT("/api/workflow/pills/:code/draft", writers, s.apiEditPill),
+		webkit.POST("/api/workflow/pills/:code/versions/:n/submit", writers, s.apiSubmit),
+		webkit.POST("/api/workflow/pills/:code/versions/:n/approve", reviewers, s.apiApprove),
+		webkit.POST("/api/workflow/pills/:code/versions/:n/reject", reviewers, s.apiReject),
+		webkit.POST("/api/workflow/pills/:code/versions/:n/restore", writers, s.apiRestore),
+		webkit.POST("/api/workflow/pills/:code/retire", retirers, s.apiRetire),
+	}
 }
 
 // wfError maps the workflow's refusals: the state forbids it (409), the rules forbid this person
@@ -51,35 +54,30 @@ func wfError(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &se):
-		return &httpError{Status: http.StatusConflict, Code: "invalid_state", Msg: se.Error()}
+		return &webkit.HTTPError{Status: http.StatusConflict, Code: "invalid_state", Msg: se.Error()}
 	case errors.Is(err, kb.ErrFourEyes), errors.Is(err, kb.ErrAlreadySigned):
-		return &httpError{Status: http.StatusForbidden, Code: "four_eyes", Msg: err.Error()}
+		return &webkit.HTTPError{Status: http.StatusForbidden, Code: "four_eyes", Msg: err.Error()}
 	case errors.Is(err, kb.ErrReasonRequired):
-		return badRequest("reason_required", err.Error())
+		return webkit.BadRequest("reason_required", err.Error())
 	case errors.As(err, &ve):
-		return badRequest("invalid_pill", err.Error())
+		return webkit.BadRequest("invalid_pill", err.Error())
 	case errors.Is(err, kb.ErrNoVersion):
-		return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: err.Error()}
+		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: err.Error()}
 	case errors.Is(err, kb.ErrNotFound):
-		return notFound("err.pillNotFound")
+		return webkit.NotFound("err.pillNotFound")
 	}
-	return internal(err)
-}
-
-func actor(c echo.Context) string {
-	u, _ := c.Get(ctxUser).(string)
-	return u
+	return webkit.Internal(err)
 }
 
 // record finds the pill named in the path (code or local id, drafts included) and its record.
 func (s *Server) record(c echo.Context) (*kb.Workflow, *kb.PillRecord, error) {
 	wf := s.workflow()
 	if wf == nil {
-		return nil, nil, notFound("err.workflowAbsent")
+		return nil, nil, webkit.NotFound("err.workflowAbsent")
 	}
-	p, err := s.findPill(c.Request().Context(), c.Param("code"), role.Administrator)
+	p, err := webkit.FindPill(c.Request().Context(), s.store, c.Param("code"), role.Administrator)
 	if err != nil {
-		return nil, nil, storeErr(err, "err.pillNotFound")
+		return nil, nil, webkit.StoreErr(err, "err.pillNotFound")
 	}
 	r, err := wf.Record(c.Request().Context(), p.IRI)
 	if err != nil {
@@ -91,7 +89,7 @@ func (s *Server) record(c echo.Context) (*kb.Workflow, *kb.PillRecord, error) {
 func versionParam(c echo.Context) (int, error) {
 	n, err := strconv.Atoi(c.Param("n"))
 	if err != nil || n < 1 {
-		return 0, badRequest("bad_version", i18n.T("err.badVersion"))
+		return 0, webkit.BadRequest("bad_version", i18n.T("err.badVersion"))
 	}
 	return n, nil
 }
@@ -137,11 +135,11 @@ func (s *Server) apiDiff(c echo.Context) error {
 	}
 	a, err := r.Version(from)
 	if err != nil {
-		return badRequest("bad_version", i18n.T("err.badVersion"))
+		return webkit.BadRequest("bad_version", i18n.T("err.badVersion"))
 	}
 	b, err := r.Version(to)
 	if err != nil {
-		return badRequest("bad_version", i18n.T("err.badVersion"))
+		return webkit.BadRequest("bad_version", i18n.T("err.badVersion"))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"from": from, "to": to, "changes": kb.DiffPills(&a.Content, &b.Content)})
 }
@@ -155,12 +153,12 @@ type queueItem struct {
 func (s *Server) apiQueue(c echo.Context) error {
 	wf := s.workflow()
 	if wf == nil {
-		return notFound("err.workflowAbsent")
+		return webkit.NotFound("err.workflowAbsent")
 	}
 	ctx := c.Request().Context()
 	open, err := wf.Open(ctx, kb.StatusSubmitted)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	items := make([]queueItem, 0, len(open))
 	for _, o := range open {
@@ -182,11 +180,11 @@ func (s *Server) apiQueue(c echo.Context) error {
 func (s *Server) apiMine(c echo.Context) error {
 	wf := s.workflow()
 	if wf == nil {
-		return notFound("err.workflowAbsent")
+		return webkit.NotFound("err.workflowAbsent")
 	}
-	mine, err := wf.EditedBy(c.Request().Context(), actor(c))
+	mine, err := wf.EditedBy(c.Request().Context(), webkit.UserOf(c))
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	if mine == nil {
 		mine = []kb.OpenVersion{}
@@ -197,7 +195,7 @@ func (s *Server) apiMine(c echo.Context) error {
 func (s *Server) apiCreatePill(c echo.Context) error {
 	wf := s.workflow()
 	if wf == nil {
-		return notFound("err.workflowAbsent")
+		return webkit.NotFound("err.workflowAbsent")
 	}
 	p, err := pillInput(c)
 	if err != nil {
@@ -206,10 +204,10 @@ func (s *Server) apiCreatePill(c echo.Context) error {
 	p.IRI = ""
 	if p.Code != "" {
 		if _, err := s.store.PillByCode(c.Request().Context(), p.Code); err == nil {
-			return &httpError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", p.Code)}
+			return &webkit.HTTPError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", p.Code)}
 		}
 	}
-	r, ev, err := wf.Create(c.Request().Context(), p, actor(c))
+	r, ev, err := wf.Create(c.Request().Context(), p, webkit.UserOf(c))
 	if err != nil {
 		return wfError(err)
 	}
@@ -235,7 +233,7 @@ func (s *Server) apiEditPill(c echo.Context) error {
 		return err
 	}
 	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
-		return wf.Edit(c.Request().Context(), r.IRI, p, actor(c))
+		return wf.Edit(c.Request().Context(), r.IRI, p, webkit.UserOf(c))
 	})
 }
 
@@ -251,13 +249,13 @@ func (s *Server) versionStep(c echo.Context, fn func(wf *kb.Workflow, iri string
 
 func (s *Server) apiSubmit(c echo.Context) error {
 	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
-		return wf.Submit(c.Request().Context(), iri, n, actor(c))
+		return wf.Submit(c.Request().Context(), iri, n, webkit.UserOf(c))
 	})
 }
 
 func (s *Server) apiApprove(c echo.Context) error {
 	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
-		return wf.Approve(c.Request().Context(), iri, n, actor(c))
+		return wf.Approve(c.Request().Context(), iri, n, webkit.UserOf(c))
 	})
 }
 
@@ -269,13 +267,13 @@ func (s *Server) apiReject(c echo.Context) error {
 		return err
 	}
 	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
-		return wf.Reject(c.Request().Context(), iri, n, actor(c), body.Reason)
+		return wf.Reject(c.Request().Context(), iri, n, webkit.UserOf(c), body.Reason)
 	})
 }
 
 func (s *Server) apiRestore(c echo.Context) error {
 	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
-		return wf.Restore(c.Request().Context(), iri, n, actor(c))
+		return wf.Restore(c.Request().Context(), iri, n, webkit.UserOf(c))
 	})
 }
 
@@ -287,6 +285,6 @@ func (s *Server) apiRetire(c echo.Context) error {
 		return err
 	}
 	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
-		return wf.Retire(c.Request().Context(), r.IRI, actor(c), body.Reason)
+		return wf.Retire(c.Request().Context(), r.IRI, webkit.UserOf(c), body.Reason)
 	})
 }

@@ -6,5 +6,5 @@ import (
 )
 
 // workflow and accessLog are the issue-5 components; nil when the server runs without them.
-func (s *Server) workflow() *kb.Workflow    { return s.Components.Workflow }
-func (s *Server) accessLog() *accesslog.Log { return s.Components.AccessLog }
+func (s *Server) workflow() *kb.Workflow    { return s.deps.Workflow }
+func (s *Server) accessLog() *accesslog.Log { return s.deps.AccessLog }

@@ -22,18 +22,20 @@ import (
 	"sportello/web/webkit"
 )
 
-var workflowPageRoutes = []Route{
-	{http.MethodGet, "/redazione", writers, (*Server).workspacePage},
-	{http.MethodGet, "/redazione/nuova", writers, (*Server).editorPage},
-	{http.MethodPost, "/redazione/nuova", writers, (*Server).editorForm},
-	{http.MethodGet, "/redazione/schede/:code", writers, (*Server).editorPage},
-	{http.MethodPost, "/redazione/schede/:code", writers, (*Server).editorForm},
-	{http.MethodGet, "/validazione", []role.Role{role.Validator, role.Administrator, role.Auditor}, (*Server).queuePage},
-	{http.MethodPost, "/validazione/:code/:n/approva", reviewers, (*Server).approveForm},
-	{http.MethodPost, "/validazione/:code/:n/respingi", reviewers, (*Server).rejectForm},
-	{http.MethodGet, "/schede/:code/storia", historyReaders, (*Server).historyPage},
-	{http.MethodGet, "/novita", staff, (*Server).newsPage},
-	{http.MethodGet, "/api/workflow/news", staff, (*Server).apiNews},
+func (s *Server) workflowPageRoutes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/redazione", writers, s.workspacePage),
+		webkit.GET("/redazione/nuova", writers, s.editorPage),
+		webkit.POST("/redazione/nuova", writers, s.editorForm),
+		webkit.GET("/redazione/schede/:code", writers, s.editorPage),
+		webkit.POST("/redazione/schede/:code", writers, s.editorForm),
+		webkit.GET("/validazione", []role.Role{role.Validator, role.Administrator, role.Auditor}, s.queuePage),
+		webkit.POST("/validazione/:code/:n/approva", reviewers, s.approveForm),
+		webkit.POST("/validazione/:code/:n/respingi", reviewers, s.rejectForm),
+		webkit.GET("/schede/:code/storia", historyReaders, s.historyPage),
+		webkit.GET("/novita", webkit.Staff, s.newsPage),
+		webkit.GET("/api/workflow/news", webkit.Staff, s.apiNews),
+	}
 }
 
 // formBase is what every form page needs: the CSRF token and its field name.
@@ -52,7 +54,7 @@ func (s *Server) workflowOrAbsent() (*kb.Workflow, error) {
 	if wf := s.workflow(); wf != nil {
 		return wf, nil
 	}
-	return nil, notFound("err.workflowAbsent")
+	return nil, webkit.NotFound("err.workflowAbsent")
 }
 
 type workspaceData struct {
@@ -69,15 +71,15 @@ func (s *Server) workspacePage(c echo.Context) error {
 	if code := strings.TrimSpace(c.QueryParam("codice")); code != "" {
 		return c.Redirect(http.StatusSeeOther, "/redazione/schede/"+url.PathEscape(code))
 	}
-	mine, err := wf.EditedBy(c.Request().Context(), actor(c))
+	mine, err := wf.EditedBy(c.Request().Context(), webkit.UserOf(c))
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
 	overdue, err := s.overdue(c)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
-	return s.render(c, "workspace", pageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{csrfOf(c), mine, overdue}})
+	return s.render(c, "workspace", webkit.PageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{csrfOf(c), mine, overdue}})
 }
 
 type editorData struct {
@@ -119,7 +121,7 @@ func (s *Server) editorPage(c echo.Context) error {
 }
 
 func (s *Server) renderEditor(c echo.Context, status int, d editorData) error {
-	d.Preview = sanitize(d.Pill.Answer)
+	d.Preview = webkit.Sanitize(d.Pill.Answer)
 	d.Keywords = strings.Join(d.Pill.Keywords, ", ")
 	d.Legal = strings.Join(d.Pill.LegalRefs, "\n")
 	d.ReviewBy, d.ValidFrom, d.ValidUntil = isoDate(d.Pill.ReviewBy), isoDate(d.Pill.ValidFrom), isoDate(d.Pill.ValidUntil)
@@ -127,7 +129,7 @@ func (s *Server) renderEditor(c echo.Context, status int, d editorData) error {
 	if d.New {
 		title = i18n.T("ed.newTitle")
 	}
-	return s.renderStatus(c, status, "editor", pageData{Title: title, Nav: "workspace", Data: d})
+	return s.renderStatus(c, status, "editor", webkit.PageData{Title: title, Nav: "workspace", Data: d})
 }
 
 // editorForm saves the form as the open version; with action=submit it also sends it to the
@@ -175,34 +177,34 @@ func (s *Server) editorForm(c echo.Context) error {
 		}
 		d, err := time.Parse("2006-01-02", v)
 		if err != nil {
-			return badRequest("bad_date", i18n.T("ed.badDate", f.label, v))
+			return webkit.BadRequest("bad_date", i18n.T("ed.badDate", f.label, v))
 		}
 		*f.dst = &d
 	}
 	if p.ValidFrom != nil && p.ValidUntil != nil && p.ValidUntil.Before(*p.ValidFrom) {
-		return badRequest("bad_date", i18n.T("ed.datesOrder"))
+		return webkit.BadRequest("bad_date", i18n.T("ed.datesOrder"))
 	}
 
 	var ev *kb.WorkflowEvent
 	if r == nil {
 		if p.Code != "" {
 			if _, err := s.store.PillByCode(ctx, p.Code); err == nil {
-				return &httpError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", p.Code)}
+				return &webkit.HTTPError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", p.Code)}
 			}
 		}
-		r, ev, err = wf.Create(ctx, p, actor(c))
+		r, ev, err = wf.Create(ctx, p, webkit.UserOf(c))
 	} else {
-		r, ev, err = wf.Edit(ctx, r.IRI, p, actor(c))
+		r, ev, err = wf.Edit(ctx, r.IRI, p, webkit.UserOf(c))
 	}
 	if err != nil {
 		return wfError(err)
 	}
 	code := c.Param("code")
 	if code == "" {
-		code = pillID(kb.Pill{IRI: r.IRI, Code: p.Code})
+		code = webkit.PillID(kb.Pill{IRI: r.IRI, Code: p.Code})
 	}
 	if c.FormValue("action") == "submit" {
-		if _, _, err := wf.Submit(ctx, r.IRI, ev.Version, actor(c)); err != nil {
+		if _, _, err := wf.Submit(ctx, r.IRI, ev.Version, webkit.UserOf(c)); err != nil {
 			return wfError(err)
 		}
 		return c.Redirect(http.StatusSeeOther, "/redazione")
@@ -293,9 +295,9 @@ func (s *Server) queuePage(c echo.Context) error {
 	ctx := c.Request().Context()
 	open, err := wf.Open(ctx, kb.StatusSubmitted)
 	if err != nil {
-		return internal(err)
+		return webkit.Internal(err)
 	}
-	d := queueData{formBase: csrfOf(c), CanDecide: roleOf(c) == role.Validator}
+	d := queueData{formBase: csrfOf(c), CanDecide: webkit.RoleOf(c) == role.Validator}
 	for _, o := range open {
 		base := &kb.Pill{}
 		if o.Live > 0 {
@@ -305,10 +307,10 @@ func (s *Server) queuePage(c echo.Context) error {
 				}
 			}
 		}
-		d.Items = append(d.Items, queueEntry{OpenVersion: o, ID: pillID(kb.Pill{IRI: o.IRI, Code: o.Version.Content.Code}),
+		d.Items = append(d.Items, queueEntry{OpenVersion: o, ID: webkit.PillID(kb.Pill{IRI: o.IRI, Code: o.Version.Content.Code}),
 			Changes: showDiff(kb.DiffPills(base, &o.Version.Content))})
 	}
-	return s.render(c, "queue", pageData{Title: i18n.T("q.title"), Nav: "queue", Data: d})
+	return s.render(c, "queue", webkit.PageData{Title: i18n.T("q.title"), Nav: "queue", Data: d})
 }
 
 func (s *Server) approveForm(c echo.Context) error {
@@ -320,7 +322,7 @@ func (s *Server) approveForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := wf.Approve(c.Request().Context(), r.IRI, n, actor(c)); err != nil {
+	if _, _, err := wf.Approve(c.Request().Context(), r.IRI, n, webkit.UserOf(c)); err != nil {
 		return wfError(err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/validazione")
@@ -335,7 +337,7 @@ func (s *Server) rejectForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := wf.Reject(c.Request().Context(), r.IRI, n, actor(c), c.FormValue("reason")); err != nil {
+	if _, _, err := wf.Reject(c.Request().Context(), r.IRI, n, webkit.UserOf(c), c.FormValue("reason")); err != nil {
 		return wfError(err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/validazione")
@@ -371,7 +373,7 @@ func (s *Server) historyPage(c echo.Context) error {
 	for i, j := 0, len(d.Versions)-1; i < j; i, j = i+1, j-1 {
 		d.Versions[i], d.Versions[j] = d.Versions[j], d.Versions[i]
 	}
-	return s.render(c, "history", pageData{Title: i18n.T("h.title"), Data: d})
+	return s.render(c, "history", webkit.PageData{Title: i18n.T("h.title"), Data: d})
 }
 
 // newsDays is how far back the "novità" list goes by default.
@@ -388,14 +390,14 @@ func (s *Server) publications(c echo.Context) ([]kb.Publication, time.Time, erro
 		if v := c.QueryParam(name); v != "" {
 			d, err := time.Parse("2006-01-02", v)
 			if err != nil {
-				return nil, since, badRequest("bad_date", i18n.T("err.badDate", name, v))
+				return nil, since, webkit.BadRequest("bad_date", i18n.T("err.badDate", name, v))
 			}
 			since = d
 		}
 	}
 	news, err := wf.Publications(c.Request().Context(), since)
 	if err != nil {
-		return nil, since, internal(err)
+		return nil, since, webkit.Internal(err)
 	}
 	return news, since, nil
 }
@@ -415,9 +417,9 @@ func (s *Server) newsPage(c echo.Context) error {
 	}
 	items := make([]newsItem, 0, len(news))
 	for _, n := range news {
-		items = append(items, newsItem{Publication: n, ID: pillID(kb.Pill{IRI: n.IRI, Code: n.Code}), Changes: showDiff(n.Changes)})
+		items = append(items, newsItem{Publication: n, ID: webkit.PillID(kb.Pill{IRI: n.IRI, Code: n.Code}), Changes: showDiff(n.Changes)})
 	}
-	return s.render(c, "news", pageData{Title: i18n.T("news.title"), Nav: "news", Data: map[string]any{"Items": items, "Since": since}})
+	return s.render(c, "news", webkit.PageData{Title: i18n.T("news.title"), Nav: "news", Data: map[string]any{"Items": items, "Since": since}})
 }
 
 func (s *Server) apiNews(c echo.Context) error {

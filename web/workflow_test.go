@@ -172,8 +172,8 @@ func TestWorkflowOverHTTP(t *testing.T) {
 // every role: a role the route does not list gets 401 (anonymous) or 403, a listed one gets past
 // the gate.
 func TestWorkflowRoutesByRole(t *testing.T) {
-	srv := New(Config{Auth: headerAuth{}}, testStore(t))
-	for _, rt := range accountRoutes() {
+	srv := New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t)})
+	for _, rt := range srv.accountRoutes() {
 		if len(rt.Roles) == 0 {
 			t.Errorf("%s %s: no roles; every route must say who may call it", rt.Method, rt.Path)
 		}

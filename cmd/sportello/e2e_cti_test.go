@@ -67,15 +67,15 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 		t.Fatal(err)
 	}
 	auth := hostAuth{}
-	srv := web.New(web.Config{Auth: auth}, store)
 	e.wiring = &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration), sip: new(string)}
 	*e.wiring.sample, *e.wiring.sip = time.Second, sipFile
 	if e.tel, err = e.wiring.build(true, e.dir, store, nil, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.wiring.start(ctx0, srv, e.tel); err != nil {
+	if err := e.wiring.start(ctx0, e.tel); err != nil {
 		t.Fatal(err)
 	}
+	srv := web.New(web.Config{Auth: auth}, web.Deps{Store: store, Telephony: e.tel})
 	opSite := httptest.NewServer(srv.Handler())
 	supSite := httptest.NewServer(srv.Handler())
 	e.opURL, e.supURL = opSite.URL, supSite.URL

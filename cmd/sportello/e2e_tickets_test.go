@@ -69,9 +69,7 @@ func TestTicketFirstCallInChromium(t *testing.T) {
 	}
 	defer stopTickets()
 
-	srv := web.New(web.Config{Auth: operatorAuth{}, DataDir: data, Logger: log}, store)
-	srv.Components.Search = index
-	srv.Components.Tickets = tickets
+	srv := web.New(web.Config{Auth: operatorAuth{}, DataDir: data, Logger: log}, web.Deps{Store: store, Search: index, Tickets: tickets})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

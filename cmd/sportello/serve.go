@@ -88,28 +88,24 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := web.New(web.Config{Addr: *addr, DataDir: *data, BaseURL: *baseURL, Logger: log, Auth: web.NewSessionAuth(acc.users)}, store)
-	acc.attach(srv)
 	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
 	index, err := search.Start(ctx, indexDir(*data), store, log)
 	if err != nil {
 		return err
 	}
 	defer index.Close()
-	srv.Components.Search = index
 	// tickets (issue 6): the CRM on the operational database, with the demo requests under --demo.
 	tk, stopTickets, err := tickets.start(ctx, db, *data, store, *demo, log)
 	if err != nil {
 		return err
 	}
 	defer stopTickets()
-	srv.Components.Tickets = tk
 	// telephony (issue 7): the ACD and the contact-center pages, on the tickets when present.
 	tel, err := phone.build(*demo, *data, store, tk, log)
 	if err != nil {
 		return err
 	}
-	if err := phone.start(ctx, srv, tel); err != nil {
+	if err := phone.start(ctx, tel); err != nil {
 		return err
 	}
 	defer phone.stop() // the CTI log's final flush, before the database closes
@@ -119,6 +115,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer stopSLA()
+	srv := web.New(web.Config{Addr: *addr, DataDir: *data, BaseURL: *baseURL, Logger: log, Auth: web.NewSessionAuth(acc.users)},
+		web.Deps{Store: store, Search: index, Tickets: tk, Workflow: acc.workflow, AccessLog: acc.reads, Telephony: tel})
 	fmt.Fprintf(stdout, "Sportello: %s\n", serverURL(ln.Addr(), *baseURL))
 	err = srv.Serve(ctx, ln)
 	log.Info("server stopped")

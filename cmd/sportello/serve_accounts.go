@@ -13,7 +13,6 @@ import (
 	"sportello/accounts/accesslog"
 	"sportello/internal/sqldb"
 	"sportello/kb"
-	"sportello/web"
 )
 
 // accountFlags are serve's settings of issue 5: how long the access log keeps reads (KB-8).
@@ -108,12 +107,6 @@ func (a *accountServices) pruneHourly(ctx context.Context, log *slog.Logger) {
 			}
 		}
 	}
-}
-
-// attach gives the server the workflow and the access log.
-func (a *accountServices) attach(srv *web.Server) {
-	srv.Components.Workflow = a.workflow
-	srv.Components.AccessLog = a.reads
 }
 
 // secondApproval returns the rule "this pill needs two signatures" for the branches listed in

@@ -7,12 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/telephony"
 	"sportello/ticketing"
-	"sportello/web"
 )
 
 // TestServeSavesEventLog: serve saves the CTI log to the operational database, and stop's final
@@ -44,8 +42,7 @@ func TestServeSavesEventLog(t *testing.T) {
 	if tel.EventStore == nil {
 		t.Fatal("no event store on the ticketing database")
 	}
-	srv := web.New(web.Config{Auth: userAuth{"operatore", role.Operator}}, store)
-	if err := w.start(ctx, srv, tel); err != nil {
+	if err := w.start(ctx, tel); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tel.ACD.Login("operatore"); err != nil {

@@ -13,7 +13,6 @@ import (
 	"sportello/kb"
 	"sportello/sla"
 	"sportello/ticketing"
-	"sportello/web"
 )
 
 // TestServeSLAHeartbeats: with telephony, tickets and SIP, serve's SLA jobs beat for the ACD,
@@ -46,7 +45,7 @@ func TestServeSLAHeartbeats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.start(ctx, web.New(web.Config{}, store), tel); err != nil {
+	if err := w.start(ctx, tel); err != nil {
 		t.Fatal(err)
 	}
 	defer w.adapter.Close()

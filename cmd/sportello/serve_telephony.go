@@ -177,9 +177,9 @@ func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets
 	return t, nil
 }
 
-// start attaches the component to the server and runs the ACD's deadlines and the live push
-// until ctx ends.
-func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Telephony) error {
+// start runs the ACD's deadlines, the SIP adapter and the live push until ctx ends; the
+// component is then ready for the web server.
+func (w *telephonyWiring) start(ctx context.Context, t *web.Telephony) error {
 	if t == nil {
 		return nil
 	}
@@ -199,7 +199,6 @@ func (w *telephonyWiring) start(ctx context.Context, srv *web.Server, t *web.Tel
 			return u.String(), true
 		}
 	}
-	srv.Components.Telephony = t
 	go t.Hub.Run(ctx)
 	go t.ACD.Run(ctx, 100*time.Millisecond, t.History, t.Do)
 	w.acd = t.ACD

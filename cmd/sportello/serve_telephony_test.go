@@ -65,10 +65,10 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(web.Config{Auth: userAuth{"operatore", role.Operator}}, store)
-	if err := w.start(ctx, srv, tel); err != nil {
+	if err := w.start(ctx, tel); err != nil {
 		t.Fatal(err)
 	}
+	srv := web.New(web.Config{Auth: userAuth{"operatore", role.Operator}}, web.Deps{Store: store, Telephony: tel})
 	if _, err := tel.ACD.Login("operatore"); err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +127,7 @@ func TestServeTelephonySIP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(web.Config{}, nil)
-	if err := w.start(ctx, srv, tel); err != nil {
+	if err := w.start(ctx, tel); err != nil {
 		t.Fatal(err)
 	}
 	if w.adapter == nil || w.adapter.Addr().Port == 0 {
