@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sportello/internal/role"
+	"sportello/web/imports"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func BenchmarkImportPageDryRun(b *testing.B) {
 			b.Fatalf("dry run: %d", r.Status)
 		}
 		for {
-			var st importStatusJSON
+			var st imports.Status
 			r := doImport(b, h, httptest.NewRequest(http.MethodGet, "/api/import/"+id, nil), role.Publisher)
 			if err := json.Unmarshal([]byte(r.Body), &st); err != nil {
 				b.Fatal(err)

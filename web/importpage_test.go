@@ -21,6 +21,7 @@ import (
 	"sportello/ingest"
 	"sportello/internal/role"
 	"sportello/kb"
+	"sportello/web/imports"
 )
 
 // The Excel import pages (issue 3; KB-11, KB-13): upload, mapping preview, dry run, the import
@@ -89,7 +90,7 @@ func importPost(t testing.TB, h http.Handler, path string, form url.Values, who 
 }
 
 // run starts a dry run or the import and waits for the job through the JSON the page polls.
-func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, who role.Role) importStatusJSON {
+func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, who role.Role) imports.Status {
 	t.Helper()
 	r := importPost(t, h, "/importa/"+id+"/"+step, form, who)
 	if r.Status != http.StatusSeeOther {
@@ -97,7 +98,7 @@ func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, 
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		var st importStatusJSON
+		var st imports.Status
 		decode(t, get(t, h, "/api/import/"+id, who), &st)
 		if st.State != "running" {
 			return st
@@ -149,7 +150,7 @@ func importReportT(t *testing.T, h http.Handler, id string) [][]string {
 func TestImportRoutesRoles(t *testing.T) {
 	s, _ := importServer(t)
 	h := s.Handler()
-	for _, rt := range s.importRoutes() {
+	for _, rt := range s.routesOf("imports") {
 		path := strings.ReplaceAll(rt.Path, ":id", "sconosciuto")
 		for _, who := range role.All {
 			req := httptest.NewRequest(rt.Method, path, nil)
@@ -178,7 +179,7 @@ func TestImportOperatorForbidden(t *testing.T) {
 	if r.Status != http.StatusForbidden {
 		t.Fatalf("operator upload: status %d, want 403", r.Status)
 	}
-	if entries, _ := os.ReadDir(s.importJobs().Dir()); len(entries) != 0 {
+	if entries, _ := os.ReadDir(s.deps.Imports.Dir()); len(entries) != 0 {
 		t.Errorf("a refused upload left %d files", len(entries))
 	}
 	if st, _ := store.Stats(context.Background()); st.Pills != 0 {
@@ -265,7 +266,7 @@ func TestImportCorpus(t *testing.T) {
 	if p.Status != kb.StatusDraft || !strings.Contains(p.Title, "medico") {
 		t.Errorf("SAL-001: status %s, title %q", p.Status, p.Title)
 	}
-	if _, err := os.Stat(filepath.Join(s.importJobs().Dir(), id)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(s.deps.Imports.Dir(), id)); !os.IsNotExist(err) {
 		t.Errorf("the uploaded file is still there after the import (%v)", err)
 	}
 	rows := importReportT(t, h, id)
@@ -467,7 +468,7 @@ func TestImportBadFiles(t *testing.T) {
 	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Scegli un file Excel") {
 		t.Errorf("no file: %d", r.Status)
 	}
-	if entries, _ := os.ReadDir(s.importJobs().Dir()); len(entries) != 0 {
+	if entries, _ := os.ReadDir(s.deps.Imports.Dir()); len(entries) != 0 {
 		t.Errorf("refused uploads left %d folders", len(entries))
 	}
 }
@@ -481,7 +482,7 @@ func TestImportTooLarge(t *testing.T) {
 	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "supera il limite di 50 MB") {
 		t.Errorf("status %d\n%.300s", r.Status, r.Body)
 	}
-	if entries, _ := os.ReadDir(s.importJobs().Dir()); len(entries) != 0 {
+	if entries, _ := os.ReadDir(s.deps.Imports.Dir()); len(entries) != 0 {
 		t.Errorf("a refused upload left %d folders", len(entries))
 	}
 }
@@ -507,7 +508,7 @@ func TestImportAPIStatus(t *testing.T) {
 	if r := get(t, h, "/api/import/"+id, role.Publisher); r.Status != http.StatusNotFound {
 		t.Errorf("discarded upload: %d", r.Status)
 	}
-	if _, err := os.Stat(filepath.Join(s.importJobs().Dir(), id)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(s.deps.Imports.Dir(), id)); !os.IsNotExist(err) {
 		t.Errorf("discarded upload's folder remains: %v", err)
 	}
 }
@@ -520,7 +521,7 @@ func TestImportProgressPage(t *testing.T) {
 	id := importUploadT(t, h, "uno.xlsx", importWorkbookT(t, map[string][][]any{"F": {{"Codice", "Titolo", "Risposta"}, {"U-1", "Uno", "Sì."}}}, "F"))
 	// A stand-in importer that stops half-way until the test lets it go.
 	halfway, release := make(chan struct{}), make(chan struct{})
-	s.importJobs().Import = func(ctx context.Context, _ *kb.Store, _ string, opt ingest.Options) (*ingest.Summary, error) {
+	s.deps.Imports.Import = func(ctx context.Context, _ *kb.Store, _ string, opt ingest.Options) (*ingest.Summary, error) {
 		opt.Progress("F", 1)
 		close(halfway)
 		<-release
@@ -530,7 +531,7 @@ func TestImportProgressPage(t *testing.T) {
 		t.Fatalf("start: %d\n%.300s", r.Status, r.Body)
 	}
 	<-halfway
-	defer func() { close(release); s.importJobs().Wait() }()
+	defer func() { close(release); s.deps.Imports.Wait() }()
 
 	page := get(t, h, "/importa/"+id, role.Publisher)
 	for _, want := range []string{`<progress id="import-bar" max="100" value="50">`, `data-status="/api/import/` + id + `"`,
@@ -542,7 +543,7 @@ func TestImportProgressPage(t *testing.T) {
 	if strings.Contains(page.Body, `action="/importa/`+id+`/prova"`) {
 		t.Error("the form is offered while the job runs")
 	}
-	var st importStatusJSON
+	var st imports.Status
 	decode(t, get(t, h, "/api/import/"+id, role.Publisher), &st)
 	if st.State != "running" || st.Percent != 50 || st.Done != 1 || st.Total != 2 || st.Sheet != "F" || st.Text != "1 riga letta su 2 — Foglio «F»" {
 		t.Errorf("status JSON: %+v", st)

@@ -50,7 +50,7 @@ func (s *Server) routes() []webkit.Route {
 // beside its handlers (telephony, accounts and workflow, search, tickets, import), each route with
 // its roles, like the table.
 func (s *Server) allRoutes() []webkit.Route {
-	return slices.Concat(s.routes(), s.ctiRoutes(), s.accountRoutes(), s.searchRoutes(), s.ticketRoutes(), s.importRoutes())
+	return slices.Concat(s.routes(), s.ctiRoutes(), s.accountRoutes(), s.searchRoutes(), s.ticketRoutes(), s.routesOf("imports"))
 }
 
 // authorize is the deny-by-default middleware: it finds the route the router matched in the

@@ -16,8 +16,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +28,7 @@ import (
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
+	"sportello/web/imports"
 	"sportello/web/webkit"
 )
 
@@ -71,16 +73,16 @@ type Deps struct {
 
 // Server serves Sportello over HTTP.
 type Server struct {
-	cfg         Config
-	store       *kb.Store
-	auth        Authenticator
-	log         *slog.Logger
-	echo        *echo.Echo
-	table       map[string]webkit.Route // "METHOD /path" → route, for authorize
-	site        *webkit.Site
-	pages       *webkit.Pages
-	deps        Deps
-	importsOnce sync.Once
+	cfg   Config
+	store *kb.Store
+	auth  Authenticator
+	log   *slog.Logger
+	echo  *echo.Echo
+	table map[string]webkit.Route // "METHOD /path" → route, for authorize
+	site  *webkit.Site
+	pages *webkit.Pages
+	deps  Deps
+	parts map[string][]webkit.Route // each web subpackage's routes, by name
 }
 
 // New builds the server and its routes; it does not listen yet.
@@ -97,6 +99,16 @@ func New(cfg Config, d Deps) *Server {
 	}
 	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"ctiHome": ctiHome})
 	s.pages = s.site.Pages(templateFS, pageFuncs())
+	if s.deps.Imports == nil {
+		dir := filepath.Join(os.TempDir(), "sportello-import")
+		if cfg.DataDir != "" {
+			dir = filepath.Join(cfg.DataDir, "import")
+		}
+		s.deps.Imports = ingest.NewJobs(dir, s.store, s.log)
+	}
+	s.parts = map[string][]webkit.Route{
+		"imports": imports.New(s.site, s.deps.Imports).Routes(),
+	}
 
 	e := echo.New()
 	e.HideBanner = true
@@ -112,6 +124,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 	return s
 }
+
+// routesOf is the routes of a web subpackage.
+func (s *Server) routesOf(part string) []webkit.Route { return s.parts[part] }
 
 // addRoute registers rt on echo and in the table authorize reads. A GET route answers HEAD
 // too, with the same roles (net/http drops the body), so that link checkers and download

@@ -1,18 +1,18 @@
-package web
-
-// import (issue 3): the web side of the legacy Excel import (REQUIREMENTS KB-11, KB-13). An
-// administrator or a publisher uploads a workbook, checks the mapping ingest guessed for each
-// sheet against its first rows, corrects it, runs a dry run, and then imports for real in a
-// background job whose progress the page polls. The uploads, the jobs and the importer are
-// package ingest (ingest.Jobs); this file reads the requests and renders the pages.
+// Package imports is the web side of the legacy Excel import (issue 3; REQUIREMENTS KB-11,
+// KB-13): an administrator or a publisher uploads a workbook, checks the mapping ingest guessed
+// for each sheet against its first rows, corrects it, runs a dry run, and then imports for real
+// in a background job whose progress the page polls. The uploads, the jobs and the importer are
+// package ingest (ingest.Jobs); this package reads the requests and renders the pages.
+package imports
 
 import (
 	"bytes"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -27,6 +27,26 @@ import (
 	"sportello/web/webkit"
 )
 
+// Handlers serve the import pages.
+type Handlers struct {
+	jobs  *ingest.Jobs
+	pages *webkit.Pages
+}
+
+//go:embed templates/*.html
+var templates embed.FS
+
+//go:embed static
+var static embed.FS
+
+// Static is this package's assets (import.js, import.css), under static/.
+func Static() fs.FS { return static }
+
+// New returns the handlers of the import pages on jobs.
+func New(site *webkit.Site, jobs *ingest.Jobs) *Handlers {
+	return &Handlers{jobs: jobs, pages: site.Pages(templates, nil)}
+}
+
 // importShown caps the rows of the summary and problem tables on the page: the full problem
 // report is the .xlsx download.
 const importShown = 500
@@ -36,33 +56,18 @@ var importRoles = []role.Role{role.Administrator, role.Publisher}
 
 // importRoutes are the routes of issue 3, registered by New after the main table; their role
 // walk is TestImportRoutesRoles.
-func (s *Server) importRoutes() []webkit.Route {
+// Routes are the import pages and their API.
+func (h *Handlers) Routes() []webkit.Route {
 	return []webkit.Route{
-		webkit.GET("/importa", importRoles, s.importPage),
-		webkit.POST("/importa", importRoles, s.importUpload),
-		webkit.GET("/importa/:id", importRoles, s.importUploadPage),
-		webkit.POST("/importa/:id/prova", importRoles, s.importDryRun),
-		webkit.POST("/importa/:id/avvia", importRoles, s.importStart),
-		webkit.POST("/importa/:id/elimina", importRoles, s.importDiscard),
-		webkit.GET("/importa/:id/report.xlsx", importRoles, s.importReport),
-		webkit.GET("/api/import/:id", importRoles, s.apiImport),
+		webkit.GET("/importa", importRoles, h.importPage),
+		webkit.POST("/importa", importRoles, h.importUpload),
+		webkit.GET("/importa/:id", importRoles, h.importUploadPage),
+		webkit.POST("/importa/:id/prova", importRoles, h.importDryRun),
+		webkit.POST("/importa/:id/avvia", importRoles, h.importStart),
+		webkit.POST("/importa/:id/elimina", importRoles, h.importDiscard),
+		webkit.GET("/importa/:id/report.xlsx", importRoles, h.importReport),
+		webkit.GET("/api/import/:id", importRoles, h.apiImport),
 	}
-}
-
-// importJobs are the server's uploads and import jobs (ingest.Jobs), made on first use under
-// DATA/import.
-func (s *Server) importJobs() *ingest.Jobs {
-	s.importsOnce.Do(func() {
-		if s.deps.Imports != nil {
-			return
-		}
-		dir := filepath.Join(os.TempDir(), "sportello-import")
-		if s.cfg.DataDir != "" {
-			dir = filepath.Join(s.cfg.DataDir, "import")
-		}
-		s.deps.Imports = ingest.NewJobs(dir, s.store, s.log)
-	})
-	return s.deps.Imports
 }
 
 // importErr turns a refusal of the jobs into an HTTP error with its Italian message.
@@ -84,8 +89,8 @@ func importErr(err error) error {
 }
 
 // importByID returns the upload of the request's :id, or a 404.
-func (s *Server) importByID(c echo.Context) (*ingest.Upload, error) {
-	u, err := s.importJobs().Get(c.Param("id"))
+func (h *Handlers) importByID(c echo.Context) (*ingest.Upload, error) {
+	u, err := h.jobs.Get(c.Param("id"))
 	if err != nil {
 		return nil, importErr(err)
 	}
@@ -114,40 +119,40 @@ func importCSRF(c echo.Context) (token, field string) {
 }
 
 // importPage is the upload form and the uploads waiting or done.
-func (s *Server) importPage(c echo.Context) error {
-	return s.renderImportPage(c, http.StatusOK, "")
+func (h *Handlers) importPage(c echo.Context) error {
+	return h.renderImportPage(c, http.StatusOK, "")
 }
 
-func (s *Server) renderImportPage(c echo.Context, status int, errText string) error {
+func (h *Handlers) renderImportPage(c echo.Context, status int, errText string) error {
 	d := importPageData{Error: errText, MaxMB: ingest.MaxUploadBytes >> 20}
 	d.CSRF, d.Field = importCSRF(c)
-	for _, u := range s.importJobs().List() {
+	for _, u := range h.jobs.List() {
 		d.Uploads = append(d.Uploads, importListItem{ID: u.ID, Name: u.Name, User: u.User, State: u.StateLabel(), Created: u.Created})
 	}
-	return s.renderStatus(c, status, "import", webkit.PageData{Title: i18n.T("import.title"), Nav: "import", Data: d})
+	return h.pages.RenderStatus(c, status, "import", webkit.PageData{Title: i18n.T("import.title"), Nav: "import", Data: d})
 }
 
 // uploadError answers a failed upload: the upload page again with the Italian message, or
 // JSON for API clients.
-func (s *Server) uploadError(c echo.Context, status int, code, text string) error {
+func (h *Handlers) uploadError(c echo.Context, status int, code, text string) error {
 	if webkit.WantsJSON(c.Request()) {
 		return &webkit.HTTPError{Status: status, Code: code, Msg: text}
 	}
-	return s.renderImportPage(c, status, text)
+	return h.renderImportPage(c, status, text)
 }
 
 // importUpload receives the workbook and hands it to the jobs (ingest.Jobs.Add). The body is
 // streamed rather than parsed in memory; when a middleware has already parsed the form (to read
 // the CSRF field) the parsed file is used instead.
-func (s *Server) importUpload(c echo.Context) error {
+func (h *Handlers) importUpload(c echo.Context) error {
 	user := webkit.UserOf(c)
-	u, err := s.receiveWorkbook(c, user)
+	u, err := h.receiveWorkbook(c, user)
 	if err != nil {
 		he, ok := importErr(err).(*webkit.HTTPError)
 		if !ok || he.Status >= 500 {
 			return importErr(err)
 		}
-		return s.uploadError(c, he.Status, he.Code, he.Msg)
+		return h.uploadError(c, he.Status, he.Code, he.Msg)
 	}
 	if webkit.WantsJSON(c.Request()) {
 		return c.JSON(http.StatusCreated, map[string]any{"id": u.ID, "file": u.Name, "page": "/importa/" + u.ID, "sheets": u.Sheets})
@@ -156,7 +161,7 @@ func (s *Server) importUpload(c echo.Context) error {
 }
 
 // receiveWorkbook passes the "file" part of the request to the jobs.
-func (s *Server) receiveWorkbook(c echo.Context, user string) (*ingest.Upload, error) {
+func (h *Handlers) receiveWorkbook(c echo.Context, user string) (*ingest.Upload, error) {
 	r := c.Request()
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return nil, ingest.NoFile()
@@ -175,7 +180,7 @@ func (s *Server) receiveWorkbook(c echo.Context, user string) (*ingest.Upload, e
 			return nil, err
 		}
 		defer f.Close()
-		return s.importJobs().Add(fh.Filename, f, user)
+		return h.jobs.Add(fh.Filename, f, user)
 	}
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, ingest.MaxUploadBytes+1<<20)
 	mr, err := r.MultipartReader()
@@ -194,7 +199,7 @@ func (s *Server) receiveWorkbook(c echo.Context, user string) (*ingest.Upload, e
 			p.Close()
 			continue
 		}
-		u, err := s.importJobs().Add(p.FileName(), p, user)
+		u, err := h.jobs.Add(p.FileName(), p, user)
 		p.Close()
 		if err != nil {
 			return nil, tooBigOr(err, p.FileName(), err)
@@ -293,15 +298,15 @@ func newImportRunView(id string, r *ingest.Run) *importRunView {
 	return v
 }
 
-func (s *Server) importUploadPage(c echo.Context) error {
-	u, err := s.importByID(c)
+func (h *Handlers) importUploadPage(c echo.Context) error {
+	u, err := h.importByID(c)
 	if err != nil {
 		return err
 	}
-	return s.renderUpload(c, u, http.StatusOK, "")
+	return h.renderUpload(c, u, http.StatusOK, "")
 }
 
-func (s *Server) renderUpload(c echo.Context, u *ingest.Upload, status int, errText string) error {
+func (h *Handlers) renderUpload(c echo.Context, u *ingest.Upload, status int, errText string) error {
 	v := importView{ID: u.ID, Name: u.Name, User: u.User, Created: u.Created, Removed: u.Removed,
 		CanPublish: webkit.RoleOf(c) == role.Administrator, Strict: u.Choices.Strict, Published: u.Choices.Status == kb.StatusPublished,
 		Heads: u.Heads, Error: errText, Current: u.Current, Running: u.Running(),
@@ -311,7 +316,7 @@ func (s *Server) renderUpload(c echo.Context, u *ingest.Upload, status int, errT
 		{"", i18n.T("import.kind.auto")}, {string(ingest.KindPills), i18n.T("import.kind.pills")},
 		{string(ingest.KindDirectory), i18n.T("import.kind.directory")}, {"skip", i18n.T("import.kind.skip")},
 	}
-	return s.renderStatus(c, status, "importjob", webkit.PageData{Title: i18n.T("import.titleFile", u.Name), Nav: "import", Data: v})
+	return h.pages.RenderStatus(c, status, "importjob", webkit.PageData{Title: i18n.T("import.titleFile", u.Name), Nav: "import", Data: v})
 }
 
 // sheetViews lays out the form: every sheet of the workbook, with its guessed mapping and the
@@ -379,20 +384,20 @@ func importChoices(c echo.Context, u *ingest.Upload) (ingest.Choices, error) {
 	return ch, nil
 }
 
-func (s *Server) importDryRun(c echo.Context) error { return s.startRun(c, true) }
-func (s *Server) importStart(c echo.Context) error  { return s.startRun(c, false) }
+func (h *Handlers) importDryRun(c echo.Context) error { return h.startRun(c, true) }
+func (h *Handlers) importStart(c echo.Context) error  { return h.startRun(c, false) }
 
 // startRun starts a dry run or the import in the background and sends the browser to the
 // upload's page, which shows the progress bar.
-func (s *Server) startRun(c echo.Context, dry bool) error {
-	u, err := s.importByID(c)
+func (h *Handlers) startRun(c echo.Context, dry bool) error {
+	u, err := h.importByID(c)
 	if err != nil {
 		return err
 	}
 	ch, err := importChoices(c, u)
 	if err == nil {
 		user := webkit.UserOf(c)
-		err = s.importJobs().Start(u.ID, ch, dry, user)
+		err = h.jobs.Start(u.ID, ch, dry, user)
 	}
 	if err != nil {
 		var he *webkit.HTTPError
@@ -402,7 +407,7 @@ func (s *Server) startRun(c echo.Context, dry bool) error {
 		if he.Status >= 500 || webkit.WantsJSON(c.Request()) {
 			return he
 		}
-		return s.renderUpload(c, u, he.Status, he.Msg)
+		return h.renderUpload(c, u, he.Status, he.Msg)
 	}
 	if webkit.WantsJSON(c.Request()) {
 		return c.JSON(http.StatusAccepted, map[string]string{"id": u.ID, "status": "/api/import/" + u.ID})
@@ -411,17 +416,17 @@ func (s *Server) startRun(c echo.Context, dry bool) error {
 }
 
 // importDiscard removes an upload and its file.
-func (s *Server) importDiscard(c echo.Context) error {
-	u, err := s.importByID(c)
+func (h *Handlers) importDiscard(c echo.Context) error {
+	u, err := h.importByID(c)
 	if err != nil {
 		return err
 	}
-	if err := s.importJobs().Discard(u.ID); err != nil {
+	if err := h.jobs.Discard(u.ID); err != nil {
 		he, _ := importErr(err).(*webkit.HTTPError)
 		if webkit.WantsJSON(c.Request()) || he.Status >= 500 {
 			return he
 		}
-		return s.renderUpload(c, u, he.Status, he.Msg)
+		return h.renderUpload(c, u, he.Status, he.Msg)
 	}
 	if webkit.WantsJSON(c.Request()) {
 		return c.NoContent(http.StatusNoContent)
@@ -431,12 +436,12 @@ func (s *Server) importDiscard(c echo.Context) error {
 
 // importReport downloads the problem report of the import, or of the dry run before it, as
 // a workbook (issue 3, point 5).
-func (s *Server) importReport(c echo.Context) error {
-	u, err := s.importByID(c)
+func (h *Handlers) importReport(c echo.Context) error {
+	u, err := h.importByID(c)
 	if err != nil {
 		return err
 	}
-	problems, err := s.importJobs().Problems(u.ID)
+	problems, err := h.jobs.Problems(u.ID)
 	if err != nil {
 		return importErr(err)
 	}
@@ -481,7 +486,7 @@ type importSummaryJSON struct {
 	Elapsed  float64          `json:"elapsedSeconds"`
 }
 
-type importStatusJSON struct {
+type Status struct {
 	ID       string             `json:"id"`
 	File     string             `json:"file"`
 	State    string             `json:"state"` // idle, running, done, refused, failed
@@ -503,12 +508,12 @@ func importCounts(c ingest.Counts) importCountsJSON {
 }
 
 // apiImport is the progress the page polls: GET /api/import/{id}.
-func (s *Server) apiImport(c echo.Context) error {
-	u, err := s.importByID(c)
+func (h *Handlers) apiImport(c echo.Context) error {
+	u, err := h.importByID(c)
 	if err != nil {
 		return err
 	}
-	out := importStatusJSON{ID: u.ID, File: u.Name, State: "idle", Label: u.StateLabel(),
+	out := Status{ID: u.ID, File: u.Name, State: "idle", Label: u.StateLabel(),
 		Imported: u.Real != nil && u.Real.State == ingest.StateDone}
 	if r := u.Current; r != nil {
 		out.State, out.DryRun, out.Sheet, out.Done, out.Total, out.Percent, out.Error =
