@@ -46,7 +46,7 @@ func (s *Server) export(c echo.Context) error {
 	}
 	if g.Name == "history" && !who.SeesDrafts() {
 		// The history names every version, drafts included.
-		return deny(who)
+		return webkit.Deny(who)
 	}
 	src := s.store
 	if !who.SeesDrafts() && (g.IRI == "" || g.IRI == ontology.GraphContent) {

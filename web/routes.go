@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"slices"
-	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/web/webkit"
 
@@ -50,7 +49,7 @@ func (s *Server) routes() []webkit.Route {
 // beside its handlers (telephony, accounts and workflow, search, tickets, import), each route with
 // its roles, like the table.
 func (s *Server) allRoutes() []webkit.Route {
-	return slices.Concat(s.routes(), s.ctiRoutes(), s.accountRoutes(), s.searchRoutes(), s.ticketRoutes(), s.routesOf("imports"))
+	return slices.Concat(s.routes(), s.ctiRoutes(), s.routesOf("accounts"), s.workflowRoutes(), s.workflowPageRoutes(), s.searchRoutes(), s.ticketRoutes(), s.routesOf("imports"))
 }
 
 // authorize is the deny-by-default middleware: it finds the route the router matched in the
@@ -66,12 +65,12 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		rt, ok := s.table[c.Request().Method+" "+c.Path()]
 		if !ok {
 			if s.registered(c.Request().Method, c.Path()) {
-				return deny(who)
+				return webkit.Deny(who)
 			}
 			return next(c) // echo's 404 or 405
 		}
 		if !rt.Allows(who) {
-			return deny(who)
+			return webkit.Deny(who)
 		}
 		return next(c)
 	}
@@ -85,14 +84,6 @@ func (s *Server) registered(method, path string) bool {
 		}
 	}
 	return false
-}
-
-// deny is 401 for a caller who has not signed in (signing in may help) and 403 otherwise.
-func deny(who role.Role) error {
-	if who == role.Anonymous {
-		return &webkit.HTTPError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: i18n.T("err.unauthorized")}
-	}
-	return &webkit.HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("err.forbidden")}
 }
 
 // Authenticator tells who is calling. The login issue plugs in real sessions; DefaultAuth says

@@ -404,7 +404,7 @@ func (s *Server) apiSynonymAdd(c echo.Context) error {
 	var body struct {
 		Terms []string `json:"terms"`
 	}
-	if err := readJSON(c, &body); err != nil {
+	if err := webkit.ReadJSON(c, &body); err != nil {
 		return err
 	}
 	g, err := x.Synonyms().Add(body.Terms)

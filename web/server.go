@@ -28,6 +28,7 @@ import (
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
+	webaccounts "sportello/web/accounts"
 	"sportello/web/imports"
 	"sportello/web/webkit"
 )
@@ -106,8 +107,13 @@ func New(cfg Config, d Deps) *Server {
 		}
 		s.deps.Imports = ingest.NewJobs(dir, s.store, s.log)
 	}
+	var auth *webaccounts.Auth
+	if sa, ok := s.auth.(*SessionAuth); ok && sa.Users != nil {
+		auth = &webaccounts.Auth{Users: sa.Users, TrustProxy: sa.TrustProxy}
+	}
 	s.parts = map[string][]webkit.Route{
-		"imports": imports.New(s.site, s.deps.Imports).Routes(),
+		"imports":  imports.New(s.site, s.deps.Imports).Routes(),
+		"accounts": webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
 	}
 
 	e := echo.New()

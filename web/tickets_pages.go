@@ -124,7 +124,7 @@ func cloneQuery(q url.Values) url.Values {
 
 // newTicketData is /ticket/nuovo.
 type newTicketData struct {
-	formBase
+	webkit.FormBase
 	Lookup   string
 	Looked   bool
 	Found    []ticketing.Citizen
@@ -142,7 +142,7 @@ func (s *Server) ticketNewPage(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	d := &newTicketData{formBase: csrfOf(c), Lookup: strings.TrimSpace(c.QueryParam("cerca")),
+	d := &newTicketData{FormBase: webkit.FormOf(c), Lookup: strings.TrimSpace(c.QueryParam("cerca")),
 		Channels: ticketing.Channels, CallID: c.QueryParam("call"),
 		Query: strings.TrimSpace(c.QueryParam("q"))}
 	if d.Lookup != "" {
@@ -221,7 +221,7 @@ func lines(s string) []string {
 
 // ticketPageData is /ticket/{number}.
 type ticketPageData struct {
-	formBase
+	webkit.FormBase
 	*ticketView
 	Actions    []ticketing.Action
 	Escalate   bool // the escalate button is there: ask what was searched (TK-10)
@@ -242,7 +242,7 @@ func (s *Server) ticketPage(c echo.Context) error {
 	if err != nil {
 		return tkErr(err)
 	}
-	d := &ticketPageData{formBase: csrfOf(c), ticketView: v, Actions: v.Allowed, Proposed: c.QueryParam("proposta")}
+	d := &ticketPageData{FormBase: webkit.FormOf(c), ticketView: v, Actions: v.Allowed, Proposed: c.QueryParam("proposta")}
 	d.Offices, d.Names = s.offices(c)
 	for _, a := range d.Actions {
 		d.Escalate = d.Escalate || a == ticketing.ActEscalate
@@ -320,7 +320,7 @@ func (s *Server) ticketProposeForm(c echo.Context) error {
 
 // callbacksData is /ticket/richiamate.
 type callbacksData struct {
-	formBase
+	webkit.FormBase
 	List    []ticketing.Callback
 	Numbers map[int64]string
 }
@@ -336,7 +336,7 @@ func (s *Server) callbacksPage(c echo.Context) error {
 	if err != nil {
 		return tkErr(err)
 	}
-	d := &callbacksData{formBase: csrfOf(c), List: list, Numbers: map[int64]string{}}
+	d := &callbacksData{FormBase: webkit.FormOf(c), List: list, Numbers: map[int64]string{}}
 	for _, cb := range list {
 		if _, ok := d.Numbers[cb.TicketID]; ok {
 			continue
@@ -434,7 +434,7 @@ func (s *Server) citizensPage(c echo.Context) error {
 
 // citizenPageData is /cittadini/{id}.
 type citizenPageData struct {
-	formBase
+	webkit.FormBase
 	*citizenView
 	CanMerge bool
 }
@@ -448,7 +448,7 @@ func (s *Server) citizenPage(c echo.Context) error {
 	if c.QueryParam("formato") == "xlsx" {
 		return writeXLSX(c, fmt.Sprintf("cittadino-%d", v.Citizen.ID), ticketing.TicketSheet(v.Tickets))
 	}
-	d := &citizenPageData{formBase: csrfOf(c), citizenView: v}
+	d := &citizenPageData{FormBase: webkit.FormOf(c), citizenView: v}
 	for _, r := range tkMergers {
 		d.CanMerge = d.CanMerge || r == webkit.RoleOf(c)
 	}
@@ -477,7 +477,7 @@ func (s *Server) citizenMergeForm(c echo.Context) error {
 
 // publicData is /richiesta: the form, the number just given, or a status.
 type publicData struct {
-	formBase
+	webkit.FormBase
 	Done   string
 	Error  string
 	Form   publicRequest
@@ -491,7 +491,7 @@ func (s *Server) publicRequestPage(c echo.Context) error {
 	if _, err := s.tickets(); err != nil {
 		return err
 	}
-	d := &publicData{formBase: csrfOf(c), Done: c.QueryParam("numero")}
+	d := &publicData{FormBase: webkit.FormOf(c), Done: c.QueryParam("numero")}
 	return s.render(c, "ticket_public", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 }
 
@@ -511,7 +511,7 @@ func (s *Server) publicRequestForm(c echo.Context) error {
 		if !ok || he.Status != http.StatusBadRequest {
 			return tkErr(err)
 		}
-		d := &publicData{formBase: csrfOf(c), Error: he.Msg, Form: form}
+		d := &publicData{FormBase: webkit.FormOf(c), Error: he.Msg, Form: form}
 		return s.renderStatus(c, http.StatusBadRequest, "ticket_public", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.PublicRef))
@@ -519,7 +519,7 @@ func (s *Server) publicRequestForm(c echo.Context) error {
 
 // publicStatusPage is GET /richiesta/stato?numero&email.
 func (s *Server) publicStatusPage(c echo.Context) error {
-	d := &publicData{formBase: csrfOf(c), Number: c.QueryParam("numero"), Email: c.QueryParam("email")}
+	d := &publicData{FormBase: webkit.FormOf(c), Number: c.QueryParam("numero"), Email: c.QueryParam("email")}
 	ps, err := s.publicStatus(c, d.Number, d.Email)
 	status := http.StatusOK
 	if err != nil {

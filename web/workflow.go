@@ -98,7 +98,7 @@ func versionParam(c echo.Context) (int, error) {
 // validation) is ignored, and the answer is sanitised before anything keeps it.
 func pillInput(c echo.Context) (kb.Pill, error) {
 	var p kb.Pill
-	if err := readJSON(c, &p); err != nil {
+	if err := webkit.ReadJSON(c, &p); err != nil {
 		return p, err
 	}
 	p.Status, p.Version, p.Validated, p.ValidatedBy = "", 0, nil, ""
@@ -263,7 +263,7 @@ func (s *Server) apiReject(c echo.Context) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if err := readJSON(c, &body); err != nil {
+	if err := webkit.ReadJSON(c, &body); err != nil {
 		return err
 	}
 	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
@@ -281,7 +281,7 @@ func (s *Server) apiRetire(c echo.Context) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if err := readJSON(c, &body); err != nil {
+	if err := webkit.ReadJSON(c, &body); err != nil {
 		return err
 	}
 	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {

@@ -38,18 +38,6 @@ func (s *Server) workflowPageRoutes() []webkit.Route {
 	}
 }
 
-// formBase is what every form page needs: the CSRF token and its field name.
-type formBase struct {
-	CSRF, Field string
-}
-
-func csrfOf(c echo.Context) formBase {
-	if sess := session(c); sess != nil {
-		return formBase{sess.CSRF, webkit.CSRFField}
-	}
-	return formBase{Field: webkit.CSRFField}
-}
-
 func (s *Server) workflowOrAbsent() (*kb.Workflow, error) {
 	if wf := s.workflow(); wf != nil {
 		return wf, nil
@@ -58,7 +46,7 @@ func (s *Server) workflowOrAbsent() (*kb.Workflow, error) {
 }
 
 type workspaceData struct {
-	formBase
+	webkit.FormBase
 	Mine    []kb.OpenVersion
 	Overdue []kb.Pill
 }
@@ -79,11 +67,11 @@ func (s *Server) workspacePage(c echo.Context) error {
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	return s.render(c, "workspace", webkit.PageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{csrfOf(c), mine, overdue}})
+	return s.render(c, "workspace", webkit.PageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{webkit.FormOf(c), mine, overdue}})
 }
 
 type editorData struct {
-	formBase
+	webkit.FormBase
 	New                             bool
 	ReviewBy, ValidFrom, ValidUntil string // yyyy-mm-dd, for <input type="date">
 	Code                            string // the path segment, for the form action
@@ -101,7 +89,7 @@ func (s *Server) editorPage(c echo.Context) error {
 	if _, err := s.workflowOrAbsent(); err != nil {
 		return err
 	}
-	d := editorData{formBase: csrfOf(c), New: c.Param("code") == ""}
+	d := editorData{FormBase: webkit.FormOf(c), New: c.Param("code") == ""}
 	if !d.New {
 		_, r, err := s.record(c)
 		if err != nil {
@@ -282,7 +270,7 @@ type queueEntry struct {
 }
 
 type queueData struct {
-	formBase
+	webkit.FormBase
 	CanDecide bool
 	Items     []queueEntry
 }
@@ -297,7 +285,7 @@ func (s *Server) queuePage(c echo.Context) error {
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	d := queueData{formBase: csrfOf(c), CanDecide: webkit.RoleOf(c) == role.Validator}
+	d := queueData{FormBase: webkit.FormOf(c), CanDecide: webkit.RoleOf(c) == role.Validator}
 	for _, o := range open {
 		base := &kb.Pill{}
 		if o.Live > 0 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,7 +174,7 @@ func TestWorkflowOverHTTP(t *testing.T) {
 // the gate.
 func TestWorkflowRoutesByRole(t *testing.T) {
 	srv := New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t)})
-	for _, rt := range srv.accountRoutes() {
+	for _, rt := range slices.Concat(srv.routesOf("accounts"), srv.workflowRoutes(), srv.workflowPageRoutes()) {
 		if len(rt.Roles) == 0 {
 			t.Errorf("%s %s: no roles; every route must say who may call it", rt.Method, rt.Path)
 		}

@@ -1,8 +1,10 @@
 package webkit
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sportello/i18n"
+	"sportello/internal/role"
 	"sportello/kb"
 )
 
@@ -112,4 +115,22 @@ func Download(c echo.Context, filename string) {
 	h := c.Response().Header()
 	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filename))
 	h.Set("Cache-Control", "no-store")
+}
+
+// Deny is the refusal of the gate: 401 for a caller who has not signed in (signing in may
+// help) and 403 otherwise.
+func Deny(who role.Role) error {
+	if who == role.Anonymous {
+		return &HTTPError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: i18n.T("err.unauthorized")}
+	}
+	return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("err.forbidden")}
+}
+
+// ReadJSON decodes a small JSON body (at most 64 KiB) into v; an empty body leaves v as it is.
+func ReadJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) { // an empty body is an empty object
+		return BadRequest("bad_json", i18n.T("err.badJSON", err.Error()))
+	}
+	return nil
 }

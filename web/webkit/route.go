@@ -54,17 +54,17 @@ func UserOf(c echo.Context) string {
 	return u
 }
 
-// Form is what every form needs: the session's CSRF token and the field that carries it.
-type Form struct {
+// FormBase is what every form needs: the session's CSRF token and the field that carries it.
+type FormBase struct {
 	CSRF, Field string
 }
 
 // FormOf returns the caller's CSRF token and field (no token without a session).
-func FormOf(c echo.Context) Form {
+func FormOf(c echo.Context) FormBase {
 	if sess := FromContext(c.Request().Context()); sess != nil {
-		return Form{sess.CSRF, CSRFField}
+		return FormBase{sess.CSRF, CSRFField}
 	}
-	return Form{Field: CSRFField}
+	return FormBase{Field: CSRFField}
 }
 
 // GET, POST and DELETE make the routes of a table: webkit.GET("/albero", webkit.Everyone, h.tree).

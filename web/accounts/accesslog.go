@@ -1,4 +1,4 @@
-package web
+package accounts
 
 // The access log (issue 5 item 5, KB-8): every pill a signed-in user opens, page or API, is
 // recorded with who and when; supervisors, administrators and auditors get the most read pills
@@ -13,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"sportello/accounts"
 	"sportello/accounts/accesslog"
 	"sportello/i18n"
 	"sportello/internal/role"
@@ -21,29 +20,9 @@ import (
 	"sportello/web/webkit"
 )
 
-func (s *Server) accessLogRoutes() []webkit.Route {
+func (h *Handlers) accessLogRoutes() []webkit.Route {
 	return []webkit.Route{
-		webkit.GET("/api/accesslog/top", []role.Role{role.Supervisor, role.Administrator, role.Auditor}, s.apiTopReads),
-	}
-}
-
-// pillReadPaths are the routes that show one pill.
-var pillReadPaths = map[string]bool{"/schede/:code": true, "/api/pills/:code": true}
-
-// recordRead logs a successful read of a pill by a signed-in user. A failure to log is logged,
-// never shown: the operator on the phone needs the answer more than the statistics do.
-func (s *Server) recordRead(c echo.Context, sess *accounts.Session) {
-	l := s.accessLog()
-	if l == nil || c.Request().Method != http.MethodGet || !pillReadPaths[c.Path()] || c.Response().Status != http.StatusOK {
-		return
-	}
-	ctx := c.Request().Context()
-	p, err := webkit.FindPill(ctx, s.store, c.Param("code"), role.Stored(string(sess.User.Role)))
-	if err != nil {
-		return
-	}
-	if err := l.Record(ctx, accesslog.Read{Pill: p.IRI, User: sess.User.Name, Role: string(sess.User.Role)}); err != nil {
-		s.log.Warn("access log", "err", err)
+		webkit.GET("/api/accesslog/top", []role.Role{role.Supervisor, role.Administrator, role.Auditor}, h.apiTopReads),
 	}
 }
 
@@ -63,8 +42,8 @@ type topBranch struct {
 
 // apiTopReads is the report: ?from= and ?to= (yyyy-mm-dd, to inclusive; default the last 30
 // days) and ?limit= (default 20) for the pills; branches are the top concepts of the tree.
-func (s *Server) apiTopReads(c echo.Context) error {
-	l := s.accessLog()
+func (h *Handlers) apiTopReads(c echo.Context) error {
+	l := h.reads
 	if l == nil {
 		return webkit.NotFound("err.accessLogAbsent")
 	}
@@ -97,7 +76,7 @@ func (s *Server) apiTopReads(c echo.Context) error {
 		return webkit.Internal(err)
 	}
 	pills := []topPill{}
-	branches, err := s.branchReads(ctx, all)
+	branches, err := h.branchReads(ctx, all)
 	if err != nil {
 		return webkit.Internal(err)
 	}
@@ -106,7 +85,7 @@ func (s *Server) apiTopReads(c echo.Context) error {
 			break
 		}
 		tp := topPill{IRI: cnt.Pill, Reads: cnt.Reads, Readers: cnt.Readers}
-		if p, err := s.store.Pill(ctx, cnt.Pill); err == nil {
+		if p, err := h.store.Pill(ctx, cnt.Pill); err == nil {
 			tp.Code, tp.Title = p.Code, p.Title
 		}
 		pills = append(pills, tp)
@@ -119,8 +98,8 @@ func (s *Server) apiTopReads(c echo.Context) error {
 
 // branchReads adds up reads by top concept of the classification tree; a pill filed under two
 // branches counts in both.
-func (s *Server) branchReads(ctx context.Context, counts []accesslog.Count) ([]topBranch, error) {
-	concepts, err := s.store.Concepts(ctx)
+func (h *Handlers) branchReads(ctx context.Context, counts []accesslog.Count) ([]topBranch, error) {
+	concepts, err := h.store.Concepts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +120,7 @@ func (s *Server) branchReads(ctx context.Context, counts []accesslog.Count) ([]t
 	sums := map[string]int{}
 	var order []string
 	for _, cnt := range counts {
-		p, err := s.store.Pill(ctx, cnt.Pill)
+		p, err := h.store.Pill(ctx, cnt.Pill)
 		if err != nil {
 			continue
 		}
