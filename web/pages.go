@@ -14,6 +14,7 @@ import (
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
+	webcc "sportello/web/contactcenter"
 	"sportello/web/imports"
 	"sportello/web/webkit"
 )
@@ -23,7 +24,7 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // staticFiles serves the embedded assets: webkit's and each part's, under /static/.
-var staticFiles = webkit.StaticHandler(webkit.Static(), staticFS, imports.Static())
+var staticFiles = webkit.StaticHandler(webkit.Static(), staticFS, imports.Static(), webcc.Static())
 
 func (s *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without

@@ -49,7 +49,7 @@ func (s *Server) routes() []webkit.Route {
 // beside its handlers (telephony, accounts and workflow, search, tickets, import), each route with
 // its roles, like the table.
 func (s *Server) allRoutes() []webkit.Route {
-	return slices.Concat(s.routes(), s.ctiRoutes(), s.routesOf("accounts"), s.workflowRoutes(), s.workflowPageRoutes(), s.searchRoutes(), s.ticketRoutes(), s.routesOf("imports"))
+	return slices.Concat(s.routes(), s.routesOf("contactcenter"), s.routesOf("accounts"), s.workflowRoutes(), s.workflowPageRoutes(), s.searchRoutes(), s.ticketRoutes(), s.routesOf("imports"))
 }
 
 // authorize is the deny-by-default middleware: it finds the route the router matched in the
@@ -96,50 +96,6 @@ type Authenticator interface {
 type DefaultAuth struct{}
 
 func (DefaultAuth) Role(*http.Request) (string, role.Role) { return "", role.Anonymous }
-
-// telephony (issue 7): the contact-center pages and API, handlers in telephony*.go. They need
-// the Telephony component (without it they answer 404), so they have their own block and their
-// own role walk, TestCTIRoutesRoles, with an ACD configured.
-var (
-	ctiConsole    = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor} // the operator console
-	ctiSupervisor = []role.Role{role.Supervisor, role.Administrator, role.Auditor}            // live view and SLA (TEL-3)
-	ctiListeners  = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor}
-	ctiManagers   = []role.Role{role.Supervisor, role.Administrator} // may inject a demo call
-	ctiAdmins     = []role.Role{role.Administrator}                  // announcements (TEL-5)
-)
-
-func (s *Server) ctiRoutes() []webkit.Route {
-	return []webkit.Route{
-		webkit.GET("/operatore", ctiConsole, s.operatorPage),
-		webkit.GET("/supervisore", ctiSupervisor, s.supervisorPage),
-		webkit.GET("/statistiche", ctiSupervisor, s.statsPage),
-		webkit.GET("/annunci", ctiAdmins, s.announcementsPage),
-		webkit.POST("/annunci", ctiAdmins, s.announcementUpload),
-		webkit.GET("/annunci/backup", ctiAdmins, s.announcementBackup),
-		webkit.POST("/annunci/ripristina", ctiAdmins, s.announcementRestore),
-		webkit.POST("/annunci/attiva", ctiAdmins, s.announcementActivate),
-		webkit.POST("/annunci/elimina", ctiAdmins, s.announcementDelete),
-		webkit.GET("/annunci/file/:name", ctiAdmins, s.announcementFile),
-
-		webkit.GET("/api/cti/events", ctiListeners, s.ctiEvents),
-		webkit.GET("/api/cti/me", ctiConsole, s.ctiMe),
-		webkit.POST("/api/cti/status", ctiConsole, s.ctiStatus),
-		webkit.POST("/api/cti/answer", ctiConsole, s.ctiAnswer),
-		webkit.POST("/api/cti/transfer", ctiConsole, s.ctiTransfer),
-		webkit.POST("/api/cti/hangup", ctiConsole, s.ctiHangup),
-		webkit.POST("/api/cti/callback", ctiConsole, s.ctiCallback),
-		webkit.GET("/api/cti/directory", ctiConsole, s.ctiDirectory),
-		webkit.GET("/api/cti/snapshot", ctiSupervisor, s.ctiSnapshot),
-		webkit.GET("/api/cti/stats", ctiSupervisor, s.ctiStats),
-		webkit.GET("/api/cti/queue_log", ctiSupervisor, s.ctiQueueLog),
-		webkit.GET("/api/cti/erlang", ctiSupervisor, s.ctiErlang),
-		webkit.POST("/api/cti/demo/call", ctiManagers, s.ctiDemoCall),
-
-		// Zammad's generic CTI webhook for an external PBX (TEL-1): machine to machine, so open to
-		// every caller here and checked by the secret token in the path instead.
-		webkit.POST("/api/v1/cti/:token", webkit.Everyone, s.ctiZammad),
-	}
-}
 
 // search (issue 4): knowledge search, handlers in search.go. The pages need the Search component
 // (without it they answer 404, /cerca says so), so they have their own block and their own role

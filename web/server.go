@@ -29,6 +29,7 @@ import (
 	"sportello/kb/search"
 	"sportello/ticketing"
 	webaccounts "sportello/web/accounts"
+	webcc "sportello/web/contactcenter"
 	"sportello/web/imports"
 	"sportello/web/webkit"
 )
@@ -54,7 +55,7 @@ type Deps struct {
 	Store *kb.Store
 	// Telephony is the contact-center core (issue 7): operator console, supervisor view,
 	// statistics, announcements and the CTI webhook. Nil: those pages answer 404.
-	Telephony *Telephony
+	Telephony *webcc.Telephony
 	// Search is the knowledge search index (issue 4): /cerca, /api/search, /sinonimi. Nil:
 	// those pages answer 404. Keep it current with search.KeepIndexed.
 	Search *search.Index
@@ -98,7 +99,7 @@ func New(cfg Config, d Deps) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"ctiHome": ctiHome})
+	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"contactHome": webcc.Home})
 	s.pages = s.site.Pages(templateFS, pageFuncs())
 	if s.deps.Imports == nil {
 		dir := filepath.Join(os.TempDir(), "sportello-import")
@@ -112,8 +113,9 @@ func New(cfg Config, d Deps) *Server {
 		auth = &webaccounts.Auth{Users: sa.Users, TrustProxy: sa.TrustProxy}
 	}
 	s.parts = map[string][]webkit.Route{
-		"imports":  imports.New(s.site, s.deps.Imports).Routes(),
-		"accounts": webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
+		"imports":       imports.New(s.site, s.deps.Imports).Routes(),
+		"accounts":      webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
+		"contactcenter": webcc.New(s.site, s.deps.Telephony).Routes(),
 	}
 
 	e := echo.New()
@@ -207,11 +209,11 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 // nothing that lets another site frame the operator's screen.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
+		hdr := c.Response().Header()
+		hdr.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "same-origin")
+		hdr.Set("X-Frame-Options", "DENY")
 		return next(c)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/telephony"
+	webcc "sportello/web/contactcenter"
 	"sportello/web/webkit"
 	"sportello/workcal"
 )
@@ -34,7 +35,7 @@ type ctiTest struct {
 	h       http.Handler
 	clock   *telephony.ManualClock
 	acd     *telephony.ACD
-	tel     *Telephony
+	tel     *webcc.Telephony
 	tickets *telephony.MemTickets
 
 	mu   sync.Mutex
@@ -69,7 +70,7 @@ func newCTITest(t testing.TB) *ctiTest {
 		t.Fatal(err)
 	}
 	ct.acd = acd
-	ct.tel = &Telephony{ACD: acd, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
+	ct.tel = &webcc.Telephony{ACD: acd, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
 		History:  telephony.NewWaitHistory(10*time.Second, 60),
 		Calendar: workcal.Default(),
 		Bands:    []telephony.NamedBand{{Name: "mattina", Band: workcal.Hours(8, 0, 13, 0)}},
@@ -159,7 +160,7 @@ func TestCTIRoutesRoles(t *testing.T) {
 	if _, err := ct.tel.Announcements.Upload("benvenuto", bytes.NewReader(ctiWAV())); err != nil {
 		t.Fatal(err)
 	}
-	for _, rt := range ct.srv.ctiRoutes() {
+	for _, rt := range ct.srv.routesOf("contactcenter") {
 		path := strings.NewReplacer(":name", "benvenuto", ":token", ctiToken).Replace(rt.Path)
 		if rt.Path == "/api/cti/erlang" {
 			path += "?calls=100&aht=180"
@@ -261,7 +262,7 @@ func ctiOpenSSE(t *testing.T, ctx context.Context, url string, who role.Role) *c
 }
 
 // next returns the next message of the given SSE event name, skipping others.
-func (r *ctiSSEReader) next(event string) ctiMessage {
+func (r *ctiSSEReader) next(event string) webcc.Message {
 	r.t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -273,7 +274,7 @@ func (r *ctiSSEReader) next(event string) ctiMessage {
 			if m.Event != event {
 				continue
 			}
-			var cm ctiMessage
+			var cm webcc.Message
 			if err := json.Unmarshal([]byte(m.Data), &cm); err != nil {
 				r.t.Fatalf("SSE data is not JSON: %v\n%s", err, m.Data)
 			}
@@ -571,7 +572,7 @@ func TestCTIStats(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("stats: %d %s", r.Status, r.Body)
 	}
-	var st ctiStatsJSON
+	var st webcc.Stats
 	decode(t, r, &st)
 	f := st.Figures
 	if f.Offered != 4 || f.Queued != 4 || f.Answered != 2 || f.AnsweredWithin != 1 || f.AnsweredWithin90 != 2 ||
@@ -592,7 +593,7 @@ func TestCTIStats(t *testing.T) {
 		t.Errorf("selected formula: %+v", st.Selected)
 	}
 	// A period before the calls is empty; a bad one is refused.
-	var empty ctiStatsJSON
+	var empty webcc.Stats
 	decode(t, ct.call(t, http.MethodGet, "/api/cti/stats?from=2026-03-01&to=2026-03-01", role.Supervisor, "", nil), &empty)
 	if empty.Figures.Offered != 0 {
 		t.Errorf("empty day: %+v", empty.Figures)
@@ -621,7 +622,7 @@ func TestCTIStats(t *testing.T) {
 // TestCTIErlang checks the calculator against the published example (issue 7 item 8).
 func TestCTIErlang(t *testing.T) {
 	ct := newCTITest(t)
-	var e ctiErlangJSON
+	var e webcc.Erlang
 	r := ct.call(t, http.MethodGet, "/api/cti/erlang?calls=100&interval=30&aht=180&target=20&operators=14", role.Supervisor, "", nil)
 	decode(t, r, &e)
 	if e.Traffic != 10 || e.Operators != 14 || e.ProbWait != 0.1741 || e.SL != 0.8884 || e.ASA != 7.84 {
@@ -777,7 +778,7 @@ func TestCTIPages(t *testing.T) {
 			t.Errorf("console lacks %q", want)
 		}
 	}
-	var sn ctiSnapshotJSON
+	var sn webcc.Snapshot
 	decode(t, ct.call(t, http.MethodGet, "/api/cti/snapshot", role.Auditor, "", nil), &sn)
 	if tm := sn.Operators[0].Terminal; tm == nil || !tm.Registered || tm.Contact != "sip:201@127.0.0.1:5071" {
 		t.Errorf("terminal of 201: %+v", tm)
@@ -785,7 +786,7 @@ func TestCTIPages(t *testing.T) {
 	if len(sn.Queues) != 2 || sn.Queues[0].Waiting != 1 || sn.Queues[0].OldestWaitSeconds != 42 || sn.Queues[0].Paused != 1 || len(sn.History) == 0 {
 		t.Errorf("snapshot: %+v", sn)
 	}
-	var dir map[string][]ctiDirectoryEntry
+	var dir map[string][]webcc.DirectoryEntry
 	decode(t, ct.call(t, http.MethodGet, "/api/cti/directory?q=Bellandi", role.Operator, "", nil), &dir)
 	if len(dir["items"]) != 1 || dir["items"][0].Extension != "2111" {
 		t.Errorf("directory search: %+v", dir)

@@ -17,6 +17,7 @@ import (
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/web"
+	webcc "sportello/web/contactcenter"
 )
 
 // hostAuth signs in by listener: the demo's operator on one port, its supervisor on another.
@@ -50,7 +51,7 @@ type ctiE2E struct {
 	opURL, supURL string
 	opTab, supTab context.Context
 	wiring        *telephonyWiring
-	tel           *web.Telephony
+	tel           *webcc.Telephony
 	until         func(ctx context.Context, what, cond string)
 }
 

@@ -2,11 +2,12 @@ package main
 
 import (
 	"path/filepath"
-	"sportello/fixtures/testenv"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"sportello/fixtures/testenv"
 )
 
 // TestImportExcelCommand is issue 3's "done when": the corpus imported on an empty data folder

@@ -19,12 +19,12 @@ import (
 	"sportello/internal/sqldb"
 	"sportello/sla"
 	"sportello/ticketing"
-	"sportello/web"
+	webcc "sportello/web/contactcenter"
 )
 
 // startSLA starts the jobs on db; it returns the function that stops them and waits. Without
 // the operational database's tickets or without telephony there is nothing to watch.
-func startSLA(ctx context.Context, db *sqldb.DB, tickets *ticketing.Store, tel *web.Telephony, phone *telephonyWiring, log *slog.Logger) (func(), error) {
+func startSLA(ctx context.Context, db *sqldb.DB, tickets *ticketing.Store, tel *webcc.Telephony, phone *telephonyWiring, log *slog.Logger) (func(), error) {
 	if db == nil || tickets == nil || tel == nil || tel.EventStore == nil {
 		return func() {}, nil
 	}

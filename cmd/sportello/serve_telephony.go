@@ -20,7 +20,7 @@ import (
 	"sportello/telephony/media"
 	"sportello/telephony/sip"
 	"sportello/ticketing"
-	"sportello/web"
+	webcc "sportello/web/contactcenter"
 )
 
 // telephonyWiring holds serve's telephony flags, and the SIP adapter once started.
@@ -60,7 +60,7 @@ func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
 // build reads the configuration and builds the component, or returns nil when serve runs
 // without telephony (no --telephony and no --demo). tickets may be nil: the in-memory tickets
 // are used then.
-func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets *ticketing.Store, log *slog.Logger) (*web.Telephony, error) {
+func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets *ticketing.Store, log *slog.Logger) (*webcc.Telephony, error) {
 	name, raw := *w.file, []byte(nil)
 	switch {
 	case name != "":
@@ -114,7 +114,7 @@ func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets
 	}
 	vm := &telephony.VoicemailBox{Dir: vmDir, Calendar: setup.Calendar, Within: time.Duration(setup.Voicemail.Within),
 		MaxBytes: setup.Voicemail.MaxBytes, Tickets: tk, Log: events, Clock: clock}
-	t := &web.Telephony{
+	t := &webcc.Telephony{
 		ACD:           acd,
 		Center:        &telephony.Center{ACD: acd, Booker: booker, Voicemail: vm},
 		Hub:           contactcenter.NewHub(acd, tk, finders...),
@@ -179,7 +179,7 @@ func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets
 
 // start runs the ACD's deadlines, the SIP adapter and the live push until ctx ends; the
 // component is then ready for the web server.
-func (w *telephonyWiring) start(ctx context.Context, t *web.Telephony) error {
+func (w *telephonyWiring) start(ctx context.Context, t *webcc.Telephony) error {
 	if t == nil {
 		return nil
 	}

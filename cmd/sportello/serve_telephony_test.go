@@ -21,6 +21,7 @@ import (
 	"sportello/telephony"
 	"sportello/ticketing"
 	"sportello/web"
+	webcc "sportello/web/contactcenter"
 )
 
 type userAuth struct {
@@ -76,7 +77,7 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var me struct {
-		Pop *web.CTIPop `json:"pop"`
+		Pop *webcc.Pop `json:"pop"`
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for me.Pop == nil && time.Now().Before(deadline) {

@@ -112,9 +112,9 @@ func IntParam(c echo.Context, name string, def int) (int, error) {
 
 // Download sets the headers of a file download named filename.
 func Download(c echo.Context, filename string) {
-	h := c.Response().Header()
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filename))
-	h.Set("Cache-Control", "no-store")
+	hdr := c.Response().Header()
+	hdr.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filename))
+	hdr.Set("Cache-Control", "no-store")
 }
 
 // Deny is the refusal of the gate: 401 for a caller who has not signed in (signing in may

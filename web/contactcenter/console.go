@@ -1,4 +1,9 @@
-package web
+// Package contactcenter is the web side of the contact center (issue 7): the live push of the
+// hub's CTI events over Server-Sent Events with the screen pop (TEL-2, TK-1), the operator's
+// console and call control (TEL-8), the supervisor's live view (TEL-3), the statistics
+// (stats.go) and the IVR announcements (announcements.go). The hub, the screen pop, the caller
+// lookup and the tickets of calls are package sportello/contactcenter; the ACD is telephony.
+package contactcenter
 
 // This file brings the contact-center core (packages telephony and contactcenter, issue 7) to
 // the browser: the live push of the hub's CTI events over Server-Sent Events with the screen pop
@@ -6,9 +11,11 @@ package web
 // telephony_stats.go, the announcements admin in telephony_annunci.go.
 
 import (
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,7 +24,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"sportello/contactcenter"
+	cc "sportello/contactcenter"
 	"sportello/i18n"
 	"sportello/internal/phone"
 	"sportello/internal/role"
@@ -33,10 +40,10 @@ type Telephony struct {
 	Center *telephony.Center // callbacks and voicemail, for the media layer
 	// Hub is the call-event hub (screen pops with the caller and the contact's ticket): the
 	// live push reads it. Nil: /api/cti/events answers 503.
-	Hub *contactcenter.Hub
+	Hub *cc.Hub
 	// Directory is the directory's caller lookup and transfer targets; nil: no transfer
 	// targets.
-	Directory     *contactcenter.Directory
+	Directory     *cc.Directory
 	History       *telephony.WaitHistory   // waits per channel for the supervisor's chart
 	Announcements *telephony.Announcements // the IVR recordings (TEL-5)
 	// AnnouncementBytes is the store's size limit of a recording, shown on the page and used to
@@ -81,23 +88,23 @@ func (t *Telephony) do(acts []telephony.Action) {
 	}
 }
 
-// ctiMessage is one message of the live stream, as JSON: every CTI event, and for a ringing
+// Message is one message of the live stream, as JSON: every CTI event, and for a ringing
 // event the screen pop with the caller's records and the ticket opened for the contact.
-type ctiMessage struct {
+type Message struct {
 	Event telephony.Event `json:"event"`
-	Pop   *CTIPop         `json:"pop,omitempty"`
+	Pop   *Pop            `json:"pop,omitempty"`
 }
 
-// CTIPop is a screen pop as JSON (contactcenter.Pop), the records with links to their pages.
-type CTIPop struct {
+// Pop is a screen pop as JSON (cc.Pop), the records with links to their pages.
+type Pop struct {
 	telephony.ScreenPop
-	Matches     []CTICallerMatch `json:"matches"`
-	Ticket      string           `json:"ticket,omitempty"`
-	TicketError string           `json:"ticketError,omitempty"`
+	Matches     []CallerMatch `json:"matches"`
+	Ticket      string        `json:"ticket,omitempty"`
+	TicketError string        `json:"ticketError,omitempty"`
 }
 
-// CTICallerMatch is a record whose phone number is the caller's, as JSON.
-type CTICallerMatch struct {
+// CallerMatch is a record whose phone number is the caller's, as JSON.
+type CallerMatch struct {
 	Kind      string `json:"kind"` // "citizen", "person" or "unit"
 	Name      string `json:"name"`
 	Role      string `json:"role,omitempty"`
@@ -107,10 +114,10 @@ type CTICallerMatch struct {
 	URL       string `json:"url,omitempty"`
 }
 
-func ctiPopOf(p contactcenter.Pop) *CTIPop {
-	out := &CTIPop{ScreenPop: p.ScreenPop, Matches: []CTICallerMatch{}, Ticket: p.Ticket, TicketError: p.TicketError}
+func popOf(p cc.Pop) *Pop {
+	out := &Pop{ScreenPop: p.ScreenPop, Matches: []CallerMatch{}, Ticket: p.Ticket, TicketError: p.TicketError}
 	for _, c := range p.Callers {
-		m := CTICallerMatch{Kind: c.Kind, Name: c.Name, Role: c.Role, Unit: c.Unit, Extension: c.Extension, Phone: c.Phone}
+		m := CallerMatch{Kind: c.Kind, Name: c.Name, Role: c.Role, Unit: c.Unit, Extension: c.Extension, Phone: c.Phone}
 		switch {
 		case c.Kind == "citizen":
 			m.URL = "/cittadini/" + strconv.FormatInt(c.CitizenID, 10)
@@ -122,26 +129,26 @@ func ctiPopOf(p contactcenter.Pop) *CTIPop {
 	return out
 }
 
-func ctiMessageOf(m contactcenter.Message) ctiMessage {
-	out := ctiMessage{Event: m.Event}
+func messageOf(m cc.Message) Message {
+	out := Message{Event: m.Event}
 	if m.Pop != nil {
-		out.Pop = ctiPopOf(*m.Pop)
+		out.Pop = popOf(*m.Pop)
 	}
 	return out
 }
 
 // telephony returns the component or a 404 when the server runs without one.
-func (s *Server) telephony() (*Telephony, error) {
-	t := s.deps.Telephony
+func (h *Handlers) telephony() (*Telephony, error) {
+	t := h.tel
 	if t == nil || t.ACD == nil {
 		return nil, webkit.NotFound("cti.absent")
 	}
 	return t, nil
 }
 
-// ctiSeesAll reports whether the role watches every operator (supervisor view) rather than only
+// seesAll reports whether the role watches every operator (supervisor view) rather than only
 // its own console.
-func ctiSeesAll(r role.Role) bool {
+func seesAll(r role.Role) bool {
 	switch r {
 	case role.Supervisor, role.Administrator, role.Auditor:
 		return true
@@ -149,9 +156,9 @@ func ctiSeesAll(r role.Role) bool {
 	return false
 }
 
-// ctiOperator is the ACD operator the caller acts as: the operator whose ID is the user name;
+// operatorFor is the ACD operator the caller acts as: the operator whose ID is the user name;
 // a supervisor may name another with ?operatore= or the JSON field "operator" to assist them.
-func (s *Server) ctiOperator(c echo.Context, t *Telephony, asked string) (telephony.OperatorSnapshot, error) {
+func (h *Handlers) operatorFor(c echo.Context, t *Telephony, asked string) (telephony.OperatorSnapshot, error) {
 	id := webkit.UserOf(c)
 	if asked != "" && webkit.RoleOf(c) == role.Supervisor {
 		id = asked
@@ -164,23 +171,23 @@ func (s *Server) ctiOperator(c echo.Context, t *Telephony, asked string) (teleph
 	return telephony.OperatorSnapshot{}, &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_operator", Msg: i18n.T("cti.notOperator", id)}
 }
 
-// ctiEvents is the live push (GET /api/cti/events, text/event-stream). An operator's console
+// events is the live push (GET /api/cti/events, text/event-stream). An operator's console
 // receives its own operator's events, screen pops included; supervisors, administrators and
 // auditors receive everything. Each message is an SSE event named "pop" (a ringing event with
 // its screen pop) or "cti" (any other event), with the event's sequence number as its id.
-func (s *Server) ctiEvents(c echo.Context) error {
-	t, err := s.telephony()
+func (h *Handlers) events(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
 	if t.Hub == nil {
 		return &webkit.HTTPError{Status: http.StatusServiceUnavailable, Code: "not_started", Msg: i18n.T("cti.notStarted")}
 	}
-	var f contactcenter.Filter
-	if ctiSeesAll(webkit.RoleOf(c)) && c.QueryParam("operatore") == "" {
+	var f cc.Filter
+	if seesAll(webkit.RoleOf(c)) && c.QueryParam("operatore") == "" {
 		f.All = true
 	} else {
-		op, err := s.ctiOperator(c, t, c.QueryParam("operatore"))
+		op, err := h.operatorFor(c, t, c.QueryParam("operatore"))
 		if err != nil {
 			return err
 		}
@@ -222,7 +229,7 @@ func (s *Server) ctiEvents(c echo.Context) error {
 			if !ok {
 				return nil
 			}
-			m := ctiMessageOf(cm)
+			m := messageOf(cm)
 			b, err := json.Marshal(m)
 			if err != nil {
 				return nil
@@ -239,8 +246,8 @@ func (s *Server) ctiEvents(c echo.Context) error {
 	}
 }
 
-// ctiOperatorJSON is an operator's line in the API: the snapshot with durations in seconds.
-type ctiOperatorJSON struct {
+// Operator is an operator's line in the API: the snapshot with durations in seconds.
+type Operator struct {
 	ID          string    `json:"id"`
 	Name        string    `json:"name"`
 	Extension   string    `json:"extension"`
@@ -255,46 +262,46 @@ type ctiOperatorJSON struct {
 	LastCallEnd time.Time `json:"lastCallEnd,omitzero"`
 	Queues      []string  `json:"queues"`
 	// Terminal is the state of the operator's phone when the registrar is known (TEL-3).
-	Terminal *ctiTerminal `json:"terminal,omitempty"`
+	Terminal *TerminalState `json:"terminal,omitempty"`
 }
 
-// ctiTerminal is whether an operator's phone is registered, and its contact.
-type ctiTerminal struct {
+// TerminalState is whether an operator's phone is registered, and its contact.
+type TerminalState struct {
 	Registered bool   `json:"registered"`
 	Contact    string `json:"contact,omitempty"`
 }
 
-func ctiOperatorOf(o telephony.OperatorSnapshot) ctiOperatorJSON {
+func operatorOf(o telephony.OperatorSnapshot) Operator {
 	q := o.Queues
 	if q == nil {
 		q = []string{}
 	}
-	return ctiOperatorJSON{ID: o.ID, Name: o.Name, Extension: o.Extension, Status: string(o.Status), Reason: o.Reason,
+	return Operator{ID: o.ID, Name: o.Name, Extension: o.Extension, Status: string(o.Status), Reason: o.Reason,
 		State: string(o.State), CallID: o.CallID, Offline: o.Offline, Load: o.Load, Calls: o.Calls,
 		TalkSeconds: int(o.Talk / time.Second), LastCallEnd: o.LastCallEnd, Queues: q}
 }
 
-// ctiMe is the console's state: the operator, and the pop of the contact ringing or connected.
-func (s *Server) ctiMe(c echo.Context) error {
-	t, err := s.telephony()
+// me is the console's state: the operator, and the pop of the contact ringing or connected.
+func (h *Handlers) me(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
-	op, err := s.ctiOperator(c, t, c.QueryParam("operatore"))
+	op, err := h.operatorFor(c, t, c.QueryParam("operatore"))
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"operator": ctiOperatorOf(op)}
+	out := map[string]any{"operator": operatorOf(op)}
 	if op.CallID != "" && t.Hub != nil {
 		if p, ok := t.Hub.LivePop(op.CallID); ok {
-			out["pop"] = ctiPopOf(p)
+			out["pop"] = popOf(p)
 		}
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-// ctiRequest is the body of the call-control endpoints.
-type ctiRequest struct {
+// request is the body of the call-control endpoints.
+type request struct {
 	Operator  string `json:"operator"` // supervisors only: act for this operator
 	Action    string `json:"action"`   // status: login, logout, pause, unpause
 	Reason    string `json:"reason"`
@@ -306,9 +313,9 @@ type ctiRequest struct {
 	Channel   string `json:"channel"`
 }
 
-// ctiRead reads a JSON body (or a form, for the page without script) of at most 16 KiB.
-func ctiRead(c echo.Context) (ctiRequest, error) {
-	var r ctiRequest
+// readRequest reads a JSON body (or a form, for the page without script) of at most 16 KiB.
+func readRequest(c echo.Context) (request, error) {
+	var r request
 	req := c.Request()
 	if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
 		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), req.Body, 16<<10))
@@ -318,14 +325,14 @@ func ctiRead(c echo.Context) (ctiRequest, error) {
 		}
 		return r, nil
 	}
-	r = ctiRequest{Operator: c.FormValue("operator"), Action: c.FormValue("action"), Reason: c.FormValue("reason"),
+	r = request{Operator: c.FormValue("operator"), Action: c.FormValue("action"), Reason: c.FormValue("reason"),
 		CallID: c.FormValue("callId"), Extension: c.FormValue("extension"), Number: c.FormValue("number"),
 		Queue: c.FormValue("queue"), From: c.FormValue("from"), Channel: c.FormValue("channel")}
 	return r, nil
 }
 
-// ctiErr maps the ACD's errors: unknown call or queue 404, wrong state 409.
-func ctiErr(err error) error {
+// acdErr maps the ACD's errors: unknown call or queue 404, wrong state 409.
+func acdErr(err error) error {
 	switch {
 	case errors.Is(err, telephony.ErrUnknownCall):
 		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "unknown_call", Msg: i18n.T("cti.unknownCall"), Err: err}
@@ -339,48 +346,48 @@ func ctiErr(err error) error {
 	return webkit.BadRequest("cti", err.Error())
 }
 
-// ctiDone answers a call-control request with the operator's new state.
-func (s *Server) ctiDone(c echo.Context, t *Telephony, opID string) error {
+// done answers a call-control request with the operator's new state.
+func (h *Handlers) done(c echo.Context, t *Telephony, opID string) error {
 	for _, o := range t.ACD.Snapshot().Operators {
 		if o.ID == opID {
-			return c.JSON(http.StatusOK, map[string]any{"operator": ctiOperatorOf(o)})
+			return c.JSON(http.StatusOK, map[string]any{"operator": operatorOf(o)})
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{})
 }
 
-// ctiStart is how every operator CTI command begins: telephony configured, the request read,
+// begin is how every operator CTI command begins: telephony configured, the request read,
 // and the operator it acts for (the caller, or the one a supervisor names).
-func (s *Server) ctiStart(c echo.Context) (*Telephony, ctiRequest, telephony.OperatorSnapshot, error) {
-	t, err := s.telephony()
+func (h *Handlers) begin(c echo.Context) (*Telephony, request, telephony.OperatorSnapshot, error) {
+	t, err := h.telephony()
 	if err != nil {
-		return nil, ctiRequest{}, telephony.OperatorSnapshot{}, err
+		return nil, request{}, telephony.OperatorSnapshot{}, err
 	}
-	r, err := ctiRead(c)
+	r, err := readRequest(c)
 	if err != nil {
-		return nil, ctiRequest{}, telephony.OperatorSnapshot{}, err
+		return nil, request{}, telephony.OperatorSnapshot{}, err
 	}
-	op, err := s.ctiOperator(c, t, r.Operator)
+	op, err := h.operatorFor(c, t, r.Operator)
 	if err != nil {
-		return nil, ctiRequest{}, telephony.OperatorSnapshot{}, err
+		return nil, request{}, telephony.OperatorSnapshot{}, err
 	}
 	return t, r, op, nil
 }
 
-// ctiFinish ends every operator CTI command the same way: the ACD's refusal as an error, or
+// finish ends every operator CTI command the same way: the ACD's refusal as an error, or
 // its actions carried out and the operator's new state as the answer.
-func (s *Server) ctiFinish(c echo.Context, t *Telephony, opID string, acts []telephony.Action, err error) error {
+func (h *Handlers) finish(c echo.Context, t *Telephony, opID string, acts []telephony.Action, err error) error {
 	if err != nil {
-		return ctiErr(err)
+		return acdErr(err)
 	}
 	t.do(acts)
-	return s.ctiDone(c, t, opID)
+	return h.done(c, t, opID)
 }
 
-// ctiStatus changes the operator's status: log in to their queues, log out, pause with a
+// status changes the operator's status: log in to their queues, log out, pause with a
 // reason, unpause.
-func (s *Server) ctiStatus(c echo.Context) error {
-	t, r, op, err := s.ctiStart(c)
+func (h *Handlers) status(c echo.Context) error {
+	t, r, op, err := h.begin(c)
 	if err != nil {
 		return err
 	}
@@ -404,12 +411,12 @@ func (s *Server) ctiStatus(c echo.Context) error {
 	default:
 		return webkit.BadRequest("bad_action", i18n.T("cti.badAction"))
 	}
-	return s.ctiFinish(c, t, op.ID, acts, err)
+	return h.finish(c, t, op.ID, acts, err)
 }
 
-// ctiAnswer answers the call ringing the operator (CTI answer: the phone goes off hook).
-func (s *Server) ctiAnswer(c echo.Context) error {
-	t, r, op, err := s.ctiStart(c)
+// answer answers the call ringing the operator (CTI answer: the phone goes off hook).
+func (h *Handlers) answer(c echo.Context) error {
+	t, r, op, err := h.begin(c)
 	if err != nil {
 		return err
 	}
@@ -420,12 +427,12 @@ func (s *Server) ctiAnswer(c echo.Context) error {
 		r.CallID = op.CallID
 	}
 	acts, err := t.ACD.OperatorAnswered(r.CallID, op.ID)
-	return s.ctiFinish(c, t, op.ID, acts, err)
+	return h.finish(c, t, op.ID, acts, err)
 }
 
-// ctiOwnCall checks that callID is the operator's ringing or connected call, so that an operator
+// ownCall checks that callID is the operator's ringing or connected call, so that an operator
 // cannot hang up a colleague's call by guessing its ID.
-func ctiOwnCall(op telephony.OperatorSnapshot, callID string) (string, error) {
+func ownCall(op telephony.OperatorSnapshot, callID string) (string, error) {
 	if callID == "" {
 		callID = op.CallID
 	}
@@ -435,14 +442,14 @@ func ctiOwnCall(op telephony.OperatorSnapshot, callID string) (string, error) {
 	return callID, nil
 }
 
-// ctiTransfer hands the operator's connected call to an extension found in the directory
+// transfer hands the operator's connected call to an extension found in the directory
 // (TEL-8).
-func (s *Server) ctiTransfer(c echo.Context) error {
-	t, r, op, err := s.ctiStart(c)
+func (h *Handlers) transfer(c echo.Context) error {
+	t, r, op, err := h.begin(c)
 	if err != nil {
 		return err
 	}
-	id, err := ctiOwnCall(op, r.CallID)
+	id, err := ownCall(op, r.CallID)
 	if err != nil {
 		return err
 	}
@@ -451,17 +458,17 @@ func (s *Server) ctiTransfer(c echo.Context) error {
 		return webkit.BadRequest("bad_extension", i18n.T("cti.badExtension"))
 	}
 	acts, err := t.ACD.Transfer(id, ext)
-	return s.ctiFinish(c, t, op.ID, acts, err)
+	return h.finish(c, t, op.ID, acts, err)
 }
 
-// ctiHangup ends the operator's connected call, or declines the call ringing them (which then
+// hangup ends the operator's connected call, or declines the call ringing them (which then
 // keeps its place in the queue and rings someone else).
-func (s *Server) ctiHangup(c echo.Context) error {
-	t, r, op, err := s.ctiStart(c)
+func (h *Handlers) hangup(c echo.Context) error {
+	t, r, op, err := h.begin(c)
 	if err != nil {
 		return err
 	}
-	id, err := ctiOwnCall(op, r.CallID)
+	id, err := ownCall(op, r.CallID)
 	if err != nil {
 		return err
 	}
@@ -471,15 +478,15 @@ func (s *Server) ctiHangup(c echo.Context) error {
 	} else {
 		acts, err = t.ACD.Hangup(id, telephony.ByOperator)
 	}
-	return s.ctiFinish(c, t, op.ID, acts, err)
+	return h.finish(c, t, op.ID, acts, err)
 }
 
-var ctiCallbackSeq atomic.Uint64
+var callbackSeq atomic.Uint64
 
-// ctiCallback makes the operator call a citizen back (TEL-7): the ACD puts the operator on
+// callback makes the operator call a citizen back (TEL-7): the ACD puts the operator on
 // the callback channel and the media layer dials the number.
-func (s *Server) ctiCallback(c echo.Context) error {
-	t, r, op, err := s.ctiStart(c)
+func (h *Handlers) callback(c echo.Context) error {
+	t, r, op, err := h.begin(c)
 	if err != nil {
 		return err
 	}
@@ -491,13 +498,13 @@ func (s *Server) ctiCallback(c echo.Context) error {
 	if queue == "" && len(op.Queues) > 0 {
 		queue = op.Queues[0]
 	}
-	id := fmt.Sprintf("cb-%s-%d-%d", op.ID, time.Now().UnixNano(), ctiCallbackSeq.Add(1))
+	id := fmt.Sprintf("cb-%s-%d-%d", op.ID, time.Now().UnixNano(), callbackSeq.Add(1))
 	acts, err := t.ACD.PlaceCallback(op.ID, id, number, queue)
-	return s.ctiFinish(c, t, op.ID, acts, err)
+	return h.finish(c, t, op.ID, acts, err)
 }
 
-// ctiDirectoryEntry is a transfer target found in the directory (TEL-8).
-type ctiDirectoryEntry struct {
+// DirectoryEntry is a transfer target found in the directory (TEL-8).
+type DirectoryEntry struct {
 	Kind      string `json:"kind"` // person or unit
 	Name      string `json:"name"`
 	Role      string `json:"role,omitempty"`
@@ -505,23 +512,23 @@ type ctiDirectoryEntry struct {
 	Extension string `json:"extension"`
 }
 
-// ctiDirectory searches the directory for transfer targets (contactcenter.Directory.Targets).
-func (s *Server) ctiDirectory(c echo.Context) error {
-	t, err := s.telephony()
+// directory searches the directory for transfer targets (cc.Directory.Targets).
+func (h *Handlers) directory(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
-	out := []ctiDirectoryEntry{}
+	out := []DirectoryEntry{}
 	if t.Directory != nil {
 		for _, e := range t.Directory.Targets(c.QueryParam("q"), 20) {
-			out = append(out, ctiDirectoryEntry{Kind: e.Kind, Name: e.Name, Role: e.Role, Unit: e.Unit, Extension: e.Extension})
+			out = append(out, DirectoryEntry{Kind: e.Kind, Name: e.Name, Role: e.Role, Unit: e.Unit, Extension: e.Extension})
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }
 
-// ctiQueueJSON is a queue's line of the supervisor's view (TEL-3).
-type ctiQueueJSON struct {
+// Queue is a queue's line of the supervisor's view (TEL-3).
+type Queue struct {
 	Name              string         `json:"name"`
 	Strategy          string         `json:"strategy"`
 	Open              bool           `json:"open"`
@@ -532,31 +539,31 @@ type ctiQueueJSON struct {
 	Operators         map[string]int `json:"operators"` // logged-in members by state
 }
 
-type ctiSnapshotJSON struct {
-	At        time.Time         `json:"at"`
-	Queues    []ctiQueueJSON    `json:"queues"`
-	Operators []ctiOperatorJSON `json:"operators"`
-	History   []ctiHistoryJSON  `json:"history"`
-	Interval  int               `json:"intervalSeconds,omitempty"`
+type Snapshot struct {
+	At        time.Time  `json:"at"`
+	Queues    []Queue    `json:"queues"`
+	Operators []Operator `json:"operators"`
+	History   []History  `json:"history"`
+	Interval  int        `json:"intervalSeconds,omitempty"`
 }
 
-// ctiHistoryJSON is the waiting history of one channel, sampled at the configured interval.
-type ctiHistoryJSON struct {
-	Channel string         `json:"channel"`
-	Samples []ctiWaitPoint `json:"samples"`
+// History is the waiting history of one channel, sampled at the configured interval.
+type History struct {
+	Channel string      `json:"channel"`
+	Samples []WaitPoint `json:"samples"`
 }
 
-type ctiWaitPoint struct {
+type WaitPoint struct {
 	At                time.Time `json:"at"`
 	Waiting           int       `json:"waiting"`
 	OldestWaitSeconds int       `json:"oldestWaitSeconds"`
 }
 
-func (t *Telephony) snapshot() ctiSnapshotJSON {
+func (t *Telephony) snapshot() Snapshot {
 	sn := t.ACD.Snapshot()
-	out := ctiSnapshotJSON{At: sn.At, Queues: []ctiQueueJSON{}, Operators: []ctiOperatorJSON{}, History: []ctiHistoryJSON{}}
+	out := Snapshot{At: sn.At, Queues: []Queue{}, Operators: []Operator{}, History: []History{}}
 	for _, q := range sn.Queues {
-		qj := ctiQueueJSON{Name: q.Name, Strategy: string(q.Strategy), Open: q.Open, Waiting: q.Waiting,
+		qj := Queue{Name: q.Name, Strategy: string(q.Strategy), Open: q.Open, Waiting: q.Waiting,
 			OldestWaitSeconds: int(q.OldestWait / time.Second), LoggedIn: q.LoggedIn, Paused: q.Paused, Operators: map[string]int{}}
 		for _, st := range []telephony.State{telephony.Idle, telephony.Ringing, telephony.OnCall, telephony.WrapUp} {
 			qj.Operators[string(st)] = q.Operators[st]
@@ -564,19 +571,19 @@ func (t *Telephony) snapshot() ctiSnapshotJSON {
 		out.Queues = append(out.Queues, qj)
 	}
 	for _, o := range sn.Operators {
-		oj := ctiOperatorOf(o)
+		oj := operatorOf(o)
 		if t.Terminal != nil && o.Extension != "" {
 			contact, ok := t.Terminal(o.Extension)
-			oj.Terminal = &ctiTerminal{Registered: ok, Contact: contact}
+			oj.Terminal = &TerminalState{Registered: ok, Contact: contact}
 		}
 		out.Operators = append(out.Operators, oj)
 	}
 	if t.History != nil {
 		out.Interval = int(t.History.Interval / time.Second)
 		for _, ch := range t.History.Channels() {
-			h := ctiHistoryJSON{Channel: string(ch), Samples: []ctiWaitPoint{}}
+			h := History{Channel: string(ch), Samples: []WaitPoint{}}
 			for _, w := range t.History.Samples(ch) {
-				h.Samples = append(h.Samples, ctiWaitPoint{At: w.At, Waiting: w.Waiting, OldestWaitSeconds: int(w.OldestWait / time.Second)})
+				h.Samples = append(h.Samples, WaitPoint{At: w.At, Waiting: w.Waiting, OldestWaitSeconds: int(w.OldestWait / time.Second)})
 			}
 			out.History = append(out.History, h)
 		}
@@ -584,10 +591,10 @@ func (t *Telephony) snapshot() ctiSnapshotJSON {
 	return out
 }
 
-// ctiSnapshot is the supervisor's live view as JSON: the page fetches it when an event arrives
+// snapshotAPI is the supervisor's live view as JSON: the page fetches it when an event arrives
 // and every few seconds, for the growing waits.
-func (s *Server) ctiSnapshot(c echo.Context) error {
-	t, err := s.telephony()
+func (h *Handlers) snapshotAPI(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
@@ -595,20 +602,20 @@ func (s *Server) ctiSnapshot(c echo.Context) error {
 	return c.JSON(http.StatusOK, t.snapshot())
 }
 
-var ctiDemoSeq atomic.Uint64
+var demoSeq atomic.Uint64
 
-// ctiDemoCall puts a simulated call in a queue, as if an INVITE had arrived (demo only): the
+// demoCall puts a simulated call in a queue, as if an INVITE had arrived (demo only): the
 // way to try the console and the live view without a telephone, and the end-to-end test's
 // caller.
-func (s *Server) ctiDemoCall(c echo.Context) error {
-	t, err := s.telephony()
+func (h *Handlers) demoCall(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
 	if !t.Demo {
 		return webkit.NotFound("cti.noDemo")
 	}
-	r, err := ctiRead(c)
+	r, err := readRequest(c)
 	if err != nil {
 		return err
 	}
@@ -623,19 +630,19 @@ func (s *Server) ctiDemoCall(c echo.Context) error {
 	if !ch.Valid() {
 		return webkit.BadRequest("bad_channel", i18n.T("cti.badChannel"))
 	}
-	id := "demo-" + strconv.FormatUint(ctiDemoSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+	id := "demo-" + strconv.FormatUint(demoSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	acts, err := t.ACD.Arrive(telephony.ContactInfo{CallID: id, Channel: ch, From: from, To: r.Queue}, r.Queue)
 	if err != nil {
-		return ctiErr(err)
+		return acdErr(err)
 	}
 	t.do(acts)
 	return c.JSON(http.StatusOK, map[string]any{"callId": id})
 }
 
-// ctiZammad is Zammad's generic CTI webhook (TEL-1), the handler of package telephony; the
+// zammad is Zammad's generic CTI webhook (TEL-1), the handler of package telephony; the
 // token in the path is its credential.
-func (s *Server) ctiZammad(c echo.Context) error {
-	t, err := s.telephony()
+func (h *Handlers) zammad(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
@@ -650,57 +657,121 @@ func (s *Server) ctiZammad(c echo.Context) error {
 	return nil
 }
 
-// ctiConsoleData is what the operator's page receives.
-type ctiConsoleData struct {
+// consoleData is what the operator's page receives.
+type consoleData struct {
 	PhoneAnswers bool
-	Operator     ctiOperatorJSON
+	Operator     Operator
 	Asked        string // ?operatore= of a supervisor
 	Queues       []string
 	CSRF, Field  string
 }
 
-// ctiSupervisorData is what the supervisor's page receives.
-type ctiSupervisorData struct {
-	Snapshot    ctiSnapshotJSON
+// supervisorData is what the supervisor's page receives.
+type supervisorData struct {
+	Snapshot    Snapshot
 	Demo        bool
 	CanDemo     bool
 	CSRF, Field string
 }
 
-func (s *Server) operatorPage(c echo.Context) error {
-	t, err := s.telephony()
+func (h *Handlers) operatorPage(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
 	asked := c.QueryParam("operatore")
-	op, err := s.ctiOperator(c, t, asked)
+	op, err := h.operatorFor(c, t, asked)
 	if err != nil {
 		return err
 	}
-	d := ctiConsoleData{Operator: ctiOperatorOf(op), Queues: op.Queues, PhoneAnswers: t.PhoneAnswers}
+	d := consoleData{Operator: operatorOf(op), Queues: op.Queues, PhoneAnswers: t.PhoneAnswers}
 	if webkit.RoleOf(c) == role.Supervisor {
 		d.Asked = asked
 	}
-	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "operator_console", webkit.PageData{Title: i18n.T("cti.console.title"), Nav: "operator", Data: d})
+	d.CSRF, d.Field = csrf(c)
+	return h.pages.Render(c, "operator_console", webkit.PageData{Title: i18n.T("cti.console.title"), Nav: "operator", Data: d})
 }
 
-func (s *Server) supervisorPage(c echo.Context) error {
-	t, err := s.telephony()
+func (h *Handlers) supervisorPage(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
-	d := ctiSupervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
+	d := supervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
 	d.CanDemo = t.Demo && (webkit.RoleOf(c) == role.Supervisor || webkit.RoleOf(c) == role.Administrator)
-	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "supervisor", webkit.PageData{Title: i18n.T("cti.sup.title"), Nav: "supervisor", Data: d})
+	d.CSRF, d.Field = csrf(c)
+	return h.pages.Render(c, "supervisor", webkit.PageData{Title: i18n.T("cti.sup.title"), Nav: "supervisor", Data: d})
 }
 
-// ctiCSRF returns the session's CSRF token and the form field that carries it (web/auth): the
+// csrf returns the session's CSRF token and the form field that carries it (web/auth): the
 // pages put it in their forms and in a meta element the script sends back as X-CSRF-Token.
-func ctiCSRF(c echo.Context) (token, field string) {
+func csrf(c echo.Context) (token, field string) {
 	if sess := webkit.FromContext(c.Request().Context()); sess != nil {
 		return sess.CSRF, webkit.CSRFField
 	}
 	return "", webkit.CSRFField
+}
+
+// Who may use which part of the contact center. The pages need the Telephony component
+// (without it they answer 404).
+var (
+	consoleRoles    = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor} // the operator console
+	supervisorRoles = []role.Role{role.Supervisor, role.Administrator, role.Auditor}            // live view and SLA (TEL-3)
+	listenerRoles   = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor}
+	managerRoles    = []role.Role{role.Supervisor, role.Administrator} // may inject a demo call
+	adminRoles      = []role.Role{role.Administrator}                  // announcements (TEL-5)
+)
+
+// Routes are the contact-center pages and API.
+func (h *Handlers) Routes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/operatore", consoleRoles, h.operatorPage),
+		webkit.GET("/supervisore", supervisorRoles, h.supervisorPage),
+		webkit.GET("/statistiche", supervisorRoles, h.statsPage),
+		webkit.GET("/annunci", adminRoles, h.announcementsPage),
+		webkit.POST("/annunci", adminRoles, h.announcementUpload),
+		webkit.GET("/annunci/backup", adminRoles, h.announcementBackup),
+		webkit.POST("/annunci/ripristina", adminRoles, h.announcementRestore),
+		webkit.POST("/annunci/attiva", adminRoles, h.announcementActivate),
+		webkit.POST("/annunci/elimina", adminRoles, h.announcementDelete),
+		webkit.GET("/annunci/file/:name", adminRoles, h.announcementFile),
+
+		webkit.GET("/api/cti/events", listenerRoles, h.events),
+		webkit.GET("/api/cti/me", consoleRoles, h.me),
+		webkit.POST("/api/cti/status", consoleRoles, h.status),
+		webkit.POST("/api/cti/answer", consoleRoles, h.answer),
+		webkit.POST("/api/cti/transfer", consoleRoles, h.transfer),
+		webkit.POST("/api/cti/hangup", consoleRoles, h.hangup),
+		webkit.POST("/api/cti/callback", consoleRoles, h.callback),
+		webkit.GET("/api/cti/directory", consoleRoles, h.directory),
+		webkit.GET("/api/cti/snapshot", supervisorRoles, h.snapshotAPI),
+		webkit.GET("/api/cti/stats", supervisorRoles, h.stats),
+		webkit.GET("/api/cti/queue_log", supervisorRoles, h.queueLog),
+		webkit.GET("/api/cti/erlang", supervisorRoles, h.erlang),
+		webkit.POST("/api/cti/demo/call", managerRoles, h.demoCall),
+
+		// Zammad's generic CTI webhook for an external PBX (TEL-1): machine to machine, so open to
+		// every caller here and checked by the secret token in the path instead.
+		webkit.POST("/api/v1/cti/:token", webkit.Everyone, h.zammad),
+	}
+}
+
+// Handlers serve the contact-center pages and API.
+type Handlers struct {
+	tel   *Telephony // nil: every page answers 404
+	pages *webkit.Pages
+}
+
+//go:embed templates/*.html
+var templates embed.FS
+
+//go:embed static
+var static embed.FS
+
+// Static is this package's assets (cti.js, cti.css), under static/.
+func Static() fs.FS { return static }
+
+// New returns the handlers of the contact-center pages on tel (nil: not configured).
+func New(site *webkit.Site, tel *Telephony) *Handlers {
+	return &Handlers{tel: tel, pages: site.Pages(templates, funcs)}
 }

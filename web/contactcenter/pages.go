@@ -1,29 +1,29 @@
-package web
+package contactcenter
 
 import (
-	"sportello/i18n"
-	"sportello/internal/clock"
-	"sportello/internal/role"
-	"sportello/telephony"
-
 	"html"
 	"html/template"
 	"strconv"
 	"strings"
+
+	"sportello/i18n"
+	"sportello/internal/clock"
+	"sportello/internal/role"
+	"sportello/telephony"
 )
 
 // Template helpers of the contact-center pages.
-// ctiFuncs are the template functions of the contact-center pages.
-var ctiFuncs = template.FuncMap{
-	"ctiNav":     ctiNav,
-	"ctiSplit":   func(s string) []string { return strings.Split(s, "|") },
-	"ctiChart":   ctiChartOf,
-	"ctiLabels":  ctiLabels,
-	"ctiPercent": func(f float64) float64 { return f * 100 },
-	"ctiNum":     func(f float64) string { return strings.Replace(ctiFloat(float64(int(f*100+0.5))/100), ".", ",", 1) },
+// funcs are the template functions of the contact-center pages.
+var funcs = template.FuncMap{
+	"subnav":        subnav,
+	"split":         func(s string) []string { return strings.Split(s, "|") },
+	"chart":         chartOf,
+	"consoleLabels": consoleLabels,
+	"percent":       func(f float64) float64 { return f * 100 },
+	"num":           func(f float64) string { return strings.Replace(formatFloat(float64(int(f*100+0.5))/100), ".", ",", 1) },
 }
 
-func ctiInRoles(r role.Role, roles []role.Role) bool {
+func inRoles(r role.Role, roles []role.Role) bool {
 	for _, x := range roles {
 		if x == r {
 			return true
@@ -32,9 +32,9 @@ func ctiInRoles(r role.Role, roles []role.Role) bool {
 	return false
 }
 
-// ctiNav is the small menu between the contact-center pages, with the entries the role may
+// subnav is the small menu between the contact-center pages, with the entries the role may
 // open.
-func ctiNav(who role.Role, current string) template.HTML {
+func subnav(who role.Role, current string) template.HTML {
 	var b strings.Builder
 	b.WriteString(`<nav class="cti-nav" aria-label="` + html.EscapeString(i18n.T("cti.sup.title")) + `"><ul>`)
 	item := func(href, nav, key string) {
@@ -44,23 +44,23 @@ func ctiNav(who role.Role, current string) template.HTML {
 		}
 		b.WriteString(`>` + html.EscapeString(i18n.T(key)) + `</a></li>`)
 	}
-	if ctiInRoles(who, ctiConsole) {
+	if inRoles(who, consoleRoles) {
 		item("/operatore", "operator", "nav.operator")
 	}
-	if ctiInRoles(who, ctiSupervisor) {
+	if inRoles(who, supervisorRoles) {
 		item("/supervisore", "supervisor", "nav.supervisor")
 		item("/statistiche", "stats", "nav.stats")
 	}
-	if ctiInRoles(who, ctiAdmins) {
+	if inRoles(who, adminRoles) {
 		item("/annunci", "announcements", "nav.announcements")
 	}
 	b.WriteString(`</ul></nav>`)
 	return template.HTML(b.String())
 }
 
-// ctiChartData is a waiting-history chart drawn as inline SVG (no library; CSP allows no inline
+// chartData is a waiting-history chart drawn as inline SVG (no library; CSP allows no inline
 // style, so the SVG uses attributes and classes only).
-type ctiChartData struct {
+type chartData struct {
 	Channel       string
 	Width, Height int
 	Waiting       string // polyline points
@@ -72,9 +72,9 @@ type ctiChartData struct {
 	First, Last   string // times of the first and last sample
 }
 
-func ctiChartOf(h ctiHistoryJSON) ctiChartData {
+func chartOf(h History) chartData {
 	const w, ht = 600, 120
-	c := ctiChartData{Channel: h.Channel, Width: w, Height: ht, Samples: len(h.Samples), MaxWaiting: 1, MaxOldest: 1}
+	c := chartData{Channel: h.Channel, Width: w, Height: ht, Samples: len(h.Samples), MaxWaiting: 1, MaxOldest: 1}
 	for _, s := range h.Samples {
 		c.Active = c.Active || s.Waiting > 0 || h.Channel == string(telephony.Voice)
 		c.MaxWaiting = max(c.MaxWaiting, s.Waiting)
@@ -104,9 +104,9 @@ func ctiChartOf(h ctiHistoryJSON) ctiChartData {
 	return c
 }
 
-// ctiLabels are the Italian names of statuses, states and channels, for the script that
+// consoleLabels are the Italian names of statuses, states and channels, for the script that
 // redraws the console (it reads them from a JSON data block: no string lives in the script).
-func ctiLabels() map[string]string {
+func consoleLabels() map[string]string {
 	out := map[string]string{}
 	for _, p := range []string{"cti.status.", "cti.state.", "cti.channel.", "cti.call.", "cti.pop."} {
 		for k, v := range i18n.Prefixed(p) {
@@ -116,13 +116,13 @@ func ctiLabels() map[string]string {
 	return out
 }
 
-// ctiHome is the contact-center page the main menu links for role, as a one-element list (the
+// Home is the contact-center page the main menu links for role, as a one-element list (the
 // layout ranges over nothing for roles without one).
-func ctiHome(who role.Role) []string {
+func Home(who role.Role) []string {
 	switch {
-	case ctiInRoles(who, ctiConsole):
+	case inRoles(who, consoleRoles):
 		return []string{"/operatore"}
-	case ctiInRoles(who, ctiSupervisor):
+	case inRoles(who, supervisorRoles):
 		return []string{"/supervisore"}
 	}
 	return nil

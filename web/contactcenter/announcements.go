@@ -1,4 +1,4 @@
-package web
+package contactcenter
 
 // The administrators' page of the IVR announcements (TEL-5): upload a WAV, list, listen,
 // activate per message slot and time band, delete, download a backup and restore it. The forms
@@ -31,22 +31,22 @@ func (t *Telephony) maxUpload() int64 {
 	return n + 64<<10
 }
 
-// ctiSlotRow is one message slot with the recording active in each band.
-type ctiSlotRow struct {
+// slotRow is one message slot with the recording active in each band.
+type slotRow struct {
 	Slot   telephony.Slot
 	Active map[string]string // band → name
 }
 
-type ctiAnnouncementsData struct {
-	List        []ctiAnnouncementRow
-	Slots       []ctiSlotRow
+type announcementsData struct {
+	List        []announcementRow
+	Slots       []slotRow
 	Bands       []string // "" is every band
 	OK, Error   string
 	CSRF, Field string
 	MaxMiB      int64
 }
 
-type ctiAnnouncementRow struct {
+type announcementRow struct {
 	telephony.Announcement
 	Seconds string
 }
@@ -60,8 +60,8 @@ func (t *Telephony) announcements() (*telephony.Announcements, error) {
 
 // announcementStore is what every announcement handler starts from: telephony must be
 // configured and it must keep recordings.
-func (s *Server) announcementStore() (*Telephony, *telephony.Announcements, error) {
-	t, err := s.telephony()
+func (h *Handlers) announcementStore() (*Telephony, *telephony.Announcements, error) {
+	t, err := h.telephony()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -82,8 +82,8 @@ func (t *Telephony) bands() []string {
 	return append(out, telephony.BandClosed)
 }
 
-func (s *Server) announcementsPage(c echo.Context) error {
-	t, store, err := s.announcementStore()
+func (h *Handlers) announcementsPage(c echo.Context) error {
+	t, store, err := h.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -91,31 +91,31 @@ func (s *Server) announcementsPage(c echo.Context) error {
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	d := ctiAnnouncementsData{Bands: t.bands(), OK: c.QueryParam("ok"), Error: c.QueryParam("errore"), MaxMiB: max(1, t.maxUpload()>>20)}
+	d := announcementsData{Bands: t.bands(), OK: c.QueryParam("ok"), Error: c.QueryParam("errore"), MaxMiB: max(1, t.maxUpload()>>20)}
 	// Only messages of this page come back through the URL: a crafted link cannot make the page
 	// say something else.
 	if d.OK != "" {
 		d.OK = i18n.T("ann.ok." + d.OK)
 	}
 	for _, a := range list {
-		d.List = append(d.List, ctiAnnouncementRow{a, fmt.Sprintf("%.1f", a.Duration.Seconds())})
+		d.List = append(d.List, announcementRow{a, fmt.Sprintf("%.1f", a.Duration.Seconds())})
 	}
 	for _, sl := range telephony.Slots {
-		row := ctiSlotRow{Slot: sl, Active: map[string]string{}}
+		row := slotRow{Slot: sl, Active: map[string]string{}}
 		for _, b := range d.Bands {
-			if n, ok := ctiActiveExact(list, sl, b); ok {
+			if n, ok := activeExact(list, sl, b); ok {
 				row.Active[b] = n
 			}
 		}
 		d.Slots = append(d.Slots, row)
 	}
-	d.CSRF, d.Field = ctiCSRF(c)
-	return s.render(c, "announcements", webkit.PageData{Title: i18n.T("ann.title"), Nav: "announcements", Data: d})
+	d.CSRF, d.Field = csrf(c)
+	return h.pages.Render(c, "announcements", webkit.PageData{Title: i18n.T("ann.title"), Nav: "announcements", Data: d})
 }
 
-// ctiActiveExact finds the recording activated for exactly slot in band (Announcements.Active
+// activeExact finds the recording activated for exactly slot in band (Announcements.Active
 // falls back to the default band; the page shows what is set where).
-func ctiActiveExact(list []telephony.Announcement, slot telephony.Slot, band string) (string, bool) {
+func activeExact(list []telephony.Announcement, slot telephony.Slot, band string) (string, bool) {
 	key := band + "/" + string(slot)
 	for _, a := range list {
 		for _, k := range a.Active {
@@ -153,9 +153,9 @@ func annError(err error) string {
 	return i18n.T(key) + " (" + detail + ")"
 }
 
-// ctiBackTo redirects to the announcements page with the outcome: ok names a success message,
+// backTo redirects to the announcements page with the outcome: ok names a success message,
 // otherwise err is shown.
-func ctiBackTo(c echo.Context, ok string, err error) error {
+func backTo(c echo.Context, ok string, err error) error {
 	q := url.Values{}
 	if err != nil {
 		q.Set("errore", annError(err))
@@ -165,8 +165,8 @@ func ctiBackTo(c echo.Context, ok string, err error) error {
 	return c.Redirect(http.StatusSeeOther, "/annunci?"+q.Encode())
 }
 
-func (s *Server) announcementUpload(c echo.Context) error {
-	t, store, err := s.announcementStore()
+func (h *Handlers) announcementUpload(c echo.Context) error {
+	t, store, err := h.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -175,9 +175,9 @@ func (s *Server) announcementUpload(c echo.Context) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return ctiBackTo(c, "", errors.New(i18n.T("ann.tooLarge", max(1, t.maxUpload()>>20))))
+			return backTo(c, "", errors.New(i18n.T("ann.tooLarge", max(1, t.maxUpload()>>20))))
 		}
-		return ctiBackTo(c, "", errors.New(i18n.T("ann.noFile")))
+		return backTo(c, "", errors.New(i18n.T("ann.noFile")))
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
 	if name == "" {
@@ -189,13 +189,13 @@ func (s *Server) announcementUpload(c echo.Context) error {
 	}
 	defer f.Close()
 	if _, err := store.Upload(name, f); err != nil {
-		return ctiBackTo(c, "", err)
+		return backTo(c, "", err)
 	}
-	return ctiBackTo(c, "uploaded", nil)
+	return backTo(c, "uploaded", nil)
 }
 
-func (s *Server) announcementActivate(c echo.Context) error {
-	t, store, err := s.announcementStore()
+func (h *Handlers) announcementActivate(c echo.Context) error {
+	t, store, err := h.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -205,29 +205,29 @@ func (s *Server) announcementActivate(c echo.Context) error {
 		known = known || b == band
 	}
 	if !known {
-		return ctiBackTo(c, "", errors.New(i18n.T("ann.badBand", band)))
+		return backTo(c, "", errors.New(i18n.T("ann.badBand", band)))
 	}
 	if err := store.Activate(telephony.Slot(c.FormValue("slot")), band, c.FormValue("name")); err != nil {
-		return ctiBackTo(c, "", err)
+		return backTo(c, "", err)
 	}
-	return ctiBackTo(c, "activated", nil)
+	return backTo(c, "activated", nil)
 }
 
-func (s *Server) announcementDelete(c echo.Context) error {
-	_, store, err := s.announcementStore()
+func (h *Handlers) announcementDelete(c echo.Context) error {
+	_, store, err := h.announcementStore()
 	if err != nil {
 		return err
 	}
 	if err := store.Delete(c.FormValue("name")); err != nil {
-		return ctiBackTo(c, "", err)
+		return backTo(c, "", err)
 	}
-	return ctiBackTo(c, "deleted", nil)
+	return backTo(c, "deleted", nil)
 }
 
 // announcementFile serves a recording for the <audio> player, with the WAV content type and
 // range requests (browsers seek with them).
-func (s *Server) announcementFile(c echo.Context) error {
-	_, store, err := s.announcementStore()
+func (h *Handlers) announcementFile(c echo.Context) error {
+	_, store, err := h.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -241,15 +241,15 @@ func (s *Server) announcementFile(c echo.Context) error {
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "audio/wav")
-	h.Set("Cache-Control", "no-store")
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, "audio/wav")
+	hdr.Set("Cache-Control", "no-store")
 	http.ServeContent(c.Response(), c.Request(), name+".wav", time.Time{}, bytes.NewReader(data))
 	return nil
 }
 
-func (s *Server) announcementBackup(c echo.Context) error {
-	_, store, err := s.announcementStore()
+func (h *Handlers) announcementBackup(c echo.Context) error {
+	_, store, err := h.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -258,13 +258,13 @@ func (s *Server) announcementBackup(c echo.Context) error {
 	if err := store.Backup(&buf); err != nil {
 		return webkit.Internal(err)
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="annunci-%s.tar.gz"`, time.Now().In(clock.Rome()).Format("20060102-150405")))
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="annunci-%s.tar.gz"`, time.Now().In(clock.Rome()).Format("20060102-150405")))
 	return c.Blob(http.StatusOK, "application/gzip", buf.Bytes())
 }
 
-func (s *Server) announcementRestore(c echo.Context) error {
-	t, store, err := s.announcementStore()
+func (h *Handlers) announcementRestore(c echo.Context) error {
+	t, store, err := h.announcementStore()
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (s *Server) announcementRestore(c echo.Context) error {
 	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, 64*t.maxUpload())
 	fh, err := c.FormFile("backup")
 	if err != nil {
-		return ctiBackTo(c, "", errors.New(i18n.T("ann.noFile")))
+		return backTo(c, "", errors.New(i18n.T("ann.noFile")))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -280,7 +280,7 @@ func (s *Server) announcementRestore(c echo.Context) error {
 	}
 	defer f.Close()
 	if err := store.Restore(f); err != nil {
-		return ctiBackTo(c, "", err)
+		return backTo(c, "", err)
 	}
-	return ctiBackTo(c, "restored", nil)
+	return backTo(c, "restored", nil)
 }

@@ -1,4 +1,4 @@
-package web
+package contactcenter
 
 // The SLA statistics of the contact center (SLA-2, SLA-7) for any period, from the CTI event
 // log: the statistics page and its API, the Asterisk queue_log export and the Erlang C
@@ -24,9 +24,9 @@ import (
 	"sportello/web/webkit"
 )
 
-// ctiFormulaTargets are the contractual thresholds (SLA-2): C.1 and C.2 at least 90 %, C.3 at
+// formulaTargets are the contractual thresholds (SLA-2): C.1 and C.2 at least 90 %, C.3 at
 // most 5 %. The other formulas are shown without a target.
-var ctiFormulaTargets = map[telephony.Formula]struct {
+var formulaTargets = map[telephony.Formula]struct {
 	min   bool
 	value float64
 }{
@@ -35,8 +35,8 @@ var ctiFormulaTargets = map[telephony.Formula]struct {
 	telephony.FormulaC3: {false, 5},
 }
 
-// ctiFormulaJSON is one service-level figure with its target.
-type ctiFormulaJSON struct {
+// Formula is one service-level figure with its target.
+type Formula struct {
 	ID       string  `json:"id"`
 	Label    string  `json:"label"`
 	Percent  float64 `json:"percent"`
@@ -46,8 +46,8 @@ type ctiFormulaJSON struct {
 	Met      string  `json:"-"` // "ok", "bad" or "" without a target: the page's class
 }
 
-// ctiFiguresJSON are the counts and times of telephony.Stats, durations in seconds.
-type ctiFiguresJSON struct {
+// Figures are the counts and times of telephony.Stats, durations in seconds.
+type Figures struct {
 	Offered          int     `json:"offered"`
 	Closed           int     `json:"closed"`
 	Blocked          int     `json:"blocked"`
@@ -69,19 +69,19 @@ type ctiFiguresJSON struct {
 	NoneOverMaxWait  bool    `json:"noneOverMaxWait"`
 }
 
-// ctiStatsJSON is the answer of /api/cti/stats.
-type ctiStatsJSON struct {
-	From      time.Time        `json:"from"`
-	To        time.Time        `json:"to"`
-	Queue     string           `json:"queue,omitempty"`
-	Threshold int              `json:"thresholdSeconds"`
-	MaxWait   int              `json:"maxWaitSeconds"`
-	Figures   ctiFiguresJSON   `json:"figures"`
-	Formulas  []ctiFormulaJSON `json:"formulas"`
-	Selected  *ctiFormulaJSON  `json:"selected,omitempty"`
+// Stats is the answer of /api/cti/stats.
+type Stats struct {
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Queue     string    `json:"queue,omitempty"`
+	Threshold int       `json:"thresholdSeconds"`
+	MaxWait   int       `json:"maxWaitSeconds"`
+	Figures   Figures   `json:"figures"`
+	Formulas  []Formula `json:"formulas"`
+	Selected  *Formula  `json:"selected,omitempty"`
 }
 
-func ctiSecs(d time.Duration) float64 { return math.Round(d.Seconds()*100) / 100 }
+func secs(d time.Duration) float64 { return math.Round(d.Seconds()*100) / 100 }
 
 // period reads ?from= and ?to= (RFC 3339, "2006-01-02T15:04" as a datetime-local field sends
 // it, or a date, in the calendar's time zone); the default is today so far.
@@ -130,10 +130,10 @@ func (t *Telephony) period(c echo.Context) (from, to time.Time, err error) {
 }
 
 // computeStats folds the log for the period and queue of the request.
-func (t *Telephony) computeStats(c echo.Context) (ctiStatsJSON, error) {
+func (t *Telephony) computeStats(c echo.Context) (Stats, error) {
 	from, to, err := t.period(c)
 	if err != nil {
-		return ctiStatsJSON{}, err
+		return Stats{}, err
 	}
 	queue := c.QueryParam("queue")
 	threshold, maxWait := 30*time.Second, 90*time.Second
@@ -151,32 +151,32 @@ func (t *Telephony) computeStats(c echo.Context) (ctiStatsJSON, error) {
 			}
 		}
 		if !found && t.Queues != nil {
-			return ctiStatsJSON{}, &webkit.HTTPError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: i18n.T("cti.unknownQueue")}
+			return Stats{}, &webkit.HTTPError{Status: http.StatusNotFound, Code: "unknown_queue", Msg: i18n.T("cti.unknownQueue")}
 		}
 	}
 	formula := telephony.Formula(c.QueryParam("formula"))
-	if formula != "" && !ctiValidFormula(formula) {
-		return ctiStatsJSON{}, webkit.BadRequest("bad_formula", i18n.T("cti.badFormula"))
+	if formula != "" && !validFormula(formula) {
+		return Stats{}, webkit.BadRequest("bad_formula", i18n.T("cti.badFormula"))
 	}
 	// Calls offered just before "to" end after it: read the log a little beyond the period.
 	events, err := t.periodEvents(c.Request().Context(), from, to.Add(2*time.Hour))
 	if err != nil {
-		return ctiStatsJSON{}, err
+		return Stats{}, err
 	}
 	if queue != "" {
 		events = telephony.FilterQueue(events, queue)
 	}
 	st := telephony.Compute(events, from, to, threshold, maxWait)
-	out := ctiStatsJSON{From: from, To: to, Queue: queue, Threshold: int(threshold / time.Second), MaxWait: int(maxWait / time.Second),
-		Figures: ctiFiguresJSON{Offered: st.Offered, Closed: st.Closed, Blocked: st.Blocked, Queued: st.Queued, Answered: st.Answered,
+	out := Stats{From: from, To: to, Queue: queue, Threshold: int(threshold / time.Second), MaxWait: int(maxWait / time.Second),
+		Figures: Figures{Offered: st.Offered, Closed: st.Closed, Blocked: st.Blocked, Queued: st.Queued, Answered: st.Answered,
 			AnsweredWithin: st.AnsweredWithin, AnsweredWithin90: st.AnsweredWithin90, AbandonedShort: st.AbandonedShort,
 			AbandonedLong: st.AbandonedLong, Overflowed: st.Overflowed, Transferred: st.Transferred, Voicemails: st.Voicemails,
-			CallbacksBooked: st.CallbacksBooked, LongestWait: ctiSecs(st.LongestWait), ASA: ctiSecs(st.ASA), AvgTalk: ctiSecs(st.AvgTalk),
-			AvgHandle: ctiSecs(st.AvgHandle), Occupancy: math.Round(st.Occupancy*10000) / 10000, NoneOverMaxWait: st.NoneOverMaxWait()}}
+			CallbacksBooked: st.CallbacksBooked, LongestWait: secs(st.LongestWait), ASA: secs(st.ASA), AvgTalk: secs(st.AvgTalk),
+			AvgHandle: secs(st.AvgHandle), Occupancy: math.Round(st.Occupancy*10000) / 10000, NoneOverMaxWait: st.NoneOverMaxWait()}}
 	for _, f := range telephony.Formulas {
 		p := math.Round(st.Percent(f)*100) / 100
-		fj := ctiFormulaJSON{ID: string(f), Label: i18n.T("cti.formula." + string(f)), Percent: p, Selected: f == formula}
-		if tg, ok := ctiFormulaTargets[f]; ok {
+		fj := Formula{ID: string(f), Label: i18n.T("cti.formula." + string(f)), Percent: p, Selected: f == formula}
+		if tg, ok := formulaTargets[f]; ok {
 			ok := p >= tg.value
 			fj.Target = fmt.Sprintf(">= %g", tg.value)
 			if !tg.min {
@@ -210,7 +210,7 @@ func (t *Telephony) periodEvents(ctx context.Context, from, to time.Time) ([]tel
 	return t.EventStore.Merged(ctx, t.ACD.Log(), from, to)
 }
 
-func ctiValidFormula(f telephony.Formula) bool {
+func validFormula(f telephony.Formula) bool {
 	for _, x := range telephony.Formulas {
 		if x == f {
 			return true
@@ -219,9 +219,9 @@ func ctiValidFormula(f telephony.Formula) bool {
 	return false
 }
 
-// ctiStats answers the period's figures as JSON, or as CSV with ?format=csv (the export).
-func (s *Server) ctiStats(c echo.Context) error {
-	t, err := s.telephony()
+// stats answers the period's figures as JSON, or as CSV with ?format=csv (the export).
+func (h *Handlers) stats(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
@@ -233,15 +233,15 @@ func (s *Server) ctiStats(c echo.Context) error {
 	case "", "json":
 		return c.JSON(http.StatusOK, st)
 	case "csv":
-		return ctiWriteCSV(c, st)
+		return writeCSV(c, st)
 	}
 	return webkit.BadRequest("bad_format", i18n.T("cti.badStatsFormat"))
 }
 
-func ctiWriteCSV(c echo.Context, st ctiStatsJSON) error {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="statistiche-%s.csv"`, st.From.Format("20060102-1504")))
+func writeCSV(c echo.Context, st Stats) error {
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	hdr.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="statistiche-%s.csv"`, st.From.Format("20060102-1504")))
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	f := st.Figures
@@ -265,14 +265,14 @@ func ctiWriteCSV(c echo.Context, st ctiStatsJSON) error {
 		{"transferred", strconv.Itoa(f.Transferred)},
 		{"voicemails", strconv.Itoa(f.Voicemails)},
 		{"callbacksBooked", strconv.Itoa(f.CallbacksBooked)},
-		{"longestWaitSeconds", ctiFloat(f.LongestWait)},
-		{"asaSeconds", ctiFloat(f.ASA)},
-		{"avgTalkSeconds", ctiFloat(f.AvgTalk)},
-		{"avgHandleSeconds", ctiFloat(f.AvgHandle)},
-		{"occupancy", ctiFloat(f.Occupancy)},
+		{"longestWaitSeconds", formatFloat(f.LongestWait)},
+		{"asaSeconds", formatFloat(f.ASA)},
+		{"avgTalkSeconds", formatFloat(f.AvgTalk)},
+		{"avgHandleSeconds", formatFloat(f.AvgHandle)},
+		{"occupancy", formatFloat(f.Occupancy)},
 	}
 	for _, fm := range st.Formulas {
-		rows = append(rows, []string{"percent " + fm.ID, ctiFloat(fm.Percent)})
+		rows = append(rows, []string{"percent " + fm.ID, formatFloat(fm.Percent)})
 	}
 	if err := w.WriteAll(rows); err != nil {
 		return nil // the client went away; the status is already sent
@@ -280,12 +280,12 @@ func ctiWriteCSV(c echo.Context, st ctiStatsJSON) error {
 	return nil
 }
 
-func ctiFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// ctiQueueLog exports the period's events in Asterisk's queue_log format (TEL-10), for the
+// queueLog exports the period's events in Asterisk's queue_log format (TEL-10), for the
 // tools that read it.
-func (s *Server) ctiQueueLog(c echo.Context) error {
-	t, err := s.telephony()
+func (h *Handlers) queueLog(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
@@ -297,16 +297,16 @@ func (s *Server) ctiQueueLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/plain; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="queue_log-%s"`, from.Format("20060102-1504")))
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, "text/plain; charset=utf-8")
+	hdr.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="queue_log-%s"`, from.Format("20060102-1504")))
 	c.Response().WriteHeader(http.StatusOK)
 	_ = telephony.WriteQueueLog(c.Response(), events)
 	return nil
 }
 
-// ctiErlangJSON is the Erlang C calculator's answer.
-type ctiErlangJSON struct {
+// Erlang is the Erlang C calculator's answer.
+type Erlang struct {
 	Calls         float64 `json:"calls"`
 	IntervalMin   float64 `json:"intervalMinutes"`
 	HandleSeconds float64 `json:"handleSeconds"`
@@ -320,10 +320,10 @@ type ctiErlangJSON struct {
 	ASA           float64 `json:"asaSeconds"`
 }
 
-// ctiErlangCalc reads the calculator's parameters: calls in the interval, the interval in minutes
+// erlangCalc reads the calculator's parameters: calls in the interval, the interval in minutes
 // (default 30), the handle time and the target in seconds, the service level wanted in percent
 // (default 80) and optionally a number of operators to evaluate.
-func ctiErlangCalc(get func(string) string) (ctiErlangJSON, error) {
+func erlangCalc(get func(string) string) (Erlang, error) {
 	num := func(name string, def float64, min, max float64) (float64, error) {
 		v := strings.TrimSpace(strings.ReplaceAll(get(name), ",", "."))
 		if v == "" {
@@ -338,7 +338,7 @@ func ctiErlangCalc(get func(string) string) (ctiErlangJSON, error) {
 		}
 		return f, nil
 	}
-	var e ctiErlangJSON
+	var e Erlang
 	var err error
 	if e.Calls, err = num("calls", -1, 0, 1e6); err != nil {
 		return e, err
@@ -372,35 +372,35 @@ func ctiErlangCalc(get func(string) string) (ctiErlangJSON, error) {
 	e.ProbWait = math.Round(m.ProbWait(e.Operators)*10000) / 10000
 	e.SL = math.Round(m.ServiceLevel(e.Operators)*10000) / 10000
 	if asa := m.ASA(e.Operators); asa < time.Duration(math.MaxInt64) {
-		e.ASA = ctiSecs(asa)
+		e.ASA = secs(asa)
 	} else {
 		e.ASA = -1 // the queue grows without bound
 	}
 	return e, nil
 }
 
-// ctiErlang is the Erlang C staffing calculator (SLA-2): operators needed for a traffic and a
+// erlang is the Erlang C staffing calculator (SLA-2): operators needed for a traffic and a
 // target, and the probability of waiting, service level and average speed of answer.
-func (s *Server) ctiErlang(c echo.Context) error {
-	if _, err := s.telephony(); err != nil {
+func (h *Handlers) erlang(c echo.Context) error {
+	if _, err := h.telephony(); err != nil {
 		return err
 	}
-	e, err := ctiErlangCalc(c.QueryParam)
+	e, err := erlangCalc(c.QueryParam)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, e)
 }
 
-// ctiStatsPage is what the statistics page receives.
-type ctiStatsPage struct {
-	Stats         ctiStatsJSON
+// statsPageData is what the statistics page receives.
+type statsPageData struct {
+	Stats         Stats
 	From, To      string // for the datetime-local fields
 	Queue         string
 	Queues        []string
 	Formula       string
 	Query         template.URL // the period's query string, for the export links
-	Erlang        *ctiErlangJSON
+	Erlang        *Erlang
 	ErlangErr     string
 	ErlangAsked   bool
 	ErlangInput   map[string]string
@@ -408,8 +408,8 @@ type ctiStatsPage struct {
 	ErlangDefault bool
 }
 
-func (s *Server) statsPage(c echo.Context) error {
-	t, err := s.telephony()
+func (h *Handlers) statsPage(c echo.Context) error {
+	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
@@ -417,7 +417,7 @@ func (s *Server) statsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := ctiStatsPage{Stats: st, Queue: st.Queue, Formula: c.QueryParam("formula"), Formulas: telephony.Formulas,
+	d := statsPageData{Stats: st, Queue: st.Queue, Formula: c.QueryParam("formula"), Formulas: telephony.Formulas,
 		From: st.From.Format("2006-01-02T15:04"), To: st.To.Format("2006-01-02T15:04")}
 	for _, q := range t.Queues {
 		d.Queues = append(d.Queues, q.Name)
@@ -433,7 +433,7 @@ func (s *Server) statsPage(c echo.Context) error {
 		for k := range d.ErlangInput {
 			d.ErlangInput[k] = c.QueryParam(k)
 		}
-		e, err := ctiErlangCalc(c.QueryParam)
+		e, err := erlangCalc(c.QueryParam)
 		if err != nil {
 			if he, ok := err.(*webkit.HTTPError); ok {
 				d.ErlangErr = he.Msg
@@ -444,5 +444,5 @@ func (s *Server) statsPage(c echo.Context) error {
 			d.Erlang = &e
 		}
 	}
-	return s.render(c, "stats", webkit.PageData{Title: i18n.T("cti.stats.title"), Nav: "stats", Data: d})
+	return h.pages.Render(c, "stats", webkit.PageData{Title: i18n.T("cti.stats.title"), Nav: "stats", Data: d})
 }
