@@ -16,6 +16,7 @@ import (
 	"sportello/ontology"
 	webcc "sportello/web/contactcenter"
 	"sportello/web/imports"
+	"sportello/web/tickets"
 	"sportello/web/webkit"
 )
 
@@ -24,7 +25,7 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // staticFiles serves the embedded assets: webkit's and each part's, under /static/.
-var staticFiles = webkit.StaticHandler(webkit.Static(), staticFS, imports.Static(), webcc.Static())
+var staticFiles = webkit.StaticHandler(webkit.Static(), staticFS, imports.Static(), webcc.Static(), tickets.Static())
 
 func (s *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without

@@ -20,7 +20,7 @@ var staticFS embed.FS
 // pageFuncs are the template functions of this package's pages beyond webkit's.
 func pageFuncs() template.FuncMap {
 	out := template.FuncMap{}
-	for _, m := range []template.FuncMap{searchFuncs, ticketFuncs} {
+	for _, m := range []template.FuncMap{searchFuncs} {
 		maps.Copy(out, m)
 	}
 	return out

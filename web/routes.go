@@ -49,7 +49,7 @@ func (s *Server) routes() []webkit.Route {
 // beside its handlers (telephony, accounts and workflow, search, tickets, import), each route with
 // its roles, like the table.
 func (s *Server) allRoutes() []webkit.Route {
-	return slices.Concat(s.routes(), s.routesOf("contactcenter"), s.routesOf("accounts"), s.workflowRoutes(), s.workflowPageRoutes(), s.searchRoutes(), s.ticketRoutes(), s.routesOf("imports"))
+	return slices.Concat(s.routes(), s.routesOf("contactcenter"), s.routesOf("accounts"), s.workflowRoutes(), s.workflowPageRoutes(), s.searchRoutes(), s.routesOf("tickets"), s.routesOf("public"), s.routesOf("imports"))
 }
 
 // authorize is the deny-by-default middleware: it finds the route the router matched in the
@@ -113,64 +113,5 @@ func (s *Server) searchRoutes() []webkit.Route {
 		webkit.GET("/api/synonyms", []role.Role{role.Administrator}, s.apiSynonyms),
 		webkit.POST("/api/synonyms", []role.Role{role.Administrator}, s.apiSynonymAdd),
 		webkit.DELETE("/api/synonyms/:id", []role.Role{role.Administrator}, s.apiSynonymRemove),
-	}
-}
-
-// tickets (issue 6): service requests, citizens and the first-call-resolution loop, handlers in
-// tickets*.go. They need the Tickets component (without it they answer 404), so they have their
-// own block and their own role walk, TestTicketRoutesRoles. /richiesta and /api/public/… are the
-// citizen's public page (TK-18): anyone may file a request and read its status with the number
-// and the email address given.
-var (
-	tkWorkers = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor}                                   // act on tickets
-	tkReaders = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor} // read them
-	tkFigures = []role.Role{role.Supervisor, role.Administrator, role.Auditor, role.Publisher, role.Validator}              // KB-10, C.4
-	tkMergers = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
-)
-
-func (s *Server) ticketRoutes() []webkit.Route {
-	return []webkit.Route{
-		webkit.GET("/ticket", tkReaders, s.ticketInboxPage),
-		webkit.GET("/ticket/nuovo", tkWorkers, s.ticketNewPage),
-		webkit.POST("/ticket/nuovo", tkWorkers, s.ticketNewForm),
-		webkit.GET("/ticket/indicatori", tkFigures, s.ticketFiguresPage),
-		webkit.GET("/ticket/richiamate", tkReaders, s.callbacksPage),
-		webkit.POST("/ticket/richiamate/:id/tentativo", tkWorkers, s.callbackAttemptForm),
-		webkit.GET("/ticket/:number", tkReaders, s.ticketPage),
-		webkit.POST("/ticket/:number/azione", tkWorkers, s.ticketStepForm),
-		webkit.POST("/ticket/:number/allegati", tkWorkers, s.ticketAttachForm),
-		webkit.POST("/ticket/:number/richiamate", tkWorkers, s.ticketCallbackForm),
-		webkit.POST("/ticket/:number/proponi", tkWorkers, s.ticketProposeForm),
-		webkit.GET("/lacune", tkFigures, s.gapsPage),
-		webkit.GET("/cittadini", tkReaders, s.citizensPage),
-		webkit.GET("/cittadini/:id", tkReaders, s.citizenPage),
-		webkit.POST("/cittadini/:id/unisci", tkMergers, s.citizenMergeForm),
-		webkit.GET("/richiesta", webkit.Everyone, s.publicRequestPage),
-		webkit.POST("/richiesta", webkit.Everyone, s.publicRequestForm),
-		webkit.GET("/richiesta/stato", webkit.Everyone, s.publicStatusPage),
-
-		webkit.GET("/api/tickets", tkReaders, s.apiTickets),
-		webkit.POST("/api/tickets", tkWorkers, s.apiTicketCreate),
-		webkit.GET("/api/tickets/export", tkReaders, s.apiTicketsExport),
-		webkit.GET("/api/tickets/figures", tkFigures, s.apiTicketFigures),
-		webkit.GET("/api/tickets/gaps", tkFigures, s.apiTicketGaps),
-		webkit.GET("/api/tickets/:id", tkReaders, s.apiTicket),
-		webkit.POST("/api/tickets/:id/steps", tkWorkers, s.apiTicketStep),
-		webkit.POST("/api/tickets/:id/answer", tkWorkers, s.apiTicketAnswer),
-		webkit.POST("/api/tickets/:id/escalate", tkWorkers, s.apiTicketEscalate),
-		webkit.POST("/api/tickets/:id/propose", tkWorkers, s.apiTicketPropose),
-		webkit.GET("/api/tickets/:id/attachments", tkReaders, s.apiTicketAttachments),
-		webkit.POST("/api/tickets/:id/attachments", tkWorkers, s.apiTicketAttach),
-		webkit.GET("/api/attachments/:id", tkReaders, s.apiAttachment),
-		webkit.GET("/api/tickets/:id/callbacks", tkReaders, s.apiTicketCallbacks),
-		webkit.POST("/api/tickets/:id/callbacks", tkWorkers, s.apiCallbackSchedule),
-		webkit.GET("/api/callbacks/due", tkReaders, s.apiCallbacksDue),
-		webkit.POST("/api/callbacks/:id/attempts", tkWorkers, s.apiCallbackAttempt),
-		webkit.GET("/api/citizens", tkReaders, s.apiCitizens),
-		webkit.POST("/api/citizens", tkWorkers, s.apiCitizenCreate),
-		webkit.GET("/api/citizens/:id", tkReaders, s.apiCitizen),
-		webkit.POST("/api/citizens/:id/merge", tkMergers, s.apiCitizenMerge),
-		webkit.POST("/api/public/requests", webkit.Everyone, s.apiPublicSubmit),
-		webkit.GET("/api/public/status", webkit.Everyone, s.apiPublicStatus),
 	}
 }

@@ -31,6 +31,8 @@ import (
 	webaccounts "sportello/web/accounts"
 	webcc "sportello/web/contactcenter"
 	"sportello/web/imports"
+	"sportello/web/public"
+	"sportello/web/tickets"
 	"sportello/web/webkit"
 )
 
@@ -116,6 +118,8 @@ func New(cfg Config, d Deps) *Server {
 		"imports":       imports.New(s.site, s.deps.Imports).Routes(),
 		"accounts":      webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
 		"contactcenter": webcc.New(s.site, s.deps.Telephony).Routes(),
+		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.deps.Workflow, s.log).Routes(),
+		"public":        public.New(s.site, s.deps.Tickets).Routes(),
 	}
 
 	e := echo.New()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ import (
 	"sportello/internal/sqldb/sqldbtest"
 	"sportello/kb"
 	"sportello/ticketing"
+	"sportello/web/public"
+	webtickets "sportello/web/tickets"
 )
 
 // tkFixture is a server with the demo knowledge base in its own store (the ticket tests write
@@ -162,7 +165,7 @@ func (f *tkFixture) step(t *testing.T, number string, who role.Role, body map[st
 func TestTicketRoutesRoles(t *testing.T) {
 	f := newTicketFixture(t)
 	tk := f.create(t, "Informazioni sul bollo auto")
-	for _, rt := range f.srv.ticketRoutes() {
+	for _, rt := range slices.Concat(f.srv.routesOf("tickets"), f.srv.routesOf("public")) {
 		path := strings.NewReplacer(":number", tk.Number, ":id", "1").Replace(rt.Path)
 		for _, who := range role.All {
 			r := f.do(t, rt.Method, path, who, nil)
@@ -211,7 +214,7 @@ func TestTicketFirstCallHTTP(t *testing.T) {
 	if !strings.Contains(r.Body, "Risolto I Livello") {
 		t.Errorf("409 body does not name the state: %s", r.Body)
 	}
-	var v ticketView
+	var v webtickets.TicketView
 	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number, role.Auditor, nil), &v)
 	if len(v.Path) != 2 || v.Path[1].Action != ticketing.ActSolveL1 || len(v.Allowed) != 0 {
 		t.Errorf("path %+v allowed %v", v.Path, v.Allowed)
@@ -293,7 +296,7 @@ func escalationFlow(t *testing.T, f *tkFixture) {
 	f.step(t, tk.Number, role.Operator, map[string]any{"action": "close"}, http.StatusOK)
 	f.step(t, tk.Number, role.Operator, map[string]any{"action": "take"}, http.StatusConflict)
 
-	var v ticketView
+	var v webtickets.TicketView
 	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number, role.Supervisor, nil), &v)
 	if len(v.Queries) != 2 {
 		t.Errorf("queries %v", v.Queries)
@@ -383,7 +386,7 @@ func TestTicketForms(t *testing.T) {
 	number := strings.TrimPrefix(r.Header.Get("Location"), "/ticket/")
 	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", role.Operator, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
 	f.want(t, r, http.StatusForbidden)
-	if !strings.Contains(r.Body, esc(i18n.T("tk.err.role", actionLabel(ticketing.ActAssign)))) {
+	if !strings.Contains(r.Body, esc(i18n.T("tk.err.role", webtickets.ActionLabel(ticketing.ActAssign)))) {
 		t.Errorf("403 page lacks the Italian reason: %s", r.Body)
 	}
 	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", role.Backoffice, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
@@ -544,7 +547,7 @@ func TestTicketAttachmentsCallbacksCitizens(t *testing.T) {
 	if len(merged.Emails) != 1 || merged.Emails[0] != "maria@example.it" {
 		t.Errorf("merged %+v", merged)
 	}
-	var cv citizenView
+	var cv webtickets.CitizenView
 	decode(t, f.do(t, http.MethodGet, "/api/citizens/"+tkItoa(found[0].ID), role.Auditor, nil), &cv)
 	if len(cv.Tickets) != 1 || cv.Tickets[0].Number != tk.Number {
 		t.Errorf("citizen view %+v", cv.Tickets)
@@ -593,7 +596,7 @@ func TestPublicRequest(t *testing.T) {
 	f.want(t, r, http.StatusCreated)
 	var out map[string]string
 	decode(t, r, &out)
-	var ps publicStatus
+	var ps public.Status
 	decode(t, f.do(t, http.MethodGet, "/api/public/status?number="+out["number"]+"&email=x@example.it", role.Anonymous, nil), &ps)
 	if ps.Number != out["number"] || ps.State != "Nuova" || len(ps.Steps) != 1 {
 		t.Errorf("public status %+v", ps)

@@ -1,4 +1,4 @@
-package web
+package tickets
 
 // The CRM pages (issue 6): the operator's console for a new call with live pill suggestions and
 // one-click solve, the inboxes by role, the ticket page with its path and actions, the citizen
@@ -24,9 +24,9 @@ import (
 	"sportello/web/webkit"
 )
 
-// ticketFuncs are the template functions of the ticket pages.
-var ticketFuncs = template.FuncMap{
-	"tkAction": actionLabel,
+// funcs are the template functions of the ticket pages.
+var funcs = template.FuncMap{
+	"tkAction": ActionLabel,
 	"tkPrio":   ticketing.Priority.Label,
 	"tkSLA":    ticketing.SLAState.Label,
 	"pct":      func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
@@ -38,11 +38,11 @@ type officeOption struct{ IRI, Name string }
 
 // offices lists the competent offices of the directory for the assign, reject and inbox
 // selects, and their names by IRI for the lists.
-func (s *Server) offices(c echo.Context) ([]officeOption, map[string]string) {
+func (h *Handlers) offices(c echo.Context) ([]officeOption, map[string]string) {
 	names := map[string]string{}
-	units, err := s.store.Units(c.Request().Context())
+	units, err := h.kb.Units(c.Request().Context())
 	if err != nil {
-		s.log.Warn("tickets: offices for the selects", "err", err)
+		h.log.Warn("tickets: offices for the selects", "err", err)
 		return nil, names
 	}
 	var out []officeOption
@@ -76,8 +76,8 @@ type inboxData struct {
 // ticketInboxPage is /ticket: operators, back office and level 2 see their queue (inbox=1, the
 // default for them), level 2 with office=IRI an office's queue, and anyone can widen the list
 // with the filters; ?formato=xlsx downloads it.
-func (s *Server) ticketInboxPage(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) ticketInboxPage(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) ticketInboxPage(c echo.Context) error {
 	}
 	rows, err := st.Rows(c.Request().Context(), f, time.Now())
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	if c.QueryParam("formato") == "xlsx" {
 		return writeXLSX(c, "ticket", ticketing.TicketSheet(rows))
@@ -106,10 +106,10 @@ func (s *Server) ticketInboxPage(c echo.Context) error {
 	xq := cloneQuery(q)
 	xq.Set("formato", "xlsx")
 	d.ExportURL = "/ticket?" + xq.Encode()
-	d.Offices, d.Names = s.offices(c)
+	d.Offices, d.Names = h.offices(c)
 	d.MineURL = "/ticket?inbox=1"
 	d.AllURL = "/ticket?inbox=0"
-	return s.render(c, "ticket_inbox", webkit.PageData{Title: i18n.T("tk.inbox.title"), Nav: "tickets", Data: d})
+	return h.pages.Render(c, "ticket_inbox", webkit.PageData{Title: i18n.T("tk.inbox.title"), Nav: "tickets", Data: d})
 }
 
 func cloneQuery(q url.Values) url.Values {
@@ -136,8 +136,8 @@ type newTicketData struct {
 
 // ticketNewPage is the operator console for a call (TK-1, TK-2): look the caller up, describe
 // the request while the suggestions appear, solve with a pill in one click or escalate.
-func (s *Server) ticketNewPage(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) ticketNewPage(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Server) ticketNewPage(c echo.Context) error {
 	if d.Lookup != "" {
 		d.Looked = true
 		if d.Found, err = st.FindCitizen(ctx, d.Lookup); err != nil {
-			return tkErr(err)
+			return Err(err)
 		}
 		if len(d.Found) == 1 {
 			d.Citizen = &d.Found[0]
@@ -160,16 +160,16 @@ func (s *Server) ticketNewPage(c echo.Context) error {
 			return webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", "cittadino"))
 		}
 		if d.Citizen, err = st.Citizen(ctx, id); err != nil {
-			return tkErr(err)
+			return Err(err)
 		}
 	}
-	return s.render(c, "ticket_new", webkit.PageData{Title: i18n.T("tk.new.title"), Nav: "newTicket", Data: d})
+	return h.pages.Render(c, "ticket_new", webkit.PageData{Title: i18n.T("tk.new.title"), Nav: "newTicket", Data: d})
 }
 
 // ticketNewForm opens the ticket of the console's form and then, by the button pressed: solved
 // with the pill (name=pill), escalated with the searches (do=escalate), or taken in charge.
-func (s *Server) ticketNewForm(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) ticketNewForm(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -190,18 +190,18 @@ func (s *Server) ticketNewForm(c echo.Context) error {
 		}
 		req.Citizen = ct
 	}
-	t, err := s.createTicket(c, st, req)
+	t, err := h.createTicket(c, st, req)
 	if err != nil {
 		return err
 	}
 	switch {
 	case c.FormValue("pill") != "":
-		_, err = s.answerWithPill(c, st, t, c.FormValue("pill"))
+		_, err = h.answerWithPill(c, st, t, c.FormValue("pill"))
 	case c.FormValue("do") == "escalate":
-		_, err = s.applyStep(c, st, t, stepRequest{Action: ticketing.ActEscalate, Reason: c.FormValue("reason"),
+		_, err = h.applyStep(c, st, t, stepRequest{Action: ticketing.ActEscalate, Reason: c.FormValue("reason"),
 			Queries: lines(c.FormValue("queries"))})
 	default:
-		_, err = s.applyStep(c, st, t, stepRequest{Action: ticketing.ActTake})
+		_, err = h.applyStep(c, st, t, stepRequest{Action: ticketing.ActTake})
 	}
 	if err != nil {
 		return err
@@ -222,7 +222,7 @@ func lines(s string) []string {
 // ticketPageData is /ticket/{number}.
 type ticketPageData struct {
 	webkit.FormBase
-	*ticketView
+	*TicketView
 	Actions    []ticketing.Action
 	Escalate   bool // the escalate button is there: ask what was searched (TK-10)
 	CanPropose bool
@@ -233,17 +233,17 @@ type ticketPageData struct {
 
 // ticketPage is the ticket: its path, the actions the caller's role allows now as buttons with
 // a reason field, attachments, callbacks and emails.
-func (s *Server) ticketPage(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "number")
+func (h *Handlers) ticketPage(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "number")
 	if err != nil {
 		return err
 	}
-	v, err := s.ticketView(c.Request().Context(), st, t, webkit.RoleOf(c))
+	v, err := h.TicketView(c.Request().Context(), st, t, webkit.RoleOf(c))
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
-	d := &ticketPageData{FormBase: webkit.FormOf(c), ticketView: v, Actions: v.Allowed, Proposed: c.QueryParam("proposta")}
-	d.Offices, d.Names = s.offices(c)
+	d := &ticketPageData{FormBase: webkit.FormOf(c), TicketView: v, Actions: v.Allowed, Proposed: c.QueryParam("proposta")}
+	d.Offices, d.Names = h.offices(c)
 	for _, a := range d.Actions {
 		d.Escalate = d.Escalate || a == ticketing.ActEscalate
 	}
@@ -251,12 +251,12 @@ func (s *Server) ticketPage(c echo.Context) error {
 	case role.Backoffice, role.Level2, role.Supervisor:
 		d.CanPropose = !t.SolvedAt.IsZero()
 	}
-	return s.render(c, "ticket_page", webkit.PageData{Title: i18n.T("tk.page.title", t.Number), Nav: "tickets", Data: d})
+	return h.pages.Render(c, "ticket_page", webkit.PageData{Title: i18n.T("tk.page.title", t.Number), Nav: "tickets", Data: d})
 }
 
 // ticketStepForm is POST /ticket/{number}/azione: one step of the flow from the page's buttons.
-func (s *Server) ticketStepForm(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "number")
+func (h *Handlers) ticketStepForm(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "number")
 	if err != nil {
 		return err
 	}
@@ -264,10 +264,10 @@ func (s *Server) ticketStepForm(c echo.Context) error {
 		Office: strings.TrimSpace(c.FormValue("office")), SuggestedOffice: strings.TrimSpace(c.FormValue("suggestedOffice")),
 		Queries: lines(c.FormValue("queries"))}
 	if req.Action == ticketing.ActSolveL1 && strings.TrimSpace(c.FormValue("pill")) != "" {
-		_, err = s.answerWithPill(c, st, t, c.FormValue("pill"))
+		_, err = h.answerWithPill(c, st, t, c.FormValue("pill"))
 	} else {
 		req.Pill = strings.TrimSpace(c.FormValue("pill"))
-		_, err = s.applyStep(c, st, t, req)
+		_, err = h.applyStep(c, st, t, req)
 	}
 	if err != nil {
 		return err
@@ -276,25 +276,25 @@ func (s *Server) ticketStepForm(c echo.Context) error {
 }
 
 // ticketAttachForm is POST /ticket/{number}/allegati (multipart, field "file").
-func (s *Server) ticketAttachForm(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "number")
+func (h *Handlers) ticketAttachForm(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "number")
 	if err != nil {
 		return err
 	}
-	if _, err := s.attach(c, st, t); err != nil {
+	if _, err := h.attach(c, st, t); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number+"#allegati")
 }
 
 // ticketCallbackForm is POST /ticket/{number}/richiamate.
-func (s *Server) ticketCallbackForm(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "number")
+func (h *Handlers) ticketCallbackForm(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "number")
 	if err != nil {
 		return err
 	}
 	max, _ := strconv.Atoi(c.FormValue("maxAttempts"))
-	if _, err := s.scheduleCallback(c, st, t, callbackRequest{Number: c.FormValue("number"), Due: c.FormValue("due"),
+	if _, err := h.scheduleCallback(c, st, t, callbackRequest{Number: c.FormValue("number"), Due: c.FormValue("due"),
 		MaxAttempts: max, Notes: c.FormValue("notes")}); err != nil {
 		return err
 	}
@@ -302,12 +302,12 @@ func (s *Server) ticketCallbackForm(c echo.Context) error {
 }
 
 // ticketProposeForm is POST /ticket/{number}/proponi: the KCS loop from the page.
-func (s *Server) ticketProposeForm(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "number")
+func (h *Handlers) ticketProposeForm(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "number")
 	if err != nil {
 		return err
 	}
-	p, err := s.propose(c, st, t)
+	p, err := h.propose(c, st, t)
 	if err != nil {
 		return err
 	}
@@ -326,15 +326,15 @@ type callbacksData struct {
 }
 
 // callbacksPage lists the callbacks due now (TK-6, TEL-7); ?formato=xlsx downloads them.
-func (s *Server) callbacksPage(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) callbacksPage(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	list, err := st.DueCallbacks(ctx, time.Now())
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	d := &callbacksData{FormBase: webkit.FormOf(c), List: list, Numbers: map[int64]string{}}
 	for _, cb := range list {
@@ -348,13 +348,13 @@ func (s *Server) callbacksPage(c echo.Context) error {
 	if c.QueryParam("formato") == "xlsx" {
 		return writeXLSX(c, "richiamate", ticketing.CallbackSheet(list, d.Numbers))
 	}
-	return s.render(c, "ticket_callbacks", webkit.PageData{Title: i18n.T("tk.cbs.title"), Nav: "tickets", Data: d})
+	return h.pages.Render(c, "ticket_callbacks", webkit.PageData{Title: i18n.T("tk.cbs.title"), Nav: "tickets", Data: d})
 }
 
 // callbackAttemptForm is POST /ticket/richiamate/{id}/tentativo: the operator called back;
 // reached=1 closes the task with the outcome, otherwise the next try is scheduled.
-func (s *Server) callbackAttemptForm(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) callbackAttemptForm(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -362,9 +362,9 @@ func (s *Server) callbackAttemptForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := st.CallbackAttempt(c.Request().Context(), id, tkActor(c), c.FormValue("reached") == "1",
+	if _, err := st.CallbackAttempt(c.Request().Context(), id, actor(c), c.FormValue("reached") == "1",
 		strings.TrimSpace(c.FormValue("outcome"))); err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/ticket/richiamate")
 }
@@ -377,8 +377,8 @@ type gapsData struct {
 }
 
 // gapsPage lists the knowledge gaps (KB-10) of a period; ?formato=xlsx downloads them.
-func (s *Server) gapsPage(c echo.Context) error {
-	gaps, since, until, err := s.ticketGaps(c)
+func (h *Handlers) gapsPage(c echo.Context) error {
+	gaps, since, until, err := h.ticketGaps(c)
 	if err != nil {
 		return err
 	}
@@ -389,7 +389,7 @@ func (s *Server) gapsPage(c echo.Context) error {
 	xq := cloneQuery(c.Request().URL.Query())
 	xq.Set("formato", "xlsx")
 	d.ExportURL = "/lacune?" + xq.Encode()
-	return s.render(c, "ticket_gaps", webkit.PageData{Title: i18n.T("tk.gaps.title"), Nav: "gaps", Data: d})
+	return h.pages.Render(c, "ticket_gaps", webkit.PageData{Title: i18n.T("tk.gaps.title"), Nav: "gaps", Data: d})
 }
 
 // figuresData is /ticket/indicatori.
@@ -400,13 +400,13 @@ type figuresData struct {
 
 // ticketFiguresPage shows the first-contact resolution rate (C.4), the link rate and new vs
 // known requests of a period.
-func (s *Server) ticketFiguresPage(c echo.Context) error {
-	f, since, until, err := s.ticketFigures(c)
+func (h *Handlers) ticketFiguresPage(c echo.Context) error {
+	f, since, until, err := h.ticketFigures(c)
 	if err != nil {
 		return err
 	}
 	d := &figuresData{F: f, Since: since.Format("2006-01-02"), Until: until.AddDate(0, 0, -1).Format("2006-01-02")}
-	return s.render(c, "ticket_figures", webkit.PageData{Title: i18n.T("tk.fig.title"), Nav: "figures", Data: d})
+	return h.pages.Render(c, "ticket_figures", webkit.PageData{Title: i18n.T("tk.fig.title"), Nav: "figures", Data: d})
 }
 
 // citizensData is /cittadini.
@@ -417,8 +417,8 @@ type citizensData struct {
 }
 
 // citizensPage looks citizens up by phone, email, tax code or name.
-func (s *Server) citizensPage(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) citizensPage(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -426,38 +426,38 @@ func (s *Server) citizensPage(c echo.Context) error {
 	if d.Query != "" {
 		d.Looked = true
 		if d.Found, err = st.FindCitizen(c.Request().Context(), d.Query); err != nil {
-			return tkErr(err)
+			return Err(err)
 		}
 	}
-	return s.render(c, "ticket_citizens", webkit.PageData{Title: i18n.T("tk.citizens.title"), Nav: "tickets", Data: d})
+	return h.pages.Render(c, "ticket_citizens", webkit.PageData{Title: i18n.T("tk.citizens.title"), Nav: "tickets", Data: d})
 }
 
 // citizenPageData is /cittadini/{id}.
 type citizenPageData struct {
 	webkit.FormBase
-	*citizenView
+	*CitizenView
 	CanMerge bool
 }
 
 // citizenPage shows a citizen with every interaction (TK-2); ?formato=xlsx downloads the list.
-func (s *Server) citizenPage(c echo.Context) error {
-	v, err := s.citizenView(c)
+func (h *Handlers) citizenPage(c echo.Context) error {
+	v, err := h.CitizenView(c)
 	if err != nil {
 		return err
 	}
 	if c.QueryParam("formato") == "xlsx" {
 		return writeXLSX(c, fmt.Sprintf("cittadino-%d", v.Citizen.ID), ticketing.TicketSheet(v.Tickets))
 	}
-	d := &citizenPageData{FormBase: webkit.FormOf(c), citizenView: v}
+	d := &citizenPageData{FormBase: webkit.FormOf(c), CitizenView: v}
 	for _, r := range tkMergers {
 		d.CanMerge = d.CanMerge || r == webkit.RoleOf(c)
 	}
-	return s.render(c, "ticket_citizen", webkit.PageData{Title: i18n.T("tk.citizen.title", v.Citizen.Name), Nav: "tickets", Data: d})
+	return h.pages.Render(c, "ticket_citizen", webkit.PageData{Title: i18n.T("tk.citizen.title", v.Citizen.Name), Nav: "tickets", Data: d})
 }
 
 // citizenMergeForm is POST /cittadini/{id}/unisci: the record "drop" is merged into this one.
-func (s *Server) citizenMergeForm(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) citizenMergeForm(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -469,66 +469,8 @@ func (s *Server) citizenMergeForm(c echo.Context) error {
 	if err != nil {
 		return webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", "drop"))
 	}
-	if _, err := st.Merge(c.Request().Context(), keep, drop, tkActor(c)); err != nil {
-		return tkErr(err)
+	if _, err := st.Merge(c.Request().Context(), keep, drop, actor(c)); err != nil {
+		return Err(err)
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/cittadini/%d", keep))
-}
-
-// publicData is /richiesta: the form, the number just given, or a status.
-type publicData struct {
-	webkit.FormBase
-	Done   string
-	Error  string
-	Form   publicRequest
-	Number string
-	Email  string
-	Status *publicStatus
-}
-
-// publicRequestPage is the citizen's page (TK-18).
-func (s *Server) publicRequestPage(c echo.Context) error {
-	if _, err := s.tickets(); err != nil {
-		return err
-	}
-	d := &publicData{FormBase: webkit.FormOf(c), Done: c.QueryParam("numero")}
-	return s.render(c, "ticket_public", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
-}
-
-// publicRequestForm files the request and shows its number; invalid input shows the form again
-// with what the citizen typed and the reason.
-func (s *Server) publicRequestForm(c echo.Context) error {
-	st, err := s.tickets()
-	if err != nil {
-		return err
-	}
-	form := publicRequest{Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
-		Subject: c.FormValue("subject"), Description: c.FormValue("description")}
-	t, err := st.SubmitWeb(c.Request().Context(), ticketing.WebRequest{Name: form.Name, Email: form.Email,
-		Phone: form.Phone, Subject: form.Subject, Description: form.Description})
-	if err != nil {
-		he, ok := tkErr(err).(*webkit.HTTPError)
-		if !ok || he.Status != http.StatusBadRequest {
-			return tkErr(err)
-		}
-		d := &publicData{FormBase: webkit.FormOf(c), Error: he.Msg, Form: form}
-		return s.renderStatus(c, http.StatusBadRequest, "ticket_public", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
-	}
-	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.PublicRef))
-}
-
-// publicStatusPage is GET /richiesta/stato?numero&email.
-func (s *Server) publicStatusPage(c echo.Context) error {
-	d := &publicData{FormBase: webkit.FormOf(c), Number: c.QueryParam("numero"), Email: c.QueryParam("email")}
-	ps, err := s.publicStatus(c, d.Number, d.Email)
-	status := http.StatusOK
-	if err != nil {
-		he, ok := err.(*webkit.HTTPError)
-		if !ok || (he.Status != http.StatusNotFound && he.Status != http.StatusBadRequest) || he.Code == "not_found" && s.deps.Tickets == nil {
-			return err
-		}
-		d.Error, status = he.Msg, he.Status
-	}
-	d.Status = ps
-	return s.renderStatus(c, status, "ticket_public", webkit.PageData{Title: i18n.T("tk.public.status"), Nav: "request", Data: d})
 }

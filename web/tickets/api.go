@@ -1,4 +1,8 @@
-package web
+// Package tickets is the web side of the CRM (issue 6): the ticket pages and API, citizens,
+// callbacks, knowledge gaps and first-contact figures, and the lists' .xlsx downloads. The
+// tickets, their workflow, SLA clocks and mail are package ticketing; the citizens' own page
+// (/richiesta) is web/public.
+package tickets
 
 // This file is the JSON API of the CRM (issue 6, TK-1…TK-18): tickets and their Annex A path,
 // first-call resolution with a pill, escalation with what was searched, "propose as knowledge",
@@ -8,8 +12,11 @@ package web
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,26 +32,18 @@ import (
 	"sportello/web/webkit"
 )
 
-// tickets returns the ticketing store, or a 404 when the server runs without it.
-func (s *Server) tickets() (*ticketing.Store, error) {
-	if s.deps.Tickets == nil {
-		return nil, webkit.NotFound("tk.absent")
-	}
-	return s.deps.Tickets, nil
-}
-
-// tkActor is the user name recorded in the path; a caller without a name (tests, an
+// actor is the user name recorded in the path; a caller without a name (tests, an
 // authenticator that names nobody) is recorded by role so that the path still says who.
-func tkActor(c echo.Context) string {
+func actor(c echo.Context) string {
 	if u := webkit.UserOf(c); u != "" {
 		return u
 	}
 	return string(webkit.RoleOf(c))
 }
 
-// tkErr turns a ticketing error into an httpError with the status of ticketing.HTTPStatus and
+// Err turns a ticketing error into an httpError with the status of ticketing.HTTPStatus and
 // an Italian message a person can act on.
-func tkErr(err error) error {
+func Err(err error) error {
 	st := ticketing.HTTPStatus(err)
 	var inv *ticketing.InvalidError
 	var dup *ticketing.DuplicateError
@@ -57,9 +56,9 @@ func tkErr(err error) error {
 	case errors.As(err, &dup):
 		return &webkit.HTTPError{Status: st, Code: "duplicate", Msg: i18n.T("tk.err.duplicate", dup.Existing, fieldName(dup.By)), Err: err}
 	case errors.As(err, &te) && st == http.StatusForbidden:
-		return &webkit.HTTPError{Status: st, Code: "role", Msg: i18n.T("tk.err.role", actionLabel(te.Action)), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "role", Msg: i18n.T("tk.err.role", ActionLabel(te.Action)), Err: err}
 	case errors.As(err, &te) && st == http.StatusConflict:
-		return &webkit.HTTPError{Status: st, Code: "state", Msg: i18n.T("tk.err.state", actionLabel(te.Action), te.State.Label()), Err: err}
+		return &webkit.HTTPError{Status: st, Code: "state", Msg: i18n.T("tk.err.state", ActionLabel(te.Action), te.State.Label()), Err: err}
 	case st == http.StatusServiceUnavailable:
 		return &webkit.HTTPError{Status: st, Code: "no_mail", Msg: i18n.T("tk.err.noMail"), Err: err}
 	case st == http.StatusBadRequest:
@@ -73,8 +72,8 @@ func fieldName(f string) string {
 	return i18n.Or("tk.field."+f, f)
 }
 
-// actionLabel is the Italian name of a ticket action, for buttons, paths and errors.
-func actionLabel(a ticketing.Action) string {
+// ActionLabel is the Italian name of a ticket action, for buttons, paths and errors.
+func ActionLabel(a ticketing.Action) string {
 	return i18n.Or("tk.act."+string(a), string(a))
 }
 
@@ -88,14 +87,14 @@ func findTicket(ctx context.Context, st *ticketing.Store, key string) (*ticketin
 }
 
 // paramTicket is the ticket named in the path, with the store.
-func (s *Server) paramTicket(c echo.Context, name string) (*ticketing.Store, *ticketing.Ticket, error) {
-	st, err := s.tickets()
+func (h *Handlers) paramTicket(c echo.Context, name string) (*ticketing.Store, *ticketing.Ticket, error) {
+	st, err := h.store()
 	if err != nil {
 		return nil, nil, err
 	}
 	t, err := findTicket(c.Request().Context(), st, c.Param(name))
 	if err != nil {
-		return nil, nil, tkErr(err)
+		return nil, nil, Err(err)
 	}
 	return st, t, nil
 }
@@ -218,16 +217,16 @@ func period(c echo.Context) (time.Time, time.Time, error) {
 	return since, until, nil
 }
 
-// bindJSON decodes the request body into v with a clear 400 on bad JSON.
-func bindJSON(c echo.Context, v any) error {
+// BindJSON decodes the request body into v with a clear 400 on bad JSON.
+func BindJSON(c echo.Context, v any) error {
 	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
 		return webkit.BadRequest("bad_json", i18n.T("tk.err.badJSON"))
 	}
 	return nil
 }
 
-// ticketView is a ticket with everything its page shows.
-type ticketView struct {
+// TicketView is a ticket with everything its page shows.
+type TicketView struct {
 	Ticket      *ticketing.Ticket      `json:"ticket"`
 	SLA         ticketing.SLAState     `json:"sla"`
 	Citizen     *ticketing.Citizen     `json:"citizen,omitempty"`
@@ -239,8 +238,8 @@ type ticketView struct {
 	Allowed     []ticketing.Action     `json:"allowed"` // what the caller may do now
 }
 
-func (s *Server) ticketView(ctx context.Context, st *ticketing.Store, t *ticketing.Ticket, who role.Role) (*ticketView, error) {
-	v := &ticketView{Ticket: t, SLA: st.SLA(t, time.Now()), Allowed: ticketing.Allowed(t.State, ticketing.CapacityOf(who))}
+func (h *Handlers) TicketView(ctx context.Context, st *ticketing.Store, t *ticketing.Ticket, who role.Role) (*TicketView, error) {
+	v := &TicketView{Ticket: t, SLA: st.SLA(t, time.Now()), Allowed: ticketing.Allowed(t.State, ticketing.CapacityOf(who))}
 	var err error
 	if t.CitizenID != 0 {
 		if v.Citizen, err = st.Citizen(ctx, t.CitizenID); err != nil && !errors.Is(err, ticketing.ErrNotFound) {
@@ -269,8 +268,8 @@ func (s *Server) ticketView(ctx context.Context, st *ticketing.Store, t *ticketi
 }
 
 // apiTickets is GET /api/tickets: the rows the filters select, overdue and at-risk first.
-func (s *Server) apiTickets(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiTickets(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -280,7 +279,7 @@ func (s *Server) apiTickets(c echo.Context) error {
 	}
 	rows, err := st.Rows(c.Request().Context(), f, time.Now())
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	if rows == nil {
 		rows = []ticketing.Row{}
@@ -289,8 +288,8 @@ func (s *Server) apiTickets(c echo.Context) error {
 }
 
 // apiTicketsExport is GET /api/tickets/export: the same list as a workbook.
-func (s *Server) apiTicketsExport(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiTicketsExport(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -300,7 +299,7 @@ func (s *Server) apiTicketsExport(c echo.Context) error {
 	}
 	rows, err := st.Rows(c.Request().Context(), f, time.Now())
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return writeXLSX(c, "ticket", ticketing.TicketSheet(rows))
 }
@@ -319,7 +318,7 @@ type newTicketRequest struct {
 }
 
 // createTicket opens the ticket of req as the caller, registering or matching the citizen.
-func (s *Server) createTicket(c echo.Context, st *ticketing.Store, req newTicketRequest) (*ticketing.Ticket, error) {
+func (h *Handlers) createTicket(c echo.Context, st *ticketing.Store, req newTicketRequest) (*ticketing.Ticket, error) {
 	ctx := c.Request().Context()
 	cid := req.CitizenID
 	if cid == 0 && req.Citizen != nil && (req.Citizen.Name != "" || req.Citizen.TaxCode != "" ||
@@ -333,13 +332,13 @@ func (s *Server) createTicket(c echo.Context, st *ticketing.Store, req newTicket
 		}
 		found, err := st.MatchCitizen(ctx, req.Citizen.TaxCode, email, phoneNumber)
 		if err != nil {
-			return nil, tkErr(err)
+			return nil, Err(err)
 		}
 		if found != nil {
 			cid = found.ID
 		} else {
 			if err := st.CreateCitizen(ctx, req.Citizen); err != nil {
-				return nil, tkErr(err)
+				return nil, Err(err)
 			}
 			cid = req.Citizen.ID
 		}
@@ -348,25 +347,25 @@ func (s *Server) createTicket(c echo.Context, st *ticketing.Store, req newTicket
 		req.Channel = ticketing.Phone
 	}
 	t, err := st.Create(ctx, ticketing.NewTicket{CitizenID: cid, Channel: req.Channel, Category: req.Category,
-		Priority: req.Priority, Subject: req.Subject, Description: req.Description, Actor: tkActor(c),
+		Priority: req.Priority, Subject: req.Subject, Description: req.Description, Actor: actor(c),
 		Role: ticketing.CapacityOf(webkit.RoleOf(c)), CallID: req.CallID})
 	if err != nil {
-		return nil, tkErr(err)
+		return nil, Err(err)
 	}
 	return t, nil
 }
 
 // apiTicketCreate is POST /api/tickets.
-func (s *Server) apiTicketCreate(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiTicketCreate(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
 	var req newTicketRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := BindJSON(c, &req); err != nil {
 		return err
 	}
-	t, err := s.createTicket(c, st, req)
+	t, err := h.createTicket(c, st, req)
 	if err != nil {
 		return err
 	}
@@ -375,14 +374,14 @@ func (s *Server) apiTicketCreate(c echo.Context) error {
 }
 
 // apiTicket is GET /api/tickets/:id (a numeric id or the RS number).
-func (s *Server) apiTicket(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "id")
+func (h *Handlers) apiTicket(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "id")
 	if err != nil {
 		return err
 	}
-	v, err := s.ticketView(c.Request().Context(), st, t, webkit.RoleOf(c))
+	v, err := h.TicketView(c.Request().Context(), st, t, webkit.RoleOf(c))
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return c.JSON(http.StatusOK, v)
 }
@@ -399,9 +398,9 @@ type stepRequest struct {
 
 // applyStep runs one step as the caller. request_data and final_reminder go through the email
 // of TK-13 when outbound email is configured; without it they are plain transitions.
-func (s *Server) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
+func (h *Handlers) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
 	ctx := c.Request().Context()
-	who, rl := tkActor(c), ticketing.CapacityOf(webkit.RoleOf(c))
+	who, rl := actor(c), ticketing.CapacityOf(webkit.RoleOf(c))
 	var out *ticketing.Ticket
 	var err error
 	switch req.Action {
@@ -422,27 +421,27 @@ func (s *Server) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Tic
 			Office: req.Office, SuggestedOffice: req.SuggestedOffice, Pill: req.Pill, Queries: req.Queries})
 	}
 	if err != nil {
-		return nil, tkErr(err)
+		return nil, Err(err)
 	}
 	return out, nil
 }
 
 // apiTicketStep is POST /api/tickets/:id/steps: one step of the Annex A flow.
-func (s *Server) apiTicketStep(c echo.Context) error {
-	return ticketPost(s, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
-		return s.applyStep(c, st, t, req)
+func (h *Handlers) apiTicketStep(c echo.Context) error {
+	return ticketPost(h, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
+		return h.applyStep(c, st, t, req)
 	})
 }
 
 // ticketPost serves a POST on /api/tickets/:id: the ticket loaded, the JSON body decoded,
 // then do, whose result is the answer with status.
-func ticketPost[Req, Out any](s *Server, c echo.Context, status int, do func(*ticketing.Store, *ticketing.Ticket, Req) (Out, error)) error {
-	st, t, err := s.paramTicket(c, "id")
+func ticketPost[Req, Out any](h *Handlers, c echo.Context, status int, do func(*ticketing.Store, *ticketing.Ticket, Req) (Out, error)) error {
+	st, t, err := h.paramTicket(c, "id")
 	if err != nil {
 		return err
 	}
 	var req Req
-	if err := bindJSON(c, &req); err != nil {
+	if err := BindJSON(c, &req); err != nil {
 		return err
 	}
 	out, err := do(st, t, req)
@@ -454,9 +453,9 @@ func ticketPost[Req, Out any](s *Server, c echo.Context, status int, do func(*ti
 
 // apiTicketAnswer is POST /api/tickets/:id/answer {"pill": IRI or code}: solved at level 1
 // with the pill (first-call resolution, the link rate of C.4).
-func (s *Server) apiTicketAnswer(c echo.Context) error {
-	return ticketPost(s, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req answerRequest) (*ticketing.Ticket, error) {
-		return s.answerWithPill(c, st, t, req.Pill)
+func (h *Handlers) apiTicketAnswer(c echo.Context) error {
+	return ticketPost(h, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req answerRequest) (*ticketing.Ticket, error) {
+		return h.answerWithPill(c, st, t, req.Pill)
 	})
 }
 
@@ -466,40 +465,40 @@ type answerRequest struct {
 }
 
 // answerWithPill resolves a pill code to its IRI (the suggestions carry both) and solves.
-func (s *Server) answerWithPill(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, pill string) (*ticketing.Ticket, error) {
+func (h *Handlers) answerWithPill(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, pill string) (*ticketing.Ticket, error) {
 	ctx := c.Request().Context()
 	pill = strings.TrimSpace(pill)
 	if pill != "" && !strings.Contains(pill, ":") {
-		p, err := webkit.FindPill(ctx, s.store, pill, webkit.RoleOf(c))
+		p, err := webkit.FindPill(ctx, h.kb, pill, webkit.RoleOf(c))
 		if err != nil {
 			return nil, webkit.StoreErr(err, "err.pillNotFound")
 		}
 		pill = p.IRI
 	}
-	out, err := st.AnswerWithPill(ctx, t.ID, tkActor(c), ticketing.CapacityOf(webkit.RoleOf(c)), pill)
+	out, err := st.AnswerWithPill(ctx, t.ID, actor(c), ticketing.CapacityOf(webkit.RoleOf(c)), pill)
 	if err != nil {
-		return nil, tkErr(err)
+		return nil, Err(err)
 	}
 	return out, nil
 }
 
 // apiTicketEscalate is POST /api/tickets/:id/escalate {"queries": [...], "reason": ...}:
 // escalating records what the operator searched first (TK-10).
-func (s *Server) apiTicketEscalate(c echo.Context) error {
-	return ticketPost(s, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
+func (h *Handlers) apiTicketEscalate(c echo.Context) error {
+	return ticketPost(h, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
 		req.Action = ticketing.ActEscalate
-		return s.applyStep(c, st, t, req)
+		return h.applyStep(c, st, t, req)
 	})
 }
 
 // apiTicketPropose is POST /api/tickets/:id/propose: a draft pill, or a new draft version of
 // the linked pill, prefilled from the solved ticket (KB-2, KB-9).
-func (s *Server) apiTicketPropose(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "id")
+func (h *Handlers) apiTicketPropose(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "id")
 	if err != nil {
 		return err
 	}
-	p, err := s.propose(c, st, t)
+	p, err := h.propose(c, st, t)
 	if err != nil {
 		return err
 	}
@@ -508,54 +507,54 @@ func (s *Server) apiTicketPropose(c echo.Context) error {
 
 // propose is open to the levels that solve tickets past level 1: the front office answers
 // from the knowledge base, it does not write it.
-func (s *Server) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Proposal, error) {
+func (h *Handlers) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Proposal, error) {
 	switch webkit.RoleOf(c) {
 	case role.Backoffice, role.Level2, role.Supervisor:
 	default:
-		return nil, &webkit.HTTPError{Status: http.StatusForbidden, Code: "role", Msg: i18n.T("tk.err.role", actionLabel(ticketing.ActPropose))}
+		return nil, &webkit.HTTPError{Status: http.StatusForbidden, Code: "role", Msg: i18n.T("tk.err.role", ActionLabel(ticketing.ActPropose))}
 	}
-	var base ticketing.KnowledgeBase = s.store
-	if wf := s.workflow(); wf != nil {
-		base = workflowKB{wf: wf, store: s.store, actor: tkActor(c)}
+	var base ticketing.KnowledgeBase = h.kb
+	if wf := h.workflow; wf != nil {
+		base = ticketing.WorkflowKB{Workflow: wf, Store: h.kb, Actor: actor(c)}
 	}
-	p, err := st.ProposeKnowledge(c.Request().Context(), t.ID, tkActor(c), base)
+	p, err := st.ProposeKnowledge(c.Request().Context(), t.ID, actor(c), base)
 	var se *kb.StateError
 	if errors.As(err, &se) {
 		return nil, &webkit.HTTPError{Status: http.StatusConflict, Code: "state", Msg: se.Error(), Err: err}
 	}
 	if err != nil {
-		return nil, tkErr(err)
+		return nil, Err(err)
 	}
 	return p, nil
 }
 
 // apiTicketAttachments is GET /api/tickets/:id/attachments.
-func (s *Server) apiTicketAttachments(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "id")
+func (h *Handlers) apiTicketAttachments(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "id")
 	if err != nil {
 		return err
 	}
 	list, err := st.Attachments(c.Request().Context(), t.ID)
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return jsonList(c, list)
 }
 
 // apiTicketAttach is POST /api/tickets/:id/attachments, multipart with the file in "file".
-func (s *Server) apiTicketAttach(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "id")
+func (h *Handlers) apiTicketAttach(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "id")
 	if err != nil {
 		return err
 	}
-	a, err := s.attach(c, st, t)
+	a, err := h.attach(c, st, t)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, a)
 }
 
-func (s *Server) attach(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Attachment, error) {
+func (h *Handlers) attach(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Attachment, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return nil, webkit.BadRequest("missing_file", i18n.T("tk.err.noFile"))
@@ -565,16 +564,16 @@ func (s *Server) attach(c echo.Context, st *ticketing.Store, t *ticketing.Ticket
 		return nil, webkit.Internal(err)
 	}
 	defer f.Close()
-	a, err := st.Attach(c.Request().Context(), t.ID, fh.Filename, f, tkActor(c), "upload")
+	a, err := st.Attach(c.Request().Context(), t.ID, fh.Filename, f, actor(c), "upload")
 	if err != nil {
-		return nil, tkErr(err)
+		return nil, Err(err)
 	}
 	return a, nil
 }
 
 // apiAttachment is GET /api/attachments/:id: the file, with the headers that keep it inert.
-func (s *Server) apiAttachment(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiAttachment(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -583,20 +582,20 @@ func (s *Server) apiAttachment(c echo.Context) error {
 		return err
 	}
 	if err := st.ServeAttachment(c.Response(), c.Request(), id); err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return nil
 }
 
 // apiTicketCallbacks is GET /api/tickets/:id/callbacks.
-func (s *Server) apiTicketCallbacks(c echo.Context) error {
-	st, t, err := s.paramTicket(c, "id")
+func (h *Handlers) apiTicketCallbacks(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "id")
 	if err != nil {
 		return err
 	}
 	list, err := st.Callbacks(c.Request().Context(), t.ID)
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return jsonList(c, list)
 }
@@ -610,7 +609,7 @@ type callbackRequest struct {
 	Notes       string `json:"notes"`
 }
 
-func (s *Server) scheduleCallback(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, req callbackRequest) (*ticketing.Callback, error) {
+func (h *Handlers) scheduleCallback(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, req callbackRequest) (*ticketing.Callback, error) {
 	due := time.Now()
 	if v := strings.TrimSpace(req.Due); v != "" {
 		var err error
@@ -621,23 +620,23 @@ func (s *Server) scheduleCallback(c echo.Context, st *ticketing.Store, t *ticket
 		}
 	}
 	cb, err := st.ScheduleCallback(c.Request().Context(), t.ID, ticketing.Callback{Number: req.Number, Due: due,
-		MaxAttempts: req.MaxAttempts, Notes: req.Notes}, tkActor(c))
+		MaxAttempts: req.MaxAttempts, Notes: req.Notes}, actor(c))
 	if err != nil {
-		return nil, tkErr(err)
+		return nil, Err(err)
 	}
 	return cb, nil
 }
 
 // apiCallbackSchedule is POST /api/tickets/:id/callbacks (TK-6, TEL-7).
-func (s *Server) apiCallbackSchedule(c echo.Context) error {
-	return ticketPost(s, c, http.StatusCreated, func(st *ticketing.Store, t *ticketing.Ticket, req callbackRequest) (*ticketing.Callback, error) {
-		return s.scheduleCallback(c, st, t, req)
+func (h *Handlers) apiCallbackSchedule(c echo.Context) error {
+	return ticketPost(h, c, http.StatusCreated, func(st *ticketing.Store, t *ticketing.Ticket, req callbackRequest) (*ticketing.Callback, error) {
+		return h.scheduleCallback(c, st, t, req)
 	})
 }
 
 // apiCallbacksDue is GET /api/callbacks/due[?by=RFC3339]: the callbacks operators owe now.
-func (s *Server) apiCallbacksDue(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiCallbacksDue(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -649,14 +648,14 @@ func (s *Server) apiCallbacksDue(c echo.Context) error {
 	}
 	list, err := st.DueCallbacks(c.Request().Context(), by)
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return jsonList(c, list)
 }
 
 // apiCallbackAttempt is POST /api/callbacks/:id/attempts {"reached": bool, "outcome": …}.
-func (s *Server) apiCallbackAttempt(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiCallbackAttempt(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -668,20 +667,20 @@ func (s *Server) apiCallbackAttempt(c echo.Context) error {
 		Reached bool   `json:"reached"`
 		Outcome string `json:"outcome"`
 	}
-	if err := bindJSON(c, &req); err != nil {
+	if err := BindJSON(c, &req); err != nil {
 		return err
 	}
-	cb, err := st.CallbackAttempt(c.Request().Context(), id, tkActor(c), req.Reached, req.Outcome)
+	cb, err := st.CallbackAttempt(c.Request().Context(), id, actor(c), req.Reached, req.Outcome)
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return c.JSON(http.StatusOK, cb)
 }
 
 // apiTicketFigures is GET /api/tickets/figures?since&until: first-contact rate, link rate,
 // new vs known (SLA-2 C.4, KB-10).
-func (s *Server) apiTicketFigures(c echo.Context) error {
-	f, _, _, err := s.ticketFigures(c)
+func (h *Handlers) apiTicketFigures(c echo.Context) error {
+	f, _, _, err := h.ticketFigures(c)
 	if err != nil {
 		return err
 	}
@@ -689,8 +688,8 @@ func (s *Server) apiTicketFigures(c echo.Context) error {
 }
 
 // apiTicketGaps is GET /api/tickets/gaps?since&until: requests solved without a pill, by topic.
-func (s *Server) apiTicketGaps(c echo.Context) error {
-	g, _, _, err := s.ticketGaps(c)
+func (h *Handlers) apiTicketGaps(c echo.Context) error {
+	g, _, _, err := h.ticketGaps(c)
 	if err != nil {
 		return err
 	}
@@ -699,8 +698,8 @@ func (s *Server) apiTicketGaps(c echo.Context) error {
 
 // ticketFigures computes the figures of the period asked for; the API and /ticket/indicatori
 // both answer with it.
-func (s *Server) ticketFigures(c echo.Context) (*ticketing.Figures, time.Time, time.Time, error) {
-	st, err := s.tickets()
+func (h *Handlers) ticketFigures(c echo.Context) (*ticketing.Figures, time.Time, time.Time, error) {
+	st, err := h.store()
 	if err != nil {
 		return nil, time.Time{}, time.Time{}, err
 	}
@@ -710,14 +709,14 @@ func (s *Server) ticketFigures(c echo.Context) (*ticketing.Figures, time.Time, t
 	}
 	f, err := st.Figures(c.Request().Context(), since, until)
 	if err != nil {
-		return nil, time.Time{}, time.Time{}, tkErr(err)
+		return nil, time.Time{}, time.Time{}, Err(err)
 	}
 	return f, since, until, nil
 }
 
 // ticketGaps lists the knowledge gaps (KB-10) of the period asked for, for the API and /lacune.
-func (s *Server) ticketGaps(c echo.Context) ([]ticketing.Gap, time.Time, time.Time, error) {
-	st, err := s.tickets()
+func (h *Handlers) ticketGaps(c echo.Context) ([]ticketing.Gap, time.Time, time.Time, error) {
+	st, err := h.store()
 	if err != nil {
 		return nil, time.Time{}, time.Time{}, err
 	}
@@ -727,7 +726,7 @@ func (s *Server) ticketGaps(c echo.Context) ([]ticketing.Gap, time.Time, time.Ti
 	}
 	g, err := st.Gaps(c.Request().Context(), since, until)
 	if err != nil {
-		return nil, time.Time{}, time.Time{}, tkErr(err)
+		return nil, time.Time{}, time.Time{}, Err(err)
 	}
 	return g, since, until, nil
 }
@@ -742,8 +741,8 @@ func jsonList[T any](c echo.Context, list []T) error {
 }
 
 // apiCitizens is GET /api/citizens?q=: caller lookup by phone, email, tax code or name.
-func (s *Server) apiCitizens(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiCitizens(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -753,35 +752,35 @@ func (s *Server) apiCitizens(c echo.Context) error {
 	}
 	list, err := st.FindCitizen(c.Request().Context(), q)
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return jsonList(c, list)
 }
 
 // apiCitizenCreate is POST /api/citizens; a duplicate answers 409 naming the existing record.
-func (s *Server) apiCitizenCreate(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiCitizenCreate(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
 	var ct ticketing.Citizen
-	if err := bindJSON(c, &ct); err != nil {
+	if err := BindJSON(c, &ct); err != nil {
 		return err
 	}
 	if err := st.CreateCitizen(c.Request().Context(), &ct); err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return c.JSON(http.StatusCreated, ct)
 }
 
-// citizenView is a citizen with every interaction (TK-2).
-type citizenView struct {
+// CitizenView is a citizen with every interaction (TK-2).
+type CitizenView struct {
 	Citizen *ticketing.Citizen `json:"citizen"`
 	Tickets []ticketing.Row    `json:"tickets"`
 }
 
-func (s *Server) citizenView(c echo.Context) (*citizenView, error) {
-	st, err := s.tickets()
+func (h *Handlers) CitizenView(c echo.Context) (*CitizenView, error) {
+	st, err := h.store()
 	if err != nil {
 		return nil, err
 	}
@@ -792,21 +791,21 @@ func (s *Server) citizenView(c echo.Context) (*citizenView, error) {
 	ctx := c.Request().Context()
 	ct, err := st.Citizen(ctx, id)
 	if err != nil {
-		return nil, tkErr(err)
+		return nil, Err(err)
 	}
 	rows, err := st.Rows(ctx, ticketing.Filter{CitizenID: ct.ID, Limit: 1 << 20}, time.Now())
 	if err != nil {
-		return nil, tkErr(err)
+		return nil, Err(err)
 	}
 	if rows == nil {
 		rows = []ticketing.Row{}
 	}
-	return &citizenView{ct, rows}, nil
+	return &CitizenView{ct, rows}, nil
 }
 
 // apiCitizen is GET /api/citizens/:id.
-func (s *Server) apiCitizen(c echo.Context) error {
-	v, err := s.citizenView(c)
+func (h *Handlers) apiCitizen(c echo.Context) error {
+	v, err := h.CitizenView(c)
 	if err != nil {
 		return err
 	}
@@ -815,8 +814,8 @@ func (s *Server) apiCitizen(c echo.Context) error {
 
 // apiCitizenMerge is POST /api/citizens/:id/merge {"drop": id}: the other record's contacts
 // and tickets move to this one.
-func (s *Server) apiCitizenMerge(c echo.Context) error {
-	st, err := s.tickets()
+func (h *Handlers) apiCitizenMerge(c echo.Context) error {
+	st, err := h.store()
 	if err != nil {
 		return err
 	}
@@ -827,94 +826,14 @@ func (s *Server) apiCitizenMerge(c echo.Context) error {
 	var req struct {
 		Drop int64 `json:"drop"`
 	}
-	if err := bindJSON(c, &req); err != nil {
+	if err := BindJSON(c, &req); err != nil {
 		return err
 	}
-	ct, err := st.Merge(c.Request().Context(), keep, req.Drop, tkActor(c))
+	ct, err := st.Merge(c.Request().Context(), keep, req.Drop, actor(c))
 	if err != nil {
-		return tkErr(err)
+		return Err(err)
 	}
 	return c.JSON(http.StatusOK, ct)
-}
-
-// publicRequest is the body of POST /api/public/requests (TK-18).
-type publicRequest struct {
-	Name        string `json:"name"`
-	Email       string `json:"email"`
-	Phone       string `json:"phone"`
-	Subject     string `json:"subject"`
-	Description string `json:"description"`
-}
-
-// apiPublicSubmit is POST /api/public/requests: anyone may file a request; the answer is only
-// the number, never anything about the citizen record it was matched to.
-func (s *Server) apiPublicSubmit(c echo.Context) error {
-	st, err := s.tickets()
-	if err != nil {
-		return err
-	}
-	var req publicRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	t, err := st.SubmitWeb(c.Request().Context(), ticketing.WebRequest{Name: req.Name, Email: req.Email,
-		Phone: req.Phone, Subject: req.Subject, Description: req.Description})
-	if err != nil {
-		return tkErr(err)
-	}
-	return c.JSON(http.StatusCreated, map[string]string{"number": t.PublicRef, "state": t.State.Label()})
-}
-
-// publicStatus is what the citizen may read of their request: number, state, dates and the
-// steps' states, without names of staff or internal reasons.
-type publicStatus struct {
-	Number  string       `json:"number"`
-	State   string       `json:"state"`
-	Subject string       `json:"subject,omitempty"`
-	Created time.Time    `json:"created"`
-	Solved  time.Time    `json:"solved,omitempty"`
-	Steps   []publicStep `json:"steps"`
-}
-
-type publicStep struct {
-	At    time.Time `json:"at"`
-	State string    `json:"state"`
-}
-
-func (s *Server) publicStatus(c echo.Context, number, email string) (*publicStatus, error) {
-	st, err := s.tickets()
-	if err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(number) == "" || strings.TrimSpace(email) == "" {
-		return nil, webkit.BadRequest("invalid", i18n.T("tk.public.both"))
-	}
-	t, events, err := st.PublicStatus(c.Request().Context(), number, email)
-	if err != nil {
-		if ticketing.HTTPStatus(err) == http.StatusNotFound {
-			// The same answer for a wrong number and a wrong email: the page must not confirm
-			// that a number exists to someone who does not know the address.
-			return nil, &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: i18n.T("tk.public.notFound")}
-		}
-		return nil, tkErr(err)
-	}
-	ps := &publicStatus{Number: t.PublicRef, State: t.State.Label(), Subject: t.Subject, Created: t.Created,
-		Solved: t.SolvedAt, Steps: []publicStep{}}
-	for _, e := range events {
-		if e.To != "" && e.To != e.From || e.Action == ticketing.ActCreate {
-			ps.Steps = append(ps.Steps, publicStep{At: e.At, State: e.To.Label()})
-		}
-	}
-	return ps, nil
-}
-
-// apiPublicStatus is GET /api/public/status?number&email.
-func (s *Server) apiPublicStatus(c echo.Context) error {
-	ps, err := s.publicStatus(c, c.QueryParam("number"), c.QueryParam("email"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ps)
 }
 
 // writeXLSX sends sh as an .xlsx download named name-YYYYMMDD.xlsx (the date in Rome).
@@ -925,4 +844,89 @@ func writeXLSX(c echo.Context, name string, sh ticketing.Sheet) error {
 	}
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.xlsx"`, name, time.Now().In(clock.Rome()).Format("20060102")))
 	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
+}
+
+// tickets (issue 6): service requests, citizens and the first-call-resolution loop, handlers in
+// tickets*.go. They need the Tickets component (without it they answer 404), so they have their
+// citizen's public page (TK-18): anyone may file a request and read its status with the number
+// and the email address given.
+var (
+	tkWorkers = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor}                                   // act on tickets
+	tkReaders = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor} // read them
+	tkFigures = []role.Role{role.Supervisor, role.Administrator, role.Auditor, role.Publisher, role.Validator}              // KB-10, C.4
+	tkMergers = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
+)
+
+// Routes are the ticket pages and API.
+func (h *Handlers) Routes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/ticket", tkReaders, h.ticketInboxPage),
+		webkit.GET("/ticket/nuovo", tkWorkers, h.ticketNewPage),
+		webkit.POST("/ticket/nuovo", tkWorkers, h.ticketNewForm),
+		webkit.GET("/ticket/indicatori", tkFigures, h.ticketFiguresPage),
+		webkit.GET("/ticket/richiamate", tkReaders, h.callbacksPage),
+		webkit.POST("/ticket/richiamate/:id/tentativo", tkWorkers, h.callbackAttemptForm),
+		webkit.GET("/ticket/:number", tkReaders, h.ticketPage),
+		webkit.POST("/ticket/:number/azione", tkWorkers, h.ticketStepForm),
+		webkit.POST("/ticket/:number/allegati", tkWorkers, h.ticketAttachForm),
+		webkit.POST("/ticket/:number/richiamate", tkWorkers, h.ticketCallbackForm),
+		webkit.POST("/ticket/:number/proponi", tkWorkers, h.ticketProposeForm),
+		webkit.GET("/lacune", tkFigures, h.gapsPage),
+		webkit.GET("/cittadini", tkReaders, h.citizensPage),
+		webkit.GET("/cittadini/:id", tkReaders, h.citizenPage),
+		webkit.POST("/cittadini/:id/unisci", tkMergers, h.citizenMergeForm),
+
+		webkit.GET("/api/tickets", tkReaders, h.apiTickets),
+		webkit.POST("/api/tickets", tkWorkers, h.apiTicketCreate),
+		webkit.GET("/api/tickets/export", tkReaders, h.apiTicketsExport),
+		webkit.GET("/api/tickets/figures", tkFigures, h.apiTicketFigures),
+		webkit.GET("/api/tickets/gaps", tkFigures, h.apiTicketGaps),
+		webkit.GET("/api/tickets/:id", tkReaders, h.apiTicket),
+		webkit.POST("/api/tickets/:id/steps", tkWorkers, h.apiTicketStep),
+		webkit.POST("/api/tickets/:id/answer", tkWorkers, h.apiTicketAnswer),
+		webkit.POST("/api/tickets/:id/escalate", tkWorkers, h.apiTicketEscalate),
+		webkit.POST("/api/tickets/:id/propose", tkWorkers, h.apiTicketPropose),
+		webkit.GET("/api/tickets/:id/attachments", tkReaders, h.apiTicketAttachments),
+		webkit.POST("/api/tickets/:id/attachments", tkWorkers, h.apiTicketAttach),
+		webkit.GET("/api/attachments/:id", tkReaders, h.apiAttachment),
+		webkit.GET("/api/tickets/:id/callbacks", tkReaders, h.apiTicketCallbacks),
+		webkit.POST("/api/tickets/:id/callbacks", tkWorkers, h.apiCallbackSchedule),
+		webkit.GET("/api/callbacks/due", tkReaders, h.apiCallbacksDue),
+		webkit.POST("/api/callbacks/:id/attempts", tkWorkers, h.apiCallbackAttempt),
+		webkit.GET("/api/citizens", tkReaders, h.apiCitizens),
+		webkit.POST("/api/citizens", tkWorkers, h.apiCitizenCreate),
+		webkit.GET("/api/citizens/:id", tkReaders, h.apiCitizen),
+		webkit.POST("/api/citizens/:id/merge", tkMergers, h.apiCitizenMerge),
+	}
+}
+
+// Handlers serve the ticket pages and API; without a ticket store they answer 404.
+type Handlers struct {
+	tickets  *ticketing.Store
+	kb       *kb.Store
+	workflow *kb.Workflow // nil: "propose as knowledge" writes the draft without the workflow
+	pages    *webkit.Pages
+	log      *slog.Logger
+}
+
+//go:embed templates/*.html
+var templates embed.FS
+
+//go:embed static
+var static embed.FS
+
+// Static is this package's assets (tickets.js, tickets.css), under static/.
+func Static() fs.FS { return static }
+
+// New returns the handlers of the ticket pages.
+func New(site *webkit.Site, tickets *ticketing.Store, store *kb.Store, workflow *kb.Workflow, log *slog.Logger) *Handlers {
+	return &Handlers{tickets: tickets, kb: store, workflow: workflow, pages: site.Pages(templates, funcs), log: log}
+}
+
+// store returns the ticket store, or a 404 when the server runs without tickets.
+func (h *Handlers) store() (*ticketing.Store, error) {
+	if h.tickets == nil {
+		return nil, webkit.NotFound("tk.absent")
+	}
+	return h.tickets, nil
 }
