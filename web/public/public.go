@@ -83,12 +83,12 @@ func (h *Handlers) apiSubmit(c echo.Context) error {
 // Status is what the citizen may read of their request: number, state, dates and the
 // steps' states, without names of staff or internal reasons.
 type Status struct {
-	Number  string       `json:"number"`
-	State   string       `json:"state"`
-	Subject string       `json:"subject,omitempty"`
-	Created time.Time    `json:"created"`
-	Solved  time.Time    `json:"solved,omitempty"`
-	Steps   []step `json:"steps"`
+	Number  string    `json:"number"`
+	State   string    `json:"state"`
+	Subject string    `json:"subject,omitempty"`
+	Created time.Time `json:"created"`
+	Solved  time.Time `json:"solved,omitempty"`
+	Steps   []step    `json:"steps"`
 }
 
 type step struct {
