@@ -14,8 +14,8 @@ import (
 // The JSON API (web/API.md). Field names are English; error messages are Italian, for the
 // person reading them.
 
-func (s *Server) apiConcepts(c echo.Context) error {
-	top, _, err := s.conceptTree(c.Request().Context(), webkit.RoleOf(c))
+func (h *Server) apiConcepts(c echo.Context) error {
+	top, _, err := h.conceptTree(c.Request().Context(), webkit.RoleOf(c))
 	if err != nil {
 		return webkit.Internal(err)
 	}
@@ -57,8 +57,8 @@ func summarize(ps []kb.Pill) []pillSummary {
 	return out
 }
 
-func (s *Server) apiConcept(c echo.Context) error {
-	d, err := s.conceptData(c)
+func (h *Server) apiConcept(c echo.Context) error {
+	d, err := h.conceptData(c)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Server) apiConcept(c echo.Context) error {
 // apiPills lists pills: ?concept= (id or IRI; narrower concepts included), ?status= (comma
 // separated), ?office=, ?limit= and ?offset=. Roles that read published pills only get an
 // error when they ask for another status, rather than a silently empty list.
-func (s *Server) apiPills(c echo.Context) error {
+func (h *Server) apiPills(c echo.Context) error {
 	ctx := c.Request().Context()
 	who := webkit.RoleOf(c)
 	f := kb.PillFilter{Status: webkit.Visible(who)}
@@ -93,14 +93,14 @@ func (s *Server) apiPills(c echo.Context) error {
 		f.Status = want
 	}
 	if v := c.QueryParam("concept"); v != "" {
-		con, err := s.findConcept(ctx, v)
+		con, err := h.findConcept(ctx, v)
 		if err != nil {
 			return webkit.StoreErr(err, "err.conceptNotFound")
 		}
 		f.Concept = con.IRI
 	}
 	if v := c.QueryParam("office"); v != "" {
-		u, err := s.findUnit(ctx, v)
+		u, err := h.findUnit(ctx, v)
 		if err != nil {
 			return webkit.StoreErr(err, "err.unitNotFound")
 		}
@@ -114,7 +114,7 @@ func (s *Server) apiPills(c echo.Context) error {
 		return err
 	}
 	f.Limit = min(f.Limit, 1000)
-	ps, err := s.store.Pills(ctx, f)
+	ps, err := h.store.Pills(ctx, f)
 	if err != nil {
 		return webkit.Internal(err)
 	}
@@ -126,8 +126,8 @@ func (s *Server) apiPills(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": items, "limit": f.Limit, "offset": f.Offset})
 }
 
-func (s *Server) apiPill(c echo.Context) error {
-	p, err := webkit.FindPill(c.Request().Context(), s.store, c.Param("code"), webkit.RoleOf(c))
+func (h *Server) apiPill(c echo.Context) error {
+	p, err := webkit.FindPill(c.Request().Context(), h.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {
 		return webkit.StoreErr(err, "err.pillNotFound")
 	}
@@ -140,8 +140,8 @@ type apiUnit struct {
 	ID string `json:"id"`
 }
 
-func (s *Server) apiUnits(c echo.Context) error {
-	units, err := s.store.Units(c.Request().Context())
+func (h *Server) apiUnits(c echo.Context) error {
+	units, err := h.store.Units(c.Request().Context())
 	if err != nil {
 		return webkit.Internal(err)
 	}
@@ -152,8 +152,8 @@ func (s *Server) apiUnits(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": items})
 }
 
-func (s *Server) apiUnit(c echo.Context) error {
-	d, err := s.unitData(c)
+func (h *Server) apiUnit(c echo.Context) error {
+	d, err := h.unitData(c)
 	if err != nil {
 		return err
 	}
@@ -173,8 +173,8 @@ func (s *Server) apiUnit(c echo.Context) error {
 
 // apiPeople searches the directory: ?q= matches name, role, extension, phone, e-mail or office;
 // ?office= narrows to a unit and its sub-units.
-func (s *Server) apiPeople(c echo.Context) error {
-	d, err := s.directoryData(c)
+func (h *Server) apiPeople(c echo.Context) error {
+	d, err := h.directoryData(c)
 	if err != nil {
 		return err
 	}
@@ -189,15 +189,15 @@ func (s *Server) apiPeople(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": items})
 }
 
-func (s *Server) apiStats(c echo.Context) error {
-	st, err := s.store.Stats(c.Request().Context())
+func (h *Server) apiStats(c echo.Context) error {
+	st, err := h.store.Stats(c.Request().Context())
 	if err != nil {
 		return webkit.Internal(err)
 	}
 	return c.JSON(http.StatusOK, st)
 }
 
-func (s *Server) apiWhoami(c echo.Context) error {
+func (h *Server) apiWhoami(c echo.Context) error {
 	user := webkit.UserOf(c)
 	who := webkit.RoleOf(c)
 	return c.JSON(http.StatusOK, map[string]any{"user": user, "role": who, "seesDrafts": who.SeesDrafts()})

@@ -33,12 +33,12 @@ type conceptNode struct {
 
 // conceptTree builds the SKOS tree (KB-1) with pill counts for what role may read. It returns
 // the top concepts and every node by IRI.
-func (s *Server) conceptTree(ctx context.Context, who role.Role) ([]*conceptNode, map[string]*conceptNode, error) {
-	concepts, err := s.store.Concepts(ctx)
+func (h *Server) conceptTree(ctx context.Context, who role.Role) ([]*conceptNode, map[string]*conceptNode, error) {
+	concepts, err := h.store.Concepts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	pills, err := s.store.Pills(ctx, kb.PillFilter{Status: webkit.Visible(who)})
+	pills, err := h.store.Pills(ctx, kb.PillFilter{Status: webkit.Visible(who)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,11 +86,11 @@ func sortNodes(ns []*conceptNode) {
 }
 
 // findConcept resolves the id used in URLs: the IRI's last segment, the notation or the IRI.
-func (s *Server) findConcept(ctx context.Context, id string) (*kb.Concept, error) {
+func (h *Server) findConcept(ctx context.Context, id string) (*kb.Concept, error) {
 	if strings.Contains(id, ":") {
-		return s.store.Concept(ctx, id)
+		return h.store.Concept(ctx, id)
 	}
-	cs, err := s.store.Concepts(ctx)
+	cs, err := h.store.Concepts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +120,11 @@ func breadcrumb(n *conceptNode, byIRI map[string]*conceptNode) []*conceptNode {
 }
 
 // findUnit resolves /rubrica/uffici/{id}: the IRI's last segment or the IRI.
-func (s *Server) findUnit(ctx context.Context, id string) (*kb.Unit, error) {
+func (h *Server) findUnit(ctx context.Context, id string) (*kb.Unit, error) {
 	if strings.Contains(id, ":") {
-		return s.store.Unit(ctx, id)
+		return h.store.Unit(ctx, id)
 	}
-	us, err := s.store.Units(ctx)
+	us, err := h.store.Units(ctx)
 	if err != nil {
 		return nil, err
 	}

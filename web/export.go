@@ -23,14 +23,14 @@ import (
 //
 // The document is written to memory before the first byte goes out, so that a failure is a
 // clean error rather than a truncated file the user takes for complete.
-func (s *Server) export(c echo.Context) error {
+func (h *Server) export(c echo.Context) error {
 	ctx := c.Request().Context()
 	who := webkit.RoleOf(c)
 	name := strings.ToLower(c.Param("format"))
 	var buf bytes.Buffer
 	stamp := time.Now().In(clock.Rome()).Format("20060102")
 	if name == "vcard" || name == "vcf" {
-		if err := s.store.ExportVCard(ctx, &buf); err != nil {
+		if err := h.store.ExportVCard(ctx, &buf); err != nil {
 			return webkit.Internal(err)
 		}
 		webkit.Download(c, "sportello-rubrica-"+stamp+".vcf")
@@ -48,9 +48,9 @@ func (s *Server) export(c echo.Context) error {
 		// The history names every version, drafts included.
 		return webkit.Deny(who)
 	}
-	src := s.store
+	src := h.store
 	if !who.SeesDrafts() && (g.IRI == "" || g.IRI == ontology.GraphContent) {
-		pub, err := s.publicCopy(ctx)
+		pub, err := h.publicCopy(ctx)
 		if err != nil {
 			return webkit.Internal(err)
 		}
@@ -87,7 +87,7 @@ func resolveGraph(v string) (exportGraph, error) {
 // comes out is exactly what a full export would hold, less what is not public. The copy lives
 // in memory: fine at the scale of one Administration's knowledge base (thousands of pills); a
 // store-level filter is the way forward if it ever is not.
-func (s *Server) publicCopy(ctx context.Context) (*kb.Store, error) {
+func (h *Server) publicCopy(ctx context.Context) (*kb.Store, error) {
 	mem, err := kb.OpenMemory()
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func (s *Server) publicCopy(ctx context.Context) (*kb.Store, error) {
 			continue
 		}
 		buf.Reset()
-		if err := s.store.Export(ctx, &buf, rdf.NQuads, g.IRI); err != nil {
+		if err := h.store.Export(ctx, &buf, rdf.NQuads, g.IRI); err != nil {
 			mem.Close()
 			return nil, fmt.Errorf("export %s: %w", g.Name, err)
 		}

@@ -20,42 +20,42 @@ import (
 	"sportello/web/webkit"
 )
 
-func (s *Server) healthz(c echo.Context) error {
+func (h *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // staticFiles serves the embedded assets: webkit's and each part's, under /static/.
 var staticFiles = webkit.StaticHandler(webkit.Static(), staticFS, imports.Static(), webcc.Static(), tickets.Static())
 
-func (s *Server) static(c echo.Context) error {
+func (h *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without
 	// pinning old CSS after an upgrade.
 	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 	return staticFiles(c)
 }
 
-func (s *Server) home(c echo.Context) error {
-	st, err := s.store.Stats(c.Request().Context())
+func (h *Server) home(c echo.Context) error {
+	st, err := h.store.Stats(c.Request().Context())
 	if err != nil {
 		return webkit.Internal(err)
 	}
 	if !webkit.RoleOf(c).SeesDrafts() {
 		// The count on the public home page is of what the public can read.
-		ps, err := s.store.Pills(c.Request().Context(), kb.PillFilter{Status: webkit.Visible(webkit.RoleOf(c))})
+		ps, err := h.store.Pills(c.Request().Context(), kb.PillFilter{Status: webkit.Visible(webkit.RoleOf(c))})
 		if err != nil {
 			return webkit.Internal(err)
 		}
 		st.Pills = len(ps)
 	}
-	return s.render(c, "home", webkit.PageData{Title: i18n.T("home.title"), Nav: "home", Data: st})
+	return h.render(c, "home", webkit.PageData{Title: i18n.T("home.title"), Nav: "home", Data: st})
 }
 
-func (s *Server) treePage(c echo.Context) error {
-	top, _, err := s.conceptTree(c.Request().Context(), webkit.RoleOf(c))
+func (h *Server) treePage(c echo.Context) error {
+	top, _, err := h.conceptTree(c.Request().Context(), webkit.RoleOf(c))
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	return s.render(c, "tree", webkit.PageData{Title: i18n.T("tree.title"), Nav: "tree", Data: top})
+	return h.render(c, "tree", webkit.PageData{Title: i18n.T("tree.title"), Nav: "tree", Data: top})
 }
 
 type conceptPageData struct {
@@ -65,23 +65,23 @@ type conceptPageData struct {
 	AltLabels  []string
 }
 
-func (s *Server) conceptPage(c echo.Context) error {
-	d, err := s.conceptData(c)
+func (h *Server) conceptPage(c echo.Context) error {
+	d, err := h.conceptData(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, "concept", webkit.PageData{Title: d.Node.Label, Nav: "tree", Data: d})
+	return h.render(c, "concept", webkit.PageData{Title: d.Node.Label, Nav: "tree", Data: d})
 }
 
 // conceptData gathers a concept, its path from the top and its pills, including those of
 // narrower concepts (KB-6: retrieval by hierarchical navigation).
-func (s *Server) conceptData(c echo.Context) (*conceptPageData, error) {
+func (h *Server) conceptData(c echo.Context) (*conceptPageData, error) {
 	ctx := c.Request().Context()
-	con, err := s.findConcept(ctx, c.Param("id"))
+	con, err := h.findConcept(ctx, c.Param("id"))
 	if err != nil {
 		return nil, webkit.StoreErr(err, "err.conceptNotFound")
 	}
-	_, byIRI, err := s.conceptTree(ctx, webkit.RoleOf(c))
+	_, byIRI, err := h.conceptTree(ctx, webkit.RoleOf(c))
 	if err != nil {
 		return nil, webkit.Internal(err)
 	}
@@ -89,7 +89,7 @@ func (s *Server) conceptData(c echo.Context) (*conceptPageData, error) {
 	if n == nil {
 		return nil, webkit.NotFound("err.conceptNotFound")
 	}
-	pills, err := s.store.Pills(ctx, kb.PillFilter{Concept: con.IRI, Status: webkit.Visible(webkit.RoleOf(c))})
+	pills, err := h.store.Pills(ctx, kb.PillFilter{Concept: con.IRI, Status: webkit.Visible(webkit.RoleOf(c))})
 	if err != nil {
 		return nil, webkit.Internal(err)
 	}
@@ -106,21 +106,21 @@ type pillPageData struct {
 	JSONLD     template.JS
 }
 
-func (s *Server) pillPage(c echo.Context) error {
+func (h *Server) pillPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	p, err := webkit.FindPill(ctx, s.store, c.Param("code"), webkit.RoleOf(c))
+	p, err := webkit.FindPill(ctx, h.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {
 		return webkit.StoreErr(err, "err.pillNotFound")
 	}
 	d := &pillPageData{Pill: p, Answer: webkit.Sanitize(p.Answer)}
-	if d.Office, err = s.optUnit(c, p.Office); err != nil {
+	if d.Office, err = h.optUnit(c, p.Office); err != nil {
 		return err
 	}
-	if d.Department, err = s.optUnit(c, p.Department); err != nil {
+	if d.Department, err = h.optUnit(c, p.Department); err != nil {
 		return err
 	}
 	for _, iri := range p.Concepts {
-		con, err := s.store.Concept(ctx, iri)
+		con, err := h.store.Concept(ctx, iri)
 		if errors.Is(err, kb.ErrNotFound) {
 			con = &kb.Concept{IRI: iri} // a dangling subject still shows as its IRI
 		} else if err != nil {
@@ -129,7 +129,7 @@ func (s *Server) pillPage(c echo.Context) error {
 		d.Concepts = append(d.Concepts, *con)
 	}
 	if len(d.Concepts) > 0 {
-		d.Path = s.conceptPath(c, d.Concepts[0])
+		d.Path = h.conceptPath(c, d.Concepts[0])
 	}
 	ld, err := kb.PillJSONLD(p, d.Office, d.Concepts)
 	if err != nil {
@@ -137,20 +137,20 @@ func (s *Server) pillPage(c echo.Context) error {
 	}
 	d.JSONLD = template.JS(ld) // encoding/json escaped <, > and &: safe inside <script>
 	pd := webkit.PageData{Title: p.Title, Nav: "tree", Data: d}
-	if s.cfg.BaseURL != "" {
-		pd.Canonical = strings.TrimSuffix(s.cfg.BaseURL, "/") + webkit.PillHref(*p)
+	if h.cfg.BaseURL != "" {
+		pd.Canonical = strings.TrimSuffix(h.cfg.BaseURL, "/") + webkit.PillHref(*p)
 	}
-	return s.render(c, "pill", pd)
+	return h.render(c, "pill", pd)
 }
 
 // conceptPath is c with its broader concepts, top first. A broken link ends the path early
 // rather than failing the page.
-func (s *Server) conceptPath(ec echo.Context, c kb.Concept) []kb.Concept {
+func (h *Server) conceptPath(ec echo.Context, c kb.Concept) []kb.Concept {
 	path := []kb.Concept{c}
 	seen := map[string]bool{c.IRI: true}
 	for b := c.Broader; b != "" && !seen[b] && len(path) < 20; {
 		seen[b] = true
-		con, err := s.store.Concept(ec.Request().Context(), b)
+		con, err := h.store.Concept(ec.Request().Context(), b)
 		if err != nil {
 			break
 		}
@@ -162,11 +162,11 @@ func (s *Server) conceptPath(ec echo.Context, c kb.Concept) []kb.Concept {
 }
 
 // optUnit loads a unit the pill links to; a link to a unit that is gone shows nothing.
-func (s *Server) optUnit(c echo.Context, iri string) (*kb.Unit, error) {
+func (h *Server) optUnit(c echo.Context, iri string) (*kb.Unit, error) {
 	if iri == "" {
 		return nil, nil
 	}
-	u, err := s.store.Unit(c.Request().Context(), iri)
+	u, err := h.store.Unit(c.Request().Context(), iri)
 	if errors.Is(err, kb.ErrNotFound) {
 		return nil, nil
 	}
@@ -192,23 +192,23 @@ type personRow struct {
 	UnitID   string
 }
 
-func (s *Server) directoryPage(c echo.Context) error {
-	d, err := s.directoryData(c)
+func (h *Server) directoryPage(c echo.Context) error {
+	d, err := h.directoryData(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, "directory", webkit.PageData{Title: i18n.T("dir.title"), Nav: "directory", Data: d})
+	return h.render(c, "directory", webkit.PageData{Title: i18n.T("dir.title"), Nav: "directory", Data: d})
 }
 
 // directoryData filters the phone directory (KB-13, TEL-8): q matches name, role, extension,
 // phone, e-mail or office, accents and case aside; office narrows to one unit and its sub-units.
-func (s *Server) directoryData(c echo.Context) (*directoryData, error) {
+func (h *Server) directoryData(c echo.Context) (*directoryData, error) {
 	ctx := c.Request().Context()
-	units, err := s.store.Units(ctx)
+	units, err := h.store.Units(ctx)
 	if err != nil {
 		return nil, webkit.Internal(err)
 	}
-	people, err := s.store.People(ctx)
+	people, err := h.store.People(ctx)
 	if err != nil {
 		return nil, webkit.Internal(err)
 	}
@@ -271,25 +271,25 @@ type unitPageData struct {
 	Pills    []kb.Pill
 }
 
-func (s *Server) unitPage(c echo.Context) error {
-	d, err := s.unitData(c)
+func (h *Server) unitPage(c echo.Context) error {
+	d, err := h.unitData(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, "unit", webkit.PageData{Title: d.Unit.Name, Nav: "directory", Data: d})
+	return h.render(c, "unit", webkit.PageData{Title: d.Unit.Name, Nav: "directory", Data: d})
 }
 
-func (s *Server) unitData(c echo.Context) (*unitPageData, error) {
+func (h *Server) unitData(c echo.Context) (*unitPageData, error) {
 	ctx := c.Request().Context()
-	u, err := s.findUnit(ctx, c.Param("id"))
+	u, err := h.findUnit(ctx, c.Param("id"))
 	if err != nil {
 		return nil, webkit.StoreErr(err, "err.unitNotFound")
 	}
-	units, err := s.store.Units(ctx)
+	units, err := h.store.Units(ctx)
 	if err != nil {
 		return nil, webkit.Internal(err)
 	}
-	people, err := s.store.People(ctx)
+	people, err := h.store.People(ctx)
 	if err != nil {
 		return nil, webkit.Internal(err)
 	}
@@ -304,7 +304,7 @@ func (s *Server) unitData(c echo.Context) (*unitPageData, error) {
 			d.Path = append([]kb.Unit{p.Unit}, d.Path...)
 		}
 	}
-	if d.Pills, err = s.store.Pills(ctx, kb.PillFilter{Office: u.IRI, Status: webkit.Visible(webkit.RoleOf(c))}); err != nil {
+	if d.Pills, err = h.store.Pills(ctx, kb.PillFilter{Office: u.IRI, Status: webkit.Visible(webkit.RoleOf(c))}); err != nil {
 		return nil, webkit.Internal(err)
 	}
 	return d, nil
@@ -330,7 +330,7 @@ type exportPageData struct {
 	Graphs  []exportGraph
 }
 
-func (s *Server) exportPage(c echo.Context) error {
+func (h *Server) exportPage(c echo.Context) error {
 	d := exportPageData{Formats: rdf.Formats}
 	for _, g := range exportGraphs {
 		if g.Name == "history" && !webkit.RoleOf(c).SeesDrafts() {
@@ -338,5 +338,5 @@ func (s *Server) exportPage(c echo.Context) error {
 		}
 		d.Graphs = append(d.Graphs, g)
 	}
-	return s.render(c, "export", webkit.PageData{Title: i18n.T("export.title"), Nav: "export", Data: d})
+	return h.render(c, "export", webkit.PageData{Title: i18n.T("export.title"), Nav: "export", Data: d})
 }

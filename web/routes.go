@@ -49,7 +49,7 @@ func (s *Server) routes() []webkit.Route {
 // beside its handlers (telephony, accounts and workflow, search, tickets, import), each route with
 // its roles, like the table.
 func (s *Server) allRoutes() []webkit.Route {
-	return slices.Concat(s.routes(), s.routesOf("contactcenter"), s.routesOf("accounts"), s.workflowRoutes(), s.workflowPageRoutes(), s.searchRoutes(), s.routesOf("tickets"), s.routesOf("public"), s.routesOf("imports"))
+	return slices.Concat(s.routes(), s.routesOf("contactcenter"), s.routesOf("accounts"), s.routesOf("editorial"), s.searchRoutes(), s.routesOf("tickets"), s.routesOf("public"), s.routesOf("imports"))
 }
 
 // authorize is the deny-by-default middleware: it finds the route the router matched in the
@@ -107,11 +107,5 @@ func (s *Server) searchRoutes() []webkit.Route {
 		webkit.GET("/cerca", webkit.Everyone, s.searchPage),
 		webkit.GET("/cerca/schede/:code", webkit.Everyone, s.searchPane),
 		webkit.GET("/api/search", webkit.Everyone, s.apiSearch),
-		webkit.GET("/sinonimi", []role.Role{role.Administrator}, s.synonymsPage),
-		webkit.POST("/sinonimi", []role.Role{role.Administrator}, s.synonymsAdd),
-		webkit.POST("/sinonimi/elimina", []role.Role{role.Administrator}, s.synonymsRemove),
-		webkit.GET("/api/synonyms", []role.Role{role.Administrator}, s.apiSynonyms),
-		webkit.POST("/api/synonyms", []role.Role{role.Administrator}, s.apiSynonymAdd),
-		webkit.DELETE("/api/synonyms/:id", []role.Role{role.Administrator}, s.apiSynonymRemove),
 	}
 }

@@ -6,7 +6,6 @@ package web
 // what each role may see and turn requests into search.Options.
 
 import (
-	"errors"
 	"html"
 	"html/template"
 	"net/http"
@@ -44,11 +43,11 @@ func hitID(h search.Hit) string {
 const maxSearchLimit = 100
 
 // searchIndex is the configured index, or a 404 for the pages that need it.
-func (s *Server) searchIndex() (*search.Index, error) {
-	if s.deps.Search == nil {
+func (h *Server) searchIndex() (*search.Index, error) {
+	if h.deps.Search == nil {
 		return nil, webkit.NotFound("search.absent")
 	}
-	return s.deps.Search, nil
+	return h.deps.Search, nil
 }
 
 // searchOptions reads the query string into Options, with what role may see (issue 4 §7,
@@ -93,8 +92,8 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 }
 
 // apiSearch is GET /api/search: the same JSON as `sportello search --json` (issue 4 §9).
-func (s *Server) apiSearch(c echo.Context) error {
-	x, err := s.searchIndex()
+func (h *Server) apiSearch(c echo.Context) error {
+	x, err := h.searchIndex()
 	if err != nil {
 		return err
 	}
@@ -209,13 +208,13 @@ type facetView struct {
 }
 
 // searchPage is /cerca: the operator's search (issue 4 §9).
-func (s *Server) searchPage(c echo.Context) error {
+func (h *Server) searchPage(c echo.Context) error {
 	who := webkit.RoleOf(c)
 	d := &searchPageData{All: who.SeesDrafts(), TicketURL: "/ticket/nuovo"}
-	x, err := s.searchIndex()
+	x, err := h.searchIndex()
 	if err != nil {
 		d.Absent = true
-		return s.render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
+		return h.render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
 	}
 	q, opt, err := searchOptions(c, who)
 	if err != nil {
@@ -253,7 +252,7 @@ func (s *Server) searchPage(c echo.Context) error {
 			d.Facets = append(d.Facets, facetView{Name: f.param, Label: i18n.T(f.label), Selected: sel, Values: vals})
 		}
 	}
-	return s.render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
+	return h.render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
 }
 
 // pageLink is the current /cerca URL at another offset.
@@ -277,162 +276,15 @@ type searchPaneData struct {
 // searchPane is GET /cerca/schede/:code: a pill as an HTML fragment for the pane beside the
 // results. The answer is sanitised here, on the server, like the pill page does; the script
 // inserts the fragment as it comes. A pill the role may not read is a 404, as on /schede.
-func (s *Server) searchPane(c echo.Context) error {
+func (h *Server) searchPane(c echo.Context) error {
 	ctx := c.Request().Context()
-	p, err := webkit.FindPill(ctx, s.store, c.Param("code"), webkit.RoleOf(c))
+	p, err := webkit.FindPill(ctx, h.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {
 		return webkit.StoreErr(err, "err.pillNotFound")
 	}
 	d := searchPaneData{Pill: p, Answer: webkit.Sanitize(p.Answer), Href: webkit.PillHref(*p)}
-	if d.Office, err = s.optUnit(c, p.Office); err != nil {
+	if d.Office, err = h.optUnit(c, p.Office); err != nil {
 		return err
 	}
-	return s.pages.Fragment(c, "searchpane", "pane", d)
-}
-
-// synonymsData is what /sinonimi renders.
-type synonymsData struct {
-	Builtin []search.SynonymGroup
-	Admin   []search.SynonymGroup
-	Notice  string
-	Error   string
-	Terms   string // what the administrator typed, kept after an error
-	CSRF    string
-	Field   string
-}
-
-// synonymsPage is /sinonimi: the administrators' synonym lists (issue 4 §2).
-func (s *Server) synonymsPage(c echo.Context) error {
-	x, err := s.searchIndex()
-	if err != nil {
-		return err
-	}
-	d := s.synonymsData(c, x)
-	switch c.QueryParam("fatto") {
-	case "aggiunto":
-		d.Notice = i18n.T("syn.added")
-	case "eliminato":
-		d.Notice = i18n.T("syn.removed")
-	}
-	return s.render(c, "synonyms", webkit.PageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
-}
-
-func (s *Server) synonymsData(c echo.Context, x *search.Index) *synonymsData {
-	d := &synonymsData{Field: webkit.CSRFField}
-	if sess := webkit.FromContext(c.Request().Context()); sess != nil {
-		d.CSRF = sess.CSRF
-	}
-	for _, g := range x.Synonyms().List() {
-		if g.Builtin {
-			d.Builtin = append(d.Builtin, g)
-		} else {
-			d.Admin = append(d.Admin, g)
-		}
-	}
-	return d
-}
-
-// splitTerms reads a list of terms typed one per line or separated by commas.
-func splitTerms(s string) []string {
-	var out []string
-	for _, t := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == ';' }) {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// synonymsAdd is POST /sinonimi (form field termini).
-func (s *Server) synonymsAdd(c echo.Context) error {
-	x, err := s.searchIndex()
-	if err != nil {
-		return err
-	}
-	terms := c.FormValue("termini")
-	if _, err := x.Synonyms().Add(splitTerms(terms)); err != nil {
-		d := s.synonymsData(c, x)
-		d.Error, d.Terms = synonymError(err), terms
-		return s.renderStatus(c, http.StatusBadRequest, "synonyms", webkit.PageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
-	}
-	return c.Redirect(http.StatusSeeOther, "/sinonimi?fatto=aggiunto")
-}
-
-// synonymsRemove is POST /sinonimi/elimina (form field id).
-func (s *Server) synonymsRemove(c echo.Context) error {
-	x, err := s.searchIndex()
-	if err != nil {
-		return err
-	}
-	if err := x.Synonyms().Remove(c.FormValue("id")); err != nil {
-		d := s.synonymsData(c, x)
-		d.Error = synonymError(err)
-		return s.renderStatus(c, http.StatusBadRequest, "synonyms", webkit.PageData{Title: i18n.T("syn.title"), Nav: "synonyms", Data: d})
-	}
-	return c.Redirect(http.StatusSeeOther, "/sinonimi?fatto=eliminato")
-}
-
-// synonymError is the Italian message for an error of search.Synonyms, which speaks English.
-func synonymError(err error) string {
-	e := err.Error()
-	switch {
-	case strings.Contains(e, "at least two"):
-		return i18n.T("syn.tooFew")
-	case strings.Contains(e, "built in"):
-		return i18n.T("syn.isBuiltin")
-	case strings.Contains(e, "not found"):
-		return i18n.T("syn.notFound")
-	}
-	return i18n.T("err.internal")
-}
-
-// apiSynonyms is GET /api/synonyms: every group, built-in ones marked.
-func (s *Server) apiSynonyms(c echo.Context) error {
-	x, err := s.searchIndex()
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"items": x.Synonyms().List()})
-}
-
-// apiSynonymAdd is POST /api/synonyms with {"terms": [...]}; it answers the group, 201.
-func (s *Server) apiSynonymAdd(c echo.Context) error {
-	x, err := s.searchIndex()
-	if err != nil {
-		return err
-	}
-	var body struct {
-		Terms []string `json:"terms"`
-	}
-	if err := webkit.ReadJSON(c, &body); err != nil {
-		return err
-	}
-	g, err := x.Synonyms().Add(body.Terms)
-	if err != nil {
-		return synonymHTTPError(err)
-	}
-	return c.JSON(http.StatusCreated, g)
-}
-
-// apiSynonymRemove is DELETE /api/synonyms/:id; 204.
-func (s *Server) apiSynonymRemove(c echo.Context) error {
-	x, err := s.searchIndex()
-	if err != nil {
-		return err
-	}
-	if err := x.Synonyms().Remove(c.Param("id")); err != nil {
-		return synonymHTTPError(err)
-	}
-	return c.NoContent(http.StatusNoContent)
-}
-
-func synonymHTTPError(err error) error {
-	m := synonymError(err)
-	switch m {
-	case i18n.T("syn.notFound"):
-		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: m}
-	case i18n.T("syn.tooFew"), i18n.T("syn.isBuiltin"):
-		return webkit.BadRequest("bad_synonyms", m)
-	}
-	return webkit.Internal(errors.Join(err))
+	return h.pages.Fragment(c, "searchpane", "pane", d)
 }

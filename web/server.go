@@ -30,6 +30,7 @@ import (
 	"sportello/ticketing"
 	webaccounts "sportello/web/accounts"
 	webcc "sportello/web/contactcenter"
+	"sportello/web/editorial"
 	"sportello/web/imports"
 	"sportello/web/public"
 	"sportello/web/tickets"
@@ -120,6 +121,7 @@ func New(cfg Config, d Deps) *Server {
 		"contactcenter": webcc.New(s.site, s.deps.Telephony).Routes(),
 		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.deps.Workflow, s.log).Routes(),
 		"public":        public.New(s.site, s.deps.Tickets).Routes(),
+		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
 	}
 
 	e := echo.New()

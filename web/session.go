@@ -108,7 +108,7 @@ var pillReadPaths = map[string]bool{"/schede/:code": true, "/api/pills/:code": t
 // recordRead logs a successful read of a pill by a signed-in user. A failure to log is logged,
 // never shown: the operator on the phone needs the answer more than the statistics do.
 func (s *Server) recordRead(c echo.Context, sess *accounts.Session) {
-	l := s.accessLog()
+	l := s.deps.AccessLog
 	if l == nil || c.Request().Method != http.MethodGet || !pillReadPaths[c.Path()] || c.Response().Status != http.StatusOK {
 		return
 	}

@@ -1,4 +1,8 @@
-package web
+// Package editorial is the web side of the pill life cycle (issue 5; KB-8, KB-12, KB-14): the
+// publisher's workspace and editor, the validator's queue with the word diff, a pill's history,
+// what is new, the workflow API under /api/workflow/, and the administrators' synonym lists of
+// the search. The workflow itself is kb.Workflow; the synonyms are kept by kb/search.
+package editorial
 
 // This file is the JSON API of the pill life cycle (issue 5, KB-8, KB-12, KB-14) on
 // kb.Workflow: publishers write drafts and submit them, validators see the queue with the diff
@@ -6,8 +10,11 @@ package web
 // Role checks are the routes table's (403); what the pill's state forbids is kb's (409).
 
 import (
+	"embed"
 	"errors"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -17,6 +24,7 @@ import (
 	"sportello/internal/htmltext"
 	"sportello/internal/role"
 	"sportello/kb"
+	"sportello/kb/search"
 	"sportello/web/webkit"
 )
 
@@ -28,20 +36,20 @@ var (
 	historyReaders = []role.Role{role.Administrator, role.Publisher, role.Validator, role.Auditor}
 )
 
-// workflowRoutes are the routes of this file, added to the routes table.
-func (s *Server) workflowRoutes() []webkit.Route {
+// apiRoutes are the workflow API.
+func (h *Handlers) apiRoutes() []webkit.Route {
 	return []webkit.Route{
-		webkit.GET("/api/workflow/queue", []role.Role{role.Validator, role.Administrator, role.Auditor}, s.apiQueue),
-		webkit.GET("/api/workflow/mine", writers, s.apiMine),
-		webkit.POST("/api/workflow/pills", writers, s.apiCreatePill),
-		webkit.GET("/api/workflow/pills/:code", historyReaders, s.apiRecord),
-		webkit.GET("/api/workflow/pills/:code/diff", historyReaders, s.apiDiff),
-		webkit.PUT("/api/workflow/pills/:code/draft", writers, s.apiEditPill),
-		webkit.POST("/api/workflow/pills/:code/versions/:n/submit", writers, s.apiSubmit),
-		webkit.POST("/api/workflow/pills/:code/versions/:n/approve", reviewers, s.apiApprove),
-		webkit.POST("/api/workflow/pills/:code/versions/:n/reject", reviewers, s.apiReject),
-		webkit.POST("/api/workflow/pills/:code/versions/:n/restore", writers, s.apiRestore),
-		webkit.POST("/api/workflow/pills/:code/retire", retirers, s.apiRetire),
+		webkit.GET("/api/workflow/queue", []role.Role{role.Validator, role.Administrator, role.Auditor}, h.apiQueue),
+		webkit.GET("/api/workflow/mine", writers, h.apiMine),
+		webkit.POST("/api/workflow/pills", writers, h.apiCreatePill),
+		webkit.GET("/api/workflow/pills/:code", historyReaders, h.apiRecord),
+		webkit.GET("/api/workflow/pills/:code/diff", historyReaders, h.apiDiff),
+		webkit.PUT("/api/workflow/pills/:code/draft", writers, h.apiEditPill),
+		webkit.POST("/api/workflow/pills/:code/versions/:n/submit", writers, h.apiSubmit),
+		webkit.POST("/api/workflow/pills/:code/versions/:n/approve", reviewers, h.apiApprove),
+		webkit.POST("/api/workflow/pills/:code/versions/:n/reject", reviewers, h.apiReject),
+		webkit.POST("/api/workflow/pills/:code/versions/:n/restore", writers, h.apiRestore),
+		webkit.POST("/api/workflow/pills/:code/retire", retirers, h.apiRetire),
 	}
 }
 
@@ -70,12 +78,12 @@ func wfError(err error) error {
 }
 
 // record finds the pill named in the path (code or local id, drafts included) and its record.
-func (s *Server) record(c echo.Context) (*kb.Workflow, *kb.PillRecord, error) {
-	wf := s.workflow()
+func (h *Handlers) record(c echo.Context) (*kb.Workflow, *kb.PillRecord, error) {
+	wf := h.workflow
 	if wf == nil {
 		return nil, nil, webkit.NotFound("err.workflowAbsent")
 	}
-	p, err := webkit.FindPill(c.Request().Context(), s.store, c.Param("code"), role.Administrator)
+	p, err := webkit.FindPill(c.Request().Context(), h.store, c.Param("code"), role.Administrator)
 	if err != nil {
 		return nil, nil, webkit.StoreErr(err, "err.pillNotFound")
 	}
@@ -112,8 +120,8 @@ type recordJSON struct {
 	Event *kb.WorkflowEvent `json:"event,omitempty"`
 }
 
-func (s *Server) apiRecord(c echo.Context) error {
-	_, r, err := s.record(c)
+func (h *Handlers) apiRecord(c echo.Context) error {
+	_, r, err := h.record(c)
 	if err != nil {
 		return err
 	}
@@ -121,8 +129,8 @@ func (s *Server) apiRecord(c echo.Context) error {
 }
 
 // apiDiff compares ?from= and ?to= (defaults: the live version and the newest one).
-func (s *Server) apiDiff(c echo.Context) error {
-	_, r, err := s.record(c)
+func (h *Handlers) apiDiff(c echo.Context) error {
+	_, r, err := h.record(c)
 	if err != nil {
 		return err
 	}
@@ -150,8 +158,8 @@ type queueItem struct {
 	Changes []kb.FieldDiff `json:"changes"`
 }
 
-func (s *Server) apiQueue(c echo.Context) error {
-	wf := s.workflow()
+func (h *Handlers) apiQueue(c echo.Context) error {
+	wf := h.workflow
 	if wf == nil {
 		return webkit.NotFound("err.workflowAbsent")
 	}
@@ -177,8 +185,8 @@ func (s *Server) apiQueue(c echo.Context) error {
 	return c.JSON(http.StatusOK, items)
 }
 
-func (s *Server) apiMine(c echo.Context) error {
-	wf := s.workflow()
+func (h *Handlers) apiMine(c echo.Context) error {
+	wf := h.workflow
 	if wf == nil {
 		return webkit.NotFound("err.workflowAbsent")
 	}
@@ -192,8 +200,8 @@ func (s *Server) apiMine(c echo.Context) error {
 	return c.JSON(http.StatusOK, mine)
 }
 
-func (s *Server) apiCreatePill(c echo.Context) error {
-	wf := s.workflow()
+func (h *Handlers) apiCreatePill(c echo.Context) error {
+	wf := h.workflow
 	if wf == nil {
 		return webkit.NotFound("err.workflowAbsent")
 	}
@@ -203,7 +211,7 @@ func (s *Server) apiCreatePill(c echo.Context) error {
 	}
 	p.IRI = ""
 	if p.Code != "" {
-		if _, err := s.store.PillByCode(c.Request().Context(), p.Code); err == nil {
+		if _, err := h.store.PillByCode(c.Request().Context(), p.Code); err == nil {
 			return &webkit.HTTPError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", p.Code)}
 		}
 	}
@@ -215,8 +223,8 @@ func (s *Server) apiCreatePill(c echo.Context) error {
 }
 
 // step runs one workflow step on the pill in the path and answers with the record.
-func (s *Server) step(c echo.Context, fn func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error)) error {
-	wf, r, err := s.record(c)
+func (h *Handlers) step(c echo.Context, fn func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error)) error {
+	wf, r, err := h.record(c)
 	if err != nil {
 		return err
 	}
@@ -227,64 +235,87 @@ func (s *Server) step(c echo.Context, fn func(wf *kb.Workflow, r *kb.PillRecord)
 	return c.JSON(http.StatusOK, recordJSON{r, ev})
 }
 
-func (s *Server) apiEditPill(c echo.Context) error {
+func (h *Handlers) apiEditPill(c echo.Context) error {
 	p, err := pillInput(c)
 	if err != nil {
 		return err
 	}
-	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+	return h.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
 		return wf.Edit(c.Request().Context(), r.IRI, p, webkit.UserOf(c))
 	})
 }
 
-func (s *Server) versionStep(c echo.Context, fn func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error)) error {
+func (h *Handlers) versionStep(c echo.Context, fn func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error)) error {
 	n, err := versionParam(c)
 	if err != nil {
 		return err
 	}
-	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+	return h.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
 		return fn(wf, r.IRI, n)
 	})
 }
 
-func (s *Server) apiSubmit(c echo.Context) error {
-	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+func (h *Handlers) apiSubmit(c echo.Context) error {
+	return h.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
 		return wf.Submit(c.Request().Context(), iri, n, webkit.UserOf(c))
 	})
 }
 
-func (s *Server) apiApprove(c echo.Context) error {
-	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+func (h *Handlers) apiApprove(c echo.Context) error {
+	return h.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
 		return wf.Approve(c.Request().Context(), iri, n, webkit.UserOf(c))
 	})
 }
 
-func (s *Server) apiReject(c echo.Context) error {
+func (h *Handlers) apiReject(c echo.Context) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
 	if err := webkit.ReadJSON(c, &body); err != nil {
 		return err
 	}
-	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+	return h.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
 		return wf.Reject(c.Request().Context(), iri, n, webkit.UserOf(c), body.Reason)
 	})
 }
 
-func (s *Server) apiRestore(c echo.Context) error {
-	return s.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+func (h *Handlers) apiRestore(c echo.Context) error {
+	return h.versionStep(c, func(wf *kb.Workflow, iri string, n int) (*kb.PillRecord, *kb.WorkflowEvent, error) {
 		return wf.Restore(c.Request().Context(), iri, n, webkit.UserOf(c))
 	})
 }
 
-func (s *Server) apiRetire(c echo.Context) error {
+func (h *Handlers) apiRetire(c echo.Context) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
 	if err := webkit.ReadJSON(c, &body); err != nil {
 		return err
 	}
-	return s.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
+	return h.step(c, func(wf *kb.Workflow, r *kb.PillRecord) (*kb.PillRecord, *kb.WorkflowEvent, error) {
 		return wf.Retire(c.Request().Context(), r.IRI, webkit.UserOf(c), body.Reason)
 	})
+}
+
+// Routes are the editorial pages and API.
+func (h *Handlers) Routes() []webkit.Route {
+	return slices.Concat(h.apiRoutes(), h.pageRoutes(), h.synonymRoutes())
+}
+
+// Handlers serve the editorial pages; without a workflow (or a search index, for the synonyms)
+// the pages that need it answer 404.
+type Handlers struct {
+	store    *kb.Store
+	workflow *kb.Workflow
+	search   *search.Index
+	pages    *webkit.Pages
+	log      *slog.Logger
+}
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// New returns the handlers of the editorial pages.
+func New(site *webkit.Site, store *kb.Store, workflow *kb.Workflow, x *search.Index, log *slog.Logger) *Handlers {
+	return &Handlers{store: store, workflow: workflow, search: x, pages: site.Pages(templates, nil), log: log}
 }

@@ -1,4 +1,4 @@
-package web
+package editorial
 
 // The pages of the pill life cycle (issue 5 item 6): the publisher's workspace and editor with
 // preview, the validator's queue with the diff and approve/reject forms, and a pill's history.
@@ -22,24 +22,24 @@ import (
 	"sportello/web/webkit"
 )
 
-func (s *Server) workflowPageRoutes() []webkit.Route {
+func (h *Handlers) pageRoutes() []webkit.Route {
 	return []webkit.Route{
-		webkit.GET("/redazione", writers, s.workspacePage),
-		webkit.GET("/redazione/nuova", writers, s.editorPage),
-		webkit.POST("/redazione/nuova", writers, s.editorForm),
-		webkit.GET("/redazione/schede/:code", writers, s.editorPage),
-		webkit.POST("/redazione/schede/:code", writers, s.editorForm),
-		webkit.GET("/validazione", []role.Role{role.Validator, role.Administrator, role.Auditor}, s.queuePage),
-		webkit.POST("/validazione/:code/:n/approva", reviewers, s.approveForm),
-		webkit.POST("/validazione/:code/:n/respingi", reviewers, s.rejectForm),
-		webkit.GET("/schede/:code/storia", historyReaders, s.historyPage),
-		webkit.GET("/novita", webkit.Staff, s.newsPage),
-		webkit.GET("/api/workflow/news", webkit.Staff, s.apiNews),
+		webkit.GET("/redazione", writers, h.workspacePage),
+		webkit.GET("/redazione/nuova", writers, h.editorPage),
+		webkit.POST("/redazione/nuova", writers, h.editorForm),
+		webkit.GET("/redazione/schede/:code", writers, h.editorPage),
+		webkit.POST("/redazione/schede/:code", writers, h.editorForm),
+		webkit.GET("/validazione", []role.Role{role.Validator, role.Administrator, role.Auditor}, h.queuePage),
+		webkit.POST("/validazione/:code/:n/approva", reviewers, h.approveForm),
+		webkit.POST("/validazione/:code/:n/respingi", reviewers, h.rejectForm),
+		webkit.GET("/schede/:code/storia", historyReaders, h.historyPage),
+		webkit.GET("/novita", webkit.Staff, h.newsPage),
+		webkit.GET("/api/workflow/news", webkit.Staff, h.apiNews),
 	}
 }
 
-func (s *Server) workflowOrAbsent() (*kb.Workflow, error) {
-	if wf := s.workflow(); wf != nil {
+func (h *Handlers) workflowOrAbsent() (*kb.Workflow, error) {
+	if wf := h.workflow; wf != nil {
 		return wf, nil
 	}
 	return nil, webkit.NotFound("err.workflowAbsent")
@@ -51,8 +51,8 @@ type workspaceData struct {
 	Overdue []kb.Pill
 }
 
-func (s *Server) workspacePage(c echo.Context) error {
-	wf, err := s.workflowOrAbsent()
+func (h *Handlers) workspacePage(c echo.Context) error {
+	wf, err := h.workflowOrAbsent()
 	if err != nil {
 		return err
 	}
@@ -63,11 +63,11 @@ func (s *Server) workspacePage(c echo.Context) error {
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	overdue, err := s.overdue(c)
+	overdue, err := h.overdue(c)
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	return s.render(c, "workspace", webkit.PageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{webkit.FormOf(c), mine, overdue}})
+	return h.pages.Render(c, "workspace", webkit.PageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{webkit.FormOf(c), mine, overdue}})
 }
 
 type editorData struct {
@@ -85,13 +85,13 @@ type editorData struct {
 }
 
 // editorPage shows the open version, or the live one to start a new version from.
-func (s *Server) editorPage(c echo.Context) error {
-	if _, err := s.workflowOrAbsent(); err != nil {
+func (h *Handlers) editorPage(c echo.Context) error {
+	if _, err := h.workflowOrAbsent(); err != nil {
 		return err
 	}
 	d := editorData{FormBase: webkit.FormOf(c), New: c.Param("code") == ""}
 	if !d.New {
-		_, r, err := s.record(c)
+		_, r, err := h.record(c)
 		if err != nil {
 			return err
 		}
@@ -105,10 +105,10 @@ func (s *Server) editorPage(c echo.Context) error {
 	if n, _ := strconv.Atoi(c.QueryParam("salvata")); n > 0 {
 		d.Notice = i18n.T("ed.saved", n)
 	}
-	return s.renderEditor(c, http.StatusOK, d)
+	return h.renderEditor(c, http.StatusOK, d)
 }
 
-func (s *Server) renderEditor(c echo.Context, status int, d editorData) error {
+func (h *Handlers) renderEditor(c echo.Context, status int, d editorData) error {
 	d.Preview = webkit.Sanitize(d.Pill.Answer)
 	d.Keywords = strings.Join(d.Pill.Keywords, ", ")
 	d.Legal = strings.Join(d.Pill.LegalRefs, "\n")
@@ -117,14 +117,14 @@ func (s *Server) renderEditor(c echo.Context, status int, d editorData) error {
 	if d.New {
 		title = i18n.T("ed.newTitle")
 	}
-	return s.renderStatus(c, status, "editor", webkit.PageData{Title: title, Nav: "workspace", Data: d})
+	return h.pages.RenderStatus(c, status, "editor", webkit.PageData{Title: title, Nav: "workspace", Data: d})
 }
 
 // editorForm saves the form as the open version; with action=submit it also sends it to the
 // validators. The fields the form does not show (concepts, office, links…) are kept from the
 // version the editor started from.
-func (s *Server) editorForm(c echo.Context) error {
-	wf, err := s.workflowOrAbsent()
+func (h *Handlers) editorForm(c echo.Context) error {
+	wf, err := h.workflowOrAbsent()
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Server) editorForm(c echo.Context) error {
 	var p kb.Pill
 	var r *kb.PillRecord
 	if c.Param("code") != "" {
-		if _, r, err = s.record(c); err != nil {
+		if _, r, err = h.record(c); err != nil {
 			return err
 		}
 		if o := r.Open(); o != nil {
@@ -176,7 +176,7 @@ func (s *Server) editorForm(c echo.Context) error {
 	var ev *kb.WorkflowEvent
 	if r == nil {
 		if p.Code != "" {
-			if _, err := s.store.PillByCode(ctx, p.Code); err == nil {
+			if _, err := h.store.PillByCode(ctx, p.Code); err == nil {
 				return &webkit.HTTPError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", p.Code)}
 			}
 		}
@@ -209,8 +209,8 @@ func isoDate(t *time.Time) string {
 
 // overdue lists the published pills whose review-by date has passed (issue 5 item 4): the
 // publishers' reminder to check that the answer still holds.
-func (s *Server) overdue(c echo.Context) ([]kb.Pill, error) {
-	pills, err := s.store.Pills(c.Request().Context(), kb.PillFilter{Status: []kb.Status{kb.StatusPublished}})
+func (h *Handlers) overdue(c echo.Context) ([]kb.Pill, error) {
+	pills, err := h.store.Pills(c.Request().Context(), kb.PillFilter{Status: []kb.Status{kb.StatusPublished}})
 	if err != nil {
 		return nil, err
 	}
@@ -275,8 +275,8 @@ type queueData struct {
 	Items     []queueEntry
 }
 
-func (s *Server) queuePage(c echo.Context) error {
-	wf, err := s.workflowOrAbsent()
+func (h *Handlers) queuePage(c echo.Context) error {
+	wf, err := h.workflowOrAbsent()
 	if err != nil {
 		return err
 	}
@@ -298,15 +298,15 @@ func (s *Server) queuePage(c echo.Context) error {
 		d.Items = append(d.Items, queueEntry{OpenVersion: o, ID: webkit.PillID(kb.Pill{IRI: o.IRI, Code: o.Version.Content.Code}),
 			Changes: showDiff(kb.DiffPills(base, &o.Version.Content))})
 	}
-	return s.render(c, "queue", webkit.PageData{Title: i18n.T("q.title"), Nav: "queue", Data: d})
+	return h.pages.Render(c, "queue", webkit.PageData{Title: i18n.T("q.title"), Nav: "queue", Data: d})
 }
 
-func (s *Server) approveForm(c echo.Context) error {
+func (h *Handlers) approveForm(c echo.Context) error {
 	n, err := versionParam(c)
 	if err != nil {
 		return err
 	}
-	wf, r, err := s.record(c)
+	wf, r, err := h.record(c)
 	if err != nil {
 		return err
 	}
@@ -316,12 +316,12 @@ func (s *Server) approveForm(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/validazione")
 }
 
-func (s *Server) rejectForm(c echo.Context) error {
+func (h *Handlers) rejectForm(c echo.Context) error {
 	n, err := versionParam(c)
 	if err != nil {
 		return err
 	}
-	wf, r, err := s.record(c)
+	wf, r, err := h.record(c)
 	if err != nil {
 		return err
 	}
@@ -344,8 +344,8 @@ type historyData struct {
 	Events   []kb.WorkflowEvent
 }
 
-func (s *Server) historyPage(c echo.Context) error {
-	_, r, err := s.record(c)
+func (h *Handlers) historyPage(c echo.Context) error {
+	_, r, err := h.record(c)
 	if err != nil {
 		return err
 	}
@@ -361,15 +361,15 @@ func (s *Server) historyPage(c echo.Context) error {
 	for i, j := 0, len(d.Versions)-1; i < j; i, j = i+1, j-1 {
 		d.Versions[i], d.Versions[j] = d.Versions[j], d.Versions[i]
 	}
-	return s.render(c, "history", webkit.PageData{Title: i18n.T("h.title"), Data: d})
+	return h.pages.Render(c, "history", webkit.PageData{Title: i18n.T("h.title"), Data: d})
 }
 
 // newsDays is how far back the "novità" list goes by default.
 const newsDays = 14
 
 // publications is the "novità" list since ?dal= (yyyy-mm-dd), by default the last two weeks.
-func (s *Server) publications(c echo.Context) ([]kb.Publication, time.Time, error) {
-	wf, err := s.workflowOrAbsent()
+func (h *Handlers) publications(c echo.Context) ([]kb.Publication, time.Time, error) {
+	wf, err := h.workflowOrAbsent()
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -398,8 +398,8 @@ type newsItem struct {
 
 // newsPage is the "novità" list (issue 5 item 4, KB-12): what went live recently and what
 // changed, for operators to read before their shift.
-func (s *Server) newsPage(c echo.Context) error {
-	news, since, err := s.publications(c)
+func (h *Handlers) newsPage(c echo.Context) error {
+	news, since, err := h.publications(c)
 	if err != nil {
 		return err
 	}
@@ -407,11 +407,11 @@ func (s *Server) newsPage(c echo.Context) error {
 	for _, n := range news {
 		items = append(items, newsItem{Publication: n, ID: webkit.PillID(kb.Pill{IRI: n.IRI, Code: n.Code}), Changes: showDiff(n.Changes)})
 	}
-	return s.render(c, "news", webkit.PageData{Title: i18n.T("news.title"), Nav: "news", Data: map[string]any{"Items": items, "Since": since}})
+	return h.pages.Render(c, "news", webkit.PageData{Title: i18n.T("news.title"), Nav: "news", Data: map[string]any{"Items": items, "Since": since}})
 }
 
-func (s *Server) apiNews(c echo.Context) error {
-	news, since, err := s.publications(c)
+func (h *Handlers) apiNews(c echo.Context) error {
+	news, since, err := h.publications(c)
 	if err != nil {
 		return err
 	}
