@@ -3,8 +3,9 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
-	"sportello/web/webkit"
 	"testing"
+
+	"sportello/web/webkit"
 )
 
 // Benchmarks of the pages an operator opens most, on the demo data in memory. Run with

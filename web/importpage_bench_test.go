@@ -7,13 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sportello/internal/role"
-	"sportello/web/imports"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"sportello/internal/role"
+	"sportello/web/imports"
 )
 
 // benchWorkbook is a pills workbook of n rows, written with excelize's stream writer.

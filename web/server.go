@@ -32,6 +32,7 @@ import (
 	webcc "sportello/web/contactcenter"
 	"sportello/web/editorial"
 	"sportello/web/imports"
+	"sportello/web/knowledge"
 	"sportello/web/public"
 	"sportello/web/tickets"
 	"sportello/web/webkit"
@@ -85,7 +86,6 @@ type Server struct {
 	echo  *echo.Echo
 	table map[string]webkit.Route // "METHOD /path" → route, for authorize
 	site  *webkit.Site
-	pages *webkit.Pages
 	deps  Deps
 	parts map[string][]webkit.Route // each web subpackage's routes, by name
 }
@@ -103,7 +103,6 @@ func New(cfg Config, d Deps) *Server {
 		s.log = slog.Default()
 	}
 	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"contactHome": webcc.Home})
-	s.pages = s.site.Pages(templateFS, pageFuncs())
 	if s.deps.Imports == nil {
 		dir := filepath.Join(os.TempDir(), "sportello-import")
 		if cfg.DataDir != "" {
@@ -122,6 +121,7 @@ func New(cfg Config, d Deps) *Server {
 		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.deps.Workflow, s.log).Routes(),
 		"public":        public.New(s.site, s.deps.Tickets).Routes(),
 		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
+		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, s.log).Routes(),
 	}
 
 	e := echo.New()
@@ -248,4 +248,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	_ = s.site.RenderError(c, he)
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// staticFiles serves the embedded assets: webkit's and each part's, under /static/.
+var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static())
+
+func (s *Server) static(c echo.Context) error {
+	// Assets are embedded and change only with the binary; an hour keeps pages quick without
+	// pinning old CSS after an upgrade.
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return staticFiles(c)
 }

@@ -3,9 +3,10 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"testing"
+
 	"sportello/internal/role"
 	"sportello/telephony"
-	"testing"
 )
 
 // BenchmarkCTISnapshotAPI: GET /api/cti/snapshot, the supervisor page's data.

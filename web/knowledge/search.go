@@ -1,4 +1,4 @@
-package web
+package knowledge
 
 // Knowledge search on the web (issue 4; REQUIREMENTS KB-3, KB-6, KB-13, TK-9, TEL-8): the JSON
 // API GET /api/search, the operator's search page /cerca with the answer beside the results, and
@@ -22,8 +22,8 @@ import (
 	"sportello/web/webkit"
 )
 
-// searchFuncs are the template functions of the search pages.
-var searchFuncs = template.FuncMap{
+// funcs are the template functions of the search pages.
+var funcs = template.FuncMap{
 	"hitID":    hitID,
 	"kbStatus": func(s string) kb.Status { return kb.Status(s) },
 	"marked":   func(s string) template.HTML { return template.HTML(markOnly(s)) },
@@ -43,11 +43,11 @@ func hitID(h search.Hit) string {
 const maxSearchLimit = 100
 
 // searchIndex is the configured index, or a 404 for the pages that need it.
-func (h *Server) searchIndex() (*search.Index, error) {
-	if h.deps.Search == nil {
+func (h *Handlers) searchIndex() (*search.Index, error) {
+	if h.search == nil {
 		return nil, webkit.NotFound("search.absent")
 	}
-	return h.deps.Search, nil
+	return h.search, nil
 }
 
 // searchOptions reads the query string into Options, with what role may see (issue 4 §7,
@@ -92,7 +92,7 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 }
 
 // apiSearch is GET /api/search: the same JSON as `sportello search --json` (issue 4 §9).
-func (h *Server) apiSearch(c echo.Context) error {
+func (h *Handlers) apiSearch(c echo.Context) error {
 	x, err := h.searchIndex()
 	if err != nil {
 		return err
@@ -208,13 +208,13 @@ type facetView struct {
 }
 
 // searchPage is /cerca: the operator's search (issue 4 §9).
-func (h *Server) searchPage(c echo.Context) error {
+func (h *Handlers) searchPage(c echo.Context) error {
 	who := webkit.RoleOf(c)
 	d := &searchPageData{All: who.SeesDrafts(), TicketURL: "/ticket/nuovo"}
 	x, err := h.searchIndex()
 	if err != nil {
 		d.Absent = true
-		return h.render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
+		return h.pages.Render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
 	}
 	q, opt, err := searchOptions(c, who)
 	if err != nil {
@@ -252,7 +252,7 @@ func (h *Server) searchPage(c echo.Context) error {
 			d.Facets = append(d.Facets, facetView{Name: f.param, Label: i18n.T(f.label), Selected: sel, Values: vals})
 		}
 	}
-	return h.render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
+	return h.pages.Render(c, "search", webkit.PageData{Title: i18n.T("search.title"), Nav: "search", Data: d})
 }
 
 // pageLink is the current /cerca URL at another offset.
@@ -276,7 +276,7 @@ type searchPaneData struct {
 // searchPane is GET /cerca/schede/:code: a pill as an HTML fragment for the pane beside the
 // results. The answer is sanitised here, on the server, like the pill page does; the script
 // inserts the fragment as it comes. A pill the role may not read is a 404, as on /schede.
-func (h *Server) searchPane(c echo.Context) error {
+func (h *Handlers) searchPane(c echo.Context) error {
 	ctx := c.Request().Context()
 	p, err := webkit.FindPill(ctx, h.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {

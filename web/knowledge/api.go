@@ -1,4 +1,4 @@
-package web
+package knowledge
 
 import (
 	"net/http"
@@ -14,7 +14,7 @@ import (
 // The JSON API (web/API.md). Field names are English; error messages are Italian, for the
 // person reading them.
 
-func (h *Server) apiConcepts(c echo.Context) error {
+func (h *Handlers) apiConcepts(c echo.Context) error {
 	top, _, err := h.conceptTree(c.Request().Context(), webkit.RoleOf(c))
 	if err != nil {
 		return webkit.Internal(err)
@@ -57,7 +57,7 @@ func summarize(ps []kb.Pill) []pillSummary {
 	return out
 }
 
-func (h *Server) apiConcept(c echo.Context) error {
+func (h *Handlers) apiConcept(c echo.Context) error {
 	d, err := h.conceptData(c)
 	if err != nil {
 		return err
@@ -72,7 +72,7 @@ func (h *Server) apiConcept(c echo.Context) error {
 // apiPills lists pills: ?concept= (id or IRI; narrower concepts included), ?status= (comma
 // separated), ?office=, ?limit= and ?offset=. Roles that read published pills only get an
 // error when they ask for another status, rather than a silently empty list.
-func (h *Server) apiPills(c echo.Context) error {
+func (h *Handlers) apiPills(c echo.Context) error {
 	ctx := c.Request().Context()
 	who := webkit.RoleOf(c)
 	f := kb.PillFilter{Status: webkit.Visible(who)}
@@ -126,7 +126,7 @@ func (h *Server) apiPills(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": items, "limit": f.Limit, "offset": f.Offset})
 }
 
-func (h *Server) apiPill(c echo.Context) error {
+func (h *Handlers) apiPill(c echo.Context) error {
 	p, err := webkit.FindPill(c.Request().Context(), h.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {
 		return webkit.StoreErr(err, "err.pillNotFound")
@@ -140,7 +140,7 @@ type apiUnit struct {
 	ID string `json:"id"`
 }
 
-func (h *Server) apiUnits(c echo.Context) error {
+func (h *Handlers) apiUnits(c echo.Context) error {
 	units, err := h.store.Units(c.Request().Context())
 	if err != nil {
 		return webkit.Internal(err)
@@ -152,7 +152,7 @@ func (h *Server) apiUnits(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": items})
 }
 
-func (h *Server) apiUnit(c echo.Context) error {
+func (h *Handlers) apiUnit(c echo.Context) error {
 	d, err := h.unitData(c)
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func (h *Server) apiUnit(c echo.Context) error {
 
 // apiPeople searches the directory: ?q= matches name, role, extension, phone, e-mail or office;
 // ?office= narrows to a unit and its sub-units.
-func (h *Server) apiPeople(c echo.Context) error {
+func (h *Handlers) apiPeople(c echo.Context) error {
 	d, err := h.directoryData(c)
 	if err != nil {
 		return err
@@ -189,7 +189,7 @@ func (h *Server) apiPeople(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": items})
 }
 
-func (h *Server) apiStats(c echo.Context) error {
+func (h *Handlers) apiStats(c echo.Context) error {
 	st, err := h.store.Stats(c.Request().Context())
 	if err != nil {
 		return webkit.Internal(err)
@@ -197,7 +197,7 @@ func (h *Server) apiStats(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-func (h *Server) apiWhoami(c echo.Context) error {
+func (h *Handlers) apiWhoami(c echo.Context) error {
 	user := webkit.UserOf(c)
 	who := webkit.RoleOf(c)
 	return c.JSON(http.StatusOK, map[string]any{"user": user, "role": who, "seesDrafts": who.SeesDrafts()})

@@ -1,9 +1,15 @@
-package web
+// Package knowledge is the web side of the knowledge base (KB-1, KB-3, KB-5, KB-11, KB-13): the
+// home page, the classification tree, concept and pill pages, the directory of offices and
+// people, the search pages and API, the downloads in every RDF syntax and vCard, and the read
+// API of the knowledge base under /api/. The knowledge graph is package kb, the index kb/search.
+package knowledge
 
 import (
+	"embed"
 	"errors"
 	"html/template"
-	"net/http"
+	"io/fs"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -13,28 +19,12 @@ import (
 	"sportello/internal/textfold"
 	"sportello/kb"
 	"sportello/kb/rdf"
+	"sportello/kb/search"
 	"sportello/ontology"
-	webcc "sportello/web/contactcenter"
-	"sportello/web/imports"
-	"sportello/web/tickets"
 	"sportello/web/webkit"
 )
 
-func (h *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// staticFiles serves the embedded assets: webkit's and each part's, under /static/.
-var staticFiles = webkit.StaticHandler(webkit.Static(), staticFS, imports.Static(), webcc.Static(), tickets.Static())
-
-func (h *Server) static(c echo.Context) error {
-	// Assets are embedded and change only with the binary; an hour keeps pages quick without
-	// pinning old CSS after an upgrade.
-	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
-	return staticFiles(c)
-}
-
-func (h *Server) home(c echo.Context) error {
+func (h *Handlers) home(c echo.Context) error {
 	st, err := h.store.Stats(c.Request().Context())
 	if err != nil {
 		return webkit.Internal(err)
@@ -47,15 +37,15 @@ func (h *Server) home(c echo.Context) error {
 		}
 		st.Pills = len(ps)
 	}
-	return h.render(c, "home", webkit.PageData{Title: i18n.T("home.title"), Nav: "home", Data: st})
+	return h.pages.Render(c, "home", webkit.PageData{Title: i18n.T("home.title"), Nav: "home", Data: st})
 }
 
-func (h *Server) treePage(c echo.Context) error {
+func (h *Handlers) treePage(c echo.Context) error {
 	top, _, err := h.conceptTree(c.Request().Context(), webkit.RoleOf(c))
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	return h.render(c, "tree", webkit.PageData{Title: i18n.T("tree.title"), Nav: "tree", Data: top})
+	return h.pages.Render(c, "tree", webkit.PageData{Title: i18n.T("tree.title"), Nav: "tree", Data: top})
 }
 
 type conceptPageData struct {
@@ -65,17 +55,17 @@ type conceptPageData struct {
 	AltLabels  []string
 }
 
-func (h *Server) conceptPage(c echo.Context) error {
+func (h *Handlers) conceptPage(c echo.Context) error {
 	d, err := h.conceptData(c)
 	if err != nil {
 		return err
 	}
-	return h.render(c, "concept", webkit.PageData{Title: d.Node.Label, Nav: "tree", Data: d})
+	return h.pages.Render(c, "concept", webkit.PageData{Title: d.Node.Label, Nav: "tree", Data: d})
 }
 
 // conceptData gathers a concept, its path from the top and its pills, including those of
 // narrower concepts (KB-6: retrieval by hierarchical navigation).
-func (h *Server) conceptData(c echo.Context) (*conceptPageData, error) {
+func (h *Handlers) conceptData(c echo.Context) (*conceptPageData, error) {
 	ctx := c.Request().Context()
 	con, err := h.findConcept(ctx, c.Param("id"))
 	if err != nil {
@@ -106,7 +96,7 @@ type pillPageData struct {
 	JSONLD     template.JS
 }
 
-func (h *Server) pillPage(c echo.Context) error {
+func (h *Handlers) pillPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	p, err := webkit.FindPill(ctx, h.store, c.Param("code"), webkit.RoleOf(c))
 	if err != nil {
@@ -137,15 +127,13 @@ func (h *Server) pillPage(c echo.Context) error {
 	}
 	d.JSONLD = template.JS(ld) // encoding/json escaped <, > and &: safe inside <script>
 	pd := webkit.PageData{Title: p.Title, Nav: "tree", Data: d}
-	if h.cfg.BaseURL != "" {
-		pd.Canonical = strings.TrimSuffix(h.cfg.BaseURL, "/") + webkit.PillHref(*p)
-	}
-	return h.render(c, "pill", pd)
+	pd.Canonical = h.site.Canonical(webkit.PillHref(*p))
+	return h.pages.Render(c, "pill", pd)
 }
 
 // conceptPath is c with its broader concepts, top first. A broken link ends the path early
 // rather than failing the page.
-func (h *Server) conceptPath(ec echo.Context, c kb.Concept) []kb.Concept {
+func (h *Handlers) conceptPath(ec echo.Context, c kb.Concept) []kb.Concept {
 	path := []kb.Concept{c}
 	seen := map[string]bool{c.IRI: true}
 	for b := c.Broader; b != "" && !seen[b] && len(path) < 20; {
@@ -162,7 +150,7 @@ func (h *Server) conceptPath(ec echo.Context, c kb.Concept) []kb.Concept {
 }
 
 // optUnit loads a unit the pill links to; a link to a unit that is gone shows nothing.
-func (h *Server) optUnit(c echo.Context, iri string) (*kb.Unit, error) {
+func (h *Handlers) optUnit(c echo.Context, iri string) (*kb.Unit, error) {
 	if iri == "" {
 		return nil, nil
 	}
@@ -192,17 +180,17 @@ type personRow struct {
 	UnitID   string
 }
 
-func (h *Server) directoryPage(c echo.Context) error {
+func (h *Handlers) directoryPage(c echo.Context) error {
 	d, err := h.directoryData(c)
 	if err != nil {
 		return err
 	}
-	return h.render(c, "directory", webkit.PageData{Title: i18n.T("dir.title"), Nav: "directory", Data: d})
+	return h.pages.Render(c, "directory", webkit.PageData{Title: i18n.T("dir.title"), Nav: "directory", Data: d})
 }
 
 // directoryData filters the phone directory (KB-13, TEL-8): q matches name, role, extension,
 // phone, e-mail or office, accents and case aside; office narrows to one unit and its sub-units.
-func (h *Server) directoryData(c echo.Context) (*directoryData, error) {
+func (h *Handlers) directoryData(c echo.Context) (*directoryData, error) {
 	ctx := c.Request().Context()
 	units, err := h.store.Units(ctx)
 	if err != nil {
@@ -271,15 +259,15 @@ type unitPageData struct {
 	Pills    []kb.Pill
 }
 
-func (h *Server) unitPage(c echo.Context) error {
+func (h *Handlers) unitPage(c echo.Context) error {
 	d, err := h.unitData(c)
 	if err != nil {
 		return err
 	}
-	return h.render(c, "unit", webkit.PageData{Title: d.Unit.Name, Nav: "directory", Data: d})
+	return h.pages.Render(c, "unit", webkit.PageData{Title: d.Unit.Name, Nav: "directory", Data: d})
 }
 
-func (h *Server) unitData(c echo.Context) (*unitPageData, error) {
+func (h *Handlers) unitData(c echo.Context) (*unitPageData, error) {
 	ctx := c.Request().Context()
 	u, err := h.findUnit(ctx, c.Param("id"))
 	if err != nil {
@@ -330,7 +318,7 @@ type exportPageData struct {
 	Graphs  []exportGraph
 }
 
-func (h *Server) exportPage(c echo.Context) error {
+func (h *Handlers) exportPage(c echo.Context) error {
 	d := exportPageData{Formats: rdf.Formats}
 	for _, g := range exportGraphs {
 		if g.Name == "history" && !webkit.RoleOf(c).SeesDrafts() {
@@ -338,5 +326,54 @@ func (h *Server) exportPage(c echo.Context) error {
 		}
 		d.Graphs = append(d.Graphs, g)
 	}
-	return h.render(c, "export", webkit.PageData{Title: i18n.T("export.title"), Nav: "export", Data: d})
+	return h.pages.Render(c, "export", webkit.PageData{Title: i18n.T("export.title"), Nav: "export", Data: d})
+}
+
+// Routes are the knowledge base's pages, downloads, search and read API.
+func (h *Handlers) Routes() []webkit.Route {
+	return []webkit.Route{
+		webkit.GET("/", webkit.Everyone, h.home),
+		webkit.GET("/albero", webkit.Everyone, h.treePage),
+		webkit.GET("/concetti/:id", webkit.Everyone, h.conceptPage),
+		webkit.GET("/schede/:code", webkit.Everyone, h.pillPage),
+		webkit.GET("/rubrica", webkit.Everyone, h.directoryPage),
+		webkit.GET("/rubrica/uffici/:id", webkit.Everyone, h.unitPage),
+		webkit.GET("/esporta", webkit.Everyone, h.exportPage),
+		webkit.GET("/export/:format", webkit.Everyone, h.export),
+		webkit.GET("/api/concepts", webkit.Everyone, h.apiConcepts),
+		webkit.GET("/api/concepts/:id", webkit.Everyone, h.apiConcept),
+		webkit.GET("/api/pills", webkit.Everyone, h.apiPills),
+		webkit.GET("/api/pills/:code", webkit.Everyone, h.apiPill),
+		webkit.GET("/api/units", webkit.Everyone, h.apiUnits),
+		webkit.GET("/api/units/:id", webkit.Everyone, h.apiUnit),
+		webkit.GET("/api/people", webkit.Everyone, h.apiPeople),
+		webkit.GET("/api/stats", webkit.Everyone, h.apiStats),
+		webkit.GET("/api/whoami", webkit.Everyone, h.apiWhoami),
+		webkit.GET("/cerca", webkit.Everyone, h.searchPage),
+		webkit.GET("/cerca/schede/:code", webkit.Everyone, h.searchPane),
+		webkit.GET("/api/search", webkit.Everyone, h.apiSearch),
+	}
+}
+
+// Handlers serve the knowledge pages; without a search index the search pages answer 404.
+type Handlers struct {
+	store  *kb.Store
+	search *search.Index
+	site   *webkit.Site
+	pages  *webkit.Pages
+	log    *slog.Logger
+}
+
+//go:embed templates/*.html
+var templates embed.FS
+
+//go:embed static
+var static embed.FS
+
+// Static is this package's assets (search.js), under static/.
+func Static() fs.FS { return static }
+
+// New returns the handlers of the knowledge pages.
+func New(site *webkit.Site, store *kb.Store, x *search.Index, log *slog.Logger) *Handlers {
+	return &Handlers{store: store, search: x, site: site, pages: site.Pages(templates, funcs), log: log}
 }

@@ -1,4 +1,4 @@
-package web
+package knowledge
 
 import (
 	"cmp"
@@ -33,7 +33,7 @@ type conceptNode struct {
 
 // conceptTree builds the SKOS tree (KB-1) with pill counts for what role may read. It returns
 // the top concepts and every node by IRI.
-func (h *Server) conceptTree(ctx context.Context, who role.Role) ([]*conceptNode, map[string]*conceptNode, error) {
+func (h *Handlers) conceptTree(ctx context.Context, who role.Role) ([]*conceptNode, map[string]*conceptNode, error) {
 	concepts, err := h.store.Concepts(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -86,7 +86,7 @@ func sortNodes(ns []*conceptNode) {
 }
 
 // findConcept resolves the id used in URLs: the IRI's last segment, the notation or the IRI.
-func (h *Server) findConcept(ctx context.Context, id string) (*kb.Concept, error) {
+func (h *Handlers) findConcept(ctx context.Context, id string) (*kb.Concept, error) {
 	if strings.Contains(id, ":") {
 		return h.store.Concept(ctx, id)
 	}
@@ -120,7 +120,7 @@ func breadcrumb(n *conceptNode, byIRI map[string]*conceptNode) []*conceptNode {
 }
 
 // findUnit resolves /rubrica/uffici/{id}: the IRI's last segment or the IRI.
-func (h *Server) findUnit(ctx context.Context, id string) (*kb.Unit, error) {
+func (h *Handlers) findUnit(ctx context.Context, id string) (*kb.Unit, error) {
 	if strings.Contains(id, ":") {
 		return h.store.Unit(ctx, id)
 	}

@@ -1,4 +1,4 @@
-package web
+package knowledge
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 //
 // The document is written to memory before the first byte goes out, so that a failure is a
 // clean error rather than a truncated file the user takes for complete.
-func (h *Server) export(c echo.Context) error {
+func (h *Handlers) export(c echo.Context) error {
 	ctx := c.Request().Context()
 	who := webkit.RoleOf(c)
 	name := strings.ToLower(c.Param("format"))
@@ -87,7 +87,7 @@ func resolveGraph(v string) (exportGraph, error) {
 // comes out is exactly what a full export would hold, less what is not public. The copy lives
 // in memory: fine at the scale of one Administration's knowledge base (thousands of pills); a
 // store-level filter is the way forward if it ever is not.
-func (h *Server) publicCopy(ctx context.Context) (*kb.Store, error) {
+func (h *Handlers) publicCopy(ctx context.Context) (*kb.Store, error) {
 	mem, err := kb.OpenMemory()
 	if err != nil {
 		return nil, err
