@@ -38,12 +38,12 @@ type slotRow struct {
 }
 
 type announcementsData struct {
-	List        []announcementRow
-	Slots       []slotRow
-	Bands       []string // "" is every band
-	OK, Error   string
-	CSRF, Field string
-	MaxMiB      int64
+	List      []announcementRow
+	Slots     []slotRow
+	Bands     []string // "" is every band
+	OK, Error string
+	webkit.FormBase
+	MaxMiB int64
 }
 
 type announcementRow struct {
@@ -109,7 +109,7 @@ func (h *Handlers) announcementsPage(c echo.Context) error {
 		}
 		d.Slots = append(d.Slots, row)
 	}
-	d.CSRF, d.Field = csrf(c)
+	d.FormBase = webkit.FormOf(c)
 	return h.pages.Render(c, "announcements", webkit.PageData{Title: i18n.T("ann.title"), Nav: "announcements", Data: d})
 }
 

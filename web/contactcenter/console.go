@@ -663,15 +663,15 @@ type consoleData struct {
 	Operator     Operator
 	Asked        string // ?operatore= of a supervisor
 	Queues       []string
-	CSRF, Field  string
+	webkit.FormBase
 }
 
 // supervisorData is what the supervisor's page receives.
 type supervisorData struct {
-	Snapshot    Snapshot
-	Demo        bool
-	CanDemo     bool
-	CSRF, Field string
+	Snapshot Snapshot
+	Demo     bool
+	CanDemo  bool
+	webkit.FormBase
 }
 
 func (h *Handlers) operatorPage(c echo.Context) error {
@@ -688,7 +688,7 @@ func (h *Handlers) operatorPage(c echo.Context) error {
 	if webkit.RoleOf(c) == role.Supervisor {
 		d.Asked = asked
 	}
-	d.CSRF, d.Field = csrf(c)
+	d.FormBase = webkit.FormOf(c)
 	return h.pages.Render(c, "operator_console", webkit.PageData{Title: i18n.T("cti.console.title"), Nav: "operator", Data: d})
 }
 
@@ -699,17 +699,8 @@ func (h *Handlers) supervisorPage(c echo.Context) error {
 	}
 	d := supervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
 	d.CanDemo = t.Demo && (webkit.RoleOf(c) == role.Supervisor || webkit.RoleOf(c) == role.Administrator)
-	d.CSRF, d.Field = csrf(c)
+	d.FormBase = webkit.FormOf(c)
 	return h.pages.Render(c, "supervisor", webkit.PageData{Title: i18n.T("cti.sup.title"), Nav: "supervisor", Data: d})
-}
-
-// csrf returns the session's CSRF token and the form field that carries it (web/auth): the
-// pages put it in their forms and in a meta element the script sends back as X-CSRF-Token.
-func csrf(c echo.Context) (token, field string) {
-	if sess := webkit.FromContext(c.Request().Context()); sess != nil {
-		return sess.CSRF, webkit.CSRFField
-	}
-	return "", webkit.CSRFField
 }
 
 // Who may use which part of the contact center. The pages need the Telephony component

@@ -47,31 +47,31 @@ func New(site *webkit.Site, jobs *ingest.Jobs) *Handlers {
 	return &Handlers{jobs: jobs, pages: site.Pages(templates, nil)}
 }
 
-// importShown caps the rows of the summary and problem tables on the page: the full problem
+// shown caps the rows of the summary and problem tables on the page: the full problem
 // report is the .xlsx download.
-const importShown = 500
+const shown = 500
 
-// importRoles may import: the people who write pills (KB-14) and the administrators.
-var importRoles = []role.Role{role.Administrator, role.Publisher}
+// roles may import: the people who write pills (KB-14) and the administrators.
+var roles = []role.Role{role.Administrator, role.Publisher}
 
 // importRoutes are the routes of issue 3, registered by New after the main table; their role
 // walk is TestImportRoutesRoles.
 // Routes are the import pages and their API.
 func (h *Handlers) Routes() []webkit.Route {
 	return []webkit.Route{
-		webkit.GET("/importa", importRoles, h.importPage),
-		webkit.POST("/importa", importRoles, h.importUpload),
-		webkit.GET("/importa/:id", importRoles, h.importUploadPage),
-		webkit.POST("/importa/:id/prova", importRoles, h.importDryRun),
-		webkit.POST("/importa/:id/avvia", importRoles, h.importStart),
-		webkit.POST("/importa/:id/elimina", importRoles, h.importDiscard),
-		webkit.GET("/importa/:id/report.xlsx", importRoles, h.importReport),
-		webkit.GET("/api/import/:id", importRoles, h.apiImport),
+		webkit.GET("/importa", roles, h.page),
+		webkit.POST("/importa", roles, h.upload),
+		webkit.GET("/importa/:id", roles, h.uploadPage),
+		webkit.POST("/importa/:id/prova", roles, h.dryRun),
+		webkit.POST("/importa/:id/avvia", roles, h.start),
+		webkit.POST("/importa/:id/elimina", roles, h.discard),
+		webkit.GET("/importa/:id/report.xlsx", roles, h.report),
+		webkit.GET("/api/import/:id", roles, h.apiImport),
 	}
 }
 
-// importErr turns a refusal of the jobs into an HTTP error with its Italian message.
-func importErr(err error) error {
+// jobErr turns a refusal of the jobs into an HTTP error with its Italian message.
+func jobErr(err error) error {
 	var je *ingest.JobError
 	if !errors.As(err, &je) {
 		return webkit.Internal(err)
@@ -88,46 +88,39 @@ func importErr(err error) error {
 	return &webkit.HTTPError{Status: status, Code: je.Code, Msg: je.Msg, Err: err}
 }
 
-// importByID returns the upload of the request's :id, or a 404.
-func (h *Handlers) importByID(c echo.Context) (*ingest.Upload, error) {
+// byID returns the upload of the request's :id, or a 404.
+func (h *Handlers) byID(c echo.Context) (*ingest.Upload, error) {
 	u, err := h.jobs.Get(c.Param("id"))
 	if err != nil {
-		return nil, importErr(err)
+		return nil, jobErr(err)
 	}
 	return u, nil
 }
 
 // --- pages ---
 
-type importPageData struct {
-	CSRF, Field string
-	Error       string
-	MaxMB       int
-	Uploads     []importListItem
+type pageData struct {
+	webkit.FormBase
+	Error   string
+	MaxMB   int
+	Uploads []listItem
 }
 
-type importListItem struct {
+type listItem struct {
 	ID, Name, User, State string
 	Created               time.Time
 }
 
-func importCSRF(c echo.Context) (token, field string) {
-	if sess := webkit.FromContext(c.Request().Context()); sess != nil {
-		return sess.CSRF, webkit.CSRFField
-	}
-	return "", webkit.CSRFField
-}
-
-// importPage is the upload form and the uploads waiting or done.
-func (h *Handlers) importPage(c echo.Context) error {
+// page is the upload form and the uploads waiting or done.
+func (h *Handlers) page(c echo.Context) error {
 	return h.renderImportPage(c, http.StatusOK, "")
 }
 
 func (h *Handlers) renderImportPage(c echo.Context, status int, errText string) error {
-	d := importPageData{Error: errText, MaxMB: ingest.MaxUploadBytes >> 20}
-	d.CSRF, d.Field = importCSRF(c)
+	d := pageData{Error: errText, MaxMB: ingest.MaxUploadBytes >> 20}
+	d.FormBase = webkit.FormOf(c)
 	for _, u := range h.jobs.List() {
-		d.Uploads = append(d.Uploads, importListItem{ID: u.ID, Name: u.Name, User: u.User, State: u.StateLabel(), Created: u.Created})
+		d.Uploads = append(d.Uploads, listItem{ID: u.ID, Name: u.Name, User: u.User, State: u.StateLabel(), Created: u.Created})
 	}
 	return h.pages.RenderStatus(c, status, "import", webkit.PageData{Title: i18n.T("import.title"), Nav: "import", Data: d})
 }
@@ -141,16 +134,16 @@ func (h *Handlers) uploadError(c echo.Context, status int, code, text string) er
 	return h.renderImportPage(c, status, text)
 }
 
-// importUpload receives the workbook and hands it to the jobs (ingest.Jobs.Add). The body is
+// upload receives the workbook and hands it to the jobs (ingest.Jobs.Add). The body is
 // streamed rather than parsed in memory; when a middleware has already parsed the form (to read
 // the CSRF field) the parsed file is used instead.
-func (h *Handlers) importUpload(c echo.Context) error {
+func (h *Handlers) upload(c echo.Context) error {
 	user := webkit.UserOf(c)
 	u, err := h.receiveWorkbook(c, user)
 	if err != nil {
-		he, ok := importErr(err).(*webkit.HTTPError)
+		he, ok := jobErr(err).(*webkit.HTTPError)
 		if !ok || he.Status >= 500 {
-			return importErr(err)
+			return jobErr(err)
 		}
 		return h.uploadError(c, he.Status, he.Code, he.Msg)
 	}
@@ -219,9 +212,9 @@ func tooBigOr(err error, name string, other error) error {
 
 // --- the upload's page: mapping form, dry run, progress, summary ---
 
-type importOption struct{ Value, Label string }
+type option struct{ Value, Label string }
 
-type importColView struct {
+type colView struct {
 	Index          int
 	Letter, Header string
 	Field          string // chosen (or guessed)
@@ -229,7 +222,7 @@ type importColView struct {
 	Score          int
 }
 
-type importSheetView struct {
+type sheetView struct {
 	Index      int
 	Name       string
 	Recognised bool
@@ -237,32 +230,32 @@ type importSheetView struct {
 	Detected   string
 	Header     string // chosen (or detected)
 	Guessed    string // detected header rows
-	Columns    []importColView
+	Columns    []colView
 	Preview    [][]string
-	Fields     []importOption
+	Fields     []option
 	Problem    string
 }
 
-type importView struct {
-	CSRF, Field string
-	ID, Name    string
-	User        string
-	Created     time.Time
-	Removed     bool
-	CanPublish  bool
-	Strict      bool
-	Published   bool
-	Sheets      []importSheetView
-	Kinds       []importOption
-	Heads       []ingest.Problem
-	Current     *ingest.Run
-	Running     bool
-	Dry         *importRunView
-	Real        *importRunView
-	Error       string
+type view struct {
+	webkit.FormBase
+	ID, Name   string
+	User       string
+	Created    time.Time
+	Removed    bool
+	CanPublish bool
+	Strict     bool
+	Published  bool
+	Sheets     []sheetView
+	Kinds      []option
+	Heads      []ingest.Problem
+	Current    *ingest.Run
+	Running    bool
+	Dry        *runView
+	Real       *runView
+	Error      string
 }
 
-type importRunView struct {
+type runView struct {
 	*ingest.Run
 	Items     []ingest.Item
 	MoreItems int
@@ -271,11 +264,11 @@ type importRunView struct {
 	Report    string
 }
 
-func newImportRunView(id string, r *ingest.Run) *importRunView {
+func newImportRunView(id string, r *ingest.Run) *runView {
 	if r == nil || r.State == ingest.StateRunning {
 		return nil
 	}
-	v := &importRunView{Run: r}
+	v := &runView{Run: r}
 	if r.Summary == nil {
 		return v
 	}
@@ -283,23 +276,23 @@ func newImportRunView(id string, r *ingest.Run) *importRunView {
 		if it.Action == ingest.Unchanged {
 			continue
 		}
-		if len(v.Items) == importShown {
+		if len(v.Items) == shown {
 			v.MoreItems++
 			continue
 		}
 		v.Items = append(v.Items, it)
 	}
 	v.Problems = r.Summary.Problems
-	if len(v.Problems) > importShown {
-		v.More = len(v.Problems) - importShown
-		v.Problems = v.Problems[:importShown]
+	if len(v.Problems) > shown {
+		v.More = len(v.Problems) - shown
+		v.Problems = v.Problems[:shown]
 	}
 	v.Report = "/importa/" + id + "/report.xlsx"
 	return v
 }
 
-func (h *Handlers) importUploadPage(c echo.Context) error {
-	u, err := h.importByID(c)
+func (h *Handlers) uploadPage(c echo.Context) error {
+	u, err := h.byID(c)
 	if err != nil {
 		return err
 	}
@@ -307,12 +300,12 @@ func (h *Handlers) importUploadPage(c echo.Context) error {
 }
 
 func (h *Handlers) renderUpload(c echo.Context, u *ingest.Upload, status int, errText string) error {
-	v := importView{ID: u.ID, Name: u.Name, User: u.User, Created: u.Created, Removed: u.Removed,
+	v := view{ID: u.ID, Name: u.Name, User: u.User, Created: u.Created, Removed: u.Removed,
 		CanPublish: webkit.RoleOf(c) == role.Administrator, Strict: u.Choices.Strict, Published: u.Choices.Status == kb.StatusPublished,
 		Heads: u.Heads, Error: errText, Current: u.Current, Running: u.Running(),
 		Dry: newImportRunView(u.ID, u.Dry), Real: newImportRunView(u.ID, u.Real), Sheets: sheetViews(u)}
-	v.CSRF, v.Field = importCSRF(c)
-	v.Kinds = []importOption{
+	v.FormBase = webkit.FormOf(c)
+	v.Kinds = []option{
 		{"", i18n.T("import.kind.auto")}, {string(ingest.KindPills), i18n.T("import.kind.pills")},
 		{string(ingest.KindDirectory), i18n.T("import.kind.directory")}, {"skip", i18n.T("import.kind.skip")},
 	}
@@ -321,10 +314,10 @@ func (h *Handlers) renderUpload(c echo.Context, u *ingest.Upload, status int, er
 
 // sheetViews lays out the form: every sheet of the workbook, with its guessed mapping and the
 // user's last choices.
-func sheetViews(u *ingest.Upload) []importSheetView {
-	var out []importSheetView
+func sheetViews(u *ingest.Upload) []sheetView {
+	var out []sheetView
 	for i, name := range u.Sheets {
-		sv := importSheetView{Index: i, Name: name}
+		sv := sheetView{Index: i, Name: name}
 		ch := u.Choices.Sheets[name]
 		for _, p := range u.Heads {
 			if p.Sheet == name && p.Row == 0 {
@@ -339,10 +332,10 @@ func sheetViews(u *ingest.Upload) []importSheetView {
 			sv.Header = sv.Guessed
 			sv.Preview = m.Preview
 			for _, f := range ingest.FieldsFor(m.Kind) {
-				sv.Fields = append(sv.Fields, importOption{string(f), i18n.T("import.field." + string(f))})
+				sv.Fields = append(sv.Fields, option{string(f), i18n.T("import.field." + string(f))})
 			}
 			for _, col := range m.Columns {
-				cv := importColView{Index: col.Index, Letter: ingest.ColumnLetter(col.Index), Header: col.Header,
+				cv := colView{Index: col.Index, Letter: ingest.ColumnLetter(col.Index), Header: col.Header,
 					Field: string(col.Field), Guess: string(col.Field), Score: col.Score}
 				if f, ok := ch.Cols[col.Index]; ok {
 					cv.Field = string(f)
@@ -361,10 +354,10 @@ func sheetViews(u *ingest.Upload) []importSheetView {
 	return out
 }
 
-// importChoices reads the mapping form; ingest checks the choices against the workbook.
+// choices reads the mapping form; ingest checks the choices against the workbook.
 // Publishing without the validator's approval (KB-12, KB-14) is for the Administration's legacy
 // base validated before: administrators only.
-func importChoices(c echo.Context, u *ingest.Upload) (ingest.Choices, error) {
+func choices(c echo.Context, u *ingest.Upload) (ingest.Choices, error) {
 	ch := ingest.Choices{Strict: c.FormValue("strict") != "", Status: kb.Status(c.FormValue("status")), Sheets: map[string]ingest.SheetChoice{}}
 	if ch.Status == kb.StatusPublished && webkit.RoleOf(c) != role.Administrator {
 		return ch, webkit.BadRequest("bad_form", i18n.T("import.err.publish"))
@@ -384,17 +377,17 @@ func importChoices(c echo.Context, u *ingest.Upload) (ingest.Choices, error) {
 	return ch, nil
 }
 
-func (h *Handlers) importDryRun(c echo.Context) error { return h.startRun(c, true) }
-func (h *Handlers) importStart(c echo.Context) error  { return h.startRun(c, false) }
+func (h *Handlers) dryRun(c echo.Context) error { return h.startRun(c, true) }
+func (h *Handlers) start(c echo.Context) error  { return h.startRun(c, false) }
 
 // startRun starts a dry run or the import in the background and sends the browser to the
 // upload's page, which shows the progress bar.
 func (h *Handlers) startRun(c echo.Context, dry bool) error {
-	u, err := h.importByID(c)
+	u, err := h.byID(c)
 	if err != nil {
 		return err
 	}
-	ch, err := importChoices(c, u)
+	ch, err := choices(c, u)
 	if err == nil {
 		user := webkit.UserOf(c)
 		err = h.jobs.Start(u.ID, ch, dry, user)
@@ -402,7 +395,7 @@ func (h *Handlers) startRun(c echo.Context, dry bool) error {
 	if err != nil {
 		var he *webkit.HTTPError
 		if !errors.As(err, &he) {
-			he, _ = importErr(err).(*webkit.HTTPError)
+			he, _ = jobErr(err).(*webkit.HTTPError)
 		}
 		if he.Status >= 500 || webkit.WantsJSON(c.Request()) {
 			return he
@@ -415,14 +408,14 @@ func (h *Handlers) startRun(c echo.Context, dry bool) error {
 	return c.Redirect(http.StatusSeeOther, "/importa/"+u.ID)
 }
 
-// importDiscard removes an upload and its file.
-func (h *Handlers) importDiscard(c echo.Context) error {
-	u, err := h.importByID(c)
+// discard removes an upload and its file.
+func (h *Handlers) discard(c echo.Context) error {
+	u, err := h.byID(c)
 	if err != nil {
 		return err
 	}
 	if err := h.jobs.Discard(u.ID); err != nil {
-		he, _ := importErr(err).(*webkit.HTTPError)
+		he, _ := jobErr(err).(*webkit.HTTPError)
 		if webkit.WantsJSON(c.Request()) || he.Status >= 500 {
 			return he
 		}
@@ -434,28 +427,28 @@ func (h *Handlers) importDiscard(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/importa")
 }
 
-// importReport downloads the problem report of the import, or of the dry run before it, as
+// report downloads the problem report of the import, or of the dry run before it, as
 // a workbook (issue 3, point 5).
-func (h *Handlers) importReport(c echo.Context) error {
-	u, err := h.importByID(c)
+func (h *Handlers) report(c echo.Context) error {
+	u, err := h.byID(c)
 	if err != nil {
 		return err
 	}
 	problems, err := h.jobs.Problems(u.ID)
 	if err != nil {
-		return importErr(err)
+		return jobErr(err)
 	}
 	var buf bytes.Buffer
 	if err := ingest.WriteProblemsXLSX(&buf, problems); err != nil {
 		return webkit.Internal(err)
 	}
 	base := strings.TrimSuffix(u.Name, filepath.Ext(u.Name))
-	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", "problemi-"+importASCIIName(base)+".xlsx"))
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", "problemi-"+asciiName(base)+".xlsx"))
 	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }
 
-// importASCIIName keeps a download name safe in a header.
-func importASCIIName(s string) string {
+// asciiName keeps a download name safe in a header.
+func asciiName(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.') {
 			return r
@@ -466,50 +459,50 @@ func importASCIIName(s string) string {
 
 // --- JSON ---
 
-type importCountsJSON struct {
+type Counts struct {
 	Created   int `json:"created"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
 	Skipped   int `json:"skipped"`
 }
 
-type importSummaryJSON struct {
-	Rows     int              `json:"rows"`
-	Pills    importCountsJSON `json:"pills"`
-	Concepts importCountsJSON `json:"concepts"`
-	Units    importCountsJSON `json:"units"`
-	People   importCountsJSON `json:"people"`
-	Linked   int              `json:"linked"`
-	Problems int              `json:"problems"`
-	Blocking int              `json:"blocking"`
-	Refused  bool             `json:"refused"`
-	Elapsed  float64          `json:"elapsedSeconds"`
+type Summary struct {
+	Rows     int     `json:"rows"`
+	Pills    Counts  `json:"pills"`
+	Concepts Counts  `json:"concepts"`
+	Units    Counts  `json:"units"`
+	People   Counts  `json:"people"`
+	Linked   int     `json:"linked"`
+	Problems int     `json:"problems"`
+	Blocking int     `json:"blocking"`
+	Refused  bool    `json:"refused"`
+	Elapsed  float64 `json:"elapsedSeconds"`
 }
 
 type Status struct {
-	ID       string             `json:"id"`
-	File     string             `json:"file"`
-	State    string             `json:"state"` // idle, running, done, refused, failed
-	DryRun   bool               `json:"dryRun"`
-	Sheet    string             `json:"sheet,omitempty"`
-	Done     int                `json:"done"`
-	Total    int                `json:"total"`
-	Percent  int                `json:"percent"`
-	Label    string             `json:"label"`
-	Text     string             `json:"text,omitempty"` // "500 righe lette su 1620 — Foglio «Salute»", for the page
-	Error    string             `json:"error,omitempty"`
-	Summary  *importSummaryJSON `json:"summary,omitempty"`
-	Report   string             `json:"report,omitempty"`
-	Imported bool               `json:"imported"`
+	ID       string   `json:"id"`
+	File     string   `json:"file"`
+	State    string   `json:"state"` // idle, running, done, refused, failed
+	DryRun   bool     `json:"dryRun"`
+	Sheet    string   `json:"sheet,omitempty"`
+	Done     int      `json:"done"`
+	Total    int      `json:"total"`
+	Percent  int      `json:"percent"`
+	Label    string   `json:"label"`
+	Text     string   `json:"text,omitempty"` // "500 righe lette su 1620 — Foglio «Salute»", for the page
+	Error    string   `json:"error,omitempty"`
+	Summary  *Summary `json:"summary,omitempty"`
+	Report   string   `json:"report,omitempty"`
+	Imported bool     `json:"imported"`
 }
 
-func importCounts(c ingest.Counts) importCountsJSON {
-	return importCountsJSON{c.Created, c.Updated, c.Unchanged, c.Skipped}
+func countsOf(c ingest.Counts) Counts {
+	return Counts{c.Created, c.Updated, c.Unchanged, c.Skipped}
 }
 
 // apiImport is the progress the page polls: GET /api/import/{id}.
 func (h *Handlers) apiImport(c echo.Context) error {
-	u, err := h.importByID(c)
+	u, err := h.byID(c)
 	if err != nil {
 		return err
 	}
@@ -525,8 +518,8 @@ func (h *Handlers) apiImport(c echo.Context) error {
 			}
 		}
 		if sum := r.Summary; sum != nil && r.State != ingest.StateRunning {
-			out.Summary = &importSummaryJSON{Rows: sum.Rows, Pills: importCounts(sum.Pills), Concepts: importCounts(sum.Concepts),
-				Units: importCounts(sum.Units), People: importCounts(sum.People), Linked: sum.Linked,
+			out.Summary = &Summary{Rows: sum.Rows, Pills: countsOf(sum.Pills), Concepts: countsOf(sum.Concepts),
+				Units: countsOf(sum.Units), People: countsOf(sum.People), Linked: sum.Linked,
 				Problems: len(sum.Problems), Blocking: sum.Blocking(), Refused: sum.Refused, Elapsed: r.Finished.Sub(r.Started).Seconds()}
 			out.Report = "/importa/" + u.ID + "/report.xlsx"
 		}

@@ -851,52 +851,52 @@ func writeXLSX(c echo.Context, name string, sh ticketing.Sheet) error {
 // citizen's public page (TK-18): anyone may file a request and read its status with the number
 // and the email address given.
 var (
-	tkWorkers = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor}                                   // act on tickets
-	tkReaders = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor} // read them
-	tkFigures = []role.Role{role.Supervisor, role.Administrator, role.Auditor, role.Publisher, role.Validator}              // KB-10, C.4
-	tkMergers = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
+	workers = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor}                                   // act on tickets
+	readers = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor} // read them
+	figureReaders = []role.Role{role.Supervisor, role.Administrator, role.Auditor, role.Publisher, role.Validator}              // KB-10, C.4
+	mergers = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
 )
 
 // Routes are the ticket pages and API.
 func (h *Handlers) Routes() []webkit.Route {
 	return []webkit.Route{
-		webkit.GET("/ticket", tkReaders, h.ticketInboxPage),
-		webkit.GET("/ticket/nuovo", tkWorkers, h.ticketNewPage),
-		webkit.POST("/ticket/nuovo", tkWorkers, h.ticketNewForm),
-		webkit.GET("/ticket/indicatori", tkFigures, h.ticketFiguresPage),
-		webkit.GET("/ticket/richiamate", tkReaders, h.callbacksPage),
-		webkit.POST("/ticket/richiamate/:id/tentativo", tkWorkers, h.callbackAttemptForm),
-		webkit.GET("/ticket/:number", tkReaders, h.ticketPage),
-		webkit.POST("/ticket/:number/azione", tkWorkers, h.ticketStepForm),
-		webkit.POST("/ticket/:number/allegati", tkWorkers, h.ticketAttachForm),
-		webkit.POST("/ticket/:number/richiamate", tkWorkers, h.ticketCallbackForm),
-		webkit.POST("/ticket/:number/proponi", tkWorkers, h.ticketProposeForm),
-		webkit.GET("/lacune", tkFigures, h.gapsPage),
-		webkit.GET("/cittadini", tkReaders, h.citizensPage),
-		webkit.GET("/cittadini/:id", tkReaders, h.citizenPage),
-		webkit.POST("/cittadini/:id/unisci", tkMergers, h.citizenMergeForm),
+		webkit.GET("/ticket", readers, h.ticketInboxPage),
+		webkit.GET("/ticket/nuovo", workers, h.ticketNewPage),
+		webkit.POST("/ticket/nuovo", workers, h.ticketNewForm),
+		webkit.GET("/ticket/indicatori", figureReaders, h.ticketFiguresPage),
+		webkit.GET("/ticket/richiamate", readers, h.callbacksPage),
+		webkit.POST("/ticket/richiamate/:id/tentativo", workers, h.callbackAttemptForm),
+		webkit.GET("/ticket/:number", readers, h.ticketPage),
+		webkit.POST("/ticket/:number/azione", workers, h.ticketStepForm),
+		webkit.POST("/ticket/:number/allegati", workers, h.ticketAttachForm),
+		webkit.POST("/ticket/:number/richiamate", workers, h.ticketCallbackForm),
+		webkit.POST("/ticket/:number/proponi", workers, h.ticketProposeForm),
+		webkit.GET("/lacune", figureReaders, h.gapsPage),
+		webkit.GET("/cittadini", readers, h.citizensPage),
+		webkit.GET("/cittadini/:id", readers, h.citizenPage),
+		webkit.POST("/cittadini/:id/unisci", mergers, h.citizenMergeForm),
 
-		webkit.GET("/api/tickets", tkReaders, h.apiTickets),
-		webkit.POST("/api/tickets", tkWorkers, h.apiTicketCreate),
-		webkit.GET("/api/tickets/export", tkReaders, h.apiTicketsExport),
-		webkit.GET("/api/tickets/figures", tkFigures, h.apiTicketFigures),
-		webkit.GET("/api/tickets/gaps", tkFigures, h.apiTicketGaps),
-		webkit.GET("/api/tickets/:id", tkReaders, h.apiTicket),
-		webkit.POST("/api/tickets/:id/steps", tkWorkers, h.apiTicketStep),
-		webkit.POST("/api/tickets/:id/answer", tkWorkers, h.apiTicketAnswer),
-		webkit.POST("/api/tickets/:id/escalate", tkWorkers, h.apiTicketEscalate),
-		webkit.POST("/api/tickets/:id/propose", tkWorkers, h.apiTicketPropose),
-		webkit.GET("/api/tickets/:id/attachments", tkReaders, h.apiTicketAttachments),
-		webkit.POST("/api/tickets/:id/attachments", tkWorkers, h.apiTicketAttach),
-		webkit.GET("/api/attachments/:id", tkReaders, h.apiAttachment),
-		webkit.GET("/api/tickets/:id/callbacks", tkReaders, h.apiTicketCallbacks),
-		webkit.POST("/api/tickets/:id/callbacks", tkWorkers, h.apiCallbackSchedule),
-		webkit.GET("/api/callbacks/due", tkReaders, h.apiCallbacksDue),
-		webkit.POST("/api/callbacks/:id/attempts", tkWorkers, h.apiCallbackAttempt),
-		webkit.GET("/api/citizens", tkReaders, h.apiCitizens),
-		webkit.POST("/api/citizens", tkWorkers, h.apiCitizenCreate),
-		webkit.GET("/api/citizens/:id", tkReaders, h.apiCitizen),
-		webkit.POST("/api/citizens/:id/merge", tkMergers, h.apiCitizenMerge),
+		webkit.GET("/api/tickets", readers, h.apiTickets),
+		webkit.POST("/api/tickets", workers, h.apiTicketCreate),
+		webkit.GET("/api/tickets/export", readers, h.apiTicketsExport),
+		webkit.GET("/api/tickets/figures", figureReaders, h.apiTicketFigures),
+		webkit.GET("/api/tickets/gaps", figureReaders, h.apiTicketGaps),
+		webkit.GET("/api/tickets/:id", readers, h.apiTicket),
+		webkit.POST("/api/tickets/:id/steps", workers, h.apiTicketStep),
+		webkit.POST("/api/tickets/:id/answer", workers, h.apiTicketAnswer),
+		webkit.POST("/api/tickets/:id/escalate", workers, h.apiTicketEscalate),
+		webkit.POST("/api/tickets/:id/propose", workers, h.apiTicketPropose),
+		webkit.GET("/api/tickets/:id/attachments", readers, h.apiTicketAttachments),
+		webkit.POST("/api/tickets/:id/attachments", workers, h.apiTicketAttach),
+		webkit.GET("/api/attachments/:id", readers, h.apiAttachment),
+		webkit.GET("/api/tickets/:id/callbacks", readers, h.apiTicketCallbacks),
+		webkit.POST("/api/tickets/:id/callbacks", workers, h.apiCallbackSchedule),
+		webkit.GET("/api/callbacks/due", readers, h.apiCallbacksDue),
+		webkit.POST("/api/callbacks/:id/attempts", workers, h.apiCallbackAttempt),
+		webkit.GET("/api/citizens", readers, h.apiCitizens),
+		webkit.POST("/api/citizens", workers, h.apiCitizenCreate),
+		webkit.GET("/api/citizens/:id", readers, h.apiCitizen),
+		webkit.POST("/api/citizens/:id/merge", mergers, h.apiCitizenMerge),
 	}
 }
 

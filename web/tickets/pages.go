@@ -449,7 +449,7 @@ func (h *Handlers) citizenPage(c echo.Context) error {
 		return writeXLSX(c, fmt.Sprintf("cittadino-%d", v.Citizen.ID), ticketing.TicketSheet(v.Tickets))
 	}
 	d := &citizenPageData{FormBase: webkit.FormOf(c), CitizenView: v}
-	for _, r := range tkMergers {
+	for _, r := range mergers {
 		d.CanMerge = d.CanMerge || r == webkit.RoleOf(c)
 	}
 	return h.pages.Render(c, "ticket_citizen", webkit.PageData{Title: i18n.T("tk.citizen.title", v.Citizen.Name), Nav: "tickets", Data: d})
