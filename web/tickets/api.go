@@ -851,10 +851,10 @@ func writeXLSX(c echo.Context, name string, sh ticketing.Sheet) error {
 // citizen's public page (TK-18): anyone may file a request and read its status with the number
 // and the email address given.
 var (
-	workers = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor}                                   // act on tickets
-	readers = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor} // read them
+	workers       = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor}                                   // act on tickets
+	readers       = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor} // read them
 	figureReaders = []role.Role{role.Supervisor, role.Administrator, role.Auditor, role.Publisher, role.Validator}              // KB-10, C.4
-	mergers = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
+	mergers       = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
 )
 
 // Routes are the ticket pages and API.
