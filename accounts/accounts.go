@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -608,3 +609,23 @@ var dummyHash = sync.OnceValue(func() string {
 	h, _ := HashPassword("not a real password 0")
 	return h
 })
+
+// RunPrune prunes expired sessions and old login failures at once and then every interval,
+// until ctx ends: the accounts' background job.
+func (s *Store) RunPrune(ctx context.Context, every time.Duration, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.Prune(ctx); err != nil && ctx.Err() == nil {
+			log.Error("accounts: pruning sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

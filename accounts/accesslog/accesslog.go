@@ -8,6 +8,7 @@ package accesslog
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"sportello/internal/sqldb"
@@ -118,4 +119,28 @@ func (l *Log) Top(ctx context.Context, from, to time.Time, limit int) ([]Count, 
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// RunPrune deletes the reads older than the retention at once and then every interval, until
+// ctx ends: the access log's background job.
+func (l *Log) RunPrune(ctx context.Context, every time.Duration, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := l.Prune(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("access log: pruning", "err", err)
+		case n > 0:
+			log.Info("access log: old reads deleted", "reads", n, "retention", l.Retention())
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }

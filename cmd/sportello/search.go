@@ -6,9 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
+	"sportello/app"
 	"sportello/internal/clock"
 	"sportello/internal/htmltext"
 	"sportello/kb"
@@ -24,15 +24,12 @@ func init() {
 	})
 }
 
-// indexDir is where the search index of a data folder lives.
-func indexDir(data string) string { return filepath.Join(data, "index") }
-
 // openIndex opens the search index of data and brings it in step with the knowledge graph:
 // rebuilt, with a progress bar on w, when it is missing, corrupt, of an older format or stale
 // (e.g. after `sportello import`). When the graph is busy (the server holds it), an index in
 // good order is used as it is.
 func openIndex(ctx context.Context, data string, w io.Writer) (*search.Index, error) {
-	x, err := search.Open(indexDir(data))
+	x, err := search.Open(app.IndexDir(data))
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +47,7 @@ func openIndex(ctx context.Context, data string, w io.Writer) (*search.Index, er
 	}
 	defer store.Close()
 	if x.State() != search.StateOK {
-		fmt.Fprintf(w, "search index %s: %s, rebuilding\n", indexDir(data), x.State())
+		fmt.Fprintf(w, "search index %s: %s, rebuilding\n", app.IndexDir(data), x.State())
 	}
 	bar := newProgressBar(w)
 	if _, err := x.Sync(ctx, store, bar.update); err != nil {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -60,15 +60,12 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 	if err := fixtures.Load(ctx, store); err != nil {
 		t.Fatal(err)
 	}
-	w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration)}
-	*w.sample = time.Second
+	w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}
 	tel, err := w.build(true, dir, store, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.start(ctx, tel); err != nil {
-		t.Fatal(err)
-	}
+	defer runTelephony(t, ctx, w, tel)()
 	srv := web.New(web.Config{Auth: userAuth{"operatore", role.Operator}}, web.Deps{Store: store, Telephony: tel})
 	if _, err := tel.ACD.Login("operatore"); err != nil {
 		t.Fatal(err)
@@ -115,9 +112,9 @@ func TestServeTelephonySIP(t *testing.T) {
 	os.WriteFile(good, []byte(`{"listen": "127.0.0.1:0", "numbers": {"100": "centralino"}, "loginOnRegister": true}`), 0o600)
 	os.WriteFile(bad, []byte(`{"listen": "127.0.0.1:0", "numbers": {"100": "nessuna"}}`), 0o600)
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	newWiring := func(sipFile string) *telephonyWiring {
-		w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration), sip: new(string)}
-		*w.sample, *w.sip = time.Second, sipFile
+	newWiring := func(sipFile string) *telephonyPart {
+		w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}
+		w.cfg.SIP = sipFile
 		return w
 	}
 	if _, err := newWiring(bad).build(true, dir, nil, nil, discard); err == nil || !strings.Contains(err.Error(), "sip-bad.json") {
@@ -128,9 +125,7 @@ func TestServeTelephonySIP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.start(ctx, tel); err != nil {
-		t.Fatal(err)
-	}
+	defer runTelephony(t, ctx, w, tel)()
 	if w.adapter == nil || w.adapter.Addr().Port == 0 {
 		t.Fatal("the SIP adapter did not start")
 	}

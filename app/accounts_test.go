@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -28,7 +28,7 @@ func TestSecondApproval(t *testing.T) {
 	if err != nil || len(below) == 0 {
 		t.Fatalf("Abitare has no narrower concepts (%v)", err)
 	}
-	rule, err := secondApproval(ctx, store, " abitare ,")
+	rule, err := SecondApproval(ctx, store, " abitare ,")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,10 +45,10 @@ func TestSecondApproval(t *testing.T) {
 			t.Errorf("concepts %v: two signatures = %v, want %v", tc.concepts, got, tc.want)
 		}
 	}
-	if rule, err := secondApproval(ctx, store, ""); err != nil || rule != nil {
+	if rule, err := SecondApproval(ctx, store, ""); err != nil || rule != nil {
 		t.Errorf("empty spec: rule %v, err %v; want nil, nil", rule != nil, err)
 	}
-	if _, err := secondApproval(ctx, store, "Nessun ramo così"); err == nil {
+	if _, err := SecondApproval(ctx, store, "Nessun ramo così"); err == nil {
 		t.Error("an unknown branch was accepted")
 	}
 }

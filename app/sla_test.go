@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -38,22 +38,21 @@ func TestServeSLAHeartbeats(t *testing.T) {
 	defer store.Close()
 	sipFile := filepath.Join(dir, "sip.json")
 	os.WriteFile(sipFile, []byte(`{"listen": "127.0.0.1:0", "numbers": {"100": "centralino"}}`), 0o600)
-	w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration), sip: new(string)}
-	*w.sample, *w.sip = time.Second, sipFile
+	w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}
+	w.cfg.SIP = sipFile
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tel, err := w.build(true, dir, store, tickets, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.start(ctx, tel); err != nil {
-		t.Fatal(err)
-	}
+	stopTel := runTelephony(t, ctx, w, tel)
 	defer w.adapter.Close()
-	defer w.stop()
-	stop, err := startSLA(ctx, db, tickets, tel, w, discard)
+	defer stopTel()
+	jobs, err := slaJobs(ctx, db, tickets, tel, w, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
+	stop := runJobs(ctx, jobs)
 	st, _ := sla.Open(ctx, db, nil)
 	deadline := time.Now().Add(10 * time.Second)
 	for _, comp := range []string{sla.ComponentACD, sla.ComponentCTI, sla.ComponentIVR} {

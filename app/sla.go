@@ -1,8 +1,7 @@
-package main
+package app
 
-// The service-level jobs of `sportello serve`: the heartbeats of ACD, IVR and CTI (SLA-1) and
-// the scheduled e-mail of the reports (SLA-5). Each is a Run(ctx) job; the app constructor will
-// own them (restructure), here they start after telephony and stop before the database closes.
+// The service-level jobs of a running Sportello: the heartbeats of ACD, IVR and CTI (SLA-1) and
+// the scheduled e-mail of the reports (SLA-5). Each is a Run(ctx) job of package sla.
 
 import (
 	"context"
@@ -13,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"sportello/internal/sqldb"
@@ -22,27 +20,18 @@ import (
 	webcc "sportello/web/contactcenter"
 )
 
-// startSLA starts the jobs on db; it returns the function that stops them and waits. Without
-// the operational database's tickets or without telephony there is nothing to watch.
-func startSLA(ctx context.Context, db *sqldb.DB, tickets *ticketing.Store, tel *webcc.Telephony, phone *telephonyWiring, log *slog.Logger) (func(), error) {
+// slaJobs are the service-level jobs on db, once telephony has started. Without the operational
+// database's tickets or without telephony there is nothing to watch.
+func slaJobs(ctx context.Context, db *sqldb.DB, tickets *ticketing.Store, tel *webcc.Telephony, phone *telephonyPart, log *slog.Logger) ([]job, error) {
 	if db == nil || tickets == nil || tel == nil || tel.EventStore == nil {
-		return func() {}, nil
+		return nil, nil
 	}
 	store, err := sla.Open(ctx, db, nil)
 	if err != nil {
 		return nil, err
 	}
-	jobs, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(jobs); err != nil {
-				log.Error("sla job stopped", "job", name, "err", err)
-			}
-		}()
-	}
+	var jobs []job
+	run := func(name string, f func(context.Context) error) { jobs = append(jobs, job{name, f}) }
 	acd := tel.ACD
 	beats := []*sla.Heartbeat{
 		// The ACD is up when it answers: its lock is free and its state can be read.
@@ -76,7 +65,7 @@ func startSLA(ctx context.Context, db *sqldb.DB, tickets *ticketing.Store, tel *
 	} else {
 		log.Info("sla reports are not e-mailed: outbound mail is off (--mail-relay)")
 	}
-	return func() { cancel(); wg.Wait() }, nil
+	return jobs, nil
 }
 
 // sipOptions sends one SIP OPTIONS to addr over UDP and waits for a response.

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -33,8 +33,7 @@ func TestServeSavesEventLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	w := &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration)}
-	*w.sample = time.Second
+	w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}
 	tel, err := w.build(true, dir, store, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -42,13 +41,11 @@ func TestServeSavesEventLog(t *testing.T) {
 	if tel.EventStore == nil {
 		t.Fatal("no event store on the ticketing database")
 	}
-	if err := w.start(ctx, tel); err != nil {
-		t.Fatal(err)
-	}
+	stopTel := runTelephony(t, ctx, w, tel)
 	if _, err := tel.ACD.Login("operatore"); err != nil {
 		t.Fatal(err)
 	}
-	w.stop()
+	stopTel()
 	// A new process: a new run on the same database finds the login.
 	again, err := telephony.OpenEventStore(ctx, db)
 	if err != nil {

@@ -1,12 +1,12 @@
-package main
+package app
 
-// The contact-center core in `sportello serve` (issue 7): the ACD built from --telephony (or the
-// embedded demo configuration with --demo), its tick loop, the announcements store, callback
-// booking and voicemail on the ticketing system, and the component the web pages use.
+// The contact center of a running Sportello (issue 7): the ACD built from the telephony
+// configuration (or the embedded demo configuration), its tick loop, the announcements store,
+// callback booking and voicemail on the ticketing system, the SIP adapter, and the component
+// the web pages use.
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,51 +17,40 @@ import (
 	"sportello/internal/fsperm"
 	"sportello/kb"
 	"sportello/telephony"
-	"sportello/telephony/media"
 	"sportello/telephony/sip"
 	"sportello/ticketing"
 	webcc "sportello/web/contactcenter"
 )
 
-// telephonyWiring holds serve's telephony flags, and the SIP adapter once started.
-type telephonyWiring struct {
-	file    *string
-	token   *string
-	sample  *time.Duration
-	sip     *string
-	prompts *string
+// TelephonyConfig configures the contact center (issue 7).
+type TelephonyConfig struct {
+	File     string        // queues, operators, calendar (JSON); "" with Demo: the demo's; else off
+	CTIToken string        // secret of the Zammad CTI webhook; "" turns it off
+	Sample   time.Duration // sampling interval of the supervisor's waiting history
+	SIP      string        // SIP configuration file, "demo", or "" for no SIP
+	Prompts  string        // folder of the Italian IVR prompts; "" the SIP configuration's
+}
+
+// telephonyPart is the contact center of a running Sportello: the ACD, the hub, the SIP adapter
+// and their jobs.
+type telephonyPart struct {
+	cfg TelephonyConfig
 
 	sipConfig  *sip.Config // parsed by build, started by start
 	recordings *telephony.Recordings
 	log        *slog.Logger
 	adapter    *sip.Adapter
 
-	// persister saves the CTI log to the operational database (SLA-5); started by start,
-	// flushed a last time by stop.
-	persister     *telephony.Persister
-	stopPersister func()
-	acd           *telephony.ACD // logged out at stop
-}
-
-func telephonyFlags(fs *flag.FlagSet) *telephonyWiring {
-	return &telephonyWiring{
-		file: fs.String("telephony", os.Getenv("SPORTELLO_TELEPHONY"),
-			"telephony configuration (JSON: queues, operators, calendar); with --demo and no file, the demo's (env SPORTELLO_TELEPHONY)"),
-		token: fs.String("cti-token", os.Getenv("SPORTELLO_CTI_TOKEN"),
-			"secret of the Zammad CTI webhook /api/v1/cti/TOKEN for an external PBX; empty: webhook off (env SPORTELLO_CTI_TOKEN)"),
-		sample: fs.Duration("cti-sample", 10*time.Second, "sampling interval of the supervisor's waiting history"),
-		sip: fs.String("sip", os.Getenv("SPORTELLO_SIP"),
-			"SIP configuration (JSON: listen address, queue numbers, phone accounts), or \"demo\" for the demo's on 127.0.0.1:5060; empty: no SIP (env SPORTELLO_SIP)"),
-		prompts: fs.String("prompts", os.Getenv("SPORTELLO_PROMPTS"),
-			"folder of the Italian IVR prompts (Debian package asterisk-core-sounds-it-wav); default the SIP configuration's \"prompts\", else "+media.DefaultPromptsDir+" (env SPORTELLO_PROMPTS)"),
-	}
+	// persister saves the CTI log to the operational database (SLA-5), as a job.
+	persister *telephony.Persister
+	acd       *telephony.ACD
 }
 
 // build reads the configuration and builds the component, or returns nil when serve runs
 // without telephony (no --telephony and no --demo). tickets may be nil: the in-memory tickets
 // are used then.
-func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets *ticketing.Store, log *slog.Logger) (*webcc.Telephony, error) {
-	name, raw := *w.file, []byte(nil)
+func (w *telephonyPart) build(demo bool, data string, store *kb.Store, tickets *ticketing.Store, log *slog.Logger) (*webcc.Telephony, error) {
+	name, raw := w.cfg.File, []byte(nil)
 	switch {
 	case name != "":
 		b, err := os.ReadFile(name)
@@ -78,8 +67,8 @@ func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets
 	if err != nil {
 		return nil, err
 	}
-	if *w.sample <= 0 {
-		return nil, usagef("--cti-sample must be positive")
+	if w.cfg.Sample <= 0 {
+		return nil, fmt.Errorf("telephony: the sampling interval of the waiting history must be positive")
 	}
 	clock := telephony.SystemClock{}
 	events := telephony.NewEventLog()
@@ -119,7 +108,7 @@ func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets
 		Center:        &telephony.Center{ACD: acd, Booker: booker, Voicemail: vm},
 		Hub:           contactcenter.NewHub(acd, tk, finders...),
 		Directory:     dir,
-		History:       telephony.NewWaitHistory(*w.sample, int(time.Hour / *w.sample)+1),
+		History:       telephony.NewWaitHistory(w.cfg.Sample, int(time.Hour/w.cfg.Sample)+1),
 		Announcements: ann,
 		Calendar:      setup.Calendar,
 		Queues:        setup.Queues,
@@ -143,11 +132,11 @@ func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets
 		t.EventStore = store
 		w.persister = &telephony.Persister{Log: events, Store: store, Logger: log}
 	}
-	if *w.token != "" {
-		t.Zammad = &telephony.ZammadCTI{Log: events, Clock: clock, Token: *w.token}
+	if w.cfg.CTIToken != "" {
+		t.Zammad = &telephony.ZammadCTI{Log: events, Clock: clock, Token: w.cfg.CTIToken}
 	}
-	if w.sip != nil && *w.sip != "" {
-		sipName, sipRaw := *w.sip, []byte(nil)
+	if w.cfg.SIP != "" {
+		sipName, sipRaw := w.cfg.SIP, []byte(nil)
 		if sipName == "demo" {
 			sipName, sipRaw = "demo SIP configuration", sip.DemoConfig
 		} else if sipRaw, err = os.ReadFile(sipName); err != nil {
@@ -159,8 +148,8 @@ func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets
 		}
 		cfg.Center = t.Center
 		cfg.Prompts = sip.AnnouncementPrompts(&telephony.IVR{Calendar: setup.Calendar, Store: ann, Bands: setup.Bands})
-		if w.prompts != nil && *w.prompts != "" {
-			cfg.PromptsDir = *w.prompts
+		if w.cfg.Prompts != "" {
+			cfg.PromptsDir = w.cfg.Prompts
 		}
 		// Registrations survive a restart; recordings (TK-4) are kept under the data folder.
 		cfg.StateDir = filepath.Join(data, "sip")
@@ -177,16 +166,17 @@ func (w *telephonyWiring) build(demo bool, data string, store *kb.Store, tickets
 	return t, nil
 }
 
-// start runs the ACD's deadlines, the SIP adapter and the live push until ctx ends; the
-// component is then ready for the web server.
-func (w *telephonyWiring) start(ctx context.Context, t *webcc.Telephony) error {
+// start starts the SIP adapter (the media layer) on ctx and returns the jobs of the contact
+// center: the ACD's deadlines, the hub's live push, the CTI log's persister, the recordings'
+// retention. The component is then ready for the web server.
+func (w *telephonyPart) start(ctx context.Context, t *webcc.Telephony) ([]job, error) {
 	if t == nil {
-		return nil
+		return nil, nil
 	}
 	if w.sipConfig != nil {
 		a, err := sip.Start(ctx, *w.sipConfig)
 		if err != nil {
-			return fmt.Errorf("sip: %w", err)
+			return nil, fmt.Errorf("sip: %w", err)
 		}
 		w.adapter = a
 		t.Do = a.Do // the media layer: ring phones, bridge, play, transfer, dial
@@ -199,41 +189,32 @@ func (w *telephonyWiring) start(ctx context.Context, t *webcc.Telephony) error {
 			return u.String(), true
 		}
 	}
-	go t.Hub.Run(ctx)
-	go t.ACD.Run(ctx, 100*time.Millisecond, t.History, t.Do)
 	w.acd = t.ACD
+	jobs := []job{
+		{"cti hub", t.Hub.Run},
+		{"acd", func(ctx context.Context) error { t.ACD.Run(ctx, 100*time.Millisecond, t.History, t.Do); return nil }},
+	}
 	if w.recordings != nil {
-		go w.recordings.Run(ctx, time.Hour, w.sipConfig.Recording.Retention, w.log)
+		retention := w.sipConfig.Recording.Retention
+		jobs = append(jobs, job{"recordings", func(ctx context.Context) error { w.recordings.Run(ctx, time.Hour, retention, w.log); return nil }})
 	}
 	if w.persister != nil {
-		pctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			w.persister.Run(pctx)
-			close(done)
-		}()
-		w.stopPersister = func() {
-			cancel()
-			<-done
-		}
+		jobs = append(jobs, job{"cti log", func(ctx context.Context) error { w.persister.Run(ctx); return nil }})
 	}
-	return nil
+	return jobs, nil
 }
 
-// stop saves the CTI log's last events; serve defers it so that it runs before the database
-// closes.
-func (w *telephonyWiring) stop() {
-	// The operators' sessions end with the process: their logouts go into the saved log, so
-	// that the occupancy of a later period does not count the time the server was down as
-	// staffed (the next run starts with everyone logged out).
-	if w.acd != nil && w.stopPersister != nil {
-		for _, o := range w.acd.Snapshot().Operators {
-			if o.Status != telephony.LoggedOut {
-				w.acd.Logout(o.ID)
-			}
-		}
+// beforeStop logs the operators out while the CTI log's persister still runs: their sessions
+// end with the process, and the logouts in the saved log keep the occupancy of a later period
+// from counting the time the server was down as staffed (the next run starts with everyone
+// logged out). The persister's last flush, when its job stops, saves them.
+func (w *telephonyPart) beforeStop() {
+	if w.acd == nil || w.persister == nil {
+		return
 	}
-	if w.stopPersister != nil {
-		w.stopPersister()
+	for _, o := range w.acd.Snapshot().Operators {
+		if o.Status != telephony.LoggedOut {
+			w.acd.Logout(o.ID)
+		}
 	}
 }
