@@ -9,4 +9,9 @@
 // with the same schema. Tickets reference users by user name and the knowledge graph by IRI;
 // the graph itself is reached through the small KnowledgeBase interface, so this package does
 // not depend on how pills are stored.
+//
+// Who acts on a ticket is recorded as a Capacity: four are what the roles of the same name do
+// (CapacityOf maps internal/role's roles), Office and System are not roles. Every list can be
+// downloaded as a workbook (Sheet, TicketSheet, GapSheet, CallbackSheet); "propose as
+// knowledge" goes through the approval workflow when the server has one (WorkflowKB).
 package ticketing

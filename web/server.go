@@ -1,11 +1,14 @@
-// Package web is Sportello's HTTP server: the Italian HTML pages, the JSON API under /api/ and
-// the downloads under /export/, on echo v4.
+// Package web is Sportello's HTTP server, on echo v4: the middleware every request goes through
+// (panic recovery, security headers, the session cookie and the CSRF check, the deny-by-default
+// authorization), the error pages, and the one route table assembled from the parts:
+// web/knowledge, web/editorial, web/tickets, web/public, web/contactcenter, web/imports and
+// web/accounts each declare their routes with the roles allowed to call them; web/webkit is the
+// kit they share. Anything not declared is refused; testdata/routes.golden is the whole route ×
+// role matrix, walked by a test.
 //
-// Handlers are thin, as in Miniflux: they read the request, call the domain packages (kb.Store
-// for now; search, users, tickets and telephony plug in later as optional components) and
-// render an html/template page or JSON. Templates, CSS and the little JavaScript there is are
-// embedded, so the binary works offline. Every route is declared once, with the roles allowed to
-// call it, in routes.go; anything not declared there is refused.
+// The rule: code that does not touch an HTTP request does not live under web/. Handlers read the
+// request, call one domain method and render a page or JSON; the domains (kb, ingest,
+// ticketing, telephony, contactcenter, accounts…) own the rules.
 package web
 
 import (
