@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"sportello/internal/sqldb"
-	"sportello/kb"
 	"sportello/telephony"
-	"sportello/ticketing"
 )
 
 // TestServeSavesEventLog: serve saves the CTI log to the operational database, and stop's final
@@ -18,21 +15,7 @@ import (
 func TestServeSavesEventLog(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dir := t.TempDir()
-	db, err := sqldb.Open("", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tickets, err := ticketing.Open(ctx, db, ticketing.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := kb.OpenMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	dir, db, tickets, store := testStores(t)
 	w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}
 	tel, err := w.build(true, dir, store, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"testing"
 
+	"sportello/internal/sqldb"
+	"sportello/kb"
+	"sportello/ticketing"
 	webcc "sportello/web/contactcenter"
 )
 
@@ -32,4 +35,24 @@ func runJobs(ctx context.Context, jobs []job) func() {
 		r.start(j)
 	}
 	return r.stop
+}
+
+// testStores opens what the wiring tests build on: a folder, the operational database on
+// SQLite in it, the ticketing store, and an empty in-memory knowledge base, closed with the test.
+func testStores(t testing.TB) (dir string, db *sqldb.DB, tickets *ticketing.Store, store *kb.Store) {
+	t.Helper()
+	dir = t.TempDir()
+	db, err := sqldb.Open("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if tickets, err = ticketing.Open(context.Background(), db, ticketing.Config{DataDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if store, err = kb.OpenMemory(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return dir, db, tickets, store
 }

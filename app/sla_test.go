@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"sportello/internal/sqldb"
-	"sportello/kb"
 	"sportello/sla"
-	"sportello/ticketing"
 )
 
 // TestServeSLAHeartbeats: with telephony, tickets and SIP, serve's SLA jobs beat for the ACD,
@@ -21,21 +18,7 @@ import (
 func TestServeSLAHeartbeats(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dir := t.TempDir()
-	db, err := sqldb.Open("", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tickets, err := ticketing.Open(ctx, db, ticketing.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := kb.OpenMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	dir, db, tickets, store := testStores(t)
 	sipFile := filepath.Join(dir, "sip.json")
 	os.WriteFile(sipFile, []byte(`{"listen": "127.0.0.1:0", "numbers": {"100": "centralino"}}`), 0o600)
 	w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}

@@ -16,8 +16,6 @@ import (
 	"sportello/contactcenter"
 	"sportello/fixtures"
 	"sportello/internal/role"
-	"sportello/internal/sqldb"
-	"sportello/kb"
 	"sportello/telephony"
 	"sportello/ticketing"
 	"sportello/web"
@@ -38,25 +36,11 @@ func (a userAuth) Role(*http.Request) (string, role.Role) { return a.user, a.rol
 func TestServeTelephonyOnTicketing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dir := t.TempDir()
-	db, err := sqldb.Open("", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tickets, err := ticketing.Open(ctx, db, ticketing.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, _, tickets, store := testStores(t)
 	citizen := ticketing.Citizen{Name: "Maria Verdi", Phones: []string{"+39 333 1112233"}}
 	if err := tickets.CreateCitizen(ctx, &citizen); err != nil {
 		t.Fatal(err)
 	}
-	store, err := kb.OpenMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
 	if err := fixtures.Load(ctx, store); err != nil {
 		t.Fatal(err)
 	}

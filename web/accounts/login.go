@@ -165,7 +165,8 @@ func (h *Handlers) loginForm(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-func (h *Handlers) logoutForm(c echo.Context) error {
+// logout ends the request's session, if any, and tells the browser to forget its cookies.
+func (h *Handlers) logout(c echo.Context) error {
 	if sa := h.auth; sa != nil {
 		if token := webkit.TokenFrom(c.Request()); token != "" {
 			if err := sa.Users.Logout(c.Request().Context(), token); err != nil {
@@ -175,6 +176,13 @@ func (h *Handlers) logoutForm(c echo.Context) error {
 	}
 	c.SetCookie(webkit.ClearCookie(c.Request()))
 	c.SetCookie(webkit.ClearCSRFCookie(c.Request()))
+	return nil
+}
+
+func (h *Handlers) logoutForm(c echo.Context) error {
+	if err := h.logout(c); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -300,15 +308,9 @@ func (h *Handlers) apiLogin(c echo.Context) error {
 }
 
 func (h *Handlers) apiLogout(c echo.Context) error {
-	if sa := h.auth; sa != nil {
-		if token := webkit.TokenFrom(c.Request()); token != "" {
-			if err := sa.Users.Logout(c.Request().Context(), token); err != nil {
-				return webkit.Internal(err)
-			}
-		}
+	if err := h.logout(c); err != nil {
+		return err
 	}
-	c.SetCookie(webkit.ClearCookie(c.Request()))
-	c.SetCookie(webkit.ClearCSRFCookie(c.Request()))
 	return c.NoContent(http.StatusNoContent)
 }
 
