@@ -93,7 +93,7 @@ func BenchmarkPublicStatus(b *testing.B) {
 		for _, c := range cases {
 			b.Run(name+"/"+c.label, func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					_, _, err := s.PublicStatus(ctx, c.ref, c.email)
+					_, err := s.PublicStatus(ctx, c.ref, c.email)
 					if (err == nil) != (c.label == "right") {
 						b.Fatal(err)
 					}

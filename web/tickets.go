@@ -53,6 +53,8 @@ func tkErr(err error) error {
 		return &httpError{Status: st, Code: "invalid", Msg: msg("tk.err.invalid", fieldName(inv.Field), inv.Msg), Err: err}
 	case errors.As(err, &dup):
 		return &httpError{Status: st, Code: "duplicate", Msg: msg("tk.err.duplicate", dup.Existing, fieldName(dup.By)), Err: err}
+	case errors.As(err, &te) && st == http.StatusForbidden && te.Message() != "":
+		return &httpError{Status: st, Code: "not_member", Msg: te.Message(), Err: err}
 	case errors.As(err, &te) && st == http.StatusForbidden:
 		return &httpError{Status: st, Code: "role", Msg: msg("tk.err.role", actionLabel(te.Action)), Err: err}
 	case errors.As(err, &te) && st == http.StatusConflict:
@@ -892,7 +894,7 @@ func (s *Server) publicStatus(c echo.Context, number, email string) (*publicStat
 	if strings.TrimSpace(number) == "" || strings.TrimSpace(email) == "" {
 		return nil, badRequest("invalid", msg("tk.public.both"))
 	}
-	t, events, err := st.PublicStatus(c.Request().Context(), number, email)
+	v, err := st.PublicStatus(c.Request().Context(), number, email)
 	if err != nil {
 		if ticketing.HTTPStatus(err) == http.StatusNotFound {
 			// The same answer for a wrong number and a wrong email: the page must not confirm
@@ -901,12 +903,10 @@ func (s *Server) publicStatus(c echo.Context, number, email string) (*publicStat
 		}
 		return nil, tkErr(err)
 	}
-	ps := &publicStatus{Number: t.PublicRef, State: t.State.Label(), Subject: t.Subject, Created: t.Created,
-		Solved: t.SolvedAt, Steps: []publicStep{}}
-	for _, e := range events {
-		if e.To != "" && e.To != e.From || e.Action == ticketing.ActCreate {
-			ps.Steps = append(ps.Steps, publicStep{At: e.At, State: e.To.Label()})
-		}
+	ps := &publicStatus{Number: v.Ref, State: v.Label, Subject: v.Subject, Created: v.Created,
+		Solved: v.Solved, Steps: []publicStep{}}
+	for _, e := range v.Steps {
+		ps.Steps = append(ps.Steps, publicStep{At: e.At, State: e.Label})
 	}
 	return ps, nil
 }
