@@ -29,10 +29,10 @@ type relayed struct {
 	data []byte
 }
 
-func startRelay(t *testing.T) *relay {
+func startRelay(t *testing.T, accepted ...string) *relay {
 	t.Helper()
 	r := &relay{}
-	r.srv = &SMTPServer{Domain: "relay.test", Deliver: func(_ context.Context, from string, to []string, data []byte) error {
+	r.srv = &SMTPServer{Domain: "relay.test", Addresses: accepted, Deliver: func(_ context.Context, from string, to []string, data []byte) error {
 		r.mu.Lock()
 		r.got = append(r.got, relayed{from, to, append([]byte(nil), data...)})
 		r.mu.Unlock()
@@ -62,7 +62,7 @@ type offices map[string][2]string
 func (o offices) OfficeContact(_ context.Context, iri string) (string, string, error) {
 	c, ok := o[iri]
 	if !ok {
-		return "", "", fmt.Errorf("no office %s", iri)
+		return "", "", fmt.Errorf("no office %s: %w", iri, ErrNotFound)
 	}
 	return c[0], c[1], nil
 }

@@ -463,6 +463,7 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
 	}
 	var out *Ticket
 	var from State
+	var acted Capacity // the capacity the step was taken in: the membership's on an office's ticket
 	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		t, err := scanTicket(tx.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tk_tickets WHERE id = ?`+s.forUpdate(), id))
 		if err != nil {
@@ -472,6 +473,7 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
 		if err != nil {
 			return err
 		}
+		acted = role
 		officeStep := officeBound(t)
 		now := s.clock()
 		from = t.State
@@ -541,6 +543,7 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.Role = acted
 	s.notify(ctx, out, st)
 	return out, nil
 }
