@@ -83,6 +83,17 @@ func (s *Store) ForContact(ctx context.Context, contactID string, c AnsweredCont
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	// Asked again by the same person (the desk reloaded, the screen pop and the desk both
+	// asking): one read, no transaction.
+	var known int64
+	var last string
+	err := s.db.QueryRow(ctx, `SELECT ticket_id, operator FROM tk_contacts WHERE contact_id = ?`, contactID).Scan(&known, &last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	if err == nil && (role == AsSystem || last == actor) {
+		return s.Ticket(ctx, known)
+	}
 	var ct Contact
 	if num, err := phone.Normalize(c.From); err == nil && strings.TrimSpace(c.From) != "" {
 		ct.Phone = num

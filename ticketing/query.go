@@ -242,20 +242,49 @@ func (s *Store) Search(ctx context.Context, q Query, now time.Time) (*Page, erro
 	if offset >= page.Total {
 		return page, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+ticketColumnsT+` FROM tk_tickets t`+where+q.orderBy()+
+	// The page's ids first, then their rows: the engines sort narrow rows instead of whole
+	// tickets with their descriptions (a deep page of 20,000 tickets: 130 ms → see README).
+	ids, err := s.pageIDs(ctx, `SELECT t.id FROM tk_tickets t`+where+q.orderBy()+
 		fmt.Sprintf(" LIMIT %d OFFSET %d", q.PageSize, offset), args...)
+	if err != nil || len(ids) == 0 {
+		return page, err
+	}
+	idArgs := make([]any, len(ids))
+	pos := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		idArgs[i], pos[id] = id, i
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+ticketColumns+` FROM tk_tickets WHERE id IN (`+placeholders(len(ids))+`)`, idArgs...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	page.Rows = make([]Row, len(ids))
 	for rows.Next() {
 		t, err := scanTicket(rows)
 		if err != nil {
 			return nil, err
 		}
-		page.Rows = append(page.Rows, Row{Ticket: *t, SLA: s.SLA(t, now)})
+		page.Rows[pos[t.ID]] = Row{Ticket: *t, SLA: s.SLA(t, now)}
 	}
 	return page, rows.Err()
+}
+
+func (s *Store) pageIDs(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // OfficeQueue is the queue of an office (TK-11): the tickets assigned to it, and those waiting
