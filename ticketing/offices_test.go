@@ -194,6 +194,13 @@ func TestOfficeQueues(t *testing.T) {
 					t.Fatalf("%s may reject for office A", who.user)
 				}
 			}
+			high := High
+			if _, err := s.Update(ctx, tk.ID, "bruno", AsLevel2, TicketPatch{Priority: &high}); !errors.Is(err, ErrNotMember) {
+				t.Fatalf("a non-member editing the office's ticket: %v", err)
+			}
+			if got, err := s.Update(ctx, tk.ID, "paolo", AsLevel2, TicketPatch{Priority: &high}); err != nil || got.Priority != High {
+				t.Fatalf("a member editing the office's ticket: %+v, %v", got, err)
+			}
 			if got := fmt.Sprint(s.AllowedFor(ctx, mustTicket(t, s, tk.ID), "lucia", AsLevel2)); got != "[claim reject request_data solve]" {
 				t.Fatalf("lucia may %s", got)
 			}
@@ -255,7 +262,7 @@ func TestOfficeQueues(t *testing.T) {
 				path = append(path, fmt.Sprintf("%s/%s/%s/%s", e.Action, e.Actor, e.Role, short(e.Office)))
 			}
 			want := "create/sistema/system/- escalate/op/operator/- assign/bruno/level2/tributi notification_failed/sistema/system/- " +
-				"claim/lucia/office/tributi reject/lucia/office/tributi reassign/sergio/supervisor/anagrafe solve/marco/office/anagrafe " +
+				"update/paolo/level2/- claim/lucia/office/tributi reject/lucia/office/tributi reassign/sergio/supervisor/anagrafe solve/marco/office/anagrafe " +
 				"message/marco/office/-"
 			if got := strings.Join(path, " "); got != want {
 				t.Fatalf("path\n got %s\nwant %s", got, want)

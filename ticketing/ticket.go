@@ -601,6 +601,19 @@ func (s *Store) Update(ctx context.Context, id int64, actor string, role Capacit
 		if err != nil {
 			return err
 		}
+		// An office's ticket is edited by its members (and level 3, the system) only.
+		if officeBound(t) && role != AsSupervisor && role != AsSystem {
+			m, err := member(ctx, tx, t.Office, actor)
+			if err != nil {
+				return err
+			}
+			if m == nil {
+				return &TransitionError{t.Number, ActUpdate, t.State, role, &refusal{ErrNotMember,
+					fmt.Sprintf("%s non fa parte dell'ufficio «%s», a cui è assegnata la richiesta %s: la modificano solo i suoi membri",
+						actor, s.officeName(ctx, t.Office), t.Number)}}
+			}
+			role = m.Capacity
+		}
 		var changed []string
 		if p.Category != nil && *p.Category != t.Category {
 			t.Category = *p.Category
