@@ -81,6 +81,7 @@ func (w *ticketWiring) start(ctx context.Context, db *sqldb.DB, data string, sto
 		return nil, func() {}, err
 	}
 	cfg.Offices = ticketing.OfficesFromKB(store)
+	cfg.Pills = store // the pills' forms in replies, their answers on the citizens' status page
 	st, err := ticketing.Open(ctx, db, cfg)
 	if err != nil {
 		stop()
