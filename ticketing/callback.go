@@ -136,13 +136,13 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 	var p Problems
 	operator, err := checkUserName("operator", operator)
 	if err != nil {
-		p = append(p, err.(*InvalidError))
+		p.add(err)
 	}
 	outcome = strings.TrimSpace(outcome)
 	if outcome == "" {
-		p = append(p, invalid("outcome", "indicare l'esito del tentativo di richiamata").(*InvalidError))
+		p.add(invalid("outcome", "indicare l'esito del tentativo di richiamata"))
 	} else if err := checkText("outcome", "l'esito", outcome, MaxOutcome); err != nil {
-		p = append(p, err.(*InvalidError))
+		p.add(err)
 	}
 	if err := p.err(); err != nil {
 		return nil, err

@@ -133,28 +133,23 @@ func fillTemplate(field, text string, values map[string]string, missing map[stri
 
 func (c *CannedAnswer) clean() error {
 	var p Problems
-	add := func(err error) {
-		if err != nil {
-			p = append(p, err.(*InvalidError))
-		}
-	}
 	c.Name = strings.Join(strings.Fields(c.Name), " ")
 	c.Subject = strings.Join(strings.Fields(c.Subject), " ")
 	c.Body = strings.TrimSpace(strings.ReplaceAll(c.Body, "\r\n", "\n"))
 	if c.Name == "" {
-		add(invalid("name", "dare un nome alla risposta predefinita"))
+		p.add(invalid("name", "dare un nome alla risposta predefinita"))
 	} else if utf8.RuneCountInString(c.Name) > MaxCannedName {
-		add(invalid("name", "il nome supera %d caratteri", MaxCannedName))
+		p.add(invalid("name", "il nome supera %d caratteri", MaxCannedName))
 	}
-	add(checkText("subject", "l'oggetto", c.Subject, MaxSubject))
+	p.add(checkText("subject", "l'oggetto", c.Subject, MaxSubject))
 	if c.Body == "" {
-		add(invalid("body", "scrivere il testo della risposta predefinita"))
+		p.add(invalid("body", "scrivere il testo della risposta predefinita"))
 	} else {
-		add(checkText("body", "il testo", c.Body, MaxCannedBody))
+		p.add(checkText("body", "il testo", c.Body, MaxCannedBody))
 	}
 	if len(p) == 0 {
-		add(checkTemplate("subject", c.Subject))
-		add(checkTemplate("body", c.Body))
+		p.add(checkTemplate("subject", c.Subject))
+		p.add(checkTemplate("body", c.Body))
 	}
 	return p.err()
 }

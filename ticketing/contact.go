@@ -47,38 +47,37 @@ var errContactTaken = errors.New("ticketing: contact registered concurrently")
 func (s *Store) ForContact(ctx context.Context, contactID string, c AnsweredContact) (*Ticket, error) {
 	contactID = strings.TrimSpace(contactID)
 	var p Problems
-	add := func(field, format string, a ...any) { p = append(p, invalid(field, format, a...).(*InvalidError)) }
 	switch {
 	case contactID == "":
-		add("contact", "manca l'identificativo del contatto")
+		p.addf("contact", "manca l'identificativo del contatto")
 	case len(contactID) > MaxContactID:
-		add("contact", "l'identificativo del contatto supera %d caratteri", MaxContactID)
+		p.addf("contact", "l'identificativo del contatto supera %d caratteri", MaxContactID)
 	}
 	if c.Channel == "" {
 		c.Channel = Phone
 	}
 	switch {
 	case !c.Channel.Valid():
-		add("channel", "canale %q sconosciuto", c.Channel)
+		p.addf("channel", "canale %q sconosciuto", c.Channel)
 	case c.Channel == Voicemail:
-		add("channel", "un messaggio in segreteria non è un contatto risposto: apre la sua richiesta come messaggio")
+		p.addf("channel", "un messaggio in segreteria non è un contatto risposto: apre la sua richiesta come messaggio")
 	}
 	actor, role := "sistema", AsSystem
 	if strings.TrimSpace(c.Operator) != "" {
 		var err error
 		if actor, err = checkUserName("operator", c.Operator); err != nil {
-			p = append(p, err.(*InvalidError))
+			p.add(err)
 		}
 		role = c.Role
 		if role == "" {
 			role = AsOperator
 		}
 		if role != AsOperator && role != AsBackOffice && role != AsLevel2 && role != AsSupervisor {
-			add("role", "chi risponde a un contatto agisce come operatore, back office, secondo livello o supervisore, non come %q", role)
+			p.addf("role", "chi risponde a un contatto agisce come operatore, back office, secondo livello o supervisore, non come %q", role)
 		}
 	}
 	if len(c.Queue) > 200 {
-		add("queue", "il nome della coda supera 200 caratteri")
+		p.addf("queue", "il nome della coda supera 200 caratteri")
 	}
 	if err := p.err(); err != nil {
 		return nil, err

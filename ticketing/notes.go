@@ -35,13 +35,13 @@ func (s *Store) AddNote(ctx context.Context, ticketID int64, author string, role
 	var p Problems
 	author, err := checkUserName("author", author)
 	if err != nil {
-		p = append(p, err.(*InvalidError))
+		p.add(err)
 	}
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
 	if body == "" {
-		p = append(p, invalid("body", "scrivere il testo della nota").(*InvalidError))
+		p.add(invalid("body", "scrivere il testo della nota"))
 	} else if err := checkText("body", "la nota", body, MaxNote); err != nil {
-		p = append(p, err.(*InvalidError))
+		p.add(err)
 	}
 	if err := p.err(); err != nil {
 		return nil, err

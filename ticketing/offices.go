@@ -97,7 +97,7 @@ func (s *Store) AddMember(ctx context.Context, office, user string, capacity Cap
 	var p Problems
 	office = strings.TrimSpace(office)
 	if office == "" {
-		p = append(p, invalid("office", "indicare l'ufficio").(*InvalidError))
+		p.add(invalid("office", "indicare l'ufficio"))
 	} else if err := s.knownOffice(ctx, "office", office); err != nil {
 		var inv *InvalidError
 		if !errors.As(err, &inv) {
@@ -107,13 +107,13 @@ func (s *Store) AddMember(ctx context.Context, office, user string, capacity Cap
 	}
 	user, err := checkUserName("user", user)
 	if err != nil {
-		p = append(p, err.(*InvalidError))
+		p.add(err)
 	}
 	if capacity == "" {
 		capacity = AsOffice
 	}
 	if !contains(MemberCapacities, capacity) {
-		p = append(p, invalid("capacity", "un membro di un ufficio agisce come ufficio, secondo livello o back office, non come %q", capacity).(*InvalidError))
+		p.add(invalid("capacity", "un membro di un ufficio agisce come ufficio, secondo livello o back office, non come %q", capacity))
 	}
 	if err := p.err(); err != nil {
 		return nil, err

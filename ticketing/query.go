@@ -74,42 +74,41 @@ type Page struct {
 // clean validates q, naming each refused field.
 func (q *Query) clean() error {
 	var p Problems
-	add := func(field, format string, a ...any) { p = append(p, invalid(field, format, a...).(*InvalidError)) }
 	for _, st := range q.States {
 		if !contains(States, st) {
-			add("state", "stato %q sconosciuto", st)
+			p.addf("state", "stato %q sconosciuto", st)
 		}
 	}
 	for _, ch := range q.Channels {
 		if !ch.Valid() {
-			add("channel", "canale %q sconosciuto", ch)
+			p.addf("channel", "canale %q sconosciuto", ch)
 		}
 	}
 	if q.Sort == "" {
 		q.Sort, q.Desc = SortCreated, true
 	} else if !contains(SortKeys, q.Sort) {
-		add("sort", "ordinamento %q sconosciuto: numero, apertura, scadenza, priorità, stato o ultima modifica", q.Sort)
+		p.addf("sort", "ordinamento %q sconosciuto: numero, apertura, scadenza, priorità, stato o ultima modifica", q.Sort)
 	}
 	if q.Page <= 0 {
 		q.Page = 1
 	}
 	if q.Page > 1_000_000 {
-		add("page", "pagina %d fuori intervallo", q.Page)
+		p.addf("page", "pagina %d fuori intervallo", q.Page)
 	}
 	switch {
 	case q.PageSize == 0:
 		q.PageSize = DefaultPageSize
 	case q.PageSize < 0 || q.PageSize > MaxPageSize:
-		add("pageSize", "da 1 a %d richieste per pagina", MaxPageSize)
+		p.addf("pageSize", "da 1 a %d richieste per pagina", MaxPageSize)
 	}
 	q.Text = strings.TrimSpace(q.Text)
 	if utf8.RuneCountInString(q.Text) > MaxQueryText {
-		add("text", "il testo da cercare supera %d caratteri", MaxQueryText)
+		p.addf("text", "il testo da cercare supera %d caratteri", MaxQueryText)
 	} else if len(strings.Fields(q.Text)) > maxQueryWords {
-		add("text", "al massimo %d parole da cercare", maxQueryWords)
+		p.addf("text", "al massimo %d parole da cercare", maxQueryWords)
 	}
 	if len(q.Offices) > 100 {
-		add("office", "al massimo 100 uffici per ricerca")
+		p.addf("office", "al massimo 100 uffici per ricerca")
 	}
 	return p.err()
 }

@@ -140,24 +140,19 @@ func (s *Store) Reply(ctx context.Context, id int64, actor string, role Capacity
 		return nil, err
 	}
 	var p Problems
-	add := func(err error) {
-		if err != nil {
-			p = append(p, err.(*InvalidError))
-		}
-	}
 	if actor, err = checkUserName("actor", actor); err != nil {
-		add(err)
+		p.add(err)
 	}
 	r.Body = strings.TrimSpace(strings.ReplaceAll(r.Body, "\r\n", "\n"))
 	r.Subject = strings.Join(strings.Fields(r.Subject), " ")
 	r.Pill = strings.TrimSpace(r.Pill)
 	if r.Body == "" && r.Canned == 0 {
-		add(invalid("body", "scrivere la risposta o scegliere una risposta predefinita"))
+		p.add(invalid("body", "scrivere la risposta o scegliere una risposta predefinita"))
 	}
-	add(checkText("body", "la risposta", r.Body, MaxReplyBody))
-	add(checkText("subject", "l'oggetto", r.Subject, MaxSubject))
+	p.add(checkText("body", "la risposta", r.Body, MaxReplyBody))
+	p.add(checkText("subject", "l'oggetto", r.Subject, MaxSubject))
 	if len(r.Attachments) > 20 {
-		add(invalid("attachments", "al massimo 20 allegati per risposta"))
+		p.add(invalid("attachments", "al massimo 20 allegati per risposta"))
 	}
 	if err := p.err(); err != nil {
 		return nil, err

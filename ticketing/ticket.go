@@ -118,38 +118,33 @@ func (s *Store) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
 // clean validates and normalises a new ticket, collecting every problem.
 func (n *NewTicket) clean() error {
 	var p Problems
-	add := func(err error) {
-		if err != nil {
-			p = append(p, err.(*InvalidError))
-		}
-	}
 	switch {
 	case n.Channel == "":
-		add(invalid("channel", "indicare il canale da cui è arrivata la richiesta"))
+		p.add(invalid("channel", "indicare il canale da cui è arrivata la richiesta"))
 	case !n.Channel.Valid():
-		add(invalid("channel", "canale %q sconosciuto", n.Channel))
+		p.add(invalid("channel", "canale %q sconosciuto", n.Channel))
 	}
 	if n.Priority == "" {
 		n.Priority = Normal
 	}
 	if !n.Priority.Valid() {
-		add(invalid("priority", "priorità %q sconosciuta", n.Priority))
+		p.add(invalid("priority", "priorità %q sconosciuta", n.Priority))
 	}
 	if n.Category != "" && !isIRI(n.Category) {
-		add(invalid("category", "%q non è l'IRI di un concetto della classificazione", n.Category))
+		p.add(invalid("category", "%q non è l'IRI di un concetto della classificazione", n.Category))
 	}
 	n.Description = strings.TrimSpace(n.Description)
 	n.Subject = strings.TrimSpace(n.Subject)
-	add(checkText("subject", "l'oggetto", n.Subject, MaxSubject))
-	add(checkText("description", "la descrizione", n.Description, MaxDescription))
+	p.add(checkText("subject", "l'oggetto", n.Subject, MaxSubject))
+	p.add(checkText("description", "la descrizione", n.Description, MaxDescription))
 	if n.Subject == "" && n.Description == "" {
-		add(invalid("description", "descrivere la richiesta (almeno l'oggetto o la descrizione)"))
+		p.add(invalid("description", "descrivere la richiesta (almeno l'oggetto o la descrizione)"))
 	}
 	if len(n.CallID) > MaxContactID {
-		add(invalid("callId", "l'identificativo della chiamata supera %d caratteri", MaxContactID))
+		p.add(invalid("callId", "l'identificativo della chiamata supera %d caratteri", MaxContactID))
 	}
 	if err := n.Contact.clean(); err != nil {
-		add(err)
+		p.add(err)
 	}
 	if n.Role == "" {
 		n.Role = AsSystem
@@ -383,62 +378,57 @@ func (st *Step) clean() ([]string, error) {
 	st.SuggestedOffice = strings.TrimSpace(st.SuggestedOffice)
 	st.Pill = strings.TrimSpace(st.Pill)
 	var p Problems
-	add := func(err error) {
-		if err != nil {
-			p = append(p, err.(*InvalidError))
-		}
-	}
 	if st.Actor == "" {
-		add(invalid("actor", "manca l'utente che esegue l'azione"))
+		p.add(invalid("actor", "manca l'utente che esegue l'azione"))
 	}
-	add(checkText("reason", "il testo", st.Reason, MaxReason))
+	p.add(checkText("reason", "il testo", st.Reason, MaxReason))
 	var queries []string
 	for _, q := range st.Queries {
 		if q = strings.TrimSpace(q); q != "" {
 			if utf8.RuneCountInString(q) > MaxSubject {
-				add(invalid("queries", "una ricerca supera %d caratteri", MaxSubject))
+				p.add(invalid("queries", "una ricerca supera %d caratteri", MaxSubject))
 				break
 			}
 			queries = append(queries, q)
 		}
 	}
 	if len(queries) > 50 {
-		add(invalid("queries", "al massimo 50 ricerche per inoltro"))
+		p.add(invalid("queries", "al massimo 50 ricerche per inoltro"))
 	}
 	switch st.Action {
 	case ActAssign, ActReassign:
 		if st.Office == "" {
-			add(invalid("office", "indicare l'ufficio competente"))
+			p.add(invalid("office", "indicare l'ufficio competente"))
 		} else if !isIRI(st.Office) {
-			add(invalid("office", "%q non è l'IRI di un ufficio", st.Office))
+			p.add(invalid("office", "%q non è l'IRI di un ufficio", st.Office))
 		}
 	case ActReject:
 		if st.Reason == "" {
-			add(invalid("reason", "indicare la motivazione del rifiuto"))
+			p.add(invalid("reason", "indicare la motivazione del rifiuto"))
 		}
 		if st.SuggestedOffice != "" && !isIRI(st.SuggestedOffice) {
-			add(invalid("suggestedOffice", "%q non è l'IRI di un ufficio", st.SuggestedOffice))
+			p.add(invalid("suggestedOffice", "%q non è l'IRI di un ufficio", st.SuggestedOffice))
 		}
 	case ActEscalate:
 		if len(queries) == 0 && st.Role != AsSystem {
-			add(invalid("queries", "indicare che cosa è stato cercato nella base di conoscenza prima di inoltrare"))
+			p.add(invalid("queries", "indicare che cosa è stato cercato nella base di conoscenza prima di inoltrare"))
 		}
 	case ActRequestData:
 		if st.Reason == "" {
-			add(invalid("reason", "indicare i dati mancanti"))
+			p.add(invalid("reason", "indicare i dati mancanti"))
 		}
 	case ActSolveL1, ActSolve:
 		// A solution says what the citizen was told: the pill it came from, or the answer.
 		if st.Pill == "" && st.Reason == "" {
-			add(invalid("reason", "indicare la risposta data al cittadino o la scheda usata"))
+			p.add(invalid("reason", "indicare la risposta data al cittadino o la scheda usata"))
 		}
 	case ActReopen:
 		if st.Reason == "" && st.Role != AsSystem {
-			add(invalid("reason", "indicare perché la richiesta viene riaperta"))
+			p.add(invalid("reason", "indicare perché la richiesta viene riaperta"))
 		}
 	}
 	if st.Pill != "" && !isIRI(st.Pill) {
-		add(invalid("pill", "%q non è l'IRI di una scheda", st.Pill))
+		p.add(invalid("pill", "%q non è l'IRI di una scheda", st.Pill))
 	}
 	return queries, p.err()
 }

@@ -252,6 +252,27 @@ func (p Problems) Unwrap() []error {
 	return out
 }
 
+// add appends the problems of err (nil adds nothing; an error of another kind is kept as a
+// problem without a field).
+func (p *Problems) add(err error) {
+	var many Problems
+	var one *InvalidError
+	switch {
+	case err == nil:
+	case errors.As(err, &many):
+		*p = append(*p, many...)
+	case errors.As(err, &one):
+		*p = append(*p, one)
+	default:
+		*p = append(*p, &InvalidError{Msg: err.Error()})
+	}
+}
+
+// addf appends a problem on field.
+func (p *Problems) addf(field, format string, a ...any) {
+	*p = append(*p, &InvalidError{Field: field, Msg: fmt.Sprintf(format, a...)})
+}
+
 // err is nil when nothing was found, the one problem alone, or all of them.
 func (p Problems) err() error {
 	switch len(p) {
