@@ -20,6 +20,7 @@ func openTickets(ctx context.Context, db *sqldb.DB, settings ticketing.Settings,
 		return nil, nil, nil, err
 	}
 	cfg.Offices = ticketing.OfficesFromKB(store)
+	cfg.Pills = store // the pills' forms in replies, their answers on the citizens' status page
 	st, err := ticketing.Open(ctx, db, cfg)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("ticketing: %w", err)

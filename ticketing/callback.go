@@ -126,13 +126,32 @@ func (s *Store) Callbacks(ctx context.Context, ticketID int64) ([]Callback, erro
 	return s.callbacks(ctx, `WHERE ticket_id = ? ORDER BY id`, ticketID)
 }
 
+// MaxOutcome bounds the outcome of a callback attempt, in characters.
+const MaxOutcome = 1000
+
 // CallbackAttempt records one try. reached means the citizen answered: the task is done with
 // the outcome. Otherwise the next try is scheduled RetryDelay later (at the next opening when
-// that falls out of hours), until MaxAttempts, after which the task fails.
+// that falls out of hours), until MaxAttempts, after which the task fails. An attempt is
+// something that was done: without its outcome ("non risponde", "occupato", "risolto al
+// telefono") it is refused and counts for nothing.
 func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, reached bool, outcome string) (*Callback, error) {
+	var p Problems
+	operator, err := checkUserName("operator", operator)
+	if err != nil {
+		p.add(err)
+	}
+	outcome = strings.TrimSpace(outcome)
+	if outcome == "" {
+		p.add(invalid("outcome", "indicare l'esito del tentativo di richiamata"))
+	} else if err := checkText("outcome", "l'esito", outcome, MaxOutcome); err != nil {
+		p.add(err)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
 	now := s.clock()
 	var out *Callback
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		c, err := scanCallback(tx.QueryRow(ctx, `SELECT `+callbackColumns+` FROM tk_callbacks WHERE id = ?`+s.forUpdate(), id))
 		if err != nil {
 			return err
@@ -141,15 +160,12 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 			return invalid("state", "richiamata già chiusa (%s)", c.State)
 		}
 		c.Attempts++
-		c.Operator, c.Outcome, c.Modified = operator, strings.TrimSpace(outcome), now
+		c.Operator, c.Outcome, c.Modified = operator, outcome, now
 		switch {
 		case reached:
 			c.State = CallbackDone
 		case c.Attempts >= c.MaxAttempts:
 			c.State = CallbackFailed
-			if c.Outcome == "" {
-				c.Outcome = "non raggiungibile"
-			}
 		default:
 			c.Due = s.nextOpen(now.Add(c.RetryDelay))
 		}

@@ -97,6 +97,12 @@ func newTicketFixtureOn(t testing.TB, db *sqldb.DB, dir string) *tkFixture {
 	if f.pill.IRI == "" || len(f.offices) < 2 {
 		t.Fatal("the demo needs a published pill and two offices")
 	}
+	// The level-2 user works for both offices: only members act on an office's tickets (TK-11).
+	for _, u := range f.offices {
+		if _, err := st.AddMember(ctx, u.IRI, "test-"+string(role.Level2), ticketing.AsOffice, "admin"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return f
 }
 

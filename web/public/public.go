@@ -89,6 +89,10 @@ type Status struct {
 	Created time.Time `json:"created"`
 	Solved  time.Time `json:"solved,omitempty"`
 	Steps   []step    `json:"steps"`
+	// Answer and Messages are shown once the request is solved: the answer given and the
+	// e-mails sent to the citizen (never internal notes).
+	Answer   string                    `json:"answer,omitempty"`
+	Messages []ticketing.PublicMessage `json:"messages"`
 }
 
 type step struct {
@@ -104,7 +108,7 @@ func (h *Handlers) status(c echo.Context, number, email string) (*Status, error)
 	if strings.TrimSpace(number) == "" || strings.TrimSpace(email) == "" {
 		return nil, webkit.BadRequest("invalid", i18n.T("tk.public.both"))
 	}
-	t, events, err := st.PublicStatus(c.Request().Context(), number, email)
+	v, err := st.PublicStatus(c.Request().Context(), number, email)
 	if err != nil {
 		if ticketing.HTTPStatus(err) == http.StatusNotFound {
 			// The same answer for a wrong number and a wrong email: the page must not confirm
@@ -113,12 +117,10 @@ func (h *Handlers) status(c echo.Context, number, email string) (*Status, error)
 		}
 		return nil, tickets.Err(err)
 	}
-	ps := &Status{Number: t.PublicRef, State: t.State.Label(), Subject: t.Subject, Created: t.Created,
-		Solved: t.SolvedAt, Steps: []step{}}
-	for _, e := range events {
-		if e.To != "" && e.To != e.From || e.Action == ticketing.ActCreate {
-			ps.Steps = append(ps.Steps, step{At: e.At, State: e.To.Label()})
-		}
+	ps := &Status{Number: v.Ref, State: v.Label, Subject: v.Subject, Created: v.Created,
+		Solved: v.Solved, Steps: []step{}, Answer: v.Answer, Messages: v.Messages}
+	for _, e := range v.Steps {
+		ps.Steps = append(ps.Steps, step{At: e.At, State: e.Label})
 	}
 	return ps, nil
 }

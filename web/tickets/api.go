@@ -55,6 +55,8 @@ func Err(err error) error {
 		return &webkit.HTTPError{Status: st, Code: "invalid", Msg: i18n.T("tk.err.invalid", fieldName(inv.Field), inv.Msg), Err: err}
 	case errors.As(err, &dup):
 		return &webkit.HTTPError{Status: st, Code: "duplicate", Msg: i18n.T("tk.err.duplicate", dup.Existing, fieldName(dup.By)), Err: err}
+	case errors.As(err, &te) && st == http.StatusForbidden && te.Message() != "":
+		return &webkit.HTTPError{Status: st, Code: "not_member", Msg: te.Message(), Err: err}
 	case errors.As(err, &te) && st == http.StatusForbidden:
 		return &webkit.HTTPError{Status: st, Code: "role", Msg: i18n.T("tk.err.role", ActionLabel(te.Action)), Err: err}
 	case errors.As(err, &te) && st == http.StatusConflict:
