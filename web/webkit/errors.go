@@ -134,3 +134,41 @@ func ReadJSON(c echo.Context, v any) error {
 	}
 	return nil
 }
+
+// TooLarge is a 413: the request's body is over limit bytes.
+func TooLarge(limit int64) error {
+	return &HTTPError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: i18n.T("err.tooLarge", Size(limit))}
+}
+
+// Size writes a byte count for people: "64 KiB", "10 MiB", "1,5 MiB".
+func Size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<20:
+		return strings.Replace(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".", ",", 1) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatInt((n+1<<10-1)>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " byte"
+}
+
+// MaxPage is the largest page of any list the server answers: a client asking for more gets
+// this many (and the answer says so where the list reports its limit).
+const MaxPage = 1000
+
+// Page reads ?limit= and ?offset=: def when limit is absent, and a limit above max is cut to
+// max — asking for "everything" gets the largest page, never an unbounded one. max 0 means
+// MaxPage.
+func Page(c echo.Context, def, max int) (limit, offset int, err error) {
+	if max <= 0 {
+		max = MaxPage
+	}
+	if limit, err = IntParam(c, "limit", def); err != nil {
+		return 0, 0, err
+	}
+	if offset, err = IntParam(c, "offset", 0); err != nil {
+		return 0, 0, err
+	}
+	return min(limit, max), offset, nil
+}

@@ -1,0 +1,182 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v4"
+
+	"sportello/i18n"
+	"sportello/ingest"
+	"sportello/internal/role"
+	"sportello/web/webkit"
+)
+
+// Bounded work for every input: the size of each request's body, its query string, and the
+// temporary files of multipart forms.
+//
+//   - Every body has a limit by route (bodyLimits: the import's limit for workbook uploads, the
+//     attachment or recording limit plus a margin for files, DefaultBodyLimit for everything
+//     else — forms and JSON). A declared Content-Length over it is refused before a byte is
+//     read; a chunked body is cut at the limit. Either way the answer is 413 with an Italian
+//     message naming the limit.
+//   - Forms (urlencoded and multipart) are parsed here, once, before any handler or the CSRF
+//     check reads them, with 256 KiB of file data in memory at most: a larger file goes to a
+//     temporary file, so memory stays flat whatever the upload. Every temporary file is removed
+//     when the request ends, whoever parsed the form (net/http removes only those of the
+//     request it created, and the middlewares hand copies of it down).
+//   - A query string longer than MaxQueryBytes is refused with 414; the HTTP server bounds the
+//     headers to 64 KiB.
+
+// DefaultBodyLimit is the body limit of a route without one of its own: forms and JSON. The
+// largest legitimate one is a public request with a 65,536-character description, which
+// URL-encoding can make 786 KiB.
+const DefaultBodyLimit = 1 << 20
+
+// MaxQueryBytes bounds a URL's query string: search terms, filters and paging fit many times
+// over.
+const MaxQueryBytes = 4096
+
+// multipartMemory is how much of a multipart form's files is kept in memory; the rest goes to
+// temporary files (removed at the end of the request).
+const multipartMemory = 256 << 10
+
+// bodyLimits are the routes ("METHOD /path") whose bodies may exceed DefaultBodyLimit: uploads
+// of workbooks, attachments and recordings.
+func (s *Server) bodyLimits() map[string]int64 {
+	attach := s.cfg.AttachmentMaxBytes
+	if attach <= 0 {
+		attach = 10 << 20
+	}
+	recording := int64(16 << 20)
+	if t := s.deps.Telephony; t != nil && t.AnnouncementBytes > 0 {
+		recording = t.AnnouncementBytes
+	}
+	const margin = 1 << 20 // the other fields and the multipart framing
+	return map[string]int64{
+		"POST /importa":                     ingest.MaxUploadBytes + margin,
+		"POST /ticket/:number/allegati":     attach + margin,
+		"POST /api/tickets/:id/attachments": attach + margin,
+		"POST /annunci":                     recording + margin,
+		// A backup holds every recording: the announcements page allows 64 at the limit.
+		"POST /annunci/ripristina": 64 * (recording + 64<<10),
+	}
+}
+
+// bodyLimit returns the limit of the route c matched.
+func (s *Server) bodyLimit(c echo.Context) int64 {
+	if n, ok := s.limits[c.Request().Method+" "+c.Path()]; ok {
+		return n
+	}
+	return DefaultBodyLimit
+}
+
+// tripReader is http.MaxBytesReader that remembers it refused, so that a handler's own error
+// ("bad JSON") becomes the 413 it really is.
+type tripReader struct {
+	io.ReadCloser
+	tripped atomic.Bool
+}
+
+func (t *tripReader) Read(p []byte) (int, error) {
+	n, err := t.ReadCloser.Read(p)
+	var mbe *http.MaxBytesError
+	if err != nil && errors.As(err, &mbe) {
+		t.tripped.Store(true)
+	}
+	return n, err
+}
+
+// limitBodies is the middleware of the limits above. It runs after routing (the limit is the
+// route's) and before the session middleware (which reads forms for the CSRF token).
+func (s *Server) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if len(r.URL.RawQuery) > MaxQueryBytes {
+			return &webkit.HTTPError{Status: http.StatusRequestURITooLong, Code: "uri_too_long", Msg: i18n.T("err.uriTooLong", MaxQueryBytes)}
+		}
+		limit := s.bodyLimit(c)
+		if r.ContentLength > limit {
+			s.refused(c, "body too large", "limit", limit, "length", r.ContentLength)
+			return webkit.TooLarge(limit)
+		}
+		body := &tripReader{ReadCloser: http.MaxBytesReader(c.Response(), r.Body, limit)}
+		r.Body = body
+		defer removeTempFiles(r, c)
+		if webkit.Unsafe(r.Method) {
+			if err := parseForm(r); err != nil {
+				if body.tripped.Load() {
+					s.refused(c, "body too large", "limit", limit)
+					return webkit.TooLarge(limit)
+				}
+				return webkit.BadRequest("bad_form", i18n.T("err.badForm"))
+			}
+		}
+		err := next(c)
+		if body.tripped.Load() && !c.Response().Committed {
+			s.refused(c, "body too large", "limit", limit)
+			return webkit.TooLarge(limit)
+		}
+		return err
+	}
+}
+
+// parseForm parses an urlencoded or multipart body, if that is what r carries.
+func parseForm(r *http.Request) error {
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return nil // not a form: the handler reads the body as it wants
+	}
+	switch ct {
+	case "multipart/form-data":
+		return r.ParseMultipartForm(multipartMemory)
+	case "application/x-www-form-urlencoded":
+		return r.ParseForm()
+	}
+	return nil
+}
+
+// removeTempFiles removes the temporary files of the multipart form of r and of the request c
+// ends with (a middleware or handler may have replaced it with a copy that parsed on its own).
+func removeTempFiles(r *http.Request, c echo.Context) {
+	if r.MultipartForm != nil {
+		r.MultipartForm.RemoveAll()
+	}
+	if cr := c.Request(); cr != r && cr.MultipartForm != nil && cr.MultipartForm != r.MultipartForm {
+		cr.MultipartForm.RemoveAll()
+	}
+}
+
+// refused logs a refusal at the level that helps spot a flood without one line per request.
+func (s *Server) refused(c echo.Context, what string, attrs ...any) {
+	if ok, _ := s.refusalLog.Allow(what); !ok {
+		return
+	}
+	r := c.Request()
+	s.log.Warn("request refused: "+what, append([]any{"method", r.Method, "path", r.URL.Path, "client", webkit.ClientAddr(r)}, attrs...)...)
+}
+
+// personalPrefixes are the paths whose answers carry personal data even for the public: the
+// citizen's request and its status.
+var personalPrefixes = []string{"/richiesta", "/api/public/"}
+
+// noStore tells browsers and proxies not to keep a copy of an answer for a signed-in caller or
+// with personal data (tickets, citizens, accounts, the audit log are all behind a session): a
+// shared computer at a counter must not show the next person the last one's pages from its
+// cache. Assets set their own caching afterwards.
+func (s *Server) noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		personal := webkit.UserOf(c) != "" || webkit.RoleOf(c) != role.Anonymous || webkit.FromContext(c.Request().Context()) != nil
+		for _, p := range personalPrefixes {
+			personal = personal || strings.HasPrefix(c.Request().URL.Path, p)
+		}
+		if personal {
+			c.Response().Header().Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
