@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -45,9 +46,23 @@ const MaxQueryBytes = 4096
 // temporary files (removed at the end of the request).
 const multipartMemory = 256 << 10
 
+// bodyLimit is a route's limit: the body's, and for an upload the file's, which the refusal
+// names (a user knows the size of the file, not of the request).
+type bodyLimit struct {
+	body, file int64
+}
+
+// refusal is the 413 of l.
+func (l bodyLimit) refusal() error {
+	if l.file > 0 {
+		return &webkit.HTTPError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: i18n.T("err.fileTooLarge", webkit.Size(l.file))}
+	}
+	return webkit.TooLarge(l.body)
+}
+
 // bodyLimits are the routes ("METHOD /path") whose bodies may exceed DefaultBodyLimit: uploads
 // of workbooks, attachments and recordings.
-func (s *Server) bodyLimits() map[string]int64 {
+func (s *Server) bodyLimits() map[string]bodyLimit {
 	attach := s.cfg.AttachmentMaxBytes
 	if attach <= 0 {
 		attach = 10 << 20
@@ -57,22 +72,22 @@ func (s *Server) bodyLimits() map[string]int64 {
 		recording = t.AnnouncementBytes
 	}
 	const margin = 1 << 20 // the other fields and the multipart framing
-	return map[string]int64{
-		"POST /importa":                     ingest.MaxUploadBytes + margin,
-		"POST /ticket/:number/allegati":     attach + margin,
-		"POST /api/tickets/:id/attachments": attach + margin,
-		"POST /annunci":                     recording + margin,
+	return map[string]bodyLimit{
+		"POST /importa":                     {ingest.MaxUploadBytes + margin, ingest.MaxUploadBytes},
+		"POST /ticket/:number/allegati":     {attach + margin, attach},
+		"POST /api/tickets/:id/attachments": {attach + margin, attach},
+		"POST /annunci":                     {recording + margin, recording},
 		// A backup holds every recording: the announcements page allows 64 at the limit.
-		"POST /annunci/ripristina": 64 * (recording + 64<<10),
+		"POST /annunci/ripristina": {64 * (recording + 64<<10), 64 * (recording + 64<<10)},
 	}
 }
 
-// bodyLimit returns the limit of the route c matched.
-func (s *Server) bodyLimit(c echo.Context) int64 {
-	if n, ok := s.limits[c.Request().Method+" "+c.Path()]; ok {
-		return n
+// limitOf returns the limit of the route c matched.
+func (s *Server) limitOf(c echo.Context) bodyLimit {
+	if l, ok := s.limits[c.Request().Method+" "+c.Path()]; ok {
+		return l
 	}
-	return DefaultBodyLimit
+	return bodyLimit{body: DefaultBodyLimit}
 }
 
 // tripReader is http.MaxBytesReader that remembers it refused, so that a handler's own error
@@ -99,10 +114,11 @@ func (s *Server) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(r.URL.RawQuery) > MaxQueryBytes {
 			return &webkit.HTTPError{Status: http.StatusRequestURITooLong, Code: "uri_too_long", Msg: i18n.T("err.uriTooLong", MaxQueryBytes)}
 		}
-		limit := s.bodyLimit(c)
+		lim := s.limitOf(c)
+		limit := lim.body
 		if r.ContentLength > limit {
 			s.refused(c, "body too large", "limit", limit, "length", r.ContentLength)
-			return webkit.TooLarge(limit)
+			return lim.refusal()
 		}
 		body := &tripReader{ReadCloser: http.MaxBytesReader(c.Response(), r.Body, limit)}
 		r.Body = body
@@ -111,7 +127,7 @@ func (s *Server) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 			if err := parseForm(r); err != nil {
 				if body.tripped.Load() {
 					s.refused(c, "body too large", "limit", limit)
-					return webkit.TooLarge(limit)
+					return lim.refusal()
 				}
 				return webkit.BadRequest("bad_form", i18n.T("err.badForm"))
 			}
@@ -119,7 +135,7 @@ func (s *Server) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 		err := next(c)
 		if body.tripped.Load() && !c.Response().Committed {
 			s.refused(c, "body too large", "limit", limit)
-			return webkit.TooLarge(limit)
+			return lim.refusal()
 		}
 		return err
 	}
@@ -135,7 +151,16 @@ func parseForm(r *http.Request) error {
 	case "multipart/form-data":
 		return r.ParseMultipartForm(multipartMemory)
 	case "application/x-www-form-urlencoded":
-		return r.ParseForm()
+		// Some handlers read the raw body (the CTI webhook parses it itself): keep a copy
+		// for them. It is at most the route's limit.
+		data, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(data))
+		err = r.ParseForm()
+		r.Body = io.NopCloser(bytes.NewReader(data))
+		return err
 	}
 	return nil
 }

@@ -109,7 +109,7 @@ type Server struct {
 	deps  Deps
 	parts map[string][]webkit.Route // each web subpackage's routes, by name
 
-	limits     map[string]int64              // body limits by "METHOD /path" (limits.go)
+	limits     map[string]bodyLimit          // body limits by "METHOD /path" (limits.go)
 	limiters   map[string]*ratelimit.Limiter // by rate-limit class (ratelimit.go)
 	refusalLog *ratelimit.Limiter            // at most one log line a minute per kind of refusal
 }
