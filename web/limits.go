@@ -6,8 +6,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,7 +33,10 @@ import (
 //     when the request ends, whoever parsed the form (net/http removes only those of the
 //     request it created, and the middlewares hand copies of it down).
 //   - A query string longer than MaxQueryBytes is refused with 414; the HTTP server bounds the
-//     headers to 64 KiB.
+//     headers to 64 KiB. A search longer than MaxSearchChars is refused with 400 before the
+//     index sees it (the campaign's 10,000-character query took 985 MiB).
+//   - Every list's page: a ?limit= above webkit.MaxPage is cut to it here, for every route
+//     at once, so that no list answers an unbounded page whatever its handler does.
 
 // DefaultBodyLimit is the body limit of a route without one of its own: forms and JSON. The
 // largest legitimate one is a public request with a 65,536-character description, which
@@ -41,6 +46,13 @@ const DefaultBodyLimit = 1 << 20
 // MaxQueryBytes bounds a URL's query string: search terms, filters and paging fit many times
 // over.
 const MaxQueryBytes = 4096
+
+// MaxSearchChars bounds a search's text: a question typed or pasted by an operator or a
+// citizen is a few words, rarely a paragraph.
+const MaxSearchChars = 500
+
+// searchRoutes are the routes whose ?q= is a search of the index.
+var searchRoutes = map[string]bool{"GET /cerca": true, "GET /api/search": true, "HEAD /cerca": true, "HEAD /api/search": true}
 
 // multipartMemory is how much of a multipart form's files is kept in memory; the rest goes to
 // temporary files (removed at the end of the request).
@@ -112,7 +124,20 @@ func (s *Server) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if len(r.URL.RawQuery) > MaxQueryBytes {
+			s.refused(c, "query too long", "length", len(r.URL.RawQuery))
 			return &webkit.HTTPError{Status: http.StatusRequestURITooLong, Code: "uri_too_long", Msg: i18n.T("err.uriTooLong", MaxQueryBytes)}
+		}
+		if r.URL.RawQuery != "" {
+			q := r.URL.Query()
+			if searchRoutes[r.Method+" "+c.Path()] && utf8.RuneCountInString(q.Get("q")) > MaxSearchChars {
+				s.refused(c, "search too long", "chars", utf8.RuneCountInString(q.Get("q")))
+				return webkit.BadRequest("query_too_long", i18n.T("err.searchTooLong", MaxSearchChars))
+			}
+			if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > webkit.MaxPage {
+				q.Set("limit", strconv.Itoa(webkit.MaxPage))
+				// Nothing has read the query yet (echo caches it on first use): handlers see this one.
+				r.URL.RawQuery = q.Encode()
+			}
 		}
 		lim := s.limitOf(c)
 		limit := lim.body
