@@ -54,6 +54,9 @@ const MaxSearchChars = 500
 // searchRoutes are the routes whose ?q= is a search of the index.
 var searchRoutes = map[string]bool{"GET /cerca": true, "GET /api/search": true, "HEAD /cerca": true, "HEAD /api/search": true}
 
+// MaxSafeBody bounds the body of a GET or HEAD, which no handler reads.
+const MaxSafeBody = 64 << 10
+
 // multipartMemory is how much of a multipart form's files is kept in memory; the rest goes to
 // temporary files (removed at the end of the request).
 const multipartMemory = 256 << 10
@@ -145,17 +148,27 @@ func (s *Server) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 			s.refused(c, "body too large", "limit", limit, "length", r.ContentLength)
 			return lim.refusal()
 		}
+		if !webkit.Unsafe(r.Method) {
+			// A GET or HEAD carries its input in the URL; a body is read by nobody, and one
+			// larger than MaxSafeBody is refused rather than left for the connection to drain.
+			if r.ContentLength != 0 && r.Body != nil {
+				n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, MaxSafeBody+1))
+				if n > MaxSafeBody {
+					s.refused(c, "body too large", "limit", MaxSafeBody)
+					return webkit.TooLarge(MaxSafeBody)
+				}
+			}
+			return next(c)
+		}
 		body := &tripReader{ReadCloser: http.MaxBytesReader(c.Response(), r.Body, limit)}
 		r.Body = body
 		defer removeTempFiles(r, c)
-		if webkit.Unsafe(r.Method) {
-			if err := parseForm(r); err != nil {
-				if body.tripped.Load() {
-					s.refused(c, "body too large", "limit", limit)
-					return lim.refusal()
-				}
-				return webkit.BadRequest("bad_form", i18n.T("err.badForm"))
+		if err := readBody(r); err != nil {
+			if body.tripped.Load() {
+				s.refused(c, "body too large", "limit", limit)
+				return lim.refusal()
 			}
+			return webkit.BadRequest("bad_form", i18n.T("err.badForm"))
 		}
 		err := next(c)
 		if body.tripped.Load() && !c.Response().Committed {
@@ -166,28 +179,27 @@ func (s *Server) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// parseForm parses an urlencoded or multipart body, if that is what r carries.
-func parseForm(r *http.Request) error {
+// readBody reads the body of a request that changes something, whole, before any handler:
+// a form is parsed (files past multipartMemory into temporary files), anything else (JSON, the
+// CTI webhook's form it parses itself) is kept in memory for the handler — at most the route's
+// limit, which is small for everything but uploads, and uploads are multipart. Reading it here
+// makes every refusal the same 413, whatever the handler would have done with the body.
+func readBody(r *http.Request) error {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil {
-		return nil // not a form: the handler reads the body as it wants
-	}
-	switch ct {
-	case "multipart/form-data":
+	if err == nil && ct == "multipart/form-data" {
 		return r.ParseMultipartForm(multipartMemory)
-	case "application/x-www-form-urlencoded":
-		// Some handlers read the raw body (the CTI webhook parses it itself): keep a copy
-		// for them. It is at most the route's limit.
-		data, err := io.ReadAll(r.Body)
-		if err != nil {
-			return err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(data))
-		err = r.ParseForm()
-		r.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
 		return err
 	}
-	return nil
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	if ct == "application/x-www-form-urlencoded" {
+		err = r.ParseForm()
+		// Some handlers read the raw body (the CTI webhook parses it itself): put it back.
+		r.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	return err
 }
 
 // removeTempFiles removes the temporary files of the multipart form of r and of the request c

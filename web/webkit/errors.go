@@ -126,9 +126,13 @@ func Deny(who role.Role) error {
 	return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("err.forbidden")}
 }
 
-// ReadJSON decodes a small JSON body (at most 64 KiB) into v; an empty body leaves v as it is.
+// MaxJSON bounds a JSON body ReadJSON reads; the server's body limit of the route (1 MiB for
+// JSON) usually refuses it first, with a 413.
+const MaxJSON = 1 << 20
+
+// ReadJSON decodes a JSON body (at most MaxJSON) into v; an empty body leaves v as it is.
 func ReadJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, MaxJSON))
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) { // an empty body is an empty object
 		return BadRequest("bad_json", i18n.T("err.badJSON", err.Error()))
 	}
