@@ -20,7 +20,7 @@ var funcs = template.FuncMap{
 	"chart":         chartOf,
 	"consoleLabels": consoleLabels,
 	"percent":       func(f float64) float64 { return f * 100 },
-	"num":           func(f float64) string { return strings.Replace(formatFloat(float64(int(f*100+0.5))/100), ".", ",", 1) },
+	"num":           func(f float64) string { return strings.Replace(strconv.FormatFloat(float64(int(f*100+0.5))/100, 'f', -1, 64), ".", ",", 1) },
 }
 
 func inRoles(r role.Role, roles []role.Role) bool {
@@ -50,6 +50,7 @@ func subnav(who role.Role, current string) template.HTML {
 	if inRoles(who, supervisorRoles) {
 		item("/supervisore", "supervisor", "nav.supervisor")
 		item("/statistiche", "stats", "nav.stats")
+		item("/livelli-servizio", "sla", "nav.slaReport")
 	}
 	if inRoles(who, adminRoles) {
 		item("/annunci", "announcements", "nav.announcements")
