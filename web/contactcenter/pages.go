@@ -20,8 +20,10 @@ var funcs = template.FuncMap{
 	"chart":         chartOf,
 	"consoleLabels": consoleLabels,
 	"percent":       func(f float64) float64 { return f * 100 },
-	"num":           func(f float64) string { return strings.Replace(strconv.FormatFloat(float64(int(f*100+0.5))/100, 'f', -1, 64), ".", ",", 1) },
+	"num":           func(f float64) string { return strings.Replace(formatFloat(float64(int(f*100+0.5))/100), ".", ",", 1) },
 }
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func inRoles(r role.Role, roles []role.Role) bool {
 	for _, x := range roles {

@@ -103,4 +103,3 @@ func (h *Handlers) erlang(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, e)
 }
-

@@ -85,8 +85,8 @@ var funcs = template.FuncMap{
 	"bimesterStarts": func(cur int) []option {
 		return []option{{"1", i18n.T("sla.settings.bimesterOdd"), cur%2 == 1}, {"2", i18n.T("sla.settings.bimesterEven"), cur%2 == 0}}
 	},
-	"met":    metText,
-	"mark":   metMark,
+	"met":  metText,
+	"mark": metMark,
 }
 
 // New returns the handlers on svc (nil: not configured; the pages answer 404).
