@@ -197,7 +197,7 @@ func TestStatsFigures(t *testing.T) {
 	}
 	page := st.call(t, http.MethodGet, "/statistiche"+q, role.Supervisor, "", nil)
 	for _, want := range []string{`<tr data-sla="C.2" class="sla-ko">`, `<td>50,0 %</td><td>1 / 2</td><td>≥ 90,0 %</td><td>NON rispettato</td>`,
-		`<td class="breach">50,0 % (oltre soglia)</td>`, `<td class="breach">50,0 % (sotto soglia)</td>`,
+		`<td class="breach"><span class="v">50,0 %</span> <small>(oltre soglia)</small></td>`, `<td class="breach"><span class="v">50,0 %</span> <small>(sotto soglia)</small></td>`,
 		`<dd data-fig="offered">4</dd>`, `<dd data-fig="meanAnswer">40 s</dd>`, `<dd data-fig="meanTalk">45 s</dd>`,
 		`id="st-esiti-title"`, `id="st-c2-data"`, `<th scope="row">10–11</th>`, `<option value="custom" selected>`,
 		`value="2026-03-02"`, `href="/api/sla/figures?from=2026-03-02`, `<td>100,0 %</td><td>4 / 4</td>`,

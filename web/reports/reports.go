@@ -226,23 +226,23 @@ func subnav(who role.Role, current string) template.HTML {
 // cell is a figure in a table with its threshold: the text says "sotto soglia" or "oltre
 // soglia" in words, so the breach is not told by colour alone.
 type cell struct {
-	Text   string
-	Breach bool
+	Value, Note string
+	Breach      bool
 }
 
 // cellOf is the cell of the fraction v of SLA id (C.1, C.2, C.3), against its contractual
 // threshold.
 func cellOf(id string, v *float64) cell {
-	c := cell{Text: sla.Format(v, "%")}
+	c := cell{Value: sla.Format(v, "%")}
 	r, ok := sla.RuleByID(id)
 	if !ok || v == nil {
 		return c
 	}
 	switch {
 	case r.Max && *v > r.Threshold+1e-12:
-		c.Breach, c.Text = true, c.Text+" "+i18n.T("sla.over")
+		c.Breach, c.Note = true, i18n.T("sla.over")
 	case !r.Max && *v < r.Threshold-1e-12:
-		c.Breach, c.Text = true, c.Text+" "+i18n.T("sla.under")
+		c.Breach, c.Note = true, i18n.T("sla.under")
 	}
 	return c
 }
