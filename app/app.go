@@ -89,6 +89,7 @@ type App struct {
 	Web       *web.Server
 
 	tel     *telephonyPart
+	sla     *slaPart
 	smtp    *ticketing.SMTPServer
 	jobs    []job
 	closers []func() // what New opened, closed in reverse order
@@ -164,6 +165,11 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Telephony, err = a.tel.build(cfg.Demo, cfg.DataDir, a.Store, a.Tickets, a.log); err != nil {
 		return err
 	}
+	// service levels (issue 15): figures and reports on the CTI log (Sportello's calls and the
+	// PBX's imported queue_log), the tickets and the heartbeats.
+	if a.sla, err = openSLA(ctx, a.DB, a.Tickets, a.Telephony); err != nil {
+		return err
+	}
 	// imports (issue 3): the uploads of the import pages and their background jobs.
 	a.Imports = ingest.NewJobs(filepath.Join(cfg.DataDir, "import"), a.Store, a.log)
 	a.jobs = append(a.jobs, job{"imports", a.Imports.Run})
@@ -174,7 +180,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth,
 		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20},
 		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
-			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit})
+			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log)})
 	return nil
 }
 
@@ -193,11 +199,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.closers = append(a.closers, func() { a.tel.adapter.Close() })
 	}
 	// service levels (issue 15): ACD, IVR and CTI heartbeats, the reports e-mailed on schedule.
-	sj, err := slaJobs(ctx, a.DB, a.Tickets, a.Telephony, a.tel, a.log)
-	if err != nil {
-		a.run.stop()
-		return err
-	}
+	sj := slaJobs(a.sla, a.DB, a.Telephony, a.tel, a.log)
 	for _, j := range append(append(a.jobs, jobs...), sj...) {
 		a.run.start(j)
 	}

@@ -1,8 +1,8 @@
 // Package web is Sportello's HTTP server, on echo v4: the middleware every request goes through
 // (panic recovery, security headers, the session cookie and the CSRF check, the deny-by-default
 // authorization), the error pages, and the one route table assembled from the parts:
-// web/knowledge, web/editorial, web/tickets, web/public, web/contactcenter, web/imports and
-// web/accounts each declare their routes with the roles allowed to call them; web/webkit is the
+// web/knowledge, web/editorial, web/tickets, web/public, web/contactcenter, web/reports,
+// web/imports and web/accounts each declare their routes with the roles allowed to call them; web/webkit is the
 // kit they share. Anything not declared is refused; testdata/routes.golden is the whole route ×
 // role matrix, walked by a test.
 //
@@ -41,6 +41,7 @@ import (
 	"sportello/web/imports"
 	"sportello/web/knowledge"
 	"sportello/web/public"
+	"sportello/web/reports"
 	"sportello/web/tickets"
 	"sportello/web/webkit"
 )
@@ -95,6 +96,9 @@ type Deps struct {
 	// audited routes and the exports there, and serves /amministrazione/registro. Nil: nothing
 	// is recorded and the page answers 404.
 	Audit *audit.Store
+	// SLA is the service levels (issue 15): the statistics page, the monthly and bi-monthly
+	// reports, the supervisor's charts of the day. Nil: those pages answer 404.
+	SLA *reports.Service
 }
 
 // Server serves Sportello over HTTP.
@@ -149,10 +153,14 @@ func New(cfg Config, d Deps) *Server {
 	} else {
 		s.limiters = lims
 	}
+	// The supervisor's page (contact center) shows the service levels' charts of the day.
+	cc, rp := webcc.New(s.site, s.deps.Telephony), reports.New(s.site, s.deps.SLA)
+	cc.Today = rp.Today
 	s.parts = map[string][]webkit.Route{
 		"imports":       imports.New(s.site, s.deps.Imports).Routes(),
 		"accounts":      webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
-		"contactcenter": webcc.New(s.site, s.deps.Telephony).Routes(),
+		"contactcenter": cc.Routes(),
+		"reports":       rp.Routes(),
 		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.deps.Workflow, s.log).Routes(),
 		"public":        public.New(s.site, s.deps.Tickets).Routes(),
 		"auditlog":      auditlog.New(s.site, s.deps.Audit, s.log).Routes(),
@@ -298,7 +306,7 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // staticFiles serves the embedded assets: webkit's and each part's, under /static/.
-var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static())
+var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static(), reports.Static())
 
 func (s *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without
