@@ -159,18 +159,9 @@ func (s *Store) Config() Config { return s.cfg }
 // passphrase of 256 characters is still allowed.
 const maxPasswordLen = 256
 
-// commonPasswords are the first guesses of anyone trying accounts; they satisfy the other rules,
-// so they are refused by name.
-var commonPasswords = map[string]bool{
-	"password123": true, "password1234": true, "password12345": true, "passw0rd123": true,
-	"qwerty12345": true, "qwerty123456": true, "1q2w3e4r5t": true, "abc1234567": true,
-	"sportello1": true, "sportello123": true, "sportello2024": true, "sportello2025": true,
-	"sportello2026": true, "benvenuto1": true, "benvenuto123": true, "cambiami123": true,
-	"password!1": true, "amministratore1": true, "admin12345": true, "welcome123": true,
-}
-
 // CheckPassword applies the password rules: long enough, not only letters or only digits, not
-// containing the user name, not a well-known password.
+// containing the user name, not a well-known password nor a common word with a few digits
+// (passwords.go).
 func (s *Store) CheckPassword(name, password string) error {
 	n := utf8.RuneCountInString(password)
 	if n < s.cfg.MinPasswordLen {
@@ -182,9 +173,6 @@ func (s *Store) CheckPassword(name, password string) error {
 	if !utf8.ValidString(password) || strings.IndexFunc(password, unicode.IsControl) >= 0 {
 		return &PasswordError{"contiene caratteri di controllo non ammessi"}
 	}
-	if commonPasswords[strings.ToLower(password)] {
-		return &PasswordError{"è una password troppo comune, facile da indovinare"}
-	}
 	var letters, others bool
 	for _, r := range password {
 		if unicode.IsLetter(r) {
@@ -195,6 +183,9 @@ func (s *Store) CheckPassword(name, password string) error {
 	}
 	if !letters || !others {
 		return &PasswordError{"usare sia lettere sia cifre o simboli"}
+	}
+	if why := guessable(password); why != "" {
+		return &PasswordError{why}
 	}
 	if name = normName(name); name != "" && strings.Contains(strings.ToLower(password), name) {
 		return &PasswordError{"non deve contenere il nome utente"}
