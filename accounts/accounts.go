@@ -107,8 +107,10 @@ func (c Config) withDefaults() Config {
 
 // Store is the account store.
 type Store struct {
-	db  *sqldb.DB
-	cfg Config
+	db    *sqldb.DB
+	cfg   Config
+	audit Auditor    // the administrators' acts (admin.go); nil: not recorded
+	dir   *Directory // LDAP / Active Directory login for staff (directory.go); nil: local accounts only
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -147,6 +149,9 @@ CREATE INDEX login_failures_subject ON login_failures (subject, at);
 // New opens the account store on db, creating its tables when missing.
 func New(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 	if err := db.Migrate(ctx, "auth", migrations); err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, "auth.profile", profileMigrations); err != nil {
 		return nil, err
 	}
 	return &Store{db: db, cfg: cfg.withDefaults(), Now: time.Now}, nil
@@ -224,7 +229,7 @@ func (s *Store) AddUser(ctx context.Context, u User, password string) (User, err
 	if err := CheckName(u.Name); err != nil {
 		return User{}, err
 	}
-	r, err := role.Parse(string(u.Role))
+	r, err := parseRole(string(u.Role))
 	if err != nil {
 		return User{}, err
 	}
@@ -377,13 +382,9 @@ func (s *Store) Login(ctx context.Context, name, password, ip string) (string, *
 			return "", nil, &ThrottledError{RetryAfter: max(wait, time.Second)}
 		}
 	}
-	var hash string
-	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE name = ?`, name), &hash)
-	ok := err == nil && VerifyPassword(hash, password)
-	if errors.Is(err, ErrNotFound) {
-		// Spend the same time as a real check, so response times do not reveal which names exist.
-		VerifyPassword(dummyHash(), password)
-	} else if err != nil {
+	// A local account's hash, or the directory for a name that is not a local one (directory.go).
+	u, hash, ok, err := s.checkCredentials(ctx, name, password)
+	if err != nil {
 		return "", nil, err
 	}
 	if !ok {

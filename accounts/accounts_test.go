@@ -187,7 +187,8 @@ func TestUsers(t *testing.T) {
 			want string
 		}{
 			{User{Name: "MARIO.ROSSI", Role: role.Operator}, pw, ErrExists.Error()},
-			{User{Name: "luca", Role: "capo"}, pw, "unknown role"},
+			{User{Name: "luca", Role: "capo"}, pw, "sconosciuto"},
+			{User{Name: "luca", Role: ""}, pw, "scegliere il ruolo"},
 			{User{Name: "luca bianchi", Role: role.Operator}, pw, "non è ammesso"},
 			{User{Name: "luca", Role: role.Operator}, "breve1", "almeno 10"},
 		} {
