@@ -23,6 +23,7 @@ import (
 
 	"sportello/accounts"
 	"sportello/accounts/accesslog"
+	"sportello/audit"
 	"sportello/fixtures"
 	"sportello/ingest"
 	"sportello/internal/fsperm"
@@ -42,7 +43,8 @@ type Config struct {
 	BaseURL string // public URL, for canonical links
 	Demo    bool   // load the demo data set when the knowledge base is empty
 
-	Accounts       accounts.Config // session lifetime, login throttling, password length
+	Accounts       accounts.Config          // session lifetime, login throttling, password length
+	Directory      accounts.DirectoryConfig // staff login through LDAP / Active Directory; URL empty: off
 	AccessLogDays  int             // how long the access log keeps reads; 0 means 365
 	SecondApproval string          // branches whose pills need two signatures (KB-12)
 	Tickets        ticketing.Settings
@@ -69,6 +71,7 @@ type App struct {
 	DB        *sqldb.DB
 	Index     *search.Index
 	Users     *accounts.Store
+	Audit     *audit.Store // the administrators' audit log (OPS-1)
 	Workflow  *kb.Workflow
 	Reads     *accesslog.Log
 	Tickets   *ticketing.Store
@@ -125,7 +128,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.closers = append(a.closers, func() { a.DB.Close() })
 	// accounts (issue 5): sessions decide every caller's role; the demo gets one account per role.
 	var jobs []job
-	if a.Users, a.Workflow, a.Reads, jobs, err = openAccounts(ctx, cfg, a.DB, a.Store, a.log); err != nil {
+	if a.Users, a.Audit, a.Workflow, a.Reads, jobs, err = openAccounts(ctx, cfg, a.DB, a.Store, a.log); err != nil {
 		return err
 	}
 	a.jobs = append(a.jobs, jobs...)
@@ -135,7 +138,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	a.closers = append(a.closers, func() { a.Index.Close() })
 	// tickets (issue 6): the CRM on the operational database, with the demo requests under demo.
-	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, cfg.Demo, a.log); err != nil {
+	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, a.Users, cfg.Demo, a.log); err != nil {
 		return err
 	}
 	if a.smtp != nil {
@@ -155,7 +158,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		auth = web.NewSessionAuth(a.Users)
 	}
 	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth},
-		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
+		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads, Audit: a.Audit,
 			Telephony: a.Telephony, Imports: a.Imports})
 	return nil
 }

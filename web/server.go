@@ -27,6 +27,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sportello/accounts/accesslog"
+	"sportello/audit"
 	"sportello/ingest"
 	"sportello/kb"
 	"sportello/kb/search"
@@ -78,6 +79,9 @@ type Deps struct {
 	// Imports are the uploads and background jobs of the Excel import pages (issue 3); nil: the
 	// server keeps its own under Config.DataDir.
 	Imports *ingest.Jobs
+	// Audit is the administrators' audit log (OPS-1): its page and downloads. Nil: they answer
+	// 404 (the accounts record into it on their own, see accounts.Store.UseAudit).
+	Audit *audit.Store
 }
 
 // Server serves Sportello over HTTP.
@@ -119,7 +123,7 @@ func New(cfg Config, d Deps) *Server {
 	}
 	s.parts = map[string][]webkit.Route{
 		"imports":       imports.New(s.site, s.deps.Imports).Routes(),
-		"accounts":      webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
+		"accounts":      webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.deps.Audit, s.log).Routes(),
 		"contactcenter": webcc.New(s.site, s.deps.Telephony).Routes(),
 		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.deps.Workflow, s.log).Routes(),
 		"public":        public.New(s.site, s.deps.Tickets).Routes(),

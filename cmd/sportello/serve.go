@@ -22,7 +22,7 @@ func init() {
 	register(&command{
 		name:    "serve",
 		summary: "run the web server (pages, JSON API, exports); --demo loads the demo data",
-		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR] [--db DSN] [ticketing flags: --smtp-listen, --mail-relay, --sla-hours …]",
+		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR] [--db DSN] [ticketing flags: --smtp-listen, --mail-relay, --sla-hours …] [--ldap-url URL --ldap-roles … (staff login through LDAP)]",
 		run:     runServe,
 	})
 }
@@ -53,6 +53,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	accessLogDays := fs.Int("access-log-days", 365, "days the access log keeps who read which pill (KB-8); older reads are deleted")
 	secondApproval := fs.String("second-approval", os.Getenv("SPORTELLO_SECOND_APPROVAL"),
 		"classification branches whose pills need two signatures, URP and head of office (KB-12): comma-separated concept labels or IRIs (env SPORTELLO_SECOND_APPROVAL)")
+	var directory accounts.DirectoryConfig
+	directory.AddFlags(fs) // staff login through the Region's LDAP / Active Directory (optional)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -69,12 +71,13 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	directory.BindPassword = os.Getenv(accounts.EnvLDAPBindPassword)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(fs.Output(), nil))
 	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
-		Accounts: acc, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
+		Accounts: acc, Directory: directory, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
 		Telephony: app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
 		Logger:    log})
 	if err != nil {

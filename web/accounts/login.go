@@ -19,6 +19,7 @@ import (
 
 	users "sportello/accounts"
 	"sportello/accounts/accesslog"
+	"sportello/audit"
 	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
@@ -27,7 +28,7 @@ import (
 
 // Routes are the login, profile, users and access-log routes.
 func (h *Handlers) Routes() []webkit.Route {
-	return slices.Concat(h.loginRoutes(), h.userPageRoutes(), h.accessLogRoutes())
+	return slices.Concat(h.loginRoutes(), h.userPageRoutes(), h.adminRoutes(), h.accessLogRoutes())
 }
 
 // Auth is what the pages need of the server's accounts: the store, and whether the client
@@ -42,6 +43,7 @@ type Handlers struct {
 	auth  *Auth
 	store *kb.Store
 	reads *accesslog.Log
+	audit *audit.Store
 	pages *webkit.Pages
 	log   *slog.Logger
 }
@@ -50,9 +52,9 @@ type Handlers struct {
 var templates embed.FS
 
 // New returns the handlers of the account pages: auth nil means the server runs without
-// accounts, reads nil without the access log.
-func New(site *webkit.Site, auth *Auth, store *kb.Store, reads *accesslog.Log, log *slog.Logger) *Handlers {
-	return &Handlers{auth: auth, store: store, reads: reads, pages: site.Pages(templates, nil), log: log}
+// accounts, reads nil without the access log, trail nil without the audit log's page.
+func New(site *webkit.Site, auth *Auth, store *kb.Store, reads *accesslog.Log, trail *audit.Store, log *slog.Logger) *Handlers {
+	return &Handlers{auth: auth, store: store, reads: reads, audit: trail, pages: site.Pages(templates, nil), log: log}
 }
 
 // loginRoutes are the login, logout, profile and password routes.
@@ -122,6 +124,10 @@ func loginError(c echo.Context, err error) *webkit.HTTPError {
 		return &webkit.HTTPError{Status: http.StatusUnauthorized, Code: "bad_login", Msg: err.Error()}
 	case errors.Is(err, users.ErrDisabled):
 		return &webkit.HTTPError{Status: http.StatusForbidden, Code: "disabled", Msg: err.Error()}
+	case errors.Is(err, users.ErrNoDirectoryRole):
+		return &webkit.HTTPError{Status: http.StatusForbidden, Code: "no_role", Msg: err.Error()}
+	case errors.Is(err, users.ErrDirectoryUnavailable):
+		return &webkit.HTTPError{Status: http.StatusServiceUnavailable, Code: "directory_unavailable", Msg: err.Error(), Err: err}
 	}
 	return webkit.Internal(err).(*webkit.HTTPError)
 }
@@ -151,7 +157,8 @@ func (h *Handlers) loginForm(c echo.Context) error {
 		return err
 	}
 	name, next := c.FormValue("name"), safeNext(c.FormValue("next"))
-	if _, err := h.login(c, sa, name, c.FormValue("password")); err != nil {
+	sess, err := h.login(c, sa, name, c.FormValue("password"))
+	if err != nil {
 		var he *webkit.HTTPError
 		if !errors.As(err, &he) || he.Status >= 500 {
 			return err
@@ -161,6 +168,10 @@ func (h *Handlers) loginForm(c echo.Context) error {
 			d.Already, d.CSRF = sess.User.Name, sess.CSRF
 		}
 		return h.pages.RenderStatus(c, he.Status, "login", webkit.PageData{Title: i18n.T("login.title"), Nav: "login", Data: d})
+	}
+	if next == "/" {
+		// No page asked for: each role starts where its work is.
+		next = StartPage(role.Stored(string(sess.User.Role)))
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
@@ -271,6 +282,7 @@ type sessionJSON struct {
 	Role      role.Role `json:"role"`
 	CSRFToken string    `json:"csrfToken"`
 	Expires   time.Time `json:"expires"`
+	Start     string    `json:"start"` // the role's start page
 }
 
 type userJSON struct {
@@ -285,6 +297,7 @@ func toSessionJSON(sess *users.Session) sessionJSON {
 		Role:      role.Stored(string(sess.User.Role)),
 		CSRFToken: sess.CSRF,
 		Expires:   sess.Expires,
+		Start:     StartPage(role.Stored(string(sess.User.Role))),
 	}
 }
 
