@@ -45,8 +45,8 @@ type Config struct {
 
 	Accounts       accounts.Config          // session lifetime, login throttling, password length
 	Directory      accounts.DirectoryConfig // staff login through LDAP / Active Directory; URL empty: off
-	AccessLogDays  int             // how long the access log keeps reads; 0 means 365
-	SecondApproval string          // branches whose pills need two signatures (KB-12)
+	AccessLogDays  int                      // how long the access log keeps reads; 0 means 365
+	SecondApproval string                   // branches whose pills need two signatures (KB-12)
 	Tickets        ticketing.Settings
 	Telephony      TelephonyConfig
 
