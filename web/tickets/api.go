@@ -13,12 +13,12 @@ package tickets
 import (
 	"context"
 	"embed"
-	"slices"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"

@@ -554,7 +554,9 @@ func (h *Handlers) putCanned(c echo.Context, id int64, status int) error {
 }
 
 // apiCannedCreate is POST /api/canned {"name", "subject", "body"}.
-func (h *Handlers) apiCannedCreate(c echo.Context) error { return h.putCanned(c, 0, http.StatusCreated) }
+func (h *Handlers) apiCannedCreate(c echo.Context) error {
+	return h.putCanned(c, 0, http.StatusCreated)
+}
 
 // apiCannedUpdate is PUT /api/canned/{id}.
 func (h *Handlers) apiCannedUpdate(c echo.Context) error {

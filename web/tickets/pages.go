@@ -73,25 +73,25 @@ func (h *Handlers) offices(c echo.Context) ([]officeOption, map[string]string) {
 // listData is a list of tickets — the inbox, an office's queue, the queues of a member's
 // offices — with its filters, sort and pager.
 type listData struct {
-	Title     string
-	Intro     string
-	Action    string // where the filter form goes
-	P         listParams
-	Page      *ticketing.Page
-	Problems  map[string]string // filters the store refused, by field
-	States    []ticketing.State
-	Channels  []ticketing.Channel
-	Sorts     []ticketing.SortKey
-	Offices   []officeOption
-	Names     map[string]string
-	ExportURL string
-	MineURL   string
-	AllURL    string
-	Tabs      bool // the "my queue / all" tabs of /ticket
-	FixedOffice string // an office's queue: the office filter is the page's, not the form's
-	Counts    []queueCount // a member's offices with their queues
-	Prev, Next string
-	Base      url.Values
+	Title       string
+	Intro       string
+	Action      string // where the filter form goes
+	P           listParams
+	Page        *ticketing.Page
+	Problems    map[string]string // filters the store refused, by field
+	States      []ticketing.State
+	Channels    []ticketing.Channel
+	Sorts       []ticketing.SortKey
+	Offices     []officeOption
+	Names       map[string]string
+	ExportURL   string
+	MineURL     string
+	AllURL      string
+	Tabs        bool         // the "my queue / all" tabs of /ticket
+	FixedOffice string       // an office's queue: the office filter is the page's, not the form's
+	Counts      []queueCount // a member's offices with their queues
+	Prev, Next  string
+	Base        url.Values
 }
 
 // SortURL is the link of a column header: sort by key, the other way when it is the current
