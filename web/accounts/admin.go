@@ -4,7 +4,6 @@ package accounts
 // page is web/auditlog's.
 
 import (
-
 	"github.com/labstack/echo/v4"
 
 	"sportello/i18n"
