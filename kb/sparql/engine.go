@@ -51,6 +51,10 @@ type Visibility struct {
 	// fragment (so <pill#answer> follows <pill>). A quad whose subject or object is not
 	// readable is invisible: an unpublished pill and everything about it disappear.
 	Resource func(iri string) bool
+	// Statement reports whether the caller may read a statement of a readable resource, given
+	// its graph, its subject (the full IRI, fragment included; "" for a blank node) and its
+	// predicate: the internal fields of a pill the caller may read otherwise.
+	Statement func(graph, subject, predicate string) bool
 }
 
 // Dataset is the RDF dataset of a query when the query has no FROM or FROM NAMED.
