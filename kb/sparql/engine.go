@@ -61,6 +61,9 @@ type Visibility struct {
 type Dataset struct {
 	Default []string // graphs merged into the default graph ("" is the unlabelled graph)
 	Named   []string // named graphs for GRAPH
+	// Override makes this dataset replace the query's own FROM and FROM NAMED: the SPARQL 1.1
+	// Protocol's default-graph-uri and named-graph-uri take precedence over the query's.
+	Override bool
 }
 
 // Options are the limits and context of one query.
@@ -217,7 +220,7 @@ func (e *Engine) run(ctx context.Context, qs graph.QuadStore, q *query, opt Opti
 	src := newSource(ctx, qs, opt.Visibility)
 	src.allGraphs = func() ([]string, error) { return e.allGraphs(ctx, qs) }
 	switch {
-	case len(q.from) > 0 || len(q.fromNamed) > 0:
+	case (opt.Dataset == nil || !opt.Dataset.Override) && (len(q.from) > 0 || len(q.fromNamed) > 0):
 		src.defaultSet = map[string]bool{}
 		for _, g := range q.from {
 			src.defaultSet[g] = true
