@@ -140,7 +140,9 @@ func (sv *Service) Dataset(ctx context.Context) ([]quad.Quad, error) {
 	c := sv.cfg
 	ds := quad.IRI(sv.DatasetIRI())
 	var out []quad.Quad
-	add := func(s quad.Value, p string, o quad.Value) { out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o}) }
+	add := func(s quad.Value, p string, o quad.Value) {
+		out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o})
+	}
 	it := func(s string) quad.Value { return quad.LangString{Value: quad.String(s), Lang: "it"} }
 	typed := func(s, dt string) quad.Value { return quad.TypedString{Value: quad.String(s), Type: quad.IRI(dt)} }
 	typ := ontology.RDFType
