@@ -30,6 +30,7 @@ import (
 	"sportello/internal/fsperm"
 	"sportello/internal/sqldb"
 	"sportello/kb"
+	"sportello/kb/linkeddata"
 	"sportello/kb/search"
 	"sportello/ticketing"
 	"sportello/web"
@@ -57,6 +58,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// RateLimits are the budgets of the anonymous endpoints (web.DefaultRateLimits); nil: none.
 	RateLimits web.RateLimits
+	// LinkedData is the dataset's description and the SPARQL endpoint's limits (kb/linkeddata);
+	// the zero value takes the defaults. Its BaseURL is BaseURL.
+	LinkedData linkeddata.Settings
 
 	Logger *slog.Logger
 	// Auth tells the web server who is calling; nil: the sessions of the accounts. Tests set it
@@ -86,7 +90,9 @@ type App struct {
 	Tickets   *ticketing.Store
 	Telephony *webcc.Telephony // nil without telephony
 	Imports   *ingest.Jobs
-	Web       *web.Server
+	// LinkedData answers SPARQL queries, the minted IRIs and the dataset description.
+	LinkedData *linkeddata.Service
+	Web        *web.Server
 
 	tel     *telephonyPart
 	sla     *slaPart
@@ -173,6 +179,10 @@ func (a *App) open(ctx context.Context) (err error) {
 	// imports (issue 3): the uploads of the import pages and their background jobs.
 	a.Imports = ingest.NewJobs(filepath.Join(cfg.DataDir, "import"), a.Store, a.log)
 	a.jobs = append(a.jobs, job{"imports", a.Imports.Run})
+	// SPARQL, Linked Data and the dataset description (issue 20).
+	ldcfg := cfg.LinkedData.Dataset
+	ldcfg.BaseURL = cfg.BaseURL
+	a.LinkedData = linkeddata.New(a.Store, ldcfg, cfg.LinkedData.Limits)
 	auth := cfg.Auth
 	if auth == nil {
 		auth = web.NewSessionAuth(a.Users)
@@ -180,7 +190,8 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth,
 		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20},
 		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
-			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log)})
+			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log),
+			LinkedData: a.LinkedData})
 	return nil
 }
 

@@ -23,7 +23,7 @@ import (
 // Administration sets its own name, IPA code and licence.
 type Config struct {
 	// BaseURL is the server's public URL ("https://sportello.regione.example.it"): the SPARQL
-	// endpoint and the dumps are under it. Empty: http://localhost:8080.
+	// endpoint and the dumps are under it. Empty: the URL the request came to.
 	BaseURL     string
 	Title       string // dct:title (Italian)
 	Description string // dct:description (Italian)
@@ -49,9 +49,6 @@ type Agent struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.BaseURL == "" {
-		c.BaseURL = "http://localhost:8080"
-	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.Title == "" {
 		c.Title = "Base di conoscenza del contact center"
@@ -65,14 +62,8 @@ func (c Config) withDefaults() Config {
 	if c.Publisher.ID == "" {
 		c.Publisher.ID = "sportello"
 	}
-	if c.Publisher.IRI == "" {
-		c.Publisher.IRI = c.BaseURL + "/dataset#" + kb.Slug(c.Publisher.ID)
-	}
 	if c.RightsHolder.Name == "" {
 		c.RightsHolder = c.Publisher
-	}
-	if c.RightsHolder.IRI == "" {
-		c.RightsHolder.IRI = c.BaseURL + "/dataset#" + kb.Slug(c.RightsHolder.ID)
 	}
 	if c.License == "" {
 		c.License, c.LicenseName = "https://creativecommons.org/licenses/by/4.0/", "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)"
@@ -125,20 +116,27 @@ var Dumps = []Dump{
 	{"/export/trig", "application/trig", "RDF_TRIG", "TriG"},
 }
 
-// DatasetIRI is the IRI of the dataset's description (served at /dataset).
-func (sv *Service) DatasetIRI() string { return sv.cfg.BaseURL + "/dataset" }
-
 // Dataset returns the VoID and DCAT-AP_IT description of the dataset as the public sees it:
 // a dcat:Catalog holding one dcat:Dataset (also a void:Dataset, with its SPARQL endpoint, dumps,
 // URI space, triple counts and one void:subset per readable graph), its distributions (one per
 // dump), publisher, rights holder, licence and contact point.
-func (sv *Service) Dataset(ctx context.Context) ([]quad.Quad, error) {
+//
+// base is the URL the request came to, used when the configuration has no BaseURL.
+func (sv *Service) Dataset(ctx context.Context, base string) ([]quad.Quad, error) {
 	st, err := sv.stats.get(ctx, sv)
 	if err != nil {
 		return nil, err
 	}
 	c := sv.cfg
-	ds := quad.IRI(sv.DatasetIRI())
+	if c.BaseURL == "" {
+		c.BaseURL = strings.TrimRight(base, "/")
+	}
+	for _, a := range []*Agent{&c.Publisher, &c.RightsHolder} {
+		if a.IRI == "" {
+			a.IRI = c.BaseURL + "/dataset#" + kb.Slug(a.ID)
+		}
+	}
+	ds := quad.IRI(c.BaseURL + "/dataset")
 	var out []quad.Quad
 	add := func(s quad.Value, p string, o quad.Value) {
 		out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o})
@@ -241,8 +239,8 @@ func dedupe(qs []quad.Quad) []quad.Quad {
 }
 
 // WriteDataset writes the description in format f (Turtle, JSON-LD, N-Triples, RDF/XML).
-func (sv *Service) WriteDataset(ctx context.Context, w io.Writer, f rdf.Format) error {
-	qs, err := sv.Dataset(ctx)
+func (sv *Service) WriteDataset(ctx context.Context, w io.Writer, f rdf.Format, base string) error {
+	qs, err := sv.Dataset(ctx, base)
 	if err != nil {
 		return err
 	}

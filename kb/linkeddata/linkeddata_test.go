@@ -167,7 +167,7 @@ func TestDatasetDCATAPIT(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []rdf.Format{rdf.Turtle, rdf.JSONLD} {
 		var buf bytes.Buffer
-		if err := sv.WriteDataset(context.Background(), &buf, f); err != nil {
+		if err := sv.WriteDataset(context.Background(), &buf, f, "http://127.0.0.1:1"); err != nil {
 			t.Fatal(err)
 		}
 		file := filepath.Join(dir, "dataset"+f.Ext())

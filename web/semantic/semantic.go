@@ -391,7 +391,7 @@ func (h *Handlers) dataset(c echo.Context) error {
 	var buf bytes.Buffer
 	ctx, cancel := context.WithCancel(c.Request().Context())
 	defer cancel()
-	if err := h.svc.WriteDataset(ctx, &buf, f); err != nil {
+	if err := h.svc.WriteDataset(ctx, &buf, f, c.Scheme()+"://"+c.Request().Host); err != nil {
 		return webkit.Internal(err)
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=300")
