@@ -26,6 +26,7 @@ import (
 	"sportello/accounts/accesslog"
 	"sportello/audit"
 	"sportello/fixtures"
+	"sportello/harvest"
 	"sportello/ingest"
 	"sportello/internal/fsperm"
 	"sportello/internal/sqldb"
@@ -92,7 +93,9 @@ type App struct {
 	Imports   *ingest.Jobs
 	// LinkedData answers SPARQL queries, the minted IRIs and the dataset description.
 	LinkedData *linkeddata.Service
-	Web        *web.Server
+	// Remote fetches RDF from the allowed hosts (administrators' import from a URL).
+	Remote *harvest.Fetcher
+	Web    *web.Server
 
 	tel     *telephonyPart
 	sla     *slaPart
@@ -183,6 +186,25 @@ func (a *App) open(ctx context.Context) (err error) {
 	ldcfg := cfg.LinkedData.Dataset
 	ldcfg.BaseURL = cfg.BaseURL
 	a.LinkedData = linkeddata.New(a.Store, ldcfg, cfg.LinkedData.Limits)
+	// Remote sources (issue 20): RDF from a URL for administrators, scheduled harvesting.
+	rm := cfg.LinkedData.Remote
+	a.Remote = &harvest.Fetcher{AllowHosts: rm.AllowHosts, MaxBytes: rm.MaxBytes, Timeout: rm.Timeout}
+	if len(rm.Sources) > 0 {
+		sched := &harvest.Schedule{Store: a.Store, Fetcher: a.Remote, Every: rm.Every, Report: func(r harvest.Report, err error) {
+			if err != nil {
+				a.log.Error("harvest failed", "source", r.Source, "err", err)
+				return
+			}
+			a.log.Info("harvest done", "source", r.Source, "pages", r.Pages, "with_data", r.WithData, "statements", r.Statements, "problems", len(r.Problems))
+			for _, p := range r.Problems {
+				a.log.Warn("harvest: page left out", "source", r.Source, "problem", p)
+			}
+		}}
+		for _, src := range rm.Sources {
+			sched.Sources = append(sched.Sources, harvest.Source{Name: src.Name, Sitemap: src.Sitemap, MaxPages: src.MaxPages})
+		}
+		a.jobs = append(a.jobs, job{"harvest", sched.Run})
+	}
 	auth := cfg.Auth
 	if auth == nil {
 		auth = web.NewSessionAuth(a.Users)
@@ -191,7 +213,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20},
 		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
 			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log),
-			LinkedData: a.LinkedData})
+			LinkedData: a.LinkedData, Remote: a.Remote})
 	return nil
 }
 

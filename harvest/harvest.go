@@ -420,3 +420,40 @@ func relabel(v quad.Value, prefix string, block int) quad.Value {
 	}
 	return v
 }
+
+// Schedule harvests every source now and then every Every, until ctx ends: the background job
+// app starts. Each harvest's report goes to report (problems included), failures too; a
+// failure does not stop the schedule.
+type Schedule struct {
+	Store   *kb.Store
+	Fetcher *Fetcher
+	Sources []Source
+	Every   time.Duration // 0: 24 h
+	Report  func(Report, error)
+}
+
+// Run is the job.
+func (sc *Schedule) Run(ctx context.Context) error {
+	every := sc.Every
+	if every <= 0 {
+		every = 24 * time.Hour
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for _, src := range sc.Sources {
+			rep, err := Harvest(ctx, sc.Store, sc.Fetcher, src)
+			if ctx.Err() != nil {
+				return nil
+			}
+			if sc.Report != nil {
+				sc.Report(rep, err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -29,6 +29,7 @@ import (
 
 	"sportello/accounts/accesslog"
 	"sportello/audit"
+	"sportello/harvest"
 	"sportello/ingest"
 	"sportello/internal/ratelimit"
 	"sportello/kb"
@@ -104,6 +105,9 @@ type Deps struct {
 	// LinkedData answers the SPARQL endpoint, the minted IRIs and the dataset description
 	// (web/semantic); nil: the server makes one with the default limits and description.
 	LinkedData *linkeddata.Service
+	// Remote fetches RDF from the configured hosts for the administrators' import from a URL;
+	// nil: that import answers 404.
+	Remote *harvest.Fetcher
 }
 
 // Server serves Sportello over HTTP.
@@ -174,7 +178,7 @@ func New(cfg Config, d Deps) *Server {
 		"auditlog":      auditlog.New(s.site, s.deps.Audit, s.log).Routes(),
 		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
 		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, s.log).Routes(),
-		"semantic":      semantic.New(s.site, s.deps.LinkedData, s.log).Routes(),
+		"semantic":      semantic.New(s.site, s.deps.LinkedData, s.log).WithRemote(s.store, s.deps.Remote).Routes(),
 	}
 
 	e := echo.New()

@@ -13,6 +13,23 @@ import (
 type Settings struct {
 	Dataset Config
 	Limits  Limits
+	Remote  Remote
+}
+
+// Remote is the configuration of the remote sources (package harvest): which hosts may be
+// fetched, the limits, and the sites harvested on a schedule.
+type Remote struct {
+	AllowHosts []string
+	MaxBytes   int64
+	Timeout    time.Duration
+	Every      time.Duration // between harvests
+	Sources    []RemoteSource
+}
+
+// RemoteSource is a site whose sitemap's pages are harvested.
+type RemoteSource struct {
+	Name, Sitemap string
+	MaxPages      int
 }
 
 // settingsFile is the JSON form, with durations as text ("20s") and Italian-friendly names
@@ -31,6 +48,17 @@ type settingsFile struct {
 		Timeout string `json:"timeout"`
 		MaxRows int    `json:"maxRows"`
 	} `json:"sparql"`
+	Remote struct {
+		AllowHosts []string `json:"allowHosts"`
+		MaxBytes   int64    `json:"maxBytes"`
+		Timeout    string   `json:"timeout"`
+		Every      string   `json:"every"`
+		Sources    []struct {
+			Name     string `json:"name"`
+			Sitemap  string `json:"sitemap"`
+			MaxPages int    `json:"maxPages"`
+		} `json:"sources"`
+	} `json:"remote"`
 }
 
 type agentJS struct {
@@ -72,5 +100,30 @@ func LoadSettings(path string) (Settings, error) {
 		return st, fmt.Errorf("%s: sparql.maxRows deve essere positivo", path)
 	}
 	st.Limits.MaxRows = f.SPARQL.MaxRows
+	r := f.Remote
+	st.Remote = Remote{AllowHosts: r.AllowHosts, MaxBytes: r.MaxBytes}
+	for name, v := range map[string]*time.Duration{"remote.timeout": &st.Remote.Timeout, "remote.every": &st.Remote.Every} {
+		text := map[string]string{"remote.timeout": r.Timeout, "remote.every": r.Every}[name]
+		if text == "" {
+			continue
+		}
+		d, err := time.ParseDuration(text)
+		if err != nil || d <= 0 {
+			return st, fmt.Errorf("%s: %s %q non valido: usare per esempio \"30s\" o \"24h\"", path, name, text)
+		}
+		*v = d
+	}
+	if r.MaxBytes < 0 {
+		return st, fmt.Errorf("%s: remote.maxBytes deve essere positivo", path)
+	}
+	for i, src := range r.Sources {
+		if src.Name == "" || src.Sitemap == "" {
+			return st, fmt.Errorf("%s: remote.sources[%d]: servono name e sitemap", path, i)
+		}
+		st.Remote.Sources = append(st.Remote.Sources, RemoteSource{Name: src.Name, Sitemap: src.Sitemap, MaxPages: src.MaxPages})
+	}
+	if len(st.Remote.Sources) > 0 && len(st.Remote.AllowHosts) == 0 {
+		return st, fmt.Errorf("%s: remote.sources senza remote.allowHosts: elencare gli host da cui si può scaricare", path)
+	}
 	return st, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/harvest"
 	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
@@ -31,9 +32,11 @@ import (
 
 // Handlers serve the semantic-web routes. A nil service answers 404 (not configured).
 type Handlers struct {
-	svc   *linkeddata.Service
-	log   *slog.Logger
-	pages *webkit.Pages
+	svc    *linkeddata.Service
+	store  *kb.Store
+	remote *harvest.Fetcher
+	log    *slog.Logger
+	pages  *webkit.Pages
 }
 
 // New returns the handlers over the service.
@@ -48,13 +51,13 @@ func New(site *webkit.Site, svc *linkeddata.Service, log *slog.Logger) *Handlers
 // description are public (what the public may read is decided per caller by the visibility
 // rule); the query page is for staff.
 func (h *Handlers) Routes() []webkit.Route {
-	return []webkit.Route{
+	return append(h.remoteRoutes(),
 		webkit.GET("/sparql", webkit.Everyone, h.query),
 		webkit.POST("/sparql", webkit.Everyone, h.query),
 		webkit.GET("/id/*", webkit.Everyone, h.resource),
 		webkit.GET("/dataset", webkit.Everyone, h.dataset),
 		webkit.GET("/.well-known/void", webkit.Everyone, h.dataset),
-	}
+	)
 }
 
 // viewerOf maps the caller's role to what it may see. (TODO(integrity): kb.Viewer, mapped the

@@ -17,6 +17,7 @@ import (
 
 	"sportello/fixtures"
 	"sportello/fixtures/testenv"
+	"sportello/harvest"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/linkeddata"
@@ -328,5 +329,48 @@ func TestProtocolTimeout(t *testing.T) {
 	r := get(t, ts.URL+"/sparql?query="+url.QueryEscape(`SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?x }`), "", role.Anonymous)
 	if r.status != 503 || !strings.Contains(r.body, "tempo massimo") || r.header.Get("Retry-After") == "" {
 		t.Errorf("%d %.200q", r.status, r.body)
+	}
+}
+
+// TestRemoteImport: an administrator imports RDF from an allowed host into a named graph while
+// the server runs; other roles are refused, and so are kb's own graphs.
+func TestRemoteImport(t *testing.T) {
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/turtle")
+		w.Write([]byte(`<https://dati.example.it/ufficio/1> <https://schema.org/name> "Ufficio tributi" .`))
+	}))
+	defer remote.Close()
+	u, _ := url.Parse(remote.URL)
+	s, err := kb.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv := web.New(web.Config{Auth: headerAuth{}, DataDir: t.TempDir()}, web.Deps{Store: s, Remote: &harvest.Fetcher{AllowHosts: []string{u.Hostname()}}})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	post := func(body string, who role.Role) reply {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/remote/import", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		return do(t, req, who)
+	}
+	body := `{"url": "` + remote.URL + `/dati.ttl", "graph": "https://w3id.org/sportello/graph/tributi"}`
+	if r := post(body, role.Operator); r.status != 403 {
+		t.Errorf("operator: %d", r.status)
+	}
+	if r := post(body, role.Administrator); r.status != 200 || !strings.Contains(r.body, `"statements":1`) {
+		t.Errorf("administrator: %d %s", r.status, r.body)
+	}
+	q := url.Values{"query": {`SELECT ?n WHERE { GRAPH <https://w3id.org/sportello/graph/tributi> { ?s ?p ?n } }`}}
+	if r := get(t, ts.URL+"/sparql?"+q.Encode(), "text/csv", role.Administrator); !strings.Contains(r.body, "Ufficio tributi") {
+		t.Errorf("the imported graph is not queryable: %s", r.body)
+	}
+	r := post(`{"url": "`+remote.URL+`/dati.ttl", "graph": "https://w3id.org/sportello/graph/content"}`, role.Administrator)
+	if r.status != 403 || !strings.Contains(r.body, "flusso di approvazione") {
+		t.Errorf("content graph: %d %s", r.status, r.body)
+	}
+	r = post(`{"url": "http://example.org/x.ttl", "graph": "https://w3id.org/sportello/graph/x"}`, role.Administrator)
+	if r.status != 422 || !strings.Contains(r.body, "autorizzati") {
+		t.Errorf("host outside the allow-list: %d %s", r.status, r.body)
 	}
 }
