@@ -109,7 +109,7 @@ func (b *Batch) PutUnit(u *Unit) error {
 	old, _ := b.s.readUnit(b.ctx, u.IRI)
 	b.s.mu.RUnlock()
 	if old != nil && old.Parent != "" {
-		b.tx.RemoveQuad(quad.Quad{Subject: quad.IRI(old.Parent), Predicate: quad.IRI(ontology.ORGHasUnit), Object: quad.IRI(u.IRI), Label: quad.IRI(g)})
+		b.tx.remove(quad.Quad{Subject: quad.IRI(old.Parent), Predicate: quad.IRI(ontology.ORGHasUnit), Object: quad.IRI(u.IRI), Label: quad.IRI(g)})
 	}
 	// org:hasUnit quads on this unit belong to its sub-units: keep them.
 	keep := func(x quad.Quad) bool { return sameIRI(x.Subject, u.IRI) && sameIRI(x.Predicate, ontology.ORGHasUnit) }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"sportello/kb/rdf"
@@ -77,7 +75,7 @@ func (b *Batch) Import(r io.Reader, f rdf.Format, opt ImportOptions) (int, error
 		if err != nil {
 			return 0, err
 		}
-		if err := checkQuad(q); err != nil {
+		if err := rdf.Writable(q); err != nil {
 			return 0, &rdf.ParseError{File: opt.File, Msg: fmt.Sprintf("statement %d: %v", len(quads)+1, err)}
 		}
 		q.Subject = relabel(q.Subject)
@@ -93,7 +91,7 @@ func (b *Batch) Import(r io.Reader, f rdf.Format, opt ImportOptions) (int, error
 		quads = append(quads, q)
 	}
 	for _, q := range quads {
-		b.tx.AddQuad(q)
+		b.tx.add(q)
 	}
 	b.dirtyIdx = true
 	b.change.Imported = b.change.Imported || len(quads) > 0
@@ -107,119 +105,37 @@ func name(file string) string {
 	return file
 }
 
-// checkQuad refuses statements RDF does not allow, which a lenient reader might let through.
-func checkQuad(q quad.Quad) error {
-	switch q.Subject.(type) {
-	case quad.IRI, quad.BNode:
-	default:
-		return fmt.Errorf("subject %v is not an IRI or a blank node", q.Subject)
-	}
-	if _, ok := q.Predicate.(quad.IRI); !ok {
-		return fmt.Errorf("predicate %v is not an IRI", q.Predicate)
-	}
-	if q.Object == nil {
-		return errors.New("statement without object")
-	}
-	switch q.Label.(type) {
-	case nil, quad.IRI, quad.BNode:
-	default:
-		return fmt.Errorf("graph %v is not an IRI or a blank node", q.Label)
+// checkWritable refuses a statement that some RDF syntax could not write (rdf.Writable): what
+// the store holds must always export whole (KB-11).
+func checkWritable(q quad.Quad) error {
+	if err := rdf.Writable(q); err != nil {
+		return &UnwritableError{Quad: q, Err: err}
 	}
 	return nil
 }
 
-// Export writes the whole store, or one named graph, in format f. Statements come sorted (by
-// graph, subject, predicate, object) so that two exports of the same data are the same file.
-// Syntaxes without named graphs get every triple once, the graph dropped; the others keep
-// each statement's graph, so that a re-import puts it back where it was.
-func (s *Store) Export(ctx context.Context, w io.Writer, f rdf.Format, g string) error {
-	quads, err := s.exportQuads(ctx, g, !f.HasGraphs())
-	if err != nil {
-		return err
-	}
-	qw, err := rdf.NewWriter(w, f, rdf.WriterOptions{Prefixes: ontology.Prefixes})
-	if err != nil {
-		return err
-	}
-	for i, q := range quads {
-		if i%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				qw.Close()
-				return err
-			}
-		}
-		if err := qw.WriteQuad(q); err != nil {
-			qw.Close()
-			return fmt.Errorf("kb: export: %w", err)
-		}
-	}
-	if err := qw.Close(); err != nil {
-		return fmt.Errorf("kb: export: %w", err)
-	}
-	return nil
+// UnwritableError is a statement the store refuses because some RDF syntax could not write it.
+type UnwritableError struct {
+	Quad quad.Quad
+	Err  error
 }
 
-// exportQuads reads what an export writes. Reading every quad is what an export is for; it is
-// the one place the store is walked whole (or one graph by the label index).
-func (s *Store) exportQuads(ctx context.Context, g string, dropGraph bool) ([]quad.Quad, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	qs := s.h.QuadStore
-	var it graph.Iterator
-	if g != "" {
-		ref := qs.ValueOf(quad.IRI(g))
-		if ref == nil {
-			return nil, nil
-		}
-		it = qs.QuadIterator(quad.Label, ref)
-	} else {
-		it = qs.QuadsAllIterator()
+func (e *UnwritableError) Error() string {
+	return fmt.Sprintf("kb: statement %v %v %v refused: %v", short(e.Quad.Subject), short(e.Quad.Predicate), short(e.Quad.Object), e.Err)
+}
+
+func (e *UnwritableError) Unwrap() error { return e.Err }
+
+// short is a term as an error message shows it: long literals are clipped.
+func short(v quad.Value) string {
+	if v == nil {
+		return "<nil>"
 	}
-	defer it.Close()
-	var out []quad.Quad
-	seen := map[quad.Quad]bool{}
-	for it.Next(ctx) {
-		q := qs.Quad(it.Result())
-		if unsafeStatement(q) { // a javascript: link is not published (links.go)
-			continue
-		}
-		if dropGraph {
-			q.Label = nil
-			if seen[q] {
-				continue
-			}
-			seen[q] = true
-		}
-		out = append(out, q)
+	s := v.String()
+	if len(s) > 80 {
+		s = s[:77] + "…"
 	}
-	if err := it.Err(); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	keys := make([][4]string, len(out))
-	for i, q := range out {
-		keys[i] = [4]string{sortKey(q.Label), sortKey(q.Subject), sortKey(q.Predicate), sortKey(q.Object)}
-	}
-	idx := make([]int, len(out))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(a, b int) bool {
-		ka, kb := keys[idx[a]], keys[idx[b]]
-		for i := range ka {
-			if ka[i] != kb[i] {
-				return ka[i] < kb[i]
-			}
-		}
-		return false
-	})
-	sorted := make([]quad.Quad, len(out))
-	for i, j := range idx {
-		sorted[i] = out[j]
-	}
-	return sorted, nil
+	return s
 }
 
 // Stats counts what the store holds (`sportello stats`).
@@ -228,7 +144,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	defer s.mu.RUnlock()
 	// Not exact: cayley's exact statistics count the nodes by walking all of them. The quad
 	// count is exact either way (a counter kept by every write).
-	st, err := s.h.QuadStore.Stats(ctx, false)
+	st, err := s.qs.Stats(ctx, false)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -240,25 +156,12 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	return out, ctx.Err()
 }
 
-// sortKey orders IRIs by their text, so that <pill> comes before <pill#answer>.
-func sortKey(v quad.Value) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case quad.IRI:
-		return "1" + string(v)
-	case quad.BNode:
-		return "2" + string(v)
-	}
-	return "3" + quad.ToString(v)
-}
-
 // AddQuads queues statements as they are (blank nodes keep their labels), for code that builds
 // RDF itself, such as the provenance of a workflow step. Statements without a graph go to the
 // content graph. Nothing is queued if any statement is not valid RDF.
 func (b *Batch) AddQuads(quads []quad.Quad) error {
 	for i, q := range quads {
-		if err := checkQuad(q); err != nil {
+		if err := checkWritable(q); err != nil {
 			return fmt.Errorf("kb: statement %d: %w", i+1, err)
 		}
 	}
@@ -266,7 +169,7 @@ func (b *Batch) AddQuads(quads []quad.Quad) error {
 		if q.Label == nil {
 			q.Label = quad.IRI(ontology.GraphContent)
 		}
-		b.tx.AddQuad(q)
+		b.tx.add(q)
 	}
 	if len(quads) > 0 {
 		b.dirtyIdx = true

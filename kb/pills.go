@@ -294,10 +294,10 @@ func (b *Batch) relink(pill string, old []quad.Value, links []Link) {
 		}
 		for _, q := range b.s.out(b.ctx, v, g) {
 			if sameIRI(q.Predicate, ontology.RDFSLabel) {
-				b.tx.RemoveQuad(q)
+				b.tx.removeStored(q)
 			}
 		}
-		b.tx.AddQuad(quad.Quad{Subject: v, Predicate: quad.IRI(ontology.RDFSLabel), Object: quad.String(l.Title), Label: quad.IRI(g)})
+		b.tx.add(quad.Quad{Subject: v, Predicate: quad.IRI(ontology.RDFSLabel), Object: quad.String(l.Title), Label: quad.IRI(g)})
 	}
 	for _, v := range old {
 		i, ok := v.(quad.IRI)
@@ -316,7 +316,7 @@ func (b *Batch) relink(pill string, old []quad.Value, links []Link) {
 		}
 		for _, q := range b.s.out(b.ctx, v, g) {
 			if sameIRI(q.Predicate, ontology.RDFSLabel) {
-				b.tx.RemoveQuad(q)
+				b.tx.removeStored(q)
 			}
 		}
 	}

@@ -8,17 +8,10 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
-	"time"
 
-	"github.com/boltdb/bolt"
-
-	"github.com/cayleygraph/cayley"
 	"github.com/cayleygraph/cayley/graph"
-	_ "github.com/cayleygraph/cayley/graph/kv/bolt" // the embedded backend (DESIGN: Storage)
-	_ "github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
 
-	"sportello/internal/fsperm"
 	"sportello/ontology"
 )
 
@@ -29,7 +22,12 @@ var ErrNotFound = errors.New("not found")
 // label. It is safe for concurrent use: reads share a lock, writes are serialised and each one
 // is applied as a single cayley transaction.
 type Store struct {
-	h *cayley.Handle
+	qs graph.QuadStore
+	kv *boltKV // the bolt database behind qs; nil for memstore
+
+	// failAfterApply, in tests, fails a bolt write after both halves were applied and before
+	// the commit, to check that nothing of it stays.
+	failAfterApply func() error
 
 	// mu guards the quad store itself: memstore is not safe for reading while writing, and a
 	// bolt write must not interleave with the reads a Put does to compute its deletes.
@@ -54,32 +52,13 @@ type Store struct {
 // Open opens (creating if needed) the bolt-backed store in dir. The graph lives in dir/graph; a
 // new graph is initialised and gets the ontology and the national vocabularies loaded.
 func Open(dir string) (*Store, error) {
-	path := filepath.Join(dir, "graph")
-	if _, err := os.Stat(filepath.Join(path, "indexes.bolt")); errors.Is(err, os.ErrNotExist) {
-		if err := fsperm.MkdirAll(path); err != nil {
-			return nil, fmt.Errorf("kb: create %s: %w", path, err)
-		}
-		// cayley's bolt opens its file 0644: create it private first (internal/fsperm).
-		if err := fsperm.Private(filepath.Join(path, "indexes.bolt")); err != nil {
-			return nil, fmt.Errorf("kb: create %s: %w", path, err)
-		}
-		if err := graph.InitQuadStore("bolt", path, nil); err != nil {
-			return nil, fmt.Errorf("kb: initialise graph in %s: %w", path, err)
-		}
-	}
-	if err := fsperm.Restrict(filepath.Join(path, "indexes.bolt")); err != nil {
-		return nil, err
-	}
-	if err := probeLock(filepath.Join(path, "indexes.bolt")); err != nil {
-		return nil, err
-	}
-	h, err := cayley.NewGraph("bolt", path, nil)
+	k, qs, err := openBolt(filepath.Join(dir, "graph"))
 	if err != nil {
-		return nil, fmt.Errorf("kb: open graph in %s: %w", path, err)
+		return nil, err
 	}
-	s := &Store{h: h}
+	s := &Store{qs: qs, kv: k}
 	if err := s.bootstrap(context.Background()); err != nil {
-		h.Close()
+		qs.Close()
 		return nil, err
 	}
 	return s, nil
@@ -88,33 +67,16 @@ func Open(dir string) (*Store, error) {
 // Exists reports whether dir holds a knowledge graph, for commands that should not create one
 // by accident (an export from a mistyped --data).
 func Exists(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "graph", "indexes.bolt"))
+	_, err := os.Stat(boltFile(filepath.Join(dir, "graph")))
 	return err == nil
-}
-
-// probeLock fails fast when another process holds the bolt file: cayley opens it without a
-// timeout and would wait forever (say, `sportello import` while `sportello serve` runs).
-func probeLock(file string) error {
-	db, err := bolt.Open(file, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return fmt.Errorf("kb: %s is in use by another process (is sportello serve running?)", file)
-	}
-	if err != nil {
-		return fmt.Errorf("kb: open %s: %w", file, err)
-	}
-	return db.Close()
 }
 
 // OpenMemory opens an empty in-memory store (cayley memstore), for tests. Like a new bolt
 // store it holds the ontology and the vocabularies.
 func OpenMemory() (*Store, error) {
-	h, err := cayley.NewMemoryGraph()
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{h: h}
+	s := &Store{qs: openMemory()}
 	if err := s.bootstrap(context.Background()); err != nil {
-		h.Close()
+		s.qs.Close()
 		return nil, err
 	}
 	return s, nil
@@ -124,18 +86,18 @@ func OpenMemory() (*Store, error) {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.h == nil {
+	if s.qs == nil {
 		return nil
 	}
-	err := s.h.Close()
-	s.h = nil
+	err := s.qs.Close()
+	s.qs = nil
 	return err
 }
 
 // QuadStore exposes the underlying cayley quad store for read-only uses the typed API does not
 // cover (the SPARQL endpoint, reasoning). Callers must not write through it: writes bypass the
 // store's locking and transaction rules.
-func (s *Store) QuadStore() graph.QuadStore { return s.h.QuadStore }
+func (s *Store) QuadStore() graph.QuadStore { return s.qs }
 
 // View runs fn with the quad store under the store's read lock, for read-only engines that
 // walk quads directly (the SPARQL engine): writes wait until fn returns. fn must not write
@@ -143,26 +105,34 @@ func (s *Store) QuadStore() graph.QuadStore { return s.h.QuadStore }
 func (s *Store) View(fn func(graph.QuadStore) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.h == nil {
+	if s.qs == nil {
 		return errors.New("kb: store is closed")
 	}
-	return fn(s.h.QuadStore)
+	return fn(s.qs)
 }
 
-// apply writes a transaction atomically: every delta or none. Adds that already exist and
-// deletes that are already gone are not errors, so a Put that rewrites an unchanged quad is a
-// no-op for that quad.
-func (s *Store) apply(tx *graph.Transaction) error {
-	if len(tx.Deltas) == 0 {
+// apply writes a batch's statements atomically: every one or none. Each added statement is
+// checked first (checkWritable): the store holds only what every RDF syntax can write.
+func (s *Store) apply(ctx context.Context, d *deltaSet) error {
+	if d.empty() {
+		return nil
+	}
+	for _, q := range d.added() {
+		if err := checkWritable(q); err != nil {
+			return err
+		}
+	}
+	dels, adds := d.deltas()
+	if len(dels)+len(adds) == 0 {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.h == nil {
+	if s.qs == nil {
 		return errors.New("kb: store is closed")
 	}
 	s.refs.Clear() // a graph emptied and filled again may get a new reference
-	if err := s.h.QuadStore.ApplyDeltas(tx.Deltas, graph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
+	if err := s.applyDeltas(ctx, dels, adds); err != nil {
 		return fmt.Errorf("kb: write: %w", err)
 	}
 	return nil
@@ -190,7 +160,7 @@ func (s *Store) quadsDirPred(ctx context.Context, d quad.Direction, v quad.Value
 
 // quadsDirPreds is quadsDir keeping only the predicates preds (any when nil).
 func (s *Store) quadsDirPreds(ctx context.Context, d quad.Direction, v quad.Value, preds []string, g string) []quad.Quad {
-	qs := s.h.QuadStore
+	qs := s.qs
 	ref := qs.ValueOf(v)
 	if ref == nil {
 		return nil
@@ -290,7 +260,7 @@ func (s *Store) graphRef(g string) graph.Ref {
 	if r, ok := s.refs.Load(g); ok {
 		return r.(graph.Ref)
 	}
-	r := s.h.QuadStore.ValueOf(quad.IRI(g))
+	r := s.qs.ValueOf(quad.IRI(g))
 	if r != nil {
 		s.refs.Store(g, r)
 	}
@@ -345,7 +315,7 @@ func sameIRI(v quad.Value, iri string) bool {
 type Batch struct {
 	s   *Store
 	ctx context.Context
-	tx  *graph.Transaction
+	tx  *deltaSet
 
 	touched  map[string]bool   // IRIs written by this batch: writing one twice is an error
 	codes    map[string]string // pill code → IRI within the batch
@@ -370,7 +340,7 @@ func (s *Store) update(ctx context.Context, fn func(b *Batch) error) (Change, er
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	b := &Batch{
-		s: s, ctx: ctx, tx: graph.NewTransaction(),
+		s: s, ctx: ctx, tx: newDeltaSet(),
 		touched: map[string]bool{}, codes: map[string]string{},
 		broader: map[string]string{}, kinds: map[string]string{},
 	}
@@ -380,7 +350,7 @@ func (s *Store) update(ctx context.Context, fn func(b *Batch) error) (Change, er
 	if err := ctx.Err(); err != nil {
 		return Change{}, err
 	}
-	if err := s.apply(b.tx); err != nil {
+	if err := s.apply(ctx, b.tx); err != nil {
 		return Change{}, err
 	}
 	if b.dirtyIdx {
@@ -456,10 +426,10 @@ func (b *Batch) replace(subject, g string, keep func(quad.Quad) bool, add []quad
 		if keep != nil && keep(q) {
 			continue
 		}
-		b.tx.RemoveQuad(q)
+		b.tx.removeStored(q)
 	}
 	for _, q := range add {
-		b.tx.AddQuad(q)
+		b.tx.add(q)
 	}
 }
 
