@@ -213,6 +213,18 @@ func (d *deltaSet) add(q quad.Quad) { d.set(q, wantAdd, false) }
 // remove asks for q not to be in the store after the write.
 func (d *deltaSet) remove(q quad.Quad) { d.set(q, wantDel, false) }
 
+// unadd takes back an earlier add of q, unless q is in the store and stays.
+func (d *deltaSet) unadd(q quad.Quad) {
+	st, ok := d.state[q]
+	if !ok || st&wantAdd == 0 {
+		return
+	}
+	if st&stored != 0 {
+		return // it exists and was to stay: leave it
+	}
+	d.state[q] = st &^ wantAdd
+}
+
 // removeStored is remove for a statement read from the store.
 func (d *deltaSet) removeStored(q quad.Quad) { d.set(q, wantDel, true) }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
@@ -12,10 +14,29 @@ import (
 	"sportello/ontology"
 )
 
-// Export writes the whole store, or one named graph g, in format f (KB-11). Syntaxes without
-// named graphs get every triple once, the graph dropped; the others keep each statement's
-// graph, so that a re-import puts it back where it was.
+// Export writes the whole store, or one named graph g, in format f (KB-11): everything, as the
+// Administration owns it. Syntaxes without named graphs get every triple once, the graph
+// dropped; the others keep each statement's graph, so that a re-import puts it back where it
+// was.
 func (s *Store) Export(ctx context.Context, w io.Writer, f rdf.Format, g string) error {
+	return s.ExportView(ctx, w, f, ExportOptions{Graph: g})
+}
+
+// ExportOptions select what an export writes.
+type ExportOptions struct {
+	Graph string // one named graph; empty: every graph
+	// Viewer, when set, writes only what it may see (the visibility rule, visibility.go):
+	// without Drafts, the content graph holds only the pills it sees and no other graph but the
+	// taxonomy, the directory, the ontology and the vocabularies is written — never the
+	// history; without Internal, the pills' internal fields are left out. nil writes everything.
+	Viewer *Viewer
+	At     time.Time // when the viewer looks (validity periods); now when zero
+}
+
+// ExportView writes what opt selects in format f (see Export, ExportOptions).
+func (s *Store) ExportView(ctx context.Context, w io.Writer, f rdf.Format, opt ExportOptions) error {
+	g := opt.Graph
+	keep := s.exportFilter(ctx, opt)
 	qw, err := rdf.NewWriter(w, f, rdf.WriterOptions{Prefixes: ontology.Prefixes})
 	if err != nil {
 		return err
@@ -31,6 +52,9 @@ func (s *Store) Export(ctx context.Context, w io.Writer, f rdf.Format, g string)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+		}
+		if keep != nil && !keep(q) {
+			return nil
 		}
 		if dropGraph {
 			q.Label = nil
@@ -80,4 +104,81 @@ func (s *Store) eachQuad(ctx context.Context, g string, fn func(quad.Quad) error
 		return err
 	}
 	return ctx.Err()
+}
+
+// publicGraphs are the graphs every viewer may read whole.
+var publicGraphs = map[string]bool{
+	ontology.GraphOntology: true, ontology.GraphVocabulary: true, ontology.GraphTaxonomy: true, ontology.GraphDirectory: true,
+}
+
+// exportFilter is the visibility rule as a filter of statements (nil: keep everything). It is
+// called with s.mu held for reading, as eachQuad holds it; each pill is looked up once.
+func (s *Store) exportFilter(ctx context.Context, opt ExportOptions) func(quad.Quad) bool {
+	v := opt.Viewer
+	if v == nil || *v == Editorial {
+		return nil
+	}
+	at := opt.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	content := ontology.GraphContent
+	pills := map[string]bool{} // pill IRI → the viewer sees it
+	pillSeen := func(iri string) (isPill, seen bool) {
+		if seen, ok := pills[iri]; ok {
+			return true, seen
+		}
+		p := pillHead(iri, s.quadsDirPreds(ctx, quad.Subject, quad.IRI(iri), headPredicates, content))
+		if p == nil {
+			return false, false
+		}
+		pills[iri] = v.Sees(p, at)
+		return true, pills[iri]
+	}
+	links := map[quad.Value]bool{} // a web link's title goes out with a pill the viewer sees
+	return func(q quad.Quad) bool {
+		g := iriOf(q.Label)
+		switch {
+		case publicGraphs[g]:
+			return true
+		case g != content:
+			return v.Drafts
+		}
+		subj := iriOf(q.Subject)
+		if subj == "" {
+			return v.Drafts // a blank node of imported data: not a pill's
+		}
+		owner, owned := subj, false
+		if i := strings.IndexByte(subj, '#'); i > 0 {
+			if isPill, _ := pillSeen(subj[:i]); isPill {
+				owner, owned = subj[:i], true
+			}
+		}
+		isPill, seen := pillSeen(owner)
+		if isPill {
+			if !seen {
+				return false
+			}
+			if !v.Internal && (internalPredicate(iriOf(q.Predicate)) || owned && strings.Contains(subj[len(owner):], "#extra-")) {
+				return false
+			}
+			return true
+		}
+		// A web link's title: out when a pill the viewer sees cites the link.
+		if sameIRI(q.Predicate, ontology.RDFSLabel) {
+			if ok, done := links[q.Subject]; done {
+				return ok
+			}
+			ok := false
+			for _, c := range s.quadsDirPred(ctx, quad.Object, q.Subject, ontology.RDFSSeeAlso, content) {
+				if _, seen := pillSeen(iriOf(c.Subject)); seen {
+					ok = true
+					break
+				}
+			}
+			links[q.Subject] = ok
+			return ok
+		}
+		return v.Drafts
+	}
 }

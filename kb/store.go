@@ -47,6 +47,9 @@ type Store struct {
 
 	hmu   sync.Mutex
 	hooks []func(context.Context, Change)
+
+	wfOnce sync.Once
+	wf     *Workflow // the one writer of pills (Workflow)
 }
 
 // Open opens (creating if needed) the bolt-backed store in dir. The graph lives in dir/graph; a
@@ -317,12 +320,17 @@ type Batch struct {
 	ctx context.Context
 	tx  *deltaSet
 
-	touched  map[string]bool   // IRIs written by this batch: writing one twice is an error
-	codes    map[string]string // pill code → IRI within the batch
-	broader  map[string]string // concept → parent, for concepts written by this batch
-	kinds    map[string]string // IRI → class written by this batch (concept, unit)
-	change   Change            // what the batch writes, for OnChange
+	touched  map[string]bool        // IRIs written by this batch
+	added    map[string][]quad.Quad // graph + subject → what its last replace added
+	codes    map[string]string      // pill code → IRI within the batch
+	broader  map[string]string      // concept → parent, for concepts written by this batch
+	kinds    map[string]string      // IRI → class written by this batch (concept, unit)
+	change   Change                 // what the batch writes, for OnChange
 	dirtyIdx bool
+
+	records     map[string]*recordState // pills' records read and changed by the batch's steps
+	recordOrder []string
+	released    map[string]bool // pills taken out of the content graph: their codes are free
 }
 
 // Update runs fn with a Batch and applies everything fn wrote in one cayley transaction. If fn
@@ -345,6 +353,9 @@ func (s *Store) update(ctx context.Context, fn func(b *Batch) error) (Change, er
 		broader: map[string]string{}, kinds: map[string]string{},
 	}
 	if err := fn(b); err != nil {
+		return Change{}, err
+	}
+	if err := b.flushRecords(); err != nil {
 		return Change{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -395,12 +406,8 @@ func (s *Store) notify(ctx context.Context, c Change) {
 	}
 }
 
-// touch records that the batch writes iri, refusing a second write of the same resource
-// (its deletes would not see the first write's adds).
+// touch records that the batch writes iri.
 func (b *Batch) touch(iri string) error {
-	if b.touched[iri] {
-		return fmt.Errorf("kb: %s is written twice in one batch", iri)
-	}
 	b.touched[iri] = true
 	return nil
 }
@@ -417,8 +424,13 @@ func (b *Batch) taken(iri string) bool {
 
 // replace queues the replacement of subject's quads in graph g by add: the old quads (except
 // those keep accepts) and the quads of the nodes subject owns (IRIs subject#…) are deleted.
-// Quads both removed and added cancel out inside the transaction.
+// Quads both removed and added cancel out inside the transaction. Writing the same subject
+// again in a batch replaces what the batch added for it before: the last write wins.
 func (b *Batch) replace(subject, g string, keep func(quad.Quad) bool, add []quad.Quad) {
+	key := g + " " + subject
+	for _, q := range b.added[key] {
+		b.tx.unadd(q)
+	}
 	b.s.mu.RLock()
 	old := b.s.owned(b.ctx, subject, g)
 	b.s.mu.RUnlock()
@@ -431,6 +443,10 @@ func (b *Batch) replace(subject, g string, keep func(quad.Quad) bool, add []quad
 	for _, q := range add {
 		b.tx.add(q)
 	}
+	if b.added == nil {
+		b.added = map[string][]quad.Quad{}
+	}
+	b.added[key] = add
 }
 
 // owned returns subject's quads in graph g and those of the nodes it owns.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,9 +9,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/rdf"
-	"sportello/ontology"
 )
 
 // export serves /export/{format}?graph=…: the whole store or one named graph in an RDF syntax,
@@ -45,16 +44,17 @@ func (s *Server) export(c echo.Context) error {
 		// The history names every version, drafts included.
 		return deny(who)
 	}
-	src := s.store
-	if !who.SeesDrafts() && (g.IRI == "" || g.IRI == ontology.GraphContent) {
-		pub, err := s.publicCopy(ctx)
-		if err != nil {
-			return internal(err)
+	// What the caller may read (kb's visibility rule): the public gets published pills,
+	// taxonomy and directory, never drafts, history or internal fields.
+	opt := kb.ExportOptions{Graph: g.IRI}
+	if !who.SeesDrafts() {
+		v := kb.Staff
+		if who == role.Anonymous {
+			v = kb.Anonymous
 		}
-		defer pub.Close()
-		src = pub
+		opt.Viewer = &v
 	}
-	if err := src.Export(ctx, &buf, f, g.IRI); err != nil {
+	if err := s.store.ExportView(ctx, &buf, f, opt); err != nil {
 		return internal(err)
 	}
 	file := "sportello"
@@ -83,49 +83,4 @@ func resolveGraph(v string) (exportGraph, error) {
 		}
 	}
 	return exportGraph{}, badRequest("unknown_graph", msg("err.badGraph"))
-}
-
-// publicCopy is the store as the public may see it: every graph but the history, without the
-// pills that are not published. It goes through the store's own export and import, so what
-// comes out is exactly what a full export would hold, less what is not public. The copy lives
-// in memory: fine at the scale of one Administration's knowledge base (thousands of pills); a
-// store-level filter is the way forward if it ever is not.
-func (s *Server) publicCopy(ctx context.Context) (*kb.Store, error) {
-	mem, err := kb.OpenMemory()
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	for _, g := range exportGraphs {
-		if g.Name == "history" {
-			continue
-		}
-		buf.Reset()
-		if err := s.store.Export(ctx, &buf, rdf.NQuads, g.IRI); err != nil {
-			mem.Close()
-			return nil, fmt.Errorf("export %s: %w", g.Name, err)
-		}
-		if buf.Len() == 0 {
-			continue
-		}
-		if _, err := mem.Import(ctx, &buf, rdf.NQuads, kb.ImportOptions{Graph: g.IRI, File: g.Name + ".nq"}); err != nil {
-			mem.Close()
-			return nil, fmt.Errorf("copy %s: %w", g.Name, err)
-		}
-	}
-	pills, err := mem.Pills(ctx, kb.PillFilter{})
-	if err != nil {
-		mem.Close()
-		return nil, err
-	}
-	for _, p := range pills {
-		if p.Status == kb.StatusPublished {
-			continue
-		}
-		if err := mem.DeletePill(ctx, p.IRI); err != nil {
-			mem.Close()
-			return nil, fmt.Errorf("drop %s: %w", p.IRI, err)
-		}
-	}
-	return mem, nil
 }

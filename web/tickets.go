@@ -517,11 +517,8 @@ func (s *Server) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticke
 	default:
 		return nil, &httpError{Status: http.StatusForbidden, Code: "role", Msg: msg("tk.err.role", actionLabel(ticketing.ActPropose))}
 	}
-	var base ticketing.KnowledgeBase = s.store
-	if wf := s.workflow(); wf != nil {
-		base = workflowKB{wf: wf, store: s.store, actor: tkActor(c)}
-	}
-	p, err := st.ProposeKnowledge(c.Request().Context(), t.ID, tkActor(c), base)
+	// Proposals go through the store's workflow, the one writer of pills (KB-2, KB-9).
+	p, err := st.ProposeKnowledge(c.Request().Context(), t.ID, tkActor(c), s.store.Workflow())
 	var se *kb.StateError
 	if errors.As(err, &se) {
 		return nil, &httpError{Status: http.StatusConflict, Code: "state", Msg: se.Error(), Err: err}

@@ -69,7 +69,7 @@ func testStore(t testing.TB) *kb.Store {
 			{Code: draftCode, Title: "Scheda in bozza", Answer: "<p>Non ancora pubblica.</p>",
 				Status: kb.StatusDraft, Lang: "it", Concepts: []string{concept}},
 		} {
-			if err := s.PutPill(ctx, &p); err != nil {
+			if err := fixtures.PutPill(ctx, s, &p); err != nil {
 				fixtureErr = err
 				return
 			}

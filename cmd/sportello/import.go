@@ -81,15 +81,20 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	defer store.Close()
 	ctx := context.Background()
 
+	actor, publish, err := excel.who()
+	if err != nil {
+		return err
+	}
+	var conflicts error
 	if len(rdfFiles) > 0 {
-		counts := make([]int, len(rdfFiles))
+		results := make([]*kb.RDFImport, len(rdfFiles))
 		err := store.Update(ctx, func(b *kb.Batch) error {
 			for i, f := range rdfFiles {
-				n, err := importFile(b, f.path, f.format, g)
+				res, err := importFile(b, f.path, f.format, kb.ImportOptions{Graph: g, Actor: actor, Publish: publish})
 				if err != nil {
 					return err
 				}
-				counts[i] = n
+				results[i] = res
 			}
 			if dryRun(fs) {
 				return errDryRun // parsed and checked; the batch is dropped
@@ -103,19 +108,48 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%w (nothing imported)", err)
 		}
-		total := 0
+		total, nconf := 0, 0
 		for i, f := range rdfFiles {
-			fmt.Fprintf(stdout, "%s: %d statements (%s)\n", f.path, counts[i], f.format)
-			total += counts[i]
+			res := results[i]
+			fmt.Fprintf(stdout, "%s: %d statements (%s)\n", f.path, res.Statements, f.format)
+			total += res.Statements
+			printPillOutcomes(stdout, res)
+			nconf += res.Conflicts()
 		}
 		if len(rdfFiles) > 1 {
 			fmt.Fprintf(stdout, "total: %d statements from %d files\n", total, len(rdfFiles))
 		}
+		if nconf > 0 && !dryRun(fs) {
+			conflicts = fmt.Errorf("%d pills edited in Sportello since their last import kept the imported text aside for the publisher (everything else was imported)", nconf)
+		}
 	}
 	if len(workbooks) > 0 {
-		return excel.run(ctx, store, workbooks, stdout)
+		if err := excel.run(ctx, store, workbooks, stdout); err != nil {
+			return err
+		}
 	}
-	return nil
+	return conflicts
+}
+
+// printPillOutcomes says what an RDF import did to the pills it described.
+func printPillOutcomes(w io.Writer, res *kb.RDFImport) {
+	if len(res.Pills) == 0 && res.Skipped == 0 {
+		return
+	}
+	n := map[kb.ImportOutcome]int{}
+	for _, p := range res.Pills {
+		n[p.Outcome]++
+	}
+	fmt.Fprintf(w, "  pills: %d created, %d updated, %d unchanged, %d conflicts\n",
+		n[kb.ImportCreated], n[kb.ImportUpdated], n[kb.ImportUnchanged], n[kb.ImportConflict])
+	for _, p := range res.Pills {
+		if p.Outcome == kb.ImportConflict {
+			fmt.Fprintf(w, "  conflict: %s: %s; the imported text waits for the publisher\n", p.IRI, p.Reason)
+		}
+	}
+	if res.Skipped > 0 {
+		fmt.Fprintf(w, "  %d statements of pill histories in an earlier format (titles only) not imported; the pills' texts were\n", res.Skipped)
+	}
 }
 
 var errDryRun = errors.New("dry run")
@@ -134,13 +168,13 @@ func dryRun(fs *flag.FlagSet) bool {
 	return b
 }
 
-func importFile(b *kb.Batch, path string, f rdf.Format, g string) (int, error) {
+func importFile(b *kb.Batch, path string, f rdf.Format, opt kb.ImportOptions) (*kb.RDFImport, error) {
 	var r io.Reader = os.Stdin
 	name, base := "<stdin>", ""
 	if path != "-" {
 		fh, err := os.Open(path)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		defer fh.Close()
 		r, name = fh, path
@@ -148,7 +182,8 @@ func importFile(b *kb.Batch, path string, f rdf.Format, g string) (int, error) {
 			base = "file://" + filepath.ToSlash(abs)
 		}
 	}
-	return b.Import(r, f, kb.ImportOptions{Graph: g, Base: base, File: name})
+	opt.Base, opt.File = base, name
+	return b.ImportRDF(r, f, opt)
 }
 
 // parseInterspersed parses flags that may come before, between or after the file names.

@@ -53,9 +53,11 @@ func (f *accountFlags) start(ctx context.Context, db *sqldb.DB, store *kb.Store,
 	if err != nil {
 		return nil, fmt.Errorf("workflow: %w", err)
 	}
-	if wf.Policy.SecondApproval, err = secondApproval(ctx, store, *f.secondApproval); err != nil {
+	second, err := secondApproval(ctx, store, *f.secondApproval)
+	if err != nil {
 		return nil, err
 	}
+	wf.SetPolicy(kb.WorkflowPolicy{SecondApproval: second})
 	if *f.retentionDays < 1 {
 		return nil, usagef("--access-log-days must be at least 1")
 	}
