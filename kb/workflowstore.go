@@ -762,7 +762,10 @@ func publication(r *PillRecord, seq int) (Publication, bool) {
 func (w *Workflow) MigrateSQL(ctx context.Context, db *sqldb.DB) (int, error) {
 	rows, err := db.Query(ctx, `SELECT iri, record FROM pill_records ORDER BY iri`)
 	if err != nil {
-		return 0, nil // no such table: nothing to move
+		if msg := err.Error(); strings.Contains(msg, "no such table") || strings.Contains(msg, "does not exist") {
+			return 0, nil // a database that never had the table, or moved it already
+		}
+		return 0, fmt.Errorf("kb: reading the workflow records to move: %w", err)
 	}
 	type old struct{ iri, data string }
 	var all []old
