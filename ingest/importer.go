@@ -367,9 +367,18 @@ func (im *importer) conceptLabel(iri string) string {
 }
 
 // department returns the department unit for a sheet name, reusing one that matches.
-func (im *importer) department(name string, rec Record) (string, error) {
+// current is the department the pill already has, if any: when the name has become ambiguous
+// (a new unit shares its words) the pill keeps the department it names.
+func (im *importer) department(name string, rec Record, current string) (string, error) {
 	if u := matchUnit(im.units, name, kb.UnitDepartment); u != nil {
 		return u.IRI, nil
+	}
+	if current != "" {
+		for _, u := range im.units {
+			if u.IRI == current && containsAllWords(unitWords(u.Name), unitWords(name)) {
+				return u.IRI, nil
+			}
+		}
 	}
 	u := kb.Unit{Name: name, Kind: kb.UnitDepartment, IRI: im.newUnitIRI(name), Parent: im.organization()}
 	uu := u
@@ -480,6 +489,25 @@ func (im *importer) planPill(rec Record) error {
 		}
 		return err
 	}
+	hash := rowHash(rec)
+	// A row the last import of its pill brought as it is changes nothing: not the pill, and not
+	// the taxonomy or the directory it would be resolved against (which may have changed since,
+	// and must not grow a second "Salute" because a new office made the name ambiguous).
+	var cur *kb.Pill
+	if p.Code != "" {
+		if existing, err := im.store.PillByCode(im.ctx, p.Code); err == nil {
+			r, err := im.b.Record(existing.IRI)
+			if err == nil && r.LastImport != nil && r.LastImport.Hash == hash && im.opt.Status != kb.StatusPublished {
+				im.addItem(Item{Sheet: rec.Sheet, Row: rec.Row, Type: "pill", Key: p.Code, Title: p.Title, Action: Unchanged, IRI: existing.IRI})
+				im.sum.Pills.add(Unchanged)
+				return im.ctx.Err()
+			}
+			if err == nil && len(r.Versions) > 0 {
+				c := r.Versions[len(r.Versions)-1].Content
+				cur = &c
+			}
+		}
+	}
 	if rec.Category != "" {
 		c, err := im.concept(rec.Category, "", rec)
 		if err != nil {
@@ -500,7 +528,11 @@ func (im *importer) planPill(rec Record) error {
 		}
 		p.Concepts = append(p.Concepts, c)
 	}
-	dept, err := im.department(rec.Department, rec)
+	curDept := ""
+	if cur != nil {
+		curDept = cur.Department
+	}
+	dept, err := im.department(rec.Department, rec, curDept)
 	if err != nil {
 		return skip(err)
 	}
@@ -537,11 +569,14 @@ func (im *importer) planPill(rec Record) error {
 	}
 	// What the workbook does not say (audience, review and validity dates) stays as Sportello
 	// has it.
-	if cur := im.current(&p); cur != nil {
+	if cur == nil {
+		cur = im.current(&p)
+	}
+	if cur != nil {
 		p.Lang = cur.Lang
 		p.Audience, p.ReviewBy, p.ValidFrom, p.ValidUntil = cur.Audience, cur.ReviewBy, cur.ValidFrom, cur.ValidUntil
 	}
-	res, err := im.b.ImportPill(kb.ImportRequest{Content: p, Hash: rowHash(rec), Actor: im.opt.Actor,
+	res, err := im.b.ImportPill(kb.ImportRequest{Content: p, Hash: hash, Actor: im.opt.Actor,
 		Source: fmt.Sprintf("%s, foglio %q, riga %d", im.sum.File, rec.Sheet, rec.Row), Publish: im.opt.Status == kb.StatusPublished})
 	if err != nil {
 		return skip(err)
@@ -563,10 +598,7 @@ func (im *importer) planPill(rec Record) error {
 	}
 	im.addItem(Item{Sheet: rec.Sheet, Row: rec.Row, Type: "pill", Key: p.Code, Title: p.Title, Action: action, IRI: res.IRI})
 	im.sum.Pills.add(action)
-	if im.opt.Progress == nil && im.ctx.Err() != nil {
-		return im.ctx.Err()
-	}
-	return nil
+	return im.ctx.Err()
 }
 
 // current is the newest version of the pill a row updates, or nil for a new pill.
