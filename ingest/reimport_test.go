@@ -146,3 +146,68 @@ func TestImportPanicIsAnError(t *testing.T) {
 		t.Fatalf("a panicking import wrote: %+v → %+v", before, after)
 	}
 }
+
+// TestImportTellsEveryChange: the store's change hook (what keeps the search index in step) hears
+// of every pill, concept, unit and person one big import writes, once, after the commit.
+func TestImportTellsEveryChange(t *testing.T) {
+	store := openStore(t)
+	var changes []kb.Change
+	store.OnChange(func(_ context.Context, c kb.Change) { changes = append(changes, c) })
+	rows := [][]any{{"Codice", "Titolo", "Risposta", "Categoria", "Sottocategoria", "Dipartimento"}}
+	for i := 0; i < 700; i++ {
+		rows = append(rows, []any{fmt.Sprintf("Y-%03d", i), fmt.Sprintf("Scheda %d", i), "Risposta.", fmt.Sprintf("Area %d", i%5), fmt.Sprintf("Tema %d", i%11), fmt.Sprintf("Dipartimento %d", i%3)})
+	}
+	sum := importOK(t, store, writeWorkbook(t, "grande.xlsx", sheetSpec{name: "Foglio", rows: rows}), Options{})
+	if len(changes) != 1 {
+		t.Fatalf("%d change notices for one import, want 1", len(changes))
+	}
+	c := changes[0]
+	seen := map[string]int{}
+	for _, iri := range append(append(append(c.Pills, c.Concepts...), c.Units...), c.People...) {
+		seen[iri]++
+	}
+	for _, it := range sum.Items {
+		if it.Action == Created && seen[it.IRI] != 1 {
+			t.Errorf("%s %s told %d times", it.Type, it.IRI, seen[it.IRI])
+		}
+	}
+	if len(c.Pills) != 700 {
+		t.Errorf("%d pills told, want 700", len(c.Pills))
+	}
+	// A dry run tells nothing: nothing was written.
+	changes = nil
+	importOK(t, store, writeWorkbook(t, "grande.xlsx", sheetSpec{name: "Foglio", rows: rows}), Options{DryRun: true})
+	if len(changes) != 0 {
+		t.Errorf("a dry run told %+v", changes)
+	}
+}
+
+// TestControlCharactersRefused: a text a workbook gives with a control character no RDF syntax
+// can hold is refused at the row, with an Italian message naming the field; the others go in,
+// and the store still exports whole.
+func TestControlCharactersRefused(t *testing.T) {
+	store := openStore(t)
+	book := writeWorkbook(t, "controllo.xlsx", sheetSpec{name: "Foglio", rows: [][]any{
+		{"Codice", "Titolo", "Risposta"},
+		{"Z-1", "Buona", "Risposta."},
+		{"Z-2", "Con un campanello", "Suona\x07 qui."},
+	}})
+	sum, err := ImportFile(context.Background(), store, book, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Pills.Created < 1 {
+		t.Fatalf("%+v", sum.Pills)
+	}
+	if sum.Pills.Created == 1 {
+		p := findProblem(sum.Problems, "Foglio", 3, Error)
+		if p == nil || !strings.Contains(p.Problem, "carattere di controllo") || !strings.Contains(p.Problem, "risposta") {
+			t.Errorf("problem for the control character: %+v", p)
+		}
+	}
+	for _, f := range []string{"rdfxml", "ntriples"} {
+		if err := exportAll(store, f); err != nil {
+			t.Errorf("export %s: %v", f, err)
+		}
+	}
+}

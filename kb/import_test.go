@@ -235,3 +235,47 @@ func TestRDFImportOfPills(t *testing.T) {
 		t.Errorf("a refused import wrote: %+v → %+v", before, after)
 	}
 }
+
+// TestUserTextRefusedAtInput: what a person can type — control characters included — is
+// refused by the one writer with an Italian message naming the field, before anything is
+// written; every other text goes in and out in every syntax.
+func TestUserTextRefusedAtInput(t *testing.T) {
+	ctx := context.Background()
+	s := memStore(t)
+	wf := s.Workflow()
+	for _, c := range []struct {
+		p     Pill
+		field string
+	}{
+		{Pill{Title: "Campanello", Answer: "Suona\a."}, "risposta"},
+		{Pill{Title: "Tab verticale\v", Answer: "x"}, "titolo"},
+		{Pill{Title: "Nota", Answer: "x", Notes: "nul\x00"}, "note"},
+		{Pill{Title: "Parole", Answer: "x", Keywords: []string{"a\x1bb"}}, "parole chiave"},
+		{Pill{Title: "UTF-8", Answer: "caff\xe8"}, "risposta"},
+	} {
+		before, _ := s.Stats(ctx)
+		_, _, err := wf.Create(ctx, c.p, "pubblicatore")
+		var ve *ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "«"+c.field+"»") {
+			t.Errorf("%q: %v, want a refusal naming «%s»", c.p.Title, err, c.field)
+		}
+		if after, _ := s.Stats(ctx); after != before {
+			t.Errorf("%q: a refused pill wrote", c.p.Title)
+		}
+	}
+	odd := Pill{Code: "ODD-1", Title: "Tab\te a capo\r\n, \"virgolette\" <b>&</b> \u2028 é 😀 \\ fine", Answer: "<p>Riga\n\tdue</p>"}
+	if _, _, err := wf.Create(ctx, odd, "pubblicatore"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rdf.Formats {
+		doc := mustExport(t, s, f, "")
+		dst := memStore(t)
+		if _, err := dst.Import(ctx, bytes.NewReader(doc), f, ImportOptions{}); err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if p, err := dst.PillByCode(ctx, "ODD-1"); err != nil || p.Title != odd.Title || p.Answer != odd.Answer {
+			t.Errorf("%s round trip: %+v %v", f, p, err)
+		}
+	}
+}

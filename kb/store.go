@@ -367,7 +367,7 @@ func (s *Store) update(ctx context.Context, fn func(b *Batch) error) (Change, er
 	if b.dirtyIdx {
 		s.invalidateLabels()
 	}
-	return b.change, nil
+	return b.change.dedup(), nil
 }
 
 // Change tells what a committed write touched, so that what follows the store (the search
@@ -380,6 +380,25 @@ type Change struct {
 	People       []string `json:"people,omitempty"`
 	Deleted      []string `json:"deleted,omitempty"`  // concepts, units and people removed
 	Imported     bool     `json:"imported,omitempty"` // an RDF import: anything may have changed
+}
+
+// dedup lists each IRI once (a batch may write a resource twice: the last write wins).
+func (c Change) dedup() Change {
+	for _, l := range []*[]string{&c.Pills, &c.DeletedPills, &c.Concepts, &c.Units, &c.People, &c.Deleted} {
+		seen := map[string]bool{}
+		out := (*l)[:0:0]
+		for _, iri := range *l {
+			if !seen[iri] {
+				seen[iri] = true
+				out = append(out, iri)
+			}
+		}
+		if len(out) == 0 {
+			out = nil
+		}
+		*l = out
+	}
+	return c
 }
 
 func (c Change) empty() bool {
