@@ -115,10 +115,6 @@ func (s *Summary) Blocking() int {
 // ErrRefused is returned (wrapped) when --strict refused a workbook.
 var ErrRefused = errors.New("import refused")
 
-// ErrConflicts is returned (wrapped) when pills edited in Sportello since their last import
-// kept the imported text aside: everything else was imported, and the summary lists them.
-var ErrConflicts = errors.New("import conflicts")
-
 // ImportFile imports a workbook of pills or of the phone directory (or both: each sheet is
 // detected on its own) into store, in ONE store transaction: a failed import writes nothing,
 // and a kill at any moment leaves the store before or after it. Pills go through the store's
@@ -126,9 +122,10 @@ var ErrConflicts = errors.New("import conflicts")
 // draft (over a published pill, flagged "changed by import", while the published version stays
 // live), and a pill edited in Sportello since its last import is never overwritten: the row is
 // a conflict, kept beside the pill for the publisher. Problems are in the summary; the error is
-// for input that cannot be read at all, a store failure, a strict import refused (wrapping
-// ErrRefused) or conflicts (wrapping ErrConflicts). A panic is turned into an Italian error,
-// its stack logged: it never reaches the user.
+// for input that cannot be read at all, a store failure or a strict import refused (wrapping
+// ErrRefused); conflicts are problems of their rows (errors: Summary.RowsLeftOut counts them,
+// and the command exits 3). A panic is turned into an Italian error, its stack logged: it never
+// reaches the user.
 func ImportFile(ctx context.Context, store *kb.Store, name string, opt Options) (sum *Summary, err error) {
 	start := time.Now()
 	defer func() {
@@ -233,8 +230,6 @@ func importWorkbook(ctx context.Context, store *kb.Store, wb *Workbook, opt Opti
 		return im.sum, nil
 	case err != nil:
 		return im.sum, fmt.Errorf("%s: nulla è stato scritto: %w", wb.Name, err)
-	case im.sum.Pills.Conflicts > 0:
-		return im.sum, fmt.Errorf("%s: %w: %d pillole modificate in Sportello dopo l'ultima importazione; il testo importato attende il redattore", wb.Name, ErrConflicts, im.sum.Pills.Conflicts)
 	}
 	return im.sum, nil
 }

@@ -85,17 +85,12 @@ func (x *excelImport) who() (string, bool, error) {
 }
 
 // run imports the workbooks into store, printing the report to stdout.
-<<<<<<< HEAD
 func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, stdout io.Writer) (err error) {
-	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun, SkipSheets: x.skipSheets, Limits: x.limits}
-=======
-func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, stdout io.Writer) error {
 	actor, _, err := x.who()
 	if err != nil {
 		return err
 	}
-	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun, Actor: actor}
->>>>>>> cf69fac (kb: one writer of pills — the workflow's records live in the history graph as PROV-O (every version with its full text, every step), the content graph is derived from them; imports (workbooks, RDF, the demo, proposals from tickets) go through the same rules: an unchanged row changes nothing, a changed one becomes a draft, a pill edited in Sportello is never overwritten (conflict kept aside); one visibility rule (kb.Viewer) used by the export)
+	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun, SkipSheets: x.skipSheets, Limits: x.limits, Actor: actor}
 	switch x.kind {
 	case "":
 	case "pills", "pillole":
@@ -150,12 +145,8 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 	}
 
 	var all []ingest.Problem
-<<<<<<< HEAD
 	var refused error
 	leftOut := 0
-=======
-	var refused, conflicts error
->>>>>>> cf69fac (kb: one writer of pills — the workflow's records live in the history graph as PROV-O (every version with its full text, every step), the content graph is derived from them; imports (workbooks, RDF, the demo, proposals from tickets) go through the same rules: an unchanged row changes nothing, a changed one becomes a draft, a pill edited in Sportello is never overwritten (conflict kept aside); one visibility rule (kb.Viewer) used by the export)
 	for _, f := range files {
 		sum, err := ingest.ImportFile(ctx, store, f, opt)
 		if opt.Progress != nil {
@@ -168,10 +159,6 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 		}
 		if errors.Is(err, ingest.ErrRefused) {
 			refused = err
-			continue
-		}
-		if errors.Is(err, ingest.ErrConflicts) {
-			conflicts = err
 			continue
 		}
 		if err != nil {
@@ -195,7 +182,6 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 	if refused != nil {
 		return refused
 	}
-<<<<<<< HEAD
 	if leftOut > 0 {
 		what := "non importate"
 		if x.dryRun {
@@ -204,9 +190,6 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 		return exitError{code: 3, msg: fmt.Sprintf("%d righe %s: sono elencate tra i problemi (errori)", leftOut, what)}
 	}
 	return nil
-=======
-	return conflicts
->>>>>>> cf69fac (kb: one writer of pills — the workflow's records live in the history graph as PROV-O (every version with its full text, every step), the content graph is derived from them; imports (workbooks, RDF, the demo, proposals from tickets) go through the same rules: an unchanged row changes nothing, a changed one becomes a draft, a pill edited in Sportello is never overwritten (conflict kept aside); one visibility rule (kb.Viewer) used by the export)
 }
 
 // exitError ends the command with its own exit status (3: imported, with rows left out).

@@ -81,7 +81,8 @@ func TestImportExcelCommand(t *testing.T) {
 }
 
 // TestImportConflictExitStatus: a row of a pill edited in Sportello since its last import is a
-// conflict — reported, exit status 1 — and the edit is not overwritten.
+// conflict — reported, exit status 3 (imported, some rows left out) — and the edit is not
+// overwritten.
 func TestImportConflictExitStatus(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
@@ -117,7 +118,7 @@ func TestImportConflictExitStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	out := runCmd(1, book("Si fa online."))
+	out := runCmd(3, book("Si fa online."))
 	for _, want := range []string{"in conflitto 1", "conflitto: la scheda è stata modificata in Sportello", "C-1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("conflict output lacks %q:\n%s", want, out)
