@@ -2,6 +2,7 @@ package kb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -42,12 +43,43 @@ func (s *Store) ExportView(ctx context.Context, w io.Writer, f rdf.Format, opt E
 		return err
 	}
 	dropGraph := !f.HasGraphs()
+	write := func(q quad.Quad) error {
+		if err := qw.WriteQuad(q); err != nil {
+			return fmt.Errorf("kb: export: %w", err)
+		}
+		return nil
+	}
+	err = s.boltEach(ctx, g, dropGraph, keep, func(group []quad.Quad) error {
+		for _, q := range group {
+			if err := write(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errNoFastPath) {
+		err = s.eachExport(ctx, g, dropGraph, keep, write)
+	}
+	if err != nil {
+		qw.Close()
+		return err
+	}
+	if err := qw.Close(); err != nil {
+		return fmt.Errorf("kb: export: %w", err)
+	}
+	return nil
+}
+
+// eachExport is the export's walk through cayley's iterator (memstore, and bolt stores without
+// the subject index): fine for the small stores of tests, it remembers every triple to write a
+// triple held in several graphs once.
+func (s *Store) eachExport(ctx context.Context, g string, dropGraph bool, keep func(quad.Quad) bool, write func(quad.Quad) error) error {
 	var seen map[quad.Quad]bool
 	if dropGraph {
 		seen = map[quad.Quad]bool{}
 	}
 	n := 0
-	err = s.eachQuad(ctx, g, func(q quad.Quad) error {
+	return s.eachQuad(ctx, g, func(q quad.Quad) error {
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -63,19 +95,8 @@ func (s *Store) ExportView(ctx context.Context, w io.Writer, f rdf.Format, opt E
 			}
 			seen[q] = true
 		}
-		if err := qw.WriteQuad(q); err != nil {
-			return fmt.Errorf("kb: export: %w", err)
-		}
-		return nil
+		return write(q)
 	})
-	if err != nil {
-		qw.Close()
-		return err
-	}
-	if err := qw.Close(); err != nil {
-		return fmt.Errorf("kb: export: %w", err)
-	}
-	return nil
 }
 
 // eachQuad calls fn with every statement of the store, or of named graph g. Reading every
