@@ -85,6 +85,9 @@ func (s *Store) eachExport(ctx context.Context, g string, dropGraph bool, keep f
 				return err
 			}
 		}
+		if unsafeStatement(q) { // a javascript: link is not published (links.go)
+			return nil
+		}
 		if keep != nil && !keep(q) {
 			return nil
 		}

@@ -276,6 +276,9 @@ func (s *Store) boltEach(ctx context.Context, g string, triples bool, keep func(
 				}
 			}
 			out := quad.Quad{Subject: vals[0], Predicate: vals[1], Object: vals[2], Label: vals[3]}
+			if unsafeStatement(out) { // a javascript: link is not published (links.go)
+				continue
+			}
 			if keep != nil {
 				s.mu.RLock()
 				ok := s.qs != nil && keep(out)

@@ -190,4 +190,3 @@ func jlLiteral(l ld.Literal) quad.Value {
 	}
 	return quad.TypedString{Value: quad.String(l.Value), Type: quad.IRI(l.Datatype)}
 }
-

@@ -27,7 +27,6 @@ import (
 	"github.com/cayleygraph/quad"
 )
 
-
 type jsonldStream struct {
 	w      *bufio.Writer
 	opt    WriterOptions
