@@ -60,7 +60,8 @@ func (b *Batch) DeleteUnit(iri string) error {
 	s.mu.RLock()
 	u, err := s.readUnit(b.ctx, iri)
 	subs := s.subjects(b.ctx, ontology.ORGUnitOf, quad.IRI(iri), ontology.GraphDirectory)
-	members := s.subjects(b.ctx, orgMemberOf, quad.IRI(iri), ontology.GraphDirectory)
+	members := append(s.subjects(b.ctx, ontology.ORGOrganization, quad.IRI(iri), ontology.GraphDirectory),
+		s.subjects(b.ctx, orgMemberOf, quad.IRI(iri), ontology.GraphDirectory)...)
 	s.mu.RUnlock()
 	if err != nil {
 		return err

@@ -407,6 +407,20 @@ func TestDirectory(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(*gp, *p) {
 		t.Errorf("person\n got %+v\nwant %+v (%v)", gp, p, err)
 	}
+	// The person is in the unit through an org:Membership, never the short org:memberOf.
+	dir := string(mustExport(t, s, rdf.NQuads, ontology.GraphDirectory))
+	for _, want := range []string{
+		"<" + p.IRI + "> <" + ontology.ORGHasMembership + "> <" + p.IRI + "#membership>",
+		"<" + p.IRI + "#membership> <" + ontology.ORGOrganization + "> <" + urp.IRI + ">",
+		"<" + p.IRI + "#membership> <" + ontology.ORGMember + "> <" + p.IRI + ">",
+	} {
+		if !strings.Contains(dir, want) {
+			t.Errorf("directory lacks %s", want)
+		}
+	}
+	if strings.Contains(dir, "memberOf") {
+		t.Error("directory still writes org:memberOf")
+	}
 	// A namesake gets a new IRI, never the first one's.
 	twin := &Person{GivenName: "Niccolò", FamilyName: "D'Angelo"}
 	if err := s.PutPerson(ctx, twin); err != nil || twin.IRI == p.IRI {

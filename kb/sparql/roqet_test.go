@@ -67,7 +67,7 @@ var diffQueries = []diffQuery{
 	{name: "avg-keywords", q: `SELECT (AVG(?n) AS ?avg) (SUM(?n) AS ?sum) WHERE { { SELECT ?p (COUNT(?k) AS ?n) WHERE { ?p schema:keywords ?k } GROUP BY ?p } }`},
 	{name: "sample-title", q: `SELECT ?c (COUNT(?p) AS ?n) WHERE { ?p dct:subject ?c } GROUP BY ?c HAVING (COUNT(?p) >= 2)`},
 	{name: "versions-sum", q: `SELECT (SUM(?v) AS ?total) (MAX(?v) AS ?max) WHERE { ?p sp:version ?v }`},
-	{name: "people-per-unit", q: `SELECT ?u (COUNT(?x) AS ?n) WHERE { ?x org:memberOf ?u } GROUP BY ?u ORDER BY DESC(?n) ?u`},
+	{name: "people-per-unit", q: `SELECT ?u (COUNT(?x) AS ?n) WHERE { ?m org:member ?x ; org:organization ?u } GROUP BY ?u ORDER BY DESC(?n) ?u`},
 	// OPTIONAL, FILTER, UNION
 	{name: "optional-review", q: `SELECT ?p ?r WHERE { ?p a sp:KnowledgePill OPTIONAL { ?p sp:reviewBy ?r } }`},
 	{name: "optional-validator", q: `SELECT ?p ?v WHERE { ?p a sp:KnowledgePill OPTIONAL { ?p sp:validatedBy ?x . ?x vcard:fn ?v } }`},
