@@ -16,9 +16,9 @@ package kb
 //	                   prov:used <pill> (and the version it acted on) ; prov:generated the version
 //	                   it made ; sp:fromStatus, sp:toStatus ; rdfs:comment (the reason) ;
 //	                   sp:source (an import's file and row) ; sp:publishedOn (the day it published)
-//	<pill>/import      a sp:ImportRecord ; dct:subject <pill> ; sp:importHash ; sp:lastImport ;
+//	<pill>/import      a sp:ImportRecord ; sp:importHash ; sp:lastImport ;
 //	                   sp:pendingImport <pill>/import/N while an imported text waits
-//	<pill>/import/N    a sp:ImportedText, prov:Entity ; dct:subject <pill> ; every field ;
+//	<pill>/import/N    a sp:ImportedText, prov:Entity ; prov:alternateOf <pill> ; every field ;
 //	                   sp:importHash ; sp:source ; rdfs:comment (why it was kept aside)
 //
 // A version is not an sp:KnowledgePill, and the pill's properties have sp:PillDescription as
@@ -140,7 +140,6 @@ func importRecordQuads(r *PillRecord) []quad.Quad {
 	}
 	q := newQuads(ImportRecordIRI(r.IRI), ontology.GraphHistory)
 	q.iri(ontology.RDFType, ontology.ImportRecord)
-	q.iri(ontology.DCTSubject, r.IRI)
 	if r.LastImport != nil {
 		q.str(ontology.ImportHash, r.LastImport.Hash)
 		if r.LastImport.Seq > 0 {
@@ -158,7 +157,7 @@ func importedTextQuads(r *PillRecord, p *PendingImport) []quad.Quad {
 	q := newQuads(ImportedTextIRI(r.IRI, p.Number), ontology.GraphHistory)
 	q.iri(ontology.RDFType, ontology.ImportedText)
 	q.iri(ontology.RDFType, ontology.PROVEntity)
-	q.iri(ontology.DCTSubject, r.IRI)
+	q.iri(ontology.PROVAlternateOf, r.IRI)
 	c := p.Content
 	c.Status, c.Version = "", 0
 	fieldQuads(q, &c, true)
@@ -227,7 +226,7 @@ func recordFrom(iri string, around []quad.Quad, follow func(quad.Value) []quad.Q
 	}
 	sort.Slice(r.Events, func(i, j int) bool { return r.Events[i].Seq < r.Events[j].Seq })
 	derive(r)
-	readImport(r, follow)
+	readImport(r, around, follow)
 	return r, nil
 }
 
@@ -389,8 +388,20 @@ func restored(r *PillRecord, n int) bool {
 	return false
 }
 
-// readImport reads what the last import brought and the text waiting, if any.
-func readImport(r *PillRecord, follow func(quad.Value) []quad.Quad) {
+// readImport reads what the last import brought, every text kept aside (around: the history's
+// statements whose object is the pill), and which of them still waits.
+func readImport(r *PillRecord, around []quad.Quad, follow func(quad.Value) []quad.Quad) {
+	for _, q := range around {
+		if !sameIRI(q.Predicate, ontology.PROVAlternateOf) {
+			continue
+		}
+		if n := textNumber(r.IRI, iriOf(q.Subject)); n > 0 {
+			if p := readImportedText(r.IRI, n, follow); p != nil {
+				r.Imported = append(r.Imported, *p)
+			}
+		}
+	}
+	sort.Slice(r.Imported, func(i, j int) bool { return r.Imported[i].Number < r.Imported[j].Number })
 	for _, q := range follow(quad.IRI(ImportRecordIRI(r.IRI))) {
 		switch iriOf(q.Predicate) {
 		case ontology.ImportHash:
@@ -405,13 +416,13 @@ func readImport(r *PillRecord, follow func(quad.Value) []quad.Quad) {
 			r.LastImport.Seq, _ = strconv.Atoi(strings.TrimPrefix(iriOf(q.Object), r.IRI+"/activity/"))
 		case ontology.PendingImport:
 			n := textNumber(r.IRI, iriOf(q.Object))
-			if p := readImportedText(r.IRI, n, follow); p != nil {
-				r.Pending = p
+			for i := range r.Imported {
+				if r.Imported[i].Number == n {
+					p := r.Imported[i]
+					r.Pending = &p
+				}
 			}
 		}
-	}
-	for _, e := range r.Events {
-		r.Pendings = max(r.Pendings, e.Pending)
 	}
 }
 
@@ -459,6 +470,11 @@ func cloneRecord(r *PillRecord) *PillRecord {
 		p := *r.Pending
 		p.Content = clonePill(p.Content)
 		c.Pending = &p
+	}
+	c.Imported = make([]PendingImport, len(r.Imported))
+	for i, p := range r.Imported {
+		p.Content = clonePill(p.Content)
+		c.Imported[i] = p
 	}
 	return &c
 }

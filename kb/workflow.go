@@ -198,8 +198,10 @@ type PillRecord struct {
 	Events     []WorkflowEvent `json:"events"`
 	LastImport *ImportState    `json:"import,omitempty"`
 	Pending    *PendingImport  `json:"pending,omitempty"`
-	Pendings   int             `json:"pendings,omitempty"` // how many texts were ever kept aside
-	Policy     WorkflowPolicy  `json:"-"`
+	// Imported lists every text an import kept aside, oldest first (Pending is the one still
+	// waiting, if any): they stay in the history whatever the publisher decided.
+	Imported []PendingImport `json:"imported,omitempty"`
+	Policy   WorkflowPolicy  `json:"-"`
 }
 
 // NewPillRecord starts the record of a pill that has no versions yet.
@@ -640,9 +642,10 @@ func (r *PillRecord) Import(req ImportRequest, now time.Time) (*ImportResult, *W
 		reason = fmt.Sprintf("la versione %d è in revisione", open.Number)
 	}
 	if reason != "" {
-		r.Pendings++
-		r.Pending = &PendingImport{Number: r.Pendings, Content: content, Hash: req.Hash, Source: req.Source,
+		p := PendingImport{Number: len(r.Imported) + 1, Content: content, Hash: req.Hash, Source: req.Source,
 			At: now.UTC(), Actor: req.Actor, Reason: reason}
+		r.Imported = append(r.Imported, p)
+		r.Pending = &p
 		ev.Pending, ev.Reason = r.Pending.Number, "testo importato messo da parte: "+reason
 		if newest != nil {
 			ev.From, ev.To = newest.Status, newest.Status

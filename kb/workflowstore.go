@@ -357,14 +357,20 @@ func (b *Batch) flushRecords() error {
 			}
 			agents[e.Actor] = true
 		}
-		if r.Pending != nil && (st.replaceAll || o.Pending == nil || r.Pending.Number != o.Pending.Number) {
-			if err := validatePill(&r.Pending.Content); err != nil {
+		for i := range r.Imported {
+			p := &r.Imported[i]
+			if !st.replaceAll && i < len(o.Imported) {
+				continue // texts kept aside never change
+			}
+			if err := validatePill(&p.Content); err != nil {
 				return err
 			}
-			for _, q := range importedTextQuads(r, r.Pending) {
-				b.tx.add(q)
+			ti := ImportedTextIRI(iri, p.Number)
+			if err := b.touch(ti); err != nil {
+				return err
 			}
-			agents[r.Pending.Actor] = true
+			b.replace(ti, ontology.GraphHistory, nil, importedTextQuads(r, p))
+			agents[p.Actor] = true
 		}
 		if st.replaceAll || !reflect.DeepEqual(r.LastImport, o.LastImport) || !reflect.DeepEqual(r.Pending, o.Pending) {
 			ii := ImportRecordIRI(iri)
@@ -646,7 +652,7 @@ func (w *Workflow) Conflicts(ctx context.Context) ([]OpenVersion, error) {
 	var out []OpenVersion
 	for _, t := range w.s.subjects(ctx, ontology.RDFType, quad.IRI(ontology.ImportedText), ontology.GraphHistory) {
 		pill := ""
-		for _, q := range w.s.quadsDirPred(ctx, quad.Subject, t, ontology.DCTSubject, ontology.GraphHistory) {
+		for _, q := range w.s.quadsDirPred(ctx, quad.Subject, t, ontology.PROVAlternateOf, ontology.GraphHistory) {
 			pill = iriOf(q.Object)
 		}
 		if pill == "" || seen[pill] {

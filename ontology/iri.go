@@ -141,6 +141,7 @@ const (
 	PROVGenerated         = PROV + "generated"
 	PROVEndedAtTime       = PROV + "endedAtTime"
 	PROVSpecializationOf  = PROV + "specializationOf"
+	PROVAlternateOf       = PROV + "alternateOf"
 	SchemaWebPage         = Schema + "WebPage"
 	XSDString             = XSD + "string"
 	XSDDate               = XSD + "date"
