@@ -120,12 +120,13 @@ func (s *Store) apply(ctx context.Context, d *deltaSet) error {
 	if d.empty() {
 		return nil
 	}
-	for _, q := range d.added() {
-		if err := checkWritable(q); err != nil {
+	dels, adds := d.deltas()
+	d.release() // a big import's map of statements is not needed any more: free it before cayley and bolt need their share
+	for _, a := range adds {
+		if err := checkWritable(a.Quad); err != nil {
 			return err
 		}
 	}
-	dels, adds := d.deltas()
 	if len(dels)+len(adds) == 0 {
 		return nil
 	}
@@ -361,6 +362,8 @@ func (s *Store) update(ctx context.Context, fn func(b *Batch) error) (Change, er
 	if err := ctx.Err(); err != nil {
 		return Change{}, err
 	}
+	// What the batch kept to compute its writes goes before the writes are applied.
+	b.records, b.added, b.touched = nil, nil, nil
 	if err := s.apply(ctx, b.tx); err != nil {
 		return Change{}, err
 	}
