@@ -1,6 +1,14 @@
-// Package contactcenter joins the telephony core to the rest of Sportello: it is where a ticket
-// is opened for a call (one ticket per answered contact, TK-1), where callbacks booked by the IVR
-// land on the ticket's list (TEL-7), and where voicemail becomes an offline ticket (TEL-6,
-// TK-16). The call-event hub, the screen pop and the caller lookup move here too (see
-// LAYOUT.md). It uses telephony, ticketing and kb; none of them imports it.
+// Package contactcenter joins the telephony core to the rest of Sportello. It is where
+//
+//   - a ticket is opened for a call: one ticket per answered contact (TK-1), callbacks booked by
+//     the IVR land on the ticket's list (TEL-7), voicemail becomes an offline ticket with the
+//     recording attached (TEL-6, TK-16) — Tickets, the telephony.Tickets of the ticketing store;
+//   - the call-event hub turns each ringing event into a screen pop and fans the events out to
+//     the operators' consoles and the supervisor's view (TEL-2, TEL-3) — Hub;
+//   - the caller is looked up: the citizens with that number (an indexed query of the ticketing
+//     store) and the directory's offices and people (an in-memory index kept current through
+//     kb.Store.OnChange, not a read of the whole directory per ring) — Citizens, Directory.
+//
+// It uses telephony, ticketing and kb through their public APIs; none of them imports it. The
+// browser side (SSE stream, console, supervisor pages) is web's.
 package contactcenter

@@ -45,32 +45,18 @@ func orDash(s string) string {
 	return s
 }
 
-// OpenContact opens the ticket of a call that reached an operator, or returns the one the call
-// already has. The caller is matched to a citizen by number; unknown callers are not
-// registered automatically (TK-17): the operator links or creates the record.
+// OpenContact returns the one ticket of a contact (ticketing.Store.ForContact): opened the
+// first time, taken in hand by the operator who answered, the same ticket afterwards — also
+// when the call is transferred to another operator (TK-5), which the path records. The caller
+// is matched to a citizen by number; unknown callers are not registered automatically (TK-17):
+// the operator links or creates the record.
+//
+// The operator acts in the capacity of an operator: the telephony does not know roles. A call
+// transferred to level 2 is recorded as such once the desk passes the answering user's
+// capacity.
 func (a *Tickets) OpenContact(ctx context.Context, c telephony.TicketContact) (telephony.TicketRef, error) {
-	ch := channelOf(c.Channel)
-	if t, err := a.Store.TicketByCall(ctx, c.CallID, ch); err != nil || t != nil {
-		if t == nil {
-			return "", err
-		}
-		return telephony.TicketRef(t.Number), nil
-	}
-	n := ticketing.NewTicket{Channel: ch, Actor: c.Operator, Role: ticketing.AsOperator, CallID: c.CallID, At: c.At,
-		Description: ""}
-	if n.Actor == "" {
-		n.Actor = "sistema"
-		n.Role = ticketing.AsSystem
-	}
-	if cit, err := a.Store.MatchCitizen(ctx, "", "", c.From); err != nil {
-		return "", err
-	} else if cit != nil {
-		n.CitizenID = cit.ID
-	}
-	if c.From != "" {
-		n.Subject = "Chiamata da " + c.From
-	}
-	t, err := a.Store.Create(ctx, n)
+	t, err := a.Store.ForContact(ctx, c.CallID, ticketing.AnsweredContact{Channel: channelOf(c.Channel), From: c.From,
+		Operator: c.Operator, Queue: c.Queue, At: c.At})
 	if err != nil {
 		return "", err
 	}

@@ -58,8 +58,16 @@ func TestTelephonyAdapter(t *testing.T) {
 				t.Fatalf("same call, two tickets: %s %s", ref, again)
 			}
 			tk, _ := s.TicketByNumber(ctx, string(ref))
-			if tk.CitizenID != known.ID || tk.Channel != ticketing.Phone || tk.CreatedBy != "mario" {
+			if tk.CitizenID != known.ID || tk.Channel != ticketing.Phone || tk.CreatedBy != "mario" || tk.Assignee != "mario" {
 				t.Fatalf("ticket = %+v", tk)
+			}
+			// TK-5: the call transferred to another operator keeps its ticket, now theirs.
+			c.Operator = "lucia"
+			if moved, err := a.OpenContact(ctx, c); err != nil || moved != ref {
+				t.Fatalf("transferred call: %s, %v (want %s)", moved, err, ref)
+			}
+			if tk, _ = s.TicketByNumber(ctx, string(ref)); tk.Assignee != "lucia" {
+				t.Fatalf("after the transfer: %+v", tk)
 			}
 			// TEL-7: a callback booking lands on the operators' list.
 			slot := romeTime(2026, 4, 7, 9, 0)

@@ -107,4 +107,12 @@
 // default). Units and people of the directory are matched by name (and parent unit) and updated
 // in place. Pills imported before the directory keep their office as text; the directory
 // import then links them (not a new version: the pill's text has not changed).
+//
+// # Background jobs
+//
+// The import pages of the web server run through Jobs (jobs.go): uploaded workbooks kept under
+// DATA/import for two hours, the user's mapping choices turned into a MappingFile, one dry run
+// or import at a time in the background with its progress, a panic logged with its stack and
+// shown as an Italian message, the workbook removed once imported. Run sweeps expired uploads
+// and waits for the job in progress at shutdown.
 package ingest

@@ -383,3 +383,28 @@ func (s *Store) People(ctx context.Context) ([]Person, error) {
 	})
 	return out, nil
 }
+
+// Matches reports whether the folded query q (textfold.Fold) is in the person's name, role,
+// extension, phone, e-mail or PEC, or in unitName, their office's (KB-13: the directory is
+// searched by any of these).
+func (p Person) Matches(q, unitName string) bool {
+	fields := []string{p.FullName(), p.FamilyName + " " + p.GivenName, p.Role, p.Extension, unitName, p.PEC}
+	fields = append(fields, p.Phones...)
+	return anyFolded(q, append(fields, p.Emails...))
+}
+
+// Matches reports whether the folded query q is in the office's name, address, PEC, phone or
+// e-mail.
+func (u Unit) Matches(q string) bool {
+	fields := append([]string{u.Name, u.Address, u.PEC}, u.Phones...)
+	return anyFolded(q, append(fields, u.Emails...))
+}
+
+func anyFolded(q string, fields []string) bool {
+	for _, f := range fields {
+		if f != "" && strings.Contains(textfold.Fold(f), q) {
+			return true
+		}
+	}
+	return false
+}

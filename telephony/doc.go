@@ -1,5 +1,6 @@
 // Package telephony is Sportello's contact-center core: the ACD (automatic call distributor)
-// with its queues, operators and routing strategies (TEL-4, TK-7), the IVR calendar and
+// with its queues, operators and routing strategies (TEL-4, TK-7), the IVR (its working calendar
+// is workcal's, shared with the ticketing SLA clocks) and
 // announcements (TEL-5, TEL-9), callback booking (TEL-7), voicemail (TEL-6, TK-16), the CTI event
 // log with its Asterisk queue_log export and Zammad webhook (TEL-1, TEL-2, TEL-10), the supervisor
 // snapshot (TEL-3) and the SLA statistics with an Erlang C calculator (SLA-2, SLA-7).

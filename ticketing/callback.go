@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"sportello/i18n"
+	"sportello/internal/clock"
 	"sportello/internal/phone"
 	"sportello/internal/sqldb"
 )
@@ -72,7 +74,7 @@ func (s *Store) ScheduleCallback(ctx context.Context, ticketID int64, cb Callbac
 			return err
 		}
 		return addEvent(ctx, tx, Event{TicketID: ticketID, At: now, Actor: actor, Role: AsSystem, Action: "callback",
-			From: state, To: state, Reason: "richiamata prevista " + cb.Due.In(s.cal.Location).Format("02/01/2006 15:04")})
+			From: state, To: state, Reason: "richiamata prevista " + clock.DateTime(cb.Due)})
 	})
 	if err != nil {
 		return nil, err
@@ -124,13 +126,32 @@ func (s *Store) Callbacks(ctx context.Context, ticketID int64) ([]Callback, erro
 	return s.callbacks(ctx, `WHERE ticket_id = ? ORDER BY id`, ticketID)
 }
 
+// MaxOutcome bounds the outcome of a callback attempt, in characters.
+const MaxOutcome = 1000
+
 // CallbackAttempt records one try. reached means the citizen answered: the task is done with
 // the outcome. Otherwise the next try is scheduled RetryDelay later (at the next opening when
-// that falls out of hours), until MaxAttempts, after which the task fails.
+// that falls out of hours), until MaxAttempts, after which the task fails. An attempt is
+// something that was done: without its outcome ("non risponde", "occupato", "risolto al
+// telefono") it is refused and counts for nothing.
 func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, reached bool, outcome string) (*Callback, error) {
+	var p Problems
+	operator, err := checkUserName("operator", operator)
+	if err != nil {
+		p.add(err)
+	}
+	outcome = strings.TrimSpace(outcome)
+	if outcome == "" {
+		p.add(invalid("outcome", "indicare l'esito del tentativo di richiamata"))
+	} else if err := checkText("outcome", "l'esito", outcome, MaxOutcome); err != nil {
+		p.add(err)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
 	now := s.clock()
 	var out *Callback
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		c, err := scanCallback(tx.QueryRow(ctx, `SELECT `+callbackColumns+` FROM tk_callbacks WHERE id = ?`+s.forUpdate(), id))
 		if err != nil {
 			return err
@@ -139,15 +160,12 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 			return invalid("state", "richiamata già chiusa (%s)", c.State)
 		}
 		c.Attempts++
-		c.Operator, c.Outcome, c.Modified = operator, strings.TrimSpace(outcome), now
+		c.Operator, c.Outcome, c.Modified = operator, outcome, now
 		switch {
 		case reached:
 			c.State = CallbackDone
 		case c.Attempts >= c.MaxAttempts:
 			c.State = CallbackFailed
-			if c.Outcome == "" {
-				c.Outcome = "non raggiungibile"
-			}
 		default:
 			c.Due = s.nextOpen(now.Add(c.RetryDelay))
 		}
@@ -165,3 +183,6 @@ func (s *Store) CallbackAttempt(ctx context.Context, id int64, operator string, 
 	})
 	return out, err
 }
+
+// Label is the callback state's Italian name.
+func (s CallbackState) Label() string { return i18n.T("tk.cb." + string(s)) }

@@ -12,6 +12,7 @@ import (
 
 	"sportello/internal/phone"
 	"sportello/internal/sqldb"
+	"sportello/internal/textfold"
 )
 
 // NormalizeEmail lower-cases an address and checks its syntax.
@@ -135,8 +136,9 @@ func (s *Store) CreateCitizen(ctx context.Context, c *Citizen) error {
 			}
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO tk_citizens (name, tax_code, organisation, preferred_channel,
-			privacy_notes, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, c.TaxCode,
-			c.Organisation, c.PreferredChannel, c.PrivacyNotes, sqldb.Millis(now), sqldb.Millis(now)).Scan(&c.ID); err != nil {
+			privacy_notes, created, modified, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, c.TaxCode,
+			c.Organisation, c.PreferredChannel, c.PrivacyNotes, sqldb.Millis(now), sqldb.Millis(now),
+			textfold.Fold(c.Name)).Scan(&c.ID); err != nil {
 			return err
 		}
 		c.Created, c.Modified, c.MergedInto = now, now, 0
@@ -177,8 +179,8 @@ func (s *Store) UpdateCitizen(ctx context.Context, c *Citizen) error {
 			}
 		}
 		res, err := tx.Exec(ctx, `UPDATE tk_citizens SET name = ?, tax_code = ?, organisation = ?,
-			preferred_channel = ?, privacy_notes = ?, modified = ? WHERE id = ? AND merged_into = 0`, c.Name, c.TaxCode,
-			c.Organisation, c.PreferredChannel, c.PrivacyNotes, sqldb.Millis(now), c.ID)
+			preferred_channel = ?, privacy_notes = ?, modified = ?, name_fold = ? WHERE id = ? AND merged_into = 0`, c.Name,
+			c.TaxCode, c.Organisation, c.PreferredChannel, c.PrivacyNotes, sqldb.Millis(now), textfold.Fold(c.Name), c.ID)
 		if err != nil {
 			return err
 		}

@@ -72,7 +72,7 @@ func TestCitizensDeduplicateAndMerge(t *testing.T) {
 				t.Fatalf("after merge the phone finds %v", got)
 			}
 			// New tickets for the merged record land on the survivor.
-			tk2, err := s.Create(ctx, NewTicket{CitizenID: other.ID, Channel: Phone})
+			tk2, err := s.Create(ctx, NewTicket{CitizenID: other.ID, Channel: Phone, Description: "Bollo auto"})
 			if err != nil || tk2.CitizenID != mario.ID {
 				t.Fatalf("ticket for merged citizen: %+v, %v", tk2, err)
 			}

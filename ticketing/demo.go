@@ -12,7 +12,8 @@ import (
 // --demo`): calls answered with published pills (first-contact resolution), a request escalated
 // to the wrong office, rejected towards the right one and reassigned by level 3, then solved
 // (ready for "propose as knowledge"), an incomplete email request, two requests solved without
-// a pill on the same topic (a knowledge gap), an overdue voicemail and a callback due. pills
+// a pill on the same topic (a knowledge gap), an overdue voicemail and a callback due; the
+// level-2 account is a member of the two offices, and two canned answers are ready. pills
 // and units are the demo knowledge base's (fixtures.Pills, fixtures.Units, with IRIs filled
 // in); the actors are web/auth's demo accounts. A database that already has tickets is left
 // alone.
@@ -86,6 +87,18 @@ func SeedDemo(ctx context.Context, s *Store, pills []kb.Pill, units []kb.Unit) e
 	} else if published[0].Office == wrong {
 		wrong = offices[0].IRI
 	}
+	// The level-2 demo account works for both offices (TK-11): it rejects for one and
+	// answers for the other.
+	for _, o := range []string{wrong, right} {
+		if _, err := s.AddMember(ctx, o, "secondolivello", AsOffice, "admin"); err != nil {
+			return fmt.Errorf("ticketing: demo membership: %w", err)
+		}
+	}
+	for _, c := range demoCanned {
+		if _, err := s.PutCanned(ctx, c, "admin"); err != nil {
+			return fmt.Errorf("ticketing: demo canned answer %s: %w", c.Name, err)
+		}
+	}
 	esc, err := open(verdi, Phone, published[0].Concepts[0], "Rimborso per doppio pagamento",
 		"L'azienda ha pagato due volte lo stesso importo e chiede come ottenere il rimborso.", "operatore", AsOperator, time.Time{})
 	if err != nil {
@@ -131,4 +144,12 @@ func SeedDemo(ctx context.Context, s *Store, pills []kb.Pill, units []kb.Unit) e
 		return err
 	}
 	return nil
+}
+
+// demoCanned are the demo's canned answers (TK-6).
+var demoCanned = []CannedAnswer{
+	{Name: "Risposta con scheda", Subject: "Risposta alla sua richiesta",
+		Body: "Gentile {nome},\n\nin merito alla sua richiesta «{oggetto}» del {data}, le indichiamo quanto riportato nella scheda «{scheda}».\n\nCordiali saluti"},
+	{Name: "Conferma presa in carico", Subject: "Richiesta presa in carico",
+		Body: "Gentile {nome},\n\nla sua richiesta {numero} è stata presa in carico da {ufficio}. Le risponderemo al più presto.\n\nCordiali saluti"},
 }

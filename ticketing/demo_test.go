@@ -56,6 +56,12 @@ func TestSeedDemo(t *testing.T) {
 			if rej, _ := s.List(ctx, Filter{States: []State{StateSolved}}); len(rej) != 1 {
 				t.Fatalf("solved demo tickets = %d", len(rej))
 			}
+			if m, _ := s.OfficesOf(ctx, "secondolivello"); len(m) != 2 {
+				t.Fatalf("demo memberships = %+v", m)
+			}
+			if c, _ := s.CannedAnswers(ctx); len(c) != 2 {
+				t.Fatalf("demo canned answers = %+v", c)
+			}
 		})
 	}
 }

@@ -45,7 +45,16 @@ func TestInboxesAndWebRequests(t *testing.T) {
 			if got, _ := s.List(ctx, Inbox(AsOffice, officeB)); len(got) != 0 {
 				t.Fatalf("other office sees %d", len(got))
 			}
-			s.Apply(ctx, old.ID, Step{Action: ActReject, Actor: "uff", Role: AsOffice, Reason: "no"})
+			// Only a member rejects for the office (TK-11).
+			if _, err := s.Apply(ctx, old.ID, Step{Action: ActReject, Actor: "uff", Role: AsOffice, Reason: "no"}); !errors.Is(err, ErrNotMember) {
+				t.Fatalf("a non-member rejected for the office: %v", err)
+			}
+			if _, err := s.AddMember(ctx, officeA, "uff", AsOffice, "admin"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Apply(ctx, old.ID, Step{Action: ActReject, Actor: "uff", Role: AsLevel2, Reason: "no"}); err != nil {
+				t.Fatal(err)
+			}
 			if got, _ := s.List(ctx, Inbox(AsSupervisor, "")); len(got) != 1 {
 				t.Fatalf("level-3 inbox has %d", len(got))
 			}

@@ -122,7 +122,7 @@ func TestJobsFinalReminder(t *testing.T) {
 
 			// The email of a reminder whose state change was lost is not sent again.
 			clock.Set(romeTime(2026, 6, 4, 9, 0))
-			if err := s.recordMessage(ctx, Message{TicketID: fresh.ID, Direction: "out", Kind: "final_reminder",
+			if err := s.recordMessage(ctx, &Message{TicketID: fresh.ID, Direction: "out", Kind: "final_reminder",
 				MessageID: "<lost@test>", Subject: "Sollecito finale", At: clock.Now()}); err != nil {
 				t.Fatal(err)
 			}

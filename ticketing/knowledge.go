@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb"
 	"sportello/internal/textfold"
 	"sportello/kb"
@@ -66,7 +67,7 @@ func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, ba
 		return nil, err
 	}
 	now := s.clock()
-	note := fmt.Sprintf("Proposta da %s dal ticket %s (%s).", actor, t.Number, now.In(s.cal.Location).Format("02/01/2006"))
+	note := fmt.Sprintf("Proposta da %s dal ticket %s (%s).", actor, t.Number, clock.Date(now))
 	prop := &Proposal{}
 	if t.Pill != "" && base != nil {
 		old, err := base.Pill(ctx, t.Pill)
@@ -306,7 +307,7 @@ type Figures struct {
 // Figures computes the figures of the tickets created in [since, until).
 func (s *Store) Figures(ctx context.Context, since, until time.Time) (*Figures, error) {
 	rows, err := s.db.Query(ctx, `SELECT t.channel, t.first_contact, t.pill, t.solved_at, t.taken_at, t.due_take,
-		t.due_solve, t.due_final, (SELECT COUNT(*) FROM tk_events e WHERE e.ticket_id = t.id AND e.action = ?)
+		t.due_solve, t.due_final, (SELECT COUNT(*) FROM tk_events e WHERE e.ticket_id = t.id AND e.action = ?), t.call_id
 		FROM tk_tickets t WHERE t.created >= ? AND t.created < ?`, ActEscalate, sqldb.Millis(since), sqldb.Millis(until))
 	if err != nil {
 		return nil, err
@@ -314,19 +315,35 @@ func (s *Store) Figures(ctx context.Context, since, until time.Time) (*Figures, 
 	defer rows.Close()
 	f := &Figures{Since: since, Until: until}
 	now := sqldb.Millis(s.clock())
+	// C.4 counts contacts, each once: tickets that share a call (two opened for one call
+	// before a contact had one ticket) are one contact, solved at first contact when any was.
+	calls := map[string]bool{}
 	for rows.Next() {
 		var ch Channel
 		var first int
-		var pill string
+		var pill, call string
 		var solved, taken, dt, ds, df int64
 		var esc int
-		if err := rows.Scan(&ch, &first, &pill, &solved, &taken, &dt, &ds, &df, &esc); err != nil {
+		if err := rows.Scan(&ch, &first, &pill, &solved, &taken, &dt, &ds, &df, &esc, &call); err != nil {
 			return nil, err
 		}
 		f.Tickets++
 		if ch == Phone || ch == Counter {
-			f.Contacts++
-			if first != 0 {
+			fcr, seen := calls[call]
+			switch {
+			case call == "":
+				f.Contacts++
+				if first != 0 {
+					f.FirstContact++
+				}
+			case !seen:
+				f.Contacts++
+				calls[call] = first != 0
+				if first != 0 {
+					f.FirstContact++
+				}
+			case !fcr && first != 0:
+				calls[call] = true
 				f.FirstContact++
 			}
 		}

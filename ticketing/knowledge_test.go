@@ -3,6 +3,7 @@ package ticketing
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func TestFirstCallResolutionLoop(t *testing.T) {
 				s.Apply(ctx, tk.ID, Step{Action: ActSolveL1, Actor: "bo", Role: AsBackOffice, Reason: "istanza di rimborso"})
 			}
 			other := open(Email, "https://w3id.org/sportello/id/concept/anagrafe", "", "Cambio di residenza online")
-			s.Apply(ctx, other.ID, Step{Action: ActSolveL1, Actor: "bo", Role: AsBackOffice})
+			s.Apply(ctx, other.ID, Step{Action: ActSolveL1, Actor: "bo", Role: AsBackOffice, Reason: "Si fa online dal portale"})
 			unsolved := open(Phone, concept, "", "Scadenza IMU")
 
 			f, err := s.Figures(ctx, romeTime(2026, 3, 1, 0, 0), romeTime(2026, 4, 1, 0, 0))
@@ -228,7 +229,14 @@ func TestCallbacks(t *testing.T) {
 				t.Fatalf("due on the holiday: %+v", due)
 			}
 			clock.Set(romeTime(2026, 6, 3, 8, 5))
-			cb, _ = s.CallbackAttempt(ctx, cb.ID, "anna", false, "")
+			// An attempt is something done: without its outcome it is refused and counts nothing.
+			if _, err := s.CallbackAttempt(ctx, cb.ID, "anna", false, "  "); !errors.Is(err, ErrInvalid) || Fields(err)["outcome"] == "" {
+				t.Fatalf("empty attempt: %v", err)
+			}
+			if _, err := s.CallbackAttempt(ctx, cb.ID, "", false, "non risponde"); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("attempt by nobody: %v", err)
+			}
+			cb, _ = s.CallbackAttempt(ctx, cb.ID, "anna", false, "non raggiungibile")
 			if cb.State != CallbackFailed || cb.Attempts != 2 || cb.Outcome != "non raggiungibile" {
 				t.Fatalf("after the last attempt: %+v", cb)
 			}

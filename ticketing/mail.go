@@ -164,7 +164,7 @@ type Message struct {
 	ID         int64     `json:"id"`
 	TicketID   int64     `json:"ticketId"`
 	Direction  string    `json:"direction"` // "in" or "out"
-	Kind       string    `json:"kind"`      // request, reply, answer, ack, data_request, final_reminder, notification
+	Kind       string    `json:"kind"`      // request, reply, answer, ack, data_request, final_reminder, notification, internal
 	MessageID  string    `json:"messageId"`
 	Sender     string    `json:"from"`
 	Recipients string    `json:"to"`
@@ -195,11 +195,10 @@ func (s *Store) Messages(ctx context.Context, ticketID int64) ([]Message, error)
 	return out, rows.Err()
 }
 
-func (s *Store) recordMessage(ctx context.Context, m Message) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO tk_messages (ticket_id, direction, kind, message_id, sender, recipients, subject,
-		body, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.TicketID, m.Direction, m.Kind, m.MessageID, m.Sender, m.Recipients,
-		m.Subject, m.Body, sqldb.Millis(m.At))
-	return err
+func (s *Store) recordMessage(ctx context.Context, m *Message) error {
+	return s.db.QueryRow(ctx, `INSERT INTO tk_messages (ticket_id, direction, kind, message_id, sender, recipients, subject,
+		body, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.TicketID, m.Direction, m.Kind, m.MessageID, m.Sender,
+		m.Recipients, m.Subject, m.Body, sqldb.Millis(m.At)).Scan(&m.ID)
 }
 
 // recipient is where mail about a ticket goes, and the Message-IDs to thread with. Mail goes
@@ -266,12 +265,23 @@ func (s *Store) service() string {
 
 // sendToCitizen sends an email about t to its citizen, threaded with the earlier messages.
 func (s *Store) sendToCitizen(ctx context.Context, t *Ticket, kind, subject, body string, att []OutAttachment, actor string, role Capacity) (*Message, error) {
+	return s.sendToCitizenAt(ctx, t, "", kind, subject, body, att, actor, role, "", nil)
+}
+
+// sendToCitizenAt is sendToCitizen to a chosen address — one the caller checked is the
+// request's or its citizen's (Reply) — or, when to is empty, to recipient's choice; pill and
+// extra (what the reply was made of) go into the path.
+func (s *Store) sendToCitizenAt(ctx context.Context, t *Ticket, to, kind, subject, body string, att []OutAttachment,
+	actor string, role Capacity, pill string, extra []string) (*Message, error) {
 	if s.mail == nil {
 		return nil, ErrNoMail
 	}
-	to, refs, err := s.recipient(ctx, t)
-	if err != nil {
+	def, refs, err := s.recipient(ctx, t)
+	if err != nil && (to == "" || !errors.Is(err, ErrInvalid)) {
 		return nil, err
+	}
+	if to == "" {
+		to = def
 	}
 	msg := OutMessage{To: []string{to}, Subject: fmt.Sprintf("[%s] %s", t.Number, subject), Body: body,
 		Attachments: att, References: refs}
@@ -285,7 +295,7 @@ func (s *Store) sendToCitizen(ctx context.Context, t *Ticket, kind, subject, bod
 	}
 	m := Message{TicketID: t.ID, Direction: "out", Kind: kind, MessageID: id, Sender: s.mail.From, Recipients: to,
 		Subject: msg.Subject, Body: body, At: now}
-	if err := s.recordMessage(ctx, m); err != nil {
+	if err := s.recordMessage(ctx, &m); err != nil {
 		return nil, err
 	}
 	names := make([]string, len(att))
@@ -293,18 +303,22 @@ func (s *Store) sendToCitizen(ctx context.Context, t *Ticket, kind, subject, bod
 		names[i] = a.Name
 	}
 	reason := "email al cittadino: " + subject
+	if len(extra) > 0 {
+		reason += " (" + strings.Join(extra, ", ") + ")"
+	}
 	if len(names) > 0 {
 		reason += " (allegati: " + strings.Join(names, ", ") + ")"
 	}
 	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: role, Action: ActMessage,
-			From: t.State, To: t.State, Reason: reason})
+			From: t.State, To: t.State, Reason: reason, Pill: pill})
 	})
 	return &m, err
 }
 
-// SendAnswer emails the answer to the citizen with KB documents and forms attached (TK-6).
-// It does not change the ticket's state; solve it with Apply.
+// SendAnswer emails the answer to the citizen with files attached (TK-6). It does not change
+// the ticket's state; solve it with Apply. Reply is the full form: canned answers, the pill's
+// forms, a chosen address.
 func (s *Store) SendAnswer(ctx context.Context, id int64, actor string, role Capacity, body string, docs []OutAttachment) (*Message, error) {
 	t, err := s.Ticket(ctx, id)
 	if err != nil {
@@ -312,6 +326,9 @@ func (s *Store) SendAnswer(ctx context.Context, id int64, actor string, role Cap
 	}
 	if strings.TrimSpace(body) == "" {
 		return nil, invalid("body", "il testo della risposta è vuoto")
+	}
+	if role, err = s.actForOffice(ctx, t, ActMessage, actor, role); err != nil {
+		return nil, err
 	}
 	return s.sendToCitizen(ctx, t, "answer", "Risposta alla sua richiesta", body+signature(s, t), docs, actor, role)
 }
@@ -335,7 +352,7 @@ func (s *Store) RequestData(ctx context.Context, id int64, actor string, role Ca
 	if strings.TrimSpace(missing) == "" {
 		return nil, invalid("reason", "indicare i dati mancanti")
 	}
-	if _, err := check(t, ActRequestData, role); err != nil {
+	if _, _, err := s.authorize(ctx, s.db, t, ActRequestData, actor, role); err != nil {
 		return nil, err
 	}
 	body := fmt.Sprintf("Gentile utente,\n\nper poter prendere in carico la sua richiesta %s abbiamo bisogno delle seguenti "+
@@ -354,7 +371,7 @@ func (s *Store) FinalReminder(ctx context.Context, id int64, actor string, role 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := check(t, ActFinalReminder, role); err != nil {
+	if _, _, err := s.authorize(ctx, s.db, t, ActFinalReminder, actor, role); err != nil {
 		return nil, err
 	}
 	body := fmt.Sprintf("Gentile utente,\n\nnon avendo ricevuto le informazioni necessarie non è stato possibile dare corso "+
@@ -411,22 +428,36 @@ func orDash(s string) string {
 	return s
 }
 
+// notifyOffice tells an office that a request was assigned to it (TK-15): its own mailbox
+// and each of its members, one message each, so that an address the relay refuses does not
+// keep the others from being told.
 func (s *Store) notifyOffice(ctx context.Context, t *Ticket, st Step) error {
-	if s.offices == nil {
-		return nil
-	}
-	name, addr, err := s.offices.OfficeContact(ctx, t.Office)
+	name, to, err := s.officeRecipients(ctx, t.Office, st.Actor)
 	if err != nil {
 		return err
 	}
-	if addr == "" {
-		return nil
+	verb := "assegnata"
+	if st.Action == ActReassign {
+		verb = "riassegnata dal supervisore"
 	}
-	body := fmt.Sprintf("All'ufficio %s è stata assegnata la richiesta %s.\n\nOggetto: %s\n%s\n\nNote: %s\n",
-		orDash(name), t.Number, orDash(t.Subject), t.Description, orDash(st.Reason))
-	return s.sendInternal(ctx, t, addr, "Nuova richiesta assegnata", body, st)
+	body := fmt.Sprintf("All'ufficio %s è stata %s la richiesta %s (canale %s, priorità %s).\n\nOggetto: %s\n%s\n\nNote: %s\n\n"+
+		"La richiesta è nella coda dell'ufficio: la può prendere in carico, risolvere, chiedere un'integrazione al cittadino "+
+		"o respingere indicando il motivo e, se lo conosce, l'ufficio competente.\n",
+		name, verb, t.Number, t.Channel.Label(), t.Priority, orDash(t.Subject), t.Description, orDash(st.Reason))
+	var failed []string
+	for _, addr := range to {
+		if err := s.sendInternal(ctx, t, addr, "Nuova richiesta assegnata all'ufficio", body, st); err != nil {
+			failed = append(failed, addr+": "+err.Error())
+		}
+	}
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "; "))
+	}
+	return nil
 }
 
+// sendInternal mails staff about t: never the citizen, so it is recorded as "internal" and
+// never shown on the citizens' status page.
 func (s *Store) sendInternal(ctx context.Context, t *Ticket, to, subject, body string, st Step) error {
 	now := s.clock()
 	msg := OutMessage{To: []string{to}, Subject: fmt.Sprintf("[%s] %s", t.Number, subject), Body: body}
@@ -434,9 +465,12 @@ func (s *Store) sendInternal(ctx context.Context, t *Ticket, to, subject, body s
 	if err != nil {
 		return err
 	}
-	return s.recordMessage(ctx, Message{TicketID: t.ID, Direction: "out", Kind: "notification", MessageID: id,
+	return s.recordMessage(ctx, &Message{TicketID: t.ID, Direction: "out", Kind: KindInternal, MessageID: id,
 		Sender: s.mail.From, Recipients: to, Subject: msg.Subject, Body: body, At: now})
 }
+
+// KindInternal is the kind of the messages sent to staff (offices, members, level 3).
+const KindInternal = "internal"
 
 // ——— Intake ———
 
@@ -622,6 +656,11 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 	kind := "reply"
 	if t == nil {
 		kind = "request"
+		// An empty message is no request: refused before anything is written (the sender's
+		// server is told in the SMTP dialogue).
+		if in.body == "" && in.subject == "" && len(in.attachments) == 0 {
+			return nil, invalid("message", "messaggio vuoto: senza oggetto, testo né allegati")
+		}
 		// The sender's address is the request's contact; a citizen's record is matched by it
 		// (the mail channel's answers go back to that same address) or registered with name
 		// and address only (TK-17).
@@ -640,8 +679,16 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 			}
 		}
 		desc := in.body
-		if desc == "" {
-			desc = in.subject
+		if desc == "" && in.subject == "" {
+			var names []string
+			for i, a := range in.attachments {
+				if i == 20 {
+					names = append(names, fmt.Sprintf("e altri %d", len(in.attachments)-20))
+					break
+				}
+				names = append(names, SafeFileName(a.Name))
+			}
+			desc = "Messaggio senza testo, con allegati: " + strings.Join(names, ", ")
 		}
 		name := strings.Join(strings.Fields(in.from.Name), " ")
 		if r := []rune(name); len(r) > MaxContactName {
@@ -657,7 +704,7 @@ func (s *Store) ReceiveEmail(ctx context.Context, raw []byte) (*Ticket, error) {
 	if msgID == "" {
 		msgID = "<no-id-" + t.Number + "-" + fmt.Sprint(now.UnixMilli()) + "@sportello>"
 	}
-	if err := s.recordMessage(ctx, Message{TicketID: t.ID, Direction: "in", Kind: kind, MessageID: msgID,
+	if err := s.recordMessage(ctx, &Message{TicketID: t.ID, Direction: "in", Kind: kind, MessageID: msgID,
 		Sender: in.from.Address, Recipients: "", Subject: in.subject, Body: in.body, At: now}); err != nil {
 		return nil, err
 	}

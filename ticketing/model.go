@@ -1,6 +1,9 @@
 package ticketing
 
-import "time"
+import (
+	"sportello/i18n"
+	"time"
+)
 
 // Channel is how a request reached the contact center (TK-8).
 type Channel string
@@ -131,3 +134,6 @@ type Event struct {
 	Reason          string    `json:"reason,omitempty"`
 	Pill            string    `json:"pill,omitempty"`
 }
+
+// Label is the priority's Italian name.
+func (p Priority) Label() string { return i18n.T("tk.prio." + string(p)) }

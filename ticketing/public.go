@@ -11,8 +11,10 @@ import (
 	"log"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"sportello/internal/htmltext"
 	"sportello/internal/phone"
 	"sportello/internal/sqldb"
 )
@@ -347,15 +349,46 @@ func publicDigest(number, key, email string) [32]byte {
 	return sha256.Sum256([]byte(number + "\x00" + key + "\x00" + email))
 }
 
+// PublicView is what the citizens' status page shows of a request (TK-18): its state and
+// dates, when each state was reached, once it is solved the answer it got, and the messages
+// sent to the citizen. Never who did what, the reasons staff wrote for each other, internal
+// notes, or the mail between offices.
+type PublicView struct {
+	Ref      string          `json:"ref"` // the public reference
+	State    State           `json:"state"`
+	Label    string          `json:"label"` // the state in Italian
+	Channel  Channel         `json:"channel"`
+	Subject  string          `json:"subject,omitempty"`
+	Created  time.Time       `json:"created"`
+	Solved   time.Time       `json:"solved,omitempty"`
+	Closed   time.Time       `json:"closed,omitempty"`
+	Steps    []PublicStep    `json:"steps"`
+	Answer   string          `json:"answer,omitempty"` // plain text, once solved
+	Messages []PublicMessage `json:"messages"`
+}
+
+// PublicStep is a state the request reached, and when.
+type PublicStep struct {
+	At    time.Time `json:"at"`
+	State State     `json:"state"`
+	Label string    `json:"label"`
+}
+
+// PublicMessage is an e-mail sent to the citizen about the request.
+type PublicMessage struct {
+	At      time.Time `json:"at"`
+	Subject string    `json:"subject"`
+	Body    string    `json:"body"`
+}
+
 // PublicStatus is what the citizens' page shows for a public reference (RS-2026-000123-K7QF)
 // and the e-mail given with that request (TK-18). A wrong reference, a wrong suffix, a wrong
 // e-mail and a ticket that does not exist are the same ErrNotFound, reached with the same
 // work: one indexed query by number, one hash, one constant-time comparison against the
 // stored values or, when there is no such ticket, against a dummy. The e-mail of the request
 // is the only one accepted: not the addresses of the citizen it was later linked to, and not
-// those of anyone else who wrote to the ticket. Citizens see the states and when, never who
-// did what or internal reasons.
-func (s *Store) PublicStatus(ctx context.Context, ref, email string) (*Ticket, []Event, error) {
+// those of anyone else who wrote to the ticket.
+func (s *Store) PublicStatus(ctx context.Context, ref, email string) (*PublicView, error) {
 	number, key, _ := ParseRef(ref)
 	addr := ""
 	if len(email) <= MaxEmail {
@@ -367,29 +400,68 @@ func (s *Store) PublicStatus(ctx context.Context, ref, email string) (*Ticket, [
 		Scan(&id, &storedKey, &storedEmail)
 	found := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, err
+		return nil, err
 	}
 	given := publicDigest(number, key, addr)
 	want := publicDigest(number, storedKey, storedEmail)
 	match := subtle.ConstantTimeCompare(given[:], want[:]) == 1
 	if !found || !match || key == "" || addr == "" || storedKey == "" || storedEmail == "" {
-		return nil, nil, ErrNotFound
+		return nil, ErrNotFound
 	}
 	t, err := s.Ticket(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	path, err := s.Path(ctx, t.ID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var public []Event
+	v := &PublicView{Ref: t.PublicRef, State: t.State, Label: t.State.Label(), Channel: t.Channel, Subject: t.Subject,
+		Created: t.Created, Solved: t.SolvedAt, Closed: t.ClosedAt, Steps: []PublicStep{}, Messages: []PublicMessage{}}
 	for _, e := range path {
 		if e.From != e.To || e.Action == ActCreate {
-			public = append(public, Event{At: e.At, Action: e.Action, From: e.From, To: e.To})
+			v.Steps = append(v.Steps, PublicStep{At: e.At, State: e.To, Label: e.To.Label()})
 		}
 	}
-	return t, public, nil
+	if !t.SolvedAt.IsZero() {
+		if v.Answer, err = s.publicAnswer(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	// The messages that went to the request's own address or to its citizen's: the replies,
+	// acknowledgements, data requests. Mail to offices and level 3 is internal.
+	allowed, err := s.replyAddresses(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.Messages(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range msgs {
+		if m.Direction == "out" && m.Kind != KindInternal && contains(allowed, m.Recipients) {
+			v.Messages = append(v.Messages, PublicMessage{At: m.At, Subject: m.Subject, Body: m.Body})
+		}
+	}
+	return v, nil
+}
+
+// publicAnswer is the answer a solved request got: the text recorded when it was solved, or
+// the answer of the pill it was solved with when that pill is published.
+func (s *Store) publicAnswer(ctx context.Context, t *Ticket) (string, error) {
+	answer, err := s.solution(ctx, t.ID)
+	if err != nil || answer != "" || t.Pill == "" || s.pills == nil {
+		return answer, err
+	}
+	p, err := s.replyPill(ctx, t.Pill)
+	if err != nil {
+		var inv *InvalidError
+		if errors.As(err, &inv) {
+			return "", nil // not (or no longer) for citizens
+		}
+		return "", err
+	}
+	return htmltext.Text(p.Answer), nil
 }
 
 // backfillPublicKeys draws the suffix of tickets created before it existed, a batch at a time.

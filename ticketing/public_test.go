@@ -88,7 +88,7 @@ func TestTakeoverByPhoneNumberFails(t *testing.T) {
 				for _, ref := range []string{number, number + "-0000", number + "-ZZZZ"} {
 					for _, email := range []string{"attaccante@evil.test", "maria.verdi@example.it"} {
 						tried++
-						if _, _, err := s.PublicStatus(ctx, ref, email); err == nil {
+						if _, err := s.PublicStatus(ctx, ref, email); err == nil {
 							answered++
 						} else if !errors.Is(err, ErrNotFound) {
 							t.Fatal(err)
@@ -99,24 +99,24 @@ func TestTakeoverByPhoneNumberFails(t *testing.T) {
 			// The right reference of the victim's requests with the attacker's e-mail.
 			for _, tk := range []*Ticket{call, own} {
 				tried++
-				if _, _, err := s.PublicStatus(ctx, tk.PublicRef, "attaccante@evil.test"); err == nil {
+				if _, err := s.PublicStatus(ctx, tk.PublicRef, "attaccante@evil.test"); err == nil {
 					answered++
 				}
 			}
 			// The victim's phone call has no e-mail of its own: no status page at all, even
 			// with the right reference and her address.
 			tried++
-			if _, _, err := s.PublicStatus(ctx, call.PublicRef, "maria.verdi@example.it"); err == nil {
+			if _, err := s.PublicStatus(ctx, call.PublicRef, "maria.verdi@example.it"); err == nil {
 				answered++
 			}
 			if answered != 0 {
 				t.Fatalf("%d of %d status look-ups answered", answered, tried)
 			}
 			// The victim still reads her web request; the attacker reads only their own.
-			if got, _, err := s.PublicStatus(ctx, own.PublicRef, "Maria.Verdi@example.it"); err != nil || got.ID != own.ID {
+			if got, err := s.PublicStatus(ctx, own.PublicRef, "Maria.Verdi@example.it"); err != nil || got.Ref != own.PublicRef {
 				t.Fatalf("the victim's own look-up: %v", err)
 			}
-			if got, _, err := s.PublicStatus(ctx, evil.PublicRef, "attaccante@evil.test"); err != nil || got.ID != evil.ID {
+			if got, err := s.PublicStatus(ctx, evil.PublicRef, "attaccante@evil.test"); err != nil || got.Ref != evil.PublicRef {
 				t.Fatalf("the attacker's own look-up: %v", err)
 			}
 
@@ -153,7 +153,7 @@ func TestTakeoverByPhoneNumberFails(t *testing.T) {
 			if sent := rel.take(); len(sent) != 1 || strings.Join(sent[0].to, ",") != "maria.verdi@example.it" {
 				t.Fatalf("the answer to the victim went to %+v", sent)
 			}
-			if _, _, err := s.PublicStatus(ctx, own.PublicRef, "attaccante@evil.test"); !errors.Is(err, ErrNotFound) {
+			if _, err := s.PublicStatus(ctx, own.PublicRef, "attaccante@evil.test"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("after the link the attacker reads the victim's request: %v", err)
 			}
 			testenv.Figure("ticketing: takeover by phone number (%s): 0 of %d status look-ups answered, 0 e-mails of the victim to the attacker, victim's record unchanged", name, tried)
@@ -378,7 +378,7 @@ func TestUpgradeGivesOldTicketsAReference(t *testing.T) {
 			if first.Contact == nil || first.Contact.Email != "anna@example.it" {
 				t.Fatalf("contact of the e-mail request: %+v", first.Contact)
 			}
-			if _, _, err := s.PublicStatus(ctx, first.PublicRef, "anna@example.it"); err != nil {
+			if _, err := s.PublicStatus(ctx, first.PublicRef, "anna@example.it"); err != nil {
 				t.Fatal(err)
 			}
 			third, _ := s.TicketByNumber(ctx, FormatNumber(2025, 3)+"-ABCD")

@@ -137,4 +137,51 @@ ALTER TABLE tk_tickets ADD COLUMN contact_phone TEXT NOT NULL DEFAULT '';
 UPDATE tk_tickets SET contact_email = COALESCE((SELECT m.sender FROM tk_messages m WHERE m.ticket_id = tk_tickets.id
 	AND m.direction = 'in' ORDER BY m.id LIMIT 1), '') WHERE channel = 'email';
 CREATE INDEX tk_tickets_public_key ON tk_tickets (public_key)`},
+	// Version 3 (issue 16): offices as real queues (members with the capacity they act in),
+	// one ticket per answered contact (the contact's id is the key; a transfer keeps the row),
+	// internal notes, canned answers, and a folded search text on tickets and citizens' names
+	// for the inbox's free-text search. Calls that already opened tickets keep their first
+	// ticket as the contact's; the search texts are drawn by Open (the folding is Go's).
+	{Version: 3, SQL: `
+CREATE TABLE tk_office_members (
+	office TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	capacity TEXT NOT NULL,
+	added BIGINT NOT NULL,
+	added_by TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (office, user_name)
+);
+CREATE INDEX tk_office_members_user ON tk_office_members (user_name);
+CREATE TABLE tk_contacts (
+	contact_id TEXT PRIMARY KEY,
+	ticket_id BIGINT NOT NULL REFERENCES tk_tickets (id),
+	channel TEXT NOT NULL,
+	answered BIGINT NOT NULL,
+	operator TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX tk_contacts_ticket ON tk_contacts (ticket_id);
+INSERT INTO tk_contacts (contact_id, ticket_id, channel, answered, operator)
+	SELECT call_id, MIN(id), MIN(channel), MIN(created), '' FROM tk_tickets
+	WHERE call_id <> '' AND channel <> 'voicemail' GROUP BY call_id;
+CREATE TABLE tk_notes (
+	id {{ID}},
+	ticket_id BIGINT NOT NULL REFERENCES tk_tickets (id),
+	at BIGINT NOT NULL,
+	author TEXT NOT NULL,
+	role TEXT NOT NULL,
+	body TEXT NOT NULL
+);
+CREATE INDEX tk_notes_ticket ON tk_notes (ticket_id, id);
+CREATE TABLE tk_canned (
+	id {{ID}},
+	name TEXT NOT NULL,
+	name_key TEXT NOT NULL UNIQUE,
+	subject TEXT NOT NULL DEFAULT '',
+	body TEXT NOT NULL,
+	modified BIGINT NOT NULL,
+	modified_by TEXT NOT NULL DEFAULT ''
+);
+ALTER TABLE tk_tickets ADD COLUMN search TEXT NOT NULL DEFAULT '';
+ALTER TABLE tk_citizens ADD COLUMN name_fold TEXT NOT NULL DEFAULT '';
+CREATE INDEX tk_tickets_assignee ON tk_tickets (assignee, state)`},
 }

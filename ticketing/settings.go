@@ -36,6 +36,14 @@ type Settings struct {
 	SLAFinal      time.Duration
 }
 
+// DefaultSettings are the documented defaults: no mail, Monday to Friday 8:00–19:00, the SLA
+// figures of the contract (O.1 4 h, O.2 24 h, O.3 48 h of working time), 10 MB attachments.
+func DefaultSettings() Settings {
+	var s Settings
+	s.AddFlags(flag.NewFlagSet("defaults", flag.ContinueOnError))
+	return s
+}
+
 // AddFlags registers the settings on fs with their defaults.
 func (s *Settings) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.SMTPListen, "smtp-listen", "", "inbound email: SMTP listener address, e.g. 127.0.0.1:2525 (empty: off)")

@@ -1,6 +1,9 @@
 package ticketing
 
-import "time"
+import (
+	"sportello/i18n"
+	"time"
+)
 
 // SLAPolicy holds the offline service levels of SLA-3, in working time on the Calendar.
 type SLAPolicy struct {
@@ -118,4 +121,15 @@ func (s *Store) addWorking(t time.Time, d time.Duration) time.Time {
 		return time.Time{}
 	}
 	return due.UTC()
+}
+
+// Label says in Italian whether a ticket is overdue or at risk; "" when neither.
+func (s SLAState) Label() string {
+	switch {
+	case s.Overdue:
+		return i18n.T("tk.sla.overdue")
+	case s.AtRisk:
+		return i18n.T("tk.sla.atRisk")
+	}
+	return ""
 }

@@ -31,8 +31,18 @@ type Config struct {
 	Now func() time.Time
 	// Mail sends the outbound email of tickets; nil disables outbound email (intake still works).
 	Mail *Mailer
-	// Offices resolves an office IRI to its name and email address for notifications; may be nil.
+	// Offices resolves an office IRI to its name and email address for notifications, and
+	// refuses assignments and memberships to offices it does not know; may be nil.
 	Offices OfficeDirectory
+	// Users gives the e-mail address of office members for the assignment notifications, and
+	// refuses memberships of unknown users; may be nil (then only the office's mailbox is told).
+	Users UserDirectory
+	// Pills reads the pills whose forms go with a reply and whose answer the citizens' status
+	// page shows; may be nil (then replies cannot name a pill).
+	Pills PillReader
+	// Documents finds the stored file behind a pill's form link, to attach it to a reply; may be
+	// nil (then every form is sent as a link in the text).
+	Documents DocumentSource
 }
 
 // OfficeDirectory finds where to notify an office (the kb directory, through the lead's glue).
@@ -50,6 +60,9 @@ type Store struct {
 	now     func() time.Time
 	mail    *Mailer
 	offices OfficeDirectory
+	users   UserDirectory
+	pills   PillReader
+	docs    DocumentSource
 }
 
 // Open runs the ticketing migrations on db and returns the store.
@@ -61,7 +74,7 @@ func Open(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, cal: cfg.Calendar, sla: cfg.SLA.withDefaults(), limits: cfg.Limits.withDefaults(),
-		now: cfg.Now, mail: cfg.Mail, offices: cfg.Offices}
+		now: cfg.Now, mail: cfg.Mail, offices: cfg.Offices, users: cfg.Users, pills: cfg.Pills, docs: cfg.Documents}
 	if s.cal == nil {
 		s.cal = workcal.Default()
 	}
@@ -69,6 +82,9 @@ func Open(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 		s.now = time.Now
 	}
 	if err := s.backfillPublicKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.backfillSearch(ctx); err != nil {
 		return nil, err
 	}
 	s.dir = filepath.Join(cfg.DataDir, "attachments")

@@ -8,8 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"sportello/internal/sqldb"
+	"sportello/internal/textfold"
 )
 
 // NewTicket is what opening a service request needs.
@@ -78,30 +80,71 @@ func b2i(b bool) int {
 }
 
 // Create opens a ticket: it allocates the next number of the year, computes the SLA clocks of
-// offline channels and records the creation as the first step of the path.
+// offline channels and records the creation as the first step of the path. A ticket says what
+// was asked and how the request came: without a channel, or with neither subject nor
+// description, nothing is written and the error names each missing field (Problems).
 func (s *Store) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
-	if !n.Channel.Valid() {
-		return nil, invalid("channel", "canale %q sconosciuto", n.Channel)
+	if err := n.clean(); err != nil {
+		return nil, err
+	}
+	var t *Ticket
+	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		var err error
+		if t, err = s.insertTicket(ctx, tx, n); err != nil {
+			return err
+		}
+		if n.CallID == "" || n.Channel == Voicemail {
+			return nil
+		}
+		// A ticket opened by hand for a call is that contact's ticket: a contact has one.
+		var got string
+		err = tx.QueryRow(ctx, `INSERT INTO tk_contacts (contact_id, ticket_id, channel, answered, operator)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING RETURNING contact_id`,
+			n.CallID, t.ID, t.Channel, sqldb.Millis(t.Created), "").Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			var number string
+			tx.QueryRow(ctx, `SELECT t.number FROM tk_contacts c JOIN tk_tickets t ON t.id = c.ticket_id
+				WHERE c.contact_id = ?`, n.CallID).Scan(&number)
+			return invalid("callId", "il contatto ha già la richiesta %s: lavorare quella", orDash(number))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// clean validates and normalises a new ticket, collecting every problem.
+func (n *NewTicket) clean() error {
+	var p Problems
+	switch {
+	case n.Channel == "":
+		p.add(invalid("channel", "indicare il canale da cui è arrivata la richiesta"))
+	case !n.Channel.Valid():
+		p.add(invalid("channel", "canale %q sconosciuto", n.Channel))
 	}
 	if n.Priority == "" {
 		n.Priority = Normal
 	}
 	if !n.Priority.Valid() {
-		return nil, invalid("priority", "priorità %q sconosciuta", n.Priority)
+		p.add(invalid("priority", "priorità %q sconosciuta", n.Priority))
 	}
 	if n.Category != "" && !isIRI(n.Category) {
-		return nil, invalid("category", "%q non è l'IRI di un concetto della classificazione", n.Category)
+		p.add(invalid("category", "%q non è l'IRI di un concetto della classificazione", n.Category))
 	}
 	n.Description = strings.TrimSpace(n.Description)
 	n.Subject = strings.TrimSpace(n.Subject)
-	if err := checkText("subject", "l'oggetto", n.Subject, MaxSubject); err != nil {
-		return nil, err
+	p.add(checkText("subject", "l'oggetto", n.Subject, MaxSubject))
+	p.add(checkText("description", "la descrizione", n.Description, MaxDescription))
+	if n.Subject == "" && n.Description == "" {
+		p.add(invalid("description", "descrivere la richiesta (almeno l'oggetto o la descrizione)"))
 	}
-	if err := checkText("description", "la descrizione", n.Description, MaxDescription); err != nil {
-		return nil, err
+	if len(n.CallID) > MaxContactID {
+		p.add(invalid("callId", "l'identificativo della chiamata supera %d caratteri", MaxContactID))
 	}
 	if err := n.Contact.clean(); err != nil {
-		return nil, err
+		p.add(err)
 	}
 	if n.Role == "" {
 		n.Role = AsSystem
@@ -109,6 +152,12 @@ func (s *Store) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
 	if n.Actor == "" {
 		n.Actor = "sistema"
 	}
+	return p.err()
+}
+
+// insertTicket writes the ticket n (already cleaned) in tx: number, clocks, search text and
+// the first step of the path.
+func (s *Store) insertTicket(ctx context.Context, tx *sqldb.Tx, n NewTicket) (*Ticket, error) {
 	now := s.clock()
 	at := n.At
 	if at.IsZero() || at.After(now) {
@@ -124,46 +173,54 @@ func (s *Store) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
 		t.Contact = &ct
 	}
 	key := newPublicKey()
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if n.CitizenID != 0 {
-			var merged int64
-			if err := tx.QueryRow(ctx, `SELECT merged_into FROM tk_citizens WHERE id = ?`, n.CitizenID).Scan(&merged); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return invalid("citizen", "cittadino %d inesistente", n.CitizenID)
-				}
-				return err
+	if n.CitizenID != 0 {
+		var merged int64
+		if err := tx.QueryRow(ctx, `SELECT merged_into FROM tk_citizens WHERE id = ?`, n.CitizenID).Scan(&merged); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, invalid("citizen", "cittadino %d inesistente", n.CitizenID)
 			}
-			if merged != 0 {
-				t.CitizenID = merged
-			}
+			return nil, err
 		}
-		year := at.In(s.cal.Location).Year()
-		var seq int64
-		// One statement allocates the number on both engines: PostgreSQL locks the year's row,
-		// SQLite's immediate transactions serialise writers.
-		if err := tx.QueryRow(ctx, `INSERT INTO tk_ticket_seq (year, last) VALUES (?, 1)
-			ON CONFLICT (year) DO UPDATE SET last = tk_ticket_seq.last + 1 RETURNING last`, year).Scan(&seq); err != nil {
-			return fmt.Errorf("ticket number: %w", err)
+		if merged != 0 {
+			t.CitizenID = merged
 		}
-		t.Number = FormatNumber(year, seq)
-		t.PublicRef = t.Number + "-" + key
-		if err := tx.QueryRow(ctx, `INSERT INTO tk_tickets (number, citizen_id, channel, category, priority,
-			subject, description, state, created_by, call_id, created, modified, due_take, due_solve, due_final,
-			public_key, contact_name, contact_email, contact_phone)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			t.Number, t.CitizenID, t.Channel, t.Category, t.Priority, t.Subject, t.Description, t.State,
-			t.CreatedBy, t.CallID, sqldb.Millis(t.Created), sqldb.Millis(now), sqldb.Millis(t.DueTake),
-			sqldb.Millis(t.DueSolve), sqldb.Millis(t.DueFinal), key, n.Contact.Name, n.Contact.Email,
-			n.Contact.Phone).Scan(&t.ID); err != nil {
-			return err
-		}
-		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: n.Actor, Role: n.Role, Action: ActCreate,
-			To: StateNew, Reason: "canale " + n.Channel.Label()})
-	})
-	if err != nil {
+	}
+	year := at.In(s.cal.Location).Year()
+	var seq int64
+	// One statement allocates the number on both engines: PostgreSQL locks the year's row,
+	// SQLite's immediate transactions serialise writers.
+	if err := tx.QueryRow(ctx, `INSERT INTO tk_ticket_seq (year, last) VALUES (?, 1)
+		ON CONFLICT (year) DO UPDATE SET last = tk_ticket_seq.last + 1 RETURNING last`, year).Scan(&seq); err != nil {
+		return nil, fmt.Errorf("ticket number: %w", err)
+	}
+	t.Number = FormatNumber(year, seq)
+	t.PublicRef = t.Number + "-" + key
+	if err := tx.QueryRow(ctx, `INSERT INTO tk_tickets (number, citizen_id, channel, category, priority,
+		subject, description, state, created_by, call_id, created, modified, due_take, due_solve, due_final,
+		public_key, contact_name, contact_email, contact_phone, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.Number, t.CitizenID, t.Channel, t.Category, t.Priority, t.Subject, t.Description, t.State,
+		t.CreatedBy, t.CallID, sqldb.Millis(t.Created), sqldb.Millis(now), sqldb.Millis(t.DueTake),
+		sqldb.Millis(t.DueSolve), sqldb.Millis(t.DueFinal), key, n.Contact.Name, n.Contact.Email,
+		n.Contact.Phone, searchText(t)).Scan(&t.ID); err != nil {
+		return nil, err
+	}
+	if err := addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: n.Actor, Role: n.Role, Action: ActCreate,
+		To: StateNew, Reason: "canale " + n.Channel.Label()}); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// searchText is what the inbox's free-text search looks into, folded (internal/textfold): the
+// number, subject, description and the request's own contact. The citizen's name is matched
+// through tk_citizens.name_fold, so renaming a citizen needs no ticket rewritten.
+func searchText(t *Ticket) string {
+	parts := []string{t.Number, t.Subject, t.Description}
+	if t.Contact != nil {
+		parts = append(parts, t.Contact.Name, t.Contact.Email, t.Contact.Phone)
+	}
+	return textfold.Fold(strings.Join(parts, "\n"))
 }
 
 func addEvent(ctx context.Context, tx *sqldb.Tx, e Event) error {
@@ -303,69 +360,118 @@ type Step struct {
 	Action          Action
 	Actor           string // user name
 	Role            Capacity
-	Reason          string   // why (required to reject; the text of a level-2 answer on solve)
+	Reason          string   // why (required to reject, reopen, ask for data; the answer on solve)
 	Office          string   // assign, reassign: the competent office's IRI
 	SuggestedOffice string   // reject: the office that should have it, when known (TK-12)
 	Pill            string   // solve_l1, solve: the pill the answer came from
 	Queries         []string // escalate: what was searched in the knowledge base
 }
 
-// Apply moves the ticket one step along the Annex A flow, recording who, when and why. A
-// refused step returns a *TransitionError (ErrState or ErrRole) or an *InvalidError and
-// changes nothing.
-func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
+// MaxReason bounds the free text of a step (a reason, an answer), in characters.
+const MaxReason = 8000
+
+// clean checks that the step carries what its action needs, and only well-formed references;
+// every missing field is named.
+func (st *Step) clean() ([]string, error) {
 	st.Reason = strings.TrimSpace(st.Reason)
+	st.Office = strings.TrimSpace(st.Office)
+	st.SuggestedOffice = strings.TrimSpace(st.SuggestedOffice)
+	st.Pill = strings.TrimSpace(st.Pill)
+	var p Problems
 	if st.Actor == "" {
-		return nil, invalid("actor", "manca l'utente che esegue l'azione")
+		p.add(invalid("actor", "manca l'utente che esegue l'azione"))
 	}
+	p.add(checkText("reason", "il testo", st.Reason, MaxReason))
 	var queries []string
 	for _, q := range st.Queries {
 		if q = strings.TrimSpace(q); q != "" {
+			if utf8.RuneCountInString(q) > MaxSubject {
+				p.add(invalid("queries", "una ricerca supera %d caratteri", MaxSubject))
+				break
+			}
 			queries = append(queries, q)
 		}
 	}
+	if len(queries) > 50 {
+		p.add(invalid("queries", "al massimo 50 ricerche per inoltro"))
+	}
 	switch st.Action {
 	case ActAssign, ActReassign:
-		if !isIRI(st.Office) {
-			return nil, invalid("office", "indicare l'ufficio competente")
+		if st.Office == "" {
+			p.add(invalid("office", "indicare l'ufficio competente"))
+		} else if !isIRI(st.Office) {
+			p.add(invalid("office", "%q non è l'IRI di un ufficio", st.Office))
 		}
 	case ActReject:
 		if st.Reason == "" {
-			return nil, invalid("reason", "indicare la motivazione del rifiuto")
+			p.add(invalid("reason", "indicare la motivazione del rifiuto"))
 		}
 		if st.SuggestedOffice != "" && !isIRI(st.SuggestedOffice) {
-			return nil, invalid("suggestedOffice", "%q non è l'IRI di un ufficio", st.SuggestedOffice)
+			p.add(invalid("suggestedOffice", "%q non è l'IRI di un ufficio", st.SuggestedOffice))
 		}
 	case ActEscalate:
 		if len(queries) == 0 && st.Role != AsSystem {
-			return nil, invalid("queries", "indicare che cosa è stato cercato nella base di conoscenza prima di inoltrare")
+			p.add(invalid("queries", "indicare che cosa è stato cercato nella base di conoscenza prima di inoltrare"))
 		}
 	case ActRequestData:
 		if st.Reason == "" {
-			return nil, invalid("reason", "indicare i dati mancanti")
+			p.add(invalid("reason", "indicare i dati mancanti"))
+		}
+	case ActSolveL1, ActSolve:
+		// A solution says what the citizen was told: the pill it came from, or the answer.
+		if st.Pill == "" && st.Reason == "" {
+			p.add(invalid("reason", "indicare la risposta data al cittadino o la scheda usata"))
+		}
+	case ActReopen:
+		if st.Reason == "" && st.Role != AsSystem {
+			p.add(invalid("reason", "indicare perché la richiesta viene riaperta"))
 		}
 	}
 	if st.Pill != "" && !isIRI(st.Pill) {
-		return nil, invalid("pill", "%q non è l'IRI di una scheda", st.Pill)
+		p.add(invalid("pill", "%q non è l'IRI di una scheda", st.Pill))
+	}
+	return queries, p.err()
+}
+
+// Apply moves the ticket one step along the Annex A flow, recording who, when and why. A
+// refused step returns a *TransitionError (ErrState, ErrRole or ErrNotMember), an
+// *InvalidError or Problems, and changes nothing. A ticket assigned to an office is worked by
+// the office's members only, in the capacity their membership gives (offices.go); level 3 and
+// the system act on any.
+func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
+	queries, err := st.clean()
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range []struct{ field, iri string }{{"office", st.Office}, {"suggestedOffice", st.SuggestedOffice}} {
+		if o.iri == "" || (o.field == "office" && st.Action != ActAssign && st.Action != ActReassign) {
+			continue
+		}
+		if err := s.knownOffice(ctx, o.field, o.iri); err != nil {
+			return nil, err
+		}
 	}
 	var out *Ticket
 	var from State
-	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
+	var acted Capacity // the capacity the step was taken in: the membership's on an office's ticket
+	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		t, err := scanTicket(tx.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tk_tickets WHERE id = ?`+s.forUpdate(), id))
 		if err != nil {
 			return err
 		}
-		to, err := check(t, st.Action, st.Role)
+		to, role, err := s.authorize(ctx, tx, t, st.Action, st.Actor, st.Role)
 		if err != nil {
 			return err
 		}
+		acted = role
+		officeStep := officeBound(t)
 		now := s.clock()
 		from = t.State
 		if t.TakenAt.IsZero() && from == StateNew {
 			t.TakenAt = now
 		}
 		switch st.Action {
-		case ActTake:
+		case ActTake, ActClaim:
 			t.Assignee = st.Actor
 		case ActSolveL1:
 			t.SolvedAt = now
@@ -413,10 +519,10 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
 				return err
 			}
 		}
-		ev := Event{TicketID: t.ID, At: now, Actor: st.Actor, Role: st.Role, Action: st.Action, From: from, To: to,
+		ev := Event{TicketID: t.ID, At: now, Actor: st.Actor, Role: role, Action: st.Action, From: from, To: to,
 			Office: st.Office, SuggestedOffice: st.SuggestedOffice, Reason: st.Reason, Pill: st.Pill}
-		if st.Action == ActReject {
-			ev.Office = t.Office // the office that refused
+		if officeStep && ev.Office == "" {
+			ev.Office = t.Office // the office that acted (rejected, solved, asked for data)
 		}
 		if err := addEvent(ctx, tx, ev); err != nil {
 			return err
@@ -427,16 +533,19 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.Role = acted
 	s.notify(ctx, out, st)
 	return out, nil
 }
 
-// everLeftLevel1 reports whether the ticket was escalated, waited for the citizen or was
-// reopened before: then solving it is no longer first-contact resolution.
+// everLeftLevel1 reports whether the ticket was escalated, waited for the citizen, was
+// reopened or went with its call to level 2 before: then solving it is no longer first-contact
+// resolution.
 func everLeftLevel1(ctx context.Context, tx *sqldb.Tx, id int64) bool {
 	var n int
-	tx.QueryRow(ctx, `SELECT COUNT(*) FROM tk_events WHERE ticket_id = ? AND action IN (?, ?, ?)`,
-		id, ActEscalate, ActRequestData, ActReopen).Scan(&n)
+	tx.QueryRow(ctx, `SELECT COUNT(*) FROM tk_events WHERE ticket_id = ? AND (action IN (?, ?, ?)
+		OR (action = ? AND role IN (?, ?)))`,
+		id, ActEscalate, ActRequestData, ActReopen, ActTransfer, AsLevel2, AsOffice).Scan(&n)
 	return n > 0
 }
 
@@ -482,6 +591,19 @@ func (s *Store) Update(ctx context.Context, id int64, actor string, role Capacit
 		if err != nil {
 			return err
 		}
+		// An office's ticket is edited by its members (and level 3, the system) only.
+		if officeBound(t) && role != AsSupervisor && role != AsSystem {
+			m, err := member(ctx, tx, t.Office, actor)
+			if err != nil {
+				return err
+			}
+			if m == nil {
+				return &TransitionError{t.Number, ActUpdate, t.State, role, &refusal{ErrNotMember,
+					fmt.Sprintf("%s non fa parte dell'ufficio «%s», a cui è assegnata la richiesta %s: la modificano solo i suoi membri",
+						actor, s.officeName(ctx, t.Office), t.Number)}}
+			}
+			role = m.Capacity
+		}
 		var changed []string
 		if p.Category != nil && *p.Category != t.Category {
 			t.Category = *p.Category
@@ -514,11 +636,14 @@ func (s *Store) Update(ctx context.Context, id int64, actor string, role Capacit
 		if len(changed) == 0 {
 			return nil
 		}
+		if t.Subject == "" && t.Description == "" {
+			return invalid("description", "descrivere la richiesta (almeno l'oggetto o la descrizione)")
+		}
 		now := s.clock()
 		t.Modified = now
 		if _, err := tx.Exec(ctx, `UPDATE tk_tickets SET category = ?, priority = ?, subject = ?, description = ?,
-			citizen_id = ?, modified = ? WHERE id = ?`, t.Category, t.Priority, t.Subject, t.Description, t.CitizenID,
-			sqldb.Millis(now), t.ID); err != nil {
+			citizen_id = ?, modified = ?, search = ? WHERE id = ?`, t.Category, t.Priority, t.Subject, t.Description,
+			t.CitizenID, sqldb.Millis(now), searchText(t), t.ID); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: role, Action: ActUpdate,

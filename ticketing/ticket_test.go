@@ -126,6 +126,18 @@ func TestAnnexAFlows(t *testing.T) {
 			}
 			b = apply(b, Step{Action: ActEscalate, Actor: "mario", Role: AsOperator, Queries: []string{"tari rimborso", "tassa rifiuti doppio pagamento"}})
 			b = apply(b, Step{Action: ActAssign, Actor: "lucia", Role: AsLevel2, Office: officeA})
+			for _, m := range [][2]string{{officeA, "tributi"}, {officeB, "anagrafe"}} {
+				if _, err := s.AddMember(ctx, m[0], m[1], AsOffice, "admin"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// TK-11: only the office's members act on it — not a level-2 user of another office.
+			_, err := s.Apply(ctx, b.ID, Step{Action: ActSolve, Actor: "anagrafe", Role: AsLevel2, Reason: "fatto"})
+			var te *TransitionError
+			if !errors.Is(err, ErrNotMember) || !errors.Is(err, ErrRole) || !errors.As(err, &te) ||
+				!strings.Contains(te.Message(), "non fa parte dell'ufficio") || HTTPStatus(err) != 403 {
+				t.Fatalf("a non-member solving the office's ticket: %v", err)
+			}
 			if _, err := s.Apply(ctx, b.ID, Step{Action: ActReject, Actor: "tributi", Role: AsOffice}); !errors.Is(err, ErrInvalid) {
 				t.Fatalf("rejection without reason: %v", err)
 			}
@@ -134,15 +146,14 @@ func TestAnnexAFlows(t *testing.T) {
 				t.Fatalf("state after reject = %s", b.State)
 			}
 			// Only level 3 reassigns (403), and only a rejected/assigned ticket (409).
-			_, err := s.Apply(ctx, b.ID, Step{Action: ActReassign, Actor: "mario", Role: AsOperator, Office: officeB})
+			_, err = s.Apply(ctx, b.ID, Step{Action: ActReassign, Actor: "mario", Role: AsOperator, Office: officeB})
 			if !errors.Is(err, ErrRole) {
 				t.Fatalf("operator reassigning: %v", err)
 			}
-			_, err = s.Apply(ctx, b.ID, Step{Action: ActSolveL1, Actor: "mario", Role: AsOperator})
+			_, err = s.Apply(ctx, b.ID, Step{Action: ActSolveL1, Actor: "mario", Role: AsOperator, Pill: pillIRI})
 			if !errors.Is(err, ErrState) {
 				t.Fatalf("solving a rejected ticket at level 1: %v", err)
 			}
-			var te *TransitionError
 			if !errors.As(err, &te) || te.State != StateRejected || te.Ticket != b.Number {
 				t.Fatalf("TransitionError = %#v", err)
 			}
@@ -175,7 +186,7 @@ func TestAnnexAFlows(t *testing.T) {
 			if c.State != StateInProgress {
 				t.Fatalf("resumed to %s", c.State)
 			}
-			c = apply(c, Step{Action: ActSolveL1, Actor: "bo", Role: AsBackOffice})
+			c = apply(c, Step{Action: ActSolveL1, Actor: "bo", Role: AsBackOffice, Reason: "Pratica trovata e spiegata"})
 			if c.FirstContact {
 				t.Fatal("a request that waited for the citizen counted as first-contact resolution")
 			}
@@ -221,14 +232,21 @@ func checkTable(t *testing.T, s *Store) {
 	reach := map[State][]Step{
 		StateNew:        nil,
 		StateInProgress: {{Action: ActTake, Role: AsOperator}},
-		StateSolvedL1:   {{Action: ActSolveL1, Role: AsOperator}},
+		StateSolvedL1:   {{Action: ActSolveL1, Role: AsOperator, Reason: "risposta"}},
 		StateEscalated:  {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}},
 		StateAssigned:   {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}, {Action: ActAssign, Role: AsLevel2, Office: officeA}},
 		StateRejected: {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}, {Action: ActAssign, Role: AsLevel2, Office: officeA},
 			{Action: ActReject, Role: AsOffice, Reason: "no"}},
 		StateIncomplete: {{Action: ActRequestData, Role: AsOperator, Reason: "dati"}},
-		StateSolved:     {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}, {Action: ActSolve, Role: AsLevel2}},
-		StateClosed:     {{Action: ActSolveL1, Role: AsOperator}, {Action: ActClose, Role: AsOperator}},
+		StateSolved:     {{Action: ActEscalate, Role: AsOperator, Queries: []string{"q"}}, {Action: ActSolve, Role: AsLevel2, Reason: "risposta"}},
+		StateClosed:     {{Action: ActSolveL1, Role: AsOperator, Reason: "risposta"}, {Action: ActClose, Role: AsOperator}},
+	}
+	// "a" and "u" work for officeA as its officials: on a ticket assigned to it they act as
+	// the office whatever their role (TK-11); "x" does not, and is refused there.
+	for _, u := range []string{"a", "u"} {
+		if _, err := s.AddMember(ctx, officeA, u, AsOffice, "admin"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	roles := []Capacity{AsOperator, AsBackOffice, AsLevel2, AsOffice, AsSupervisor, AsSystem}
 	checked := 0
@@ -246,8 +264,22 @@ func checkTable(t *testing.T, s *Store) {
 					}
 				}
 				step := Step{Action: tr.Action, Actor: "u", Role: role, Reason: "perché", Office: officeB, Queries: []string{"q"}}
+				effective := role
+				if st == StateAssigned && role != AsSupervisor && role != AsSystem {
+					effective = AsOffice
+					// A non-member is refused what the member may do.
+					x := step
+					x.Actor = "x"
+					_, err := s.Apply(ctx, tk.ID, x)
+					if contains(tr.Roles, AsOffice) && contains(tr.From, st) && contains(tr.Roles, role) && !errors.Is(err, ErrNotMember) {
+						t.Errorf("%s by non-member %s in %s: got %v, want ErrNotMember", tr.Action, role, st, err)
+					}
+					if err == nil {
+						t.Errorf("%s by non-member %s in %s: accepted", tr.Action, role, st)
+					}
+				}
 				_, err = s.Apply(ctx, tk.ID, step)
-				okRole, okState := contains(tr.Roles, role), contains(tr.From, st)
+				okRole, okState := contains(tr.Roles, effective), contains(tr.From, st)
 				switch {
 				case okRole && okState:
 					if err != nil {

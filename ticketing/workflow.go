@@ -3,6 +3,8 @@ package ticketing
 import (
 	"errors"
 	"fmt"
+	"strings"
+
 	"sportello/internal/role"
 )
 
@@ -91,6 +93,9 @@ const (
 	ActUpdate        Action = "update" // classification, priority, description (no state change)
 	ActMerge         Action = "merge"  // moved to another citizen record
 	ActMessage       Action = "message"
+	ActClaim         Action = "claim"    // a member takes an office's ticket in hand (TK-11, TK-15)
+	ActTransfer      Action = "transfer" // the contact, and its ticket, went to another person (TK-5)
+	ActNote          Action = "note"     // an internal note was added (staff only)
 )
 
 // rule is one row of the transition table.
@@ -119,6 +124,9 @@ var transitions = map[Action]rule{
 	ActSolve:         {[]State{StateInProgress, StateEscalated, StateAssigned}, StateSolved, []Capacity{AsBackOffice, AsLevel2, AsOffice, AsSupervisor}},
 	ActReopen:        {[]State{StateSolvedL1, StateSolved}, StateInProgress, []Capacity{AsOperator, AsBackOffice, AsLevel2, AsSupervisor, AsSystem}},
 	ActClose:         {[]State{StateSolvedL1, StateSolved}, StateClosed, anyone},
+	// Within an office's queue a member takes a ticket in hand; the ticket stays assigned to
+	// the office. Who may is decided by the membership (offices.go), not by the role alone.
+	ActClaim: {[]State{StateAssigned}, StateAssigned, []Capacity{AsOffice, AsLevel2, AsBackOffice}},
 }
 
 // Transition is one row of the table, for documentation and the pages' buttons.
@@ -132,7 +140,7 @@ type Transition struct {
 // Transitions returns the whole table.
 func Transitions() []Transition {
 	var out []Transition
-	for _, a := range []Action{ActTake, ActSolveL1, ActEscalate, ActAssign, ActReject, ActReassign,
+	for _, a := range []Action{ActTake, ActSolveL1, ActEscalate, ActAssign, ActClaim, ActReject, ActReassign,
 		ActRequestData, ActResume, ActFinalReminder, ActSolve, ActReopen, ActClose} {
 		r := transitions[a]
 		out = append(out, Transition{a, r.from, r.to, r.roles})
@@ -167,6 +175,10 @@ var (
 	ErrRole  = errors.New("role may not perform this action")
 )
 
+// ErrNotMember is a refused step on a ticket assigned to an office by someone who is not one
+// of its members (TK-11, TK-12): it is an ErrRole, and the web answers 403.
+var ErrNotMember = fmt.Errorf("%w: not a member of the office the ticket is assigned to", ErrRole)
+
 // TransitionError is a refused transition. errors.Is(err, ErrState) or errors.Is(err, ErrRole)
 // tells which.
 type TransitionError struct {
@@ -174,8 +186,27 @@ type TransitionError struct {
 	Action Action
 	State  State
 	Role   Capacity
-	Err    error // ErrState or ErrRole
+	Err    error // ErrState or ErrRole, or an error wrapping one of them (ErrNotMember)
 }
+
+// Message is the Italian explanation of the refusal for the user when the generic one (role
+// or state) would mislead — a level-2 user acting on another office's ticket — or "".
+func (e *TransitionError) Message() string {
+	var r *refusal
+	if errors.As(e.Err, &r) {
+		return r.msg
+	}
+	return ""
+}
+
+// refusal is a class of refusal (ErrNotMember) with its Italian explanation.
+type refusal struct {
+	kind error
+	msg  string
+}
+
+func (r *refusal) Error() string { return r.kind.Error() }
+func (r *refusal) Unwrap() error { return r.kind }
 
 func (e *TransitionError) Error() string {
 	return fmt.Sprintf("ticketing: %s: %s (action %s, state %s, role %s)", e.Ticket, e.Err, e.Action, e.State, e.Role)
@@ -198,6 +229,80 @@ func (e *InvalidError) Unwrap() error { return ErrInvalid }
 
 func invalid(field, format string, a ...any) error {
 	return &InvalidError{Field: field, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Problems is input refused on several fields at once — a form with more than one field left
+// empty — so that the page can mark each beside what was typed. errors.Is(err, ErrInvalid) is
+// true, and errors.As(err, &inv) finds the first *InvalidError.
+type Problems []*InvalidError
+
+func (p Problems) Error() string {
+	parts := make([]string, len(p))
+	for i, e := range p {
+		parts[i] = e.Field + ": " + e.Msg
+	}
+	return "ticketing: " + strings.Join(parts, "; ")
+}
+
+func (p Problems) Unwrap() []error {
+	out := make([]error, len(p))
+	for i, e := range p {
+		out[i] = e
+	}
+	return out
+}
+
+// add appends the problems of err (nil adds nothing; an error of another kind is kept as a
+// problem without a field).
+func (p *Problems) add(err error) {
+	var many Problems
+	var one *InvalidError
+	switch {
+	case err == nil:
+	case errors.As(err, &many):
+		*p = append(*p, many...)
+	case errors.As(err, &one):
+		*p = append(*p, one)
+	default:
+		*p = append(*p, &InvalidError{Msg: err.Error()})
+	}
+}
+
+// addf appends a problem on field.
+func (p *Problems) addf(field, format string, a ...any) {
+	*p = append(*p, &InvalidError{Field: field, Msg: fmt.Sprintf(format, a...)})
+}
+
+// err is nil when nothing was found, the one problem alone, or all of them.
+func (p Problems) err() error {
+	switch len(p) {
+	case 0:
+		return nil
+	case 1:
+		return p[0]
+	}
+	return p
+}
+
+// Fields maps each refused field of err to its Italian message ("description" → "descrivere
+// la richiesta"): what a form needs to show the messages beside the fields and keep what was
+// typed. It is empty when err is not about input.
+func Fields(err error) map[string]string {
+	out := map[string]string{}
+	var many Problems
+	if errors.As(err, &many) {
+		for _, e := range many {
+			if _, dup := out[e.Field]; !dup {
+				out[e.Field] = e.Msg
+			}
+		}
+		return out
+	}
+	var one *InvalidError
+	if errors.As(err, &one) {
+		out[one.Field] = one.Msg
+	}
+	return out
 }
 
 // check finds the rule for action and verifies state and role.

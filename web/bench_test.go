@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"sportello/web/webkit"
 )
 
 // Benchmarks of the pages an operator opens most, on the demo data in memory. Run with
@@ -14,7 +16,7 @@ func BenchmarkPages(b *testing.B) {
 	for _, bb := range []struct{ name, path string }{
 		{"tree", "/albero"},
 		{"pill", "/schede/" + p.Code},
-		{"concept", "/concetti/" + localID(p.Concepts[0])},
+		{"concept", "/concetti/" + webkit.LocalID(p.Concepts[0])},
 		{"directory-search", "/rubrica?q=rossi"},
 		{"api-pills", "/api/pills?limit=50"},
 		{"export-turtle-public", "/export/turtle"},

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sportello/internal/role"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"sportello/internal/role"
+	"sportello/web/imports"
 )
 
 // benchWorkbook is a pills workbook of n rows, written with excelize's stream writer.
@@ -66,7 +68,7 @@ func BenchmarkImportPageDryRun(b *testing.B) {
 			b.Fatalf("dry run: %d", r.Status)
 		}
 		for {
-			var st importStatusJSON
+			var st imports.Status
 			r := doImport(b, h, httptest.NewRequest(http.MethodGet, "/api/import/"+id, nil), role.Publisher)
 			if err := json.Unmarshal([]byte(r.Body), &st); err != nil {
 				b.Fatal(err)

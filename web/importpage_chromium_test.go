@@ -4,11 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sportello/internal/role"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"sportello/internal/role"
 )
 
 // TestImportInChromium walks the import as a publisher meets it, in Debian's Chromium (issue 3):

@@ -21,6 +21,7 @@ import (
 	"sportello/ingest"
 	"sportello/internal/role"
 	"sportello/kb"
+	"sportello/web/imports"
 )
 
 // The Excel import pages (issue 3; KB-11, KB-13): upload, mapping preview, dry run, the import
@@ -37,7 +38,7 @@ func importServer(t testing.TB) (*Server, *kb.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return New(Config{Auth: headerAuth{}, DataDir: t.TempDir()}, store), store
+	return New(Config{Auth: headerAuth{}, DataDir: t.TempDir()}, Deps{Store: store}), store
 }
 
 func doImport(t testing.TB, h http.Handler, req *http.Request, who role.Role) response {
@@ -89,7 +90,7 @@ func importPost(t testing.TB, h http.Handler, path string, form url.Values, who 
 }
 
 // run starts a dry run or the import and waits for the job through the JSON the page polls.
-func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, who role.Role) importStatusJSON {
+func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, who role.Role) imports.Status {
 	t.Helper()
 	r := importPost(t, h, "/importa/"+id+"/"+step, form, who)
 	if r.Status != http.StatusSeeOther {
@@ -97,7 +98,7 @@ func importRunT(t *testing.T, h http.Handler, id, step string, form url.Values, 
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		var st importStatusJSON
+		var st imports.Status
 		decode(t, get(t, h, "/api/import/"+id, who), &st)
 		if st.State != "running" {
 			return st
@@ -149,7 +150,7 @@ func importReportT(t *testing.T, h http.Handler, id string) [][]string {
 func TestImportRoutesRoles(t *testing.T) {
 	s, _ := importServer(t)
 	h := s.Handler()
-	for _, rt := range importRoutes {
+	for _, rt := range s.routesOf("imports") {
 		path := strings.ReplaceAll(rt.Path, ":id", "sconosciuto")
 		for _, who := range role.All {
 			req := httptest.NewRequest(rt.Method, path, nil)
@@ -178,7 +179,7 @@ func TestImportOperatorForbidden(t *testing.T) {
 	if r.Status != http.StatusForbidden {
 		t.Fatalf("operator upload: status %d, want 403", r.Status)
 	}
-	if entries, _ := os.ReadDir(s.importDir()); len(entries) != 0 {
+	if entries, _ := os.ReadDir(s.deps.Imports.Dir()); len(entries) != 0 {
 		t.Errorf("a refused upload left %d files", len(entries))
 	}
 	if st, _ := store.Stats(context.Background()); st.Pills != 0 {
@@ -265,7 +266,7 @@ func TestImportCorpus(t *testing.T) {
 	if p.Status != kb.StatusDraft || !strings.Contains(p.Title, "medico") {
 		t.Errorf("SAL-001: status %s, title %q", p.Status, p.Title)
 	}
-	if _, err := os.Stat(filepath.Join(s.importDir(), id)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(s.deps.Imports.Dir(), id)); !os.IsNotExist(err) {
 		t.Errorf("the uploaded file is still there after the import (%v)", err)
 	}
 	rows := importReportT(t, h, id)
@@ -467,7 +468,7 @@ func TestImportBadFiles(t *testing.T) {
 	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Scegli un file Excel") {
 		t.Errorf("no file: %d", r.Status)
 	}
-	if entries, _ := os.ReadDir(s.importDir()); len(entries) != 0 {
+	if entries, _ := os.ReadDir(s.deps.Imports.Dir()); len(entries) != 0 {
 		t.Errorf("refused uploads left %d folders", len(entries))
 	}
 }
@@ -475,13 +476,13 @@ func TestImportBadFiles(t *testing.T) {
 func TestImportTooLarge(t *testing.T) {
 	s, _ := importServer(t)
 	h := s.Handler()
-	big := make([]byte, maxImportBytes+2<<20)
+	big := make([]byte, ingest.MaxUploadBytes+2<<20)
 	copy(big, "PK\x03\x04")
 	r := doImport(t, h, importUploadReq(t, "enorme.xlsx", big), role.Publisher)
 	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "supera il limite di 50 MB") {
 		t.Errorf("status %d\n%.300s", r.Status, r.Body)
 	}
-	if entries, _ := os.ReadDir(s.importDir()); len(entries) != 0 {
+	if entries, _ := os.ReadDir(s.deps.Imports.Dir()); len(entries) != 0 {
 		t.Errorf("a refused upload left %d folders", len(entries))
 	}
 }
@@ -507,69 +508,8 @@ func TestImportAPIStatus(t *testing.T) {
 	if r := get(t, h, "/api/import/"+id, role.Publisher); r.Status != http.StatusNotFound {
 		t.Errorf("discarded upload: %d", r.Status)
 	}
-	if _, err := os.Stat(filepath.Join(s.importDir(), id)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(s.deps.Imports.Dir(), id)); !os.IsNotExist(err) {
 		t.Errorf("discarded upload's folder remains: %v", err)
-	}
-}
-
-func TestMappingText(t *testing.T) {
-	u := &importUpload{
-		Sheets: []string{"Salute", "Note", "Rubrica"},
-		Maps: []ingest.Mapping{
-			{Sheet: "Salute", Kind: ingest.KindPills, HeaderRows: []int{3}, Columns: []ingest.Column{
-				{Index: 0, Header: "Cod.", Field: ingest.FCode}, {Index: 1, Header: "Varie", Field: ingest.FExtra}}},
-			{Sheet: "Rubrica", Kind: ingest.KindDirectory, HeaderRows: []int{1}, Columns: []ingest.Column{
-				{Index: 0, Header: "Ufficio", Field: ingest.FUnit}}},
-		},
-	}
-	tests := []struct {
-		name string
-		form map[string]importSheetChoice
-		want string
-	}{
-		{"nothing changed", map[string]importSheetChoice{"Salute": {Kind: "pills", Header: "3", Cols: map[int]ingest.Field{0: ingest.FCode, 1: ingest.FExtra}}}, ""},
-		{"column moved", map[string]importSheetChoice{"Salute": {Cols: map[int]ingest.Field{1: ingest.FNotes}}}, "[Salute]\n@B = notes\n"},
-		{"sheet skipped", map[string]importSheetChoice{"Salute": {Kind: "skip", Header: "4", Cols: map[int]ingest.Field{1: ingest.FNotes}}}, "[Salute]\nkind = skip\n"},
-		{"unrecognised sheet given a header", map[string]importSheetChoice{"Note": {Kind: "pills", Header: "2-3"}}, "[Note]\nkind = pills\nheader = 2-3\n"},
-		{"kind switched: columns guessed afresh", map[string]importSheetChoice{"Rubrica": {Kind: "pills", Cols: map[int]ingest.Field{0: ingest.FEmail}}}, "[Rubrica]\nkind = pills\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := u.mappingText(importForm{Sheets: tt.form})
-			if got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-			if got != "" {
-				if _, err := ingest.ParseMappingFile("test", strings.NewReader(got)); err != nil {
-					t.Errorf("ingest refuses the text: %v", err)
-				}
-			}
-		})
-	}
-}
-
-func TestCheckWorkbookName(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"pillole.xlsx", "pillole.xlsx"},
-		{"RUBRICA.XLS", "RUBRICA.XLS"},
-		{`C:\Documenti\pillole 2013.xlsx`, "pillole 2013.xlsx"},
-		{"../../etc/passwd.xlsx", "passwd.xlsx"},
-		{"a\x00b\nc.xlsx", "abc.xlsx"},
-		{".xlsx", "cartella.xlsx"},
-		{"dati.csv", ""},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		got, err := importCheckName(tt.in)
-		if tt.want == "" {
-			if err == nil {
-				t.Errorf("%q: accepted as %q", tt.in, got)
-			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("%q: got %q, %v; want %q", tt.in, got, err, tt.want)
-		}
 	}
 }
 
@@ -579,16 +519,23 @@ func TestImportProgressPage(t *testing.T) {
 	s, _ := importServer(t)
 	h := s.Handler()
 	id := importUploadT(t, h, "uno.xlsx", importWorkbookT(t, map[string][][]any{"F": {{"Codice", "Titolo", "Risposta"}, {"U-1", "Uno", "Sì."}}}, "F"))
-	s.imports.mu.Lock()
-	u := s.imports.uploads[id]
-	u.current = &importRun{State: "running", Sheet: "F", Done: 50, Total: 200, Started: time.Now()}
-	u.Real = u.current
-	s.imports.running = id
-	s.imports.mu.Unlock()
+	// A stand-in importer that stops half-way until the test lets it go.
+	halfway, release := make(chan struct{}), make(chan struct{})
+	s.deps.Imports.Import = func(ctx context.Context, _ *kb.Store, _ string, opt ingest.Options) (*ingest.Summary, error) {
+		opt.Progress("F", 1)
+		close(halfway)
+		<-release
+		return &ingest.Summary{}, nil
+	}
+	if r := importPost(t, h, "/importa/"+id+"/avvia", url.Values{}, role.Publisher); r.Status != http.StatusSeeOther {
+		t.Fatalf("start: %d\n%.300s", r.Status, r.Body)
+	}
+	<-halfway
+	defer func() { close(release); s.deps.Imports.Wait() }()
 
 	page := get(t, h, "/importa/"+id, role.Publisher)
-	for _, want := range []string{`<progress id="import-bar" max="100" value="25">`, `data-status="/api/import/` + id + `"`,
-		"50 righe lette su 200", `<meta http-equiv="refresh"`, `/static/import.js`} {
+	for _, want := range []string{`<progress id="import-bar" max="100" value="50">`, `data-status="/api/import/` + id + `"`,
+		"1 riga letta su 2", `<meta http-equiv="refresh"`, `/static/import.js`} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("progress page lacks %q", want)
 		}
@@ -596,9 +543,9 @@ func TestImportProgressPage(t *testing.T) {
 	if strings.Contains(page.Body, `action="/importa/`+id+`/prova"`) {
 		t.Error("the form is offered while the job runs")
 	}
-	var st importStatusJSON
+	var st imports.Status
 	decode(t, get(t, h, "/api/import/"+id, role.Publisher), &st)
-	if st.State != "running" || st.Percent != 25 || st.Done != 50 || st.Total != 200 || st.Sheet != "F" {
+	if st.State != "running" || st.Percent != 50 || st.Done != 1 || st.Total != 2 || st.Sheet != "F" || st.Text != "1 riga letta su 2 — Foglio «F»" {
 		t.Errorf("status JSON: %+v", st)
 	}
 	if r := importPost(t, h, "/importa/"+id+"/prova", url.Values{}, role.Publisher); r.Status != http.StatusConflict || !strings.Contains(r.Body, "in corso") {
@@ -607,9 +554,6 @@ func TestImportProgressPage(t *testing.T) {
 	if r := importPost(t, h, "/importa/"+id+"/elimina", url.Values{}, role.Publisher); r.Status != http.StatusConflict {
 		t.Errorf("discard while running: %d", r.Status)
 	}
-	s.imports.mu.Lock()
-	s.imports.running = ""
-	s.imports.mu.Unlock()
 }
 
 // TestImportParsedForm: when a middleware has already parsed the multipart form (the session
@@ -629,44 +573,6 @@ func TestImportParsedForm(t *testing.T) {
 	if page := get(t, h, "/importa/"+id, role.Administrator); !strings.Contains(page.Body, "U-1") {
 		t.Error("preview lacks the first row")
 	}
-}
-
-// FuzzCheckWorkbookName: whatever name a browser sends, the file lands inside the upload's
-// folder with an Excel extension, or is refused.
-func FuzzCheckWorkbookName(f *testing.F) {
-	for _, s := range []string{"pillole.xlsx", `C:\a\b.xls`, "../../x.xlsx", "\x00.xlsx", ".xlsx", "a.csv", "é€.XLSX", strings.Repeat("a", 300) + ".xlsx"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		name, err := importCheckName(raw)
-		if err != nil {
-			return
-		}
-		ext := strings.ToLower(filepath.Ext(name))
-		if ext != ".xlsx" && ext != ".xls" {
-			t.Errorf("%q → %q: not an Excel name", raw, name)
-		}
-		if strings.ContainsAny(name, "/\\\x00\n\r") || name == "." || name == ".." || filepath.Base(name) != name {
-			t.Errorf("%q → %q: unsafe file name", raw, name)
-		}
-	})
-}
-
-// FuzzImportMapping: the form's choices, whatever they are, become a mapping the importer
-// reads, or a clear error; never a panic.
-func FuzzImportMapping(f *testing.F) {
-	f.Add("Salute", "pills", "3", "notes")
-	f.Add("Rubrica [2]", "directory", "1-2", "pec")
-	f.Add("x\ny", "skip", "0", "")
-	f.Fuzz(func(t *testing.T, sheet, kind, header, field string) {
-		u := &importUpload{Sheets: []string{sheet}, Maps: []ingest.Mapping{{Sheet: sheet, Kind: ingest.KindPills,
-			HeaderRows: []int{1}, Columns: []ingest.Column{{Index: 0, Header: "A", Field: ingest.FExtra}}}}}
-		ch := importSheetChoice{Kind: kind, Cols: map[int]ingest.Field{0: ingest.Field(field)}}
-		if importValidHeader(header) {
-			ch.Header = header
-		}
-		_, _ = u.options(importForm{Sheets: map[string]importSheetChoice{sheet: ch}})
-	})
 }
 
 // TestImportDirectory: the phone directory workbook goes through the same page (KB-13): its

@@ -6,7 +6,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"sportello/web/auth"
+	"sportello/accounts"
+	"sportello/web/webkit"
 )
 
 // TestLoginInChromium signs in as a user would, in Debian's Chromium (issue 5): a page that
@@ -46,7 +47,7 @@ func TestLoginInChromium(t *testing.T) {
 	}
 
 	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#password"), auth.DemoPassword),
+		chromedp.SendKeys(chromedp.CSS("#password"), accounts.DemoPassword),
 		chromedp.Submit(chromedp.CSS("#password")),
 		chromedp.WaitVisible(chromedp.CSS("#ruolo")),
 	); err != nil {
@@ -58,10 +59,10 @@ func TestLoginInChromium(t *testing.T) {
 	}
 
 	cookies, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`))
-	if err != nil || strings.Contains(cookies, auth.CookieName+"=") {
+	if err != nil || strings.Contains(cookies, webkit.CookieName+"=") {
 		t.Errorf("scripts can read the session cookie: %q, %v", cookies, err)
 	}
-	if !strings.Contains(cookies, auth.CSRFCookieName+"=") {
+	if !strings.Contains(cookies, webkit.CSRFCookieName+"=") {
 		t.Errorf("the site's scripts cannot find the CSRF token: %q", cookies)
 	}
 	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch("/api/logout", {method: "POST", headers: {"X-CSRF-Token": "forged"}}).then(r => r.status)`, chromedp.EvalAwaitPromise))

@@ -14,19 +14,20 @@ import (
 	"testing"
 	"time"
 
+	"sportello/accounts"
+	"sportello/accounts/accesslog"
 	"sportello/fixtures"
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/kb"
-	"sportello/web/accesslog"
-	"sportello/web/auth"
+	"sportello/web/webkit"
 )
 
 // authSite is a server with real accounts (SQLite in a temporary folder), listening on
 // 127.0.0.1, and a clock the test can move.
 type authSite struct {
 	url   string
-	users *auth.Store
+	users *accounts.Store
 	mu    sync.Mutex
 	now   time.Time
 }
@@ -44,13 +45,13 @@ func newAuthSiteWith(t *testing.T, withWorkflow bool) *authSite {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	users, err := auth.New(context.Background(), db, auth.Config{MaxFailures: 3, IdleTimeout: time.Hour})
+	users, err := accounts.New(context.Background(), db, accounts.Config{MaxFailures: 3, IdleTimeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	site := &authSite{users: users, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	users.Now = func() time.Time { site.mu.Lock(); defer site.mu.Unlock(); return site.now }
-	if _, err := auth.SeedDemo(context.Background(), users); err != nil {
+	if _, err := accounts.SeedDemo(context.Background(), users); err != nil {
 		t.Fatal(err)
 	}
 	store := testStore(t)
@@ -67,15 +68,15 @@ func newAuthSiteWith(t *testing.T, withWorkflow bool) *authSite {
 			t.Fatal(err)
 		}
 	}
-	srv := New(Config{Auth: NewSessionAuth(users)}, store)
+	d := Deps{Store: store}
 	if wf != nil {
-		srv.Components.Workflow = wf
 		reads, err := accesslog.New(context.Background(), db, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.Components.AccessLog = reads
+		d.Workflow, d.AccessLog = wf, reads
 	}
+	srv := New(Config{Auth: NewSessionAuth(users)}, d)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	site.url = hs.URL
@@ -131,7 +132,7 @@ func (b *browser) postJSON(path string, v any, csrf string) reply {
 	data, _ := json.Marshal(v)
 	h := map[string]string{}
 	if csrf != "" {
-		h[auth.CSRFHeader] = csrf
+		h[webkit.CSRFHeader] = csrf
 	}
 	return b.do("POST", path, "application/json", string(data), h)
 }
@@ -179,7 +180,7 @@ func TestLoginFormFlow(t *testing.T) {
 		}
 	}
 
-	r = b.postForm("/accedi", url.Values{"name": {"Pubblicatore"}, "password": {auth.DemoPassword}, "next": {"/profilo"}})
+	r = b.postForm("/accedi", url.Values{"name": {"Pubblicatore"}, "password": {accounts.DemoPassword}, "next": {"/profilo"}})
 	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/profilo" {
 		t.Fatalf("login: %d %s\n%s", r.Status, r.Header.Get("Location"), r.Body)
 	}
@@ -212,7 +213,7 @@ func TestLoginFormFlow(t *testing.T) {
 	}{
 		{"/esci", url.Values{}},
 		{"/esci", url.Values{"csrf_token": {"forged"}}},
-		{"/profilo/password", url.Values{"old": {auth.DemoPassword}, "new": {"Nuova-Password-9"}, "confirm": {"Nuova-Password-9"}}},
+		{"/profilo/password", url.Values{"old": {accounts.DemoPassword}, "new": {"Nuova-Password-9"}, "confirm": {"Nuova-Password-9"}}},
 	} {
 		r = b.postForm(tc.path, tc.v)
 		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "CSRF") {
@@ -228,8 +229,8 @@ func TestLoginFormFlow(t *testing.T) {
 		old, new, confirm, message string
 	}{
 		{"sbagliata-123", "Nuova-Password-9", "Nuova-Password-9", "password attuale non è corretta"},
-		{auth.DemoPassword, "Nuova-Password-9", "Nuova-Password-8", "non coincidono"},
-		{auth.DemoPassword, "corta1", "corta1", "almeno 10 caratteri"},
+		{accounts.DemoPassword, "Nuova-Password-9", "Nuova-Password-8", "non coincidono"},
+		{accounts.DemoPassword, "corta1", "corta1", "almeno 10 caratteri"},
 	} {
 		r = b.postForm("/profilo/password", url.Values{"csrf_token": {csrf}, "old": {tc.old}, "new": {tc.new}, "confirm": {tc.confirm}})
 		if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, tc.message) {
@@ -237,10 +238,10 @@ func TestLoginFormFlow(t *testing.T) {
 		}
 	}
 	other := site.browser(t)
-	if r := other.postForm("/accedi", url.Values{"name": {"pubblicatore"}, "password": {auth.DemoPassword}}); r.Status != http.StatusSeeOther {
+	if r := other.postForm("/accedi", url.Values{"name": {"pubblicatore"}, "password": {accounts.DemoPassword}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("second browser login: %d", r.Status)
 	}
-	r = b.postForm("/profilo/password", url.Values{"csrf_token": {csrf}, "old": {auth.DemoPassword}, "new": {"Nuova-Password-9"}, "confirm": {"Nuova-Password-9"}})
+	r = b.postForm("/profilo/password", url.Values{"csrf_token": {csrf}, "old": {accounts.DemoPassword}, "new": {"Nuova-Password-9"}, "confirm": {"Nuova-Password-9"}})
 	if r.Status != 200 || !strings.Contains(r.Body, "Password cambiata") {
 		t.Fatalf("password change: %d\n%s", r.Status, r.Body)
 	}
@@ -286,7 +287,7 @@ func TestLoginAPI(t *testing.T) {
 	if r := b.do("POST", "/api/login", "application/json", "{not json", nil); r.Status != http.StatusBadRequest {
 		t.Errorf("bad JSON: %d", r.Status)
 	}
-	r := b.postJSON("/api/login", map[string]string{"name": "validatore", "password": auth.DemoPassword}, "")
+	r := b.postJSON("/api/login", map[string]string{"name": "validatore", "password": accounts.DemoPassword}, "")
 	var sess struct {
 		User struct {
 			Name, DisplayName string
@@ -298,12 +299,12 @@ func TestLoginAPI(t *testing.T) {
 	if r.Status != 200 || json.Unmarshal([]byte(r.Body), &sess) != nil || sess.Role != role.Validator || sess.User.Name != "validatore" || len(sess.CSRFToken) < 40 {
 		t.Fatalf("POST /api/login: %d %s", r.Status, r.Body)
 	}
-	if strings.Contains(r.Body, auth.DemoPassword) || strings.Contains(r.Body, "argon2") {
+	if strings.Contains(r.Body, accounts.DemoPassword) || strings.Contains(r.Body, "argon2") {
 		t.Error("the login answer leaks a password or hash")
 	}
 	var csrfCookie *http.Cookie
 	for _, ck := range b.c.Jar.Cookies(mustURL(t, site.url)) {
-		if ck.Name == auth.CSRFCookieName {
+		if ck.Name == webkit.CSRFCookieName {
 			csrfCookie = ck
 		}
 	}
@@ -315,7 +316,7 @@ func TestLoginAPI(t *testing.T) {
 	}
 
 	// An API client with a session cookie must send X-CSRF-Token.
-	change := map[string]string{"oldPassword": auth.DemoPassword, "newPassword": "Altra-Password-33"}
+	change := map[string]string{"oldPassword": accounts.DemoPassword, "newPassword": "Altra-Password-33"}
 	if r := b.postJSON("/api/password", change, ""); r.Status != http.StatusForbidden || !strings.Contains(r.Body, `"code":"csrf"`) {
 		t.Fatalf("POST /api/password without the header: %d %s", r.Status, r.Body)
 	}
@@ -352,16 +353,16 @@ func TestLoginThrottledOverHTTP(t *testing.T) {
 			t.Fatalf("failure %d: %d %s", i+1, r.Status, r.Body)
 		}
 	}
-	r := b.postJSON("/api/login", map[string]string{"name": "operatore", "password": auth.DemoPassword}, "")
+	r := b.postJSON("/api/login", map[string]string{"name": "operatore", "password": accounts.DemoPassword}, "")
 	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "troppi tentativi") || r.Header.Get("Retry-After") != "900" {
 		t.Fatalf("after 3 failures: %d Retry-After=%q %s", r.Status, r.Header.Get("Retry-After"), r.Body)
 	}
-	r = b.postForm("/accedi", url.Values{"name": {"operatore"}, "password": {auth.DemoPassword}})
+	r = b.postForm("/accedi", url.Values{"name": {"operatore"}, "password": {accounts.DemoPassword}})
 	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "troppi tentativi") {
 		t.Fatalf("form after 3 failures: %d", r.Status)
 	}
 	site.advance(16 * time.Minute)
-	if r := b.postJSON("/api/login", map[string]string{"name": "operatore", "password": auth.DemoPassword}, ""); r.Status != 200 {
+	if r := b.postJSON("/api/login", map[string]string{"name": "operatore", "password": accounts.DemoPassword}, ""); r.Status != 200 {
 		t.Fatalf("after the window: %d %s", r.Status, r.Body)
 	}
 }
@@ -377,7 +378,7 @@ func TestSessionEndsOverHTTP(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := site.browser(t)
-			if r := b.postJSON("/api/login", map[string]string{"name": "supervisore", "password": auth.DemoPassword}, ""); r.Status != 200 {
+			if r := b.postJSON("/api/login", map[string]string{"name": "supervisore", "password": accounts.DemoPassword}, ""); r.Status != 200 {
 				t.Fatalf("login: %d %s", r.Status, r.Body)
 			}
 			if _, who := b.whoami(); who != role.Supervisor {
@@ -396,37 +397,20 @@ func TestCrossSiteRefused(t *testing.T) {
 	site := newAuthSite(t)
 	b := site.browser(t)
 	for _, h := range []map[string]string{{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}} {
-		r := b.do("POST", "/accedi", "application/x-www-form-urlencoded", "name=admin&password="+auth.DemoPassword, h)
+		r := b.do("POST", "/accedi", "application/x-www-form-urlencoded", "name=admin&password="+accounts.DemoPassword, h)
 		if r.Status != http.StatusForbidden || r.Header.Get("Set-Cookie") != "" {
 			t.Errorf("cross-site login %v: %d", h, r.Status)
 		}
 	}
-	r := b.do("POST", "/accedi", "application/x-www-form-urlencoded", "name=admin&password="+auth.DemoPassword,
+	r := b.do("POST", "/accedi", "application/x-www-form-urlencoded", "name=admin&password="+accounts.DemoPassword,
 		map[string]string{"Origin": site.url, "Sec-Fetch-Site": "same-origin"})
 	if r.Status != http.StatusSeeOther {
 		t.Errorf("same-origin login: %d", r.Status)
 	}
 }
 
-func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                     "/",
-		"/profilo":             "/profilo",
-		"/schede/X?q=1":        "/schede/X?q=1",
-		"//evil.example/":      "/",
-		"/\\evil.example":      "/",
-		"https://evil.example": "/",
-		"profilo":              "/",
-		"javascript:alert(1)":  "/",
-	} {
-		if got := safeNext(in); got != want {
-			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestNoAccountsConfigured(t *testing.T) {
-	srv := New(Config{Auth: headerAuth{}}, testStore(t))
+	srv := New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t)})
 	for _, path := range []string{"/accedi", "/api/session"} {
 		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("X-Test-Role", "publisher")

@@ -34,7 +34,7 @@ func TestRoutesGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	srv := New(Config{Auth: headerAuth{}, DataDir: t.TempDir()}, store)
+	srv := New(Config{Auth: headerAuth{}, DataDir: t.TempDir()}, Deps{Store: store})
 	h := srv.Handler()
 
 	keys := make([]string, 0, len(srv.table))

@@ -1,30 +1,44 @@
-// Package web is Sportello's HTTP server: the Italian HTML pages, the JSON API under /api/ and
-// the downloads under /export/, on echo v4.
+// Package web is Sportello's HTTP server, on echo v4: the middleware every request goes through
+// (panic recovery, security headers, the session cookie and the CSRF check, the deny-by-default
+// authorization), the error pages, and the one route table assembled from the parts:
+// web/knowledge, web/editorial, web/tickets, web/public, web/contactcenter, web/imports and
+// web/accounts each declare their routes with the roles allowed to call them; web/webkit is the
+// kit they share. Anything not declared is refused; testdata/routes.golden is the whole route ×
+// role matrix, walked by a test.
 //
-// Handlers are thin, as in Miniflux: they read the request, call the domain packages (kb.Store
-// for now; search, users, tickets and telephony plug in later as optional components) and
-// render an html/template page or JSON. Templates, CSS and the little JavaScript there is are
-// embedded, so the binary works offline. Every route is declared once, with the roles allowed to
-// call it, in routes.go; anything not declared there is refused.
+// The rule: code that does not touch an HTTP request does not live under web/. Handlers read the
+// request, call one domain method and render a page or JSON; the domains (kb, ingest,
+// ticketing, telephony, contactcenter, accounts…) own the rules.
 package web
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"sportello/accounts/accesslog"
+	"sportello/ingest"
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
-	"sportello/web/accesslog"
+	webaccounts "sportello/web/accounts"
+	webcc "sportello/web/contactcenter"
+	"sportello/web/editorial"
+	"sportello/web/imports"
+	"sportello/web/knowledge"
+	"sportello/web/public"
+	"sportello/web/tickets"
+	"sportello/web/webkit"
 )
 
 // Config configures a Server.
@@ -40,16 +54,17 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Components are the optional domain services later issues attach: the search index (issue 4),
-// users and sessions, tickets, telephony. Each arrives as a field here, set by `sportello serve`
-// after New; handlers treat a nil component as "not configured" and the pages that need it
-// answer 404, so the server runs with whatever parts a deployment has.
-type Components struct {
+// Deps are the domain services the server serves: the knowledge base and the optional parts.
+// Handlers treat a nil part as "not configured" and the pages that need it answer 404, so the
+// server runs with whatever parts a deployment has.
+type Deps struct {
+	// Store is the knowledge base (required).
+	Store *kb.Store
 	// Telephony is the contact-center core (issue 7): operator console, supervisor view,
 	// statistics, announcements and the CTI webhook. Nil: those pages answer 404.
-	Telephony *Telephony
+	Telephony *webcc.Telephony
 	// Search is the knowledge search index (issue 4): /cerca, /api/search, /sinonimi. Nil:
-	// those pages answer 404. Keep it current with KeepIndexed.
+	// those pages answer 404. Keep it current with search.KeepIndexed.
 	Search *search.Index
 	// Tickets is the CRM (issue 6): tickets, citizens, callbacks, the public request page.
 	// Nil: those pages answer 404.
@@ -60,34 +75,57 @@ type Components struct {
 	// AccessLog records signed-in reads of pills and serves the most-read report (issue 5,
 	// KB-8). Nil: nothing is recorded and the report answers 404.
 	AccessLog *accesslog.Log
+	// Imports are the uploads and background jobs of the Excel import pages (issue 3); nil: the
+	// server keeps its own under Config.DataDir.
+	Imports *ingest.Jobs
 }
 
 // Server serves Sportello over HTTP.
 type Server struct {
-	cfg        Config
-	store      *kb.Store
-	auth       Authenticator
-	log        *slog.Logger
-	echo       *echo.Echo
-	table      map[string]Route // "METHOD /path" → route, for authorize
-	pages      map[string]*pageTemplate
-	Components Components
-	imports    importJobs // import (issue 3): uploaded workbooks and their jobs, importpage.go
+	cfg   Config
+	store *kb.Store
+	auth  Authenticator
+	log   *slog.Logger
+	echo  *echo.Echo
+	table map[string]webkit.Route // "METHOD /path" → route, for authorize
+	site  *webkit.Site
+	deps  Deps
+	parts map[string][]webkit.Route // each web subpackage's routes, by name
 }
 
 // New builds the server and its routes; it does not listen yet.
-func New(cfg Config, store *kb.Store) *Server {
+func New(cfg Config, d Deps) *Server {
 	if cfg.Addr == "" {
 		cfg.Addr = ":8080"
 	}
-	s := &Server{cfg: cfg, store: store, auth: cfg.Auth, log: cfg.Logger, table: map[string]Route{}}
+	s := &Server{cfg: cfg, store: d.Store, deps: d, auth: cfg.Auth, log: cfg.Logger, table: map[string]webkit.Route{}}
 	if s.auth == nil {
 		s.auth = DefaultAuth{}
 	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.pages = mustParsePages()
+	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"contactHome": webcc.Home})
+	if s.deps.Imports == nil {
+		dir := filepath.Join(os.TempDir(), "sportello-import")
+		if cfg.DataDir != "" {
+			dir = filepath.Join(cfg.DataDir, "import")
+		}
+		s.deps.Imports = ingest.NewJobs(dir, s.store, s.log)
+	}
+	var auth *webaccounts.Auth
+	if sa, ok := s.auth.(*SessionAuth); ok && sa.Users != nil {
+		auth = &webaccounts.Auth{Users: sa.Users, TrustProxy: sa.TrustProxy}
+	}
+	s.parts = map[string][]webkit.Route{
+		"imports":       imports.New(s.site, s.deps.Imports).Routes(),
+		"accounts":      webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
+		"contactcenter": webcc.New(s.site, s.deps.Telephony).Routes(),
+		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.log).Routes(),
+		"public":        public.New(s.site, s.deps.Tickets).Routes(),
+		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
+		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, s.log).Routes(),
+	}
 
 	e := echo.New()
 	e.HideBanner = true
@@ -98,18 +136,20 @@ func New(cfg Config, store *kb.Store) *Server {
 	e.Use(s.sessions) // session cookie and CSRF check (issue 5, login.go)
 	e.Use(s.authorize)
 	s.echo = e
-	for _, rt := range allRoutes() {
+	for _, rt := range s.allRoutes() {
 		s.addRoute(rt)
 	}
 	return s
 }
 
+// routesOf is the routes of a web subpackage.
+func (s *Server) routesOf(part string) []webkit.Route { return s.parts[part] }
+
 // addRoute registers rt on echo and in the table authorize reads. A GET route answers HEAD
 // too, with the same roles (net/http drops the body), so that link checkers and download
 // managers work.
-func (s *Server) addRoute(rt Route) {
-	h := rt.Handler
-	eh := func(c echo.Context) error { return h(s, c) }
+func (s *Server) addRoute(rt webkit.Route) {
+	eh := rt.Handler
 	s.echo.Add(rt.Method, rt.Path, eh)
 	s.table[rt.Method+" "+rt.Path] = rt
 	if rt.Method == http.MethodGet {
@@ -167,7 +207,7 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				err = internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+				err = webkit.Internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
 			}
 		}()
 		return next(c)
@@ -178,51 +218,13 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 // nothing that lets another site frame the operator's screen.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
+		hdr := c.Response().Header()
+		hdr.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "same-origin")
+		hdr.Set("X-Frame-Options", "DENY")
 		return next(c)
 	}
-}
-
-// httpError is an error with the status, a stable code for programs and an Italian message
-// for people.
-type httpError struct {
-	Status int
-	Code   string
-	Msg    string
-	Err    error // the cause, logged, never shown
-}
-
-func (e *httpError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%d %s: %v", e.Status, e.Code, e.Err)
-	}
-	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Msg)
-}
-
-func (e *httpError) Unwrap() error { return e.Err }
-
-func notFound(key string) error {
-	return &httpError{Status: http.StatusNotFound, Code: "not_found", Msg: msg(key)}
-}
-
-func badRequest(code, text string) error {
-	return &httpError{Status: http.StatusBadRequest, Code: code, Msg: text}
-}
-
-func internal(err error) error {
-	return &httpError{Status: http.StatusInternalServerError, Code: "internal", Msg: msg("err.internal"), Err: err}
-}
-
-// storeErr maps a store error: ErrNotFound is a 404 with the message of key, anything else 500.
-func storeErr(err error, key string) error {
-	if errors.Is(err, kb.ErrNotFound) {
-		return notFound(key)
-	}
-	return internal(err)
 }
 
 // handleError renders every error: JSON {"error", "code"} under /api/ and for /healthz, an
@@ -231,21 +233,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	var he *httpError
-	var ee *echo.HTTPError
-	switch {
-	case errors.As(err, &he):
-	case errors.As(err, &ee):
-		he = &httpError{Status: ee.Code, Code: "http_error", Msg: http.StatusText(ee.Code)}
-		switch ee.Code {
-		case http.StatusNotFound:
-			he.Code, he.Msg = "not_found", msg("err.notFound")
-		case http.StatusMethodNotAllowed:
-			he.Code, he.Msg = "method_not_allowed", msg("err.methodNotAllowed")
-		}
-	default:
-		he = internal(err).(*httpError)
-	}
+	he := webkit.As(err)
 	req := c.Request()
 	if he.Status >= 500 {
 		s.log.Error("request failed", "method", req.Method, "path", req.URL.Path, "status", he.Status, "err", err)
@@ -258,15 +246,23 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(he.Status)
 		return
 	}
-	if wantsJSON(req) {
+	if webkit.WantsJSON(req) {
 		_ = c.JSON(he.Status, map[string]string{"error": he.Msg, "code": he.Code})
 		return
 	}
-	s.renderStatus(c, he.Status, "error", pageData{Title: msg("err.title"), Data: he})
+	_ = s.site.RenderError(c, he)
 }
 
-func wantsJSON(r *http.Request) bool {
-	p := r.URL.Path
-	return strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" ||
-		(strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html"))
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// staticFiles serves the embedded assets: webkit's and each part's, under /static/.
+var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static())
+
+func (s *Server) static(c echo.Context) error {
+	// Assets are embedded and change only with the binary; an hour keeps pages quick without
+	// pinning old CSS after an upgrade.
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return staticFiles(c)
 }

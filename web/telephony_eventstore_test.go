@@ -10,6 +10,7 @@ import (
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/telephony"
+	webcc "sportello/web/contactcenter"
 )
 
 // TestCTIStatsEventStore: with a saved CTI log the statistics and the queue_log export of a
@@ -66,7 +67,7 @@ func TestCTIStatsEventStore(t *testing.T) {
 	q := strings.ReplaceAll("?from="+old.Add(-time.Minute).Format(time.RFC3339)+"&to="+ctiStart.Add(time.Hour).Format(time.RFC3339), "+", "%2B")
 	p := &telephony.Persister{Log: a.Log(), Store: store}
 	for _, step := range []string{"unsaved", "saved"} {
-		var st ctiStatsJSON
+		var st webcc.Stats
 		r := ct.call(t, http.MethodGet, "/api/cti/stats"+q, role.Supervisor, "", nil)
 		if r.Status != http.StatusOK {
 			t.Fatalf("%s: stats: %d %s", step, r.Status, r.Body)

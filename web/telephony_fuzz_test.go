@@ -3,9 +3,10 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"sportello/internal/role"
 	"strings"
 	"testing"
+
+	"sportello/internal/role"
 )
 
 // FuzzCTIQuery feeds the statistics, queue_log and Erlang C parameters and a call-control body

@@ -17,10 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"sportello/accounts"
+	"sportello/contactcenter"
 	"sportello/internal/clock"
 	"sportello/internal/role"
 	"sportello/telephony"
-	"sportello/web/auth"
+	webcc "sportello/web/contactcenter"
+	"sportello/web/webkit"
 	"sportello/workcal"
 )
 
@@ -32,7 +35,7 @@ type ctiTest struct {
 	h       http.Handler
 	clock   *telephony.ManualClock
 	acd     *telephony.ACD
-	tel     *Telephony
+	tel     *webcc.Telephony
 	tickets *telephony.MemTickets
 
 	mu   sync.Mutex
@@ -67,7 +70,7 @@ func newCTITest(t testing.TB) *ctiTest {
 		t.Fatal(err)
 	}
 	ct.acd = acd
-	ct.tel = &Telephony{ACD: acd, Tickets: ct.tickets, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
+	ct.tel = &webcc.Telephony{ACD: acd, Announcements: ann, AnnouncementBytes: 1 << 20, Queues: queues, Demo: true,
 		History:  telephony.NewWaitHistory(10*time.Second, 60),
 		Calendar: workcal.Default(),
 		Bands:    []telephony.NamedBand{{Name: "mattina", Band: workcal.Hours(8, 0, 13, 0)}},
@@ -79,13 +82,16 @@ func newCTITest(t testing.TB) *ctiTest {
 		},
 		KeepAlive: 50 * time.Millisecond,
 	}
-	ct.srv = New(Config{Auth: headerAuth{}}, testStore(t))
-	ct.srv.Components.Telephony = ct.tel
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	if err := ct.srv.StartTelephony(ctx); err != nil {
+	dir, err := contactcenter.NewDirectory(ctx, testStore(t), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
+	ct.tel.Directory = dir
+	ct.tel.Hub = contactcenter.NewHub(acd, ct.tickets, dir)
+	go ct.tel.Hub.Run(ctx)
+	ct.srv = New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t), Telephony: ct.tel})
 	ct.h = ct.srv.Handler()
 	return ct
 }
@@ -154,7 +160,7 @@ func TestCTIRoutesRoles(t *testing.T) {
 	if _, err := ct.tel.Announcements.Upload("benvenuto", bytes.NewReader(ctiWAV())); err != nil {
 		t.Fatal(err)
 	}
-	for _, rt := range ctiRoutes {
+	for _, rt := range ct.srv.routesOf("contactcenter") {
 		path := strings.NewReplacer(":name", "benvenuto", ":token", ctiToken).Replace(rt.Path)
 		if rt.Path == "/api/cti/erlang" {
 			path += "?calls=100&aht=180"
@@ -256,7 +262,7 @@ func ctiOpenSSE(t *testing.T, ctx context.Context, url string, who role.Role) *c
 }
 
 // next returns the next message of the given SSE event name, skipping others.
-func (r *ctiSSEReader) next(event string) ctiMessage {
+func (r *ctiSSEReader) next(event string) webcc.Message {
 	r.t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -268,7 +274,7 @@ func (r *ctiSSEReader) next(event string) ctiMessage {
 			if m.Event != event {
 				continue
 			}
-			var cm ctiMessage
+			var cm webcc.Message
 			if err := json.Unmarshal([]byte(m.Data), &cm); err != nil {
 				r.t.Fatalf("SSE data is not JSON: %v\n%s", err, m.Data)
 			}
@@ -371,18 +377,18 @@ func TestCTIStreamNoLeak(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		r := ctiOpenSSE(t, ctx, hs.URL, role.Supervisor)
-		if n := ct.tel.hub.listeners(); n != 1 {
+		if n := ct.tel.Hub.Listeners(); n != 1 {
 			t.Fatalf("listeners while connected: %d", n)
 		}
 		cancel()
 		r.body.Close()
 		deadline := time.Now().Add(5 * time.Second)
-		for ct.tel.hub.listeners() != 0 && time.Now().Before(deadline) {
+		for ct.tel.Hub.Listeners() != 0 && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	if n := ct.tel.hub.listeners(); n != 0 {
+	if n := ct.tel.Hub.Listeners(); n != 0 {
 		t.Fatalf("listeners after the browsers left: %d", n)
 	}
 	hs.CloseClientConnections()
@@ -512,8 +518,7 @@ func TestCTICallControl(t *testing.T) {
 		t.Errorf("the media layer did not receive the transfer (%v) or the dial (%v): %+v", transfer, dial, ct.actions())
 	}
 	// A user who is not an operator of the ACD gets a clear 404.
-	s2 := New(Config{Auth: ctiFixedAuth{"mario", role.Operator}}, testStore(t))
-	s2.Components.Telephony = ct.tel
+	s2 := New(Config{Auth: ctiFixedAuth{"mario", role.Operator}}, Deps{Store: testStore(t), Telephony: ct.tel})
 	r := httptest.NewRecorder()
 	s2.Handler().ServeHTTP(r, httptest.NewRequest(http.MethodGet, "/api/cti/me", nil))
 	if r.Code != http.StatusNotFound || !strings.Contains(r.Body.String(), "not_operator") {
@@ -567,7 +572,7 @@ func TestCTIStats(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("stats: %d %s", r.Status, r.Body)
 	}
-	var st ctiStatsJSON
+	var st webcc.Stats
 	decode(t, r, &st)
 	f := st.Figures
 	if f.Offered != 4 || f.Queued != 4 || f.Answered != 2 || f.AnsweredWithin != 1 || f.AnsweredWithin90 != 2 ||
@@ -588,7 +593,7 @@ func TestCTIStats(t *testing.T) {
 		t.Errorf("selected formula: %+v", st.Selected)
 	}
 	// A period before the calls is empty; a bad one is refused.
-	var empty ctiStatsJSON
+	var empty webcc.Stats
 	decode(t, ct.call(t, http.MethodGet, "/api/cti/stats?from=2026-03-01&to=2026-03-01", role.Supervisor, "", nil), &empty)
 	if empty.Figures.Offered != 0 {
 		t.Errorf("empty day: %+v", empty.Figures)
@@ -617,7 +622,7 @@ func TestCTIStats(t *testing.T) {
 // TestCTIErlang checks the calculator against the published example (issue 7 item 8).
 func TestCTIErlang(t *testing.T) {
 	ct := newCTITest(t)
-	var e ctiErlangJSON
+	var e webcc.Erlang
 	r := ct.call(t, http.MethodGet, "/api/cti/erlang?calls=100&interval=30&aht=180&target=20&operators=14", role.Supervisor, "", nil)
 	decode(t, r, &e)
 	if e.Traffic != 10 || e.Operators != 14 || e.ProbWait != 0.1741 || e.SL != 0.8884 || e.ASA != 7.84 {
@@ -773,7 +778,7 @@ func TestCTIPages(t *testing.T) {
 			t.Errorf("console lacks %q", want)
 		}
 	}
-	var sn ctiSnapshotJSON
+	var sn webcc.Snapshot
 	decode(t, ct.call(t, http.MethodGet, "/api/cti/snapshot", role.Auditor, "", nil), &sn)
 	if tm := sn.Operators[0].Terminal; tm == nil || !tm.Registered || tm.Contact != "sip:201@127.0.0.1:5071" {
 		t.Errorf("terminal of 201: %+v", tm)
@@ -781,7 +786,7 @@ func TestCTIPages(t *testing.T) {
 	if len(sn.Queues) != 2 || sn.Queues[0].Waiting != 1 || sn.Queues[0].OldestWaitSeconds != 42 || sn.Queues[0].Paused != 1 || len(sn.History) == 0 {
 		t.Errorf("snapshot: %+v", sn)
 	}
-	var dir map[string][]ctiDirectoryEntry
+	var dir map[string][]webcc.DirectoryEntry
 	decode(t, ct.call(t, http.MethodGet, "/api/cti/directory?q=Bellandi", role.Operator, "", nil), &dir)
 	if len(dir["items"]) != 1 || dir["items"][0].Extension != "2111" {
 		t.Errorf("directory search: %+v", dir)
@@ -811,7 +816,7 @@ func TestCTICSRFToken(t *testing.T) {
 	} {
 		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
 		req.Header.Set("X-Test-Role", string(tc.role))
-		req = req.WithContext(auth.NewContext(req.Context(), &auth.Session{CSRF: "tok-123"}))
+		req = req.WithContext(webkit.NewContext(req.Context(), &accounts.Session{CSRF: "tok-123"}))
 		rec := httptest.NewRecorder()
 		ct.h.ServeHTTP(rec, req)
 		for _, w := range tc.want {

@@ -4,9 +4,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sportello/internal/role"
 	"strings"
 	"testing"
+
+	"sportello/internal/role"
 )
 
 // FuzzTicketQuery feeds arbitrary query strings to the list filters and arbitrary public forms

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,11 +18,14 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sportello/fixtures"
+	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
 	"sportello/internal/sqldb/sqldbtest"
 	"sportello/kb"
 	"sportello/ticketing"
+	"sportello/web/public"
+	webtickets "sportello/web/tickets"
 )
 
 // tkFixture is a server with the demo knowledge base in its own store (the ticket tests write
@@ -69,8 +73,7 @@ func newTicketFixtureOn(t testing.TB, db *sqldb.DB, dir string) *tkFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Config{Auth: headerAuth{}}, tkKB)
-	srv.Components.Tickets = st
+	srv := New(Config{Auth: headerAuth{}}, Deps{Store: tkKB, Tickets: st})
 	f := &tkFixture{srv: srv, h: srv.Handler(), st: st, kb: tkKB}
 	pills, err := tkKB.Pills(ctx, kb.PillFilter{})
 	if err != nil {
@@ -93,6 +96,12 @@ func newTicketFixtureOn(t testing.TB, db *sqldb.DB, dir string) *tkFixture {
 	}
 	if f.pill.IRI == "" || len(f.offices) < 2 {
 		t.Fatal("the demo needs a published pill and two offices")
+	}
+	// The level-2 user works for both offices: only members act on an office's tickets (TK-11).
+	for _, u := range f.offices {
+		if _, err := st.AddMember(ctx, u.IRI, "test-"+string(role.Level2), ticketing.AsOffice, "admin"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return f
 }
@@ -162,14 +171,14 @@ func (f *tkFixture) step(t *testing.T, number string, who role.Role, body map[st
 func TestTicketRoutesRoles(t *testing.T) {
 	f := newTicketFixture(t)
 	tk := f.create(t, "Informazioni sul bollo auto")
-	for _, rt := range ticketRoutes {
+	for _, rt := range slices.Concat(f.srv.routesOf("tickets"), f.srv.routesOf("public")) {
 		path := strings.NewReplacer(":number", tk.Number, ":id", "1").Replace(rt.Path)
 		for _, who := range role.All {
 			r := f.do(t, rt.Method, path, who, nil)
 			var body struct{ Code string }
 			_ = json.Unmarshal([]byte(r.Body), &body)
 			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden && body.Code == "forbidden" ||
-				r.Status == http.StatusForbidden && strings.Contains(r.Body, msg("err.forbidden"))
+				r.Status == http.StatusForbidden && strings.Contains(r.Body, i18n.T("err.forbidden"))
 			if rt.Allows(who) && denied {
 				t.Errorf("%s %s as %s: refused (%d), the table allows it", rt.Method, rt.Path, who, r.Status)
 			}
@@ -211,7 +220,7 @@ func TestTicketFirstCallHTTP(t *testing.T) {
 	if !strings.Contains(r.Body, "Risolto I Livello") {
 		t.Errorf("409 body does not name the state: %s", r.Body)
 	}
-	var v ticketView
+	var v webtickets.TicketView
 	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number, role.Auditor, nil), &v)
 	if len(v.Path) != 2 || v.Path[1].Action != ticketing.ActSolveL1 || len(v.Allowed) != 0 {
 		t.Errorf("path %+v allowed %v", v.Path, v.Allowed)
@@ -293,7 +302,7 @@ func escalationFlow(t *testing.T, f *tkFixture) {
 	f.step(t, tk.Number, role.Operator, map[string]any{"action": "close"}, http.StatusOK)
 	f.step(t, tk.Number, role.Operator, map[string]any{"action": "take"}, http.StatusConflict)
 
-	var v ticketView
+	var v webtickets.TicketView
 	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number, role.Supervisor, nil), &v)
 	if len(v.Queries) != 2 {
 		t.Errorf("queries %v", v.Queries)
@@ -320,7 +329,7 @@ func escalationFlow(t *testing.T, f *tkFixture) {
 	// The ticket page shows the path, the reason and no buttons for a closed ticket.
 	page := f.do(t, http.MethodGet, "/ticket/"+tk.Number, role.Supervisor, nil)
 	f.want(t, page, http.StatusOK)
-	for _, s := range []string{"Non è di nostra competenza", "Chiusa", "contributo tetto", msg("tk.page.noActions")} {
+	for _, s := range []string{"Non è di nostra competenza", "Chiusa", "contributo tetto", i18n.T("tk.page.noActions")} {
 		if !strings.Contains(page.Body, esc(s)) {
 			t.Errorf("ticket page lacks %q", s)
 		}
@@ -383,7 +392,7 @@ func TestTicketForms(t *testing.T) {
 	number := strings.TrimPrefix(r.Header.Get("Location"), "/ticket/")
 	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", role.Operator, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
 	f.want(t, r, http.StatusForbidden)
-	if !strings.Contains(r.Body, esc(msg("tk.err.role", actionLabel(ticketing.ActAssign)))) {
+	if !strings.Contains(r.Body, esc(i18n.T("tk.err.role", webtickets.ActionLabel(ticketing.ActAssign)))) {
 		t.Errorf("403 page lacks the Italian reason: %s", r.Body)
 	}
 	r = f.do(t, http.MethodPost, "/ticket/"+number+"/azione", role.Backoffice, url.Values{"action": {"assign"}, "office": {f.offices[0].IRI}})
@@ -544,7 +553,7 @@ func TestTicketAttachmentsCallbacksCitizens(t *testing.T) {
 	if len(merged.Emails) != 1 || merged.Emails[0] != "maria@example.it" {
 		t.Errorf("merged %+v", merged)
 	}
-	var cv citizenView
+	var cv webtickets.CitizenView
 	decode(t, f.do(t, http.MethodGet, "/api/citizens/"+tkItoa(found[0].ID), role.Auditor, nil), &cv)
 	if len(cv.Tickets) != 1 || cv.Tickets[0].Number != tk.Number {
 		t.Errorf("citizen view %+v", cv.Tickets)
@@ -579,7 +588,7 @@ func TestPublicRequest(t *testing.T) {
 	none := f.do(t, http.MethodGet, "/richiesta/stato?numero=RS-2000-000999&email=giulia@example.it", role.Anonymous, nil)
 	f.want(t, wrong, http.StatusNotFound)
 	f.want(t, none, http.StatusNotFound)
-	if !strings.Contains(wrong.Body, esc(msg("tk.public.notFound"))) || !strings.Contains(none.Body, esc(msg("tk.public.notFound"))) {
+	if !strings.Contains(wrong.Body, esc(i18n.T("tk.public.notFound"))) || !strings.Contains(none.Body, esc(i18n.T("tk.public.notFound"))) {
 		t.Error("wrong email and wrong number must read the same")
 	}
 	// Invalid input shows the form again with the reason and what was typed.
@@ -593,7 +602,7 @@ func TestPublicRequest(t *testing.T) {
 	f.want(t, r, http.StatusCreated)
 	var out map[string]string
 	decode(t, r, &out)
-	var ps publicStatus
+	var ps public.Status
 	decode(t, f.do(t, http.MethodGet, "/api/public/status?number="+out["number"]+"&email=x@example.it", role.Anonymous, nil), &ps)
 	if ps.Number != out["number"] || ps.State != "Nuova" || len(ps.Steps) != 1 {
 		t.Errorf("public status %+v", ps)
@@ -618,7 +627,8 @@ func TestProposeIntoWorkflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv.Components.Workflow = wf
+	f.srv = New(Config{Auth: headerAuth{}}, Deps{Store: f.kb, Tickets: f.st, Workflow: wf})
+	f.h = f.srv.Handler()
 
 	tk := f.create(t, "Come si rinnova il contrassegno disabili?")
 	f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/escalate", role.Operator, map[string]any{"queries": []string{"contrassegno"}})

@@ -20,6 +20,7 @@ import (
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
+	"sportello/web/webkit"
 )
 
 // headerAuth lets a test call as any role: X-Test-Role names it. The login issue replaces it
@@ -83,7 +84,7 @@ func testStore(t testing.TB) *kb.Store {
 }
 
 func testServer(t testing.TB) *Server {
-	return New(Config{Auth: headerAuth{}}, testStore(t))
+	return New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t)})
 }
 
 type response struct {
@@ -134,9 +135,9 @@ func sample(t *testing.T, path string) string {
 	out := r.Replace(path)
 	if strings.Contains(out, ":id") {
 		if strings.Contains(path, "concept") || strings.Contains(path, "concetti") {
-			out = strings.Replace(out, ":id", localID(p.Concepts[0]), 1)
+			out = strings.Replace(out, ":id", webkit.LocalID(p.Concepts[0]), 1)
 		} else {
-			out = strings.Replace(out, ":id", localID(p.Office), 1)
+			out = strings.Replace(out, ":id", webkit.LocalID(p.Office), 1)
 		}
 	}
 	return out
@@ -147,7 +148,7 @@ func sample(t *testing.T, path string) string {
 func TestRoutesRoles(t *testing.T) {
 	s := testServer(t)
 	h := s.Handler()
-	for _, rt := range routes {
+	for _, rt := range s.routes() {
 		if len(rt.Roles) == 0 {
 			t.Errorf("%s %s: no roles; every route must say who may call it", rt.Method, rt.Path)
 		}
@@ -172,9 +173,9 @@ func TestRoutesRoles(t *testing.T) {
 // a staff route to the public, and a path registered on echo outside the table to everyone.
 func TestDenyByDefault(t *testing.T) {
 	s := testServer(t)
-	ok := func(s *Server, c echo.Context) error { return c.String(http.StatusOK, "ok") }
-	s.addRoute(Route{http.MethodGet, "/prova/nessuno", nil, ok})
-	s.addRoute(Route{http.MethodGet, "/api/prova/personale", staff, ok})
+	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
+	s.addRoute(webkit.GET("/prova/nessuno", nil, ok))
+	s.addRoute(webkit.GET("/api/prova/personale", webkit.Staff, ok))
 	s.echo.GET("/prova/fuori-tabella", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	h := s.Handler()
 	for _, who := range role.All {
@@ -196,10 +197,10 @@ func TestDenyByDefault(t *testing.T) {
 			var e map[string]string
 			decode(t, r, &e)
 			if r.Status != http.StatusUnauthorized || e["code"] != "unauthorized" || e["error"] == "" {
-				t.Errorf("staff API as anonymous: %d %v", r.Status, e)
+				t.Errorf("webkit.Staff API as anonymous: %d %v", r.Status, e)
 			}
 		} else if r.Status != http.StatusOK {
-			t.Errorf("staff API as %s: %d", who, r.Status)
+			t.Errorf("webkit.Staff API as %s: %d", who, r.Status)
 		}
 	}
 }
@@ -235,7 +236,7 @@ func TestAPI(t *testing.T) {
 				t.Error("no pill counted in the tree")
 			}
 		}},
-		{"/api/concepts/" + localID(p.Concepts[0]), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/concepts/" + webkit.LocalID(p.Concepts[0]), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if b["iri"] != p.Concepts[0] {
 				t.Errorf("iri %v, want %s", b["iri"], p.Concepts[0])
 			}
@@ -256,7 +257,7 @@ func TestAPI(t *testing.T) {
 				t.Errorf("%d items, want 2", len(items))
 			}
 		}},
-		{"/api/pills?concept=" + localID(p.Concepts[0]), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/pills?concept=" + webkit.LocalID(p.Concepts[0]), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if !strings.Contains(mustJSON(b["items"]), p.Code) {
 				t.Errorf("pill %s missing from its concept's list", p.Code)
 			}
@@ -288,7 +289,7 @@ func TestAPI(t *testing.T) {
 				t.Errorf("%d units, want %d", len(b["items"].([]any)), len(fixtures.Units))
 			}
 		}},
-		{"/api/units/" + localID(p.Office), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
+		{"/api/units/" + webkit.LocalID(p.Office), role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if b["unit"].(map[string]any)["iri"] != p.Office {
 				t.Errorf("unit %v", b["unit"])
 			}
@@ -362,13 +363,13 @@ func TestPillPage(t *testing.T) {
 	}
 	// Compare with the text as the browser decodes it.
 	plain := html.UnescapeString(r.Body)
-	want := []string{`<html lang="it">`, p.Title, `href="` + unitHref(p.Office) + `"`, office.Name}
+	want := []string{`<html lang="it">`, p.Title, `href="` + webkit.UnitHref(p.Office) + `"`, office.Name}
 	if p.Question != "" {
 		want = append(want, p.Question)
 	}
 	want = append(want, p.LegalRefs...)
 	for _, ph := range office.Phones {
-		want = append(want, `href="`+string(telURL(ph))+`"`)
+		want = append(want, `href="`+string(webkit.TelURL(ph))+`"`)
 	}
 	for _, e := range office.Emails {
 		want = append(want, `href="mailto:`+e+`"`)
@@ -481,15 +482,15 @@ func TestPages(t *testing.T) {
 		not        []string
 	}{
 		{"/", "", 200, []string{`lang="it"`, "/albero", "/rubrica", "/esporta"}, nil},
-		{"/albero", "", 200, []string{"<details>", conceptHref(fixtures.Concepts[0].IRI), "data-expand-all"}, nil},
-		{"/concetti/" + localID(p.Concepts[0]), "", 200, []string{pillHref(p), `aria-current="page"`}, []string{draftCode}},
-		{"/concetti/" + localID(p.Concepts[0]), "publisher", 200, []string{draftCode}, nil},
+		{"/albero", "", 200, []string{"<details>", webkit.ConceptHref(fixtures.Concepts[0].IRI), "data-expand-all"}, nil},
+		{"/concetti/" + webkit.LocalID(p.Concepts[0]), "", 200, []string{webkit.PillHref(p), `aria-current="page"`}, []string{draftCode}},
+		{"/concetti/" + webkit.LocalID(p.Concepts[0]), "publisher", 200, []string{draftCode}, nil},
 		{"/schede/" + draftCode, "", 404, []string{"Scheda non trovata"}, []string{"Non ancora pubblica"}},
 		{"/schede/" + draftCode, "validator", 200, []string{"Non ancora pubblica", "bozza"}, nil},
 		{"/rubrica", "", 200, []string{esc(person.FullName()), `<label for="q">`, "/export/vcard"}, nil},
 		{"/rubrica?q=" + person.Extension, "", 200, []string{esc(person.FullName())}, nil},
 		{"/rubrica?q=zzzznessuno", "", 200, []string{"Nessun risultato"}, []string{esc(person.FullName())}},
-		{"/rubrica/uffici/" + localID(p.Office), "", 200, []string{pillHref(p)}, nil},
+		{"/rubrica/uffici/" + webkit.LocalID(p.Office), "", 200, []string{webkit.PillHref(p)}, nil},
 		{"/esporta", "", 200, []string{"/export/turtle?graph=taxonomy", "/export/vcard"}, []string{"graph=history"}},
 		{"/esporta", "auditor", 200, []string{"graph=history"}, nil},
 		{"/non-esiste", "", 404, []string{"La pagina richiesta non esiste", `lang="it"`}, nil},

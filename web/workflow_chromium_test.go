@@ -7,7 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"sportello/web/auth"
+	"sportello/accounts"
 )
 
 // TestPublishApproveInChromium is issue 5 item 7 in Debian's Chromium, three people in three
@@ -31,7 +31,7 @@ func TestPublishApproveInChromium(t *testing.T) {
 			chromedp.Navigate(site.url+"/accedi?next=%2Fprofilo"),
 			chromedp.WaitVisible(chromedp.CSS("#name")),
 			chromedp.SendKeys(chromedp.CSS("#name"), name),
-			chromedp.SendKeys(chromedp.CSS("#password"), auth.DemoPassword),
+			chromedp.SendKeys(chromedp.CSS("#password"), accounts.DemoPassword),
 			chromedp.Submit(chromedp.CSS("#password")),
 			chromedp.WaitVisible(chromedp.CSS("#ruolo")),
 		); err != nil {

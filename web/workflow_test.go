@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"sportello/accounts"
 	"sportello/internal/role"
 	"sportello/kb"
-	"sportello/web/auth"
+	"sportello/web/webkit"
 )
 
 // signedIn is a browser logged in as one of the demo accounts, with its CSRF token.
@@ -23,7 +25,7 @@ type signedIn struct {
 func (a *authSite) login(t *testing.T, name string) *signedIn {
 	t.Helper()
 	b := a.browser(t)
-	r := b.postJSON("/api/login", map[string]string{"name": name, "password": auth.DemoPassword}, "")
+	r := b.postJSON("/api/login", map[string]string{"name": name, "password": accounts.DemoPassword}, "")
 	var s struct{ CSRFToken string }
 	if r.Status != 200 || json.Unmarshal([]byte(r.Body), &s) != nil {
 		t.Fatalf("login %s: %d %s", name, r.Status, r.Body)
@@ -34,7 +36,7 @@ func (a *authSite) login(t *testing.T, name string) *signedIn {
 func (u *signedIn) send(method, path string, body any) reply {
 	u.t.Helper()
 	data, _ := json.Marshal(body)
-	return u.do(method, path, "application/json", string(data), map[string]string{auth.CSRFHeader: u.csrf})
+	return u.do(method, path, "application/json", string(data), map[string]string{webkit.CSRFHeader: u.csrf})
 }
 
 // answerSeenBy is the answer of pill code as the API shows it to u.
@@ -174,8 +176,8 @@ func TestWorkflowOverHTTP(t *testing.T) {
 // every role: a role the route does not list gets 401 (anonymous) or 403, a listed one gets past
 // the gate.
 func TestWorkflowRoutesByRole(t *testing.T) {
-	srv := New(Config{Auth: headerAuth{}}, testStore(t))
-	for _, rt := range accountRoutes() {
+	srv := New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t)})
+	for _, rt := range slices.Concat(srv.routesOf("accounts"), srv.routesOf("editorial")) {
 		if len(rt.Roles) == 0 {
 			t.Errorf("%s %s: no roles; every route must say who may call it", rt.Method, rt.Path)
 		}
@@ -230,7 +232,7 @@ func TestWorkflowPages(t *testing.T) {
 
 	form := func(u *signedIn, path string, v url.Values) reply {
 		t.Helper()
-		v.Set(auth.CSRFField, u.csrf)
+		v.Set(webkit.CSRFField, u.csrf)
 		return u.postForm(path, v)
 	}
 	if r := form(pub, "/redazione/schede/"+code, url.Values{"title": {"x"}, "reviewBy": {"31/12/2026"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Da rivedere entro") {
@@ -330,11 +332,11 @@ func TestUsersPage(t *testing.T) {
 	admin, aud, op := site.login(t, "admin"), site.login(t, "revisore"), site.login(t, "operatore")
 	form := func(u *signedIn, path string, v url.Values) reply {
 		t.Helper()
-		v.Set(auth.CSRFField, u.csrf)
+		v.Set(webkit.CSRFField, u.csrf)
 		return u.postForm(path, v)
 	}
 	r := admin.get("/amministrazione/utenti")
-	if r.Status != 200 || strings.Count(r.Body, `<td class="code">`) != len(auth.DemoAccounts) || !strings.Contains(r.Body, "u-password") {
+	if r.Status != 200 || strings.Count(r.Body, `<td class="code">`) != len(accounts.DemoAccounts) || !strings.Contains(r.Body, "u-password") {
 		t.Fatalf("users page: %d\n%.500s", r.Status, r.Body)
 	}
 	if r := aud.get("/amministrazione/utenti"); r.Status != 200 || strings.Contains(r.Body, "u-password") {

@@ -156,7 +156,7 @@ func TestCTISIPpInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if pop["from"] != "0544952111" || !strings.Contains(pop["record"], "Marco Bellandi") || pop["queue"] != "centralino" ||
-		!strings.HasPrefix(pop["ticket"], "T") {
+		!strings.HasPrefix(pop["ticket"], "RS-") {
 		t.Errorf("screen pop: %v", pop)
 	}
 	e.until(e.supTab, "operator on the SIP call", `document.querySelector('#operators tr[data-operator="operatore"] .st-on-call') !== null`)

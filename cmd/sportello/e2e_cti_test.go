@@ -6,17 +6,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"sportello/fixtures"
+	"sportello/app"
 	"sportello/fixtures/testenv"
 	"sportello/internal/role"
-	"sportello/kb"
-	"sportello/web"
 )
 
 // hostAuth signs in by listener: the demo's operator on one port, its supervisor on another.
@@ -49,8 +48,6 @@ type ctiE2E struct {
 	dir           string
 	opURL, supURL string
 	opTab, supTab context.Context
-	wiring        *telephonyWiring
-	tel           *web.Telephony
 	until         func(ctx context.Context, what, cond string)
 }
 
@@ -59,23 +56,18 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 	chromium := testenv.Chromium(t)
 	e := &ctiE2E{dir: t.TempDir()}
 	ctx0, stop := context.WithCancel(context.Background())
-	store, err := kb.OpenMemory()
+	auth := hostAuth{}
+	cfg := app.DefaultConfig(filepath.Join(e.dir, "data"))
+	cfg.Demo, cfg.Auth, cfg.Logger = true, auth, slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Telephony.Sample, cfg.Telephony.SIP = time.Second, sipFile
+	a, err := app.New(ctx0, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fixtures.Load(ctx0, store); err != nil {
+	if err := a.Start(ctx0); err != nil {
 		t.Fatal(err)
 	}
-	auth := hostAuth{}
-	srv := web.New(web.Config{Auth: auth}, store)
-	e.wiring = &telephonyWiring{file: new(string), token: new(string), sample: new(time.Duration), sip: new(string)}
-	*e.wiring.sample, *e.wiring.sip = time.Second, sipFile
-	if e.tel, err = e.wiring.build(true, e.dir, nil, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.wiring.start(ctx0, srv, e.tel); err != nil {
-		t.Fatal(err)
-	}
+	srv := a.Web
 	opSite := httptest.NewServer(srv.Handler())
 	supSite := httptest.NewServer(srv.Handler())
 	e.opURL, e.supURL = opSite.URL, supSite.URL
@@ -95,7 +87,7 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 		stop() // end the event streams before the servers close
 		opSite.Close()
 		supSite.Close()
-		store.Close()
+		a.Stop()
 	})
 
 	// until polls a JavaScript condition in a tab: the pages update themselves from the stream.
@@ -177,7 +169,7 @@ func TestCTIInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if pop["from"] != "+39 0544 952111" || !strings.Contains(pop["record"], "Marco Bellandi") || pop["queue"] != "centralino" ||
-		pop["channel"] != "voce" || !strings.HasPrefix(pop["ticket"], "T") || pop["focus"] != "pop" {
+		pop["channel"] != "voce" || !strings.HasPrefix(pop["ticket"], "RS-") || pop["focus"] != "pop" {
 		t.Errorf("screen pop: %v", pop)
 	}
 	screenshot(t, opTab, dir, "operatore-pop.png")

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sportello/fixtures"
+	"sportello/fixtures/testenv/browser"
 )
 
 // The helpers of the end-to-end tests: the binary as a user runs it, and Debian's Chromium
@@ -108,35 +109,12 @@ func waitHealthy(t *testing.T, base string) {
 	}
 }
 
-// newChromium starts Debian's Chromium (the path testenv.Chromium found), headless, with its
-// profile in dir. The browser is started here because the first Run starts it and it must
-// outlive the per-step timeouts the tests put on the context returned. cancel ends the browser;
-// it also ends when the test does.
+// newChromium starts Debian's Chromium, headless, with its profile in dir (browser.Start); the
+// chromium argument is the path testenv.Chromium found, kept so that the tests ask for the peer
+// before anything else.
 func newChromium(t *testing.T, chromium, dir string) (ctx context.Context, cancel context.CancelFunc) {
 	t.Helper()
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium")),
-		chromedp.WindowSize(1280, 900),
-	)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	cancel = func() { cancelBrowser(); cancelAlloc() }
-	t.Cleanup(cancel)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return bctx, cancel
+	return browser.Start(t, dir)
 }
 
 // screenshot saves the page to SPORTELLO_SCREENSHOTS (or dir), to look at.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -14,12 +13,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"sportello/app"
 	"sportello/fixtures"
 	"sportello/fixtures/testenv"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
-	"sportello/web"
 )
 
 // operatorAuth signs every request in as the demo operator: the server of this test is wired
@@ -44,33 +43,21 @@ func TestTicketFirstCallInChromium(t *testing.T) {
 	defer stop()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	store, err := kb.Open(data)
+	cfg := app.DefaultConfig(data)
+	cfg.Auth, cfg.Logger = operatorAuth{}, log
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	if err := fixtures.Load(ctx, store); err != nil {
+	// The demo knowledge base, written after start-up: the index follows it.
+	if err := fixtures.Load(ctx, a.Store); err != nil {
 		t.Fatal(err)
 	}
-	index, err := startSearch(ctx, data, store, log)
-	if err != nil {
+	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer index.Close()
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	wiring := ticketFlags(fs)
-	if err := fs.Parse([]string{"--db", ""}); err != nil {
-		t.Fatal(err)
-	}
-	tickets, stopTickets, err := wiring.start(ctx, nil, data, store, false, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stopTickets()
-
-	srv := web.New(web.Config{Auth: operatorAuth{}, DataDir: data, Logger: log}, store)
-	srv.Components.Search = index
-	srv.Components.Tickets = tickets
+	defer a.Stop()
+	srv, tickets := a.Web, a.Tickets
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,6 @@
 // Command sportello is the one binary of Sportello: the server and every administrative task.
-// It is thin: each subcommand parses its flags and calls the domain packages.
+// It is thin: each subcommand parses its flags and calls the domain packages; `serve` turns its
+// flags into an app.Config and calls app.New and Run, which build and run the product.
 //
 // Exit status: 0 on success, 1 on bad input or a failed task (the message names the file and
 // line), 2 on wrong usage.

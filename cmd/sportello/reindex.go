@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"sportello/app"
 	"sportello/kb"
 	"sportello/kb/search"
 )
@@ -36,7 +37,7 @@ func runReindex(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	x, err := search.Open(indexDir(*data))
+	x, err := search.Open(app.IndexDir(*data))
 	if err != nil {
 		return err
 	}

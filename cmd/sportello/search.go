@@ -6,9 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
+	"sportello/app"
+	"sportello/internal/clock"
 	"sportello/internal/htmltext"
 	"sportello/kb"
 	"sportello/kb/search"
@@ -23,15 +24,12 @@ func init() {
 	})
 }
 
-// indexDir is where the search index of a data folder lives.
-func indexDir(data string) string { return filepath.Join(data, "index") }
-
 // openIndex opens the search index of data and brings it in step with the knowledge graph:
 // rebuilt, with a progress bar on w, when it is missing, corrupt, of an older format or stale
 // (e.g. after `sportello import`). When the graph is busy (the server holds it), an index in
 // good order is used as it is.
 func openIndex(ctx context.Context, data string, w io.Writer) (*search.Index, error) {
-	x, err := search.Open(indexDir(data))
+	x, err := search.Open(app.IndexDir(data))
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +47,7 @@ func openIndex(ctx context.Context, data string, w io.Writer) (*search.Index, er
 	}
 	defer store.Close()
 	if x.State() != search.StateOK {
-		fmt.Fprintf(w, "search index %s: %s, rebuilding\n", indexDir(data), x.State())
+		fmt.Fprintf(w, "search index %s: %s, rebuilding\n", app.IndexDir(data), x.State())
 	}
 	bar := newProgressBar(w)
 	if _, err := x.Sync(ctx, store, bar.update); err != nil {
@@ -125,7 +123,7 @@ func printResponse(w io.Writer, r *search.Response) {
 			info = append(info, h.Office)
 		}
 		if h.Validated != nil {
-			info = append(info, "validata il "+h.Validated.Format("02/01/2006"))
+			info = append(info, "validata il "+clock.Date(*h.Validated))
 		}
 		if h.Kind == search.KindPill && h.Status != string(kb.StatusPublished) {
 			info = append(info, "stato: "+h.Status)

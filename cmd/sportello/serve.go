@@ -12,10 +12,10 @@ import (
 	"syscall"
 	"time"
 
-	"sportello/fixtures"
-	"sportello/internal/fsperm"
-	"sportello/kb"
-	"sportello/web"
+	"sportello/accounts"
+	"sportello/app"
+	"sportello/telephony/media"
+	"sportello/ticketing"
 )
 
 func init() {
@@ -36,116 +36,58 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	demo := fs.Bool("demo", false, "load the demo data set (Regione Valdoria) when the knowledge base is empty")
 	baseURL := fs.String("base-url", os.Getenv("SPORTELLO_BASE_URL"), "public URL of the server, for absolute links (env SPORTELLO_BASE_URL)")
 	data := dataFlag(fs)
-	tickets := ticketFlags(fs)  // tickets (issue 6): --db and the ticketing settings
-	phone := telephonyFlags(fs) // telephony (issue 7): --telephony, --cti-token, --cti-sample
-	acct := addAccountFlags(fs) // accounts and workflow (issue 5): --access-log-days
+	dsn := dbFlag(fs)
+	var tickets ticketing.Settings
+	tickets.AddFlags(fs) // tickets (issue 6): the e-mail channel, the SLA calendar, attachments
+	// telephony (issue 7)
+	telFile := fs.String("telephony", os.Getenv("SPORTELLO_TELEPHONY"),
+		"telephony configuration (JSON: queues, operators, calendar); with --demo and no file, the demo's (env SPORTELLO_TELEPHONY)")
+	ctiToken := fs.String("cti-token", os.Getenv("SPORTELLO_CTI_TOKEN"),
+		"secret of the Zammad CTI webhook /api/v1/cti/TOKEN for an external PBX; empty: webhook off (env SPORTELLO_CTI_TOKEN)")
+	ctiSample := fs.Duration("cti-sample", 10*time.Second, "sampling interval of the supervisor's waiting history")
+	sipFile := fs.String("sip", os.Getenv("SPORTELLO_SIP"),
+		"SIP configuration (JSON: listen address, queue numbers, phone accounts), or \"demo\" for the demo's on 127.0.0.1:5060; empty: no SIP (env SPORTELLO_SIP)")
+	prompts := fs.String("prompts", os.Getenv("SPORTELLO_PROMPTS"),
+		"folder of the Italian IVR prompts (Debian package asterisk-core-sounds-it-wav); default the SIP configuration's \"prompts\", else "+media.DefaultPromptsDir+" (env SPORTELLO_PROMPTS)")
+	// accounts and workflow (issue 5)
+	accessLogDays := fs.Int("access-log-days", 365, "days the access log keeps who read which pill (KB-8); older reads are deleted")
+	secondApproval := fs.String("second-approval", os.Getenv("SPORTELLO_SECOND_APPROVAL"),
+		"classification branches whose pills need two signatures, URP and head of office (KB-12): comma-separated concept labels or IRIs (env SPORTELLO_SECOND_APPROVAL)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
+	if *accessLogDays < 1 {
+		return usagef("--access-log-days must be at least 1")
+	}
+	if *ctiSample <= 0 {
+		return usagef("--cti-sample must be positive")
+	}
+	acc, err := accounts.ConfigFromEnv(os.Getenv) // SPORTELLO_SESSION_TTL, SPORTELLO_LOGIN_MAX_FAILURES, …
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(fs.Output(), nil))
-
-	if err := fsperm.MkdirAll(*data); err != nil {
-		return fmt.Errorf("data folder: %w", err)
-	}
-	// A data folder an older version left readable by others is made private at start-up.
-	if n, err := fsperm.Tighten(*data); err != nil {
-		return fmt.Errorf("data folder: %w", err)
-	} else if n > 0 {
-		log.Info("data folder made private to this user (files 0600, folders 0700)", "entries", n)
-	}
-	store, err := kb.Open(*data)
+	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
+		Accounts: acc, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
+		Telephony: app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
+		Logger:    log})
 	if err != nil {
-		return fmt.Errorf("open the knowledge base in %s: %w", *data, err)
+		return err
 	}
-	defer store.Close()
-
-	if *demo {
-		if err := loadDemo(ctx, store, log); err != nil {
-			return err
-		}
-	}
-
 	// Listen before saying where: with --addr 127.0.0.1:0 the port is known only now.
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		a.Stop()
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	// The operational database (--db): accounts, workflow, access log, tickets.
-	db, err := tickets.DB(*data)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	// accounts (issue 5): sessions decide every caller's role; the demo gets one account per role.
-	acc, err := acct.start(ctx, db, store, *demo, log)
-	if err != nil {
-		return err
-	}
-	srv := web.New(web.Config{Addr: *addr, DataDir: *data, BaseURL: *baseURL, Logger: log, Auth: web.NewSessionAuth(acc.users)}, store)
-	acc.attach(srv)
-	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
-	index, err := startSearch(ctx, *data, store, log)
-	if err != nil {
-		return err
-	}
-	defer index.Close()
-	srv.Components.Search = index
-	// tickets (issue 6): the CRM on the operational database, with the demo requests under --demo.
-	tk, stopTickets, err := tickets.start(ctx, db, *data, store, *demo, log)
-	if err != nil {
-		return err
-	}
-	defer stopTickets()
-	srv.Components.Tickets = tk
-	// telephony (issue 7): the ACD and the contact-center pages, on the tickets when present.
-	tel, err := phone.build(*demo, *data, tk, log)
-	if err != nil {
-		return err
-	}
-	if err := phone.start(ctx, srv, tel); err != nil {
-		return err
-	}
-	defer phone.stop() // the CTI log's final flush, before the database closes
-	// service levels (issue 15): ACD, IVR and CTI heartbeats, the reports e-mailed on schedule.
-	stopSLA, err := startSLA(ctx, db, tk, tel, phone, log)
-	if err != nil {
-		return err
-	}
-	defer stopSLA()
 	fmt.Fprintf(stdout, "Sportello: %s\n", serverURL(ln.Addr(), *baseURL))
-	err = srv.Serve(ctx, ln)
-	log.Info("server stopped")
-	return err
-}
-
-// loadDemo loads the demo data set into an empty knowledge base; a knowledge base that already
-// has pills is left alone, so that restarting with --demo never overwrites real work.
-func loadDemo(ctx context.Context, store *kb.Store, log *slog.Logger) error {
-	st, err := store.Stats(ctx)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	if st.Pills > 0 {
-		log.Info("demo: the knowledge base already has pills; not loading the demo", "pills", st.Pills)
-		return nil
-	}
-	start := time.Now()
-	if err := fixtures.Load(ctx, store); err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	st, err = store.Stats(ctx)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	log.Info("demo loaded", "pills", st.Pills, "concepts", st.Concepts, "offices", st.Offices,
-		"people", st.People, "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	return a.Run(ctx, ln)
 }
 
 // serverURL is the URL to open in a browser: the base URL when set, else the listen address

@@ -14,9 +14,9 @@ import (
 
 	"golang.org/x/term"
 
+	"sportello/accounts"
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
-	"sportello/web/auth"
 )
 
 func init() {
@@ -109,7 +109,7 @@ func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 
 	// The password rules are the server's: the same environment configures both.
-	cfg, err := auth.ConfigFromEnv(os.Getenv)
+	cfg, err := accounts.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -119,14 +119,14 @@ func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	store, err := auth.New(ctx, db, cfg)
+	store, err := accounts.New(ctx, db, cfg)
 	if err != nil {
 		return err
 	}
 
 	switch verb {
 	case "add":
-		u, err := store.AddUser(ctx, auth.User{Name: pos[0], DisplayName: *display, Email: *email, Role: r}, password)
+		u, err := store.AddUser(ctx, accounts.User{Name: pos[0], DisplayName: *display, Email: *email, Role: r}, password)
 		if err != nil {
 			return fmt.Errorf("user %s: %w", pos[0], err)
 		}
@@ -201,7 +201,7 @@ func readPassword(fromStdin bool, prompt io.Writer) (string, error) {
 	return string(p1), nil
 }
 
-func printUsers(w io.Writer, users []auth.User, asJSON bool) error {
+func printUsers(w io.Writer, users []accounts.User, asJSON bool) error {
 	if asJSON {
 		type row struct {
 			Name        string `json:"name"`

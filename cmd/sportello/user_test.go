@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"sportello/accounts"
 	"sportello/fixtures/testenv"
 	"sportello/internal/sqldb"
-	"sportello/web/auth"
 )
 
 // userDBs is where `sportello user` runs in the tests: the default SQLite file in a fresh data
@@ -136,14 +136,14 @@ func TestUserCommand(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sdb.Close()
-			store, err := auth.New(context.Background(), sdb, auth.Config{})
+			store, err := accounts.New(context.Background(), sdb, accounts.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if _, _, err := store.Login(context.Background(), "anna", "Nuova-Password-22", "127.0.0.1"); err != nil {
 				t.Errorf("login with the password set by passwd: %v", err)
 			}
-			if _, _, err := store.Login(context.Background(), "mario.rossi", "Cambio-Residenza-7", "127.0.0.1"); !errors.Is(err, auth.ErrDisabled) {
+			if _, _, err := store.Login(context.Background(), "mario.rossi", "Cambio-Residenza-7", "127.0.0.1"); !errors.Is(err, accounts.ErrDisabled) {
 				t.Errorf("login of the disabled user: %v", err)
 			}
 			withInput(t, "", false)

@@ -29,6 +29,7 @@ const (
 	DateLayout     = "02/01/2006"
 	DateTimeLayout = "02/01/2006 15:04"
 	TimeLayout     = "15:04"
+	SecondsLayout  = "15:04:05"
 	ISODate        = "2006-01-02" // date fields of forms and query parameters
 )
 
@@ -40,6 +41,9 @@ func DateTime(t time.Time) string { return format(t, DateTimeLayout) }
 
 // Time is t's time of day in Rome, "15:04"; "" for the zero time.
 func Time(t time.Time) string { return format(t, TimeLayout) }
+
+// TimeSec is t's time of day in Rome with seconds, "15:04:05"; "" for the zero time.
+func TimeSec(t time.Time) string { return format(t, SecondsLayout) }
 
 // ISO is t's date in Rome as "2006-01-02", for form fields; "" for the zero time.
 func ISO(t time.Time) string { return format(t, ISODate) }

@@ -28,7 +28,6 @@ import (
 	"sportello/kb/rdf"
 	"sportello/kb/search"
 	"sportello/ontology"
-	"sportello/web"
 )
 
 // TestModel runs at least 1,000 random sequences of 5 to 30 steps (fewer with -short), most on
@@ -158,7 +157,7 @@ func runSequence(t *testing.T, seed int64, backend string, heavy bool, shared co
 		t.Fatal(err)
 	}
 	defer w.index.Close()
-	web.KeepIndexed(w.store, w.index, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	search.KeepIndexed(w.store, w.index, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	// What each step changed, as the store tells its followers: the records to check.
 	w.changed = map[string]bool{}
 	w.store.OnChange(func(_ context.Context, c kb.Change) {

@@ -10,5 +10,7 @@
 //
 // The index lives in a folder of its own (DATA/index), follows every write of the knowledge
 // base through Index, Delete, IndexUnit and IndexPerson, and is rebuilt from the store when it
-// is missing, stale or corrupt (Sync, Rebuild).
+// is missing, stale or corrupt (Sync, Rebuild). This package also keeps it so in a running
+// server: Start checks and opens it, KeepIndexed applies each committed write of the store
+// (kb.Store.OnChange) to the index at once.
 package search

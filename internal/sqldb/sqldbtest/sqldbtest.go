@@ -15,8 +15,10 @@ import (
 
 // Engines returns a fresh database per engine, keyed "sqlite" and "postgres": SQLite in a
 // temporary folder, and a private schema of the throwaway PostgreSQL that ./test.sh starts
-// (dropped when the test ends). Without that PostgreSQL the test fails under ./test.sh and is
-// skipped elsewhere (fixtures/testenv).
+// (dropped when the test ends). SQLite always runs. Without that PostgreSQL only the PostgreSQL
+// variant is left out: under ./test.sh the test fails, elsewhere a skipped "postgres" subtest
+// says what is missing (fixtures/testenv), so that a plain `go test ./...` runs every SQLite
+// test.
 func Engines(t testing.TB) map[string]*sqldb.DB {
 	t.Helper()
 	lite, err := sqldb.Open("", t.TempDir())
@@ -24,7 +26,17 @@ func Engines(t testing.TB) map[string]*sqldb.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lite.Close() })
-	return map[string]*sqldb.DB{"sqlite": lite, "postgres": Postgres(t)}
+	out := map[string]*sqldb.DB{"sqlite": lite}
+	if !testenv.PostgresAvailable() && !testenv.Strict() {
+		if tt, ok := t.(*testing.T); ok {
+			tt.Run("postgres", func(t *testing.T) { testenv.PostgresURL(t) })
+		} else {
+			t.Log("PostgreSQL variant left out: no throwaway PostgreSQL (SPORTELLO_TEST_POSTGRES; ./test.sh starts one)")
+		}
+		return out
+	}
+	out["postgres"] = Postgres(t)
+	return out
 }
 
 // Postgres returns a fresh schema of the throwaway PostgreSQL.

@@ -1,0 +1,246 @@
+// Package app builds a running Sportello from one Config: it opens the stores (the knowledge
+// graph, the search index, the operational database), the domains on them (accounts and the
+// approval workflow, tickets, the contact center, the import jobs, service levels) and the web
+// server, and it owns the background jobs — one place starts them, stops them and waits for
+// them at shutdown. `sportello serve` only turns its flags into a Config and calls New and Run.
+//
+// Background jobs, each a Run(ctx)-style function of its domain package: the accounts' session
+// pruning and the access log's retention (accounts), the TK-13 final reminders (ticketing), the
+// ACD's deadlines, the CTI log's persister and the recordings' retention (telephony), the live
+// push of the call events (contactcenter.Hub), the upload cleanup (ingest.Jobs), the
+// heartbeats and the scheduled reports (sla). The search index follows the store through a
+// change hook (search.KeepIndexed), not a goroutine.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	"sportello/accounts"
+	"sportello/accounts/accesslog"
+	"sportello/fixtures"
+	"sportello/ingest"
+	"sportello/internal/fsperm"
+	"sportello/internal/sqldb"
+	"sportello/kb"
+	"sportello/kb/search"
+	"sportello/ticketing"
+	"sportello/web"
+	webcc "sportello/web/contactcenter"
+)
+
+// Config is everything a running Sportello is built from.
+type Config struct {
+	DataDir string // graph, index, SQLite database, attachments, recordings
+	DB      string // operational database: "" for SQLite in DataDir, or postgres://…
+	Addr    string // listen address of the web server (informational: the caller listens)
+	BaseURL string // public URL, for canonical links
+	Demo    bool   // load the demo data set when the knowledge base is empty
+
+	Accounts       accounts.Config // session lifetime, login throttling, password length
+	AccessLogDays  int             // how long the access log keeps reads; 0 means 365
+	SecondApproval string          // branches whose pills need two signatures (KB-12)
+	Tickets        ticketing.Settings
+	Telephony      TelephonyConfig
+
+	Logger *slog.Logger
+	// Auth tells the web server who is calling; nil: the sessions of the accounts. Tests set it
+	// to call as a given role.
+	Auth web.Authenticator
+}
+
+// DefaultConfig is the configuration of `sportello serve` without flags, on the data folder dir.
+func DefaultConfig(dir string) Config {
+	return Config{DataDir: dir, Addr: ":8080", AccessLogDays: 365, Tickets: ticketing.DefaultSettings(),
+		Telephony: TelephonyConfig{Sample: 10 * time.Second}}
+}
+
+// App is a running Sportello.
+type App struct {
+	cfg Config
+	log *slog.Logger
+
+	Store     *kb.Store
+	DB        *sqldb.DB
+	Index     *search.Index
+	Users     *accounts.Store
+	Workflow  *kb.Workflow
+	Reads     *accesslog.Log
+	Tickets   *ticketing.Store
+	Telephony *webcc.Telephony // nil without telephony
+	Imports   *ingest.Jobs
+	Web       *web.Server
+
+	tel     *telephonyPart
+	smtp    *ticketing.SMTPServer
+	jobs    []job
+	closers []func() // what New opened, closed in reverse order
+	run     *runner
+}
+
+// New opens and builds everything cfg describes; nothing runs in the background yet (Start).
+// On error what was opened is closed again.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	a := &App{cfg: cfg, log: cfg.Logger}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if err := a.open(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// open builds what cfg describes, recording in closers what must be closed.
+func (a *App) open(ctx context.Context) (err error) {
+	cfg := a.cfg
+	if err := fsperm.MkdirAll(cfg.DataDir); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	// A data folder an older version left readable by others is made private at start-up.
+	if n, err := fsperm.Tighten(cfg.DataDir); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	} else if n > 0 {
+		a.log.Info("data folder made private to this user (files 0600, folders 0700)", "entries", n)
+	}
+	if a.Store, err = kb.Open(cfg.DataDir); err != nil {
+		return fmt.Errorf("open the knowledge base in %s: %w", cfg.DataDir, err)
+	}
+	a.closers = append(a.closers, func() { a.Store.Close() })
+	if cfg.Demo {
+		if err := LoadDemo(ctx, a.Store, a.log); err != nil {
+			return err
+		}
+	}
+	// The operational database: accounts, workflow, access log, tickets, the CTI log.
+	if a.DB, err = sqldb.Open(cfg.DB, cfg.DataDir); err != nil {
+		return fmt.Errorf("operational database: %w", err)
+	}
+	a.closers = append(a.closers, func() { a.DB.Close() })
+	// accounts (issue 5): sessions decide every caller's role; the demo gets one account per role.
+	var jobs []job
+	if a.Users, a.Workflow, a.Reads, jobs, err = openAccounts(ctx, cfg, a.DB, a.Store, a.log); err != nil {
+		return err
+	}
+	a.jobs = append(a.jobs, jobs...)
+	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
+	if a.Index, err = search.Start(ctx, IndexDir(cfg.DataDir), a.Store, a.log); err != nil {
+		return err
+	}
+	a.closers = append(a.closers, func() { a.Index.Close() })
+	// tickets (issue 6): the CRM on the operational database, with the demo requests under demo.
+	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, cfg.Demo, a.log); err != nil {
+		return err
+	}
+	if a.smtp != nil {
+		a.closers = append(a.closers, func() { a.smtp.Close() })
+	}
+	a.jobs = append(a.jobs, jobs...)
+	// telephony (issue 7): the ACD and the contact-center pages, on the tickets.
+	a.tel = &telephonyPart{cfg: cfg.Telephony}
+	if a.Telephony, err = a.tel.build(cfg.Demo, cfg.DataDir, a.Store, a.Tickets, a.log); err != nil {
+		return err
+	}
+	// imports (issue 3): the uploads of the import pages and their background jobs.
+	a.Imports = ingest.NewJobs(filepath.Join(cfg.DataDir, "import"), a.Store, a.log)
+	a.jobs = append(a.jobs, job{"imports", a.Imports.Run})
+	auth := cfg.Auth
+	if auth == nil {
+		auth = web.NewSessionAuth(a.Users)
+	}
+	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth},
+		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
+			Telephony: a.Telephony, Imports: a.Imports})
+	return nil
+}
+
+// Start starts the media layer and every background job, until Stop.
+func (a *App) Start(ctx context.Context) error {
+	if a.run != nil {
+		return errors.New("app: already started")
+	}
+	a.run = newRunner(ctx, a.log)
+	jobs, err := a.tel.start(a.run.ctx, a.Telephony)
+	if err != nil {
+		a.run.stop()
+		return err
+	}
+	if a.tel.adapter != nil {
+		a.closers = append(a.closers, func() { a.tel.adapter.Close() })
+	}
+	// service levels (issue 15): ACD, IVR and CTI heartbeats, the reports e-mailed on schedule.
+	sj, err := slaJobs(ctx, a.DB, a.Tickets, a.Telephony, a.tel, a.log)
+	if err != nil {
+		a.run.stop()
+		return err
+	}
+	for _, j := range append(append(a.jobs, jobs...), sj...) {
+		a.run.start(j)
+	}
+	return nil
+}
+
+// Stop stops the jobs, waits for them, and closes everything New opened: the operators are
+// logged out while the CTI log is still saved, the jobs end (the persister's last flush), and
+// only then the listeners, the index and the databases close.
+func (a *App) Stop() {
+	if a.run != nil {
+		a.tel.beforeStop()
+		a.run.stop()
+		a.run = nil
+	}
+	a.close()
+}
+
+func (a *App) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// Run starts the jobs, serves the web server on ln until ctx ends (requests in flight finish,
+// up to 10 s), then stops everything.
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	if err := a.Start(ctx); err != nil {
+		a.close()
+		return err
+	}
+	defer a.Stop()
+	err := a.Web.Serve(ctx, ln)
+	a.log.Info("server stopped")
+	return err
+}
+
+// IndexDir is the search index's folder in the data folder.
+func IndexDir(data string) string { return filepath.Join(data, "index") }
+
+// LoadDemo loads the demo data set into an empty knowledge base; a knowledge base that already
+// has pills is left alone, so that restarting with the demo never overwrites real work.
+func LoadDemo(ctx context.Context, store *kb.Store, log *slog.Logger) error {
+	st, err := store.Stats(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if st.Pills > 0 {
+		log.Info("demo: the knowledge base already has pills; not loading the demo", "pills", st.Pills)
+		return nil
+	}
+	start := time.Now()
+	if err := fixtures.Load(ctx, store); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	st, err = store.Stats(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	log.Info("demo loaded", "pills", st.Pills, "concepts", st.Concepts, "offices", st.Offices,
+		"people", st.People, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
