@@ -166,20 +166,20 @@ func TestCTISIPpInChromium(t *testing.T) {
 	e.until(e.opTab, "the pop closing", `document.getElementById("pop").hidden`)
 
 	// The statistics agree with SIPp: one call offered, answered within 30 s, completed.
-	req, _ := http.NewRequest(http.MethodGet, e.supURL+"/api/cti/stats", nil)
+	req, _ := http.NewRequest(http.MethodGet, e.supURL+"/api/sla/figures", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var st struct {
-		Figures map[string]any `json:"figures"`
+		Figures map[string]any `json:"overall"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		t.Fatal(err)
 	}
 	f := st.Figures
-	if f["offered"] != 1.0 || f["answered"] != 1.0 || f["answeredWithinThreshold"] != 1.0 || f["abandonedWithinThreshold"] != 0.0 {
+	if f["offered"] != 1.0 || f["answered"] != 1.0 || f["answeredUnderThreshold"] != 1.0 || f["abandonedUnderThreshold"] != 0.0 {
 		t.Errorf("statistics after one SIPp call: %v", f)
 	}
 }

@@ -210,12 +210,12 @@ func TestCTIInChromium(t *testing.T) {
 	figs, err := chromedp.Run(supTab, chromedp.Evaluate[map[string]string](`({
 		offered: document.querySelector('[data-fig="offered"]').textContent,
 		answered: document.querySelector('[data-fig="answered"]').textContent,
-		c2: document.querySelector('#levels tr[data-formula="C.2"]').className
+		c2: document.querySelector('#levels tr[data-sla="C.2"]').className
 	})`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if figs["offered"] != "1" || figs["answered"] != "1" || figs["c2"] != "ok" {
+	if figs["offered"] != "1" || figs["answered"] != "1" || figs["c2"] != "sla-ok" {
 		t.Errorf("statistics of the day: %v", figs)
 	}
 	screenshot(t, supTab, dir, "statistiche.png")

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sportello/audit"
 	"sportello/ingest"
 	"sportello/kb"
 	"sportello/kb/rdf"
@@ -21,7 +22,7 @@ func init() {
 		summary: "load RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD) or spreadsheets (.xlsx, .xls, .ods, .csv) into the knowledge graph",
 		usage: "[flags] FILE...\n\nExit status: 0 everything imported; 1 an error (a damaged file, a limit reached, a sheet with data\n" +
 			"that cannot be mapped, --strict refused): nothing written; 2 wrong usage; 3 imported, but some\n" +
-			"rows were left out (each one is in the problem report). --dry-run exits as the import would.",
+			"rows were left out (each one is in the problem report), or pills edited in Sportello kept an imported text aside. --dry-run exits as the import would.",
 		run: runImport,
 	})
 }
@@ -34,6 +35,7 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	format := fs.String("format", "", "RDF syntax of the files: "+formatNames()+" (default: from each file's extension; required for -; workbooks are always workbooks)")
 	graphIRI := fs.String("graph", "", "load every statement into this named graph (an IRI, or a short name such as content, taxonomy, directory)")
 	excel := addExcelFlags(fs)
+	dsn := dbFlag(fs) // where the audit log records the import
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -109,22 +111,48 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			return fmt.Errorf("%w (nothing imported)", err)
 		}
 		total, nconf := 0, 0
+		names := make([]string, len(rdfFiles))
 		for i, f := range rdfFiles {
 			res := results[i]
 			fmt.Fprintf(stdout, "%s: %d statements (%s)\n", f.path, res.Statements, f.format)
 			total += res.Statements
 			printPillOutcomes(stdout, res)
 			nconf += res.Conflicts()
+			names[i] = filepath.Base(f.path)
 		}
 		if len(rdfFiles) > 1 {
 			fmt.Fprintf(stdout, "total: %d statements from %d files\n", total, len(rdfFiles))
 		}
-		if nconf > 0 && !dryRun(fs) {
-			conflicts = fmt.Errorf("%d pills edited in Sportello since their last import kept the imported text aside for the publisher (everything else was imported)", nconf)
+		if !dryRun(fs) {
+			detail := fmt.Sprintf("%d dichiarazioni RDF", total)
+			if nconf > 0 {
+				// The pills edited in Sportello kept the imported text aside: imported, with
+				// rows left out, as a workbook's conflicts (exit status 3).
+				conflicts = exitError{code: 3, msg: fmt.Sprintf("%d pills edited in Sportello since their last import kept the imported text aside for the publisher (everything else was imported)", nconf)}
+				detail += fmt.Sprintf("; %d in conflitto", nconf)
+			}
+			if err := recordCLI(fs, *dsn, *data, audit.ImportRun, "file "+strings.Join(names, ", "), detail); err != nil {
+				return err
+			}
 		}
 	}
 	if len(workbooks) > 0 {
-		if err := excel.run(ctx, store, workbooks, stdout); err != nil {
+		err := excel.run(ctx, store, workbooks, stdout)
+		var ee exitError
+		if (err == nil || errors.As(err, &ee) && ee.code == 3) && !excel.dryRun && !excel.showMapping {
+			names := make([]string, len(workbooks))
+			for i, f := range workbooks {
+				names[i] = filepath.Base(f)
+			}
+			detail := "importazione completata"
+			if err != nil {
+				detail = "importazione completata; " + err.Error()
+			}
+			if rerr := recordCLI(fs, *dsn, *data, audit.ImportRun, "file "+strings.Join(names, ", "), detail); rerr != nil && err == nil {
+				return rerr
+			}
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -148,7 +176,7 @@ func printPillOutcomes(w io.Writer, res *kb.RDFImport) {
 		}
 	}
 	if res.Skipped > 0 {
-		fmt.Fprintf(w, "  %d statements of pill histories in an earlier format (titles only) not imported; the pills' texts were\n", res.Skipped)
+		fmt.Fprintf(w, "  %d statements of pill histories in an earlier format (titles only) not imported (the pills' current texts were)\n", res.Skipped)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package contactcenter is the web side of the contact center (issue 7): the live push of the
 // hub's CTI events over Server-Sent Events with the screen pop (TEL-2, TK-1), the operator's
-// console and call control (TEL-8), the supervisor's live view (TEL-3), the statistics
-// (stats.go) and the IVR announcements (announcements.go). The hub, the screen pop, the caller
+// console and call control (TEL-8), the supervisor's live view (TEL-3) and the IVR
+// announcements (announcements.go). The statistics and the SLA reports are web/reports'. The hub, the screen pop, the caller
 // lookup and the tickets of calls are package sportello/contactcenter; the ACD is telephony.
 package contactcenter
 
@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -671,6 +672,7 @@ type supervisorData struct {
 	Snapshot Snapshot
 	Demo     bool
 	CanDemo  bool
+	Today    template.HTML // the charts of the day (web/reports), outside the live part
 	webkit.FormBase
 }
 
@@ -700,6 +702,9 @@ func (h *Handlers) supervisorPage(c echo.Context) error {
 	d := supervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
 	d.CanDemo = t.Demo && (webkit.RoleOf(c) == role.Supervisor || webkit.RoleOf(c) == role.Administrator)
 	d.FormBase = webkit.FormOf(c)
+	if h.Today != nil {
+		d.Today = h.Today(c)
+	}
 	return h.pages.Render(c, "supervisor", webkit.PageData{Title: i18n.T("cti.sup.title"), Nav: "supervisor", Data: d})
 }
 
@@ -718,7 +723,6 @@ func (h *Handlers) Routes() []webkit.Route {
 	return []webkit.Route{
 		webkit.GET("/operatore", consoleRoles, h.operatorPage),
 		webkit.GET("/supervisore", supervisorRoles, h.supervisorPage),
-		webkit.GET("/statistiche", supervisorRoles, h.statsPage),
 		webkit.GET("/annunci", adminRoles, h.announcementsPage),
 		webkit.POST("/annunci", adminRoles, h.announcementUpload),
 		webkit.GET("/annunci/backup", adminRoles, h.announcementBackup),
@@ -736,9 +740,6 @@ func (h *Handlers) Routes() []webkit.Route {
 		webkit.POST("/api/cti/callback", consoleRoles, h.callback),
 		webkit.GET("/api/cti/directory", consoleRoles, h.directory),
 		webkit.GET("/api/cti/snapshot", supervisorRoles, h.snapshotAPI),
-		webkit.GET("/api/cti/stats", supervisorRoles, h.stats),
-		webkit.GET("/api/cti/queue_log", supervisorRoles, h.queueLog),
-		webkit.GET("/api/cti/erlang", supervisorRoles, h.erlang),
 		webkit.POST("/api/cti/demo/call", managerRoles, h.demoCall),
 
 		// Zammad's generic CTI webhook for an external PBX (TEL-1): machine to machine, so open to
@@ -751,6 +752,9 @@ func (h *Handlers) Routes() []webkit.Route {
 type Handlers struct {
 	tel   *Telephony // nil: every page answers 404
 	pages *webkit.Pages
+	// Today renders the supervisor's charts of the day (the service levels' web part, which
+	// reads them from package sla); nil: none.
+	Today func(echo.Context) template.HTML
 }
 
 //go:embed templates/*.html
