@@ -676,6 +676,44 @@ func ordinal(iri string) int {
 func (s *Store) Pills(ctx context.Context, f PillFilter) ([]Pill, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	heads, err := s.pillHeads(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if f.Offset > 0 {
+		if f.Offset >= len(heads) {
+			return nil, nil
+		}
+		heads = heads[f.Offset:]
+	}
+	if f.Limit > 0 && len(heads) > f.Limit {
+		heads = heads[:f.Limit]
+	}
+	out := make([]Pill, 0, len(heads))
+	for _, h := range heads {
+		p, err := s.readPill(ctx, h.IRI)
+		if err != nil {
+			return nil, err
+		}
+		if f.Viewer != nil {
+			f.Viewer.Redact(p)
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+// CountPills is how many pills Pills would list without Limit and Offset, read from the
+// pills' own statements only (a count of what a viewer may see costs no full reads).
+func (s *Store) CountPills(ctx context.Context, f PillFilter) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	heads, err := s.pillHeads(ctx, f)
+	return len(heads), err
+}
+
+// pillHeads are the pills f selects, sorted, as far as their own statements tell (pillHead).
+func (s *Store) pillHeads(ctx context.Context, f PillFilter) ([]*Pill, error) {
 	g := ontology.GraphContent
 	var candidates []quad.Value
 	switch {
@@ -735,27 +773,7 @@ func (s *Store) Pills(ctx context.Context, f PillFilter) ([]Pill, error) {
 		}
 		return heads[i].IRI < heads[j].IRI
 	})
-	if f.Offset > 0 {
-		if f.Offset >= len(heads) {
-			return nil, nil
-		}
-		heads = heads[f.Offset:]
-	}
-	if f.Limit > 0 && len(heads) > f.Limit {
-		heads = heads[:f.Limit]
-	}
-	out := make([]Pill, 0, len(heads))
-	for _, h := range heads {
-		p, err := s.readPill(ctx, h.IRI)
-		if err != nil {
-			return nil, err
-		}
-		if f.Viewer != nil {
-			f.Viewer.Redact(p)
-		}
-		out = append(out, *p)
-	}
-	return out, nil
+	return heads, nil
 }
 
 var headPredicates = []string{ontology.RDFType, ontology.DCTIdentifier, ontology.ADMSStatus, ontology.DCTSubject, ontology.CompetentOffice,

@@ -87,6 +87,17 @@ func TestVisibilityEveryReadPath(t *testing.T) {
 		if name != "code" && len(got) != 1 {
 			t.Errorf("Pills(%s) = %d pills, want 1", name, len(got))
 		}
+		// The count says the same as the list, for each viewer.
+		for _, v := range []Viewer{Anonymous, Staff, Editorial} {
+			f.Viewer = &v
+			list, err := s.Pills(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.CountPills(ctx, f); err != nil || n != len(list) {
+				t.Errorf("CountPills(%s, %+v) = %d, %v; Pills lists %d", name, v, n, err, len(list))
+			}
+		}
 	}
 	// The export.
 	for _, v := range []Viewer{Anonymous, Staff} {

@@ -252,7 +252,7 @@ func TestAPISearchVisibility(t *testing.T) {
 			t.Errorf("%s %s: archived found %v, want %v", tt.role, tt.params, got, tt.retired)
 		}
 		for _, h := range r.Hits {
-			if h.Kind == search.KindPill && !tt.role.SeesDrafts() && h.Status != string(kb.StatusPublished) {
+			if h.Kind == search.KindPill && !webkit.ViewerOf(tt.role).Drafts && h.Status != string(kb.StatusPublished) {
 				t.Errorf("%s %s: sees %s pill %s", tt.role, tt.params, h.Status, h.Code)
 			}
 		}

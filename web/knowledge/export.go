@@ -10,24 +10,40 @@ import (
 
 	"sportello/i18n"
 	"sportello/internal/clock"
-	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/web/webkit"
 )
 
+// DefaultMaxExports bounds the RDF exports running at once: each keeps a core busy walking the
+// whole store (2–6 s per million statements, README) while operators search.
+const DefaultMaxExports = 2
+
+// ExportRetry is when a refused export is worth trying again: a whole-store export of a large
+// knowledge base takes tens of seconds.
+const ExportRetry = 30 * time.Second
+
 // export serves /export/{format}?graph=…: the whole store or one named graph in an RDF syntax,
 // or the directory as vCard (KB-5, KB-11, "every list can be exported").
 //
-// The document is written to memory before the first byte goes out, so that a failure is a
-// clean error rather than a truncated file the user takes for complete.
+// What goes out is what the caller may see (kb's visibility rule through webkit.ViewerOf):
+// the public gets the published pills in force without internal fields, the taxonomy, the
+// directory, the ontology and the vocabularies; operators, back office, level 2 and
+// supervisors the same with the internal fields; editorial roles everything, the history
+// included.
+//
+// The RDF document streams from the store to the client in flat memory (kb.Store.ExportView),
+// through a gate of a few at once (webkit.Gate: 503 with Retry-After past it). Everything that
+// can be refused is checked before the first byte; a failure after it cuts the connection, so
+// that the download fails visibly instead of ending as a file that looks complete.
 func (h *Handlers) export(c echo.Context) error {
 	ctx := c.Request().Context()
 	who := webkit.RoleOf(c)
 	name := strings.ToLower(c.Param("format"))
-	var buf bytes.Buffer
 	stamp := time.Now().In(clock.Rome()).Format("20060102")
 	if name == "vcard" || name == "vcf" {
+		// The directory is small and public: written to memory, so a failure is a clean error.
+		var buf bytes.Buffer
 		if err := h.store.ExportVCard(ctx, &buf); err != nil {
 			return webkit.Internal(err)
 		}
@@ -42,29 +58,57 @@ func (h *Handlers) export(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if g.Name == "history" && !who.SeesDrafts() {
+	v := webkit.ViewerOf(who)
+	if g.Name == "history" && !v.Drafts {
 		// The history names every version, drafts included.
 		return webkit.Deny(who)
 	}
-	// What the caller may read (kb's visibility rule): the public gets published pills,
-	// taxonomy and directory, never drafts, history or internal fields.
-	opt := kb.ExportOptions{Graph: g.IRI}
-	if !who.SeesDrafts() {
-		v := kb.Staff
-		if who == role.Anonymous {
-			v = kb.Anonymous
-		}
-		opt.Viewer = &v
+	release, err := h.exports.Enter(c)
+	if err != nil {
+		return err
 	}
-	if err := h.store.ExportView(ctx, &buf, f, opt); err != nil {
-		return webkit.Internal(err)
-	}
+	defer release()
 	file := "sportello"
 	if g.Name != "" {
 		file += "-" + g.Name
 	}
-	webkit.Download(c, file+"-"+stamp+f.Ext())
-	return c.Blob(http.StatusOK, f.MediaType(), buf.Bytes())
+	out := &lazyDownload{c: c, file: file + "-" + stamp + f.Ext(), mediaType: f.MediaType()}
+	err = h.store.ExportView(ctx, out, f, kb.ExportOptions{Graph: g.IRI, Viewer: &v})
+	switch {
+	case err == nil:
+		out.start() // an empty graph is an empty file
+		return nil
+	case !out.started:
+		return webkit.Internal(err)
+	case ctx.Err() != nil:
+		return nil // the client went away
+	}
+	h.log.Error("export cut short", "format", f.Ext(), "graph", g.Name, "role", who, "err", err)
+	panic(http.ErrAbortHandler) // net/http closes the connection without ending the body
+}
+
+// lazyDownload sends the download's headers with its first byte, so that an export failing
+// before it is still a clean error page.
+type lazyDownload struct {
+	c         echo.Context
+	file      string
+	mediaType string
+	started   bool
+}
+
+func (d *lazyDownload) start() {
+	if d.started {
+		return
+	}
+	d.started = true
+	webkit.Download(d.c, d.file)
+	d.c.Response().Header().Set(echo.HeaderContentType, d.mediaType)
+	d.c.Response().WriteHeader(http.StatusOK)
+}
+
+func (d *lazyDownload) Write(p []byte) (int, error) {
+	d.start()
+	return d.c.Response().Write(p)
 }
 
 // resolveGraph accepts a short name (taxonomy, content, …) or the graph's IRI; empty means the
