@@ -131,7 +131,8 @@ func ImportFile(ctx context.Context, store *kb.Store, name string, opt Options) 
 	defer func() {
 		if p := recover(); p != nil {
 			slog.Error("import: panic", "file", name, "panic", p, "stack", string(debug.Stack()))
-			sum, err = nil, fmt.Errorf("%s: errore interno durante l'importazione (%v): nulla è stato scritto; i dettagli sono nel registro del server", filepath.Base(name), p)
+			// The panic's text and stack are for the log; the user reads what happened to the data.
+			sum, err = nil, fmt.Errorf("%s: errore interno durante l'importazione: nulla è stato scritto; i dettagli sono nel registro del server", filepath.Base(name))
 		}
 		if sum != nil {
 			sum.Elapsed = time.Since(start)
