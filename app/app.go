@@ -44,9 +44,10 @@ type Config struct {
 	BaseURL string // public URL, for canonical links
 	Demo    bool   // load the demo data set when the knowledge base is empty
 
-	Accounts       accounts.Config // session lifetime, login throttling, password length
-	AccessLogDays  int             // how long the access log keeps reads; 0 means 365
-	SecondApproval string          // branches whose pills need two signatures (KB-12)
+	Accounts       accounts.Config          // session lifetime, login throttling, password length
+	Directory      accounts.DirectoryConfig // staff login through LDAP / Active Directory; URL empty: off
+	AccessLogDays  int                      // how long the access log keeps reads; 0 means 365
+	SecondApproval string                   // branches whose pills need two signatures (KB-12)
 	Tickets        ticketing.Settings
 	Telephony      TelephonyConfig
 	// AuditRetention is how long the administrators' audit log keeps entries (OPS-1); 0 means
@@ -140,12 +141,13 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.closers = append(a.closers, func() { a.DB.Close() })
 	// accounts (issue 5): sessions decide every caller's role; the demo gets one account per role.
 	var jobs []job
-	if a.Users, a.Workflow, a.Reads, jobs, err = openAccounts(ctx, cfg, a.DB, a.Store, a.log); err != nil {
+	// the administrators' audit log (OPS-1), pruned daily by the retention; the accounts record
+	// their acts there themselves, the web server the other administrative acts.
+	if a.Audit, jobs, err = openAudit(ctx, a.DB, cfg.AuditRetention, a.log); err != nil {
 		return err
 	}
 	a.jobs = append(a.jobs, jobs...)
-	// the administrators' audit log (OPS-1), pruned daily by the retention.
-	if a.Audit, jobs, err = openAudit(ctx, a.DB, cfg.AuditRetention, a.log); err != nil {
+	if a.Users, a.Workflow, a.Reads, jobs, err = openAccounts(ctx, cfg, a.DB, a.Store, a.Audit, a.log); err != nil {
 		return err
 	}
 	a.jobs = append(a.jobs, jobs...)
@@ -155,7 +157,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	a.closers = append(a.closers, func() { a.Index.Close() })
 	// tickets (issue 6): the CRM on the operational database, with the demo requests under demo.
-	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, cfg.Demo, a.log); err != nil {
+	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, a.Users, cfg.Demo, a.log); err != nil {
 		return err
 	}
 	if a.smtp != nil {

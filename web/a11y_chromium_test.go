@@ -223,6 +223,7 @@ func (d *demoSite) demoIDs(t *testing.T) {
 		"/redazione/schede/:code": "/redazione/schede/" + esc(pill.Code),
 		"/concetti/:id":           "/concetti/" + esc(localID(pill.Concepts[0])),
 		"/rubrica/uffici/:id":     "/rubrica/uffici/" + esc(localID(pill.Office)),
+		"/ticket/uffici/:office":  "/ticket/uffici/" + esc(localID(pill.Office)),
 		"/ticket/:number":         "/ticket/" + esc(tk.Number),
 		"/cittadini/:id":          fmt.Sprintf("/cittadini/%d", tk.CitizenID),
 		"/importa/:id":            "/importa/" + esc(up.ID),

@@ -26,7 +26,7 @@ func init() {
 	register(&command{
 		name:    "serve",
 		summary: "run the web server (pages, JSON API, exports); --demo loads the demo data",
-		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR] [--db DSN] [ticketing flags: --smtp-listen, --mail-relay, --sla-hours …]",
+		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR] [--db DSN] [ticketing flags: --smtp-listen, --mail-relay, --sla-hours …] [--ldap-url URL --ldap-roles … (staff login through LDAP)]",
 		run:     runServe,
 	})
 }
@@ -78,6 +78,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		"how long the audit log of administrative acts keeps entries: 5y, 1825d, 8760h (env SPORTELLO_AUDIT_RETENTION)")
 	maxExports := fs.Int("max-exports", knowledge.DefaultMaxExports,
 		"RDF exports (/export/…) running at once, whoever asks; past it the answer is 503 with Retry-After")
+	var directory accounts.DirectoryConfig
+	directory.AddFlags(fs) // staff login through the Region's LDAP / Active Directory (optional)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -115,12 +117,13 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return usagef("--audit-retention: %v", err)
 	}
+	directory.BindPassword = os.Getenv(accounts.EnvLDAPBindPassword)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(fs.Output(), nil))
 	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
-		Accounts: acc, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
+		Accounts: acc, Directory: directory, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
 		TrustedProxies: proxies, RateLimits: limits, AuditRetention: keep, MaxExports: *maxExports,
 		Telephony: app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
 		Logger:    log})
