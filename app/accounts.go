@@ -47,9 +47,11 @@ func openWorkflow(ctx context.Context, cfg Config, db *sqldb.DB, store *kb.Store
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("workflow: %w", err)
 	}
-	if wf.Policy.SecondApproval, err = SecondApproval(ctx, store, cfg.SecondApproval); err != nil {
+	second, err := SecondApproval(ctx, store, cfg.SecondApproval)
+	if err != nil {
 		return nil, nil, nil, err
 	}
+	wf.SetPolicy(kb.WorkflowPolicy{SecondApproval: second})
 	days := cfg.AccessLogDays
 	if days == 0 {
 		days = 365

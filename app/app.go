@@ -63,6 +63,8 @@ type Config struct {
 	// LinkedData is the dataset's description and the SPARQL endpoint's limits (kb/linkeddata);
 	// the zero value takes the defaults. Its BaseURL is BaseURL.
 	LinkedData linkeddata.Settings
+	// MaxExports is how many RDF exports run at once (web.Config.MaxExports); 0: the default.
+	MaxExports int
 
 	Logger *slog.Logger
 	// Auth tells the web server who is calling; nil: the sessions of the accounts. Tests set it
@@ -212,7 +214,8 @@ func (a *App) open(ctx context.Context) (err error) {
 		auth = web.NewSessionAuth(a.Users)
 	}
 	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth,
-		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20},
+		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20,
+		MaxExports: cfg.MaxExports},
 		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
 			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log),
 			LinkedData: a.LinkedData, Remote: a.Remote})

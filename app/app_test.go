@@ -31,7 +31,7 @@ func TestLoadDemoOnce(t *testing.T) {
 	}
 	p := fixtures.Pills[0]
 	p.Title = "Modificata dall'utente"
-	if err := store.PutPill(ctx, &p); err != nil {
+	if err := fixtures.PutPill(ctx, store, &p); err != nil {
 		t.Fatal(err)
 	}
 	if err := LoadDemo(ctx, store, log); err != nil {

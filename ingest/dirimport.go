@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -115,7 +116,7 @@ func containsAllWords(have, want []string) bool {
 // may span several rows (one per person); its contacts are gathered from all of them: a phone
 // or e-mail shared by several rows, or on a row without a person, belongs to the office, the
 // others to the person on the row.
-func (im *importer) planDirectory(recs []DirRecord) {
+func (im *importer) planDirectory(recs []DirRecord) error {
 	type office struct {
 		unit   kb.Unit
 		dept   string
@@ -173,15 +174,25 @@ func (im *importer) planDirectory(recs []DirRecord) {
 		o := offices[key]
 		rec := o.first
 		parent := ""
+		var err error
 		if o.dept != "" && foldKey(o.dept) != foldKey(o.unit.Name) {
-			parent = im.dirUnit(kb.Unit{Name: o.dept, Kind: kb.UnitDepartment, Parent: im.organization()}, "", rec, true)
+			parent, err = im.dirUnit(kb.Unit{Name: o.dept, Kind: kb.UnitDepartment, Parent: im.organization()}, "", rec, true)
+			if err != nil {
+				return err
+			}
 		} else if o.unit.Kind == kb.UnitDepartment {
 			o.unit.Parent = im.organization()
 		}
 		if parent != "" {
 			o.unit.Parent = parent
 		}
-		unitIRI := im.dirUnit(o.unit, parent, rec, false)
+		unitIRI, err := im.dirUnit(o.unit, parent, rec, false)
+		if err != nil {
+			return err
+		}
+		if unitIRI == "" {
+			continue // refused and reported: its people cannot be placed
+		}
 		for _, r := range o.people {
 			if r.Person.FullName() == "" {
 				continue
@@ -190,9 +201,12 @@ func (im *importer) planDirectory(recs []DirRecord) {
 			p.Unit = unitIRI
 			p.Phones = removeAll(p.Phones, o.unit.Phones)
 			p.Emails = removeAll(p.Emails, o.unit.Emails)
-			im.dirPerson(p, r)
+			if err := im.dirPerson(p, r); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 func appendNew(list []string, vs ...string) []string {
@@ -226,10 +240,11 @@ func removeAll(list, drop []string) []string {
 	return out
 }
 
-// dirUnit plans a unit of the directory: the same unit (same name under the same parent) is
+// dirUnit writes a unit of the directory: the same unit (same name under the same parent) is
 // updated in place, keeping its IRI. onlyEnsure plans a department named by the rows, which
-// exists once whatever row names it.
-func (im *importer) dirUnit(u kb.Unit, parent string, rec DirRecord, onlyEnsure bool) string {
+// exists once whatever row names it. A unit the knowledge base refuses is reported and "" is
+// returned.
+func (im *importer) dirUnit(u kb.Unit, parent string, rec DirRecord, onlyEnsure bool) (string, error) {
 	var old *kb.Unit
 	for i := range im.units {
 		x := &im.units[i]
@@ -248,28 +263,60 @@ func (im *importer) dirUnit(u kb.Unit, parent string, rec DirRecord, onlyEnsure 
 	action := Created
 	if old != nil {
 		if onlyEnsure {
-			return old.IRI
+			return old.IRI, nil
 		}
 		if sameUnit(old, &u) {
-			im.addItem(Item{Sheet: rec.Sheet, Row: rec.Row, Type: typ, Key: u.Name, Title: u.Name, Action: Unchanged, IRI: old.IRI})
-			im.sum.Units.add(Unchanged)
-			return old.IRI
+			if _, done := im.items[old.IRI]; !done {
+				im.addItem(Item{Sheet: rec.Sheet, Row: rec.Row, Type: typ, Key: u.Name, Title: u.Name, Action: Unchanged, IRI: old.IRI})
+				im.sum.Units.add(Unchanged)
+			}
+			return old.IRI, nil
 		}
 		u.IRI = old.IRI
 		action = Updated
-		*old = u
 	} else {
 		u.IRI = im.newUnitIRI(u.Name)
+	}
+	uu := u
+	if err := im.b.PutUnit(&uu); err != nil {
+		var ve *kb.ValidationError
+		if !errors.As(err, &ve) {
+			return "", err
+		}
+		im.problem(Problem{File: im.sum.File, Sheet: rec.Sheet, Row: rec.Row, Severity: Error,
+			Problem: fmt.Sprintf("la rubrica rifiuta l'ufficio %q: %s (campo %s)", u.Name, ve.Msg, ve.Field),
+			Action:  "ufficio e persone della riga non importati"})
+		im.sum.Units.add(Skipped)
+		return "", nil
+	}
+	if old != nil {
+		*old = u
+	} else {
 		im.units = append(im.units, u)
 		if u.Kind == kb.UnitOffice {
 			im.hasOffices = true
 		}
 	}
-	idx := im.addItem(Item{Sheet: rec.Sheet, Row: rec.Row, Type: typ, Key: u.Name, Title: u.Name, Action: action, IRI: u.IRI})
-	im.sum.Units.add(action)
-	uu := u
-	im.pending = append(im.pending, op{item: idx, fn: func(b *kb.Batch) error { x := uu; return b.PutUnit(&x) }})
-	return u.IRI
+	im.item(Item{Sheet: rec.Sheet, Row: rec.Row, Type: typ, Key: u.Name, Title: u.Name, Action: action, IRI: u.IRI}, &im.sum.Units)
+	return u.IRI, nil
+}
+
+// item adds the summary line of a unit or person written, or — when the import writes it a
+// second time (the last write wins) — updates the line it has.
+func (im *importer) item(it Item, c *Counts) {
+	if im.items == nil {
+		im.items = map[string]int{}
+	}
+	if i, ok := im.items[it.IRI]; ok {
+		if prev := im.sum.Items[i].Action; prev == Unchanged {
+			c.Unchanged--
+			c.add(it.Action)
+			im.sum.Items[i].Action = it.Action
+		}
+		return
+	}
+	im.items[it.IRI] = im.addItem(it)
+	c.add(it.Action)
 }
 
 func sameUnit(a, b *kb.Unit) bool {
@@ -278,8 +325,8 @@ func sameUnit(a, b *kb.Unit) bool {
 		a.Address == b.Address && a.OpeningHours == b.OpeningHours
 }
 
-// dirPerson plans a person: the same name in the same office is updated in place.
-func (im *importer) dirPerson(p kb.Person, rec DirRecord) {
+// dirPerson writes a person: the same name in the same office is updated in place.
+func (im *importer) dirPerson(p kb.Person, rec DirRecord) error {
 	// The same name in the same office; else the only person of that name (who has moved to
 	// another office), unless this import already placed them.
 	var old *kb.Person
@@ -301,29 +348,43 @@ func (im *importer) dirPerson(p kb.Person, rec DirRecord) {
 	if im.placed == nil {
 		im.placed = map[string]bool{}
 	}
-	defer func() { im.placed[p.IRI] = true }()
 	action := Created
 	if old != nil {
-		if samePerson(old, &p) {
-			p.IRI = old.IRI
-			im.addItem(Item{Sheet: rec.Sheet, Row: rec.Row, Type: "person", Key: p.FullName(), Title: p.FullName(), Action: Unchanged, IRI: old.IRI})
-			im.sum.People.add(Unchanged)
-			return
-		}
 		p.IRI = old.IRI
+		im.placed[p.IRI] = true
+		if samePerson(old, &p) {
+			if _, done := im.items[old.IRI]; !done {
+				im.item(Item{Sheet: rec.Sheet, Row: rec.Row, Type: "person", Key: p.FullName(), Title: p.FullName(), Action: Unchanged, IRI: old.IRI}, &im.sum.People)
+			}
+			return nil
+		}
 		action = Updated
-		*old = p
 	} else {
 		p.IRI = kb.PersonIRI(p.GivenName, p.FamilyName)
 		for i := 2; im.personTaken(p.IRI); i++ {
 			p.IRI = fmt.Sprintf("%s-%d", kb.PersonIRI(p.GivenName, p.FamilyName), i)
 		}
+	}
+	pp := p
+	if err := im.b.PutPerson(&pp); err != nil {
+		var ve *kb.ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		im.problem(Problem{File: im.sum.File, Sheet: rec.Sheet, Row: rec.Row, Severity: Error,
+			Problem: fmt.Sprintf("la rubrica rifiuta %s: %s (campo %s)", p.FullName(), ve.Msg, ve.Field),
+			Action:  "persona non importata"})
+		im.sum.People.add(Skipped)
+		return nil
+	}
+	im.placed[p.IRI] = true
+	if old != nil {
+		*old = p
+	} else {
 		im.people = append(im.people, p)
 	}
-	idx := im.addItem(Item{Sheet: rec.Sheet, Row: rec.Row, Type: "person", Key: p.FullName(), Title: p.FullName(), Action: action, IRI: p.IRI})
-	im.sum.People.add(action)
-	pp := p
-	im.queue = append(im.queue, op{item: idx, fn: func(b *kb.Batch) error { x := pp; return b.PutPerson(&x) }})
+	im.item(Item{Sheet: rec.Sheet, Row: rec.Row, Type: "person", Key: p.FullName(), Title: p.FullName(), Action: action, IRI: p.IRI}, &im.sum.People)
+	return nil
 }
 
 // phoneKeys compares phone numbers by phone.Key: the graph stores "0874 437 000" as
@@ -351,38 +412,55 @@ func samePerson(a, b *kb.Person) bool {
 		sameSet(a.Emails, b.Emails) && a.PEC == b.PEC
 }
 
-// linkPendingOffices links the pills imported before the directory: a pill whose competent
-// office was kept as text gets the office the directory now holds. Linking does not change
-// what the pill says, so it is not a new version.
+// linkPendingOffices links the pills whose competent office was kept as text — imported before
+// the directory, or earlier in this workbook — to the office the directory now holds. Linking
+// does not change what the pill says, so it is not a new version (kb.Batch.LinkOffice).
 func (im *importer) linkPendingOffices() error {
 	pills, err := im.store.Pills(im.ctx, kb.PillFilter{})
 	if err != nil {
 		return err
 	}
-	var todo []kb.Pill
+	seen := map[string]bool{}
+	link := func(iri, name string) error {
+		if seen[iri] {
+			return nil
+		}
+		seen[iri] = true
+		u := matchUnit(im.units, name, kb.UnitOffice)
+		if u == nil {
+			return nil
+		}
+		ok, err := im.b.LinkOffice(iri, name, u.IRI, im.opt.Actor)
+		if ok {
+			im.sum.Linked++
+		}
+		return err
+	}
+	// Pills of this import first (the batch holds them), then those already in the store.
+	for _, it := range im.sum.Items {
+		if it.Type != "pill" || it.IRI == "" {
+			continue
+		}
+		r, err := im.b.Record(it.IRI)
+		if err != nil {
+			continue
+		}
+		for _, v := range r.Versions {
+			if v.Content.OfficeName != "" && v.Content.Office == "" {
+				if err := link(it.IRI, v.Content.OfficeName); err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
 	for _, p := range pills {
 		if p.Office != "" || p.OfficeName == "" {
 			continue
 		}
-		if u := matchUnit(im.units, p.OfficeName, kb.UnitOffice); u != nil {
-			p.Office, p.OfficeName = u.IRI, ""
-			todo = append(todo, p)
+		if err := link(p.IRI, p.OfficeName); err != nil {
+			return err
 		}
 	}
-	for start := 0; start < len(todo); start += 500 {
-		chunk := todo[start:min(start+500, len(todo))]
-		err := im.store.Update(im.ctx, func(b *kb.Batch) error {
-			for i := range chunk {
-				if err := b.PutPill(&chunk[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("linking pills to offices: %w", err)
-		}
-	}
-	im.sum.Linked = len(todo)
 	return nil
 }

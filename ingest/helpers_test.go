@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sportello/kb"
+	"sportello/kb/rdf"
 )
 
 // sheetSpec describes a sheet of a generated workbook.
@@ -122,3 +124,11 @@ type writerFile struct{ b []byte }
 
 func (w *writerFile) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
 func (w *writerFile) save(path string) error      { return os.WriteFile(path, w.b, 0o644) }
+
+func exportAll(store *kb.Store, format string) error {
+	f, err := rdf.ParseFormat(format)
+	if err != nil {
+		return err
+	}
+	return store.Export(context.Background(), io.Discard, f, "")
+}

@@ -361,6 +361,9 @@ func (j *Jobs) Start(id string, ch Choices, dry bool, user string) error {
 		j.mu.Unlock()
 		return err
 	}
+	// The workflow records who imported: the pills' versions and the import step name the
+	// signed-in user, as `sportello import --actor` does on the command line.
+	opt.Actor = user
 	switch {
 	case u.Removed:
 		j.mu.Unlock()

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/cayleygraph/cayley"
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"sportello/ontology"
@@ -64,17 +63,18 @@ func loadBolt(tb testing.TB, dir string, n, batch int) *Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tx := graph.NewTransactionN(batch)
+	ctx := context.Background()
+	tx := newDeltaSet()
 	var werr error
 	synthetic(n, func(q quad.Quad) {
-		tx.AddQuad(q)
-		if len(tx.Deltas) >= batch && werr == nil {
-			werr = s.apply(tx)
-			tx = graph.NewTransactionN(batch)
+		tx.add(q)
+		if len(tx.order) >= batch && werr == nil {
+			werr = s.apply(ctx, tx)
+			tx = newDeltaSet()
 		}
 	})
 	if werr == nil {
-		werr = s.apply(tx)
+		werr = s.apply(ctx, tx)
 	}
 	if werr != nil {
 		tb.Fatal(werr)
@@ -200,10 +200,10 @@ func BenchmarkTwoHop1M(b *testing.B) {
 		b.Run(q.name+"/path-in-graphs", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				s.mu.RLock()
-				p := cayley.StartPath(s.h.QuadStore, quad.IRI(pillName(i%70_000))).
+				p := cayley.StartPath(s.qs, quad.IRI(pillName(i%70_000))).
 					LabelContext(quad.IRI(q.g1)).Out(quad.IRI(q.first)).
 					LabelContext(quad.IRI(q.g2)).Out(quad.IRI(q.then))
-				vals, err := p.Iterate(ctx).AllValues(s.h.QuadStore)
+				vals, err := p.Iterate(ctx).AllValues(s.qs)
 				s.mu.RUnlock()
 				if err != nil || len(vals) != q.want {
 					b.Fatalf("%v %v", vals, err)
@@ -213,9 +213,9 @@ func BenchmarkTwoHop1M(b *testing.B) {
 		b.Run(q.name+"/path-any-graph", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				s.mu.RLock()
-				p := cayley.StartPath(s.h.QuadStore, quad.IRI(pillName(i%70_000))).
+				p := cayley.StartPath(s.qs, quad.IRI(pillName(i%70_000))).
 					Out(quad.IRI(q.first)).Out(quad.IRI(q.then))
-				vals, err := p.Iterate(ctx).AllValues(s.h.QuadStore)
+				vals, err := p.Iterate(ctx).AllValues(s.qs)
 				s.mu.RUnlock()
 				if err != nil || len(vals) != q.want {
 					b.Fatalf("%v %v", vals, err)

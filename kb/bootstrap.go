@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"sportello/kb/rdf"
@@ -25,7 +24,7 @@ func (s *Store) bootstrap(ctx context.Context) error {
 	if !fresh {
 		return nil
 	}
-	tx := graph.NewTransaction()
+	tx := newDeltaSet()
 	load := func(name string, data []byte, g string) error {
 		qr, err := rdf.NewReader(bytes.NewReader(data), rdf.Turtle, rdf.ReaderOptions{File: name})
 		if err != nil {
@@ -45,7 +44,7 @@ func (s *Store) bootstrap(ctx context.Context) error {
 			q.Subject = skolem(name, q.Subject)
 			q.Object = skolem(name, q.Object)
 			q.Label = quad.IRI(g)
-			tx.AddQuad(q)
+			tx.add(q)
 		}
 	}
 	if err := load("sportello.ttl", ontology.Turtle, ontology.GraphOntology); err != nil {
@@ -62,11 +61,11 @@ func (s *Store) bootstrap(ctx context.Context) error {
 	q.text(ontology.SKOSPrefLabel, "Content classification", "en")
 	q.text(ontology.SKOSDefinition, "L'albero di classificazione della base di conoscenza, per eventi della vita (KB-1).", "it")
 	for _, x := range q.quads {
-		tx.AddQuad(x)
+		tx.add(x)
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	return s.apply(tx)
+	return s.apply(ctx, tx)
 }
 
 func skolem(file string, v quad.Value) quad.Value {

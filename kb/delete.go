@@ -38,9 +38,9 @@ func (b *Batch) DeleteConcept(iri string) error {
 	}
 	g := quad.IRI(ontology.GraphTaxonomy)
 	if c.Broader != "" {
-		b.tx.RemoveQuad(quad.Quad{Subject: quad.IRI(c.Broader), Predicate: quad.IRI(ontology.SKOSNarrower), Object: quad.IRI(iri), Label: g})
+		b.tx.remove(quad.Quad{Subject: quad.IRI(c.Broader), Predicate: quad.IRI(ontology.SKOSNarrower), Object: quad.IRI(iri), Label: g})
 	} else {
-		b.tx.RemoveQuad(quad.Quad{Subject: quad.IRI(TaxonomyScheme), Predicate: quad.IRI(ontology.SKOSHasTopConcept), Object: quad.IRI(iri), Label: g})
+		b.tx.remove(quad.Quad{Subject: quad.IRI(TaxonomyScheme), Predicate: quad.IRI(ontology.SKOSHasTopConcept), Object: quad.IRI(iri), Label: g})
 	}
 	b.change.Deleted = append(b.change.Deleted, iri)
 	b.replace(iri, ontology.GraphTaxonomy, nil, nil)
@@ -60,7 +60,8 @@ func (b *Batch) DeleteUnit(iri string) error {
 	s.mu.RLock()
 	u, err := s.readUnit(b.ctx, iri)
 	subs := s.subjects(b.ctx, ontology.ORGUnitOf, quad.IRI(iri), ontology.GraphDirectory)
-	members := s.subjects(b.ctx, orgMemberOf, quad.IRI(iri), ontology.GraphDirectory)
+	members := append(s.subjects(b.ctx, ontology.ORGOrganization, quad.IRI(iri), ontology.GraphDirectory),
+		s.subjects(b.ctx, orgMemberOf, quad.IRI(iri), ontology.GraphDirectory)...)
 	s.mu.RUnlock()
 	if err != nil {
 		return err
@@ -75,7 +76,7 @@ func (b *Batch) DeleteUnit(iri string) error {
 		return err
 	}
 	if u.Parent != "" {
-		b.tx.RemoveQuad(quad.Quad{Subject: quad.IRI(u.Parent), Predicate: quad.IRI(ontology.ORGHasUnit), Object: quad.IRI(iri), Label: quad.IRI(ontology.GraphDirectory)})
+		b.tx.remove(quad.Quad{Subject: quad.IRI(u.Parent), Predicate: quad.IRI(ontology.ORGHasUnit), Object: quad.IRI(iri), Label: quad.IRI(ontology.GraphDirectory)})
 	}
 	b.change.Deleted = append(b.change.Deleted, iri)
 	b.replace(iri, ontology.GraphDirectory, nil, nil)

@@ -12,8 +12,15 @@ import (
 	"sportello/ontology"
 )
 
-// orgMemberOf links a person to the unit they work in (the short form of org:Membership).
+// orgMemberOf is the short form of a membership, org:memberOf, which stores before the
+// directory's memberships wrote: still read, never written.
 const orgMemberOf = ontology.ORG + "memberOf"
+
+// membershipIRI names the org:Membership that places a person in their unit: a node the person
+// owns (<person#membership>), replaced and deleted with them. ORG's n-ary membership rather than
+// the short org:memberOf, whose domain and range (foaf:Agent) a vCard individual and a CPV/COV
+// office need not satisfy, and which cannot carry the role or its period.
+func membershipIRI(person string) string { return person + "#membership" }
 
 // PutUnit creates or replaces an organisational unit of the directory (KB-13) in one
 // transaction. An empty IRI is minted from the name and written back; an empty Kind is an
@@ -109,7 +116,7 @@ func (b *Batch) PutUnit(u *Unit) error {
 	old, _ := b.s.readUnit(b.ctx, u.IRI)
 	b.s.mu.RUnlock()
 	if old != nil && old.Parent != "" {
-		b.tx.RemoveQuad(quad.Quad{Subject: quad.IRI(old.Parent), Predicate: quad.IRI(ontology.ORGHasUnit), Object: quad.IRI(u.IRI), Label: quad.IRI(g)})
+		b.tx.remove(quad.Quad{Subject: quad.IRI(old.Parent), Predicate: quad.IRI(ontology.ORGHasUnit), Object: quad.IRI(u.IRI), Label: quad.IRI(g)})
 	}
 	// org:hasUnit quads on this unit belong to its sub-units: keep them.
 	keep := func(x quad.Quad) bool { return sameIRI(x.Subject, u.IRI) && sameIRI(x.Predicate, ontology.ORGHasUnit) }
@@ -275,7 +282,13 @@ func (b *Batch) PutPerson(p *Person) error {
 	q.str(ontology.VCardGivenName, p.GivenName)
 	q.str(ontology.VCardFamilyName, p.FamilyName)
 	q.text(ontology.VCardRole, strings.TrimSpace(p.Role), "it")
-	q.iri(orgMemberOf, p.Unit)
+	if p.Unit != "" {
+		m := membershipIRI(p.IRI)
+		q.iri(ontology.ORGHasMembership, m)
+		q.addOn(m, ontology.RDFType, quad.IRI(ontology.ORGMembership))
+		q.addOn(m, ontology.ORGMember, quad.IRI(p.IRI))
+		q.addOn(m, ontology.ORGOrganization, quad.IRI(p.Unit))
+	}
 	q.str(ontology.Extension, strings.TrimSpace(p.Extension))
 	for _, t := range p.Phones {
 		q.iri(ontology.VCardHasTelephone, telIRI(t))
@@ -315,7 +328,15 @@ func (s *Store) readPerson(ctx context.Context, iri string) (*Person, error) {
 		case ontology.VCardRole:
 			p.Role = v
 		case orgMemberOf:
-			p.Unit = v
+			if p.Unit == "" {
+				p.Unit = v
+			}
+		case ontology.ORGHasMembership:
+			for _, m := range s.out(ctx, q.Object, ontology.GraphDirectory) {
+				if sameIRI(m.Predicate, ontology.ORGOrganization) {
+					p.Unit = iriOf(m.Object)
+				}
+			}
 		case ontology.Extension:
 			p.Extension = v
 		case ontology.VCardHasTelephone:

@@ -1,9 +1,12 @@
 package kb
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/cayleygraph/quad"
+
+	"sportello/ontology"
 )
 
 // ClearGraph queues the removal of every statement of named graph g, so that a batch can
@@ -17,7 +20,7 @@ func (b *Batch) ClearGraph(g string) error {
 	}
 	b.s.mu.RLock()
 	defer b.s.mu.RUnlock()
-	qs := b.s.h.QuadStore
+	qs := b.s.qs
 	ref := qs.ValueOf(quad.IRI(g))
 	if ref == nil {
 		return nil
@@ -26,7 +29,7 @@ func (b *Batch) ClearGraph(g string) error {
 	defer it.Close()
 	n := 0
 	for it.Next(b.ctx) {
-		b.tx.RemoveQuad(qs.Quad(it.Result()))
+		b.tx.removeStored(qs.Quad(it.Result()))
 		n++
 	}
 	if err := it.Err(); err != nil {
@@ -37,4 +40,42 @@ func (b *Batch) ClearGraph(g string) error {
 		b.change.Imported = true
 	}
 	return nil
+}
+
+// ErrOwnGraph refuses a statement written as it is into one of kb's own graphs: pills go
+// through the workflow (the one writer), the tree and the directory through their typed writes.
+var ErrOwnGraph = errors.New("kb: Sportello's own graphs are written through the workflow and the typed writes")
+
+// AddQuads queues statements as they are into other named graphs than kb's own (a harvested
+// source, an RDF document imported from a URL). Nothing is queued if any statement has no
+// graph, is in one of kb's own graphs (ErrOwnGraph), or could not be written by some RDF
+// syntax (UnwritableError).
+func (b *Batch) AddQuads(quads []quad.Quad) error {
+	for i, q := range quads {
+		g, _ := q.Label.(quad.IRI)
+		if g == "" || ownGraph(string(g)) {
+			return fmt.Errorf("kb: statement %d in graph %v: %w", i+1, q.Label, ErrOwnGraph)
+		}
+		if err := checkWritable(q); err != nil {
+			return fmt.Errorf("kb: statement %d: %w", i+1, err)
+		}
+	}
+	for _, q := range quads {
+		b.tx.add(q)
+	}
+	if len(quads) > 0 {
+		b.dirtyIdx = true
+		b.change.Imported = true
+	}
+	return nil
+}
+
+// ownGraph reports whether g is one of the graphs kb writes itself.
+func ownGraph(g string) bool {
+	switch g {
+	case ontology.GraphOntology, ontology.GraphVocabulary, ontology.GraphTaxonomy, ontology.GraphContent,
+		ontology.GraphDirectory, ontology.GraphHistory:
+		return true
+	}
+	return false
 }

@@ -2,14 +2,17 @@ package kb
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
 
-	"sportello/internal/htmltext"
 	"sportello/ontology"
 )
 
@@ -21,6 +24,11 @@ type PillFilter struct {
 	Code    string
 	Limit   int
 	Offset  int
+	// Viewer, when set, applies the visibility rule (Viewer.Sees, Viewer.Redact) at At (now
+	// when zero). Reads that serve people set it; nil is the store's own view (imports, index
+	// upkeep, the workflow).
+	Viewer *Viewer
+	At     time.Time
 }
 
 // Statuses lists the workflow states in their natural order.
@@ -40,7 +48,8 @@ func (st Status) Valid() bool {
 func (st Status) IRI() string { return ontology.Status + string(st) }
 
 // ValidationError is a resource that cannot be written as it is: it names the resource and the
-// field. Nothing of the resource (or of its batch) is written.
+// field (its English API name); Msg says what is wrong, in Italian for pills. Nothing of the
+// resource (or of its batch) is written.
 type ValidationError struct {
 	Resource string // IRI, code or name of what was being written
 	Field    string
@@ -48,29 +57,152 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
+	if l, ok := fieldLabels[e.Field]; ok {
+		return fmt.Sprintf("%s: campo «%s»: %s", e.Resource, l, e.Msg)
+	}
 	return fmt.Sprintf("kb: %s: field %s: %s", e.Resource, e.Field, e.Msg)
 }
 
-// PutPill creates or replaces a pill in one transaction. An empty IRI is minted from the code
-// (or a new id) and written back into p; so are the defaults (language "it", status draft,
-// version 1, created and modified now).
-func (s *Store) PutPill(ctx context.Context, p *Pill) error {
-	return s.Update(ctx, func(b *Batch) error { return b.PutPill(p) })
+// fieldLabels are the pill's fields as the editor and the workbooks call them.
+var fieldLabels = map[string]string{
+	"iri": "IRI", "code": "codice", "title": "titolo", "question": "domanda", "answer": "risposta",
+	"keywords": "parole chiave", "lang": "lingua", "concepts": "classificazione", "department": "dipartimento",
+	"office": "ufficio competente", "officeName": "ufficio competente", "legalRefs": "riferimenti normativi",
+	"links": "collegamenti", "forms": "moduli", "audience": "destinatari", "status": "stato",
+	"version": "versione", "validatedBy": "validata da", "notes": "note", "extra": "campi aggiuntivi",
 }
 
-// PutPill queues the replacement of a pill (see Store.PutPill).
-func (b *Batch) PutPill(p *Pill) error {
-	if err := b.preparePill(p); err != nil {
+// validatePill checks what a pill must be to be written: a title or a question, well-formed
+// IRIs, language tag and links, and texts every RDF syntax can write — no control characters
+// but tab and line breaks (RDF/XML cannot hold the others at all), valid UTF-8. Messages are
+// Italian and name the field: they reach the editor and the import report as they are.
+func validatePill(p *Pill) error {
+	name := p.IRI
+	if p.Code != "" {
+		name = p.Code
+	}
+	if name == "" {
+		name = fmt.Sprintf("scheda %q", p.Title)
+	}
+	bad := func(field, msg string, a ...any) error {
+		return &ValidationError{Resource: name, Field: field, Msg: fmt.Sprintf(msg, a...)}
+	}
+	texts := []struct {
+		field string
+		v     []string
+	}{
+		{"code", []string{p.Code}}, {"title", []string{p.Title}}, {"question", []string{p.Question}},
+		{"answer", []string{p.Answer}}, {"keywords", p.Keywords}, {"officeName", []string{p.OfficeName}},
+		{"legalRefs", p.LegalRefs}, {"audience", p.Audience}, {"validatedBy", []string{p.ValidatedBy}},
+		{"notes", []string{p.Notes}},
+	}
+	for _, l := range append(append([]Link(nil), p.Links...), p.Forms...) {
+		texts = append(texts, struct {
+			field string
+			v     []string
+		}{"links", []string{l.URL, l.Title}})
+	}
+	for _, f := range p.Extra {
+		texts = append(texts, struct {
+			field string
+			v     []string
+		}{"extra", []string{f.Name, f.Value}})
+	}
+	for _, t := range texts {
+		for _, v := range t.v {
+			if msg := textProblem(v); msg != "" {
+				return bad(t.field, "%s", msg)
+			}
+		}
+	}
+	if strings.TrimSpace(p.Title) == "" && strings.TrimSpace(p.Question) == "" {
+		return bad("title", "una scheda ha bisogno di un titolo o di una domanda")
+	}
+	if p.Status != "" && !p.Status.Valid() {
+		return bad("status", "stato sconosciuto %q", p.Status)
+	}
+	if p.Lang != "" && !validLang(p.Lang) {
+		return bad("lang", "%q non è un codice di lingua", p.Lang)
+	}
+	if p.Version < 0 {
+		return bad("version", "versione negativa %d", p.Version)
+	}
+	if p.IRI != "" && !isAbsoluteIRI(p.IRI) {
+		return bad("iri", "%q non è un IRI assoluto", p.IRI)
+	}
+	for _, c := range p.Concepts {
+		if !isAbsoluteIRI(c) {
+			return bad("concepts", "%q non è un IRI assoluto", c)
+		}
+	}
+	for _, f := range []struct{ field, v string }{{"department", p.Department}, {"office", p.Office}} {
+		if f.v != "" && !isAbsoluteIRI(f.v) {
+			return bad(f.field, "%q non è un IRI assoluto", f.v)
+		}
+	}
+	for i, l := range append(append([]Link(nil), p.Links...), p.Forms...) {
+		field := "links"
+		if i >= len(p.Links) {
+			field = "forms"
+		}
+		u := strings.TrimSpace(l.URL)
+		if u == "" {
+			return bad(field, "un collegamento senza indirizzo (titolo %q)", l.Title)
+		}
+		if v, ok := urlValue(u).(quad.IRI); ok && checkWritable(quad.Quad{Subject: v, Predicate: quad.IRI(ontology.RDFSSeeAlso), Object: v}) != nil {
+			return bad(field, "l'indirizzo %q non è scritto in modo valido", u)
+		}
+	}
+	for _, f := range p.Extra {
+		if strings.TrimSpace(f.Name) == "" {
+			return bad("extra", "un campo senza nome (valore %q)", f.Value)
+		}
+	}
+	return nil
+}
+
+// textProblem says, in Italian, why a text cannot be kept: "" when it can.
+func textProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "il testo non è UTF-8 valido"
+	}
+	for _, r := range s {
+		if r == '\t' || r == '\n' || r == '\r' {
+			continue
+		}
+		if r < 0x20 || r == 0xFFFE || r == 0xFFFF {
+			return fmt.Sprintf("il testo contiene un carattere di controllo (U+%04X) che non si può conservare né esportare: toglierlo", r)
+		}
+	}
+	return ""
+}
+
+// putPillContent writes p — already made by the workflow, with its IRI — as the content graph's
+// pill: the one place pills reach the content graph (issue 10: one writer).
+func (b *Batch) putPillContent(p *Pill) error {
+	if err := validatePill(p); err != nil {
 		return err
+	}
+	if p.IRI == "" || !isAbsoluteIRI(p.IRI) {
+		return &ValidationError{Resource: p.Code, Field: "iri", Msg: fmt.Sprintf("%q non è un IRI assoluto", p.IRI)}
+	}
+	// The code is unique: it is how people and the legacy workbooks name a pill.
+	if p.Code != "" {
+		if other, ok := b.codes[p.Code]; ok && other != p.IRI {
+			return &ValidationError{Resource: p.Code, Field: "code", Msg: fmt.Sprintf("il codice %s compare due volte", p.Code)}
+		}
+		b.s.mu.RLock()
+		existing := b.s.pillIRIByCode(b.ctx, p.Code)
+		b.s.mu.RUnlock()
+		if existing != "" && existing != p.IRI && !b.released[existing] {
+			return &ValidationError{Resource: p.Code, Field: "code", Msg: fmt.Sprintf("il codice %s appartiene già a %s", p.Code, existing)}
+		}
+		b.codes[p.Code] = p.IRI
 	}
 	if err := b.touch(p.IRI); err != nil {
 		return err
 	}
-	if p.Code != "" {
-		b.codes[p.Code] = p.IRI
-	}
 	b.change.Pills = append(b.change.Pills, p.IRI)
-
 	b.s.mu.RLock()
 	oldLinks := b.s.pillLinks(b.ctx, p.IRI)
 	b.s.mu.RUnlock()
@@ -79,114 +211,52 @@ func (b *Batch) PutPill(p *Pill) error {
 	return nil
 }
 
-// preparePill fills in defaults and the IRI, and validates p against the store.
-func (b *Batch) preparePill(p *Pill) error {
-	name := p.IRI
-	if name == "" {
-		name = p.Code
+// removePillContent takes pill iri out of the content graph.
+func (b *Batch) removePillContent(iri string) error {
+	if err := b.touch(iri); err != nil {
+		return err
 	}
-	if name == "" {
-		name = "pill " + fmt.Sprintf("%q", p.Title)
+	b.s.mu.RLock()
+	links := b.s.pillLinks(b.ctx, iri)
+	code := ""
+	for _, q := range b.s.quadsDirPred(b.ctx, quad.Subject, quad.IRI(iri), ontology.DCTIdentifier, ontology.GraphContent) {
+		code = lex(q.Object)
 	}
-	bad := func(field, msg string, a ...any) error {
-		return &ValidationError{Resource: name, Field: field, Msg: fmt.Sprintf(msg, a...)}
-	}
-	p.Code = strings.TrimSpace(p.Code)
-	if strings.TrimSpace(p.Title) == "" && strings.TrimSpace(p.Question) == "" {
-		return bad("title", "a pill needs a title or a question")
-	}
-	if p.Status == "" {
-		p.Status = StatusDraft
-	}
-	if !p.Status.Valid() {
-		return bad("status", "unknown status %q", p.Status)
-	}
-	if p.Lang != "" && !validLang(p.Lang) {
-		return bad("lang", "%q is not a language tag", p.Lang)
-	}
-	if p.Version < 0 {
-		return bad("version", "negative version %d", p.Version)
-	}
-	if p.IRI != "" && !isAbsoluteIRI(p.IRI) {
-		return bad("iri", "%q is not an absolute IRI", p.IRI)
-	}
-	for _, c := range p.Concepts {
-		if !isAbsoluteIRI(c) {
-			return bad("concepts", "%q is not an absolute IRI", c)
+	b.s.mu.RUnlock()
+	if code != "" {
+		if b.released == nil {
+			b.released = map[string]bool{}
 		}
+		b.released[iri] = true
 	}
-	for field, v := range map[string]string{"department": p.Department, "office": p.Office} {
-		if v != "" && !isAbsoluteIRI(v) {
-			return bad(field, "%q is not an absolute IRI", v)
-		}
-	}
-	for i, l := range append(append([]Link(nil), p.Links...), p.Forms...) {
-		if strings.TrimSpace(l.URL) == "" {
-			field := "links"
-			if i >= len(p.Links) {
-				field = "forms"
-			}
-			return bad(field, "a link without URL (title %q)", l.Title)
-		}
-	}
-	for _, f := range p.Extra {
-		if strings.TrimSpace(f.Name) == "" {
-			return bad("extra", "a field without a name (value %q)", f.Value)
-		}
-	}
-
-	// The code is unique: it is how people and the legacy workbooks name a pill.
-	if p.Code != "" {
-		if other, ok := b.codes[p.Code]; ok && other != p.IRI {
-			return bad("code", "code %s is used twice in this batch", p.Code)
-		}
-		b.s.mu.RLock()
-		existing := b.s.pillIRIByCode(b.ctx, p.Code)
-		b.s.mu.RUnlock()
-		switch {
-		case p.IRI == "" && existing != "":
-			p.IRI = existing
-		case p.IRI != "" && existing != "" && existing != p.IRI:
-			return bad("code", "code %s already belongs to %s", p.Code, existing)
-		}
-	}
-	if p.IRI == "" {
-		if p.Code != "" {
-			p.IRI = PillIRI(p.Code)
-		} else {
-			p.IRI = Base + "pill/" + newID()
-		}
-	}
-	// The one answer policy, whoever writes the pill (editor, importer, API, demo, tickets).
-	p.Answer = htmltext.Sanitize(p.Answer)
-	if p.Lang == "" {
-		p.Lang = "it"
-	}
-	if p.Version == 0 {
-		p.Version = 1
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	if p.Created.IsZero() {
-		p.Created = now
-	}
-	if p.Modified.IsZero() {
-		p.Modified = p.Created
-	}
+	b.change.DeletedPills = append(b.change.DeletedPills, iri)
+	b.replace(iri, ontology.GraphContent, nil, nil)
+	b.relink(iri, links, nil)
 	return nil
 }
 
-// pillQuads is the RDF of a pill (vocabularies/MAPPING.md, KB-5, KB-12).
+// pillQuads is the RDF of a pill in the content graph (vocabularies/MAPPING.md, KB-5, KB-12).
 func pillQuads(p *Pill) []quad.Quad {
 	q := newQuads(p.IRI, ontology.GraphContent)
-	lang := p.Lang
 	q.iri(ontology.RDFType, ontology.KnowledgePill)
 	q.iri(ontology.RDFType, ontology.SchemaQuestion)
+	fieldQuads(q, p, false)
+	return q.quads
+}
+
+// fieldQuads writes the fields of a pill on q's subject: the pill itself in the content graph,
+// or (history) a version or an imported text in the history graph. Owned nodes are named after
+// the subject (#answer, #form-N, #extra-N, and in the history #link-N, which keeps each
+// version's link titles its own: in the content graph a link's title is rdfs:label on the link).
+func fieldQuads(q *quadsOf, p *Pill, history bool) {
+	subject := string(q.s)
+	lang := p.Lang
 	q.str(ontology.DCTIdentifier, p.Code)
 	q.text(ontology.DCTTitle, p.Title, lang)
 	q.text(ontology.SchemaText, p.Question, lang)
 	if p.Answer != "" {
 		// A named node rather than a blank node: it can be linked to, and replaced with the pill.
-		a := p.IRI + "#answer"
+		a := subject + "#answer"
 		q.iri(ontology.SchemaAcceptedAnswer, a)
 		q.addOn(a, ontology.RDFType, quad.IRI(ontology.SchemaAnswer))
 		q.addOn(a, ontology.SchemaText, text(p.Answer, lang))
@@ -203,11 +273,24 @@ func pillQuads(p *Pill) []quad.Quad {
 	for _, r := range p.LegalRefs {
 		q.str(ontology.LegalReference, strings.TrimSpace(r))
 	}
-	for _, l := range p.Links {
-		q.add(ontology.RDFSSeeAlso, urlValue(l.URL))
+	// Links are a set: numbered in URL order, the order they are read back in.
+	links := slices.Clone(p.Links)
+	sort.SliceStable(links, func(i, j int) bool { return strings.TrimSpace(links[i].URL) < strings.TrimSpace(links[j].URL) })
+	for i, l := range links {
+		if !history {
+			q.add(ontology.RDFSSeeAlso, urlValue(l.URL))
+			continue
+		}
+		n := fmt.Sprintf("%s#link-%d", subject, i+1)
+		q.iri(ontology.PillLink, n)
+		q.addOn(n, ontology.RDFType, quad.IRI(ontology.SchemaWebPage))
+		q.addOn(n, ontology.SchemaURL, urlValue(l.URL))
+		if l.Title != "" {
+			q.addOn(n, ontology.SchemaName, text(l.Title, lang))
+		}
 	}
 	for i, f := range p.Forms {
-		n := fmt.Sprintf("%s#form-%d", p.IRI, i+1)
+		n := fmt.Sprintf("%s#form-%d", subject, i+1)
 		q.iri(ontology.Form, n)
 		q.addOn(n, ontology.RDFType, quad.IRI(ontology.SchemaDigitalDocument))
 		q.addOn(n, ontology.SchemaURL, urlValue(f.URL))
@@ -218,8 +301,12 @@ func pillQuads(p *Pill) []quad.Quad {
 	for _, a := range p.Audience {
 		q.text(ontology.SchemaAudience, strings.TrimSpace(a), lang)
 	}
-	q.iri(ontology.ADMSStatus, p.Status.IRI())
-	q.add(ontology.VersionNumber, typed(fmt.Sprint(p.Version), ontology.XSDInteger))
+	if p.Status != "" {
+		q.iri(ontology.ADMSStatus, p.Status.IRI())
+	}
+	if p.Version > 0 {
+		q.add(ontology.VersionNumber, typed(fmt.Sprint(p.Version), ontology.XSDInteger))
+	}
 	if !p.Created.IsZero() {
 		q.add(ontology.DCTCreated, dateTime(p.Created))
 	}
@@ -230,10 +317,12 @@ func pillQuads(p *Pill) []quad.Quad {
 		q.add(ontology.DCTDateAccepted, dateTime(*p.Validated))
 	}
 	if v := strings.TrimSpace(p.ValidatedBy); v != "" {
+		// An agent IRI (a person of the directory, an account) or, failing that, the name as
+		// the source wrote it: sp:validatedBy is an object property.
 		if isAbsoluteIRI(v) {
 			q.iri(ontology.ValidatedBy, v)
 		} else {
-			q.str(ontology.ValidatedBy, v)
+			q.str(ontology.ValidatorName, v)
 		}
 	}
 	if p.ReviewBy != nil {
@@ -247,12 +336,76 @@ func pillQuads(p *Pill) []quad.Quad {
 	}
 	q.text(ontology.SKOSNote, p.Notes, lang)
 	for i, f := range p.Extra {
-		n := fmt.Sprintf("%s#extra-%d", p.IRI, i+1)
+		n := fmt.Sprintf("%s#extra-%d", subject, i+1)
 		q.iri(ontology.ExtraField, n)
 		q.addOn(n, ontology.FieldName, quad.String(f.Name))
 		q.addOn(n, ontology.RDFValue, quad.String(f.Value))
 	}
-	return q.quads
+}
+
+// PillHash is the fingerprint of what a pill says — its text and every field a source can give
+// — and not of what the workflow owns (status, version, dates of creation, change and
+// validation): two pills with the same hash say the same thing. Sets are compared as sets.
+func PillHash(p *Pill) string {
+	h := sha256.New()
+	field := func(name string, vs ...string) {
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(vs))
+		for _, v := range vs {
+			fmt.Fprintf(h, "%d\x00%s\x00", len(v), v)
+		}
+	}
+	set := func(vs []string) []string {
+		out := make([]string, 0, len(vs))
+		for _, v := range vs {
+			out = append(out, strings.TrimSpace(v))
+		}
+		return sortedUnique(out)
+	}
+	day := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	lang := p.Lang
+	if lang == "" {
+		lang = "it"
+	}
+	field("code", strings.TrimSpace(p.Code))
+	field("title", p.Title)
+	field("question", p.Question)
+	field("answer", p.Answer)
+	field("keywords", set(p.Keywords)...)
+	field("lang", lang)
+	field("concepts", set(p.Concepts)...)
+	field("department", p.Department)
+	field("office", p.Office)
+	field("officeName", p.OfficeName)
+	field("legalRefs", set(p.LegalRefs)...)
+	links := func(ls []Link, ordered bool) []string {
+		out := make([]string, len(ls))
+		for i, l := range ls {
+			out[i] = strings.TrimSpace(l.URL) + "\x00" + l.Title
+		}
+		if !ordered {
+			out = sortedUnique(out)
+		}
+		return out
+	}
+	field("links", links(p.Links, false)...)
+	field("forms", links(p.Forms, true)...)
+	field("audience", set(p.Audience)...)
+	field("validatedBy", strings.TrimSpace(p.ValidatedBy))
+	field("reviewBy", day(p.ReviewBy))
+	field("validFrom", day(p.ValidFrom))
+	field("validUntil", day(p.ValidUntil))
+	field("notes", p.Notes)
+	var extra []string
+	for _, f := range p.Extra {
+		extra = append(extra, f.Name+"\x00"+f.Value)
+	}
+	field("extra", extra...)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // urlValue is a link target: an IRI when it is one, else (a legacy cell such as
@@ -294,10 +447,10 @@ func (b *Batch) relink(pill string, old []quad.Value, links []Link) {
 		}
 		for _, q := range b.s.out(b.ctx, v, g) {
 			if sameIRI(q.Predicate, ontology.RDFSLabel) {
-				b.tx.RemoveQuad(q)
+				b.tx.removeStored(q)
 			}
 		}
-		b.tx.AddQuad(quad.Quad{Subject: v, Predicate: quad.IRI(ontology.RDFSLabel), Object: quad.String(l.Title), Label: quad.IRI(g)})
+		b.tx.add(quad.Quad{Subject: v, Predicate: quad.IRI(ontology.RDFSLabel), Object: quad.String(l.Title), Label: quad.IRI(g)})
 	}
 	for _, v := range old {
 		i, ok := v.(quad.IRI)
@@ -316,7 +469,7 @@ func (b *Batch) relink(pill string, old []quad.Value, links []Link) {
 		}
 		for _, q := range b.s.out(b.ctx, v, g) {
 			if sameIRI(q.Predicate, ontology.RDFSLabel) {
-				b.tx.RemoveQuad(q)
+				b.tx.removeStored(q)
 			}
 		}
 	}
@@ -367,13 +520,22 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 	if !isPill {
 		return nil, fmt.Errorf("pill %s: %w", iri, ErrNotFound)
 	}
+	follow := func(v quad.Value) []quad.Quad { return s.out(ctx, v, g) }
+	p := pillFrom(iri, quads, follow)
+	p.Links, p.Forms = SafeLinks(p.Links), SafeLinks(p.Forms) // links.go: never a javascript: link out
+	return p, nil
+}
+
+// pillFrom builds a pill from the quads of its subject; follow returns the quads about another
+// node: an owned node (answer, form, extra field, history link) or a web link (its title).
+func pillFrom(iri string, quads []quad.Quad, follow func(quad.Value) []quad.Quad) *Pill {
 	p := &Pill{IRI: iri}
 	var titleLang, anyLang string
 	type numbered struct {
 		n int
 		v any
 	}
-	var forms, extras []numbered
+	var forms, extras, links []numbered
 	for _, q := range quads {
 		pred := iriOf(q.Predicate)
 		v, lang := lexical(q.Object)
@@ -388,7 +550,7 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 		case ontology.SchemaText:
 			p.Question = v
 		case ontology.SchemaAcceptedAnswer:
-			for _, a := range s.out(ctx, q.Object, g) {
+			for _, a := range follow(q.Object) {
 				if sameIRI(a.Predicate, ontology.SchemaText) {
 					p.Answer = lex(a.Object)
 				}
@@ -407,17 +569,18 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 			p.LegalRefs = append(p.LegalRefs, v)
 		case ontology.RDFSSeeAlso:
 			l := Link{URL: v}
-			if _, ok := q.Object.(quad.IRI); ok {
-				for _, lq := range s.out(ctx, q.Object, g) {
+			switch q.Object.(type) {
+			case quad.IRI, quad.BNode:
+				for _, lq := range follow(q.Object) {
 					if sameIRI(lq.Predicate, ontology.RDFSLabel) {
 						l.Title = lex(lq.Object)
 					}
 				}
 			}
-			p.Links = append(p.Links, l)
-		case ontology.Form:
+			links = append(links, numbered{0, l})
+		case ontology.PillLink, ontology.Form:
 			f := Link{}
-			for _, fq := range s.out(ctx, q.Object, g) {
+			for _, fq := range follow(q.Object) {
 				switch iriOf(fq.Predicate) {
 				case ontology.SchemaURL:
 					f.URL = lex(fq.Object)
@@ -425,7 +588,11 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 					f.Title = lex(fq.Object)
 				}
 			}
-			forms = append(forms, numbered{ordinal(v), f})
+			if pred == ontology.Form {
+				forms = append(forms, numbered{ordinal(v), f})
+			} else {
+				links = append(links, numbered{ordinal(v), f})
+			}
 		case ontology.SchemaAudience:
 			p.Audience = append(p.Audience, v)
 		case ontology.ADMSStatus:
@@ -438,8 +605,10 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 			p.Modified, _ = parseTime(q.Object)
 		case ontology.DCTDateAccepted:
 			p.Validated = timePtr(q.Object)
-		case ontology.ValidatedBy:
-			p.ValidatedBy = v
+		case ontology.ValidatedBy, ontology.ValidatorName:
+			if p.ValidatedBy == "" || pred == ontology.ValidatedBy {
+				p.ValidatedBy = v
+			}
 		case ontology.ReviewBy:
 			p.ReviewBy = timePtr(q.Object)
 		case ontology.SchemaValidFrom:
@@ -450,7 +619,7 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 			p.Notes = v
 		case ontology.ExtraField:
 			f := Field{}
-			for _, fq := range s.out(ctx, q.Object, g) {
+			for _, fq := range follow(q.Object) {
 				switch iriOf(fq.Predicate) {
 				case ontology.FieldName:
 					f.Name = lex(fq.Object)
@@ -472,8 +641,8 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 	p.Concepts = sortedUnique(p.Concepts)
 	p.LegalRefs = sortedUnique(p.LegalRefs)
 	p.Audience = sortedUnique(p.Audience)
-	sort.Slice(p.Links, func(i, j int) bool { return p.Links[i].URL < p.Links[j].URL })
 	// Forms and extra fields keep the order they were written in: it is in their node IRIs.
+	// Links are a set (rdfs:seeAlso): sorted by URL.
 	sort.SliceStable(forms, func(i, j int) bool { return forms[i].n < forms[j].n })
 	sort.SliceStable(extras, func(i, j int) bool { return extras[i].n < extras[j].n })
 	for _, f := range forms {
@@ -482,8 +651,11 @@ func (s *Store) readPill(ctx context.Context, iri string) (*Pill, error) {
 	for _, f := range extras {
 		p.Extra = append(p.Extra, f.v.(Field))
 	}
-	p.Links, p.Forms = SafeLinks(p.Links), SafeLinks(p.Forms) // links.go: never a javascript: link out
-	return p, nil
+	for _, l := range links {
+		p.Links = append(p.Links, l.v.(Link))
+	}
+	sort.SliceStable(p.Links, func(i, j int) bool { return p.Links[i].URL < p.Links[j].URL })
+	return p
 }
 
 // ordinal is the number at the end of an owned node IRI (…#form-3 → 3), 0 when there is none.
@@ -504,6 +676,44 @@ func ordinal(iri string) int {
 func (s *Store) Pills(ctx context.Context, f PillFilter) ([]Pill, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	heads, err := s.pillHeads(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if f.Offset > 0 {
+		if f.Offset >= len(heads) {
+			return nil, nil
+		}
+		heads = heads[f.Offset:]
+	}
+	if f.Limit > 0 && len(heads) > f.Limit {
+		heads = heads[:f.Limit]
+	}
+	out := make([]Pill, 0, len(heads))
+	for _, h := range heads {
+		p, err := s.readPill(ctx, h.IRI)
+		if err != nil {
+			return nil, err
+		}
+		if f.Viewer != nil {
+			f.Viewer.Redact(p)
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+// CountPills is how many pills Pills would list without Limit and Offset, read from the
+// pills' own statements only (a count of what a viewer may see costs no full reads).
+func (s *Store) CountPills(ctx context.Context, f PillFilter) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	heads, err := s.pillHeads(ctx, f)
+	return len(heads), err
+}
+
+// pillHeads are the pills f selects, sorted, as far as their own statements tell (pillHead).
+func (s *Store) pillHeads(ctx context.Context, f PillFilter) ([]*Pill, error) {
 	g := ontology.GraphContent
 	var candidates []quad.Value
 	switch {
@@ -539,6 +749,10 @@ func (s *Store) Pills(ctx context.Context, f PillFilter) ([]Pill, error) {
 	}
 	// Filter and sort on the pill's own quads (one lookup each); read whole pills (answer,
 	// forms, links: more lookups) only for the page returned.
+	at := f.At
+	if at.IsZero() {
+		at = time.Now()
+	}
 	var heads []*Pill
 	for _, v := range candidates {
 		if err := ctx.Err(); err != nil {
@@ -548,6 +762,9 @@ func (s *Store) Pills(ctx context.Context, f PillFilter) ([]Pill, error) {
 		if p == nil || !pillMatches(p, f, under) {
 			continue // not a pill (e.g. another resource citing the office), or filtered out
 		}
+		if f.Viewer != nil && !f.Viewer.Sees(p, at) {
+			continue
+		}
 		heads = append(heads, p)
 	}
 	sort.Slice(heads, func(i, j int) bool {
@@ -556,27 +773,11 @@ func (s *Store) Pills(ctx context.Context, f PillFilter) ([]Pill, error) {
 		}
 		return heads[i].IRI < heads[j].IRI
 	})
-	if f.Offset > 0 {
-		if f.Offset >= len(heads) {
-			return nil, nil
-		}
-		heads = heads[f.Offset:]
-	}
-	if f.Limit > 0 && len(heads) > f.Limit {
-		heads = heads[:f.Limit]
-	}
-	out := make([]Pill, 0, len(heads))
-	for _, h := range heads {
-		p, err := s.readPill(ctx, h.IRI)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
-	}
-	return out, nil
+	return heads, nil
 }
 
-var headPredicates = []string{ontology.RDFType, ontology.DCTIdentifier, ontology.ADMSStatus, ontology.DCTSubject, ontology.CompetentOffice}
+var headPredicates = []string{ontology.RDFType, ontology.DCTIdentifier, ontology.ADMSStatus, ontology.DCTSubject, ontology.CompetentOffice,
+	ontology.SchemaValidFrom, ontology.SchemaValidThrough}
 
 // pillHead is what filtering and sorting need of a pill, from its own quads; nil when they are
 // not a pill's.
@@ -596,6 +797,10 @@ func pillHead(iri string, quads []quad.Quad) *Pill {
 			p.Concepts = append(p.Concepts, v)
 		case ontology.CompetentOffice:
 			p.Office = v
+		case ontology.SchemaValidFrom:
+			p.ValidFrom = timePtr(q.Object)
+		case ontology.SchemaValidThrough:
+			p.ValidUntil = timePtr(q.Object)
 		}
 	}
 	if !isPill {
@@ -630,27 +835,4 @@ func pillMatches(p *Pill, f PillFilter, under map[string]bool) bool {
 		}
 	}
 	return true
-}
-
-// DeletePill removes a pill and the nodes it owns in one transaction.
-func (s *Store) DeletePill(ctx context.Context, iri string) error {
-	return s.Update(ctx, func(b *Batch) error { return b.DeletePill(iri) })
-}
-
-// DeletePill queues the removal of a pill (see Store.DeletePill).
-func (b *Batch) DeletePill(iri string) error {
-	b.s.mu.RLock()
-	_, err := b.s.readPill(b.ctx, iri)
-	links := b.s.pillLinks(b.ctx, iri)
-	b.s.mu.RUnlock()
-	if err != nil {
-		return err
-	}
-	if err := b.touch(iri); err != nil {
-		return err
-	}
-	b.change.DeletedPills = append(b.change.DeletedPills, iri)
-	b.replace(iri, ontology.GraphContent, nil, nil)
-	b.relink(iri, links, nil)
-	return nil
 }

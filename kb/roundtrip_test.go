@@ -41,7 +41,7 @@ func richStore(t testing.TB) *Store {
 	if err := s.PutPerson(ctx, &Person{GivenName: "Anna", FamilyName: "Società", Unit: u.IRI, Extension: "4312"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutPill(ctx, fullPill(cup, u.IRI)); err != nil {
+	if err := putPill(ctx, s, fullPill(cup, u.IRI)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Import(ctx, strings.NewReader(richDoc), rdf.Turtle, ImportOptions{File: "rich.ttl"}); err != nil {
@@ -219,26 +219,5 @@ func TestExportOneGraph(t *testing.T) {
 	}
 	if bytes.Contains(doc, []byte("KnowledgePill")) {
 		t.Error("the taxonomy export holds pills")
-	}
-}
-
-// TestAddQuads: statements built in Go are written with the batch, or not at all.
-func TestAddQuads(t *testing.T) {
-	ctx := context.Background()
-	s := memStore(t)
-	before, _ := s.Stats(ctx)
-	good := quad.Quad{Subject: quad.IRI("http://a.example/s"), Predicate: quad.IRI("http://a.example/p"), Object: quad.String("sì")}
-	bad := quad.Quad{Subject: quad.String("letterale"), Predicate: quad.IRI("http://a.example/p"), Object: quad.String("x")}
-	if err := s.Update(ctx, func(b *Batch) error { return b.AddQuads([]quad.Quad{good, bad}) }); err == nil {
-		t.Fatal("a literal subject was accepted")
-	}
-	if after, _ := s.Stats(ctx); after != before {
-		t.Fatalf("a failed AddQuads wrote: %+v → %+v", before, after)
-	}
-	if err := s.Update(ctx, func(b *Batch) error { return b.AddQuads([]quad.Quad{good}) }); err != nil {
-		t.Fatal(err)
-	}
-	if out := string(mustExport(t, s, rdf.NQuads, "https://w3id.org/sportello/graph/content")); !strings.Contains(out, `"sì"`) {
-		t.Errorf("content graph: %s", out)
 	}
 }

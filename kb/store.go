@@ -8,17 +8,10 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
-	"time"
 
-	"github.com/boltdb/bolt"
-
-	"github.com/cayleygraph/cayley"
 	"github.com/cayleygraph/cayley/graph"
-	_ "github.com/cayleygraph/cayley/graph/kv/bolt" // the embedded backend (DESIGN: Storage)
-	_ "github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
 
-	"sportello/internal/fsperm"
 	"sportello/ontology"
 )
 
@@ -29,7 +22,12 @@ var ErrNotFound = errors.New("not found")
 // label. It is safe for concurrent use: reads share a lock, writes are serialised and each one
 // is applied as a single cayley transaction.
 type Store struct {
-	h *cayley.Handle
+	qs graph.QuadStore
+	kv *boltKV // the bolt database behind qs; nil for memstore
+
+	// failAfterApply, in tests, fails a bolt write after both halves were applied and before
+	// the commit, to check that nothing of it stays.
+	failAfterApply func() error
 
 	// mu guards the quad store itself: memstore is not safe for reading while writing, and a
 	// bolt write must not interleave with the reads a Put does to compute its deletes.
@@ -49,37 +47,21 @@ type Store struct {
 
 	hmu   sync.Mutex
 	hooks []func(context.Context, Change)
+
+	wfOnce sync.Once
+	wf     *Workflow // the one writer of pills (Workflow)
 }
 
 // Open opens (creating if needed) the bolt-backed store in dir. The graph lives in dir/graph; a
 // new graph is initialised and gets the ontology and the national vocabularies loaded.
 func Open(dir string) (*Store, error) {
-	path := filepath.Join(dir, "graph")
-	if _, err := os.Stat(filepath.Join(path, "indexes.bolt")); errors.Is(err, os.ErrNotExist) {
-		if err := fsperm.MkdirAll(path); err != nil {
-			return nil, fmt.Errorf("kb: create %s: %w", path, err)
-		}
-		// cayley's bolt opens its file 0644: create it private first (internal/fsperm).
-		if err := fsperm.Private(filepath.Join(path, "indexes.bolt")); err != nil {
-			return nil, fmt.Errorf("kb: create %s: %w", path, err)
-		}
-		if err := graph.InitQuadStore("bolt", path, nil); err != nil {
-			return nil, fmt.Errorf("kb: initialise graph in %s: %w", path, err)
-		}
-	}
-	if err := fsperm.Restrict(filepath.Join(path, "indexes.bolt")); err != nil {
-		return nil, err
-	}
-	if err := probeLock(filepath.Join(path, "indexes.bolt")); err != nil {
-		return nil, err
-	}
-	h, err := cayley.NewGraph("bolt", path, nil)
+	k, qs, err := openBolt(filepath.Join(dir, "graph"))
 	if err != nil {
-		return nil, fmt.Errorf("kb: open graph in %s: %w", path, err)
+		return nil, err
 	}
-	s := &Store{h: h}
+	s := &Store{qs: qs, kv: k}
 	if err := s.bootstrap(context.Background()); err != nil {
-		h.Close()
+		qs.Close()
 		return nil, err
 	}
 	return s, nil
@@ -88,33 +70,16 @@ func Open(dir string) (*Store, error) {
 // Exists reports whether dir holds a knowledge graph, for commands that should not create one
 // by accident (an export from a mistyped --data).
 func Exists(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "graph", "indexes.bolt"))
+	_, err := os.Stat(boltFile(filepath.Join(dir, "graph")))
 	return err == nil
-}
-
-// probeLock fails fast when another process holds the bolt file: cayley opens it without a
-// timeout and would wait forever (say, `sportello import` while `sportello serve` runs).
-func probeLock(file string) error {
-	db, err := bolt.Open(file, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return fmt.Errorf("kb: %s is in use by another process (is sportello serve running?)", file)
-	}
-	if err != nil {
-		return fmt.Errorf("kb: open %s: %w", file, err)
-	}
-	return db.Close()
 }
 
 // OpenMemory opens an empty in-memory store (cayley memstore), for tests. Like a new bolt
 // store it holds the ontology and the vocabularies.
 func OpenMemory() (*Store, error) {
-	h, err := cayley.NewMemoryGraph()
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{h: h}
+	s := &Store{qs: openMemory()}
 	if err := s.bootstrap(context.Background()); err != nil {
-		h.Close()
+		s.qs.Close()
 		return nil, err
 	}
 	return s, nil
@@ -124,18 +89,18 @@ func OpenMemory() (*Store, error) {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.h == nil {
+	if s.qs == nil {
 		return nil
 	}
-	err := s.h.Close()
-	s.h = nil
+	err := s.qs.Close()
+	s.qs = nil
 	return err
 }
 
 // QuadStore exposes the underlying cayley quad store for read-only uses the typed API does not
 // cover (the SPARQL endpoint, reasoning). Callers must not write through it: writes bypass the
 // store's locking and transaction rules.
-func (s *Store) QuadStore() graph.QuadStore { return s.h.QuadStore }
+func (s *Store) QuadStore() graph.QuadStore { return s.qs }
 
 // View runs fn with the quad store under the store's read lock, for read-only engines that
 // walk quads directly (the SPARQL engine): writes wait until fn returns. fn must not write
@@ -143,26 +108,35 @@ func (s *Store) QuadStore() graph.QuadStore { return s.h.QuadStore }
 func (s *Store) View(fn func(graph.QuadStore) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.h == nil {
+	if s.qs == nil {
 		return errors.New("kb: store is closed")
 	}
-	return fn(s.h.QuadStore)
+	return fn(s.qs)
 }
 
-// apply writes a transaction atomically: every delta or none. Adds that already exist and
-// deletes that are already gone are not errors, so a Put that rewrites an unchanged quad is a
-// no-op for that quad.
-func (s *Store) apply(tx *graph.Transaction) error {
-	if len(tx.Deltas) == 0 {
+// apply writes a batch's statements atomically: every one or none. Each added statement is
+// checked first (checkWritable): the store holds only what every RDF syntax can write.
+func (s *Store) apply(ctx context.Context, d *deltaSet) error {
+	if d.empty() {
+		return nil
+	}
+	dels, adds := d.deltas()
+	d.release() // a big import's map of statements is not needed any more: free it before cayley and bolt need their share
+	for _, a := range adds {
+		if err := checkWritable(a.Quad); err != nil {
+			return err
+		}
+	}
+	if len(dels)+len(adds) == 0 {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.h == nil {
+	if s.qs == nil {
 		return errors.New("kb: store is closed")
 	}
 	s.refs.Clear() // a graph emptied and filled again may get a new reference
-	if err := s.h.QuadStore.ApplyDeltas(tx.Deltas, graph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
+	if err := s.applyDeltas(ctx, dels, adds); err != nil {
 		return fmt.Errorf("kb: write: %w", err)
 	}
 	return nil
@@ -190,7 +164,7 @@ func (s *Store) quadsDirPred(ctx context.Context, d quad.Direction, v quad.Value
 
 // quadsDirPreds is quadsDir keeping only the predicates preds (any when nil).
 func (s *Store) quadsDirPreds(ctx context.Context, d quad.Direction, v quad.Value, preds []string, g string) []quad.Quad {
-	qs := s.h.QuadStore
+	qs := s.qs
 	ref := qs.ValueOf(v)
 	if ref == nil {
 		return nil
@@ -290,7 +264,7 @@ func (s *Store) graphRef(g string) graph.Ref {
 	if r, ok := s.refs.Load(g); ok {
 		return r.(graph.Ref)
 	}
-	r := s.h.QuadStore.ValueOf(quad.IRI(g))
+	r := s.qs.ValueOf(quad.IRI(g))
 	if r != nil {
 		s.refs.Store(g, r)
 	}
@@ -345,14 +319,19 @@ func sameIRI(v quad.Value, iri string) bool {
 type Batch struct {
 	s   *Store
 	ctx context.Context
-	tx  *graph.Transaction
+	tx  *deltaSet
 
-	touched  map[string]bool   // IRIs written by this batch: writing one twice is an error
-	codes    map[string]string // pill code → IRI within the batch
-	broader  map[string]string // concept → parent, for concepts written by this batch
-	kinds    map[string]string // IRI → class written by this batch (concept, unit)
-	change   Change            // what the batch writes, for OnChange
+	touched  map[string]bool        // IRIs written by this batch
+	added    map[string][]quad.Quad // graph + subject → what its last replace added
+	codes    map[string]string      // pill code → IRI within the batch
+	broader  map[string]string      // concept → parent, for concepts written by this batch
+	kinds    map[string]string      // IRI → class written by this batch (concept, unit)
+	change   Change                 // what the batch writes, for OnChange
 	dirtyIdx bool
+
+	records     map[string]*recordState // pills' records read and changed by the batch's steps
+	recordOrder []string
+	released    map[string]bool // pills taken out of the content graph: their codes are free
 }
 
 // Update runs fn with a Batch and applies everything fn wrote in one cayley transaction. If fn
@@ -370,23 +349,28 @@ func (s *Store) update(ctx context.Context, fn func(b *Batch) error) (Change, er
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	b := &Batch{
-		s: s, ctx: ctx, tx: graph.NewTransaction(),
+		s: s, ctx: ctx, tx: newDeltaSet(),
 		touched: map[string]bool{}, codes: map[string]string{},
 		broader: map[string]string{}, kinds: map[string]string{},
 	}
 	if err := fn(b); err != nil {
 		return Change{}, err
 	}
+	if err := b.flushRecords(); err != nil {
+		return Change{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return Change{}, err
 	}
-	if err := s.apply(b.tx); err != nil {
+	// What the batch kept to compute its writes goes before the writes are applied.
+	b.records, b.added, b.touched = nil, nil, nil
+	if err := s.apply(ctx, b.tx); err != nil {
 		return Change{}, err
 	}
 	if b.dirtyIdx {
 		s.invalidateLabels()
 	}
-	return b.change, nil
+	return b.change.dedup(), nil
 }
 
 // Change tells what a committed write touched, so that what follows the store (the search
@@ -399,6 +383,25 @@ type Change struct {
 	People       []string `json:"people,omitempty"`
 	Deleted      []string `json:"deleted,omitempty"`  // concepts, units and people removed
 	Imported     bool     `json:"imported,omitempty"` // an RDF import: anything may have changed
+}
+
+// dedup lists each IRI once (a batch may write a resource twice: the last write wins).
+func (c Change) dedup() Change {
+	for _, l := range []*[]string{&c.Pills, &c.DeletedPills, &c.Concepts, &c.Units, &c.People, &c.Deleted} {
+		seen := map[string]bool{}
+		out := (*l)[:0:0]
+		for _, iri := range *l {
+			if !seen[iri] {
+				seen[iri] = true
+				out = append(out, iri)
+			}
+		}
+		if len(out) == 0 {
+			out = nil
+		}
+		*l = out
+	}
+	return c
 }
 
 func (c Change) empty() bool {
@@ -425,12 +428,8 @@ func (s *Store) notify(ctx context.Context, c Change) {
 	}
 }
 
-// touch records that the batch writes iri, refusing a second write of the same resource
-// (its deletes would not see the first write's adds).
+// touch records that the batch writes iri.
 func (b *Batch) touch(iri string) error {
-	if b.touched[iri] {
-		return fmt.Errorf("kb: %s is written twice in one batch", iri)
-	}
 	b.touched[iri] = true
 	return nil
 }
@@ -447,8 +446,13 @@ func (b *Batch) taken(iri string) bool {
 
 // replace queues the replacement of subject's quads in graph g by add: the old quads (except
 // those keep accepts) and the quads of the nodes subject owns (IRIs subject#…) are deleted.
-// Quads both removed and added cancel out inside the transaction.
+// Quads both removed and added cancel out inside the transaction. Writing the same subject
+// again in a batch replaces what the batch added for it before: the last write wins.
 func (b *Batch) replace(subject, g string, keep func(quad.Quad) bool, add []quad.Quad) {
+	key := g + " " + subject
+	for _, q := range b.added[key] {
+		b.tx.unadd(q)
+	}
 	b.s.mu.RLock()
 	old := b.s.owned(b.ctx, subject, g)
 	b.s.mu.RUnlock()
@@ -456,11 +460,15 @@ func (b *Batch) replace(subject, g string, keep func(quad.Quad) bool, add []quad
 		if keep != nil && keep(q) {
 			continue
 		}
-		b.tx.RemoveQuad(q)
+		b.tx.removeStored(q)
 	}
 	for _, q := range add {
-		b.tx.AddQuad(q)
+		b.tx.add(q)
 	}
+	if b.added == nil {
+		b.added = map[string][]quad.Quad{}
+	}
+	b.added[key] = add
 }
 
 // owned returns subject's quads in graph g and those of the nodes it owns.

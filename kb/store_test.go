@@ -88,7 +88,7 @@ func TestPillRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := fullPill(cup, u.IRI)
-	if err := s.PutPill(ctx, p); err != nil {
+	if err := putPill(ctx, s, p); err != nil {
 		t.Fatal(err)
 	}
 	if p.IRI != Base+"pill/SAL-012" {
@@ -100,6 +100,7 @@ func TestPillRoundTrip(t *testing.T) {
 	}
 	want := *fullPill(cup, u.IRI)
 	want.IRI = p.IRI
+	want.Version = 1 // the workflow numbers versions: the first one Sportello holds
 	want.Keywords = []string{"CUP", "prenotazione", "visita"}
 	want.LegalRefs = []string{"D.Lgs. 124/1998", "L.R. 12/2013 art. 4"}
 	want.Links = []Link{{URL: "https://www.regione.example/cup", Title: "Il CUP regionale"}, {URL: "www.legacy.example/x"}}
@@ -112,19 +113,20 @@ func TestPillRoundTrip(t *testing.T) {
 	}
 }
 
-// TestPutReplaces: a second Put leaves no trace of the first one's values or owned nodes.
+// TestPutReplaces: a second edit of the open version leaves no trace of the first one's values
+// or owned nodes in the content graph; a deletion empties it (the history keeps the versions).
 func TestPutReplaces(t *testing.T) {
 	ctx := context.Background()
 	s := memStore(t)
 	_, cup, abitare := testTree(t, s)
 	p := fullPill(cup, "")
-	if err := s.PutPill(ctx, p); err != nil {
+	p.Status = StatusDraft
+	if err := putPill(ctx, s, p); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := s.Stats(ctx)
 	q := &Pill{IRI: p.IRI, Code: p.Code, Title: "Nuovo titolo", Answer: "Breve.", Concepts: []string{abitare},
 		Forms: []Link{{URL: "https://x.example/f.pdf"}}, Created: p.Created, Modified: p.Modified}
-	if err := s.PutPill(ctx, q); err != nil {
+	if err := putPill(ctx, s, q); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Pill(ctx, p.IRI)
@@ -144,11 +146,7 @@ func TestPutReplaces(t *testing.T) {
 			t.Errorf("content graph still holds %q:\n%s", gone, buf.String())
 		}
 	}
-	after, _ := s.Stats(ctx)
-	if after.Triples >= before.Triples {
-		t.Errorf("triples %d → %d: old quads left behind", before.Triples, after.Triples)
-	}
-	if err := s.DeletePill(ctx, p.IRI); err != nil {
+	if err := deletePill(ctx, s, p.IRI); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Pill(ctx, p.IRI); !errors.Is(err, ErrNotFound) {
@@ -158,6 +156,10 @@ func TestPutReplaces(t *testing.T) {
 	s.Export(ctx, &buf, rdf.NQuads, ontology.GraphContent)
 	if buf.Len() != 0 {
 		t.Errorf("content graph not empty after delete:\n%s", buf.String())
+	}
+	r, err := s.Workflow().Record(ctx, p.IRI)
+	if err != nil || !r.Deleted || len(r.Versions) != 1 || r.Versions[0].Content.Title != "Nuovo titolo" {
+		t.Errorf("history after delete: %+v, %v", r, err)
 	}
 }
 
@@ -172,13 +174,13 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 		name string
 		do   func() error
 	}{
-		{"no title", func() error { return s.PutPill(ctx, &Pill{Code: "X-1", Answer: "a"}) }},
-		{"bad status", func() error { return s.PutPill(ctx, &Pill{Title: "t", Status: "approved"}) }},
-		{"bad language tag", func() error { return s.PutPill(ctx, &Pill{Title: "t", Lang: "it it"}) }},
+		{"no title", func() error { return putPill(ctx, s, &Pill{Code: "X-1", Answer: "a"}) }},
+		{"bad status", func() error { return putPill(ctx, s, &Pill{Title: "t", Status: "approved"}) }},
+		{"bad language tag", func() error { return putPill(ctx, s, &Pill{Title: "t", Lang: "it it"}) }},
 		{"label without language", func() error {
 			return s.PutConcept(ctx, &Concept{PrefLabel: map[string]string{"": "Senza lingua"}})
 		}},
-		{"relative concept", func() error { return s.PutPill(ctx, &Pill{Title: "t", Concepts: []string{"salute"}}) }},
+		{"relative concept", func() error { return putPill(ctx, s, &Pill{Title: "t", Concepts: []string{"salute"}}) }},
 		{"cycle", func() error {
 			c, _ := s.Concept(ctx, cup)
 			parent, _ := s.Concept(ctx, c.Broader)
@@ -190,18 +192,18 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 		}},
 		{"batch with one bad pill", func() error {
 			return s.Update(ctx, func(b *Batch) error {
-				if err := b.PutPill(&Pill{Code: "OK-1", Title: "buona"}); err != nil {
+				if err := b.putTestPill(&Pill{Code: "OK-1", Title: "buona"}); err != nil {
 					return err
 				}
-				return b.PutPill(&Pill{Code: "KO-1"})
+				return b.putTestPill(&Pill{Code: "KO-1"})
 			})
 		}},
 		{"duplicate code in batch", func() error {
 			return s.Update(ctx, func(b *Batch) error {
-				if err := b.PutPill(&Pill{Code: "D-1", Title: "uno"}); err != nil {
+				if err := b.putTestPill(&Pill{Code: "D-1", Title: "uno"}); err != nil {
 					return err
 				}
-				return b.PutPill(&Pill{Code: "D-1", IRI: Base + "pill/altro", Title: "due"})
+				return b.putTestPill(&Pill{Code: "D-1", IRI: Base + "pill/altro", Title: "due"})
 			})
 		}},
 		{"syntax error on last line", func() error {
@@ -313,7 +315,7 @@ func TestPillsFilter(t *testing.T) {
 	}
 	err := s.Update(ctx, func(b *Batch) error {
 		for _, p := range pills {
-			if err := b.PutPill(p); err != nil {
+			if err := b.putTestPill(p); err != nil {
 				return err
 			}
 		}
@@ -351,14 +353,14 @@ func TestPillsFilter(t *testing.T) {
 		}
 	}
 	// A code belongs to one pill.
-	err = s.PutPill(ctx, &Pill{IRI: Base + "pill/altro", Code: "A-1", Title: "copia"})
+	err = putPill(ctx, s, &Pill{IRI: Base + "pill/altro", Code: "A-1", Title: "copia"})
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Field != "code" {
 		t.Errorf("duplicate code: %v", err)
 	}
 	// Without IRI, the code finds the existing pill: an update, not a duplicate.
 	upd := &Pill{Code: "A-1", Title: "uno bis"}
-	if err := s.PutPill(ctx, upd); err != nil || upd.IRI != pills[0].IRI {
+	if err := putPill(ctx, s, upd); err != nil || upd.IRI != pills[0].IRI {
 		t.Errorf("update by code: %v, IRI %s", err, upd.IRI)
 	}
 }
@@ -405,6 +407,20 @@ func TestDirectory(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(*gp, *p) {
 		t.Errorf("person\n got %+v\nwant %+v (%v)", gp, p, err)
 	}
+	// The person is in the unit through an org:Membership, never the short org:memberOf.
+	dir := string(mustExport(t, s, rdf.NQuads, ontology.GraphDirectory))
+	for _, want := range []string{
+		"<" + p.IRI + "> <" + ontology.ORGHasMembership + "> <" + p.IRI + "#membership>",
+		"<" + p.IRI + "#membership> <" + ontology.ORGOrganization + "> <" + urp.IRI + ">",
+		"<" + p.IRI + "#membership> <" + ontology.ORGMember + "> <" + p.IRI + ">",
+	} {
+		if !strings.Contains(dir, want) {
+			t.Errorf("directory lacks %s", want)
+		}
+	}
+	if strings.Contains(dir, "memberOf") {
+		t.Error("directory still writes org:memberOf")
+	}
 	// A namesake gets a new IRI, never the first one's.
 	twin := &Person{GivenName: "Niccolò", FamilyName: "D'Angelo"}
 	if err := s.PutPerson(ctx, twin); err != nil || twin.IRI == p.IRI {
@@ -442,7 +458,7 @@ func TestOpenBolt(t *testing.T) {
 		t.Fatal("a new store has no ontology")
 	}
 	p := &Pill{Code: "B-1", Title: "Persistente", Answer: "Sì, è così."}
-	if err := s.PutPill(ctx, p); err != nil {
+	if err := putPill(ctx, s, p); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -493,11 +509,11 @@ func TestOnChange(t *testing.T) {
 	var got []Change
 	s.OnChange(func(_ context.Context, c Change) { got = append(got, c) })
 	p := &Pill{Code: "H-1", Title: "uno"}
-	if err := s.PutPill(ctx, p); err != nil {
+	if err := putPill(ctx, s, p); err != nil {
 		t.Fatal(err)
 	}
-	s.PutPill(ctx, &Pill{Code: "H-2"}) // fails validation
-	if err := s.DeletePill(ctx, p.IRI); err != nil {
+	putPill(ctx, s, &Pill{Code: "H-2"}) // fails validation
+	if err := deletePill(ctx, s, p.IRI); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Import(ctx, strings.NewReader("<http://a.example/s> <http://a.example/p> \"x\" .\n"), rdf.NTriples, ImportOptions{}); err != nil {
@@ -527,14 +543,14 @@ func TestDeletes(t *testing.T) {
 		{"put unit", func() error { return s.PutUnit(ctx, root) }, false},
 		{"put office", func() error { office.Parent = root.IRI; return s.PutUnit(ctx, office) }, false},
 		{"put person", func() error { person.Unit = office.IRI; return s.PutPerson(ctx, person) }, false},
-		{"put pill", func() error { return s.PutPill(ctx, pill) }, false},
+		{"put pill", func() error { return putPill(ctx, s, pill) }, false},
 		{"concept with children", func() error { return s.DeleteConcept(ctx, salute) }, true},
 		{"concept with pills", func() error { return s.DeleteConcept(ctx, abitare) }, true},
 		{"unit with sub-units", func() error { return s.DeleteUnit(ctx, root.IRI) }, true},
 		{"unit with members", func() error { return s.DeleteUnit(ctx, office.IRI) }, true},
 		{"leaf concept", func() error { return s.DeleteConcept(ctx, cup) }, false},
 		{"top concept", func() error { return s.DeleteConcept(ctx, salute) }, false},
-		{"pill", func() error { return s.DeletePill(ctx, pill.IRI) }, false},
+		{"pill", func() error { return deletePill(ctx, s, pill.IRI) }, false},
 		{"concept now free", func() error { return s.DeleteConcept(ctx, abitare) }, false},
 		{"person", func() error { return s.DeletePerson(ctx, person.IRI) }, false},
 		{"office", func() error { return s.DeleteUnit(ctx, office.IRI) }, false},
@@ -546,9 +562,12 @@ func TestDeletes(t *testing.T) {
 			t.Fatalf("%s: error %v, want error %v", st.name, err, st.wantErr)
 		}
 	}
-	// Back to a fresh store: every quad written above is gone.
-	if got, _ := s.Stats(ctx); got != fresh {
-		t.Errorf("stats %+v, fresh store %+v", got, fresh)
+	// Back to a fresh store but for the history, which keeps the deleted pill's versions: every
+	// other quad written above is gone.
+	got, _ := s.Stats(ctx)
+	hist := bytes.Count(mustExport(t, s, rdf.NQuads, ontology.GraphHistory), []byte("\n"))
+	if got.Triples-int64(hist) != fresh.Triples || got.Pills+got.Concepts+got.Offices+got.People != 0 {
+		t.Errorf("stats %+v (%d in the history), fresh store %+v", got, hist, fresh)
 	}
 }
 
@@ -567,7 +586,7 @@ func TestConcurrentUse(t *testing.T) {
 			for i := 0; i < 20; i++ {
 				p := &Pill{Code: fmt.Sprintf("C-%d", i), Title: fmt.Sprintf("versione %d", w), Answer: fmt.Sprintf("risposta %d", w),
 					Keywords: []string{fmt.Sprintf("k%d", w)}, Concepts: []string{cup}}
-				if err := s.PutPill(ctx, p); err != nil {
+				if err := putPill(ctx, s, p); err != nil {
 					errs <- err
 					return
 				}

@@ -148,9 +148,9 @@ func (b *Batch) PutConcept(c *Concept) error {
 	b.s.mu.RUnlock()
 	if old != nil {
 		if old.Broader != "" {
-			b.tx.RemoveQuad(quad.Quad{Subject: quad.IRI(old.Broader), Predicate: quad.IRI(ontology.SKOSNarrower), Object: quad.IRI(c.IRI), Label: quad.IRI(g)})
+			b.tx.remove(quad.Quad{Subject: quad.IRI(old.Broader), Predicate: quad.IRI(ontology.SKOSNarrower), Object: quad.IRI(c.IRI), Label: quad.IRI(g)})
 		} else {
-			b.tx.RemoveQuad(quad.Quad{Subject: quad.IRI(TaxonomyScheme), Predicate: quad.IRI(ontology.SKOSHasTopConcept), Object: quad.IRI(c.IRI), Label: quad.IRI(g)})
+			b.tx.remove(quad.Quad{Subject: quad.IRI(TaxonomyScheme), Predicate: quad.IRI(ontology.SKOSHasTopConcept), Object: quad.IRI(c.IRI), Label: quad.IRI(g)})
 		}
 	}
 	keep := func(x quad.Quad) bool {

@@ -36,7 +36,7 @@ func TestWorkflowDoneWhen(t *testing.T) {
 	step(r.Edit(wfPill("<p>Si va in Comune.</p>"), "pubblicatore", now))
 	step(r.Submit(1, "pubblicatore", now))
 	step(r.Approve(1, "validatore", now))
-	if live := r.LivePill(); live == nil || live.Version != 1 || live.Status != StatusPublished || live.ValidatedBy != "validatore" {
+	if live := r.LivePill(); live == nil || live.Version != 1 || live.Status != StatusPublished || live.ValidatedBy != UserIRI("validatore") {
 		t.Fatalf("live after the first approval: %+v", live)
 	}
 
@@ -67,8 +67,8 @@ func TestWorkflowDoneWhen(t *testing.T) {
 	if live := r.LivePill(); live.Version != 2 || !strings.Contains(live.Answer, "SPID") {
 		t.Fatalf("operators see %+v after the approval", live)
 	}
-	if r.Versions[0].Status != StatusPublished || r.Live != 2 {
-		t.Errorf("version 1 should stay in the history as it was: %+v, live %d", r.Versions[0], r.Live)
+	if r.Versions[0].Status != StatusRetired || r.Versions[0].Content.Answer != "<p>Si va in Comune.</p>" || r.Live != 2 {
+		t.Errorf("version 1 should stay in the history, retired (a version carries only its own status): %+v, live %d", r.Versions[0], r.Live)
 	}
 	people := map[string]bool{}
 	for _, e := range r.Events {
@@ -284,8 +284,8 @@ func TestWorkflowProvenance(t *testing.T) {
 	r.Submit(1, "pubblicatore", wfT0.Add(time.Minute))
 	r.Reject(1, "validatore", "Manca il costo", wfT0.Add(2*time.Minute))
 	var qs []quad.Quad
-	for _, e := range r.Events {
-		qs = append(qs, r.EventQuads(e)...)
+	for i := range r.Events {
+		qs = append(qs, eventQuads(r, &r.Events[i])...)
 	}
 	var buf bytes.Buffer
 	w, err := rdf.NewWriter(&buf, rdf.NQuads, rdf.WriterOptions{})

@@ -1,300 +1,679 @@
 package kb
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
+	"sportello/internal/htmltext"
 	"sportello/internal/sqldb"
-	"sportello/kb/rdf"
 	"sportello/ontology"
 )
 
-// Workflow runs the pill life cycle (workflow.go) on a store. Each pill's PillRecord, with the
-// full content of every version, is kept in the operational SQL database, where the publisher's
-// and validator's lists are cheap to query. Each step also writes, in one graph transaction, the
-// pill as operators and exports see it into the content graph (the live version, or the
-// version in progress while nothing is published) and the step's PROV-O provenance into the
-// history graph.
+// Workflow is the one writer of pills (issue 10): every change to a pill — the editor, an Excel
+// or RDF import, the demo, a proposal from a ticket, a restore — is a step of the life cycle
+// (workflow.go) applied by it, and nothing else writes pills. Each pill's record lives in the
+// history graph (history.go), the one source of truth; the content graph holds the pill as
+// operators see it, written from the record in the same transaction.
 //
-// A step runs inside an SQL transaction that locks the pill's record; the graph is written
-// before the transaction commits, so a failed graph write leaves the record unchanged.
+// A store has one Workflow (Store.Workflow). Steps run inside a store transaction: one step
+// through the methods below, or many (an import of thousands of rows, the demo) through
+// Store.Update and the Batch methods of the same names, all applied or none.
 type Workflow struct {
-	kb     *Store
-	db     *sqldb.DB
-	Policy WorkflowPolicy
-	// Now is the clock; tests replace it.
-	Now func() time.Time
+	s *Store
+
+	mu     sync.RWMutex
+	policy WorkflowPolicy
+	now    func() time.Time
 }
 
-var workflowMigrations = []sqldb.Migration{
-	{Version: 1, SQL: `
-CREATE TABLE pill_records (
-	iri TEXT PRIMARY KEY,
-	record TEXT NOT NULL,
-	open_status TEXT NOT NULL,
-	open_version BIGINT NOT NULL,
-	updated BIGINT NOT NULL
-);
-CREATE INDEX pill_records_open ON pill_records (open_status);
-`},
+// Workflow returns the store's one writer of pills.
+func (s *Store) Workflow() *Workflow {
+	s.wfOnce.Do(func() { s.wf = &Workflow{s: s, now: time.Now} })
+	return s.wf
 }
 
-// NewWorkflow opens the workflow on the knowledge graph and the operational database.
+// SetPolicy sets the rules' settings (a second signature for some branches, KB-12).
+func (w *Workflow) SetPolicy(p WorkflowPolicy) {
+	w.mu.Lock()
+	w.policy = p
+	w.mu.Unlock()
+}
+
+// Policy returns the rules' settings.
+func (w *Workflow) Policy() WorkflowPolicy {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.policy
+}
+
+// SetClock replaces the clock, for tests and for loading data with fixed times.
+func (w *Workflow) SetClock(now func() time.Time) {
+	w.mu.Lock()
+	w.now = now
+	w.mu.Unlock()
+}
+
+// Now is the workflow's clock.
+func (w *Workflow) Now() time.Time {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.now()
+}
+
+// NewWorkflow returns store's workflow after moving the records an earlier Sportello kept in
+// the operational database (table pill_records) into the history graph, once; db may be nil.
 func NewWorkflow(ctx context.Context, store *Store, db *sqldb.DB) (*Workflow, error) {
-	if err := db.Migrate(ctx, "workflow", workflowMigrations); err != nil {
-		return nil, err
+	w := store.Workflow()
+	if db != nil {
+		if _, err := w.MigrateSQL(ctx, db); err != nil {
+			return nil, err
+		}
 	}
-	return &Workflow{kb: store, db: db, Now: time.Now}, nil
+	return w, nil
 }
 
-// Record returns the life of pill iri. A pill that reached the graph without the workflow (an
-// import, the demo) starts as one version, live when published.
+// recordState is a record a batch read and may change.
+type recordState struct {
+	orig *PillRecord // as read from the store; nil for a new pill
+	cur  *PillRecord
+	// replaceAll rewrites every node of the record, whatever the store held (a migration
+	// overwriting the history an earlier Sportello wrote).
+	replaceAll bool
+}
+
+// record returns the batch's copy of pill iri's record, reading it from the store the first
+// time. A pill neither graph knows is ErrNotFound.
+func (b *Batch) record(iri string) (*recordState, error) {
+	if st, ok := b.records[iri]; ok {
+		return st, nil
+	}
+	b.s.mu.RLock()
+	r, err := b.s.readRecord(b.ctx, iri)
+	b.s.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	st := &recordState{orig: r, cur: cloneRecord(r)}
+	st.cur.Policy = b.s.Workflow().Policy()
+	b.addRecord(iri, st)
+	return st, nil
+}
+
+func (b *Batch) addRecord(iri string, st *recordState) {
+	if b.records == nil {
+		b.records = map[string]*recordState{}
+	}
+	b.records[iri] = st
+	b.recordOrder = append(b.recordOrder, iri)
+}
+
+// Record returns pill iri's record as the batch's steps have left it so far (a copy).
+func (b *Batch) Record(iri string) (*PillRecord, error) {
+	st, err := b.record(iri)
+	if err != nil {
+		return nil, err
+	}
+	return cloneRecord(st.cur), nil
+}
+
+// newRecord starts the record of a pill that must not exist yet.
+func (b *Batch) newRecord(iri string) (*recordState, error) {
+	if _, err := b.record(iri); err == nil {
+		return nil, &ValidationError{Resource: iri, Field: "code", Msg: "la scheda esiste già"}
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	st := &recordState{cur: NewPillRecord(iri)}
+	st.cur.Policy = b.s.Workflow().Policy()
+	b.addRecord(iri, st)
+	return st, nil
+}
+
+// step applies one rule to pill iri's record in the batch.
+func (b *Batch) step(iri string, fn func(r *PillRecord, now time.Time) (*WorkflowEvent, error)) (*PillRecord, *WorkflowEvent, error) {
+	st, err := b.record(iri)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := fn(st.cur, b.s.Workflow().Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	return st.cur, ev, nil
+}
+
+// newPillIRI is the IRI of a new pill: from its code, or a fresh one.
+func newPillIRI(p *Pill) string {
+	switch {
+	case p.IRI != "":
+		return p.IRI
+	case strings.TrimSpace(p.Code) != "":
+		return PillIRI(p.Code)
+	}
+	var id [8]byte
+	rand.Read(id[:])
+	return Base + "pill/" + hex.EncodeToString(id[:])
+}
+
+// cleanContent applies the one answer policy, whoever writes the pill (editor, importer, API,
+// demo, tickets): the answer is a sanitised HTML subset.
+func cleanContent(p *Pill) { p.Answer = htmltext.Sanitize(p.Answer) }
+
+// checkContent validates what a person or a source wants a pill to say, before any rule runs.
+func checkContent(iri string, p Pill) error {
+	p.IRI = iri
+	p.Status, p.Version = "", 0
+	return validatePill(&p)
+}
+
+// CreatePill starts a new pill as a draft by actor. Its IRI comes from the code, or is new.
+func (b *Batch) CreatePill(content Pill, actor string) (*PillRecord, *WorkflowEvent, error) {
+	cleanContent(&content)
+	iri := newPillIRI(&content)
+	if err := checkContent(iri, content); err != nil {
+		return nil, nil, err
+	}
+	if content.Code != "" {
+		b.s.mu.RLock()
+		other := b.s.pillIRIByCode(b.ctx, strings.TrimSpace(content.Code))
+		b.s.mu.RUnlock()
+		if other != "" && other != iri {
+			return nil, nil, &ValidationError{Resource: content.Code, Field: "code", Msg: fmt.Sprintf("il codice %s appartiene già a %s", content.Code, other)}
+		}
+	}
+	st, err := b.newRecord(iri)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := st.cur.Edit(content, actor, b.s.Workflow().Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	return st.cur, ev, nil
+}
+
+// EditPill saves content as the open version of pill iri (PillRecord.Edit).
+func (b *Batch) EditPill(iri string, content Pill, actor string) (*PillRecord, *WorkflowEvent, error) {
+	cleanContent(&content)
+	if err := checkContent(iri, content); err != nil {
+		return nil, nil, err
+	}
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Edit(content, actor, now) })
+}
+
+// SubmitPill, ApprovePill, RejectPill, RetirePill, RestorePill and DeletePill apply the step of
+// the same name to pill iri.
+func (b *Batch) SubmitPill(iri string, n int, actor string) (*PillRecord, *WorkflowEvent, error) {
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Submit(n, actor, now) })
+}
+
+func (b *Batch) ApprovePill(iri string, n int, actor string) (*PillRecord, *WorkflowEvent, error) {
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Approve(n, actor, now) })
+}
+
+func (b *Batch) RejectPill(iri string, n int, actor, reason string) (*PillRecord, *WorkflowEvent, error) {
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Reject(n, actor, reason, now) })
+}
+
+func (b *Batch) RetirePill(iri, actor, reason string) (*PillRecord, *WorkflowEvent, error) {
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Retire(actor, reason, now) })
+}
+
+func (b *Batch) RestorePill(iri string, n int, actor string) (*PillRecord, *WorkflowEvent, error) {
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Restore(n, actor, now) })
+}
+
+func (b *Batch) DeletePill(iri, actor, reason string) (*PillRecord, *WorkflowEvent, error) {
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Delete(actor, reason, now) })
+}
+
+// MergeImport saves content — the publisher's merge of the imported text in conflict and the
+// pill's text — as the open draft of pill iri, and settles the conflict.
+func (b *Batch) MergeImport(iri string, content Pill, actor string) (*PillRecord, *WorkflowEvent, error) {
+	cleanContent(&content)
+	if err := checkContent(iri, content); err != nil {
+		return nil, nil, err
+	}
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Merge(content, actor, now) })
+}
+
+// DiscardImport sets pill iri's imported text in conflict aside for good.
+func (b *Batch) DiscardImport(iri, actor string) (*PillRecord, *WorkflowEvent, error) {
+	return b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) { return r.Discard(actor, now) })
+}
+
+// LinkOffice links pill iri's competent office written as name to the unit office (a directory
+// imported after the pills): not a new version, since the text does not change.
+func (b *Batch) LinkOffice(iri, name, office, actor string) (bool, error) {
+	_, ev, err := b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) {
+		return r.LinkOffice(name, office, actor, now)
+	})
+	return ev != nil, err
+}
+
+// ImportPill applies an imported text (PillRecord.Import): the pill is found by req.Content's
+// IRI, else its code; a new pill gets its IRI from the code.
+func (b *Batch) ImportPill(req ImportRequest) (*ImportResult, error) {
+	cleanContent(&req.Content)
+	iri := req.Content.IRI
+	if iri == "" && strings.TrimSpace(req.Content.Code) != "" {
+		b.s.mu.RLock()
+		iri = b.s.pillIRIByCode(b.ctx, strings.TrimSpace(req.Content.Code))
+		b.s.mu.RUnlock()
+		if other, ok := b.codes[strings.TrimSpace(req.Content.Code)]; ok && iri == "" {
+			iri = other
+		}
+	}
+	if iri == "" {
+		iri = newPillIRI(&req.Content)
+	}
+	if err := checkContent(iri, req.Content); err != nil {
+		return nil, err
+	}
+	st, err := b.record(iri)
+	if errors.Is(err, ErrNotFound) {
+		st, err = b.newRecord(iri)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if code := strings.TrimSpace(req.Content.Code); code != "" {
+		b.codes[code] = iri
+	}
+	res, _, err := st.cur.Import(req, b.s.Workflow().Now())
+	return res, err
+}
+
+// flushRecords writes every record the batch changed: the content graph's pill, the versions
+// that changed, the new steps, the import record and the imported texts kept aside.
+func (b *Batch) flushRecords() error {
+	agents := map[string]bool{}
+	for _, iri := range b.recordOrder {
+		st := b.records[iri]
+		r, o := st.cur, st.orig
+		if o == nil {
+			o = &PillRecord{IRI: iri}
+		}
+		if !st.replaceAll && reflect.DeepEqual(stripPolicy(r), stripPolicy(o)) {
+			continue
+		}
+		// The content graph: the pill as operators see it.
+		if p := r.GraphPill(); p != nil {
+			b.resolveValidator(p)
+			if err := b.putPillContent(p); err != nil {
+				return err
+			}
+		} else if o.GraphPill() != nil || st.replaceAll {
+			if err := b.removePillContent(iri); err != nil {
+				return err
+			}
+		}
+		// The history.
+		for i := range r.Versions {
+			v := &r.Versions[i]
+			if !st.replaceAll && i < len(o.Versions) && reflect.DeepEqual(*v, o.Versions[i]) {
+				continue
+			}
+			if err := b.validateVersion(r, v); err != nil {
+				return err
+			}
+			vi := VersionIRI(iri, v.Number)
+			if err := b.touch(vi); err != nil {
+				return err
+			}
+			b.replace(vi, ontology.GraphHistory, nil, versionQuads(r, v))
+			for _, e := range v.Editors {
+				agents[e] = true
+			}
+		}
+		last := o.lastSeq()
+		for i := range r.Events {
+			e := &r.Events[i]
+			if !st.replaceAll && e.Seq <= last {
+				continue
+			}
+			ai := ActivityIRI(iri, e.Seq)
+			if err := b.touch(ai); err != nil {
+				return err
+			}
+			if st.replaceAll {
+				b.replace(ai, ontology.GraphHistory, nil, eventQuads(r, e))
+			} else {
+				for _, q := range eventQuads(r, e) {
+					b.tx.add(q)
+				}
+			}
+			agents[e.Actor] = true
+		}
+		for i := range r.Imported {
+			p := &r.Imported[i]
+			if !st.replaceAll && i < len(o.Imported) {
+				continue // texts kept aside never change
+			}
+			if err := validatePill(&p.Content); err != nil {
+				return err
+			}
+			ti := ImportedTextIRI(iri, p.Number)
+			if err := b.touch(ti); err != nil {
+				return err
+			}
+			b.replace(ti, ontology.GraphHistory, nil, importedTextQuads(r, p))
+			agents[p.Actor] = true
+		}
+		if st.replaceAll || !reflect.DeepEqual(r.LastImport, o.LastImport) || !reflect.DeepEqual(r.Pending, o.Pending) {
+			ii := ImportRecordIRI(iri)
+			if err := b.touch(ii); err != nil {
+				return err
+			}
+			b.replace(ii, ontology.GraphHistory, nil, importRecordQuads(r))
+		}
+	}
+	// Everyone who acted is a prov:Agent; add the statement only where it is missing (cayley
+	// counts a duplicate add as a new reference).
+	names := make([]string, 0, len(agents))
+	for a := range agents {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	for _, a := range names {
+		q := quad.Quad{Subject: quad.IRI(UserIRI(a)), Predicate: quad.IRI(ontology.RDFType), Object: quad.IRI(ontology.PROVAgent), Label: quad.IRI(ontology.GraphHistory)}
+		b.s.mu.RLock()
+		has := b.s.hasType(b.ctx, q.Subject, ontology.PROVAgent, ontology.GraphHistory)
+		b.s.mu.RUnlock()
+		if !has {
+			b.tx.add(q)
+			b.tx.add(quad.Quad{Subject: q.Subject, Predicate: quad.IRI(ontology.RDFSLabel), Object: quad.String(a), Label: q.Label})
+		}
+	}
+	return nil
+}
+
+func stripPolicy(r *PillRecord) PillRecord {
+	c := *r
+	c.Policy = WorkflowPolicy{}
+	return c
+}
+
+func (b *Batch) validateVersion(r *PillRecord, v *PillVersion) error {
+	c := v.Content
+	c.IRI = r.IRI
+	if err := validatePill(&c); err != nil {
+		return err
+	}
+	return nil
+}
+
+// resolveValidator turns a validator given by name (the legacy "Validato da" column) into the
+// IRI of the person of the directory with that name, when there is exactly one.
+func (b *Batch) resolveValidator(p *Pill) {
+	name := strings.TrimSpace(p.ValidatedBy)
+	if name == "" || isAbsoluteIRI(name) {
+		return
+	}
+	b.s.mu.RLock()
+	defer b.s.mu.RUnlock()
+	var found []quad.Value
+	for _, v := range b.s.subjects(b.ctx, ontology.VCardFN, quad.String(name), ontology.GraphDirectory) {
+		if b.s.hasType(b.ctx, v, ontology.VCardIndividual, ontology.GraphDirectory) {
+			found = append(found, v)
+		}
+	}
+	if len(found) == 1 {
+		p.ValidatedBy = iriOf(found[0])
+	}
+}
+
+// Record returns the life of pill iri.
 func (w *Workflow) Record(ctx context.Context, iri string) (*PillRecord, error) {
-	var data string
-	err := w.db.QueryRow(ctx, `SELECT record FROM pill_records WHERE iri = ?`, iri).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return w.adopt(ctx, iri)
-	}
+	w.s.mu.RLock()
+	defer w.s.mu.RUnlock()
+	r, err := w.s.readRecord(ctx, iri)
 	if err != nil {
 		return nil, err
 	}
-	return w.decode(data)
-}
-
-func (w *Workflow) decode(data string) (*PillRecord, error) {
-	var r PillRecord
-	if err := json.Unmarshal([]byte(data), &r); err != nil {
-		return nil, fmt.Errorf("kb: workflow record: %w", err)
-	}
-	r.Policy = w.Policy
-	return &r, nil
-}
-
-// adopt builds the first record of a pill that exists only in the graph.
-func (w *Workflow) adopt(ctx context.Context, iri string) (*PillRecord, error) {
-	p, err := w.kb.Pill(ctx, iri)
-	if err != nil {
-		return nil, err
-	}
-	r := NewPillRecord(iri)
-	r.Policy = w.Policy
-	v := PillVersion{Number: 1, Status: p.Status, Content: *p, Created: p.Created, Modified: p.Modified}
-	v.Content.Version = 1
-	r.Versions = []PillVersion{v}
-	if p.Status == StatusPublished {
-		r.Live = 1
-	}
+	r.Policy = w.Policy()
 	return r, nil
 }
 
-// step loads the record of iri under a lock, applies fn, and saves both stores. A new pill
-// (isNew) must not exist yet.
-func (w *Workflow) step(ctx context.Context, iri string, isNew bool, fn func(r *PillRecord) (*WorkflowEvent, error)) (*PillRecord, *WorkflowEvent, error) {
+// run applies one batch step in its own transaction.
+func (w *Workflow) run(ctx context.Context, fn func(b *Batch) (*PillRecord, *WorkflowEvent, error)) (*PillRecord, *WorkflowEvent, error) {
 	var rec *PillRecord
 	var ev *WorkflowEvent
-	err := w.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		lock := ""
-		if w.db.Dialect == sqldb.Postgres {
-			lock = " FOR UPDATE"
-		}
-		var data string
-		err := tx.QueryRow(ctx, `SELECT record FROM pill_records WHERE iri = ?`+lock, iri).Scan(&data)
-		exists := err == nil
-		switch {
-		case errors.Is(err, sql.ErrNoRows) && isNew:
-			rec = NewPillRecord(iri)
-			rec.Policy = w.Policy
-		case errors.Is(err, sql.ErrNoRows):
-			if rec, err = w.adopt(ctx, iri); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case isNew:
-			return fmt.Errorf("kb: pill %s already exists", iri)
-		default:
-			if rec, err = w.decode(data); err != nil {
-				return err
-			}
-		}
-		if ev, err = fn(rec); err != nil {
-			return err
-		}
-		if err := w.save(ctx, tx, rec, exists); err != nil {
-			return err
-		}
-		return w.writeGraph(ctx, rec, ev)
+	err := w.s.Update(ctx, func(b *Batch) error {
+		var err error
+		rec, ev, err = fn(b)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return rec, ev, nil
-}
-
-func (w *Workflow) save(ctx context.Context, tx *sqldb.Tx, r *PillRecord, exists bool) error {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	openStatus, openVersion := "", 0
-	if v := r.Open(); v != nil {
-		openStatus, openVersion = string(v.Status), v.Number
-	}
-	now := sqldb.Millis(w.Now())
-	if exists {
-		_, err = tx.Exec(ctx, `UPDATE pill_records SET record = ?, open_status = ?, open_version = ?, updated = ? WHERE iri = ?`,
-			string(data), openStatus, openVersion, now, r.IRI)
-	} else {
-		_, err = tx.Exec(ctx, `INSERT INTO pill_records (iri, record, open_status, open_version, updated) VALUES (?, ?, ?, ?, ?)`,
-			r.IRI, string(data), openStatus, openVersion, now)
-	}
-	return err
-}
-
-// graphPill is the pill the content graph holds: the live version, or else the newest version
-// with its own status (so publishers and validators find it, and operators do not).
-func graphPill(r *PillRecord) *Pill {
-	if p := r.LivePill(); p != nil {
-		return p
-	}
-	v := r.Versions[len(r.Versions)-1]
-	p := v.Content
-	p.IRI, p.Status, p.Version = r.IRI, v.Status, v.Number
-	return &p
-}
-
-func (w *Workflow) writeGraph(ctx context.Context, r *PillRecord, ev *WorkflowEvent) error {
-	var buf bytes.Buffer
-	qw, err := rdf.NewWriter(&buf, rdf.NQuads, rdf.WriterOptions{})
-	if err != nil {
-		return err
-	}
-	if _, err := qw.WriteQuads(r.EventQuads(*ev)); err != nil {
-		return err
-	}
-	if err := qw.Close(); err != nil {
-		return err
-	}
-	p := graphPill(r)
-	return w.kb.Update(ctx, func(b *Batch) error {
-		if err := b.PutPill(p); err != nil {
-			return err
-		}
-		_, err := b.Import(&buf, rdf.NQuads, ImportOptions{Graph: ontology.GraphHistory, File: "workflow"})
-		return err
-	})
+	return cloneRecord(rec), ev, nil
 }
 
 // Create starts a new pill as a draft by actor. Its IRI comes from the code, or is new.
 func (w *Workflow) Create(ctx context.Context, content Pill, actor string) (*PillRecord, *WorkflowEvent, error) {
-	iri := content.IRI
-	if iri == "" && content.Code != "" {
-		iri = PillIRI(content.Code)
-	}
-	if iri == "" {
-		b := make([]byte, 8)
-		rand.Read(b)
-		iri = Base + "pill/" + hex.EncodeToString(b)
-	}
-	if _, err := w.kb.Pill(ctx, iri); err == nil {
-		return nil, nil, fmt.Errorf("kb: pill %s already exists", iri)
-	}
-	return w.step(ctx, iri, true, func(r *PillRecord) (*WorkflowEvent, error) { return r.Edit(content, actor, w.Now()) })
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.CreatePill(content, actor) })
 }
 
 // Edit saves content as the open version of pill iri (see PillRecord.Edit).
 func (w *Workflow) Edit(ctx context.Context, iri string, content Pill, actor string) (*PillRecord, *WorkflowEvent, error) {
-	return w.step(ctx, iri, false, func(r *PillRecord) (*WorkflowEvent, error) { return r.Edit(content, actor, w.Now()) })
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.EditPill(iri, content, actor) })
 }
 
-// Submit, Approve, Reject, Retire and Restore apply the step of the same name to pill iri.
+// Submit, Approve, Reject, Retire, Restore and Delete apply the step of the same name to pill
+// iri.
 func (w *Workflow) Submit(ctx context.Context, iri string, n int, actor string) (*PillRecord, *WorkflowEvent, error) {
-	return w.step(ctx, iri, false, func(r *PillRecord) (*WorkflowEvent, error) { return r.Submit(n, actor, w.Now()) })
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.SubmitPill(iri, n, actor) })
 }
 
 func (w *Workflow) Approve(ctx context.Context, iri string, n int, actor string) (*PillRecord, *WorkflowEvent, error) {
-	return w.step(ctx, iri, false, func(r *PillRecord) (*WorkflowEvent, error) { return r.Approve(n, actor, w.Now()) })
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.ApprovePill(iri, n, actor) })
 }
 
 func (w *Workflow) Reject(ctx context.Context, iri string, n int, actor, reason string) (*PillRecord, *WorkflowEvent, error) {
-	return w.step(ctx, iri, false, func(r *PillRecord) (*WorkflowEvent, error) { return r.Reject(n, actor, reason, w.Now()) })
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.RejectPill(iri, n, actor, reason) })
 }
 
 func (w *Workflow) Retire(ctx context.Context, iri, actor, reason string) (*PillRecord, *WorkflowEvent, error) {
-	return w.step(ctx, iri, false, func(r *PillRecord) (*WorkflowEvent, error) { return r.Retire(actor, reason, w.Now()) })
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.RetirePill(iri, actor, reason) })
 }
 
 func (w *Workflow) Restore(ctx context.Context, iri string, n int, actor string) (*PillRecord, *WorkflowEvent, error) {
-	return w.step(ctx, iri, false, func(r *PillRecord) (*WorkflowEvent, error) { return r.Restore(n, actor, w.Now()) })
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.RestorePill(iri, n, actor) })
+}
+
+func (w *Workflow) Delete(ctx context.Context, iri, actor, reason string) (*PillRecord, *WorkflowEvent, error) {
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.DeletePill(iri, actor, reason) })
+}
+
+// Merge and Discard settle pill iri's imported text in conflict (PillRecord.Merge, Discard).
+func (w *Workflow) Merge(ctx context.Context, iri string, content Pill, actor string) (*PillRecord, *WorkflowEvent, error) {
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.MergeImport(iri, content, actor) })
+}
+
+func (w *Workflow) Discard(ctx context.Context, iri, actor string) (*PillRecord, *WorkflowEvent, error) {
+	return w.run(ctx, func(b *Batch) (*PillRecord, *WorkflowEvent, error) { return b.DiscardImport(iri, actor) })
+}
+
+// Import applies one imported text in its own transaction (Batch.ImportPill).
+func (w *Workflow) Import(ctx context.Context, req ImportRequest) (*ImportResult, error) {
+	var res *ImportResult
+	err := w.s.Update(ctx, func(b *Batch) error {
+		var err error
+		res, err = b.ImportPill(req)
+		return err
+	})
+	return res, err
+}
+
+// Pill reads a pill as the content graph holds it (for ticketing.KnowledgeBase).
+func (w *Workflow) Pill(ctx context.Context, iri string) (*Pill, error) { return w.s.Pill(ctx, iri) }
+
+// ProposePill writes p as a new draft pill by actor and sends it to the validators: knowledge
+// proposed from a solved ticket (KB-2, KB-9). p.IRI is set.
+func (w *Workflow) ProposePill(ctx context.Context, p *Pill, actor string) error {
+	return w.s.Update(ctx, func(b *Batch) error {
+		c := *p
+		c.Status, c.Version = "", 0
+		r, ev, err := b.CreatePill(c, actor)
+		if err != nil {
+			return err
+		}
+		p.IRI = r.IRI
+		_, _, err = b.SubmitPill(r.IRI, ev.Version, actor)
+		return err
+	})
+}
+
+// ProposeRevision opens a new draft version of the pill p.IRI with p's content and sends it to
+// the validators; the published version stays live until one approves it. When a version is
+// already under review the proposal waits in the notes of the new draft for the publisher.
+func (w *Workflow) ProposeRevision(ctx context.Context, p *Pill, actor string) error {
+	return w.s.Update(ctx, func(b *Batch) error {
+		st, err := b.record(p.IRI)
+		if err != nil {
+			return err
+		}
+		if o := st.cur.Open(); o != nil && o.Status == StatusSubmitted {
+			return nil // already under review: the validator decides on that one first
+		}
+		c := *p
+		c.Status, c.Version = "", 0
+		r, ev, err := b.EditPill(p.IRI, c, actor)
+		if err != nil {
+			return err
+		}
+		p.Version, p.Status = ev.Version, StatusSubmitted
+		_, _, err = b.SubmitPill(r.IRI, ev.Version, actor)
+		return err
+	})
 }
 
 // OpenVersion is a version in progress, for the publisher's workspace and the validator's queue.
 type OpenVersion struct {
-	IRI     string      `json:"iri"`
-	Live    int         `json:"live"` // the published version it would replace; 0 for a new pill
-	Version PillVersion `json:"version"`
+	IRI     string         `json:"iri"`
+	Live    int            `json:"live"` // the published version it would replace; 0 for a new pill
+	Version PillVersion    `json:"version"`
+	Pending *PendingImport `json:"pending,omitempty"` // an imported text in conflict, to merge
 }
 
 // Open lists the versions in progress with one of statuses (all open ones when none), oldest
-// change first: the validator's queue is Open(ctx, StatusSubmitted).
+// change first: the validator's queue is Open(ctx, StatusSubmitted). It starts from the object
+// index of each status in the history graph.
 func (w *Workflow) Open(ctx context.Context, statuses ...Status) ([]OpenVersion, error) {
-	q := `SELECT record FROM pill_records WHERE open_status <> ''`
-	args := []any{}
-	if len(statuses) > 0 {
-		q += ` AND open_status IN (?` + strings.Repeat(", ?", len(statuses)-1) + `)`
-		for _, s := range statuses {
-			args = append(args, string(s))
-		}
+	if len(statuses) == 0 {
+		statuses = []Status{StatusDraft, StatusSubmitted, StatusRejected}
 	}
-	rows, err := w.db.Query(ctx, q+` ORDER BY updated, iri`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+	w.s.mu.RLock()
+	defer w.s.mu.RUnlock()
+	seen := map[string]bool{}
 	var out []OpenVersion
-	for rows.Next() {
-		var data string
-		if err := rows.Scan(&data); err != nil {
+	for _, st := range statuses {
+		for _, v := range w.s.subjects(ctx, ontology.ADMSStatus, quad.IRI(st.IRI()), ontology.GraphHistory) {
+			pill := w.s.versionOf(ctx, v)
+			if pill == "" || seen[pill] {
+				continue
+			}
+			seen[pill] = true
+			r, err := w.s.readRecord(ctx, pill)
+			if err != nil {
+				return nil, err
+			}
+			if o := r.Open(); o != nil && !r.Deleted && slices.Contains(statuses, o.Status) {
+				out = append(out, OpenVersion{IRI: r.IRI, Live: r.Live, Version: *o, Pending: r.Pending})
+			}
+		}
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, err := w.decode(data)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Version.Modified.Equal(out[j].Version.Modified) {
+			return out[i].Version.Modified.Before(out[j].Version.Modified)
+		}
+		return out[i].IRI < out[j].IRI
+	})
+	return out, nil
+}
+
+// versionOf is the pill a version node belongs to (prov:specializationOf), or "".
+func (s *Store) versionOf(ctx context.Context, v quad.Value) string {
+	for _, q := range s.quadsDirPred(ctx, quad.Subject, v, ontology.PROVSpecializationOf, ontology.GraphHistory) {
+		return iriOf(q.Object)
+	}
+	return ""
+}
+
+// EditedBy lists the open versions actor edited, newest change first: the publisher's drafts,
+// and the rejected ones with the validator's reason. It starts from the object index of the
+// actor's agent IRI.
+func (w *Workflow) EditedBy(ctx context.Context, actor string) ([]OpenVersion, error) {
+	w.s.mu.RLock()
+	defer w.s.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []OpenVersion
+	for _, v := range w.s.subjects(ctx, ontology.PROVWasAttributedTo, quad.IRI(UserIRI(actor)), ontology.GraphHistory) {
+		pill := w.s.versionOf(ctx, v)
+		if pill == "" || seen[pill] {
+			continue
+		}
+		seen[pill] = true
+		r, err := w.s.readRecord(ctx, pill)
 		if err != nil {
 			return nil, err
 		}
-		if v := r.Open(); v != nil {
-			out = append(out, OpenVersion{IRI: r.IRI, Live: r.Live, Version: *v})
-		}
-	}
-	return out, rows.Err()
-}
-
-// EditedBy lists the open versions actor edited: the publisher's drafts, and the rejected ones
-// with the validator's reason.
-func (w *Workflow) EditedBy(ctx context.Context, actor string) ([]OpenVersion, error) {
-	all, err := w.Open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []OpenVersion
-	for _, o := range all {
-		for _, e := range o.Version.Editors {
-			if e == actor {
-				out = append(out, o)
-				break
-			}
+		if o := r.Open(); o != nil && !r.Deleted && slices.Contains(o.Editors, actor) {
+			out = append(out, OpenVersion{IRI: r.IRI, Live: r.Live, Version: *o, Pending: r.Pending})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Version.Modified.After(out[j].Version.Modified) })
-	return out, nil
+	return out, ctx.Err()
+}
+
+// Conflicts lists the pills whose imported text waits for the publisher (an import found them
+// edited in Sportello since the previous one), oldest first. It starts from the object index of
+// the class of imported texts.
+func (w *Workflow) Conflicts(ctx context.Context) ([]OpenVersion, error) {
+	w.s.mu.RLock()
+	defer w.s.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []OpenVersion
+	for _, t := range w.s.subjects(ctx, ontology.RDFType, quad.IRI(ontology.ImportedText), ontology.GraphHistory) {
+		pill := ""
+		for _, q := range w.s.quadsDirPred(ctx, quad.Subject, t, ontology.PROVAlternateOf, ontology.GraphHistory) {
+			pill = iriOf(q.Object)
+		}
+		if pill == "" || seen[pill] {
+			continue
+		}
+		seen[pill] = true
+		r, err := w.s.readRecord(ctx, pill)
+		if err != nil {
+			return nil, err
+		}
+		if r.Pending == nil {
+			continue
+		}
+		ov := OpenVersion{IRI: r.IRI, Live: r.Live, Pending: r.Pending}
+		if v := r.newest(); v != nil {
+			ov.Version = *v
+		}
+		out = append(out, ov)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pending.At.Before(out[j].Pending.At) })
+	return out, ctx.Err()
 }
 
 // Publication is a version that went live: the "novità" operators are told about (KB-12),
@@ -310,65 +689,151 @@ type Publication struct {
 	Changes  []FieldDiff `json:"changes"`
 }
 
-// Publications lists the versions published since since, newest first.
+// Publications lists the versions published since since, newest first. It reads the steps that
+// published, day by day, from the object index of sp:publishedOn: never the whole history.
 func (w *Workflow) Publications(ctx context.Context, since time.Time) ([]Publication, error) {
-	rows, err := w.db.Query(ctx, `SELECT record FROM pill_records WHERE updated >= ?`, sqldb.Millis(since))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+	w.s.mu.RLock()
+	defer w.s.mu.RUnlock()
+	now := w.Now().UTC()
+	records := map[string]*PillRecord{}
 	var out []Publication
-	for rows.Next() {
-		var data string
-		if err := rows.Scan(&data); err != nil {
+	for d := since.UTC().Truncate(24 * time.Hour); !d.After(now); d = d.AddDate(0, 0, 1) {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, err := w.decode(data)
-		if err != nil {
-			return nil, err
-		}
-		live := adoptedLive(r) // the version live before each event, replayed in order
-		for _, e := range r.Events {
-			switch {
-			case e.Action == ActionApprove && e.To == StatusPublished:
-				if !e.At.Before(since) {
-					v := r.Versions[e.Version-1]
-					base := &Pill{}
-					if live > 0 {
-						base = &r.Versions[live-1].Content
-					}
-					out = append(out, Publication{IRI: r.IRI, Code: v.Content.Code, Title: v.Content.Title, Version: v.Number,
-						Previous: live, At: e.At, By: e.Actor, Changes: DiffPills(base, &v.Content)})
+		day := typed(d.Format(time.DateOnly), ontology.XSDDate)
+		for _, a := range w.s.subjects(ctx, ontology.PublishedOn, day, ontology.GraphHistory) {
+			act := iriOf(a)
+			i := strings.LastIndex(act, "/activity/")
+			if i < 0 {
+				continue
+			}
+			pill := act[:i]
+			r, ok := records[pill]
+			if !ok {
+				var err error
+				if r, err = w.s.readRecord(ctx, pill); err != nil {
+					continue
 				}
-				live = e.Version
-			case e.Action == ActionRetire:
-				live = 0
+				records[pill] = r
+			}
+			seq := 0
+			fmt.Sscanf(act[i+len("/activity/"):], "%d", &seq)
+			if p, ok := publication(r, seq); ok && !p.At.Before(since) {
+				out = append(out, p)
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	return out, nil
 }
 
-// adoptedLive is 1 when version 1 came from the graph already published (see adopt), else 0.
-func adoptedLive(r *PillRecord) int {
-	if len(r.Versions) == 0 {
-		return 0
-	}
-	retired := false
+// publication is the publication made by step seq of r, with what it changed from the version
+// live before it (replayed from the events).
+func publication(r *PillRecord, seq int) (Publication, bool) {
+	live := 0
 	for _, e := range r.Events {
-		if e.Version == 1 && (e.Action == ActionEdit || e.Action == ActionRestore) {
-			return 0 // version 1 was written through the workflow
+		published := e.To == StatusPublished && e.From != StatusPublished
+		if e.Seq == seq && published {
+			v, err := r.Version(e.Version)
+			if err != nil {
+				return Publication{}, false
+			}
+			base := &Pill{}
+			if live > 0 && live != e.Version {
+				base = &r.Versions[live-1].Content
+			}
+			prev := live
+			if prev == e.Version {
+				prev = 0
+			}
+			return Publication{IRI: r.IRI, Code: v.Content.Code, Title: v.Content.Title, Version: v.Number,
+				Previous: prev, At: e.At, By: e.Actor, Changes: DiffPills(base, &v.Content)}, true
 		}
-		if e.Version == 1 && e.Action == ActionRetire {
-			retired = true
+		switch {
+		case published:
+			live = e.Version
+		case e.Action == ActionRetire || e.Action == ActionDelete:
+			live = 0
 		}
 	}
-	if r.Versions[0].Status == StatusPublished || retired {
-		return 1
+	return Publication{}, false
+}
+
+// MigrateSQL moves the pill records an earlier Sportello kept as JSON in the operational
+// database (table pill_records) into the history graph, in one graph transaction, then drops
+// the table. The history those versions wrote (titles only) is replaced by the full record.
+// Pills the earlier workflow never touched keep what the content graph says, adopted as version
+// 1 at their first step. Running it again finds no table and does nothing.
+func (w *Workflow) MigrateSQL(ctx context.Context, db *sqldb.DB) (int, error) {
+	rows, err := db.Query(ctx, `SELECT iri, record FROM pill_records ORDER BY iri`)
+	if err != nil {
+		if msg := err.Error(); strings.Contains(msg, "no such table") || strings.Contains(msg, "does not exist") {
+			return 0, nil // a database that never had the table, or moved it already
+		}
+		return 0, fmt.Errorf("kb: reading the workflow records to move: %w", err)
 	}
-	return 0
+	type old struct{ iri, data string }
+	var all []old
+	for rows.Next() {
+		var o old
+		if err := rows.Scan(&o.iri, &o.data); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		all = append(all, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	err = w.s.Update(ctx, func(b *Batch) error {
+		for _, o := range all {
+			var r PillRecord
+			if err := json.Unmarshal([]byte(o.data), &r); err != nil {
+				return fmt.Errorf("kb: workflow record of %s: %w", o.iri, err)
+			}
+			if r.IRI == "" {
+				r.IRI = o.iri
+			}
+			upgradeRecord(&r)
+			b.addRecord(r.IRI, &recordState{cur: &r, replaceAll: true})
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("kb: moving the workflow records into the history graph: %w", err)
+	}
+	if _, err := db.Exec(ctx, `DROP TABLE pill_records`); err != nil {
+		return len(all), fmt.Errorf("kb: workflow records moved into the graph, but the old table stays: %w", err)
+	}
+	return len(all), nil
+}
+
+// upgradeRecord brings a record of the earlier workflow to today's rules: a version carries
+// only its own status, so a published version that is no longer live is retired; the pill's
+// creation is the same in every version.
+func upgradeRecord(r *PillRecord) {
+	created := r.created(time.Now())
+	for i := range r.Versions {
+		v := &r.Versions[i]
+		if v.Status == StatusPublished && v.Number != r.Live {
+			v.Status = StatusRetired
+		}
+		v.Content.IRI, v.Content.Status, v.Content.Version = r.IRI, v.Status, v.Number
+		v.Content.Created = created
+		if v.Content.ValidatedBy != "" && !isAbsoluteIRI(v.Content.ValidatedBy) {
+			for _, e := range r.Events {
+				if e.Action == ActionApprove && e.Version == v.Number && e.Actor == v.Content.ValidatedBy {
+					v.Content.ValidatedBy = UserIRI(e.Actor) // an account, not a name
+				}
+			}
+		}
+	}
+	for i := range r.Events {
+		if r.Events[i].Seq == 0 {
+			r.Events[i].Seq = i + 1
+		}
+	}
+	derive(r)
 }

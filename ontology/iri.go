@@ -138,6 +138,11 @@ const (
 	PROVStartedAtTime     = PROV + "startedAtTime"
 	PROVAgent             = PROV + "Agent"
 	PROVUsed              = PROV + "used"
+	PROVGenerated         = PROV + "generated"
+	PROVEndedAtTime       = PROV + "endedAtTime"
+	PROVSpecializationOf  = PROV + "specializationOf"
+	PROVAlternateOf       = PROV + "alternateOf"
+	SchemaWebPage         = Schema + "WebPage"
 	XSDString             = XSD + "string"
 	XSDDate               = XSD + "date"
 	XSDDateTime           = XSD + "dateTime"
@@ -159,11 +164,38 @@ const (
 	VersionNumber   = NS + "version"
 	ExtraField      = NS + "extraField" // a legacy column kept as it was
 	FieldName       = NS + "fieldName"
-	URP             = NS + "urp"         // xsd:boolean on a unit: it is an URP
-	Extension       = NS + "extension"   // internal phone extension (TEL-8)
-	PEC             = NS + "pec"         // certified e-mail address (subPropertyOf vcard:hasEmail; a mailto: IRI)
-	Audience        = NS + "audience"    // who the pill is for, as text
-	LegacyField     = NS + "LegacyField" // class of the objects of sp:extraField (sp:fieldName, rdf:value)
+	URP             = NS + "urp"           // xsd:boolean on a unit: it is an URP
+	Extension       = NS + "extension"     // internal phone extension (TEL-8)
+	PEC             = NS + "pec"           // certified e-mail address (subPropertyOf vcard:hasEmail; a mailto: IRI)
+	Audience        = NS + "audience"      // who the pill is for, as text
+	LegacyField     = NS + "LegacyField"   // class of the objects of sp:extraField (sp:fieldName, rdf:value)
+	ValidatorName   = NS + "validatorName" // the validator as written, when the directory does not know them
+	PillLink        = NS + "link"          // a version's web link with its title (history graph)
+
+	// The history (issue 10): versions, activities and imports as PROV-O.
+	PillDescription = NS + "PillDescription" // domain of the pill's properties
+	PillVersion     = NS + "PillVersion"     // rdfs:subClassOf PillDescription, prov:Entity — not a KnowledgePill
+	ImportedText    = NS + "ImportedText"    // an import in conflict, kept for the publisher
+	ImportRecord    = NS + "ImportRecord"
+	EditActivity    = NS + "Edit"
+	SubmitActivity  = NS + "Submission"
+	ApproveActivity = NS + "Approval"
+	RejectActivity  = NS + "Rejection"
+	RetireActivity  = NS + "Retirement"
+	RestoreActivity = NS + "Restoration"
+	ImportActivity  = NS + "Import"
+	MergeActivity   = NS + "Merge"
+	DiscardActivity = NS + "Discard"
+	DeleteActivity  = NS + "Deletion"
+	LinkActivity    = NS + "OfficeLink"
+	FromStatus      = NS + "fromStatus"
+	ToStatus        = NS + "toStatus"
+	PublishedOn     = NS + "publishedOn"
+	Source          = NS + "source"
+	ChangedByImport = NS + "changedByImport"
+	ImportHash      = NS + "importHash"
+	LastImport      = NS + "lastImport"
+	PendingImport   = NS + "pendingImport"
 
 	StatusScheme    = NS + "WorkflowStatus"
 	StatusDraft     = Status + "draft"

@@ -33,5 +33,6 @@
 // Who acts on a ticket is recorded as a Capacity: four are what the roles of the same name do
 // (CapacityOf maps internal/role's roles), Office and System are not roles. Every list can be
 // downloaded as a workbook (Sheet, TicketSheet, GapSheet, CallbackSheet); "propose as
-// knowledge" goes through the approval workflow when the server has one (WorkflowKB).
+// knowledge" goes through the approval workflow, the one writer of pills (KnowledgeBase,
+// satisfied by *kb.Workflow).
 package ticketing

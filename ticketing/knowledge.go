@@ -17,19 +17,17 @@ import (
 	"sportello/kb"
 )
 
-// KnowledgeBase is what the first-call-resolution loop needs of the knowledge graph; *kb.Store
-// satisfies it.
+// KnowledgeBase is what the first-call-resolution loop needs of the knowledge graph: reading a
+// pill, and proposing knowledge through the approval workflow, the one writer of pills
+// (*kb.Workflow satisfies it). A proposal never touches what operators read: it is a draft sent
+// to the validators.
 type KnowledgeBase interface {
-	PutPill(ctx context.Context, p *kb.Pill) error
 	Pill(ctx context.Context, iri string) (*kb.Pill, error)
-}
-
-// DraftReviser is implemented by a knowledge base whose approval workflow keeps a published
-// pill live while a new draft version of it is reviewed (issue 5). Without it a revision
-// proposal is returned to the caller but not written, so the published answer is never
-// overwritten by an unapproved one.
-type DraftReviser interface {
-	ReviseDraft(ctx context.Context, p *kb.Pill) error
+	// ProposePill writes p as a new draft pill by actor and sends it for review; it sets p.IRI.
+	ProposePill(ctx context.Context, p *kb.Pill, actor string) error
+	// ProposeRevision opens a new draft version of the published pill p.IRI with p's content
+	// and sends it for review; the published version stays live until a validator approves.
+	ProposeRevision(ctx context.Context, p *kb.Pill, actor string) error
 }
 
 // ActPropose marks in a ticket's path that its answer was proposed as knowledge (KB-2, KB-9).
@@ -100,19 +98,16 @@ func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, ba
 		prop.Pill = p
 	}
 	if base != nil {
+		var err error
 		if prop.Revision {
-			if r, ok := base.(DraftReviser); ok {
-				if err := r.ReviseDraft(ctx, prop.Pill); err != nil {
-					return nil, err
-				}
-				prop.Written = true
-			}
+			err = base.ProposeRevision(ctx, prop.Pill, actor)
 		} else {
-			if err := base.PutPill(ctx, prop.Pill); err != nil {
-				return nil, err
-			}
-			prop.Written = true
+			err = base.ProposePill(ctx, prop.Pill, actor)
 		}
+		if err != nil {
+			return nil, err
+		}
+		prop.Written = true
 	}
 	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: AsLevel2, Action: ActPropose,

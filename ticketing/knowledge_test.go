@@ -10,13 +10,14 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"sportello/fixtures"
 	"sportello/kb"
 	"sportello/kb/rdf"
 	"sportello/ontology"
 )
 
 var (
-	_ KnowledgeBase = (*kb.Store)(nil)
+	_ KnowledgeBase = (*kb.Workflow)(nil)
 	_ UnitSource    = (*kb.Store)(nil)
 )
 
@@ -52,7 +53,7 @@ func TestFirstCallResolutionLoop(t *testing.T) {
 			}
 			defer base.Close()
 			published := &kb.Pill{Code: "TRI-001", Title: "Pagamento TARI", Answer: "<p>Con il modello F24.</p>", Status: kb.StatusPublished}
-			if err := base.PutPill(ctx, published); err != nil {
+			if err := fixtures.PutPill(ctx, base, published); err != nil {
 				t.Fatal(err)
 			}
 			open := func(ch Channel, cat, subject, desc string) *Ticket {
@@ -121,10 +122,10 @@ func TestFirstCallResolutionLoop(t *testing.T) {
 			}
 
 			// Propose as knowledge: a new draft pill from the level-2 answer.
-			if _, err := s.ProposeKnowledge(ctx, unsolved.ID, "lucia", base); err == nil {
+			if _, err := s.ProposeKnowledge(ctx, unsolved.ID, "lucia", base.Workflow()); err == nil {
 				t.Fatal("proposed knowledge from an unsolved ticket")
 			}
-			prop, err := s.ProposeKnowledge(ctx, esc.ID, "lucia", base)
+			prop, err := s.ProposeKnowledge(ctx, esc.ID, "lucia", base.Workflow())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,18 +136,18 @@ func TestFirstCallResolutionLoop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if stored.Status != kb.StatusDraft || stored.Title != "Rimborso TARI pagata due volte" ||
+			if stored.Status != kb.StatusSubmitted || stored.Title != "Rimborso TARI pagata due volte" ||
 				!strings.Contains(stored.Answer, "istanza di rimborso") || len(stored.Concepts) != 1 || stored.Concepts[0] != concept {
 				t.Fatalf("draft pill = %+v", stored)
 			}
-			// A ticket answered with a pill proposes a new version of it, not written over the
-			// published one.
+			// A ticket answered with a pill proposes a new version of it, sent for review: the
+			// published one stays what operators read.
 			list, _ := s.List(ctx, Filter{States: []State{StateSolvedL1}, Channel: Phone})
-			rev, err := s.ProposeKnowledge(ctx, list[0].ID, "mario", base)
+			rev, err := s.ProposeKnowledge(ctx, list[0].ID, "mario", base.Workflow())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !rev.Revision || rev.Written || rev.Pill.IRI != published.IRI || rev.Pill.Version != 2 || rev.Pill.Status != kb.StatusDraft {
+			if !rev.Revision || !rev.Written || rev.Pill.IRI != published.IRI || rev.Pill.Version != 2 || rev.Pill.Status != kb.StatusSubmitted {
 				t.Fatalf("revision = %+v", rev)
 			}
 			if p, _ := base.Pill(ctx, published.IRI); p.Status != kb.StatusPublished || p.Version != 1 {

@@ -99,8 +99,8 @@ func (s *Store) replyPill(ctx context.Context, iri string) (*kb.Pill, error) {
 		return nil, err
 	}
 	now := s.clock()
-	if p.Status != kb.StatusPublished || (p.ValidFrom != nil && now.Before(*p.ValidFrom)) ||
-		(p.ValidUntil != nil && !now.Before(*p.ValidUntil)) {
+	// What goes to a citizen is what the public may see (kb's one visibility rule).
+	if !kb.Anonymous.Sees(p, now) {
 		return nil, invalid("pill", "la scheda «%s» non è pubblicata o non è in vigore: non può essere inviata al cittadino", p.Title)
 	}
 	return p, nil

@@ -218,7 +218,7 @@ func TestAPISearchVisibility(t *testing.T) {
 		{Code: "TST-RETIRED", Title: "Contributo zanzariere 2019", Answer: "<p>Scaduto.</p>",
 			Status: kb.StatusRetired, Lang: "it", Concepts: []string{concept}},
 	} {
-		if err := env.store.PutPill(ctx, &p); err != nil {
+		if err := fixtures.PutPill(ctx, env.store, &p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -252,7 +252,7 @@ func TestAPISearchVisibility(t *testing.T) {
 			t.Errorf("%s %s: archived found %v, want %v", tt.role, tt.params, got, tt.retired)
 		}
 		for _, h := range r.Hits {
-			if h.Kind == search.KindPill && !tt.role.SeesDrafts() && h.Status != string(kb.StatusPublished) {
+			if h.Kind == search.KindPill && !webkit.ViewerOf(tt.role).Drafts && h.Status != string(kb.StatusPublished) {
 				t.Errorf("%s %s: sees %s pill %s", tt.role, tt.params, h.Status, h.Code)
 			}
 		}
@@ -303,7 +303,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 	}
 	p := kb.Pill{Code: "TST-NEW", Title: "Detenzione di un ornitorinco domestico", Question: "Posso tenere un ornitorinco in casa?",
 		Answer: "<p>Serve il nulla osta.</p>", Status: kb.StatusDraft, Lang: "it", Concepts: []string{concept}}
-	if err := env.store.PutPill(ctx, &p); err != nil {
+	if err := fixtures.PutPill(ctx, env.store, &p); err != nil {
 		t.Fatal(err)
 	}
 	if r := searchAPI(t, env.h, role.Operator, q); hasHit(r, "TST-NEW") {
@@ -314,7 +314,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	p.Status, p.Validated = kb.StatusPublished, &now
-	if err := env.store.PutPill(ctx, &p); err != nil {
+	if err := fixtures.PutPill(ctx, env.store, &p); err != nil {
 		t.Fatal(err)
 	}
 	r := searchAPI(t, env.h, role.Operator, q)
@@ -325,13 +325,13 @@ func TestSearchFollowsWrites(t *testing.T) {
 		t.Errorf("validated date: %v, want %v", r.Hits[0].Validated, now)
 	}
 	p.Status = kb.StatusRetired
-	if err := env.store.PutPill(ctx, &p); err != nil {
+	if err := fixtures.PutPill(ctx, env.store, &p); err != nil {
 		t.Fatal(err)
 	}
 	if r := searchAPI(t, env.h, role.Operator, q); hasHit(r, "TST-NEW") {
 		t.Error("operator finds an archived pill")
 	}
-	if err := env.store.DeletePill(ctx, p.IRI); err != nil {
+	if _, _, err := env.store.Workflow().Delete(ctx, p.IRI, "pubblicatore", ""); err != nil {
 		t.Fatal(err)
 	}
 	if r := searchAPI(t, env.h, role.Publisher, q+"&all=1&status=retired"); hasHit(r, "TST-NEW") {
@@ -406,7 +406,7 @@ func TestSearchHighlightsSafe(t *testing.T) {
 	p := kb.Pill{Code: "TST-HL", Title: `Pappagalli <img src=x onerror=alert(1)> e "uccelli" esotici`,
 		Question: "Pappagalli <script>alert(2)</script>?", Answer: "<p>Pappagalli &amp; canarini: <b>CITES</b>.</p>",
 		Status: kb.StatusPublished, Lang: "it", Concepts: []string{fixtures.Pills[0].Concepts[0]}}
-	if err := env.store.PutPill(ctx, &p); err != nil {
+	if err := fixtures.PutPill(ctx, env.store, &p); err != nil {
 		t.Fatal(err)
 	}
 	r := searchAPI(t, env.h, role.Operator, "q=pappagalli")
@@ -513,7 +513,7 @@ func TestSearchPane(t *testing.T) {
 	ctx := context.Background()
 	p := kb.Pill{Code: "TST-PANE", Title: "Scheda del riquadro", Answer: xssAnswer, Status: kb.StatusPublished,
 		Lang: "it", Concepts: []string{fixtures.Pills[0].Concepts[0]}}
-	if err := env.store.PutPill(ctx, &p); err != nil {
+	if err := fixtures.PutPill(ctx, env.store, &p); err != nil {
 		t.Fatal(err)
 	}
 	r := get(t, env.h, "/cerca/schede/TST-PANE", role.Operator)
@@ -675,7 +675,7 @@ func BenchmarkPutPillFollowed(b *testing.B) {
 				Status: kb.StatusPublished, Lang: "it", Concepts: []string{fixtures.Pills[0].Concepts[0]}}
 			for i := 0; b.Loop(); i++ {
 				p.Title = "Scheda di prova " + strconv.Itoa(i)
-				if err := store.PutPill(ctx, &p); err != nil {
+				if err := fixtures.PutPill(ctx, store, &p); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -69,6 +69,9 @@ type Config struct {
 	RateLimits RateLimits
 	// AttachmentMaxBytes is the largest ticket attachment, for the uploads' body limit; 0: 10 MiB.
 	AttachmentMaxBytes int64
+	// MaxExports is how many RDF exports (/export/…) run at once, whoever asks; past it the
+	// answer is 503 with Retry-After. 0: knowledge.DefaultMaxExports.
+	MaxExports int
 }
 
 // Deps are the domain services the server serves: the knowledge base and the optional parts.
@@ -173,11 +176,11 @@ func New(cfg Config, d Deps) *Server {
 		"accounts":      webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
 		"contactcenter": cc.Routes(),
 		"reports":       rp.Routes(),
-		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.deps.Workflow, s.log).Routes(),
+		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.log).Routes(),
 		"public":        public.New(s.site, s.deps.Tickets).Routes(),
 		"auditlog":      auditlog.New(s.site, s.deps.Audit, s.log).Routes(),
 		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
-		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, s.log).Routes(),
+		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, cfg.MaxExports, s.log).Routes(),
 		"semantic":      semantic.New(s.site, s.deps.LinkedData, s.log).WithRemote(s.store, s.deps.Remote).Routes(),
 	}
 
@@ -296,7 +299,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	he := webkit.As(err)
 	req := c.Request()
-	if he.Status >= 500 {
+	switch {
+	case he.Code == "busy":
+		// A gate full (webkit.Gate) is load, not a failure: a warning a minute at most.
+		s.refused(c, "busy")
+	case he.Status >= 500:
 		s.log.Error("request failed", "method", req.Method, "path", req.URL.Path, "status", he.Status, "client", webkit.ClientAddr(req), "err", err)
 	}
 	if he.Status == http.StatusUnauthorized {

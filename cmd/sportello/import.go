@@ -22,7 +22,7 @@ func init() {
 		summary: "load RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD) or spreadsheets (.xlsx, .xls, .ods, .csv) into the knowledge graph",
 		usage: "[flags] FILE...\n\nExit status: 0 everything imported; 1 an error (a damaged file, a limit reached, a sheet with data\n" +
 			"that cannot be mapped, --strict refused): nothing written; 2 wrong usage; 3 imported, but some\n" +
-			"rows were left out (each one is in the problem report). --dry-run exits as the import would.",
+			"rows were left out (each one is in the problem report), or pills edited in Sportello kept an imported text aside. --dry-run exits as the import would.",
 		run: runImport,
 	})
 }
@@ -83,15 +83,20 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	defer store.Close()
 	ctx := context.Background()
 
+	actor, publish, err := excel.who()
+	if err != nil {
+		return err
+	}
+	var conflicts error
 	if len(rdfFiles) > 0 {
-		counts := make([]int, len(rdfFiles))
+		results := make([]*kb.RDFImport, len(rdfFiles))
 		err := store.Update(ctx, func(b *kb.Batch) error {
 			for i, f := range rdfFiles {
-				n, err := importFile(b, f.path, f.format, g)
+				res, err := importFile(b, f.path, f.format, kb.ImportOptions{Graph: g, Actor: actor, Publish: publish})
 				if err != nil {
 					return err
 				}
-				counts[i] = n
+				results[i] = res
 			}
 			if dryRun(fs) {
 				return errDryRun // parsed and checked; the batch is dropped
@@ -105,19 +110,28 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%w (nothing imported)", err)
 		}
-		total := 0
+		total, nconf := 0, 0
 		names := make([]string, len(rdfFiles))
 		for i, f := range rdfFiles {
-			fmt.Fprintf(stdout, "%s: %d statements (%s)\n", f.path, counts[i], f.format)
-			total += counts[i]
+			res := results[i]
+			fmt.Fprintf(stdout, "%s: %d statements (%s)\n", f.path, res.Statements, f.format)
+			total += res.Statements
+			printPillOutcomes(stdout, res)
+			nconf += res.Conflicts()
 			names[i] = filepath.Base(f.path)
 		}
 		if len(rdfFiles) > 1 {
 			fmt.Fprintf(stdout, "total: %d statements from %d files\n", total, len(rdfFiles))
 		}
 		if !dryRun(fs) {
-			if err := recordCLI(fs, *dsn, *data, audit.ImportRun, "file "+strings.Join(names, ", "),
-				fmt.Sprintf("%d dichiarazioni RDF", total)); err != nil {
+			detail := fmt.Sprintf("%d dichiarazioni RDF", total)
+			if nconf > 0 {
+				// The pills edited in Sportello kept the imported text aside: imported, with
+				// rows left out, as a workbook's conflicts (exit status 3).
+				conflicts = exitError{code: 3, msg: fmt.Sprintf("%d pills edited in Sportello since their last import kept the imported text aside for the publisher (everything else was imported)", nconf)}
+				detail += fmt.Sprintf("; %d in conflitto", nconf)
+			}
+			if err := recordCLI(fs, *dsn, *data, audit.ImportRun, "file "+strings.Join(names, ", "), detail); err != nil {
 				return err
 			}
 		}
@@ -138,9 +152,32 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 				return rerr
 			}
 		}
-		return err
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	return conflicts
+}
+
+// printPillOutcomes says what an RDF import did to the pills it described.
+func printPillOutcomes(w io.Writer, res *kb.RDFImport) {
+	if len(res.Pills) == 0 && res.Skipped == 0 {
+		return
+	}
+	n := map[kb.ImportOutcome]int{}
+	for _, p := range res.Pills {
+		n[p.Outcome]++
+	}
+	fmt.Fprintf(w, "  pills: %d created, %d updated, %d unchanged, %d conflicts\n",
+		n[kb.ImportCreated], n[kb.ImportUpdated], n[kb.ImportUnchanged], n[kb.ImportConflict])
+	for _, p := range res.Pills {
+		if p.Outcome == kb.ImportConflict {
+			fmt.Fprintf(w, "  conflict: %s: %s; the imported text waits for the publisher\n", p.IRI, p.Reason)
+		}
+	}
+	if res.Skipped > 0 {
+		fmt.Fprintf(w, "  %d statements of pill histories in an earlier format (titles only) not imported (the pills' current texts were)\n", res.Skipped)
+	}
 }
 
 var errDryRun = errors.New("dry run")
@@ -159,13 +196,13 @@ func dryRun(fs *flag.FlagSet) bool {
 	return b
 }
 
-func importFile(b *kb.Batch, path string, f rdf.Format, g string) (int, error) {
+func importFile(b *kb.Batch, path string, f rdf.Format, opt kb.ImportOptions) (*kb.RDFImport, error) {
 	var r io.Reader = os.Stdin
 	name, base := "<stdin>", ""
 	if path != "-" {
 		fh, err := os.Open(path)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		defer fh.Close()
 		r, name = fh, path
@@ -173,7 +210,8 @@ func importFile(b *kb.Batch, path string, f rdf.Format, g string) (int, error) {
 			base = "file://" + filepath.ToSlash(abs)
 		}
 	}
-	return b.Import(r, f, kb.ImportOptions{Graph: g, Base: base, File: name})
+	opt.Base, opt.File = base, name
+	return b.ImportRDF(r, f, opt)
 }
 
 // parseInterspersed parses flags that may come before, between or after the file names.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 
@@ -26,6 +27,7 @@ type excelImport struct {
 	report      string
 	kind        string
 	status      string
+	actor       string
 	progress    bool
 	stderr      io.Writer
 	// Reading: sheets left out on request and the limits on what a file may hold.
@@ -49,7 +51,8 @@ func addExcelFlags(fs *flag.FlagSet) *excelImport {
 	fs.StringVar(&x.mapping, "mapping", "", "workbooks: mapping `FILE` overriding the guessed headers (format: see the ingest package)")
 	fs.StringVar(&x.report, "report", "", "workbooks: write the problem report to `FILE.xlsx`")
 	fs.StringVar(&x.kind, "kind", "", "workbooks: pills|directory (default: detected from each sheet's header)")
-	fs.StringVar(&x.status, "status", "draft", "workbooks: status of imported pills, draft|published (published: the legacy base validated before)")
+	fs.StringVar(&x.status, "status", "draft", "status of imported pills, draft|published (published: the legacy base validated before, published at once and so recorded in each pill's history)")
+	fs.StringVar(&x.actor, "actor", "", "who imports, as the pills' history names them (default: the user running the command)")
 	fs.BoolVar(&x.progress, "progress", false, "workbooks: show progress on stderr even when it is not a terminal")
 	fs.Var(&x.skipSheets, "skip-sheet", "workbooks: leave out the sheet `NAME` (repeatable); a sheet with data that cannot be mapped stops the import unless it is left out")
 	d := ingest.DefaultLimits
@@ -63,9 +66,31 @@ func addExcelFlags(fs *flag.FlagSet) *excelImport {
 	return x
 }
 
+// who is the actor the history names and whether pills are published at once.
+func (x *excelImport) who() (string, bool, error) {
+	switch kb.Status(x.status) {
+	case kb.StatusDraft, kb.StatusPublished:
+	default:
+		return "", false, usagef("--status must be draft or published, not %q", x.status)
+	}
+	actor := strings.TrimSpace(x.actor)
+	if actor == "" {
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			actor = u.Username
+		} else {
+			actor = ingest.DefaultActor
+		}
+	}
+	return actor, kb.Status(x.status) == kb.StatusPublished, nil
+}
+
 // run imports the workbooks into store, printing the report to stdout.
 func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, stdout io.Writer) (err error) {
-	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun, SkipSheets: x.skipSheets, Limits: x.limits}
+	actor, _, err := x.who()
+	if err != nil {
+		return err
+	}
+	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun, SkipSheets: x.skipSheets, Limits: x.limits, Actor: actor}
 	switch x.kind {
 	case "":
 	case "pills", "pillole":
@@ -183,13 +208,19 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 		mode = " — RIFIUTATO (--strict): nulla è stato scritto"
 	case s.DryRun:
 		mode = " — prova (--dry-run): nulla è stato scritto"
+	case s.Published:
+		mode = " — pubblicate subito (--status published), come dice la storia di ogni pillola"
 	}
 	fmt.Fprintf(w, "%s: %d righe lette in %s%s\n", s.File, s.Rows, s.Elapsed.Round(1e6), mode)
 	line := func(what string, c ingest.Counts) {
 		if c == (ingest.Counts{}) {
 			return
 		}
-		fmt.Fprintf(w, "  %-9s create %d, aggiornate %d, invariate %d, saltate %d\n", what, c.Created, c.Updated, c.Unchanged, c.Skipped)
+		fmt.Fprintf(w, "  %-9s create %d, aggiornate %d, invariate %d, saltate %d", what, c.Created, c.Updated, c.Unchanged, c.Skipped)
+		if c.Conflicts > 0 {
+			fmt.Fprintf(w, ", in conflitto %d", c.Conflicts)
+		}
+		fmt.Fprintln(w)
 	}
 	line("pillole", s.Pills)
 	line("concetti", s.Concepts)
@@ -218,6 +249,7 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 
 var actionLabels = map[ingest.Action]string{
 	ingest.Created: "da creare", ingest.Updated: "da aggiornare", ingest.Unchanged: "invariato", ingest.Skipped: "saltato",
+	ingest.Conflict: "in conflitto",
 }
 
 var typeLabels = map[string]string{

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sportello/fixtures/testenv"
+	"sportello/kb"
 )
 
 // TestImportExcelCommand is issue 3's "done when": the corpus imported on an empty data folder
@@ -75,5 +77,59 @@ func TestImportExcelCommand(t *testing.T) {
 	out = runCmd(1, filepath.Join(t.TempDir(), "missing.xlsx"))
 	if !strings.Contains(out, "missing.xlsx") {
 		t.Errorf("missing file message: %s", out)
+	}
+}
+
+// TestImportConflictExitStatus: a row of a pill edited in Sportello since its last import is a
+// conflict — reported, exit status 3 (imported, some rows left out) — and the edit is not
+// overwritten.
+func TestImportConflictExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	book := func(answer string) string {
+		f := excelize.NewFile()
+		defer f.Close()
+		f.SetSheetRow("Sheet1", "A1", &[]any{"Codice", "Titolo", "Risposta"})
+		f.SetSheetRow("Sheet1", "A2", &[]any{"C-1", "Cambio di residenza", answer})
+		p := filepath.Join(t.TempDir(), "pillole.xlsx")
+		if err := f.SaveAs(p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	runCmd := func(want int, args ...string) string {
+		t.Helper()
+		var out, errb strings.Builder
+		code := run(append([]string{"import", "--data", data, "--actor", "admin"}, args...), &out, &errb)
+		if code != want {
+			t.Fatalf("sportello import %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out.String(), errb.String())
+		}
+		return out.String() + errb.String()
+	}
+	runCmd(0, book("Si va in Comune."))
+	s, err := kb.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.PillByCode(context.Background(), "C-1")
+	edit := *p
+	edit.Answer = "<p>Si va in Comune, con un documento.</p>"
+	if _, _, err := s.Workflow().Edit(context.Background(), p.IRI, edit, "pubblicatore"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	out := runCmd(3, book("Si fa online."))
+	for _, want := range []string{"in conflitto 1", "conflitto: la scheda è stata modificata in Sportello", "C-1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("conflict output lacks %q:\n%s", want, out)
+		}
+	}
+	s, err = kb.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if p, _ := s.PillByCode(context.Background(), "C-1"); p.Answer != "<p>Si va in Comune, con un documento.</p>" {
+		t.Errorf("the edit was overwritten: %q", p.Answer)
 	}
 }

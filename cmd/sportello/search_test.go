@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"sportello/fixtures"
 	"sportello/kb"
 	"sportello/kb/search"
 )
@@ -25,7 +26,7 @@ func TestSearchCLI(t *testing.T) {
 			Answer: "Il bollo si paga entro l'ultimo giorno del mese successivo alla scadenza.", Status: kb.StatusPublished, Lang: "it"},
 		{Code: "TRI-099", Title: "Superbollo (bozza)", Answer: "In preparazione.", Status: kb.StatusDraft, Lang: "it"},
 	} {
-		if err := store.PutPill(ctx, &p); err != nil {
+		if err := fixtures.PutPill(ctx, store, &p); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"sportello/telephony/media"
 	"sportello/ticketing"
 	"sportello/web"
+	"sportello/web/knowledge"
 )
 
 func init() {
@@ -76,6 +77,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 	retention := fs.String("audit-retention", defRetention,
 		"how long the audit log of administrative acts keeps entries: 5y, 1825d, 8760h (env SPORTELLO_AUDIT_RETENTION)")
+	maxExports := fs.Int("max-exports", knowledge.DefaultMaxExports,
+		"RDF exports (/export/…) running at once, whoever asks; past it the answer is 503 with Retry-After")
 	var directory accounts.DirectoryConfig
 	directory.AddFlags(fs) // staff login through the Region's LDAP / Active Directory (optional)
 	ldFile := fs.String("linked-data", os.Getenv("SPORTELLO_LINKED_DATA"),
@@ -88,6 +91,9 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 	if *accessLogDays < 1 {
 		return usagef("--access-log-days must be at least 1")
+	}
+	if *maxExports < 1 {
+		return usagef("--max-exports must be at least 1")
 	}
 	if *ctiSample <= 0 {
 		return usagef("--cti-sample must be positive")
@@ -128,7 +134,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	log := slog.New(slog.NewTextHandler(fs.Output(), nil))
 	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
 		Accounts: acc, Directory: directory, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
-		TrustedProxies: proxies, RateLimits: limits, AuditRetention: keep,
+		TrustedProxies: proxies, RateLimits: limits, AuditRetention: keep, MaxExports: *maxExports,
 		Telephony:  app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
 		LinkedData: ld, Logger: log})
 	if err != nil {

@@ -64,6 +64,9 @@ func (r Role) IsStaff() bool { return slices.Contains(Staff, r) }
 // SeesDrafts reports whether the role may read pills that are not published: the people who
 // write, approve or audit them. Operators read to citizens "all and only what the sheet says"
 // (KB-12), so they see published pills only, like the public.
+//
+// Deprecated: what a role may see of the knowledge base is kb's rule (kb.Viewer), mapped from
+// the role in one place, web/webkit.ViewerOf; use ViewerOf(r).Drafts.
 func (r Role) SeesDrafts() bool {
 	switch r {
 	case Administrator, Publisher, Validator, Auditor:

@@ -1,16 +1,17 @@
 package rdf
 
-// JSON-LD goes through json-gold (github.com/piprate/json-gold/ld), which implements the
+// JSON-LD is read through json-gold (github.com/piprate/json-gold/ld), which implements the
 // JSON-LD 1.1 algorithms; unlike RDF/XML there was no reason to write them ourselves. What is
 // ours is the glue: terms become quad values the way every other reader here makes them,
 // blank node labels are made unique per reader, and remote contexts are never fetched (the
 // hub works offline, and json-gold's default loader would also open local files named by a
-// document's @context).
+// document's @context). The writer is ours (jsonld_writer.go): json-gold holds the whole
+// document in memory, and an export must stream.
 //
 // JSON-LD is not a streaming syntax for json-gold: the reader parses the whole document before
-// the first quad and the writer holds every quad until Close. json-gold turns JSON numbers
-// into float64, so a bare JSON integer beyond 2^53 loses digits; exports are not affected
-// (our writer emits every literal as a string with its datatype).
+// the first quad. json-gold turns JSON numbers into float64, so a bare JSON integer beyond 2^53
+// loses digits; exports are not affected (our writer emits every literal as a string with its
+// datatype).
 
 import (
 	"bytes"
@@ -29,7 +30,7 @@ import (
 
 func init() {
 	readers[JSONLD] = func(r io.Reader, opt ReaderOptions) quad.Reader { return &jsonldReader{src: r, opt: opt} }
-	writers[JSONLD] = func(w io.Writer, opt WriterOptions) quad.WriteCloser { return &jsonldWriter{w: w, opt: opt} }
+	writers[JSONLD] = func(w io.Writer, opt WriterOptions) quad.WriteCloser { return newJSONLDStream(w, opt) }
 }
 
 var jlReaders atomic.Int64
@@ -188,143 +189,4 @@ func jlLiteral(l ld.Literal) quad.Value {
 		return quad.String(l.Value)
 	}
 	return quad.TypedString{Value: quad.String(l.Value), Type: quad.IRI(l.Datatype)}
-}
-
-// jsonldWriter collects quads and writes one JSON-LD document at Close: compacted with the
-// prefix map as @context when there is one, expanded otherwise. Named graphs become
-// {"@id": graph, "@graph": […]} objects.
-type jsonldWriter struct {
-	w      io.Writer
-	opt    WriterOptions
-	ds     *ld.RDFDataset
-	closed bool
-}
-
-func (w *jsonldWriter) WriteQuad(q quad.Quad) error {
-	if w.closed {
-		return errors.New("jsonld: writer is closed")
-	}
-	if w.ds == nil {
-		w.ds = ld.NewRDFDataset()
-	}
-	s, err := jlNode(q.Subject, false)
-	if err != nil {
-		return err
-	}
-	p, err := jlNode(q.Predicate, false)
-	if err != nil {
-		return err
-	}
-	if _, ok := p.(ld.IRI); !ok {
-		return fmt.Errorf("jsonld: predicate %v is not an IRI", q.Predicate)
-	}
-	o, err := jlNode(q.Object, true)
-	if err != nil {
-		return err
-	}
-	g := "@default"
-	switch l := q.Label.(type) {
-	case nil:
-	case quad.IRI:
-		g = string(l)
-	case quad.BNode:
-		g = "_:" + string(l)
-	default:
-		return fmt.Errorf("jsonld: graph label %v is neither an IRI nor a blank node", q.Label)
-	}
-	w.ds.Graphs[g] = append(w.ds.Graphs[g], &ld.Quad{Subject: s, Predicate: p, Object: o})
-	return nil
-}
-
-func (w *jsonldWriter) WriteQuads(qs []quad.Quad) (int, error) {
-	for i, q := range qs {
-		if err := w.WriteQuad(q); err != nil {
-			return i, err
-		}
-	}
-	return len(qs), nil
-}
-
-func jlNode(v quad.Value, literal bool) (ld.Node, error) {
-	switch v := v.(type) {
-	case quad.IRI:
-		return ld.NewIRI(string(v)), nil
-	case quad.BNode:
-		return ld.NewBlankNode("_:" + string(v)), nil
-	}
-	if !literal {
-		return nil, fmt.Errorf("jsonld: %v must be an IRI or a blank node", v)
-	}
-	switch v := v.(type) {
-	case quad.String:
-		return ld.NewLiteral(string(v), ld.XSDString, ""), nil
-	case quad.LangString:
-		return ld.NewLiteral(string(v.Value), ld.RDFLangString, v.Lang), nil
-	case quad.TypedString:
-		return ld.NewLiteral(string(v.Value), string(v.Type), ""), nil
-	case quad.TypedStringer:
-		t := v.TypedString()
-		return ld.NewLiteral(string(t.Value), string(t.Type), ""), nil
-	}
-	return nil, fmt.Errorf("jsonld: cannot write value %v", v)
-}
-
-// Close converts the collected quads and writes the document.
-func (w *jsonldWriter) Close() error {
-	if w.closed {
-		return errors.New("jsonld: writer is closed")
-	}
-	w.closed = true
-	if w.ds == nil {
-		w.ds = ld.NewRDFDataset()
-	}
-	// No base for json-gold: compaction would make IRIs relative to it, and the export keeps
-	// IRIs absolute (WriterOptions.Base is only recorded as @base).
-	opts := ld.NewJsonLdOptions("")
-	opts.DocumentLoader = jlNoLoader{}
-	opts.UseNativeTypes = false // "01"^^xsd:integer must stay "01"
-	opts.UseRdfType = false
-	expanded, err := ld.NewJsonLdApi().FromRDF(w.ds, opts)
-	if err != nil {
-		return fmt.Errorf("jsonld: %v", err)
-	}
-	var doc any = expanded
-	if ctx := w.context(); ctx != nil || w.opt.Base != "" {
-		if ctx == nil {
-			ctx = map[string]any{}
-		}
-		compacted, err := ld.NewJsonLdProcessor().Compact(expanded, map[string]any{"@context": ctx}, opts)
-		if err != nil {
-			return fmt.Errorf("jsonld: compacting: %v", err)
-		}
-		if w.opt.Base != "" {
-			out, _ := compacted["@context"].(map[string]any)
-			if out == nil {
-				out = map[string]any{}
-				compacted["@context"] = out
-			}
-			out["@base"] = w.opt.Base
-		}
-		doc = compacted
-	}
-	enc := json.NewEncoder(w.w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
-}
-
-// context builds the @context from the prefix map; nil when there are no usable prefixes.
-func (w *jsonldWriter) context() map[string]any {
-	m := map[string]any{}
-	for p, ns := range w.opt.Prefixes {
-		// A JSON-LD term that looks like a keyword or an IRI scheme would change the meaning.
-		if p == "" || strings.HasPrefix(p, "@") || strings.Contains(p, ":") || ns == "" {
-			continue
-		}
-		m[p] = ns
-	}
-	if len(m) == 0 {
-		return nil
-	}
-	return m
 }

@@ -63,7 +63,7 @@ func TestStart(t *testing.T) {
 	// The hook follows a write at once.
 	p := kb.Pill{Code: "TST-SW1", Title: "Licenza per la raccolta dei tartufi", Answer: "<p>Esame.</p>",
 		Status: kb.StatusPublished, Lang: "it", Concepts: []string{concept}}
-	if err := store.PutPill(ctx, &p); err != nil {
+	if err := fixtures.PutPill(ctx, store, &p); err != nil {
 		t.Fatal(err)
 	}
 	if !find(x, "tartufi", "TST-SW1") {
@@ -85,7 +85,7 @@ func TestStart(t *testing.T) {
 	// 3. A write while the server was down: the index is out of step and rebuilt.
 	q := kb.Pill{Code: "TST-SW2", Title: "Raccolta dei funghi epigei", Answer: "<p>Tesserino.</p>",
 		Status: kb.StatusPublished, Lang: "it", Concepts: []string{concept}}
-	if err := store.PutPill(ctx, &q); err != nil {
+	if err := fixtures.PutPill(ctx, store, &q); err != nil {
 		t.Fatal(err)
 	}
 	x = start(`found="out of step`)

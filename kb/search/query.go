@@ -501,7 +501,9 @@ func prefixOf(word, stem string) string {
 	return word
 }
 
-// visibility is the filter of what the caller may see (KB-3, issue 4 §7).
+// visibility is the filter of what the caller may see (KB-3): kb's visibility rule
+// (kb.Viewer.Sees: published and in force, unless the viewer sees drafts) as an index query,
+// so that a page of hits is counted after the rule, not trimmed from it.
 func visibility(opt Options) query.Query {
 	var must []query.Query
 	if !opt.IncludeDrafts {

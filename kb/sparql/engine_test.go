@@ -237,7 +237,7 @@ func TestLimits(t *testing.T) {
 func TestProductQueries(t *testing.T) {
 	e := New(demo(t))
 	r := run(t, e, `SELECT ?title ?office ?concept WHERE {
-		?p dct:identifier "CAS-001" ; dct:title ?title ; sp:competentOffice/vcard:fn ?office ; dct:subject/skos:prefLabel ?concept .
+		?p a sp:KnowledgePill ; dct:identifier "CAS-001" ; dct:title ?title ; sp:competentOffice/vcard:fn ?office ; dct:subject/skos:prefLabel ?concept .
 		FILTER(lang(?concept) = "it") }`, Options{})
 	if len(r.Rows) != 1 || !strings.Contains(r.Rows[0][0].Value, "edilizia residenziale") {
 		t.Errorf("pill with office and concept: %v", r.Rows)

@@ -67,7 +67,7 @@ var diffQueries = []diffQuery{
 	{name: "avg-keywords", q: `SELECT (AVG(?n) AS ?avg) (SUM(?n) AS ?sum) WHERE { { SELECT ?p (COUNT(?k) AS ?n) WHERE { ?p schema:keywords ?k } GROUP BY ?p } }`},
 	{name: "sample-title", q: `SELECT ?c (COUNT(?p) AS ?n) WHERE { ?p dct:subject ?c } GROUP BY ?c HAVING (COUNT(?p) >= 2)`},
 	{name: "versions-sum", q: `SELECT (SUM(?v) AS ?total) (MAX(?v) AS ?max) WHERE { ?p sp:version ?v }`},
-	{name: "people-per-unit", q: `SELECT ?u (COUNT(?x) AS ?n) WHERE { ?x org:memberOf ?u } GROUP BY ?u ORDER BY DESC(?n) ?u`},
+	{name: "people-per-unit", q: `SELECT ?u (COUNT(?x) AS ?n) WHERE { ?m org:member ?x ; org:organization ?u } GROUP BY ?u ORDER BY DESC(?n) ?u`},
 	// OPTIONAL, FILTER, UNION
 	{name: "optional-review", q: `SELECT ?p ?r WHERE { ?p a sp:KnowledgePill OPTIONAL { ?p sp:reviewBy ?r } }`},
 	{name: "optional-validator", q: `SELECT ?p ?v WHERE { ?p a sp:KnowledgePill OPTIONAL { ?p sp:validatedBy ?x . ?x vcard:fn ?v } }`},
@@ -81,7 +81,7 @@ var diffQueries = []diffQuery{
 	{name: "filter-year", q: `SELECT ?p (YEAR(?d) AS ?y) (MONTH(?d) AS ?m) WHERE { ?p dct:created ?d FILTER(DATATYPE(?d) = xsd:dateTime) }`},
 	{name: "filter-in", q: `SELECT ?p ?s WHERE { ?p adms:status ?s FILTER(?s IN (<https://w3id.org/sportello/status/draft>, <https://w3id.org/sportello/status/submitted>)) }`},
 	{name: "filter-not-in", q: `SELECT ?p WHERE { ?p adms:status ?s FILTER(?s NOT IN (<https://w3id.org/sportello/status/published>)) }`},
-	{name: "filter-numeric", q: `SELECT ?p ?v WHERE { ?p sp:version ?v FILTER(?v > 1) }`},
+	{name: "filter-numeric", q: `SELECT ?p ?v WHERE { ?p sp:version ?v FILTER(?v > 0) }`},
 	// DATATYPE of a tagged literal is rdf:langString in RDF 1.1; roqet follows SPARQL 1.0 (error)
 	{name: "filter-datatype", q: `SELECT DISTINCT ?dt WHERE { ?s ?p ?o FILTER(isLiteral(?o) && LANG(?o) = "") BIND(DATATYPE(?o) AS ?dt) }`},
 	{name: "filter-isiri", q: `SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?o)) }`},

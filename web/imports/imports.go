@@ -464,6 +464,9 @@ type Counts struct {
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
 	Skipped   int `json:"skipped"`
+	// Conflicts: pills edited in Sportello since their last import; the imported text is kept
+	// aside for the publisher and the pill does not change (rows left out).
+	Conflicts int `json:"conflicts"`
 }
 
 type Summary struct {
@@ -475,6 +478,7 @@ type Summary struct {
 	Linked   int     `json:"linked"`
 	Problems int     `json:"problems"`
 	Blocking int     `json:"blocking"`
+	LeftOut  int     `json:"rowsLeftOut"` // rows not taken, each a problem naming its row
 	Refused  bool    `json:"refused"`
 	Elapsed  float64 `json:"elapsedSeconds"`
 }
@@ -497,7 +501,7 @@ type Status struct {
 }
 
 func countsOf(c ingest.Counts) Counts {
-	return Counts{c.Created, c.Updated, c.Unchanged, c.Skipped}
+	return Counts{c.Created, c.Updated, c.Unchanged, c.Skipped, c.Conflicts}
 }
 
 // apiImport is the progress the page polls: GET /api/import/{id}.
@@ -520,7 +524,7 @@ func (h *Handlers) apiImport(c echo.Context) error {
 		if sum := r.Summary; sum != nil && r.State != ingest.StateRunning {
 			out.Summary = &Summary{Rows: sum.Rows, Pills: countsOf(sum.Pills), Concepts: countsOf(sum.Concepts),
 				Units: countsOf(sum.Units), People: countsOf(sum.People), Linked: sum.Linked,
-				Problems: len(sum.Problems), Blocking: sum.Blocking(), Refused: sum.Refused, Elapsed: r.Finished.Sub(r.Started).Seconds()}
+				Problems: len(sum.Problems), Blocking: sum.Blocking(), LeftOut: sum.RowsLeftOut(), Refused: sum.Refused, Elapsed: r.Finished.Sub(r.Started).Seconds()}
 			out.Report = "/importa/" + u.ID + "/report.xlsx"
 		}
 	}

@@ -15,7 +15,7 @@ import (
 // person reading them.
 
 func (h *Handlers) apiConcepts(c echo.Context) error {
-	top, _, err := h.conceptTree(c.Request().Context(), webkit.RoleOf(c))
+	top, _, err := h.conceptTree(c.Request().Context(), webkit.Viewer(c))
 	if err != nil {
 		return webkit.Internal(err)
 	}
@@ -74,8 +74,7 @@ func (h *Handlers) apiConcept(c echo.Context) error {
 // error when they ask for another status, rather than a silently empty list.
 func (h *Handlers) apiPills(c echo.Context) error {
 	ctx := c.Request().Context()
-	who := webkit.RoleOf(c)
-	f := kb.PillFilter{Status: webkit.Visible(who)}
+	f := webkit.PillFilter(c, kb.PillFilter{})
 	if v := c.QueryParam("status"); v != "" {
 		var want []kb.Status
 		for _, st := range strings.Split(v, ",") {
@@ -85,7 +84,7 @@ func (h *Handlers) apiPills(c echo.Context) error {
 			default:
 				return webkit.BadRequest("bad_status", i18n.T("err.badStatus"))
 			}
-			if !who.SeesDrafts() && st != kb.StatusPublished {
+			if !f.Viewer.Drafts && st != kb.StatusPublished {
 				return &webkit.HTTPError{Status: http.StatusForbidden, Code: "status_forbidden", Msg: i18n.T("err.statusDenied")}
 			}
 			want = append(want, st)
@@ -190,15 +189,29 @@ func (h *Handlers) apiPeople(c echo.Context) error {
 }
 
 func (h *Handlers) apiStats(c echo.Context) error {
-	st, err := h.store.Stats(c.Request().Context())
+	st, err := h.stats(c)
 	if err != nil {
-		return webkit.Internal(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, st)
+}
+
+// stats are the store's figures with the pills the caller may see (the home page and
+// /api/stats say the same).
+func (h *Handlers) stats(c echo.Context) (kb.Stats, error) {
+	ctx := c.Request().Context()
+	st, err := h.store.Stats(ctx)
+	if err != nil {
+		return st, webkit.Internal(err)
+	}
+	if st.Pills, err = h.store.CountPills(ctx, webkit.PillFilter(c, kb.PillFilter{})); err != nil {
+		return st, webkit.Internal(err)
+	}
+	return st, nil
 }
 
 func (h *Handlers) apiWhoami(c echo.Context) error {
 	user := webkit.UserOf(c)
 	who := webkit.RoleOf(c)
-	return c.JSON(http.StatusOK, map[string]any{"user": user, "role": who, "seesDrafts": who.SeesDrafts()})
+	return c.JSON(http.StatusOK, map[string]any{"user": user, "role": who, "seesDrafts": webkit.ViewerOf(who).Drafts})
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"sportello/internal/role"
 	"sportello/internal/textfold"
 	"sportello/kb"
 	"sportello/web/webkit"
@@ -31,14 +30,14 @@ type conceptNode struct {
 	Children   []*conceptNode      `json:"children,omitempty"`
 }
 
-// conceptTree builds the SKOS tree (KB-1) with pill counts for what role may read. It returns
-// the top concepts and every node by IRI.
-func (h *Handlers) conceptTree(ctx context.Context, who role.Role) ([]*conceptNode, map[string]*conceptNode, error) {
+// conceptTree builds the SKOS tree (KB-1) with pill counts for what viewer v may see. It
+// returns the top concepts and every node by IRI.
+func (h *Handlers) conceptTree(ctx context.Context, v kb.Viewer) ([]*conceptNode, map[string]*conceptNode, error) {
 	concepts, err := h.store.Concepts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	pills, err := h.store.Pills(ctx, kb.PillFilter{Status: webkit.Visible(who)})
+	pills, err := h.store.Pills(ctx, kb.PillFilter{Viewer: &v})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,8 +2,6 @@ package knowledge
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -14,22 +12,38 @@ import (
 	"sportello/internal/clock"
 	"sportello/kb"
 	"sportello/kb/rdf"
-	"sportello/ontology"
 	"sportello/web/webkit"
 )
+
+// DefaultMaxExports bounds the RDF exports running at once: each keeps a core busy walking the
+// whole store (2–6 s per million statements, README) while operators search.
+const DefaultMaxExports = 2
+
+// ExportRetry is when a refused export is worth trying again: a whole-store export of a large
+// knowledge base takes tens of seconds.
+const ExportRetry = 30 * time.Second
 
 // export serves /export/{format}?graph=…: the whole store or one named graph in an RDF syntax,
 // or the directory as vCard (KB-5, KB-11, "every list can be exported").
 //
-// The document is written to memory before the first byte goes out, so that a failure is a
-// clean error rather than a truncated file the user takes for complete.
+// What goes out is what the caller may see (kb's visibility rule through webkit.ViewerOf):
+// the public gets the published pills in force without internal fields, the taxonomy, the
+// directory, the ontology and the vocabularies; operators, back office, level 2 and
+// supervisors the same with the internal fields; editorial roles everything, the history
+// included.
+//
+// The RDF document streams from the store to the client in flat memory (kb.Store.ExportView),
+// through a gate of a few at once (webkit.Gate: 503 with Retry-After past it). Everything that
+// can be refused is checked before the first byte; a failure after it cuts the connection, so
+// that the download fails visibly instead of ending as a file that looks complete.
 func (h *Handlers) export(c echo.Context) error {
 	ctx := c.Request().Context()
 	who := webkit.RoleOf(c)
 	name := strings.ToLower(c.Param("format"))
-	var buf bytes.Buffer
 	stamp := time.Now().In(clock.Rome()).Format("20060102")
 	if name == "vcard" || name == "vcf" {
+		// The directory is small and public: written to memory, so a failure is a clean error.
+		var buf bytes.Buffer
 		if err := h.store.ExportVCard(ctx, &buf); err != nil {
 			return webkit.Internal(err)
 		}
@@ -44,28 +58,57 @@ func (h *Handlers) export(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if g.Name == "history" && !who.SeesDrafts() {
+	v := webkit.ViewerOf(who)
+	if g.Name == "history" && !v.Drafts {
 		// The history names every version, drafts included.
 		return webkit.Deny(who)
 	}
-	src := h.store
-	if !who.SeesDrafts() && (g.IRI == "" || g.IRI == ontology.GraphContent) {
-		pub, err := h.publicCopy(ctx)
-		if err != nil {
-			return webkit.Internal(err)
-		}
-		defer pub.Close()
-		src = pub
+	release, err := h.exports.Enter(c)
+	if err != nil {
+		return err
 	}
-	if err := src.Export(ctx, &buf, f, g.IRI); err != nil {
-		return webkit.Internal(err)
-	}
+	defer release()
 	file := "sportello"
 	if g.Name != "" {
 		file += "-" + g.Name
 	}
-	webkit.Download(c, file+"-"+stamp+f.Ext())
-	return c.Blob(http.StatusOK, f.MediaType(), buf.Bytes())
+	out := &lazyDownload{c: c, file: file + "-" + stamp + f.Ext(), mediaType: f.MediaType()}
+	err = h.store.ExportView(ctx, out, f, kb.ExportOptions{Graph: g.IRI, Viewer: &v})
+	switch {
+	case err == nil:
+		out.start() // an empty graph is an empty file
+		return nil
+	case !out.started:
+		return webkit.Internal(err)
+	case ctx.Err() != nil:
+		return nil // the client went away
+	}
+	h.log.Error("export cut short", "format", f.Ext(), "graph", g.Name, "role", who, "err", err)
+	panic(http.ErrAbortHandler) // net/http closes the connection without ending the body
+}
+
+// lazyDownload sends the download's headers with its first byte, so that an export failing
+// before it is still a clean error page.
+type lazyDownload struct {
+	c         echo.Context
+	file      string
+	mediaType string
+	started   bool
+}
+
+func (d *lazyDownload) start() {
+	if d.started {
+		return
+	}
+	d.started = true
+	webkit.Download(d.c, d.file)
+	d.c.Response().Header().Set(echo.HeaderContentType, d.mediaType)
+	d.c.Response().WriteHeader(http.StatusOK)
+}
+
+func (d *lazyDownload) Write(p []byte) (int, error) {
+	d.start()
+	return d.c.Response().Write(p)
 }
 
 // resolveGraph accepts a short name (taxonomy, content, …) or the graph's IRI; empty means the
@@ -80,49 +123,4 @@ func resolveGraph(v string) (exportGraph, error) {
 		}
 	}
 	return exportGraph{}, webkit.BadRequest("unknown_graph", i18n.T("err.badGraph"))
-}
-
-// publicCopy is the store as the public may see it: every graph but the history, without the
-// pills that are not published. It goes through the store's own export and import, so what
-// comes out is exactly what a full export would hold, less what is not public. The copy lives
-// in memory: fine at the scale of one Administration's knowledge base (thousands of pills); a
-// store-level filter is the way forward if it ever is not.
-func (h *Handlers) publicCopy(ctx context.Context) (*kb.Store, error) {
-	mem, err := kb.OpenMemory()
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	for _, g := range exportGraphs {
-		if g.Name == "history" {
-			continue
-		}
-		buf.Reset()
-		if err := h.store.Export(ctx, &buf, rdf.NQuads, g.IRI); err != nil {
-			mem.Close()
-			return nil, fmt.Errorf("export %s: %w", g.Name, err)
-		}
-		if buf.Len() == 0 {
-			continue
-		}
-		if _, err := mem.Import(ctx, &buf, rdf.NQuads, kb.ImportOptions{Graph: g.IRI, File: g.Name + ".nq"}); err != nil {
-			mem.Close()
-			return nil, fmt.Errorf("copy %s: %w", g.Name, err)
-		}
-	}
-	pills, err := mem.Pills(ctx, kb.PillFilter{})
-	if err != nil {
-		mem.Close()
-		return nil, err
-	}
-	for _, p := range pills {
-		if p.Status == kb.StatusPublished {
-			continue
-		}
-		if err := mem.DeletePill(ctx, p.IRI); err != nil {
-			mem.Close()
-			return nil, fmt.Errorf("drop %s: %w", p.IRI, err)
-		}
-	}
-	return mem, nil
 }

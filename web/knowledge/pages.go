@@ -25,23 +25,15 @@ import (
 )
 
 func (h *Handlers) home(c echo.Context) error {
-	st, err := h.store.Stats(c.Request().Context())
+	st, err := h.stats(c)
 	if err != nil {
-		return webkit.Internal(err)
-	}
-	if !webkit.RoleOf(c).SeesDrafts() {
-		// The count on the public home page is of what the public can read.
-		ps, err := h.store.Pills(c.Request().Context(), kb.PillFilter{Status: webkit.Visible(webkit.RoleOf(c))})
-		if err != nil {
-			return webkit.Internal(err)
-		}
-		st.Pills = len(ps)
+		return err
 	}
 	return h.pages.Render(c, "home", webkit.PageData{Title: i18n.T("home.title"), Nav: "home", Data: st})
 }
 
 func (h *Handlers) treePage(c echo.Context) error {
-	top, _, err := h.conceptTree(c.Request().Context(), webkit.RoleOf(c))
+	top, _, err := h.conceptTree(c.Request().Context(), webkit.Viewer(c))
 	if err != nil {
 		return webkit.Internal(err)
 	}
@@ -71,7 +63,7 @@ func (h *Handlers) conceptData(c echo.Context) (*conceptPageData, error) {
 	if err != nil {
 		return nil, webkit.StoreErr(err, "err.conceptNotFound")
 	}
-	_, byIRI, err := h.conceptTree(ctx, webkit.RoleOf(c))
+	_, byIRI, err := h.conceptTree(ctx, webkit.Viewer(c))
 	if err != nil {
 		return nil, webkit.Internal(err)
 	}
@@ -79,7 +71,7 @@ func (h *Handlers) conceptData(c echo.Context) (*conceptPageData, error) {
 	if n == nil {
 		return nil, webkit.NotFound("err.conceptNotFound")
 	}
-	pills, err := h.store.Pills(ctx, kb.PillFilter{Concept: con.IRI, Status: webkit.Visible(webkit.RoleOf(c))})
+	pills, err := h.store.Pills(ctx, webkit.PillFilter(c, kb.PillFilter{Concept: con.IRI}))
 	if err != nil {
 		return nil, webkit.Internal(err)
 	}
@@ -292,7 +284,7 @@ func (h *Handlers) unitData(c echo.Context) (*unitPageData, error) {
 			d.Path = append([]kb.Unit{p.Unit}, d.Path...)
 		}
 	}
-	if d.Pills, err = h.store.Pills(ctx, kb.PillFilter{Office: u.IRI, Status: webkit.Visible(webkit.RoleOf(c))}); err != nil {
+	if d.Pills, err = h.store.Pills(ctx, webkit.PillFilter(c, kb.PillFilter{Office: u.IRI})); err != nil {
 		return nil, webkit.Internal(err)
 	}
 	return d, nil
@@ -321,7 +313,7 @@ type exportPageData struct {
 func (h *Handlers) exportPage(c echo.Context) error {
 	d := exportPageData{Formats: rdf.Formats}
 	for _, g := range exportGraphs {
-		if g.Name == "history" && !webkit.RoleOf(c).SeesDrafts() {
+		if g.Name == "history" && !webkit.Viewer(c).Drafts {
 			continue
 		}
 		d.Graphs = append(d.Graphs, g)
@@ -357,11 +349,12 @@ func (h *Handlers) Routes() []webkit.Route {
 
 // Handlers serve the knowledge pages; without a search index the search pages answer 404.
 type Handlers struct {
-	store  *kb.Store
-	search *search.Index
-	site   *webkit.Site
-	pages  *webkit.Pages
-	log    *slog.Logger
+	store   *kb.Store
+	search  *search.Index
+	exports *webkit.Gate // the RDF exports running at once
+	site    *webkit.Site
+	pages   *webkit.Pages
+	log     *slog.Logger
 }
 
 //go:embed templates/*.html
@@ -373,7 +366,12 @@ var static embed.FS
 // Static is this package's assets (search.js), under static/.
 func Static() fs.FS { return static }
 
-// New returns the handlers of the knowledge pages.
-func New(site *webkit.Site, store *kb.Store, x *search.Index, log *slog.Logger) *Handlers {
-	return &Handlers{store: store, search: x, site: site, pages: site.Pages(templates, funcs), log: log}
+// New returns the handlers of the knowledge pages; maxExports bounds the RDF exports running
+// at once (0: DefaultMaxExports).
+func New(site *webkit.Site, store *kb.Store, x *search.Index, maxExports int, log *slog.Logger) *Handlers {
+	if maxExports <= 0 {
+		maxExports = DefaultMaxExports
+	}
+	return &Handlers{store: store, search: x, exports: webkit.NewGate(maxExports, ExportRetry, "export.busy"),
+		site: site, pages: site.Pages(templates, funcs), log: log}
 }

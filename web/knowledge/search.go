@@ -84,7 +84,7 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 	default:
 		return "", opt, webkit.BadRequest("bad_parameter", "kind: pill, office o person")
 	}
-	if all := c.QueryParam("all"); (all == "1" || all == "true") && who.SeesDrafts() {
+	if all := c.QueryParam("all"); (all == "1" || all == "true") && webkit.ViewerOf(who).Drafts {
 		opt.IncludeDrafts = true
 		opt.IncludeRetired = opt.Status == string(kb.StatusRetired)
 	}
@@ -210,7 +210,7 @@ type facetView struct {
 // searchPage is /cerca: the operator's search (issue 4 §9).
 func (h *Handlers) searchPage(c echo.Context) error {
 	who := webkit.RoleOf(c)
-	d := &searchPageData{All: who.SeesDrafts(), TicketURL: "/ticket/nuovo"}
+	d := &searchPageData{All: webkit.ViewerOf(who).Drafts, TicketURL: "/ticket/nuovo"}
 	x, err := h.searchIndex()
 	if err != nil {
 		d.Absent = true

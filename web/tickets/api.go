@@ -362,11 +362,8 @@ func (h *Handlers) propose(c echo.Context, st *ticketing.Store, t *ticketing.Tic
 	default:
 		return nil, &webkit.HTTPError{Status: http.StatusForbidden, Code: "role", Msg: i18n.T("tk.err.role", ActionLabel(ticketing.ActPropose))}
 	}
-	var base ticketing.KnowledgeBase = h.kb
-	if wf := h.workflow; wf != nil {
-		base = ticketing.WorkflowKB{Workflow: wf, Store: h.kb, Actor: actor(c)}
-	}
-	p, err := st.ProposeKnowledge(c.Request().Context(), t.ID, actor(c), base)
+	// Proposals go through the store's workflow, the one writer of pills (KB-2, KB-9).
+	p, err := st.ProposeKnowledge(c.Request().Context(), t.ID, actor(c), h.kb.Workflow())
 	var se *kb.StateError
 	if errors.As(err, &se) {
 		return nil, &webkit.HTTPError{Status: http.StatusConflict, Code: "state", Msg: se.Error(), Err: err}
@@ -760,11 +757,10 @@ func (h *Handlers) ticketRoutes() []webkit.Route {
 
 // Handlers serve the ticket pages and API; without a ticket store they answer 404.
 type Handlers struct {
-	tickets  *ticketing.Store
-	kb       *kb.Store
-	workflow *kb.Workflow // nil: "propose as knowledge" writes the draft without the workflow
-	pages    *webkit.Pages
-	log      *slog.Logger
+	tickets *ticketing.Store
+	kb      *kb.Store
+	pages   *webkit.Pages
+	log     *slog.Logger
 }
 
 //go:embed templates/*.html
@@ -777,8 +773,8 @@ var static embed.FS
 func Static() fs.FS { return static }
 
 // New returns the handlers of the ticket pages.
-func New(site *webkit.Site, tickets *ticketing.Store, store *kb.Store, workflow *kb.Workflow, log *slog.Logger) *Handlers {
-	return &Handlers{tickets: tickets, kb: store, workflow: workflow, pages: site.Pages(templates, funcs), log: log}
+func New(site *webkit.Site, tickets *ticketing.Store, store *kb.Store, log *slog.Logger) *Handlers {
+	return &Handlers{tickets: tickets, kb: store, pages: site.Pages(templates, funcs), log: log}
 }
 
 // store returns the ticket store, or a 404 when the server runs without tickets.

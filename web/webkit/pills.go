@@ -3,27 +3,49 @@ package webkit
 import (
 	"context"
 	"errors"
+	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"sportello/internal/role"
 	"sportello/kb"
 )
 
-// Visible is the pill statuses who may read; nil means any. (The visibility rule moves into
-// kb as kb.Viewer; until then the web packages share this one.)
-func Visible(who role.Role) []kb.Status {
-	if who.SeesDrafts() {
-		return nil
+// ViewerOf is the ONE mapping of a role to what it may see of the knowledge base: kb owns the
+// rule (kb.Viewer: status, validity dates, internal fields), the web says who is asking. Every
+// page, API, search, count and export of the web packages goes through it (KB-3, KB-8, KB-12).
+//
+//   - publishers, validators, administrators and auditors see everything the workflow holds
+//     (drafts, pills out of their validity period, the history): they write, approve or audit it;
+//   - operators, back office, level 2 and supervisors read to citizens "all and only what the
+//     sheet says" (KB-12): published pills in force, with the internal fields (notes, legacy
+//     columns, who validated);
+//   - the public, and any role this version does not know, gets published pills in force
+//     without internal fields, never the history.
+func ViewerOf(who role.Role) kb.Viewer {
+	switch who {
+	case role.Administrator, role.Publisher, role.Validator, role.Auditor:
+		return kb.Editorial
+	case role.Operator, role.Backoffice, role.Level2, role.Supervisor:
+		return kb.Staff
 	}
-	return []kb.Status{kb.StatusPublished}
+	return kb.Anonymous
 }
 
-// CanSee reports whether who may read p.
-func CanSee(who role.Role, p *kb.Pill) bool {
-	return who.SeesDrafts() || p.Status == kb.StatusPublished
+// Viewer is what the caller of c may see (ViewerOf its role).
+func Viewer(c echo.Context) kb.Viewer { return ViewerOf(RoleOf(c)) }
+
+// PillFilter is f with the caller's visibility rule applied: the pills it may see, with the
+// fields it may not see cleared.
+func PillFilter(c echo.Context, f kb.PillFilter) kb.PillFilter {
+	v := Viewer(c)
+	f.Viewer = &v
+	return f
 }
 
 // FindPill resolves the pill of a URL: its legacy code, the last segment of its IRI, or the
-// IRI; a pill who may not read is not found.
+// IRI; a pill who may not see (kb's rule, through ViewerOf) is not found, and the fields who
+// may not see are cleared.
 func FindPill(ctx context.Context, store *kb.Store, id string, who role.Role) (*kb.Pill, error) {
 	p, err := store.PillByCode(ctx, id)
 	if errors.Is(err, kb.ErrNotFound) {
@@ -43,8 +65,10 @@ func FindPill(ctx context.Context, store *kb.Store, id string, who role.Role) (*
 	if err != nil {
 		return nil, err
 	}
-	if !CanSee(who, p) {
+	v := ViewerOf(who)
+	if !v.Sees(p, time.Now()) {
 		return nil, kb.ErrNotFound
 	}
+	v.Redact(p)
 	return p, nil
 }
