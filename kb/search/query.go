@@ -43,15 +43,19 @@ type Options struct {
 
 // Response is what `sportello search --json` prints and GET /api/search returns.
 type Response struct {
-	Query      string                  `json:"query"`
-	Confident  bool                    `json:"confident"`
-	Message    string                  `json:"message,omitempty"` // for the operator, in Italian
-	Hits       []Hit                   `json:"hits"`
-	Suggestion string                  `json:"suggestion"`
-	Total      int                     `json:"total"`
-	Offset     int                     `json:"offset"`
-	Limit      int                     `json:"limit"`
-	Facets     map[string][]FacetValue `json:"facets,omitempty"`
+	Query       string                  `json:"query"`
+	Confident   bool                    `json:"confident"`
+	Sure        bool                    `json:"sure"`
+	Probability float64                 `json:"probability"`
+	Message     string                  `json:"message,omitempty"` // for the operator, in Italian
+	Hits        []Hit                   `json:"hits"`
+	Suggestion  string                  `json:"suggestion"`
+	Total       int                     `json:"total"`
+	Offset      int                     `json:"offset"`
+	Limit       int                     `json:"limit"`
+	Facets      map[string][]FacetValue `json:"facets,omitempty"`
+
+	features []float64 // of the best hit, for the evaluation and the fit of the model
 }
 
 // Hit is one result: a pill, an office or a person.
@@ -648,6 +652,10 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 				resp.Suggestion = fixed
 			}
 		}
+	}
+	resp.Sure = resp.Confident
+	if resp.Sure {
+		resp.Probability = 1
 	}
 	if !resp.Confident {
 		resp.Message = MessageNotConfident
