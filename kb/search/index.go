@@ -229,6 +229,10 @@ const (
 	fDirExt     = "dir_ext"
 	fDirPhone   = "dir_phone"
 	fOfficeName = "office_name"
+	// fDirTopics holds, on an office, the titles and keywords of the published pills it is
+	// competent for: "bollo" finds the car-tax office although its name does not say so.
+	fDirTopics = "dir_topics"
+	fDirUnit   = "dir_unit" // an office's name, stemmed: "carburante agricolo" finds "Carburanti Agricoli"
 )
 
 type weighted struct {
@@ -247,6 +251,8 @@ var textFields = []weighted{
 	{fDirName, 3, true},
 	{fDirOffice, 1.5, false}, // a person found by office: the office itself is the better hit
 	{fDirRole, 1.5, true},
+	{fDirTopics, 0.7, false},
+	{fDirUnit, 3, true},
 }
 
 func newMapping() *mapping.IndexMappingImpl {
@@ -280,7 +286,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	}
 	text(fTitle, analyzerItalian, true)
 	text(fQuestion, analyzerItalian, true)
-	text(fKeywords, analyzerItalian, false)
+	text(fKeywords, analyzerItalian, true) // stored: an office's topics are rebuilt from it
 	text(fConcepts, analyzerItalian, false)
 	text(fOfficeText, analyzerItalian, false)
 	text(fAnswer, analyzerItalian, true)
@@ -289,6 +295,8 @@ func newMapping() *mapping.IndexMappingImpl {
 	text(fDirName, analyzerFolded, true)
 	text(fDirRole, analyzerItalian, true)
 	text(fDirOffice, analyzerItalian, false)
+	text(fDirTopics, analyzerItalian, false)
+	text(fDirUnit, analyzerItalian, false)
 	for _, k := range []string{fKind, fIRI, fBranch, fDepartment, fOffice, fStatus} {
 		kw(k, true, true)
 	}
@@ -534,25 +542,119 @@ func (x *Index) Index(p *kb.Pill) error {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	before := x.storedOffice(p.IRI)
 	b := x.bi.NewBatch()
 	if err := b.Index(p.IRI, x.pillDoc(p)); err != nil {
 		return err
 	}
 	b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
-	return x.bi.Batch(b)
+	if err := x.bi.Batch(b); err != nil {
+		return err
+	}
+	return x.refreshOffices(before, p.Office)
+}
+
+// storedOffice is the competent office a document was indexed with.
+func (x *Index) storedOffice(iri string) string {
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{iri}), 1, 0, false)
+	req.Fields = []string{fOffice}
+	res, err := x.bi.Search(req)
+	if err != nil || len(res.Hits) == 0 {
+		return ""
+	}
+	return str(res.Hits[0].Fields, fOffice)
+}
+
+// refreshOffices re-indexes the topics of the offices a pill moved between. Callers hold x.mu
+// (read).
+func (x *Index) refreshOffices(offices ...string) error {
+	seen := map[string]bool{}
+	for _, o := range offices {
+		u, ok := x.units[o]
+		if o == "" || seen[o] || !ok {
+			continue
+		}
+		seen[o] = true
+		topics, err := x.officeTopics(o)
+		if err != nil {
+			return err
+		}
+		b := x.bi.NewBatch()
+		if err := b.Index(u.IRI, x.unitDoc(&u, topics)); err != nil {
+			return err
+		}
+		if err := x.bi.Batch(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxTopicPills bounds the pills whose words describe an office.
+const maxTopicPills = 200
+
+// officeTopics reads from the index the titles and keywords of the published pills an office
+// is competent for.
+func (x *Index) officeTopics(office string) (string, error) {
+	of := bleve.NewTermQuery(office)
+	of.SetField(fOffice)
+	kind := bleve.NewTermQuery(KindPill)
+	kind.SetField(fKind)
+	st := bleve.NewTermQuery(string(kb.StatusPublished))
+	st.SetField(fStatus)
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(of, kind, st), maxTopicPills, 0, false)
+	req.Fields = []string{fTitle, fKeywords}
+	req.SortBy([]string{fIRI})
+	res, err := x.bi.Search(req)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, h := range res.Hits {
+		parts = append(parts, str(h.Fields, fTitle), str(h.Fields, fKeywords))
+	}
+	return strings.Join(parts, " ; "), nil
+}
+
+// topicsOf is officeTopics over a list of pills, for a rebuild.
+func topicsOf(pills []kb.Pill) map[string]string {
+	parts := map[string][]string{}
+	sorted := make([]*kb.Pill, 0, len(pills))
+	for i := range pills {
+		sorted = append(sorted, &pills[i])
+	}
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].IRI < sorted[j].IRI })
+	for _, p := range sorted {
+		if p.Office == "" || p.Status != kb.StatusPublished || len(parts[p.Office]) >= 2*maxTopicPills {
+			continue
+		}
+		parts[p.Office] = append(parts[p.Office], p.Title, strings.Join(p.Keywords, " ; "))
+	}
+	out := make(map[string]string, len(parts))
+	for o, ps := range parts {
+		out[o] = strings.Join(ps, " ; ")
+	}
+	return out
 }
 
 // Delete removes a pill, office or person.
 func (x *Index) Delete(iri string) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	before := ""
+	if _, unit := x.units[iri]; !unit {
+		before = x.storedOffice(iri)
+	}
 	b := x.bi.NewBatch()
 	b.Delete(iri)
 	b.DeleteInternal([]byte(keyDocPref + iri))
-	return x.bi.Batch(b)
+	if err := x.bi.Batch(b); err != nil {
+		return err
+	}
+	return x.refreshOffices(before)
 }
 
-func (x *Index) unitDoc(u *kb.Unit) map[string]any {
+func (x *Index) unitDoc(u *kb.Unit, topics string) map[string]any {
 	parent := ""
 	if p, ok := x.units[u.Parent]; ok {
 		parent = p.Name
@@ -565,6 +667,8 @@ func (x *Index) unitDoc(u *kb.Unit) map[string]any {
 		fDirOffice:  parent,
 		fDirRole:    map[bool]string{true: "URP ufficio relazioni con il pubblico"}[u.URP],
 		fDirPhone:   phoneKeys(u.Phones),
+		fDirTopics:  topics,
+		fDirUnit:    u.Name,
 		fDepartment: u.Parent,
 		fOffice:     u.IRI,
 		fSpell:      u.Name,
@@ -583,8 +687,14 @@ func (x *Index) IndexUnit(u *kb.Unit) error {
 	x.mu.Lock()
 	x.units[u.IRI] = *u
 	units := x.unitList()
-	doc := x.unitDoc(u)
 	x.mu.Unlock()
+	x.mu.RLock()
+	topics, err := x.officeTopics(u.IRI)
+	doc := x.unitDoc(u, topics)
+	x.mu.RUnlock()
+	if err != nil {
+		return err
+	}
 	if x.dir != "" {
 		if err := writeJSON(filepath.Join(x.dir, unitsFile), units); err != nil {
 			return err

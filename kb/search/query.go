@@ -78,7 +78,8 @@ type Hit struct {
 	// question, keywords or concepts: the basis of the confidence rule.
 	Coverage float64 `json:"coverage"`
 
-	matched []bool // per query slot: found in the strong fields
+	matched []bool  // per query slot: found in the strong fields
+	rank    float64 // the re-ranking key (rankKey)
 }
 
 // FacetValue is one value of a facet with its count in the result set.
@@ -98,6 +99,7 @@ type slot struct {
 	terms  []string // analysed (stemmed) terms of words
 	alts   []string // synonyms, as written in the lists
 	prefix bool     // last, possibly incomplete word
+	dir    bool     // the query asks for an office or a person: their topics count as strong
 	code   bool     // looks like a pill code (SAL-012)
 	digits bool     // looks like an extension or phone number
 	weight float64
@@ -166,7 +168,7 @@ func (x *Index) parse(q string, complete bool) []*slot {
 			s.code = true
 		case isDigits(t.word) && len(t.word) >= 3:
 			s.digits = true
-		case len(t.terms) == 0 || fillers[t.word]:
+		case len(t.terms) == 0 || fillers[t.word] || directoryVerbs[t.word]:
 			continue
 		}
 		slots = append(slots, s)
@@ -308,7 +310,7 @@ func (x *Index) build(s *slot) {
 	}
 	for _, f := range textFields {
 		for _, q := range x.fieldQueries(s, f) {
-			add(q, f.strong)
+			add(q, f.strong || s.dir && (f.field == fDirTopics || f.field == fDirOffice))
 		}
 	}
 	if s.code {
@@ -531,13 +533,7 @@ func visibility(opt Options) query.Query {
 		}
 	}
 	if len(opt.Kinds) > 0 {
-		var ks []query.Query
-		for _, k := range opt.Kinds {
-			t := bleve.NewTermQuery(k)
-			t.SetField(fKind)
-			ks = append(ks, t)
-		}
-		must = append(must, bleve.NewDisjunctionQuery(ks...))
+		must = append(must, kindQuery(opt.Kinds...))
 	}
 	if len(must) == 0 {
 		return bleve.NewMatchAllQuery()
@@ -551,6 +547,21 @@ func visibility(opt Options) query.Query {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// kindQuery matches documents of the given kinds.
+func kindQuery(kinds ...string) query.Query {
+	var ks []query.Query
+	for _, k := range kinds {
+		t := bleve.NewTermQuery(k)
+		t.SetField(fKind)
+		t.SetBoost(0)
+		ks = append(ks, t)
+	}
+	return bleve.NewDisjunctionQuery(ks...)
+}
+
+// dirWindow is how many offices and people join the candidates when the query asks for them.
+const dirWindow = 5
 
 // Search runs a query as operators and publishers type it.
 func (x *Index) Search(ctx context.Context, q string, opt Options) (*Response, error) {
@@ -584,8 +595,10 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 		return nil, err
 	}
 	defer reader.Close()
+	dirIntent := directoryIntent(q)
 	var disj []query.Query
 	for _, s := range slots {
+		s.dir = dirIntent
 		if fz := fuzziness(s.words[len(s.words)-1]); fz > 0 && len(s.words) == 1 && len(s.terms) == 1 && !s.code && !s.digits {
 			s.nearStems = near(reader, fStems, s.terms[0], fz)
 			s.nearWords = near(reader, fSpell, s.words[0], fz)
@@ -627,12 +640,31 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 	for _, h := range res.Hits {
 		resp.Hits = append(resp.Hits, x.hit(h))
 	}
+	if dirIntent && from == 0 {
+		// Offices and people score below the pills on their topics: fetch the best of them too,
+		// so that re-ranking can put them first.
+		dir := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filter, text, kindQuery(KindOffice, KindPerson)), dirWindow, 0, false)
+		dir.Fields, dir.Highlight = req.Fields, req.Highlight
+		dres, err := x.bi.SearchInContext(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		have := map[string]bool{}
+		for _, h := range resp.Hits {
+			have[h.IRI] = true
+		}
+		for _, h := range dres.Hits {
+			if !have[h.ID] {
+				resp.Hits = append(resp.Hits, x.hit(h))
+			}
+		}
+	}
 	resp.Facets = x.facets(res.Facets)
 	if err := x.coverage(ctx, reader, slots, resp.Hits); err != nil {
 		return nil, err
 	}
 	if from == 0 {
-		rerank(resp.Hits)
+		rerank(resp.Hits, directoryIntent(q))
 		resp.Confident = confident(resp.Hits, slots)
 		lo, hi := min(opt.Offset, len(resp.Hits)), min(opt.Offset+opt.Limit, len(resp.Hits))
 		resp.Hits = resp.Hits[lo:hi]
@@ -843,13 +875,70 @@ func (x *Index) coverage(ctx context.Context, r index.IndexReader, slots []*slot
 	return nil
 }
 
+// directoryCues are words by which callers ask for an office or a person rather than for an
+// answer: "chi si occupa del bollo", "mi passa l'ufficio caccia", "parlare con la dottoressa".
+var directoryCues = map[string]bool{}
+
+// directoryVerbs are cues that say nothing about the subject: dropped from the query when
+// they ask for the directory.
+var directoryVerbs = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`ufficio uffici interno interni telefono responsabile dirigente
+		funzionario funzionaria referente`) {
+		directoryCues[w] = true
+	}
+	for _, w := range strings.Fields(`occupa occupano segue seguono gestisce gestiscono rivolgo
+		rivolgermi rivolgere rivolgersi passa passi passarmi parlare competente dottor dottoressa
+		signor signora sig`) {
+		directoryCues[w] = true
+		directoryVerbs[w] = true
+	}
+}
+
+// directoryIntent reports whether q asks for an office or a person.
+func directoryIntent(q string) bool {
+	for _, w := range splitWords(q) {
+		if directoryCues[w] {
+			return true
+		}
+	}
+	return false
+}
+
 // rerankWindow is how many candidates are re-ranked by coverage.
 const rerankWindow = 30
 
 // rerank orders hits by score × (½ + coverage): among hits bleve scores alike, the one whose
 // title, question, keywords or concepts hold more of the query comes first, and a hit that
 // matches only in the answer text keeps a third of the weight of one that matches everywhere.
-func rerank(hits []Hit) {
+func rerank(hits []Hit, directory bool) {
+	for i := range hits {
+		hits[i].rank = hits[i].Score * (0.5 + hits[i].Coverage)
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return rankKey(hits[i]) > rankKey(hits[j]) })
+	if !directory {
+		return
+	}
+	// Asked for an office or a person: their scores are not comparable with the pills', whose
+	// texts are longer, so they are rescaled for the best of them to come first when it holds
+	// the query; the others keep their distance from it, and the answers follow.
+	best := -1
+	for i, h := range hits {
+		if h.Kind != KindPill {
+			best = i
+			break
+		}
+	}
+	if best <= 0 || hits[best].Coverage < minPartial || rankKey(hits[best]) <= 0 {
+		return
+	}
+	scale := rankKey(hits[0]) / rankKey(hits[best]) * 1.0001
+	for i := range hits {
+		if hits[i].Kind != KindPill {
+			hits[i].rank *= scale
+		}
+	}
 	sort.SliceStable(hits, func(i, j int) bool { return rankKey(hits[i]) > rankKey(hits[j]) })
 }
 
@@ -884,7 +973,12 @@ const (
 	maxKnownMissing = 0.4
 )
 
-func rankKey(h Hit) float64 { return h.Score * (0.5 + h.Coverage) }
+func rankKey(h Hit) float64 {
+	if h.rank != 0 {
+		return h.rank
+	}
+	return h.Score * (0.5 + h.Coverage)
+}
 
 func confident(hits []Hit, slots []*slot) bool {
 	if len(hits) == 0 || hits[0].Coverage < minPartial {

@@ -127,6 +127,7 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 	for _, u := range units {
 		tmp.units[u.IRI] = u
 	}
+	topics := topicsOf(pills)
 	total := len(pills) + len(units) + len(people)
 	done := 0
 	b := nb.NewBatch()
@@ -145,7 +146,7 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 	}
 	for i := range units {
 		u := &units[i]
-		if err := b.Index(u.IRI, tmp.unitDoc(u)); err != nil {
+		if err := b.Index(u.IRI, tmp.unitDoc(u, topics[u.IRI])); err != nil {
 			return fail(fmt.Errorf("unit %s: %v", u.IRI, err))
 		}
 		b.SetInternal([]byte(keyDocPref+u.IRI), []byte(docKey(u)))
