@@ -340,3 +340,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// withResources gives an index the Debian thesaurus and dictionary.
+func withResources(t testing.TB) func(*Index) {
+	r := loadDebianResources(t)
+	return func(x *Index) { x.res = r }
+}

@@ -3,6 +3,7 @@ package search
 import (
 	"os"
 	"path/filepath"
+	"sportello/fixtures/testenv"
 	"testing"
 )
 
@@ -58,7 +59,7 @@ func TestFrozenB(t *testing.T) {
 // TestDev measures the development sets and lists what went wrong in them: these are the sets
 // to tune on.
 func TestDev(t *testing.T) {
-	x := corpusIndex(t)
+	x := corpusIndex(t, withResources(t))
 	sets := devSets(t)
 	var all []outcome
 	for _, name := range sortedKeys(sets) {
@@ -68,4 +69,36 @@ func TestDev(t *testing.T) {
 		all = append(all, outs...)
 	}
 	report("dev (all)", all)
+}
+
+// TestDevVariants measures each language resource on and off on the development sets: a
+// resource is kept only when it helps there (and is confirmed on test-a at a milestone).
+func TestDevVariants(t *testing.T) {
+	sets := devSets(t)
+	var rows []evalRow
+	for _, name := range sortedKeys(sets) {
+		if name != "dev-citizens" {
+			rows = append(rows, sets[name]...)
+		}
+	}
+	rows = append(rows, sets["dev-citizens"]...)
+	res := loadDebianResources(t)
+	for _, v := range []struct {
+		name string
+		res  *Resources
+		tune tuning
+	}{
+		{"no resources", nil, tuning{}},
+		{"dictionary forms", res, tuning{lemmas: true, lemmaWeight: 0.5}},
+		{"thesaurus", res, tuning{thesaurus: true, thesWeight: 0.3, maxThes: 6}},
+		{"both, fuzzy always", res, func() tuning { t := defaultTuning; t.fuzzyUnknownOnly = false; return t }()},
+		{"both", res, defaultTuning},
+	} {
+		x := corpusIndex(t, func(x *Index) { x.res, x.tune = v.res, v.tune })
+		outs := runSet(t, x, rows)
+		all, _ := summarize(outs)
+		fresh, _ := summarize(outs[len(outs)-len(sets["dev-citizens"]):])
+		testenv.Figure("search dev variant %-16s n=%d recall@5 %.3f MRR@10 %.3f; dev-citizens alone recall@5 %.3f MRR@10 %.3f",
+			v.name, all.n, all.recall(), all.mrr(), fresh.recall(), fresh.mrr())
+	}
 }

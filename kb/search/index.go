@@ -84,6 +84,9 @@ type Index struct {
 	itAn     analysis.Analyzer
 	foldAn   analysis.Analyzer
 
+	res  *Resources // thesaurus and dictionary; nil: none
+	tune tuning
+
 	synMu    sync.Mutex
 	synCache []synGroup // analysed synonym lists
 	synGen   int        // of Synonyms when synCache was built
@@ -101,7 +104,7 @@ func Open(dir string) (*Index, error) {
 	if err := fsperm.MkdirAll(dir); err != nil {
 		return nil, err
 	}
-	x := &Index{dir: dir, state: StateOK, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	x := &Index{dir: dir, state: StateOK, tune: defaultTuning, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
 	var err error
 	if x.syn, err = loadSynonyms(filepath.Join(dir, synonymsFile)); err != nil {
 		return nil, err
@@ -150,7 +153,7 @@ func OpenMemory() (*Index, error) {
 		return nil, err
 	}
 	syn, _ := loadSynonyms("")
-	x := &Index{state: StateMissing, syn: syn, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	x := &Index{state: StateMissing, syn: syn, tune: defaultTuning, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
 	x.setBleve(bi)
 	return x, nil
 }
@@ -160,6 +163,29 @@ func (x *Index) setBleve(bi bleve.Index) {
 	m := bi.Mapping()
 	x.itAn = m.AnalyzerNamed(analyzerItalian)
 	x.foldAn = m.AnalyzerNamed(analyzerFolded)
+}
+
+// tuning switches parts of the ranking on and off, for the evaluation of each on the
+// development sets.
+type tuning struct {
+	lemmas, thesaurus bool
+	// Weights of the alternatives from the language resources, relative to the word typed, and
+	// how many synonyms a word brings (the first the thesaurus lists that the index holds).
+	lemmaWeight, thesWeight float64
+	maxThes                 int
+	// fuzzyUnknownOnly expands a word to its typing neighbours only when the index does not
+	// hold it as typed: a word it holds is taken as meant.
+	fuzzyUnknownOnly bool
+}
+
+var defaultTuning = tuning{lemmas: true, thesaurus: true, lemmaWeight: 0.5, thesWeight: 0.3, maxThes: 6, fuzzyUnknownOnly: true}
+
+// SetResources gives the index the language resources to expand queries with (nil: none).
+// Queries use them at once; nothing is re-indexed.
+func (x *Index) SetResources(r *Resources) {
+	x.mu.Lock()
+	x.res = r
+	x.mu.Unlock()
 }
 
 // State reports what Open found: anything but StateOK calls for Sync or Rebuild.

@@ -95,13 +95,14 @@ const MessageNotConfident = "Nessuna risposta sicura: verifica i risultati o ino
 // slot is one thing the query asks about: a word, or a phrase found in a synonym list, with
 // its alternatives.
 type slot struct {
-	words  []string // as typed, folded
-	terms  []string // analysed (stemmed) terms of words
-	alts   []string // synonyms, as written in the lists
-	prefix bool     // last, possibly incomplete word
-	dir    bool     // the query asks for an office or a person: their topics count as strong
-	code   bool     // looks like a pill code (SAL-012)
-	digits bool     // looks like an extension or phone number
+	words  []string  // as typed, folded
+	terms  []string  // analysed (stemmed) terms of words
+	alts   []string  // synonyms, as written in the lists
+	prefix bool      // last, possibly incomplete word
+	weak   []weakAlt // other forms and thesaurus synonyms, with their weights
+	dir    bool      // the query asks for an office or a person: their topics count as strong
+	code   bool      // looks like a pill code (SAL-012)
+	digits bool      // looks like an extension or phone number
 	weight float64
 	df     uint64 // documents that mention the slot, estimated from the dictionaries
 	// Indexed terms within typing distance of the word, as stems for the text fields and as
@@ -409,21 +410,82 @@ func (x *Index) fieldQueries(s *slot, f weighted) []query.Query {
 		} else {
 			at = analyze(x.itAn, alt)
 		}
-		switch len(at) {
-		case 0:
-		case 1:
-			t := bleve.NewTermQuery(at[0])
-			t.SetField(f.field)
-			t.SetBoost(f.boost * 0.8)
-			out = append(out, t)
-		default:
-			p := bleve.NewMatchPhraseQuery(alt)
-			p.SetField(f.field)
-			p.SetBoost(f.boost * 0.8)
-			out = append(out, p)
+		out = append(out, altQuery(alt, at, f.field, f.boost*0.8)...)
+	}
+	if !nameField {
+		for _, w := range s.weak {
+			out = append(out, altQuery(w.text, w.terms, f.field, f.boost*w.weight)...)
 		}
 	}
 	return out
+}
+
+// weakAlt is a word the query did not type but may mean: a dictionary form of the word typed
+// ("pagato" → "pagare") or a thesaurus synonym ("vigna" → "vigneto").
+type weakAlt struct {
+	text   string
+	terms  []string // analysed
+	weight float64
+}
+
+// altQuery searches an alternative of a slot: its one term, or its words as a phrase.
+func altQuery(text string, terms []string, field string, boost float64) []query.Query {
+	switch len(terms) {
+	case 0:
+		return nil
+	case 1:
+		t := bleve.NewTermQuery(terms[0])
+		t.SetField(field)
+		t.SetBoost(boost)
+		return []query.Query{t}
+	default:
+		p := bleve.NewMatchPhraseQuery(text)
+		p.SetField(field)
+		p.SetBoost(boost)
+		return []query.Query{p}
+	}
+}
+
+
+// expand adds to a one-word slot the dictionary forms and thesaurus synonyms of its word that
+// the index holds.
+func (x *Index) expand(r index.IndexReader, s *slot) {
+	if x.res == nil || len(s.words) != 1 || len(s.terms) != 1 || s.code || s.digits || len(s.alts) > 0 {
+		return
+	}
+	w := s.words[0]
+	seen := map[string]bool{s.terms[0]: true}
+	add := func(text string, weight float64) bool {
+		terms := analyze(x.itAn, text)
+		key := strings.Join(terms, " ")
+		if len(terms) == 0 || seen[key] {
+			return false
+		}
+		seen[key] = true
+		for _, t := range terms {
+			if dictCount(r, fStems, t) == 0 {
+				return false
+			}
+		}
+		s.weak = append(s.weak, weakAlt{text: text, terms: terms, weight: weight})
+		return true
+	}
+	if x.tune.lemmas {
+		for _, l := range x.res.Lemmas(w) {
+			add(l, x.tune.lemmaWeight)
+		}
+	}
+	if x.tune.thesaurus {
+		n := 0
+		for _, syn := range x.res.Synonyms(w) {
+			if n >= x.tune.maxThes {
+				break
+			}
+			if add(syn, x.tune.thesWeight) {
+				n++
+			}
+		}
+	}
 }
 
 // standalone reports whether a synonym can be searched for on its own. "quanto costa" is a
@@ -599,10 +661,12 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 	var disj []query.Query
 	for _, s := range slots {
 		s.dir = dirIntent
-		if fz := fuzziness(s.words[len(s.words)-1]); fz > 0 && len(s.words) == 1 && len(s.terms) == 1 && !s.code && !s.digits {
+		if fz := fuzziness(s.words[len(s.words)-1]); fz > 0 && len(s.words) == 1 && len(s.terms) == 1 && !s.code && !s.digits &&
+			(!x.tune.fuzzyUnknownOnly || dictCount(reader, fStems, s.terms[0]) == 0 || dictCount(reader, fSpell, s.words[0]) == 0) {
 			s.nearStems = near(reader, fStems, s.terms[0], fz)
 			s.nearWords = near(reader, fSpell, s.words[0], fz)
 		}
+		x.expand(reader, s)
 		x.build(s)
 		disj = append(disj, s.anyQ)
 	}
