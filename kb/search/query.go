@@ -446,7 +446,6 @@ func altQuery(text string, terms []string, field string, boost float64) []query.
 	}
 }
 
-
 // expand adds to a one-word slot the dictionary forms and thesaurus synonyms of its word that
 // the index holds.
 func (x *Index) expand(r index.IndexReader, s *slot) {
