@@ -29,7 +29,7 @@ import (
 
 // schemaVersion names the mapping and analysis of the documents. An index written with another
 // version is stale and is rebuilt at start-up.
-const schemaVersion = "sportello-search-5"
+const schemaVersion = "sportello-search-6"
 
 // Kinds of documents.
 const (
@@ -87,6 +87,9 @@ type Index struct {
 	res  *Resources // thesaurus and dictionary; nil: none
 	tune tuning
 
+	phr       PhrasingSource // learned phrasings; nil: none
+	learnRule learnRule
+
 	synMu    sync.Mutex
 	synCache []synGroup // analysed synonym lists
 	synGen   int        // of Synonyms when synCache was built
@@ -104,7 +107,7 @@ func Open(dir string) (*Index, error) {
 	if err := fsperm.MkdirAll(dir); err != nil {
 		return nil, err
 	}
-	x := &Index{dir: dir, state: StateOK, tune: defaultTuning, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	x := &Index{dir: dir, state: StateOK, tune: defaultTuning, learnRule: defaultLearnRule, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
 	var err error
 	if x.syn, err = loadSynonyms(filepath.Join(dir, synonymsFile)); err != nil {
 		return nil, err
@@ -153,7 +156,7 @@ func OpenMemory() (*Index, error) {
 		return nil, err
 	}
 	syn, _ := loadSynonyms("")
-	x := &Index{state: StateMissing, syn: syn, tune: defaultTuning, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	x := &Index{state: StateMissing, syn: syn, tune: defaultTuning, learnRule: defaultLearnRule, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
 	x.setBleve(bi)
 	return x, nil
 }
@@ -259,6 +262,8 @@ const (
 	// competent for: "bollo" finds the car-tax office although its name does not say so.
 	fDirTopics = "dir_topics"
 	fDirUnit   = "dir_unit" // an office's name, stemmed: "carburante agricolo" finds "Carburanti Agricoli"
+	fLearned   = "learned"  // the words contacts solved with the pill used (learn.go)
+	fLearnedW  = "learned_weak"
 )
 
 type weighted struct {
@@ -272,6 +277,8 @@ var textFields = []weighted{
 	{fQuestion, 3.5, true},
 	{fKeywords, 2.5, true},
 	{fConcepts, 2, true},
+	{fLearned, 2, true},
+	{fLearnedW, 0.8, false},
 	{fOfficeText, 0.8, false},
 	{fAnswer, 1, false},
 	{fDirName, 3, true},
@@ -314,6 +321,8 @@ func newMapping() *mapping.IndexMappingImpl {
 	text(fQuestion, analyzerItalian, true)
 	text(fKeywords, analyzerItalian, true) // stored: an office's topics are rebuilt from it
 	text(fConcepts, analyzerItalian, false)
+	text(fLearned, analyzerItalian, false)
+	text(fLearnedW, analyzerItalian, false)
 	text(fOfficeText, analyzerItalian, false)
 	text(fAnswer, analyzerItalian, true)
 	text(fSpell, analyzerFolded, false)
@@ -375,11 +384,11 @@ func hashStrings(parts ...string) string {
 // docKey fingerprints what was indexed for a document, compared with the store at start-up.
 // It is built from values, not from JSON, so that nil and empty lists or a time zone the store
 // reads back differently do not make an index look stale.
-func docKey(v any) string {
+func docKey(v any, learned ...string) string {
 	switch d := v.(type) {
 	case *kb.Pill:
 		// The store bumps Version and Modified on every write, status changes included.
-		return hashStrings("pill", d.IRI, fmt.Sprint(d.Version), string(d.Status), fmt.Sprint(d.Modified.Unix()))
+		return hashStrings(append([]string{"pill", d.IRI, fmt.Sprint(d.Version), string(d.Status), fmt.Sprint(d.Modified.Unix())}, learned...)...)
 	case *kb.Unit:
 		return hashStrings("unit", d.IRI, d.Name, string(d.Kind), d.Parent, fmt.Sprint(d.URP), strings.Join(d.Phones, ","))
 	case *kb.Person:
@@ -493,7 +502,8 @@ const (
 	maxTime = math.MaxInt64 / 2
 )
 
-func (x *Index) pillDoc(p *kb.Pill) map[string]any {
+func (x *Index) pillDoc(p *kb.Pill, learned string) map[string]any {
+	learnedStrong, learnedWeak := splitLearned(learned)
 	var labels []string
 	branch := ""
 	for _, ci := range p.Concepts {
@@ -546,6 +556,8 @@ func (x *Index) pillDoc(p *kb.Pill) map[string]any {
 		fQuestion:   p.Question,
 		fKeywords:   keywords,
 		fConcepts:   strings.Join(labels, " ; "),
+		fLearned:    learnedStrong,
+		fLearnedW:   learnedWeak,
 		fOfficeText: officeText,
 		fOfficeName: p.OfficeName,
 		fAnswer:     answer,
@@ -568,12 +580,16 @@ func (x *Index) Index(p *kb.Pill) error {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	before := x.storedOffice(p.IRI)
-	b := x.bi.NewBatch()
-	if err := b.Index(p.IRI, x.pillDoc(p)); err != nil {
+	learned, err := x.learned(context.Background(), p.IRI)
+	if err != nil {
 		return err
 	}
-	b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
+	before := x.storedOffice(p.IRI)
+	b := x.bi.NewBatch()
+	if err := b.Index(p.IRI, x.pillDoc(p, learned)); err != nil {
+		return err
+	}
+	b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p, learned)))
 	if err := x.bi.Batch(b); err != nil {
 		return err
 	}

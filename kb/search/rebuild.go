@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 
@@ -42,6 +43,10 @@ func (x *Index) upToDate(ctx context.Context, src Source) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	learned, err := x.allLearned(ctx)
+	if err != nil {
+		return false, err
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if v, _ := x.bi.GetInternal([]byte(keyConcepts)); len(concepts) > 0 && string(v) != conceptsHash(concepts) {
@@ -54,12 +59,12 @@ func (x *Index) upToDate(ctx context.Context, src Source) (bool, error) {
 	if int(n) != len(pills)+len(units)+len(people) {
 		return false, nil
 	}
-	check := func(iri string, v any) bool {
+	check := func(iri string, v any, extra ...string) bool {
 		got, err := x.bi.GetInternal([]byte(keyDocPref + iri))
-		return err == nil && string(got) == docKey(v)
+		return err == nil && string(got) == docKey(v, extra...)
 	}
 	for i := range pills {
-		if !check(pills[i].IRI, &pills[i]) {
+		if !check(pills[i].IRI, &pills[i], learned[pills[i].IRI]) {
 			return false, nil
 		}
 	}
@@ -93,6 +98,10 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 		return err
 	}
 	people, err := src.People(ctx)
+	if err != nil {
+		return err
+	}
+	learned, err := x.allLearned(ctx)
 	if err != nil {
 		return err
 	}
@@ -171,10 +180,10 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 		if p.IRI == "" {
 			continue
 		}
-		if err := b.Index(p.IRI, tmp.pillDoc(p)); err != nil {
+		if err := b.Index(p.IRI, tmp.pillDoc(p, learned[p.IRI])); err != nil {
 			return fail(fmt.Errorf("pill %s: %v", p.IRI, err))
 		}
-		b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
+		b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p, learned[p.IRI])))
 		done++
 		if err := flush(false); err != nil {
 			return fail(err)
@@ -230,3 +239,23 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 // batchOps is the size of a rebuild batch in operations (two per document: the document and
 // its fingerprint). Large batches make few, large segments for scorch to merge.
 const batchOps = 4000
+
+// allLearned is the learned field of every pill with phrasings.
+func (x *Index) allLearned(ctx context.Context) (map[string]string, error) {
+	x.mu.RLock()
+	src, rule := x.phr, x.learnRule
+	x.mu.RUnlock()
+	if src == nil {
+		return nil, nil
+	}
+	all, err := src.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("learned phrasings: %w", err)
+	}
+	now := time.Now()
+	out := make(map[string]string, len(all))
+	for pill, ps := range all {
+		out[pill] = joinLearned(rule.learnedText(ps, now))
+	}
+	return out, nil
+}
