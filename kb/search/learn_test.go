@@ -84,7 +84,7 @@ func TestLearnRule(t *testing.T) {
 		{"opened counts less", []Phrasing{
 			ph("tassa", Opened, 0), ph("tassa", Opened, 0)}, "tassa"},
 		{"old evidence fades", []Phrasing{
-			ph("tassa", Opened, 2 * HalfLife), ph("tassa", Opened, 2 * HalfLife)}, ""},
+			ph("tassa", Opened, 2*HalfLife), ph("tassa", Opened, 2*HalfLife)}, ""},
 		{"repetitions are bounded", []Phrasing{
 			ph("tassa", Solved, 0), ph("tassa", Solved, 0), ph("tassa", Solved, 0), ph("tassa", Solved, 0), ph("tassa", Solved, 0)},
 			"tassa tassa tassa"},
