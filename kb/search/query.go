@@ -42,18 +42,24 @@ type Options struct {
 }
 
 // Response is what `sportello search --json` prints and GET /api/search returns.
+//
+// Probability is the calibrated probability that the first hit is the right answer (model.go);
+// Sure says it reaches the threshold chosen for at most a few wrong sure answers. The hits are
+// always the best candidates: a response that is not sure is for the operator to check ("da
+// verificare"), not to hide.
 type Response struct {
-	Query       string                  `json:"query"`
-	Confident   bool                    `json:"confident"`
-	Sure        bool                    `json:"sure"`
-	Probability float64                 `json:"probability"`
-	Message     string                  `json:"message,omitempty"` // for the operator, in Italian
-	Hits        []Hit                   `json:"hits"`
-	Suggestion  string                  `json:"suggestion"`
-	Total       int                     `json:"total"`
-	Offset      int                     `json:"offset"`
-	Limit       int                     `json:"limit"`
-	Facets      map[string][]FacetValue `json:"facets,omitempty"`
+	Query       string  `json:"query"`
+	Sure        bool    `json:"sure"`
+	Probability float64 `json:"probability"`
+	// Confident is Sure under its former name, kept while clients move to "sure".
+	Confident  bool                    `json:"confident"`
+	Message    string                  `json:"message,omitempty"` // for the operator, in Italian
+	Hits       []Hit                   `json:"hits"`
+	Suggestion string                  `json:"suggestion"`
+	Total      int                     `json:"total"`
+	Offset     int                     `json:"offset"`
+	Limit      int                     `json:"limit"`
+	Facets     map[string][]FacetValue `json:"facets,omitempty"`
 
 	features []float64 // of the best hit, for the evaluation and the fit of the model
 }
@@ -75,11 +81,14 @@ type Hit struct {
 	Extension  string     `json:"extension,omitempty"`
 	Phones     []string   `json:"phones,omitempty"`
 	// Coverage is the share of the query (weighted by rarity) found in the hit's title,
-	// question, keywords or concepts: the basis of the confidence rule.
+	// question, keywords, concepts or learned phrasings.
 	Coverage float64 `json:"coverage"`
+	// Sure marks the first hit when the response is sure; every other hit is to be checked.
+	Sure bool `json:"sure"`
 
 	matched []bool  // per query slot: found in the strong fields
 	rank    float64 // the re-ranking key (rankKey)
+	inTitle bool    // a word of the query is marked in the title or question
 }
 
 // FacetValue is one value of a facet with its count in the result set.
@@ -89,8 +98,9 @@ type FacetValue struct {
 	Count int    `json:"count"`
 }
 
-// MessageNotConfident is what the operator sees when no hit is a sure answer (TK-9).
-const MessageNotConfident = "Nessuna risposta sicura: verifica i risultati o inoltra la richiesta al secondo livello."
+// MessageNotConfident is what the operator sees when no hit is a sure answer (TK-9): the
+// candidates are shown all the same, marked as to be checked.
+const MessageNotConfident = "Da verificare: nessuna risposta è sicura, controlla i risultati o inoltra la richiesta al secondo livello."
 
 // slot is one thing the query asks about: a word, or a phrase found in a synonym list, with
 // its alternatives.
@@ -727,12 +737,24 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 		return nil, err
 	}
 	if from == 0 {
-		rerank(resp.Hits, directoryIntent(q))
-		resp.Confident = confident(resp.Hits, slots)
+		rerank(resp.Hits, dirIntent)
+		learnedHit := false
+		if len(resp.Hits) > 0 && x.phr != nil {
+			if learnedHit, err = x.learnedMatch(ctx, slots, resp.Hits[0].IRI); err != nil {
+				return nil, err
+			}
+		}
+		resp.features = features(resp.Hits, slots, dirIntent, learnedHit)
+		resp.Probability = confidence.probability(resp.features)
+		resp.Sure = len(resp.Hits) > 0 && resp.Probability >= confidence.Threshold
+		if len(resp.Hits) > 0 {
+			resp.Hits[0].Sure = resp.Sure
+		}
+		resp.Confident = resp.Sure
 		lo, hi := min(opt.Offset, len(resp.Hits)), min(opt.Offset+opt.Limit, len(resp.Hits))
 		resp.Hits = resp.Hits[lo:hi]
 		if opt.Offset > 0 {
-			resp.Confident = false
+			resp.Confident, resp.Sure = false, false
 		}
 	}
 	// "Did you mean" is offered when a word is not in the index and the spelling found there
@@ -747,10 +769,6 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 				resp.Suggestion = fixed
 			}
 		}
-	}
-	resp.Sure = resp.Confident
-	if resp.Sure {
-		resp.Probability = 1
 	}
 	if !resp.Confident {
 		resp.Message = MessageNotConfident
@@ -853,6 +871,7 @@ func (x *Index) hit(h *search.DocumentMatch) Hit {
 			// bleve also returns a field's opening when nothing in it matched.
 			if strings.Contains(fr, "<mark>") {
 				out.Highlights = append(out.Highlights, fr)
+				out.inTitle = out.inTitle || field == fTitle || field == fQuestion || field == fDirName
 			}
 		}
 	}
