@@ -40,7 +40,7 @@ func checkFloor(t *testing.T, f figures, floor frozenFloor) {
 
 // TestFrozenA measures test-a on the shared corpus.
 func TestFrozenA(t *testing.T) {
-	x := corpusIndex(t)
+	x := corpusIndex(t, withResources(t))
 	f := report("frozen test-a", runSet(t, x, readSet(t, filepath.Join(frozenDir, "test-a.tsv"))))
 	checkFloor(t, f, frozenFloor{recall: 0.0, mrr: 0.0, sure: 0, sureWrong: 1, unansweredQuiet: 0})
 }
@@ -51,7 +51,7 @@ func TestFrozenB(t *testing.T) {
 	if os.Getenv("SPORTELLO_SEARCH_TEST_B") != "1" {
 		t.Skip("test-b is sealed: SPORTELLO_SEARCH_TEST_B=1 measures it (the lead, at the end of a change)")
 	}
-	x := corpusIndex(t)
+	x := corpusIndex(t, withResources(t))
 	f := report("frozen test-b", runSet(t, x, readSet(t, filepath.Join(frozenDir, "test-b.tsv"))))
 	checkFloor(t, f, frozenFloor{recall: 0.0, mrr: 0.0, sure: 0, sureWrong: 1, unansweredQuiet: 0})
 }

@@ -129,6 +129,7 @@ var codeRE = regexp.MustCompile(`^[a-z]{2,5}-?\d{1,4}$`)
 // are dropped unless nothing else is left.
 func (x *Index) parse(q string, complete bool) []*slot {
 	raw := splitWords(q)
+	dirIntent := directoryIntent(q)
 	var toks []tok
 	for _, w := range raw {
 		toks = append(toks, tok{w, analyze(x.itAn, w)})
@@ -179,7 +180,7 @@ func (x *Index) parse(q string, complete bool) []*slot {
 			s.code = true
 		case isDigits(t.word) && len(t.word) >= 3:
 			s.digits = true
-		case len(t.terms) == 0 || fillers[t.word] || directoryVerbs[t.word]:
+		case len(t.terms) == 0 || fillers[t.word] || dirIntent && directoryVerbs[t.word]:
 			continue
 		}
 		slots = append(slots, s)
@@ -958,30 +959,48 @@ func (x *Index) coverage(ctx context.Context, r index.IndexReader, slots []*slot
 }
 
 // directoryCues are words by which callers ask for an office or a person rather than for an
-// answer: "chi si occupa del bollo", "mi passa l'ufficio caccia", "parlare con la dottoressa".
+// answer ("mi passa l'ufficio caccia", "parlare con la dottoressa Rossi"); directoryPairs are
+// two-word cues whose words alone are ordinary ("chi segue", "mi passa").
 var directoryCues = map[string]bool{}
 
-// directoryVerbs are cues that say nothing about the subject: dropped from the query when
-// they ask for the directory.
+var directoryPairs = map[[2]string]bool{}
+
+// directoryVerbs are cue words that say nothing about the subject: dropped from the query when
+// it asks for the directory.
 var directoryVerbs = map[string]bool{}
 
 func init() {
-	for _, w := range strings.Fields(`ufficio uffici interno interni telefono responsabile dirigente
-		funzionario funzionaria referente`) {
+	for _, w := range strings.Fields(`ufficio uffici interno interni responsabile dirigente
+		funzionario funzionaria referente dottor dottoressa signor signora sig rivolgermi rivolgersi
+		competente`) {
 		directoryCues[w] = true
 	}
+	for _, p := range []string{"chi occupa", "chi occupano", "chi segue", "chi seguono", "chi gestisce",
+		"chi gestiscono", "mi rivolgo", "mi passa", "mi passi", "parlare con", "numero di telefono", "passarmi"} {
+		ws := strings.Fields(p)
+		if len(ws) == 1 {
+			directoryCues[ws[0]] = true
+			continue
+		}
+		directoryPairs[[2]string{ws[0], ws[1]}] = true
+	}
 	for _, w := range strings.Fields(`occupa occupano segue seguono gestisce gestiscono rivolgo
-		rivolgermi rivolgere rivolgersi passa passi passarmi parlare competente dottor dottoressa
-		signor signora sig`) {
-		directoryCues[w] = true
+		rivolgermi rivolgersi passa passi passarmi parlare competente dottor dottoressa signor
+		signora sig`) {
 		directoryVerbs[w] = true
 	}
 }
 
 // directoryIntent reports whether q asks for an office or a person.
 func directoryIntent(q string) bool {
+	var ws []string
 	for _, w := range splitWords(q) {
-		if directoryCues[w] {
+		if w != "si" && w != "ci" { // "chi si occupa", "chi ci segue"
+			ws = append(ws, w)
+		}
+	}
+	for i, w := range ws {
+		if directoryCues[w] || i > 0 && directoryPairs[[2]string{ws[i-1], w}] {
 			return true
 		}
 	}
