@@ -80,7 +80,7 @@ func runSearch(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer x.Close()
-	resp, err := x.Search(ctx, q, search.Options{Limit: *limit, Offset: *offset, IncludeDrafts: *all, Complete: true})
+	resp, err := x.Search(ctx, q, search.Options{Limit: *limit, Offset: *offset, IncludeDrafts: *all, Complete: true, Facets: *asJSON})
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ import (
 
 // schemaVersion names the mapping and analysis of the documents. An index written with another
 // version is stale and is rebuilt at start-up.
-const schemaVersion = "sportello-search-6"
+const schemaVersion = "sportello-search-8"
 
 // Kinds of documents.
 const (
@@ -252,6 +252,9 @@ const (
 	fValidated  = "validated"
 	fFrom       = "valid_from"
 	fUntil      = "valid_until"
+	// fAlways marks documents without a validity period (almost all): the visibility filter
+	// reads the date ranges of the others only, instead of a posting list of every document.
+	fAlways = "always_valid"
 	fDirName    = "dir_name"
 	fDirRole    = "dir_role"
 	fDirOffice  = "dir_office"
@@ -299,7 +302,9 @@ func newMapping() *mapping.IndexMappingImpl {
 		f.Analyzer = analyzer
 		f.Store = store
 		// Term vectors serve highlighting (and phrases), which only stored fields get.
-		f.IncludeTermVectors = store || name == fKeywords || name == fConcepts
+		// and coverage, which reads which words matched in the strong fields (slotMatches).
+		f.IncludeTermVectors = store || name == fKeywords || name == fConcepts || name == fLearned ||
+			name == fDirUnit || name == fDirTopics || name == fDirOffice
 		f.IncludeInAll = false
 		doc.AddFieldMappingsAt(name, f)
 	}
@@ -332,6 +337,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	text(fDirOffice, analyzerItalian, false)
 	text(fDirTopics, analyzerItalian, false)
 	text(fDirUnit, analyzerItalian, false)
+	kw(fAlways, false, false)
 	for _, k := range []string{fKind, fIRI, fBranch, fDepartment, fOffice, fStatus} {
 		kw(k, true, true)
 	}
@@ -548,7 +554,7 @@ func (x *Index) pillDoc(p *kb.Pill, learned string) map[string]any {
 		status = string(kb.StatusDraft)
 	}
 	keywords := strings.Join(p.Keywords, " ; ")
-	return map[string]any{
+	doc := map[string]any{
 		fKind:       KindPill,
 		fIRI:        p.IRI,
 		fCode:       p.Code,
@@ -561,16 +567,23 @@ func (x *Index) pillDoc(p *kb.Pill, learned string) map[string]any {
 		fOfficeText: officeText,
 		fOfficeName: p.OfficeName,
 		fAnswer:     answer,
-		fSpell:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText, answer}, " \n "),
-		fStems:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText, answer}, " \n "),
+		// The answer is indexed once, in its own field: the spelling and stem dictionaries hold the
+		// shorter texts, and lookups read the answer's dictionary beside them (stemCount,
+		// nearStems).
+		fSpell:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText}, " \n "),
+		fStems:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText}, " \n "),
 		fBranch:     branch,
 		fDepartment: p.Department,
 		fOffice:     office,
 		fStatus:     status,
 		fValidated:  validated,
-		fFrom:       from,
-		fUntil:      until,
 	}
+	if p.ValidFrom == nil && p.ValidUntil == nil {
+		doc[fAlways] = "1"
+	} else {
+		doc[fFrom], doc[fUntil] = from, until
+	}
+	return doc
 }
 
 // Index adds or replaces a pill. Every status is indexed; visibility is decided at query time.
@@ -716,8 +729,7 @@ func (x *Index) unitDoc(u *kb.Unit, topics string) map[string]any {
 		fSpell:      u.Name,
 		fStems:      u.Name + " \n " + parent,
 		fStatus:     string(kb.StatusPublished),
-		fFrom:       float64(minTime),
-		fUntil:      float64(maxTime),
+		fAlways:     "1",
 	}
 }
 
@@ -792,8 +804,7 @@ func (x *Index) personDoc(p *kb.Person) map[string]any {
 		fSpell:      name + " \n " + p.Role,
 		fStems:      p.Role + " \n " + office,
 		fStatus:     string(kb.StatusPublished),
-		fFrom:       float64(minTime),
-		fUntil:      float64(maxTime),
+		fAlways:     "1",
 	}
 }
 

@@ -34,6 +34,10 @@ type Options struct {
 	// Facet filters: a concept IRI (the classification branch), unit IRIs, a status.
 	Branch, Department, Office, Status string
 
+	// Facets asks for the counts per branch, department, office and status of all the
+	// matches (the search page's filters): they cost a third of a query, so only on request.
+	Facets bool
+
 	// Complete says the query is finished; otherwise its last word may be incomplete and is also
 	// matched as a prefix (search as you type).
 	Complete bool
@@ -89,6 +93,7 @@ type Hit struct {
 	matched []bool  // per query slot: found in the strong fields
 	rank    float64 // the re-ranking key (rankKey)
 	inTitle bool    // a word of the query is marked in the title or question
+	locs    search.FieldTermLocationMap
 }
 
 // FacetValue is one value of a facet with its count in the result set.
@@ -119,7 +124,6 @@ type slot struct {
 	// words for names: looked up once per query in the whole dictionary (one automaton), then
 	// searched as plain terms in each field.
 	nearStems, nearWords []nearTerm
-	strongQ              query.Query // matches the slot in strong fields only
 	anyQ                 query.Query // matches the slot anywhere
 }
 
@@ -313,45 +317,36 @@ func fuzziness(word string) int {
 
 // build makes the slot's queries over the weighted fields.
 func (x *Index) build(s *slot) {
-	var any, strong []query.Query
-	add := func(q query.Query, strongField bool) {
-		any = append(any, q)
-		if strongField {
-			strong = append(strong, q)
-		}
-	}
+	var any []query.Query
+	add := func(q query.Query) { any = append(any, q) }
 	for _, f := range textFields {
 		for _, q := range x.fieldQueries(s, f) {
-			add(q, f.strong || s.dir && (f.field == fDirTopics || f.field == fDirOffice))
+			add(q)
 		}
 	}
 	if s.code {
 		c := bleve.NewTermQuery(s.words[0])
 		c.SetField(fCode)
 		c.SetBoost(20)
-		add(c, true)
+		add(c)
 	}
 	if s.digits {
 		e := bleve.NewTermQuery(s.words[0])
 		e.SetField(fDirExt)
 		e.SetBoost(20)
-		add(e, true)
+		add(e)
 		p := bleve.NewTermQuery(s.words[0])
 		p.SetField(fDirPhone)
 		p.SetBoost(10)
-		add(p, true)
+		add(p)
 		if s.prefix {
 			pe := bleve.NewPrefixQuery(s.words[0])
 			pe.SetField(fDirExt)
 			pe.SetBoost(5)
-			add(pe, true)
+			add(pe)
 		}
 	}
 	s.anyQ = bleve.NewDisjunctionQuery(any...)
-	if len(strong) == 0 {
-		strong = append(strong, bleve.NewMatchNoneQuery())
-	}
-	s.strongQ = bleve.NewDisjunctionQuery(strong...)
 }
 
 func (x *Index) fieldQueries(s *slot, f weighted) []query.Query {
@@ -473,7 +468,7 @@ func (x *Index) expand(r index.IndexReader, s *slot) {
 		}
 		seen[key] = true
 		for _, t := range terms {
-			if dictCount(r, fStems, t) == 0 {
+			if stemCount(r, t) == 0 {
 				return false
 			}
 		}
@@ -591,7 +586,9 @@ func visibility(opt Options) query.Query {
 		from.SetField(fFrom)
 		until := bleve.NewNumericRangeInclusiveQuery(&now, nil, ptr(false), nil)
 		until.SetField(fUntil)
-		must = append(must, from, until)
+		always := bleve.NewTermQuery("1")
+		always.SetField(fAlways)
+		must = append(must, bleve.NewDisjunctionQuery(always, bleve.NewConjunctionQuery(from, until)))
 	} else if !opt.IncludeRetired {
 		st := bleve.NewTermQuery(string(kb.StatusRetired))
 		st.SetField(fStatus)
@@ -611,14 +608,29 @@ func visibility(opt Options) query.Query {
 		return bleve.NewMatchAllQuery()
 	}
 	for _, q := range must {
-		if b, ok := q.(query.BoostableQuery); ok {
-			b.SetBoost(0) // filters must not move scores
-		}
+		zeroBoost(q) // filters must not move scores
 	}
 	return bleve.NewConjunctionQuery(must...)
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// zeroBoost sets the boost of a filter and of its parts to zero.
+func zeroBoost(q query.Query) {
+	switch c := q.(type) {
+	case *query.DisjunctionQuery:
+		for _, d := range c.Disjuncts {
+			zeroBoost(d)
+		}
+	case *query.ConjunctionQuery:
+		for _, d := range c.Conjuncts {
+			zeroBoost(d)
+		}
+	}
+	if b, ok := q.(query.BoostableQuery); ok {
+		b.SetBoost(0)
+	}
+}
 
 // kindQuery matches documents of the given kinds.
 func kindQuery(kinds ...string) query.Query {
@@ -672,8 +684,8 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 	for _, s := range slots {
 		s.dir = dirIntent
 		if fz := fuzziness(s.words[len(s.words)-1]); fz > 0 && len(s.words) == 1 && len(s.terms) == 1 && !s.code && !s.digits &&
-			(!x.tune.fuzzyUnknownOnly || dictCount(reader, fStems, s.terms[0]) == 0 || dictCount(reader, fSpell, s.words[0]) == 0) {
-			s.nearStems = near(reader, fStems, s.terms[0], fz)
+			(!x.tune.fuzzyUnknownOnly || stemCount(reader, s.terms[0]) == 0 || dictCount(reader, fSpell, s.words[0]) == 0) {
+			s.nearStems = nearStems(reader, s.terms[0], fz)
 			s.nearWords = near(reader, fSpell, s.words[0], fz)
 		}
 		x.expand(reader, s)
@@ -697,14 +709,17 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filter, text), window, from, false)
 	req.Fields = []string{fKind, fIRI, fCode, fTitle, fQuestion, fOffice, fOfficeName, fStatus, fValidated, fBranch, fDirName, fDirRole, fDirExt, fDirPhone}
+	req.IncludeLocations = true // which words matched where: coverage (coverage)
 	req.Highlight = bleve.NewHighlightWithStyle("html")
 	req.Highlight.AddField(fTitle)
 	req.Highlight.AddField(fQuestion)
 	req.Highlight.AddField(fAnswer)
 	req.Highlight.AddField(fDirName)
 	req.Highlight.AddField(fDirRole)
-	for _, f := range []string{fBranch, fDepartment, fOffice, fStatus} {
-		req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+	if opt.Facets {
+		for _, f := range []string{fBranch, fDepartment, fOffice, fStatus} {
+			req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+		}
 	}
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -718,7 +733,8 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 		// Offices and people score below the pills on their topics: fetch the best of them too,
 		// so that re-ranking can put them first.
 		dir := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filter, text, kindQuery(KindOffice, KindPerson)), dirWindow, 0, false)
-		dir.Fields, dir.Highlight = req.Fields, req.Highlight
+		dir.Fields, dir.Highlight, dir.IncludeLocations = req.Fields, req.Highlight, true
+		dir.Facets = nil
 		dres, err := x.bi.SearchInContext(ctx, dir)
 		if err != nil {
 			return nil, err
@@ -734,7 +750,7 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 		}
 	}
 	resp.Facets = x.facets(res.Facets)
-	if err := x.coverage(ctx, reader, slots, resp.Hits); err != nil {
+	if err := x.coverage(reader, slots, resp.Hits); err != nil {
 		return nil, err
 	}
 	if from == 0 {
@@ -828,6 +844,7 @@ func strs(fields map[string]any, k string) []string {
 func (x *Index) hit(h *search.DocumentMatch) Hit {
 	f := h.Fields
 	out := Hit{
+		locs:   h.Locations,
 		IRI:    h.ID,
 		Kind:   str(f, fKind),
 		Code:   str(f, fCode),
@@ -913,7 +930,7 @@ func (x *Index) label(v string) string {
 
 // coverage sets each hit's Coverage: the idf-weighted share of the query's slots it holds in
 // its strong fields.
-func (x *Index) coverage(ctx context.Context, r index.IndexReader, slots []*slot, hits []Hit) error {
+func (x *Index) coverage(r index.IndexReader, slots []*slot, hits []Hit) error {
 	if len(hits) == 0 {
 		return nil
 	}
@@ -930,23 +947,12 @@ func (x *Index) coverage(ctx context.Context, r index.IndexReader, slots []*slot
 	for i := range hits {
 		hits[i].matched = make([]bool, len(slots))
 	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.IRI
-	}
+	// The term locations bleve returned with each hit say which words matched in which field:
+	// no search per word is needed.
 	cov := make([]float64, len(hits))
 	for si, s := range slots {
-		req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), s.strongQ), len(ids), 0, false)
-		res, err := x.bi.SearchInContext(ctx, req)
-		if err != nil {
-			return err
-		}
-		matched := map[string]bool{}
-		for _, h := range res.Hits {
-			matched[h.ID] = true
-		}
-		for i, id := range ids {
-			if matched[id] && total > 0 {
+		for i := range hits {
+			if total > 0 && x.slotMatches(s, &hits[i]) {
 				cov[i] += s.weight / total
 				hits[i].matched[si] = true
 			}
@@ -1141,8 +1147,10 @@ func (x *Index) slotDF(r index.IndexReader, s *slot) uint64 {
 		df = max(df, c)
 	}
 	consider(fStems, s.terms)
+	consider(fAnswer, s.terms)
 	for _, n := range s.nearStems {
 		consider(fStems, []string{n.term})
+		consider(fAnswer, []string{n.term})
 	}
 	var words []string
 	for _, w := range s.words {
@@ -1156,6 +1164,7 @@ func (x *Index) slotDF(r index.IndexReader, s *slot) uint64 {
 	for _, alt := range s.alts {
 		if at := analyze(x.itAn, alt); len(at) > 0 {
 			consider(fStems, at)
+			consider(fAnswer, at)
 		}
 	}
 	return df
@@ -1193,6 +1202,29 @@ func suggest(r index.IndexReader, q string, slots []*slot) string {
 
 func termCount(r index.IndexReader, term string) uint64 { return dictCount(r, fSpell, term) }
 
+// stemCount is how many documents hold a stem in their short texts or in their answer (the
+// larger of the two counts).
+func stemCount(r index.IndexReader, stem string) uint64 {
+	return max(dictCount(r, fStems, stem), dictCount(r, fAnswer, stem))
+}
+
+// nearStems is near over the short texts' stems and the answers', nearest and commonest first.
+func nearStems(r index.IndexReader, stem string, fz int) []nearTerm {
+	out := near(r, fStems, stem, fz)
+	seen := map[string]bool{}
+	for _, n := range out {
+		seen[n.term] = true
+	}
+	for _, n := range near(r, fAnswer, stem, fz) {
+		if !seen[n.term] && len(out) < 2*maxNear {
+			seen[n.term] = true
+			out = append(out, n)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].dist < out[j].dist })
+	return out[:min(len(out), maxNear)]
+}
+
 // dictCount is the number of documents holding term in field.
 func dictCount(r index.IndexReader, field, term string) uint64 {
 	d, err := r.FieldDictRange(field, []byte(term), []byte(term))
@@ -1226,4 +1258,96 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// slotMatches reports whether a hit holds a slot in a strong field (title, question, keywords,
+// concepts, learned phrasings, names and roles; an office's topics and a person's office when
+// the query asks for the directory), as typed, as a synonym, a near spelling or another form.
+func (x *Index) slotMatches(s *slot, h *Hit) bool {
+	switch {
+	case s.code:
+		return fold(h.Code) == s.words[0]
+	case s.digits:
+		if h.Extension == s.words[0] || s.prefix && strings.HasPrefix(h.Extension, s.words[0]) {
+			return true
+		}
+		for _, p := range digitsAll(h.Phones) {
+			if p == s.words[0] {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range textFields {
+		if !f.strong && !(s.dir && (f.field == fDirTopics || f.field == fDirOffice)) {
+			continue
+		}
+		terms := h.locs[f.field]
+		if len(terms) == 0 {
+			continue
+		}
+		has := func(ts []string) bool {
+			for _, t := range ts {
+				if _, ok := terms[t]; !ok {
+					return false
+				}
+			}
+			return len(ts) > 0
+		}
+		hasPrefix := func(p string) bool {
+			for t := range terms {
+				if strings.HasPrefix(t, p) {
+					return true
+				}
+			}
+			return false
+		}
+		if f.field == fDirName {
+			var ws []string
+			for _, w := range s.words {
+				ws = append(ws, analyze(x.foldAn, w)...)
+			}
+			if has(ws) || s.prefix && hasPrefix(s.words[0]) {
+				return true
+			}
+			for _, n := range s.nearWords {
+				if has([]string{n.term}) {
+					return true
+				}
+			}
+			for _, alt := range s.alts {
+				if standalone(alt, x) && has(analyze(x.foldAn, alt)) {
+					return true
+				}
+			}
+			continue
+		}
+		if has(s.terms) {
+			return true
+		}
+		if len(s.terms) == 1 {
+			for _, n := range s.nearStems {
+				if has([]string{n.term}) {
+					return true
+				}
+			}
+			if s.prefix && hasPrefix(prefixOf(s.words[0], s.terms[0])) {
+				return true
+			}
+			if r := []rune(s.terms[0]); !s.prefix && len(r) >= 8 && hasPrefix(string(r[:len(r)-3])) {
+				return true
+			}
+		}
+		for _, alt := range s.alts {
+			if standalone(alt, x) && has(analyze(x.itAn, alt)) {
+				return true
+			}
+		}
+		for _, w := range s.weak {
+			if has(w.terms) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -174,7 +174,7 @@ func TestConcepts(t *testing.T) {
 			t.Errorf("%q: got %v, want SAL-028 first", q, got)
 		}
 	}
-	r, err := x.Search(ctx, "domanda", Options{Complete: true})
+	r, err := x.Search(ctx, "domanda", Options{Complete: true, Facets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
