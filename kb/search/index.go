@@ -254,7 +254,7 @@ const (
 	fUntil      = "valid_until"
 	// fAlways marks documents without a validity period (almost all): the visibility filter
 	// reads the date ranges of the others only, instead of a posting list of every document.
-	fAlways = "always_valid"
+	fAlways     = "always_valid"
 	fDirName    = "dir_name"
 	fDirRole    = "dir_role"
 	fDirOffice  = "dir_office"
