@@ -26,8 +26,10 @@ func init() {
 
 // openIndex opens the search index of data and brings it in step with the knowledge graph:
 // rebuilt, with a progress bar on w, when it is missing, corrupt, of an older format or stale
-// (e.g. after `sportello import`). When the graph is busy (the server holds it), an index in
-// good order is used as it is.
+// (e.g. after `sportello import`). While `sportello serve` holds the data folder the command
+// fails after two seconds with the "in use by another process" message of the other commands,
+// never waits; while another command holds only the graph, an index in good order is searched
+// as it is.
 func openIndex(ctx context.Context, data string, w io.Writer) (*search.Index, error) {
 	x, err := search.Open(app.IndexDir(data))
 	if err != nil {

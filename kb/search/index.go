@@ -19,6 +19,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"go.etcd.io/bbolt"
 
 	"sportello/internal/fsperm"
 	"sportello/internal/htmltext"
@@ -113,8 +114,10 @@ func Open(dir string) (*Index, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, bleveDir)
-	bi, err := bleve.Open(path)
+	bi, err := openBleve(path, false)
 	switch {
+	case errors.Is(err, ErrInUse):
+		return nil, err // never taken for corruption: the other process's index stays
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
 		x.state = StateMissing
 		bi, err = newBleve(path)
@@ -147,6 +150,27 @@ func Open(dir string) (*Index, error) {
 		x.units[u.IRI] = u
 	}
 	return x, nil
+}
+
+// lockTimeout is how long opening an index waits for another process to release it.
+const lockTimeout = 2 * time.Second
+
+// ErrInUse is returned (wrapped) when another process holds the index, as `sportello serve`
+// does while it runs.
+var ErrInUse = errors.New("in use by another process (is sportello serve running?)")
+
+// openBleve opens an index on disk, failing after lockTimeout instead of waiting for ever when
+// another process holds it.
+func openBleve(path string, readOnly bool) (bleve.Index, error) {
+	cfg := map[string]interface{}{"bolt_timeout": lockTimeout.String()}
+	if readOnly {
+		cfg["read_only"] = true
+	}
+	bi, err := bleve.OpenUsing(path, cfg)
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("search: %s is %w", path, ErrInUse)
+	}
+	return bi, err
 }
 
 // OpenMemory opens an index that lives in memory only, for tests and benchmarks.

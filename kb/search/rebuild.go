@@ -224,7 +224,7 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 			return err
 		}
 		os.RemoveAll(oldPath)
-		bi, err := bleve.Open(path)
+		bi, err := openBleve(path, false)
 		if err != nil {
 			return fmt.Errorf("search index %s: %v", path, err)
 		}
