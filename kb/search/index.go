@@ -203,6 +203,9 @@ type tuning struct {
 	// fuzzyUnknownOnly expands a word to its typing neighbours only when the index does not
 	// hold it as typed: a word it holds is taken as meant.
 	fuzzyUnknownOnly bool
+	// answerCredit is the share of a word's weight a hit gets in its coverage when the word is
+	// in its answer only.
+	answerCredit float64
 }
 
 var defaultTuning = tuning{lemmas: true, thesaurus: true, lemmaWeight: 0.5, thesWeight: 0.3, maxThes: 6, fuzzyUnknownOnly: true}

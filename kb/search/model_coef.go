@@ -4,50 +4,50 @@ package search
 
 var confidence = confidenceModel{
 	Mean: []float64{
-		0.683134, // coverage
-		0.215677, // coverage_gap
-		0.350809, // score_ratio
-		0.199414, // known_missing
-		0.739454, // rarest_matched
-		0.140125, // unknown_share
-		1.445514, // query_slots
-		0.000000, // learned
-		0.062035, // directory_hit
-		0.066998, // directory_query
-		0.972705, // in_title
-		0.553350, // rule
-		0.007444, // single_hit
+		0.659770, // coverage
+		0.197758, // coverage_gap
+		0.363478, // score_ratio
+		0.220816, // known_missing
+		0.705795, // rarest_matched
+		0.142586, // unknown_share
+		1.460827, // query_slots
+		0.007429, // learned
+		0.078752, // directory_hit
+		0.074294, // directory_query
+		0.979198, // in_title
+		0.521545, // rule
+		0.008915, // single_hit
 	},
 	Scale: []float64{
-		0.302781, // coverage
-		0.323887, // coverage_gap
-		0.312013, // score_ratio
-		0.249042, // known_missing
-		0.438932, // rarest_matched
-		0.231058, // unknown_share
-		0.295833, // query_slots
-		1.000000, // learned
-		0.241219, // directory_hit
-		0.250018, // directory_query
-		0.162942, // in_title
-		0.497146, // rule
-		0.085958, // single_hit
+		0.303434, // coverage
+		0.316393, // coverage_gap
+		0.315036, // score_ratio
+		0.256220, // known_missing
+		0.455685, // rarest_matched
+		0.230788, // unknown_share
+		0.305626, // query_slots
+		0.085873, // learned
+		0.269351, // directory_hit
+		0.262249, // directory_query
+		0.142722, // in_title
+		0.499536, // rule
+		0.093999, // single_hit
 	},
 	Coef: []float64{
-		0.927319,  // coverage
-		0.781662,  // coverage_gap
-		-0.555963, // score_ratio
-		-0.725188, // known_missing
-		0.006682,  // rarest_matched
-		-0.382285, // unknown_share
-		0.607148,  // query_slots
-		0.000000,  // learned
-		0.277334,  // directory_hit
-		-0.446489, // directory_query
-		0.123092,  // in_title
-		0.182013,  // rule
-		-0.023768, // single_hit
+		0.672638,  // coverage
+		0.896138,  // coverage_gap
+		-0.587845, // score_ratio
+		-0.551451, // known_missing
+		-0.107913, // rarest_matched
+		-0.309055, // unknown_share
+		0.425820,  // query_slots
+		-0.171848, // learned
+		0.203300,  // directory_hit
+		-0.210105, // directory_query
+		0.112249,  // in_title
+		0.328686,  // rule
+		-0.096124, // single_hit
 	},
-	Bias:      2.222776,
-	Threshold: 0.835,
+	Bias:      1.899360,
+	Threshold: 0.878,
 }

@@ -952,9 +952,15 @@ func (x *Index) coverage(r index.IndexReader, slots []*slot, hits []Hit) error {
 	cov := make([]float64, len(hits))
 	for si, s := range slots {
 		for i := range hits {
-			if total > 0 && x.slotMatches(s, &hits[i]) {
+			if total == 0 {
+				continue
+			}
+			if x.slotMatches(s, &hits[i], strongFor(s)) {
 				cov[i] += s.weight / total
 				hits[i].matched[si] = true
+			} else if x.tune.answerCredit > 0 && x.slotMatches(s, &hits[i], answerOnly) {
+				// Said only in the answer: some evidence, not enough to make a sure answer.
+				cov[i] += x.tune.answerCredit * s.weight / total
 			}
 		}
 	}
@@ -1260,10 +1266,19 @@ func levenshtein(a, b string) int {
 	return prev[len(rb)]
 }
 
+// strongFor says which fields count for a slot's coverage.
+func strongFor(s *slot) func(weighted) bool {
+	return func(f weighted) bool {
+		return f.strong || s.dir && (f.field == fDirTopics || f.field == fDirOffice)
+	}
+}
+
+func answerOnly(f weighted) bool { return f.field == fAnswer }
+
 // slotMatches reports whether a hit holds a slot in a strong field (title, question, keywords,
 // concepts, learned phrasings, names and roles; an office's topics and a person's office when
 // the query asks for the directory), as typed, as a synonym, a near spelling or another form.
-func (x *Index) slotMatches(s *slot, h *Hit) bool {
+func (x *Index) slotMatches(s *slot, h *Hit, in func(weighted) bool) bool {
 	switch {
 	case s.code:
 		return fold(h.Code) == s.words[0]
@@ -1279,7 +1294,7 @@ func (x *Index) slotMatches(s *slot, h *Hit) bool {
 		return false
 	}
 	for _, f := range textFields {
-		if !f.strong && !(s.dir && (f.field == fDirTopics || f.field == fDirOffice)) {
+		if !in(f) {
 			continue
 		}
 		terms := h.locs[f.field]
