@@ -4,50 +4,50 @@ package search
 
 var confidence = confidenceModel{
 	Mean: []float64{
-		0.659770, // coverage
-		0.197758, // coverage_gap
-		0.363478, // score_ratio
-		0.220816, // known_missing
-		0.705795, // rarest_matched
+		0.659914, // coverage
+		0.198034, // coverage_gap
+		0.363434, // score_ratio
+		0.221652, // known_missing
+		0.698366, // rarest_matched
 		0.142586, // unknown_share
 		1.460827, // query_slots
 		0.007429, // learned
 		0.078752, // directory_hit
 		0.074294, // directory_query
-		0.979198, // in_title
+		0.976226, // in_title
 		0.521545, // rule
 		0.008915, // single_hit
 	},
 	Scale: []float64{
-		0.303434, // coverage
-		0.316393, // coverage_gap
-		0.315036, // score_ratio
-		0.256220, // known_missing
-		0.455685, // rarest_matched
+		0.303552, // coverage
+		0.316158, // coverage_gap
+		0.316785, // score_ratio
+		0.255925, // known_missing
+		0.458967, // rarest_matched
 		0.230788, // unknown_share
 		0.305626, // query_slots
 		0.085873, // learned
 		0.269351, // directory_hit
 		0.262249, // directory_query
-		0.142722, // in_title
+		0.152345, // in_title
 		0.499536, // rule
 		0.093999, // single_hit
 	},
 	Coef: []float64{
-		0.672638,  // coverage
-		0.896138,  // coverage_gap
-		-0.587845, // score_ratio
-		-0.551451, // known_missing
-		-0.107913, // rarest_matched
-		-0.309055, // unknown_share
-		0.425820,  // query_slots
-		-0.171848, // learned
-		0.203300,  // directory_hit
-		-0.210105, // directory_query
-		0.112249,  // in_title
-		0.328686,  // rule
-		-0.096124, // single_hit
+		0.669981,  // coverage
+		0.939426,  // coverage_gap
+		-0.580662, // score_ratio
+		-0.541301, // known_missing
+		-0.121828, // rarest_matched
+		-0.355002, // unknown_share
+		0.422988,  // query_slots
+		-0.164685, // learned
+		0.209781,  // directory_hit
+		-0.201339, // directory_query
+		0.123499,  // in_title
+		0.349895,  // rule
+		-0.097910, // single_hit
 	},
-	Bias:      1.899360,
-	Threshold: 0.878,
+	Bias:      1.861020,
+	Threshold: 0.873,
 }
