@@ -42,7 +42,9 @@ func checkFloor(t *testing.T, f figures, floor frozenFloor) {
 func TestFrozenA(t *testing.T) {
 	x := corpusIndex(t, withResources(t))
 	f := report("frozen test-a", runSet(t, x, readSet(t, filepath.Join(frozenDir, "test-a.tsv"))))
-	checkFloor(t, f, frozenFloor{recall: 0.0, mrr: 0.0, sure: 0, sureWrong: 1, unansweredQuiet: 0})
+	// Measured at the end of the change that introduced the model: recall@5 0.847, MRR@10
+	// 0.711, sure on 17.0 % of answerable questions with none wrong, 45/45 unanswerable not sure.
+	checkFloor(t, f, frozenFloor{recall: 0.84, mrr: 0.70, sure: 0.15, sureWrong: 0.05, unansweredQuiet: 0.95})
 }
 
 // TestFrozenB measures the sealed test-b: only the lead runs it, at the end of a change
@@ -53,7 +55,9 @@ func TestFrozenB(t *testing.T) {
 	}
 	x := corpusIndex(t, withResources(t))
 	f := report("frozen test-b", runSet(t, x, readSet(t, filepath.Join(frozenDir, "test-b.tsv"))))
-	checkFloor(t, f, frozenFloor{recall: 0.0, mrr: 0.0, sure: 0, sureWrong: 1, unansweredQuiet: 0})
+	// Floors are set just below the lead's first measurement; until then only the limits of
+	// the goal that must never be crossed: wrong sure answers and sure unanswerable questions.
+	checkFloor(t, f, frozenFloor{recall: 0, mrr: 0, sure: 0, sureWrong: 0.05, unansweredQuiet: 0.9})
 }
 
 // TestDev measures the development sets and lists what went wrong in them: these are the sets
