@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a clean Debian machine: installs the real peers the tests use
-# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice) when
+# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice, the Italian thesaurus and dictionary)
+# when
 # missing, starts a throwaway PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +20,8 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 [ -f /usr/share/asterisk/sounds/it_IT_m_Carlo/queue-thereare.wav ] || need+=(asterisk-core-sounds-it-wav)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)  # ingest: real .xls and .ods
+[ -f /usr/share/mythes/th_it_IT_v2.dat ] || need+=(mythes-it)     # search: Italian thesaurus
+[ -f /usr/share/hunspell/it_IT.dic ] || need+=(hunspell-it)       # search: Italian dictionary
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

@@ -47,6 +47,9 @@ type Config struct {
 	SecondApproval string          // branches whose pills need two signatures (KB-12)
 	Tickets        ticketing.Settings
 	Telephony      TelephonyConfig
+	// Thesaurus and Dictionary are the Italian language resources search expands queries with
+	// (Debian mythes-it, hunspell-it); "" for none. Missing files are logged, not fatal.
+	Thesaurus, Dictionary string
 
 	Logger *slog.Logger
 	// Auth tells the web server who is calling; nil: the sessions of the accounts. Tests set it
@@ -57,7 +60,8 @@ type Config struct {
 // DefaultConfig is the configuration of `sportello serve` without flags, on the data folder dir.
 func DefaultConfig(dir string) Config {
 	return Config{DataDir: dir, Addr: ":8080", AccessLogDays: 365, Tickets: ticketing.DefaultSettings(),
-		Telephony: TelephonyConfig{Sample: 10 * time.Second}}
+		Telephony: TelephonyConfig{Sample: 10 * time.Second},
+		Thesaurus: search.DefaultThesaurus, Dictionary: search.DefaultDictionary}
 }
 
 // App is a running Sportello.
@@ -130,7 +134,19 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	a.jobs = append(a.jobs, jobs...)
 	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
-	if a.Index, err = search.Start(ctx, IndexDir(cfg.DataDir), a.Store, a.log); err != nil {
+	// The language resources and the phrasings learned from contacts (operational database)
+	// are part of what the index is searched and rebuilt with.
+	lang, err := search.LoadResources(cfg.Thesaurus, cfg.Dictionary)
+	if err != nil {
+		a.log.Warn("search: language resource missing; searching without it", "err", err)
+	}
+	a.log.Info("search language resources", "loaded", lang.Describe())
+	phrasings, err := search.NewPhrasingStore(ctx, a.DB)
+	if err != nil {
+		return fmt.Errorf("search: learned phrasings: %w", err)
+	}
+	if a.Index, err = search.Start(ctx, IndexDir(cfg.DataDir), a.Store, a.log,
+		search.WithResources(lang), search.WithPhrasings(phrasings)); err != nil {
 		return err
 	}
 	a.closers = append(a.closers, func() { a.Index.Close() })

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sportello/app"
+	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/kb/search"
 )
@@ -15,14 +16,15 @@ import (
 func init() {
 	register(&command{
 		name:    "reindex",
-		summary: "rebuild the search index from the knowledge graph, with a progress bar",
-		usage:   "[--data DIR]",
+		summary: "rebuild the search index from the knowledge graph and the learned phrasings, with a progress bar",
+		usage:   "[--data DIR] [--db DSN]",
 		run:     runReindex,
 	})
 }
 
 func runReindex(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	data := dataFlag(fs)
+	dsn := dbFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,6 +44,17 @@ func runReindex(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer x.Close()
+	// The phrasings learned from contacts (operational database) are indexed with their pills.
+	db, err := sqldb.Open(*dsn, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	phr, err := search.NewPhrasingStore(context.Background(), db)
+	if err != nil {
+		return err
+	}
+	x.SetPhrasings(phr)
 	start := time.Now()
 	bar := newProgressBar(fs.Output())
 	var total int

@@ -53,6 +53,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	accessLogDays := fs.Int("access-log-days", 365, "days the access log keeps who read which pill (KB-8); older reads are deleted")
 	secondApproval := fs.String("second-approval", os.Getenv("SPORTELLO_SECOND_APPROVAL"),
 		"classification branches whose pills need two signatures, URP and head of office (KB-12): comma-separated concept labels or IRIs (env SPORTELLO_SECOND_APPROVAL)")
+	lang := addLanguageFlags(fs) // search: --thesaurus, --dictionary
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -76,7 +77,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
 		Accounts: acc, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
 		Telephony: app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
-		Logger:    log})
+		Thesaurus: *lang.thesaurus, Dictionary: *lang.dictionary,
+		Logger: log})
 	if err != nil {
 		return err
 	}
