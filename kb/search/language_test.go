@@ -80,3 +80,16 @@ func TestThesaurus(t *testing.T) {
 		}
 	}
 }
+
+// FuzzThesaurus: any input gives entries or an error naming the line, never a panic.
+func FuzzThesaurus(f *testing.F) {
+	f.Add("UTF-8\nbollo|1\n(s.m.)|timbro|marca\n")
+	f.Add("UTF-8\na|2\n(x)|b\n")
+	f.Add("UTF-8\n|\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		m, err := readThesaurus(strings.NewReader(in), "fuzz")
+		if err == nil && len(m) == 0 {
+			t.Fatal("no error and no entries")
+		}
+	})
+}
