@@ -30,7 +30,7 @@ import (
 
 // schemaVersion names the mapping and analysis of the documents. An index written with another
 // version is stale and is rebuilt at start-up.
-const schemaVersion = "sportello-search-8"
+const schemaVersion = "sportello-search-9"
 
 // Kinds of documents.
 const (
@@ -330,8 +330,9 @@ func newMapping() *mapping.IndexMappingImpl {
 		f.Store = store
 		// Term vectors serve highlighting (and phrases), which only stored fields get.
 		// and coverage, which reads which words matched in the strong fields (slotMatches).
-		f.IncludeTermVectors = store || name == fKeywords || name == fConcepts || name == fLearned ||
-			name == fDirUnit || name == fDirTopics || name == fDirOffice
+		// The answer's passage is cut from its stored text (answerSnippet): no positions.
+		f.IncludeTermVectors = store && name != fAnswer || name == fKeywords || name == fConcepts ||
+			name == fLearned || name == fDirUnit || name == fDirTopics || name == fDirOffice
 		f.IncludeInAll = false
 		doc.AddFieldMappingsAt(name, f)
 	}

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"html"
 	"math"
 	"regexp"
 	"sort"
@@ -707,15 +708,11 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 	if opt.Offset >= rerankWindow {
 		from = opt.Offset
 	}
+	// Two passes: the first scores every match (and counts the facets) without reading where
+	// the words are; the second reads, for the candidates only, the fields, the highlights and
+	// which words matched where (coverage). Term positions of every match are the dearest
+	// part of a search on a large index.
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filter, text), window, from, false)
-	req.Fields = []string{fKind, fIRI, fCode, fTitle, fQuestion, fOffice, fOfficeName, fStatus, fValidated, fBranch, fDirName, fDirRole, fDirExt, fDirPhone}
-	req.IncludeLocations = true // which words matched where: coverage (coverage)
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.AddField(fTitle)
-	req.Highlight.AddField(fQuestion)
-	req.Highlight.AddField(fAnswer)
-	req.Highlight.AddField(fDirName)
-	req.Highlight.AddField(fDirRole)
 	if opt.Facets {
 		for _, f := range []string{fBranch, fDepartment, fOffice, fStatus} {
 			req.AddFacet(f, bleve.NewFacetRequest(f, 10))
@@ -726,27 +723,56 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 		return nil, err
 	}
 	resp.Total = int(res.Total)
-	for _, h := range res.Hits {
-		resp.Hits = append(resp.Hits, x.hit(h))
-	}
+	candidates := res.Hits
 	if dirIntent && from == 0 {
 		// Offices and people score below the pills on their topics: fetch the best of them too,
 		// so that re-ranking can put them first.
 		dir := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filter, text, kindQuery(KindOffice, KindPerson)), dirWindow, 0, false)
-		dir.Fields, dir.Highlight, dir.IncludeLocations = req.Fields, req.Highlight, true
-		dir.Facets = nil
 		dres, err := x.bi.SearchInContext(ctx, dir)
 		if err != nil {
 			return nil, err
 		}
 		have := map[string]bool{}
-		for _, h := range resp.Hits {
-			have[h.IRI] = true
+		for _, h := range candidates {
+			have[h.ID] = true
 		}
 		for _, h := range dres.Hits {
 			if !have[h.ID] {
-				resp.Hits = append(resp.Hits, x.hit(h))
+				candidates = append(candidates, h)
 			}
+		}
+	}
+	if len(candidates) > 0 {
+		ids := make([]string, len(candidates))
+		for i, h := range candidates {
+			ids[i] = h.ID
+		}
+		only := bleve.NewDocIDQuery(ids)
+		only.SetBoost(0)
+		detail := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(only, text), len(ids), 0, false)
+		detail.Fields = []string{fKind, fIRI, fCode, fTitle, fQuestion, fOffice, fOfficeName, fStatus, fValidated, fBranch, fDirName, fDirRole, fDirExt, fDirPhone, fAnswer}
+		detail.IncludeLocations = true // which words matched where: coverage
+		detail.Highlight = bleve.NewHighlightWithStyle("html")
+		for _, f := range []string{fTitle, fQuestion, fDirName, fDirRole} {
+			detail.Highlight.AddField(f)
+		}
+		dres, err := x.bi.SearchInContext(ctx, detail)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[string]*search.DocumentMatch, len(dres.Hits))
+		for _, h := range dres.Hits {
+			byID[h.ID] = h
+		}
+		for _, c := range candidates {
+			d := byID[c.ID]
+			if d == nil {
+				continue // deleted between the two passes
+			}
+			d.Score = c.Score
+			h := x.hit(d)
+			x.answerSnippet(&h, str(d.Fields, fAnswer), slots)
+			resp.Hits = append(resp.Hits, h)
 		}
 	}
 	resp.Facets = x.facets(res.Facets)
@@ -1365,4 +1391,90 @@ func (x *Index) slotMatches(s *slot, h *Hit, in func(weighted) bool) bool {
 		}
 	}
 	return false
+}
+
+// snippetRunes is about how much of an answer a highlight shows.
+const snippetRunes = 200
+
+// answerSnippet adds to a hit the passage of its answer around the first word of the query,
+// with the query's words marked. It is built from the stored text for the candidates only,
+// so the index keeps no term positions of the answers (the largest field).
+func (x *Index) answerSnippet(h *Hit, text string, slots []*slot) {
+	if text == "" || len(h.Highlights) >= 3 || x.itAn == nil {
+		return
+	}
+	want := map[string]bool{}
+	for _, s := range slots {
+		for _, t := range s.terms {
+			want[t] = true
+		}
+		for _, n := range s.nearStems {
+			want[n.term] = true
+		}
+		for _, alt := range s.alts {
+			for _, t := range analyze(x.itAn, alt) {
+				want[t] = true
+			}
+		}
+		for _, w := range s.weak {
+			for _, t := range w.terms {
+				want[t] = true
+			}
+		}
+	}
+	toks := x.itAn.Analyze([]byte(text))
+	first := -1
+	for i, t := range toks {
+		if want[string(t.Term)] {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return
+	}
+	// A window from a little before the first match, cut at spaces.
+	start := toks[first].Start
+	for back := 0; start > 0 && back < snippetRunes/3; back++ {
+		_, size := utf8.DecodeLastRuneInString(text[:start])
+		start -= size
+	}
+	if i := strings.IndexByte(text[start:toks[first].Start], ' '); start > 0 && i >= 0 {
+		start += i + 1
+	}
+	end := start
+	for n := 0; end < len(text) && n < snippetRunes; n++ {
+		_, size := utf8.DecodeRuneInString(text[end:])
+		end += size
+	}
+	if end < len(text) {
+		if i := strings.LastIndexByte(text[start:end], ' '); i > 0 {
+			end = start + i
+		}
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("…")
+	}
+	pos := start
+	for _, t := range toks[first:] {
+		if t.Start < pos || t.End > end {
+			if t.Start >= end {
+				break
+			}
+			continue
+		}
+		if want[string(t.Term)] {
+			b.WriteString(html.EscapeString(text[pos:t.Start]))
+			b.WriteString("<mark>")
+			b.WriteString(html.EscapeString(text[t.Start:t.End]))
+			b.WriteString("</mark>")
+			pos = t.End
+		}
+	}
+	b.WriteString(html.EscapeString(text[pos:end]))
+	if end < len(text) {
+		b.WriteString("…")
+	}
+	h.Highlights = append(h.Highlights, b.String())
 }
