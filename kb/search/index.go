@@ -30,7 +30,7 @@ import (
 
 // schemaVersion names the mapping and analysis of the documents. An index written with another
 // version is stale and is rebuilt at start-up.
-const schemaVersion = "sportello-search-9"
+const schemaVersion = "sportello-search-10"
 
 // Kinds of documents.
 const (
@@ -279,9 +279,10 @@ const (
 	fValidated  = "validated"
 	fFrom       = "valid_from"
 	fUntil      = "valid_until"
-	// fAlways marks documents without a validity period (almost all): the visibility filter
-	// reads the date ranges of the others only, instead of a posting list of every document.
-	fAlways     = "always_valid"
+	// fOpen marks what everyone may see at any time — published and without a validity period,
+	// almost every document: the operators' filter is one posting list, and reads the status and
+	// the date ranges of the others only.
+	fOpen       = "open"
 	fDirName    = "dir_name"
 	fDirRole    = "dir_role"
 	fDirOffice  = "dir_office"
@@ -365,7 +366,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	text(fDirOffice, analyzerItalian, false)
 	text(fDirTopics, analyzerItalian, false)
 	text(fDirUnit, analyzerItalian, false)
-	kw(fAlways, false, false)
+	kw(fOpen, false, false)
 	for _, k := range []string{fKind, fIRI, fBranch, fDepartment, fOffice, fStatus} {
 		kw(k, true, true)
 	}
@@ -607,7 +608,9 @@ func (x *Index) pillDoc(p *kb.Pill, learned string) map[string]any {
 		fValidated:  validated,
 	}
 	if p.ValidFrom == nil && p.ValidUntil == nil {
-		doc[fAlways] = "1"
+		if status == string(kb.StatusPublished) {
+			doc[fOpen] = "1"
+		}
 	} else {
 		doc[fFrom], doc[fUntil] = from, until
 	}
@@ -757,7 +760,7 @@ func (x *Index) unitDoc(u *kb.Unit, topics string) map[string]any {
 		fSpell:      u.Name,
 		fStems:      u.Name + " \n " + parent,
 		fStatus:     string(kb.StatusPublished),
-		fAlways:     "1",
+		fOpen:       "1",
 	}
 }
 
@@ -832,7 +835,7 @@ func (x *Index) personDoc(p *kb.Person) map[string]any {
 		fSpell:      name + " \n " + p.Role,
 		fStems:      p.Role + " \n " + office,
 		fStatus:     string(kb.StatusPublished),
-		fAlways:     "1",
+		fOpen:       "1",
 	}
 }
 

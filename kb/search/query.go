@@ -95,6 +95,7 @@ type Hit struct {
 	rank    float64 // the re-ranking key (rankKey)
 	inTitle bool    // a word of the query is marked in the title or question
 	locs    search.FieldTermLocationMap
+	answer  string // stored text, for the passage of the hits returned
 }
 
 // FacetValue is one value of a facet with its count in the result set.
@@ -581,15 +582,14 @@ func visibility(opt Options) query.Query {
 	if !opt.IncludeDrafts {
 		st := bleve.NewTermQuery(string(kb.StatusPublished))
 		st.SetField(fStatus)
-		must = append(must, st)
 		now := float64(opt.Now.Unix())
 		from := bleve.NewNumericRangeInclusiveQuery(nil, &now, nil, ptr(true))
 		from.SetField(fFrom)
 		until := bleve.NewNumericRangeInclusiveQuery(&now, nil, ptr(false), nil)
 		until.SetField(fUntil)
-		always := bleve.NewTermQuery("1")
-		always.SetField(fAlways)
-		must = append(must, bleve.NewDisjunctionQuery(always, bleve.NewConjunctionQuery(from, until)))
+		open := bleve.NewTermQuery("1")
+		open.SetField(fOpen)
+		must = append(must, bleve.NewDisjunctionQuery(open, bleve.NewConjunctionQuery(st, from, until)))
 	} else if !opt.IncludeRetired {
 		st := bleve.NewTermQuery(string(kb.StatusRetired))
 		st.SetField(fStatus)
@@ -771,7 +771,7 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 			}
 			d.Score = c.Score
 			h := x.hit(d)
-			x.answerSnippet(&h, str(d.Fields, fAnswer), slots)
+			h.answer = str(d.Fields, fAnswer)
 			resp.Hits = append(resp.Hits, h)
 		}
 	}
@@ -796,6 +796,11 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 		resp.Confident = resp.Sure
 		lo, hi := min(opt.Offset, len(resp.Hits)), min(opt.Offset+opt.Limit, len(resp.Hits))
 		resp.Hits = resp.Hits[lo:hi]
+	}
+	for i := range resp.Hits {
+		x.answerSnippet(&resp.Hits[i], resp.Hits[i].answer, slots)
+	}
+	if from == 0 {
 		if opt.Offset > 0 {
 			resp.Confident, resp.Sure = false, false
 		}
