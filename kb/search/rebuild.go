@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 
 	"sportello/kb"
 )
@@ -192,6 +194,15 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 	b.SetInternal([]byte(keyConcepts), []byte(conceptsHash(concepts)))
 	if err := flush(true); err != nil {
 		return fail(err)
+	}
+	// One segment: searches read one dictionary and one posting list per term instead of one
+	// per batch, and the files hold no superseded copies.
+	if adv, err := nb.Advanced(); err == nil {
+		if sc, ok := adv.(*scorch.Scorch); ok && x.dir != "" {
+			if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+				return fail(fmt.Errorf("merge the new index: %w", err))
+			}
+		}
 	}
 
 	if x.dir != "" {
