@@ -202,6 +202,7 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 			if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
 				return fail(fmt.Errorf("merge the new index: %w", err))
 			}
+			waitMerged(ctx, sc)
 		}
 	}
 
@@ -269,4 +270,16 @@ func (x *Index) allLearned(ctx context.Context) (map[string]string, error) {
 		out[pill] = joinLearned(rule.learnedText(ps, now))
 	}
 	return out, nil
+}
+
+// waitMerged waits (a minute at most) until scorch has persisted the merged segment and removed
+// the batches' files: closed earlier, the index would keep them on disk beside the merge.
+func waitMerged(ctx context.Context, sc *scorch.Scorch) {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if n, ok := sc.StatsMap()["CurOnDiskFiles"].(uint64); ok && n <= 2 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
