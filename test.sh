@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a clean Debian machine: installs the real peers the tests use
-# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice, the Italian thesaurus and dictionary)
-# when
-# missing, starts a throwaway PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
+# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice, the
+# Italian thesaurus and dictionary) when missing, starts a throwaway PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
 set -euo pipefail
 cd "$(dirname "$0")"
 

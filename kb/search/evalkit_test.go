@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sportello/internal/textfold"
 	"strings"
 	"sync"
 	"testing"
@@ -23,9 +24,8 @@ import (
 // base has no answer.
 
 const (
-	frozenDir   = "testdata/frozen"
-	devDir      = "testdata/dev"
-	rubricaFile = "../../../shared/corpus/rubrica.xlsx"
+	frozenDir = "testdata/frozen"
+	devDir    = "testdata/dev"
 )
 
 // evalRow is one question of a set.
@@ -106,6 +106,8 @@ var corpus struct {
 
 func loadCorpus(t testing.TB) *kb.Store {
 	t.Helper()
+	rubricaFile := testenv.Shared(t, "corpus/rubrica.xlsx")
+	workbook := legacyWorkbook(t)
 	corpus.once.Do(func() {
 		ctx := context.Background()
 		store, err := kb.OpenMemory()
@@ -117,8 +119,8 @@ func loadCorpus(t testing.TB) *kb.Store {
 			corpus.err = fmt.Errorf("%s: %v", rubricaFile, err)
 			return
 		}
-		if _, err := ingest.ImportFile(ctx, store, legacyWorkbook, ingest.Options{Status: kb.StatusPublished}); err != nil {
-			corpus.err = fmt.Errorf("%s: %v", legacyWorkbook, err)
+		if _, err := ingest.ImportFile(ctx, store, workbook, ingest.Options{Status: kb.StatusPublished}); err != nil {
+			corpus.err = fmt.Errorf("%s: %v", workbook, err)
 			return
 		}
 		corpus.store = store
@@ -152,11 +154,11 @@ func matches(h Hit, want []string) bool {
 	for _, w := range want {
 		switch {
 		case strings.HasPrefix(w, "office:"):
-			if h.Kind == KindOffice && fold(h.Title) == fold(strings.TrimPrefix(w, "office:")) {
+			if h.Kind == KindOffice && textfold.Fold(h.Title) == textfold.Fold(strings.TrimPrefix(w, "office:")) {
 				return true
 			}
 		case strings.HasPrefix(w, "person:"):
-			if h.Kind == KindPerson && fold(h.Title) == fold(strings.TrimPrefix(w, "person:")) {
+			if h.Kind == KindPerson && textfold.Fold(h.Title) == textfold.Fold(strings.TrimPrefix(w, "person:")) {
 				return true
 			}
 		default:

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"sportello/internal/textfold"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -153,7 +154,7 @@ func loadDictionary(dicPath string) (*dictionary, error) {
 			line = line[:i] // morphological fields
 		}
 		word, flags, _ := strings.Cut(line, "/")
-		w := fold(word)
+		w := textfold.Fold(word)
 		d.words[w] = mergeFlags(d.words[w], flags)
 	}
 	if err := sc.Err(); err != nil {
@@ -209,13 +210,13 @@ func (d *dictionary) readAff(path string) error {
 		}
 		re := ".*"
 		if cond != "." {
-			re = ".*" + fold(cond)
+			re = ".*" + textfold.Fold(cond)
 		}
 		c, err := regexp.Compile("^" + re + "$")
 		if err != nil {
 			return fmt.Errorf("%s:%d: condition %q: %v", path, line, cond, err)
 		}
-		d.sfx = append(d.sfx, affixRule{flag: []rune(fs[1])[0], strip: fold(strip), add: fold(add), cond: c})
+		d.sfx = append(d.sfx, affixRule{flag: []rune(fs[1])[0], strip: textfold.Fold(strip), add: textfold.Fold(add), cond: c})
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("%s: %v", path, err)
@@ -303,7 +304,7 @@ func readThesaurus(r io.Reader, name string) (map[string][]string, error) {
 		if !ok || err != nil || n < 0 || n > 1000 {
 			return nil, fmt.Errorf("%s:%d: want \"word|count\"", name, line)
 		}
-		key := fold(strings.TrimSpace(head))
+		key := textfold.Fold(strings.TrimSpace(head))
 		seen := map[string]bool{key: true}
 		for _, s := range out[key] {
 			seen[s] = true
@@ -315,7 +316,7 @@ func readThesaurus(r io.Reader, name string) (map[string][]string, error) {
 			line++
 			fs := strings.Split(sc.Text(), "|")
 			for _, s := range fs[1:] {
-				s = fold(strings.TrimSpace(s))
+				s = textfold.Fold(strings.TrimSpace(s))
 				if s == "" || seen[s] || strings.ContainsAny(s, "()") {
 					continue
 				}

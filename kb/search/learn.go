@@ -8,6 +8,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"sportello/internal/textfold"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -159,10 +160,10 @@ func (s *PhrasingStore) Add(ctx context.Context, pill string, texts []string, ev
 	err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		for _, t := range texts {
 			t = scrub(t)
-			if t == "" || seen[fold(t)] || len(splitWords(t)) == 0 {
+			if t == "" || seen[textfold.Fold(t)] || len(splitWords(t)) == 0 {
 				continue
 			}
-			seen[fold(t)] = true
+			seen[textfold.Fold(t)] = true
 			p := Phrasing{Pill: pill, Text: t, Evidence: ev, Source: source, Created: now.UTC()}
 			if err := tx.QueryRow(ctx, `INSERT INTO search_phrasings (pill, text, evidence, source, created)
 				VALUES (?, ?, ?, ?, ?) RETURNING id`, pill, t, string(ev), source, sqldb.Millis(now)).Scan(&p.ID); err != nil {

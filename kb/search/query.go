@@ -1312,12 +1312,12 @@ func answerOnly(f weighted) bool { return f.field == fAnswer }
 func (x *Index) slotMatches(s *slot, h *Hit, in func(weighted) bool) bool {
 	switch {
 	case s.code:
-		return fold(h.Code) == s.words[0]
+		return textfold.Fold(h.Code) == s.words[0]
 	case s.digits:
 		if h.Extension == s.words[0] || s.prefix && strings.HasPrefix(h.Extension, s.words[0]) {
 			return true
 		}
-		for _, p := range digitsAll(h.Phones) {
+		for _, p := range phoneKeys(h.Phones) {
 			if p == s.words[0] {
 				return true
 			}
