@@ -10,6 +10,9 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
+	"go.etcd.io/bbolt"
+
+	"sportello/internal/fsperm"
 
 	"sportello/kb"
 )
@@ -199,8 +202,11 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 	// per batch, and the files hold no superseded copies.
 	if adv, err := nb.Advanced(); err == nil {
 		if sc, ok := adv.(*scorch.Scorch); ok && x.dir != "" {
-			if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
-				return fail(fmt.Errorf("merge the new index: %w", err))
+			// A force merge merges ten segments per task: repeat until one is left.
+			for round := 0; round < 10 && rootSegments(sc) > 1; round++ {
+				if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+					return fail(fmt.Errorf("merge the new index: %w", err))
+				}
 			}
 			waitMerged(ctx, sc)
 		}
@@ -215,6 +221,9 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 		}
 		if err := nb.Close(); err != nil {
 			return fail(err)
+		}
+		if err := compactRoot(filepath.Join(newPath, "store", "root.bolt")); err != nil {
+			return fail(fmt.Errorf("compact the new index: %w", err))
 		}
 	}
 
@@ -250,7 +259,7 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 
 // batchOps is the size of a rebuild batch in operations (two per document: the document and
 // its fingerprint). Large batches make few, large segments for scorch to merge.
-const batchOps = 4000
+var batchOps = 4000
 
 // allLearned is the learned field of every pill with phrasings.
 func (x *Index) allLearned(ctx context.Context) (map[string]string, error) {
@@ -272,14 +281,49 @@ func (x *Index) allLearned(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// waitMerged waits (a minute at most) until scorch has persisted the merged segment and removed
+// rootSegments is how many segments the index's current snapshot has.
+func rootSegments(sc *scorch.Scorch) uint64 {
+	m := sc.StatsMap()
+	files, _ := m["TotFileSegmentsAtRoot"].(uint64)
+	mem, _ := m["TotMemorySegmentsAtRoot"].(uint64)
+	return files + mem
+}
+
+// waitMerged waits (two minutes at most) until scorch has persisted the merged segment and removed
 // the batches' files: closed earlier, the index would keep them on disk beside the merge.
 func waitMerged(ctx context.Context, sc *scorch.Scorch) {
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		if n, ok := sc.StatsMap()["CurOnDiskFiles"].(uint64); ok && n <= 2 {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// compactRoot rewrites scorch's root.bolt without the free pages the rebuild's batches left
+// (bolt files never shrink): tens of megabytes for a large rebuild, a few kilobytes after.
+func compactRoot(path string) error {
+	src, err := bbolt.Open(path, fsperm.File, &bbolt.Options{ReadOnly: true, Timeout: lockTimeout})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	tmp := path + ".compact"
+	os.Remove(tmp)
+	dst, err := bbolt.Open(tmp, fsperm.File, &bbolt.Options{Timeout: lockTimeout})
+	if err != nil {
+		return err
+	}
+	if err := bbolt.Compact(dst, src, 1<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	src.Close()
+	return os.Rename(tmp, path)
 }
