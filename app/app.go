@@ -87,9 +87,12 @@ type App struct {
 	cfg Config
 	log *slog.Logger
 
-	Store     *kb.Store
-	DB        *sqldb.DB
-	Index     *search.Index
+	Store *kb.Store
+	DB    *sqldb.DB
+	Index *search.Index
+	// Learner records the citizens' words contacts used for pills (kb/search), told by the
+	// tickets solved with a pill and curated by publishers on the pill's page.
+	Learner   *search.Learner
 	Users     *accounts.Store
 	Workflow  *kb.Workflow
 	Reads     *accesslog.Log
@@ -180,8 +183,10 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	a.closers = append(a.closers, func() { a.Index.Close() })
-	// tickets (issue 6): the CRM on the operational database, with the demo requests under demo.
-	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, a.Users, cfg.Demo, a.log); err != nil {
+	a.Learner = &search.Learner{Store: phrasings, Index: a.Index, Pill: a.Store.Pill}
+	// tickets (issue 6): the CRM on the operational database, with the demo requests under demo;
+	// every ticket solved with a pill teaches the search (KB-9).
+	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, a.Users, a.Learner, cfg.Demo, a.log); err != nil {
 		return err
 	}
 	if a.smtp != nil {
@@ -231,7 +236,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth,
 		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20,
 		MaxExports: cfg.MaxExports},
-		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
+		web.Deps{Store: a.Store, Search: a.Index, Learner: a.Learner, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
 			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log),
 			LinkedData: a.LinkedData, Remote: a.Remote})
 	return nil

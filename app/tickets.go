@@ -9,6 +9,7 @@ import (
 	"sportello/accounts"
 	"sportello/internal/sqldb"
 	"sportello/kb"
+	"sportello/kb/search"
 	"sportello/ticketing"
 )
 
@@ -16,7 +17,7 @@ import (
 // database with the demo requests under demo, and starts the inbound e-mail listener when the
 // settings ask for one. It returns the store, the listener (nil: off) and the ticketing job (the
 // TK-13 final reminders).
-func openTickets(ctx context.Context, db *sqldb.DB, settings ticketing.Settings, data string, store *kb.Store, users *accounts.Store, demo bool, log *slog.Logger) (*ticketing.Store, *ticketing.SMTPServer, []job, error) {
+func openTickets(ctx context.Context, db *sqldb.DB, settings ticketing.Settings, data string, store *kb.Store, users *accounts.Store, learner *search.Learner, demo bool, log *slog.Logger) (*ticketing.Store, *ticketing.SMTPServer, []job, error) {
 	cfg, err := settings.Config(data)
 	if err != nil {
 		return nil, nil, nil, err
@@ -26,6 +27,9 @@ func openTickets(ctx context.Context, db *sqldb.DB, settings ticketing.Settings,
 		cfg.Users = userDirectory{users} // office members are told of assignments at their address (TK-15)
 	}
 	cfg.Pills = store // the pills' forms in replies, their answers on the citizens' status page
+	if learner != nil {
+		cfg.Learner = searchLearner{learner} // solved contacts teach the search (KB-9)
+	}
 	st, err := ticketing.Open(ctx, db, cfg)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("ticketing: %w", err)
@@ -44,6 +48,24 @@ func openTickets(ctx context.Context, db *sqldb.DB, settings ticketing.Settings,
 	}
 	log.Info("ticketing ready", "db", db.Dialect.String(), "mail", cfg.Mail != nil)
 	return st, smtp, []job{{"ticket reminders", func(ctx context.Context) error { st.RunJobs(ctx, 0, log); return nil }}}, nil
+}
+
+// searchLearner gives ticketing the search's Learner: a contact's usage of a pill becomes the
+// search's evidence (solving weighs more than opening).
+type searchLearner struct{ l *search.Learner }
+
+func (s searchLearner) Learn(ctx context.Context, pill string, texts []string, u ticketing.Usage, source string) error {
+	var ev search.Evidence
+	switch u {
+	case ticketing.UsedToSolve:
+		ev = search.Solved
+	case ticketing.UsedOpened:
+		ev = search.Opened
+	default:
+		return fmt.Errorf("app: unknown usage %q of a pill", u)
+	}
+	_, err := s.l.Learn(ctx, pill, texts, ev, source)
+	return err
 }
 
 // userDirectory gives ticketing the accounts' e-mail addresses, with its own not-found error.

@@ -53,6 +53,7 @@ const (
 	Announcement    Action = "announcement"     // an IVR announcement is uploaded, activated, deleted, restored
 	Telephony       Action = "telephony.change" // queues, numbers, operators' queues, IVR hours change
 	Reindex         Action = "search.reindex"   // the search index is rebuilt by hand
+	PhrasingRemove  Action = "search.phrasing"  // a phrasing the search learned from contacts is removed from a pill
 	AuditExport     Action = "audit.export"     // this log is exported (who took it, which period)
 	AuditPrune      Action = "audit.prune"      // entries older than the retention are removed
 )
@@ -60,7 +61,7 @@ const (
 // Actions lists every event, in the order of the exports' legend.
 var Actions = []Action{AccountCreate, AccountUpdate, AccountRole, AccountDisable, AccountEnable, AccountPassword,
 	AccountSessions, SettingsChange, ImportRun, ImportDiscard, ExportDownload, Delete, CitizenMerge, SynonymsChange,
-	Announcement, Telephony, Reindex, AuditExport, AuditPrune}
+	Announcement, Telephony, Reindex, PhrasingRemove, AuditExport, AuditPrune}
 
 var labels = map[Action]string{
 	AccountCreate: "Creazione utenza", AccountUpdate: "Modifica utenza", AccountRole: "Modifica ruolo",
@@ -68,7 +69,7 @@ var labels = map[Action]string{
 	AccountSessions: "Chiusura sessioni", SettingsChange: "Modifica impostazioni", ImportRun: "Importazione",
 	ImportDiscard: "Importazione scartata", ExportDownload: "Esportazione", Delete: "Eliminazione",
 	CitizenMerge: "Unione anagrafiche", SynonymsChange: "Modifica sinonimi", Announcement: "Annunci IVR",
-	Telephony: "Modifica telefonia", Reindex: "Ricostruzione indice", AuditExport: "Esportazione registro",
+	Telephony: "Modifica telefonia", Reindex: "Ricostruzione indice", PhrasingRemove: "Rimozione frase appresa", AuditExport: "Esportazione registro",
 	AuditPrune: "Pulizia registro",
 }
 

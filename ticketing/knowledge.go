@@ -34,12 +34,14 @@ type KnowledgeBase interface {
 const ActPropose Action = "propose_knowledge"
 
 // AnswerWithPill solves a ticket at level 1 with the answer of a pill: the ticket links to the
-// pill, and counts for first-contact resolution (SLA-2 C.4) and the link rate.
-func (s *Store) AnswerWithPill(ctx context.Context, id int64, actor string, role Capacity, pill string) (*Ticket, error) {
+// pill, and counts for first-contact resolution (SLA-2 C.4) and the link rate. queries are what
+// was searched while handling the contact: kept with the ticket and, with its description,
+// taught to the search as the citizen's words for the pill (Config.Learner).
+func (s *Store) AnswerWithPill(ctx context.Context, id int64, actor string, role Capacity, pill string, queries ...string) (*Ticket, error) {
 	if pill == "" {
 		return nil, invalid("pill", "scegliere la scheda che ha risposto alla richiesta")
 	}
-	return s.Apply(ctx, id, Step{Action: ActSolveL1, Actor: actor, Role: role, Pill: pill})
+	return s.Apply(ctx, id, Step{Action: ActSolveL1, Actor: actor, Role: role, Pill: pill, Queries: queries})
 }
 
 // Proposal is the draft pill made from a solved ticket.

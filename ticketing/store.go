@@ -43,6 +43,10 @@ type Config struct {
 	// Documents finds the stored file behind a pill's form link, to attach it to a reply; may be
 	// nil (then every form is sent as a link in the text).
 	Documents DocumentSource
+	// Learner is told what each contact solved with a pill used for it — its searches and its
+	// description — so that search learns the citizens' words (KB-2, KB-9); may be nil (then
+	// nothing is learned).
+	Learner Learner
 }
 
 // OfficeDirectory finds where to notify an office (the kb directory, through the lead's glue).
@@ -63,6 +67,7 @@ type Store struct {
 	users   UserDirectory
 	pills   PillReader
 	docs    DocumentSource
+	learner Learner
 }
 
 // Open runs the ticketing migrations on db and returns the store.
@@ -74,7 +79,7 @@ func Open(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, cal: cfg.Calendar, sla: cfg.SLA.withDefaults(), limits: cfg.Limits.withDefaults(),
-		now: cfg.Now, mail: cfg.Mail, offices: cfg.Offices, users: cfg.Users, pills: cfg.Pills, docs: cfg.Documents}
+		now: cfg.Now, mail: cfg.Mail, offices: cfg.Offices, users: cfg.Users, pills: cfg.Pills, docs: cfg.Documents, learner: cfg.Learner}
 	if s.cal == nil {
 		s.cal = workcal.Default()
 	}

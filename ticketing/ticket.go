@@ -364,7 +364,7 @@ type Step struct {
 	Office          string   // assign, reassign: the competent office's IRI
 	SuggestedOffice string   // reject: the office that should have it, when known (TK-12)
 	Pill            string   // solve_l1, solve: the pill the answer came from
-	Queries         []string // escalate: what was searched in the knowledge base
+	Queries         []string // escalate, solve: what was searched in the knowledge base (kept with the ticket)
 }
 
 // MaxReason bounds the free text of a step (a reason, an answer), in characters.
@@ -535,6 +535,9 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
 	}
 	st.Role = acted
 	s.notify(ctx, out, st)
+	if (st.Action == ActSolveL1 || st.Action == ActSolve) && st.Pill != "" {
+		s.teach(ctx, out, st.Pill, UsedToSolve)
+	}
 	return out, nil
 }
 

@@ -281,14 +281,15 @@ func TestAPISearchNotConfident(t *testing.T) {
 		}
 	}
 	page := get(t, env.h, "/cerca?q=xqzvw+blorptang", role.Operator)
-	// The banner, not the script's labels (which hold its text on every search page).
+	// The note with the escalation link beside the candidates (not the script's labels, which
+	// hold its text on every search page); no candidate is marked sure.
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, `id="incerto"`) ||
-		!strings.Contains(page.Body, `href="/ticket/nuovo"`) {
-		t.Errorf("/cerca with nonsense: %d, no banner with the escalation link\n%.2000s", page.Status, page.Body)
+		!strings.Contains(page.Body, `href="/ticket/nuovo"`) || strings.Contains(page.Body, `class="mark-sure"`) {
+		t.Errorf("/cerca with nonsense: %d, no escalation note or a candidate marked sure\n%.2000s", page.Status, page.Body)
 	}
 	page = get(t, env.h, "/cerca?q=bollo+auto+scadenza", role.Operator)
-	if strings.Contains(page.Body, `id="incerto"`) {
-		t.Errorf("/cerca?q=bollo+auto+scadenza shows the not-confident banner")
+	if strings.Contains(page.Body, `id="incerto"`) || strings.Count(page.Body, `class="mark-sure"`) != 1 {
+		t.Errorf("/cerca?q=bollo+auto+scadenza: not one candidate marked sure, or the escalation note")
 	}
 }
 

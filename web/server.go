@@ -86,6 +86,9 @@ type Deps struct {
 	// Search is the knowledge search index (issue 4): /cerca, /api/search, /sinonimi. Nil:
 	// those pages answer 404. Keep it current with search.KeepIndexed.
 	Search *search.Index
+	// Learner holds the phrasings search learned from contacts: the pill page shows them to
+	// publishers, validators and administrators, who remove an entry. Nil: not shown.
+	Learner *search.Learner
 	// Tickets is the CRM (issue 6): tickets, citizens, callbacks, the public request page.
 	// Nil: those pages answer 404.
 	Tickets *ticketing.Store
@@ -180,7 +183,7 @@ func New(cfg Config, d Deps) *Server {
 		"public":        public.New(s.site, s.deps.Tickets).Routes(),
 		"auditlog":      auditlog.New(s.site, s.deps.Audit, s.log).Routes(),
 		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
-		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, cfg.MaxExports, s.log).Routes(),
+		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, cfg.MaxExports, s.log).WithLearner(s.deps.Learner).Routes(),
 		"semantic":      semantic.New(s.site, s.deps.LinkedData, s.log).WithRemote(s.store, s.deps.Remote).Routes(),
 	}
 

@@ -83,6 +83,17 @@ func TestSearchInChromium(t *testing.T) {
 	if first["kind"] != "pill" || !strings.HasPrefix(first["id"], "TRI-") {
 		t.Errorf("%q: the first hit is %v, want a pill about the car tax (TRI-…)", question, first)
 	}
+	// Every candidate carries its mark: "sicura" on the first when the confidence says so,
+	// "da verificare" on the others; the probability is a hint beside the count.
+	marks, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`(() => ({
+		items: document.querySelectorAll("#risultati > li").length,
+		marked: document.querySelectorAll("#risultati > li > .mark-sure, #risultati > li > .mark-verify").length,
+		sureNotFirst: document.querySelectorAll("#risultati > li:not(:first-child) > .mark-sure").length,
+		prob: document.querySelectorAll("#conteggio .prob").length,
+	}))()`))
+	if err != nil || marks["items"] == 0 || marks["marked"] != marks["items"] || marks["sureNotFirst"] != 0 || marks["prob"] != 1 {
+		t.Errorf("marks on the candidates: %v (%v)", marks, err)
+	}
 	screenshot(t, ctx, dir, "cerca-risultati.png")
 
 	// Keyboard only: ArrowDown selects the first hit, Enter opens it beside the list.
@@ -124,18 +135,22 @@ func TestSearchInChromium(t *testing.T) {
 	}
 	screenshot(t, ctx, dir, "cerca-risposta.png")
 
-	// Nonsense: the banner, not weak guesses presented as answers.
+	// Nonsense: no candidate is marked sure, and the way to level 2 is beside the list (no
+	// banner hides the candidates).
 	if err := chromedp.Do(ctx,
 		chromedp.KeyEvent(kb.Escape),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#q").value === "" && document.querySelector("#risultati") === null`),
 		chromedp.SendKeys(chromedp.CSS("#q"), "xqzvw blorptang"+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS("#incerto")),
 	); err != nil {
-		t.Fatalf("nonsense query: no 'nessuna risposta sicura' banner: %v", err)
+		t.Fatalf("nonsense query: no escalation note: %v", err)
 	}
 	banner, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#incerto")))
-	if err != nil || !strings.Contains(banner, "Nessuna risposta sicura") {
-		t.Errorf("banner: %q (%v)", banner, err)
+	if err != nil || !strings.Contains(banner, "secondo livello") {
+		t.Errorf("escalation note: %q (%v)", banner, err)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#risultati > li .mark-sure").length`)); err != nil || n != 0 {
+		t.Errorf("nonsense: %d candidates marked sure (%v)", n, err)
 	}
 	screenshot(t, ctx, dir, "cerca-incerto.png")
 

@@ -260,17 +260,26 @@ var defaultLearnRule = learnRule{minContacts: MinContacts, halfLife: HalfLife}
 // at least minContacts contacts used, repeated by its decayed evidence (at most maxRepeat
 // times); in weak, the words of fewer contacts.
 func (r learnRule) learnedText(ps []Phrasing, now time.Time) (strong, weak string) {
+	// A contact is a source (one ticket: its searches and its description together); a
+	// phrasing without a source is a contact of its own. A word counts once per contact, at
+	// the strongest evidence that contact gave it, so that a ticket whose searches and
+	// description repeat a word cannot pass MinContacts alone.
 	type acc struct {
 		contacts int
 		weight   float64
+		by       map[string]float64 // contact → its evidence for the word
 	}
 	words := map[string]*acc{}
-	for _, p := range ps {
+	for i, p := range ps {
 		age := now.Sub(p.Created)
 		if age < 0 {
 			age = 0
 		}
 		w := p.Evidence.weight() * math.Pow(0.5, float64(age)/float64(r.halfLife))
+		contact := p.Source
+		if contact == "" {
+			contact = fmt.Sprintf("\x00%d", i)
+		}
 		seen := map[string]bool{}
 		for _, word := range splitWords(p.Text) {
 			if seen[word] || fillers[word] || foldedStops[word] || directoryVerbs[word] || utf8.RuneCountInString(word) < 2 {
@@ -279,11 +288,17 @@ func (r learnRule) learnedText(ps []Phrasing, now time.Time) (strong, weak strin
 			seen[word] = true
 			a := words[word]
 			if a == nil {
-				a = &acc{}
+				a = &acc{by: map[string]float64{}}
 				words[word] = a
 			}
-			a.contacts++
-			a.weight += w
+			prev, known := a.by[contact]
+			if !known {
+				a.contacts++
+			}
+			if w > prev {
+				a.weight += w - prev
+				a.by[contact] = w
+			}
 		}
 	}
 	var keys []string

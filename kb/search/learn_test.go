@@ -72,6 +72,7 @@ func TestLearnRule(t *testing.T) {
 	ph := func(text string, ev Evidence, age time.Duration) Phrasing {
 		return Phrasing{Text: text, Evidence: ev, Created: now.Add(-age)}
 	}
+	src := func(p Phrasing, source string) Phrasing { p.Source = source; return p }
 	r := defaultLearnRule
 	for _, tc := range []struct {
 		name string
@@ -88,6 +89,12 @@ func TestLearnRule(t *testing.T) {
 		{"repetitions are bounded", []Phrasing{
 			ph("tassa", Solved, 0), ph("tassa", Solved, 0), ph("tassa", Solved, 0), ph("tassa", Solved, 0), ph("tassa", Solved, 0)},
 			"tassa tassa tassa"},
+		{"one ticket's searches and description are one contact", []Phrasing{
+			src(ph("tassa macchina", Solved, 0), "ticket:1"), src(ph("la tassa della moto", Solved, 0), "ticket:1"),
+			src(ph("tassa auto", Opened, 0), "ticket:1")}, ""},
+		{"two tickets are two contacts", []Phrasing{
+			src(ph("tassa macchina", Opened, 0), "ticket:1"), src(ph("tassa moto", Solved, 0), "ticket:1"),
+			src(ph("la tassa della moto", Solved, 0), "ticket:2")}, "moto moto tassa tassa"},
 		{"fillers are not learned", []Phrasing{
 			ph("buongiorno vorrei sapere", Solved, 0), ph("buongiorno vorrei sapere", Solved, 0)}, ""},
 	} {

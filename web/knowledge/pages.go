@@ -86,6 +86,12 @@ type pillPageData struct {
 	Concepts   []kb.Concept
 	Path       []kb.Concept // from the top concept down to the first concept of the pill
 	JSONLD     template.JS
+	// Phrasings are the citizens' words the search learned for the pill, for the roles that
+	// curate it (nil for the others); webkit.FormBase carries the CSRF token of their forms.
+	Phrasings []search.Phrasing
+	Curate    bool
+	webkit.FormBase
+	OK, Bad string // flash of the last removal
 }
 
 func (h *Handlers) pillPage(c echo.Context) error {
@@ -118,6 +124,13 @@ func (h *Handlers) pillPage(c echo.Context) error {
 		return webkit.Internal(err)
 	}
 	d.JSONLD = template.JS(ld) // encoding/json escaped <, > and &: safe inside <script>
+	if h.learner != nil && curates(webkit.RoleOf(c)) {
+		d.Curate, d.FormBase = true, webkit.FormOf(c)
+		if d.Phrasings, err = h.learner.List(ctx, p.IRI); err != nil {
+			return webkit.Internal(err)
+		}
+		d.OK, d.Bad = webkit.Flash(c, "pill.phrasings.")
+	}
 	pd := webkit.PageData{Title: p.Title, Nav: "tree", Data: d}
 	pd.Canonical = h.site.Canonical(webkit.PillHref(*p))
 	return h.pages.Render(c, "pill", pd)
@@ -328,6 +341,7 @@ func (h *Handlers) Routes() []webkit.Route {
 		webkit.GET("/albero", webkit.Everyone, h.treePage),
 		webkit.GET("/concetti/:id", webkit.Everyone, h.conceptPage),
 		webkit.GET("/schede/:code", webkit.Everyone, h.pillPage),
+		webkit.POST("/schede/:code/frasi/:id/rimuovi", curators, h.phrasingRemove),
 		webkit.GET("/rubrica", webkit.Everyone, h.directoryPage),
 		webkit.GET("/rubrica/uffici/:id", webkit.Everyone, h.unitPage),
 		webkit.GET("/esporta", webkit.Everyone, h.exportPage),
@@ -347,11 +361,19 @@ func (h *Handlers) Routes() []webkit.Route {
 	}
 }
 
+// WithLearner gives the pill page the phrasings the search learned from contacts, for the
+// roles that curate them.
+func (h *Handlers) WithLearner(l *search.Learner) *Handlers {
+	h.learner = l
+	return h
+}
+
 // Handlers serve the knowledge pages; without a search index the search pages answer 404.
 type Handlers struct {
 	store   *kb.Store
 	search  *search.Index
-	exports *webkit.Gate // the RDF exports running at once
+	learner *search.Learner // the phrasings learned from contacts; nil: none shown
+	exports *webkit.Gate    // the RDF exports running at once
 	site    *webkit.Site
 	pages   *webkit.Pages
 	log     *slog.Logger

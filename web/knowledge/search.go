@@ -8,6 +8,7 @@ package knowledge
 import (
 	"html"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,7 +29,12 @@ var funcs = template.FuncMap{
 	"kbStatus": func(s string) kb.Status { return kb.Status(s) },
 	"marked":   func(s string) template.HTML { return template.HTML(markOnly(s)) },
 	"inc":      func(n int) int { return n + 1 },
+	"pct":      pct,
 }
+
+// pct shows a probability as a whole percentage: a hint for the operator, not a measurement
+// to read decimals in.
+func pct(p float64) string { return strconv.Itoa(int(math.Round(p*100))) + " %" }
 
 // hitID is the id of a hit in URLs: the pill's legacy code, else the IRI's last segment.
 func hitID(h search.Hit) string {

@@ -89,10 +89,14 @@ func TestSearchTemplate(t *testing.T) {
 		i18n.T("search.didYouMean"), `href="/cerca?q=bollo%20%22auto%22"`, `tel:&#43;3905441`, `id="incerto"`, `href="/ticket/nuovo"`,
 		`class="hit hit-pill"`, `class="hit hit-office"`, `class="hit hit-person"`,
 		"validata il 10/03/2025", "Servizio Tributi ·", "interno 2111", "<mark>Bollo</mark> auto",
-		`data-id="TRI-001"`,
+		`data-id="TRI-001"`, i18n.T("search.probability", "0 %"),
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/cerca lacks %s", want)
 		}
+	}
+	// Not sure: every candidate is listed and marked to be checked, none sure.
+	if n := strings.Count(body, `class="mark-verify"`); n != 3 || strings.Contains(body, `class="mark-sure"`) {
+		t.Errorf("/cerca marks %d candidates to check, want 3 and none sure", n)
 	}
 }

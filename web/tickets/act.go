@@ -81,7 +81,7 @@ func (h *Handlers) act(c echo.Context, st *ticketing.Store, t *ticketing.Ticket,
 			return st.Solve(ctx, t.ID, who, rl, req.Reason, pill)
 		}
 		if pill != "" {
-			return st.AnswerWithPill(ctx, t.ID, who, rl, pill)
+			return st.AnswerWithPill(ctx, t.ID, who, rl, pill, req.Queries...)
 		}
 		return st.SolveFirstLevel(ctx, t.ID, who, rl, req.Reason)
 	case ticketing.ActTake:

@@ -300,35 +300,68 @@ func ticketPost[Req, Out any](h *Handlers, c echo.Context, status int, do func(*
 	return c.JSON(status, out)
 }
 
-// apiTicketAnswer is POST /api/tickets/:id/answer {"pill": IRI or code}: solved at level 1
-// with the pill (first-call resolution, the link rate of C.4).
+// apiTicketAnswer is POST /api/tickets/:id/answer {"pill": IRI or code, "queries": [...]}:
+// solved at level 1 with the pill (first-call resolution, the link rate of C.4); what was
+// searched during the contact is kept and taught to the search (KB-9).
 func (h *Handlers) apiTicketAnswer(c echo.Context) error {
 	return ticketPost(h, c, http.StatusOK, func(st *ticketing.Store, t *ticketing.Ticket, req answerRequest) (*ticketing.Ticket, error) {
-		return h.answerWithPill(c, st, t, req.Pill)
+		return h.answerWithPill(c, st, t, req.Pill, req.Queries)
 	})
 }
 
-// answerRequest is the body of POST /api/tickets/:id/answer.
+// answerRequest is the body of POST /api/tickets/:id/answer and /opened.
 type answerRequest struct {
-	Pill string `json:"pill"`
+	Pill    string   `json:"pill"`
+	Queries []string `json:"queries"`
 }
 
-// answerWithPill resolves a pill code to its IRI (the suggestions carry both) and solves.
-func (h *Handlers) answerWithPill(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, pill string) (*ticketing.Ticket, error) {
-	ctx := c.Request().Context()
+// pillIRI resolves a pill code to its IRI (the suggestions carry both), for a pill the caller
+// may read.
+func (h *Handlers) pillIRI(c echo.Context, pill string) (string, error) {
 	pill = strings.TrimSpace(pill)
 	if pill != "" && !strings.Contains(pill, ":") {
-		p, err := webkit.FindPill(ctx, h.kb, pill, webkit.RoleOf(c))
+		p, err := webkit.FindPill(c.Request().Context(), h.kb, pill, webkit.RoleOf(c))
 		if err != nil {
-			return nil, webkit.StoreErr(err, "err.pillNotFound")
+			return "", webkit.StoreErr(err, "err.pillNotFound")
 		}
 		pill = p.IRI
 	}
-	out, err := st.AnswerWithPill(ctx, t.ID, actor(c), ticketing.CapacityOf(webkit.RoleOf(c)), pill)
+	return pill, nil
+}
+
+// answerWithPill resolves the pill and solves.
+func (h *Handlers) answerWithPill(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, pill string, queries []string) (*ticketing.Ticket, error) {
+	pill, err := h.pillIRI(c, pill)
+	if err != nil {
+		return nil, err
+	}
+	out, err := st.AnswerWithPill(c.Request().Context(), t.ID, actor(c), ticketing.CapacityOf(webkit.RoleOf(c)), pill, queries...)
 	if err != nil {
 		return nil, Err(err)
 	}
 	return out, nil
+}
+
+// apiTicketOpened is POST /api/tickets/:id/opened {"pill": IRI or code, "queries": [...]}: the
+// operator opened the pill from the search results while handling the ticket. The searches are
+// kept with the ticket and the search learns from them, less than from an answer (KB-9).
+func (h *Handlers) apiTicketOpened(c echo.Context) error {
+	st, t, err := h.paramTicket(c, "id")
+	if err != nil {
+		return err
+	}
+	var req answerRequest
+	if err := BindJSON(c, &req); err != nil {
+		return err
+	}
+	pill, err := h.pillIRI(c, req.Pill)
+	if err != nil {
+		return err
+	}
+	if err := st.PillOpened(c.Request().Context(), t.ID, actor(c), pill, req.Queries); err != nil {
+		return Err(err)
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // apiTicketEscalate is POST /api/tickets/:id/escalate {"queries": [...], "reason": ...}:
@@ -739,6 +772,7 @@ func (h *Handlers) ticketRoutes() []webkit.Route {
 		webkit.GET("/api/tickets/:id", readers, h.apiTicket),
 		webkit.POST("/api/tickets/:id/steps", workers, h.apiTicketStep),
 		webkit.POST("/api/tickets/:id/answer", workers, h.apiTicketAnswer),
+		webkit.POST("/api/tickets/:id/opened", workers, h.apiTicketOpened),
 		webkit.POST("/api/tickets/:id/escalate", workers, h.apiTicketEscalate),
 		webkit.POST("/api/tickets/:id/propose", workers, h.apiTicketPropose),
 		webkit.GET("/api/tickets/:id/attachments", readers, h.apiTicketAttachments),

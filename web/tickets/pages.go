@@ -309,7 +309,9 @@ func (h *Handlers) ticketNewForm(c echo.Context) error {
 	var step stepRequest
 	switch {
 	case c.FormValue("pill") != "":
-		step = stepRequest{Action: ticketing.ActSolveL1, Pill: c.FormValue("pill")}
+		// What was searched while the operator wrote the request goes with the answer: the
+		// search learns the citizen's words from it (KB-9).
+		step = stepRequest{Action: ticketing.ActSolveL1, Pill: c.FormValue("pill"), Queries: lines(c.FormValue("queries"))}
 	case c.FormValue("do") == "escalate":
 		step = stepRequest{Action: ticketing.ActEscalate, Reason: c.FormValue("reason"), Queries: lines(c.FormValue("queries"))}
 	default:

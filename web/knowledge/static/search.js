@@ -25,10 +25,11 @@
   var L = labelsEl ? JSON.parse(labelsEl.textContent) : {};
   function t(key) { return L[key] || key; }
   var T = {
-    notConfident: t("search.notConfident"),
-    escalate: t("search.escalate"),
+    sure: t("search.sure"),
+    verify: t("search.verify"),
+    verifyAll: t("search.verifyAll"),
+    probability: function (p) { return t("search.probability").replace("%s", Math.round(p * 100) + " %"); },
     openTicket: t("search.openTicket"),
-    weak: t("search.weak"),
     escalateNone: t("search.escalateNone"),
     didYouMean: t("search.didYouMean"),
     none: t("search.none"),
@@ -95,6 +96,10 @@
     li.setAttribute("aria-selected", "false");
     li.setAttribute("data-kind", h.kind);
     li.setAttribute("data-id", hitID(h));
+    // The calibrated confidence marks the first hit "sicura"; every other candidate is to be
+    // checked with the citizen before it is read out.
+    li.appendChild(h.sure ? el("span", "mark-sure", T.sure) : el("span", "mark-verify", T.verify));
+    li.appendChild(document.createTextNode(" "));
     var meta = el("p", "hit-meta");
     // An option holds text only, no link: a control inside a control is lost to assistive
     // technologies (WCAG 4.1.2). Enter or a click opens the answer pane, which has the links.
@@ -136,18 +141,6 @@
     hits = r.hits || [];
     selected = -1;
     input.removeAttribute("aria-activedescendant");
-    if (!r.confident && r.query) {
-      var b = el("div", "banner");
-      b.id = "incerto";
-      b.setAttribute("role", "alert");
-      b.appendChild(el("strong", "", T.notConfident));
-      var p = el("p", "", (hits.length ? T.escalate : T.escalateNone) + " ");
-      var a = el("a", "", T.openTicket);
-      a.href = ticketURL;
-      p.appendChild(a);
-      b.appendChild(p);
-      esito.appendChild(b);
-    }
     if (r.suggestion) {
       var s = el("p", "suggestion", T.didYouMean + " ");
       var sa = el("a", "", r.suggestion);
@@ -163,13 +156,22 @@
       s.appendChild(sa);
       esito.appendChild(s);
     }
-    if (hits.length && !r.confident) esito.appendChild(el("p", "weak-title", T.weak));
+    // Never a banner in place of the list: the best candidates are always shown, the way to
+    // level 2 stays beside them when none is sure.
     if (hits.length) {
       var c = el("p", "muted", T.count(r.total));
       c.id = "conteggio";
+      if (!r.offset) {
+        c.appendChild(document.createTextNode(" · "));
+        c.appendChild(el("span", "prob", T.probability(r.probability || 0)));
+      }
       esito.appendChild(c);
-    } else if (r.query) esito.appendChild(el("p", "empty", T.none));
-    var ol = el("ol", "hits" + (r.confident ? "" : " weak"));
+      if (!r.sure) esito.appendChild(escalation(T.verifyAll));
+    } else if (r.query) {
+      esito.appendChild(el("p", "empty", T.none));
+      esito.appendChild(escalation(T.escalateNone));
+    }
+    var ol = el("ol", "hits");
     ol.id = "risultati";
     ol.setAttribute("role", "listbox");
     ol.start = (r.offset || 0) + 1;
@@ -179,6 +181,15 @@
     if (r.total > (r.limit || limit) || (r.offset || 0) > 0) esito.appendChild(pager(r));
     facets(r.facets || {});
     if (keep) hits.forEach(function (h, i) { if (h.iri === keep) select(i); });
+  }
+
+  function escalation(text) {
+    var p = el("p", "verify-note", text + " ");
+    p.id = "incerto";
+    var a = el("a", "", T.openTicket);
+    a.href = ticketURL;
+    p.appendChild(a);
+    return p;
   }
 
   function pager(r) {
