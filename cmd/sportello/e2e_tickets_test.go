@@ -105,6 +105,10 @@ func TestTicketFirstCallInChromium(t *testing.T) {
 	if !strings.Contains(titles, pill.Title) {
 		t.Errorf("suggestions %q do not include the pill %q", titles, pill.Title)
 	}
+	// Each suggestion carries its mark: "sicura" or "da verificare".
+	if n, err := chromedp.Run(cctx, chromedp.Evaluate[int](`[...document.querySelectorAll("#tk-suggest-list > li")].filter(li => !li.querySelector(".mark-sure, .mark-verify")).length`)); err != nil || n != 0 {
+		t.Errorf("%d suggestions without a sure / to-check mark (%v)", n, err)
+	}
 	label, err := chromedp.Run(cctx, chromedp.Text(chromedp.CSS("#tk-suggest-list button.tk-solve")))
 	if err != nil || strings.TrimSpace(label) != "Risolto con questa scheda" {
 		t.Errorf("button label %q (%v)", label, err)
@@ -138,5 +142,15 @@ func TestTicketFirstCallInChromium(t *testing.T) {
 	figs, err := tickets.Figures(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	if err != nil || figs.FirstContact != 1 || figs.LinkRate != 1 {
 		t.Errorf("figures %+v (%v)", figs, err)
+	}
+	// 4. The search learned the citizen's words for the pill, as one contact: the ticket (KB-9).
+	learned, err := a.Learner.List(ctx, tk.Pill)
+	if err != nil || len(learned) == 0 {
+		t.Fatalf("nothing learned for %s: %v", tk.Pill, err)
+	}
+	for _, p := range learned {
+		if p.Source != "ticket:"+number || p.Evidence != "solved" {
+			t.Errorf("learned %+v, want source ticket:%s, solved", p, number)
+		}
 	}
 }

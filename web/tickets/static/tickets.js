@@ -13,6 +13,8 @@
   var labelTpl = document.getElementById("tk-solve-label");
   if (!form || !desc || !list) return;
   var solveLabel = labelTpl ? labelTpl.innerHTML.trim() : "Risolto con questa scheda";
+  var sureTpl = document.getElementById("tk-sure-label");
+  var verifyTpl = document.getElementById("tk-verify-label");
   var timer = 0, seq = 0, last = "";
 
   function remember(q) {
@@ -27,6 +29,16 @@
     hits.forEach(function (h) {
       var li = document.createElement("li");
       li.className = "tk-hit";
+      // The calibrated confidence: the first suggestion "sicura" when the search is sure,
+      // every other one to be checked with the citizen.
+      var tpl = h.sure ? sureTpl : verifyTpl;
+      if (tpl) {
+        var mark = document.createElement("span");
+        mark.className = h.sure ? "mark-sure" : "mark-verify";
+        mark.textContent = tpl.innerHTML.trim();
+        li.appendChild(mark);
+        li.appendChild(document.createTextNode(" "));
+      }
       var a = document.createElement("a");
       a.href = "/schede/" + encodeURIComponent(h.code || h.iri.split("/").pop());
       a.target = "_blank";
