@@ -30,6 +30,9 @@ type Desk struct {
 	Recordings *telephony.Recordings
 	// Finders look the caller up (citizens, then the directory), as the hub does.
 	Finders []CallerFinder
+	// Capacities tells the capacity each user works in, for the transfer targets (level 2
+	// first); nil: unknown.
+	Capacities Capacities
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 	Log *slog.Logger
