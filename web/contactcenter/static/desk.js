@@ -790,8 +790,10 @@
     const rec = { kind: "contact", id: newID(), channel: $("rec-channel").value, from: $("rec-from").value.trim(),
       name: $("rec-name").value.trim(), at: new Date().toISOString(), notes: $("rec-notes").value.trim(),
       pill: chosen ? chosen.iri : "", pillTitle: chosen ? chosen.title : "", queries: queries.slice() };
+    // The pill and the searches went with this contact: the next one starts without them.
     const reset = () => {
       $("rec-from").value = ""; $("rec-name").value = ""; $("rec-notes").value = ""; notesTouched = false;
+      if (!current) { chosen = null; queries = []; renderChosen(); renderQueries(); }
     };
     try {
       const j = await api("POST", "/api/desk/contacts", { id: rec.id, channel: rec.channel, from: rec.from, name: rec.name,
