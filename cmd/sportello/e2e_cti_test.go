@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,29 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 // sure or to be checked, the answer beside them, what was typed carried into the description)
 // and solves with the pill in one click; Alt+H hangs up. One contact, one ticket, solved at
 // first contact (C.4 100 %); the statistics count the call.
+// search types text in the desk's knowledge search and chooses the first candidate (which must
+// be the pill code when code is given): its answer shows beside the results.
+func (e *ctiE2E) search(t *testing.T, tab context.Context, text, code string) {
+	t.Helper()
+	if err := chromedp.Do(tab,
+		chromedp.SetValue(chromedp.CSS("#kb-q"), ""),
+		chromedp.SendKeys(chromedp.CSS("#kb-q"), text),
+	); err != nil {
+		t.Fatal(err)
+	}
+	e.until(tab, "the candidates of «"+text+"»", `document.querySelectorAll("#kb-results li button").length > 0 &&
+		document.getElementById("tk-queries").textContent.includes(`+strconv.Quote(text)+`)`)
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS("#kb-results li button"))); err != nil {
+		t.Fatal(err)
+	}
+	e.until(tab, "the pill chosen", `document.querySelector("#kb-answer .answer") !== null && !document.getElementById("btn-solve").disabled`)
+	if code != "" {
+		if got, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById("tk-pill").textContent`)); !strings.Contains(got, code) {
+			t.Errorf("pill chosen for «%s»: %s, want %s", text, got, code)
+		}
+	}
+}
+
 func TestCTIInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
