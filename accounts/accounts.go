@@ -1,8 +1,10 @@
 // Package accounts owns who may use Sportello (REQUIREMENTS KB-8, KB-14): local users with one
 // role each (internal/role), in the operational SQL database; passwords hashed with argon2id;
-// sessions as random tokens stored hashed, with a CSRF token per session; login throttling per
-// account and per client address that survives restarts; the demo accounts. Its subpackage
-// accesslog records who read which pill.
+// sessions as random tokens stored hashed, with a CSRF token per session; login throttling that
+// cannot be turned against users (internal/ratelimit's LoginThrottle: progressive delays per
+// account and client address, a budget per address that spares accounts known there, atomic
+// counting; in memory, so a restart forgets it); the demo accounts. Its subpackage accesslog
+// records who read which pill.
 //
 // No HTTP here: cookies, headers and the CSRF check of a request are web/webkit's, the login
 // pages web's. The web server asks this package who the caller is; deny by default lives in the
@@ -29,6 +31,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"sportello/internal/ratelimit"
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
 )
@@ -66,11 +69,37 @@ var (
 )
 
 // ThrottledError refuses a login after too many failures; it matches ErrThrottled with
-// errors.Is. RetryAfter is when the next attempt may succeed, for the Retry-After header.
-type ThrottledError struct{ RetryAfter time.Duration }
+// errors.Is. RetryAfter is when the next attempt may succeed, for the Retry-After header;
+// Address tells that the client's address made too many failures across accounts, rather
+// than this account from this address.
+type ThrottledError struct {
+	RetryAfter time.Duration
+	Address    bool
+}
 
-func (e *ThrottledError) Error() string        { return ErrThrottled.Error() }
+func (e *ThrottledError) Error() string {
+	what := "troppi tentativi di accesso falliti"
+	if e.Address {
+		what = "troppi tentativi di accesso falliti da questo indirizzo"
+	}
+	return what + ": riprovare fra " + waitText(e.RetryAfter)
+}
+
 func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
+
+// waitText writes a wait in Italian, rounded up: "1 secondo", "40 secondi", "15 minuti".
+func waitText(d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	switch {
+	case secs <= 1:
+		return "1 secondo"
+	case secs < 60:
+		return strconv.Itoa(secs) + " secondi"
+	case secs <= 60:
+		return "1 minuto"
+	}
+	return strconv.Itoa((secs+59)/60) + " minuti"
+}
 
 // PasswordError says why a new password is refused.
 type PasswordError struct{ Reason string }
@@ -78,11 +107,20 @@ type PasswordError struct{ Reason string }
 func (e *PasswordError) Error() string { return "password non valida: " + e.Reason }
 
 // Config holds the security settings; the zero value means the defaults.
+//
+// Login throttling (ratelimit.LoginThrottle): an account may fail MaxFailures times from one
+// address at once; then each attempt from that address waits a delay that starts at 1 s and
+// doubles with each failure, up to FailureWindow. Failures from other addresses never delay
+// the account's owner. One address may fail AddressLimit times across all accounts (a budget
+// that comes back over time); a pair that logged in successfully in the last 30 days is not
+// held by it, so colleagues behind one address keep working. (MaxFailures and FailureWindow
+// were a lock of the account for a window before; the names and their variables stay.)
 type Config struct {
 	SessionTTL     time.Duration // absolute lifetime of a session (default 12 h: one working day)
 	IdleTimeout    time.Duration // a session unused this long ends (default 2 h)
-	MaxFailures    int           // failed logins per account or address before throttling (default 5)
-	FailureWindow  time.Duration // window in which failures count (default 15 min)
+	MaxFailures    int           // failed logins of an account from one address before the first delay (default 3)
+	FailureWindow  time.Duration // the longest delay between attempts after failures (default 15 min)
+	AddressLimit   string        // failures one address may make across accounts, as "30/30m" (ratelimit.ParseConfig; default 30/30m: 30 at once, one more a minute)
 	MinPasswordLen int           // default 10
 }
 
@@ -94,7 +132,10 @@ func (c Config) withDefaults() Config {
 		c.IdleTimeout = 2 * time.Hour
 	}
 	if c.MaxFailures == 0 {
-		c.MaxFailures = 5
+		c.MaxFailures = 3
+	}
+	if c.AddressLimit == "" {
+		c.AddressLimit = "30/30m"
 	}
 	if c.FailureWindow == 0 {
 		c.FailureWindow = 15 * time.Minute
@@ -107,9 +148,10 @@ func (c Config) withDefaults() Config {
 
 // Store is the account store.
 type Store struct {
-	db  *sqldb.DB
-	cfg Config
-	// Now is the clock; tests replace it.
+	db       *sqldb.DB
+	cfg      Config
+	throttle *ratelimit.LoginThrottle
+	// Now is the clock; tests replace it (the login throttle reads it too).
 	Now func() time.Time
 }
 
@@ -144,12 +186,29 @@ CREATE INDEX login_failures_subject ON login_failures (subject, at);
 `},
 }
 
-// New opens the account store on db, creating its tables when missing.
+// New opens the account store on db, creating its tables when missing. A wrong AddressLimit is
+// an error naming the setting.
 func New(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
+	cfg = cfg.withDefaults()
+	addr, err := ratelimit.ParseConfig(cfg.AddressLimit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvAddressLimit, err)
+	}
 	if err := db.Migrate(ctx, "auth", migrations); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, cfg: cfg.withDefaults(), Now: time.Now}, nil
+	s := &Store{db: db, cfg: cfg, Now: time.Now}
+	// The login_failures table of the migration is no longer written: the throttle counts in
+	// memory, under one lock, which is what makes fifty parallel guesses count as fifty.
+	s.throttle = ratelimit.NewLoginThrottle(ratelimit.LoginPolicy{
+		FreeFailures:  cfg.MaxFailures,
+		BaseDelay:     time.Second,
+		MaxDelay:      cfg.FailureWindow,
+		AddressBudget: addr.Burst,
+		AddressRefill: addr.Every,
+		Now:           func() time.Time { return s.Now() },
+	})
+	return s, nil
 }
 
 // Config returns the settings in force.
@@ -367,24 +426,16 @@ func (s *Store) SetDisabled(ctx context.Context, name string, disabled bool) err
 }
 
 // Login checks a name and password from client address ip and opens a session. It returns the
-// session token for the cookie. Failures count per account and per address; past the limit,
-// Login refuses with ErrThrottled without checking the password, so guessing gets nowhere.
+// session token for the cookie. Before the password is checked, the login throttle must let the
+// attempt through (see Config); a refusal is a *ThrottledError saying how long to wait, and no
+// password is checked, so guessing gets nowhere. The attempt counts as a failure until the
+// password turns out right.
 func (s *Store) Login(ctx context.Context, name, password, ip string) (string, *Session, error) {
 	name = normName(name)
 	now := s.Now().UTC()
-	subjects := []string{"user:" + name, "ip:" + ip}
-	since := sqldb.Millis(now.Add(-s.cfg.FailureWindow))
-	for _, subj := range subjects {
-		var n int
-		var oldest sql.NullInt64
-		if err := s.db.QueryRow(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE subject = ? AND at > ?`, subj, since).Scan(&n, &oldest); err != nil {
-			return "", nil, err
-		}
-		if n >= s.cfg.MaxFailures {
-			// The count drops below the limit when the oldest failure leaves the window.
-			wait := sqldb.Time(oldest.Int64).Add(s.cfg.FailureWindow).Sub(now)
-			return "", nil, &ThrottledError{RetryAfter: max(wait, time.Second)}
-		}
+	attempt, allowed, wait, why := s.throttle.Begin(name, ip)
+	if !allowed {
+		return "", nil, &ThrottledError{RetryAfter: max(wait, time.Second), Address: why == ratelimit.RefusedAddress}
 	}
 	var hash string
 	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE name = ?`, name), &hash)
@@ -396,18 +447,11 @@ func (s *Store) Login(ctx context.Context, name, password, ip string) (string, *
 		return "", nil, err
 	}
 	if !ok {
-		for _, subj := range subjects {
-			if _, err := s.db.Exec(ctx, `INSERT INTO login_failures (subject, at) VALUES (?, ?)`, subj, sqldb.Millis(now)); err != nil {
-				return "", nil, err
-			}
-		}
 		return "", nil, ErrBadLogin
 	}
+	attempt.Succeeded()
 	if u.Disabled {
 		return "", nil, ErrDisabled
-	}
-	if _, err := s.db.Exec(ctx, `DELETE FROM login_failures WHERE subject = ? OR at <= ?`, subjects[0], since); err != nil {
-		return "", nil, err
 	}
 	if needsRehash(hash) {
 		// The parameters were raised since this hash was made: the password is at hand now,
@@ -459,16 +503,16 @@ func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
 	return sess, nil
 }
 
-// Prune deletes expired and idle sessions and login failures older than the window. Session and
-// Login clean up after themselves as they meet old rows; Prune is for a periodic sweep, so the
-// tables do not grow with sessions nobody comes back to.
+// Prune deletes expired and idle sessions, and the login failures an older version kept in the
+// database. Session cleans up after itself as it meets old rows; Prune is for a periodic sweep,
+// so the table does not grow with sessions nobody comes back to.
 func (s *Store) Prune(ctx context.Context) error {
 	now := s.Now().UTC()
 	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires <= ? OR last_seen <= ?`,
 		sqldb.Millis(now), sqldb.Millis(now.Add(-s.cfg.IdleTimeout))); err != nil {
 		return err
 	}
-	_, err := s.db.Exec(ctx, `DELETE FROM login_failures WHERE at <= ?`, sqldb.Millis(now.Add(-s.cfg.FailureWindow)))
+	_, err := s.db.Exec(ctx, `DELETE FROM login_failures`)
 	return err
 }
 

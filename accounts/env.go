@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"sportello/internal/ratelimit"
 )
 
 // Environment variables for the security settings (README, "Accounts and sessions").
 const (
 	EnvSessionTTL    = "SPORTELLO_SESSION_TTL"         // e.g. 12h
 	EnvIdleTimeout   = "SPORTELLO_SESSION_IDLE"        // e.g. 2h
-	EnvMaxFailures   = "SPORTELLO_LOGIN_MAX_FAILURES"  // e.g. 5
-	EnvFailureWindow = "SPORTELLO_LOGIN_WINDOW"        // e.g. 15m
+	EnvMaxFailures   = "SPORTELLO_LOGIN_MAX_FAILURES"  // failures of an account from one address before delays, e.g. 3
+	EnvFailureWindow = "SPORTELLO_LOGIN_WINDOW"        // the longest delay, e.g. 15m
+	EnvAddressLimit  = "SPORTELLO_LOGIN_ADDRESS_LIMIT" // failures of one address across accounts, e.g. 30/30m
 	EnvMinPassword   = "SPORTELLO_PASSWORD_MIN_LENGTH" // e.g. 10
 )
 
@@ -43,6 +46,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*n.dst = x
 		}
+	}
+	if v := getenv(EnvAddressLimit); v != "" {
+		if _, err := ratelimit.ParseConfig(v); err != nil {
+			return Config{}, fmt.Errorf("%s=%q: want failures/period such as 30/30m", EnvAddressLimit, v)
+		}
+		c.AddressLimit = v
 	}
 	return c.withDefaults(), nil
 }

@@ -13,8 +13,9 @@ func TestConfigFromEnv(t *testing.T) {
 		err  string
 	}{
 		{nil, Config{}.withDefaults(), ""},
-		{map[string]string{EnvSessionTTL: "8h", EnvIdleTimeout: "30m", EnvMaxFailures: "3", EnvFailureWindow: "5m", EnvMinPassword: "12"},
-			Config{SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute, MaxFailures: 3, FailureWindow: 5 * time.Minute, MinPasswordLen: 12}, ""},
+		{map[string]string{EnvSessionTTL: "8h", EnvIdleTimeout: "30m", EnvMaxFailures: "5", EnvFailureWindow: "5m", EnvAddressLimit: "10/10m", EnvMinPassword: "12"},
+			Config{SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute, MaxFailures: 5, FailureWindow: 5 * time.Minute, AddressLimit: "10/10m", MinPasswordLen: 12}, ""},
+		{map[string]string{EnvAddressLimit: "tanti"}, Config{}, EnvAddressLimit},
 		{map[string]string{EnvSessionTTL: "domani"}, Config{}, EnvSessionTTL},
 		{map[string]string{EnvIdleTimeout: "-1h"}, Config{}, EnvIdleTimeout},
 		{map[string]string{EnvMaxFailures: "0"}, Config{}, EnvMaxFailures},

@@ -5,7 +5,7 @@
 // them at shutdown. `sportello serve` only turns its flags into a Config and calls New and Run.
 //
 // Background jobs, each a Run(ctx)-style function of its domain package: the accounts' session
-// pruning and the access log's retention (accounts), the TK-13 final reminders (ticketing), the
+// pruning and the access log's retention (accounts), the audit log's retention (audit), the TK-13 final reminders (ticketing), the
 // ACD's deadlines, the CTI log's persister and the recordings' retention (telephony), the live
 // push of the call events (contactcenter.Hub), the upload cleanup (ingest.Jobs), the
 // heartbeats and the scheduled reports (sla). The search index follows the store through a
@@ -18,11 +18,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"time"
 
 	"sportello/accounts"
 	"sportello/accounts/accesslog"
+	"sportello/audit"
 	"sportello/fixtures"
 	"sportello/ingest"
 	"sportello/internal/fsperm"
@@ -47,6 +49,14 @@ type Config struct {
 	SecondApproval string          // branches whose pills need two signatures (KB-12)
 	Tickets        ticketing.Settings
 	Telephony      TelephonyConfig
+	// AuditRetention is how long the administrators' audit log keeps entries (OPS-1); 0 means
+	// five years.
+	AuditRetention time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client
+	// (web.ParseTrustedProxies); empty: the peer is the client.
+	TrustedProxies []netip.Prefix
+	// RateLimits are the budgets of the anonymous endpoints (web.DefaultRateLimits); nil: none.
+	RateLimits web.RateLimits
 
 	Logger *slog.Logger
 	// Auth tells the web server who is calling; nil: the sessions of the accounts. Tests set it
@@ -57,7 +67,8 @@ type Config struct {
 // DefaultConfig is the configuration of `sportello serve` without flags, on the data folder dir.
 func DefaultConfig(dir string) Config {
 	return Config{DataDir: dir, Addr: ":8080", AccessLogDays: 365, Tickets: ticketing.DefaultSettings(),
-		Telephony: TelephonyConfig{Sample: 10 * time.Second}}
+		Telephony: TelephonyConfig{Sample: 10 * time.Second}, AuditRetention: audit.DefaultRetention,
+		RateLimits: web.DefaultRateLimits()}
 }
 
 // App is a running Sportello.
@@ -71,12 +82,14 @@ type App struct {
 	Users     *accounts.Store
 	Workflow  *kb.Workflow
 	Reads     *accesslog.Log
+	Audit     *audit.Store
 	Tickets   *ticketing.Store
 	Telephony *webcc.Telephony // nil without telephony
 	Imports   *ingest.Jobs
 	Web       *web.Server
 
 	tel     *telephonyPart
+	sla     *slaPart
 	smtp    *ticketing.SMTPServer
 	jobs    []job
 	closers []func() // what New opened, closed in reverse order
@@ -129,6 +142,11 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	a.jobs = append(a.jobs, jobs...)
+	// the administrators' audit log (OPS-1), pruned daily by the retention.
+	if a.Audit, jobs, err = openAudit(ctx, a.DB, cfg.AuditRetention, a.log); err != nil {
+		return err
+	}
+	a.jobs = append(a.jobs, jobs...)
 	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
 	if a.Index, err = search.Start(ctx, IndexDir(cfg.DataDir), a.Store, a.log); err != nil {
 		return err
@@ -147,6 +165,11 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Telephony, err = a.tel.build(cfg.Demo, cfg.DataDir, a.Store, a.Tickets, a.Users, a.log); err != nil {
 		return err
 	}
+	// service levels (issue 15): figures and reports on the CTI log (Sportello's calls and the
+	// PBX's imported queue_log), the tickets and the heartbeats.
+	if a.sla, err = openSLA(ctx, a.DB, a.Tickets, a.Telephony); err != nil {
+		return err
+	}
 	// imports (issue 3): the uploads of the import pages and their background jobs.
 	a.Imports = ingest.NewJobs(filepath.Join(cfg.DataDir, "import"), a.Store, a.log)
 	a.jobs = append(a.jobs, job{"imports", a.Imports.Run})
@@ -154,9 +177,10 @@ func (a *App) open(ctx context.Context) (err error) {
 	if auth == nil {
 		auth = web.NewSessionAuth(a.Users)
 	}
-	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth},
+	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth,
+		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20},
 		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
-			Telephony: a.Telephony, Imports: a.Imports})
+			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log)})
 	return nil
 }
 
@@ -175,11 +199,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.closers = append(a.closers, func() { a.tel.adapter.Close() })
 	}
 	// service levels (issue 15): ACD, IVR and CTI heartbeats, the reports e-mailed on schedule.
-	sj, err := slaJobs(ctx, a.DB, a.Tickets, a.Telephony, a.tel, a.log)
-	if err != nil {
-		a.run.stop()
-		return err
-	}
+	sj := slaJobs(a.sla, a.DB, a.Telephony, a.tel, a.log)
 	for _, j := range append(append(a.jobs, jobs...), sj...) {
 		a.run.start(j)
 	}

@@ -31,10 +31,11 @@ func TestServeSLAHeartbeats(t *testing.T) {
 	stopTel := runTelephony(t, ctx, w, tel)
 	defer w.adapter.Close()
 	defer stopTel()
-	jobs, err := slaJobs(ctx, db, tickets, tel, w, discard)
+	part, err := openSLA(ctx, db, tickets, tel)
 	if err != nil {
 		t.Fatal(err)
 	}
+	jobs := slaJobs(part, db, tel, w, discard)
 	stop := runJobs(ctx, jobs)
 	st, _ := sla.Open(ctx, db, nil)
 	deadline := time.Now().Add(10 * time.Second)

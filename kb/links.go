@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/cayleygraph/quad"
@@ -95,4 +96,36 @@ func unsafeStatement(q quad.Quad) bool {
 	default:
 		return !LinkOK(lex(o))
 	}
+}
+
+// LinkError refuses a pill with a link of a scheme other than http, https, mailto and tel:
+// Field is "answer", "links" or "forms".
+type LinkError struct {
+	Field, URL string
+}
+
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("kb: link %q in %s: only http, https, mailto and tel links may be published", e.URL, e.Field)
+}
+
+// CheckLinks is the rule where pills come in (the editor, the API): every link of the answer —
+// before it is sanitised, so that nothing is dropped without a word — and every web link and
+// form must pass LinkOK. The first that does not is a *LinkError.
+func CheckLinks(p *Pill) error {
+	for _, h := range htmltext.Hrefs(p.Answer) {
+		if !LinkOK(h) {
+			return &LinkError{"answer", h}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		ls   []Link
+	}{{"links", p.Links}, {"forms", p.Forms}} {
+		for _, l := range f.ls {
+			if !LinkOK(l.URL) {
+				return &LinkError{f.name, l.URL}
+			}
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package kb_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -92,5 +93,35 @@ func TestSafeLinks(t *testing.T) {
 	}
 	if kb.SafeLinks([]kb.Link{{URL: "javascript:x"}}) != nil {
 		t.Fatal("no safe link should be nil")
+	}
+}
+
+// TestCheckLinks: where pills come in, a link of another scheme is refused with its field,
+// however it is disguised; safe links and scheme-less legacy values pass.
+func TestCheckLinks(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		p     kb.Pill
+		field string
+	}{
+		{"safe", kb.Pill{Answer: `<p><a href="https://www.regione.it/x">sito</a> <a href="mailto:urp@regione.it">urp</a> <a href="tel:+390544952111">tel</a></p>`,
+			Links: []kb.Link{{URL: "https://a.it"}, {URL: "www.regione.it/legacy"}}, Forms: []kb.Link{{URL: "http://b.it/modulo.pdf"}}}, ""},
+		{"answer", kb.Pill{Answer: `<p><a href="javascript:alert(1)">clic</a></p>`}, "answer"},
+		{"answer with entities", kb.Pill{Answer: `<a href="&#106;avascript&colon;alert(1)">x</a>`}, "answer"},
+		{"answer with case and tab", kb.Pill{Answer: "<A HREF=\"JaVa\tScRiPt:alert(1)\">x</A>"}, "answer"},
+		{"answer data:", kb.Pill{Answer: `<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>`}, "answer"},
+		{"links", kb.Pill{Links: []kb.Link{{URL: "https://ok.it"}, {URL: " javascript:alert(1)"}}}, "links"},
+		{"forms", kb.Pill{Forms: []kb.Link{{URL: "vbscript:msgbox(1)"}}}, "forms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := kb.CheckLinks(&tc.p)
+			var le *kb.LinkError
+			switch {
+			case tc.field == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.field != "" && (!errors.As(err, &le) || le.Field != tc.field):
+				t.Errorf("CheckLinks = %v, want a refusal in %s", err, tc.field)
+			}
+		})
 	}
 }

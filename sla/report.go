@@ -70,8 +70,11 @@ func (r *Reporter) now() time.Time {
 }
 
 // Figures folds the CTI log of [from, to) with the reporter's options and the filter: the
-// statistics page's and the supervisor's charts' data for any period.
+// statistics page's and the supervisor's charts' data for any period up to MaxSpan.
 func (r *Reporter) Figures(ctx context.Context, from, to time.Time, filter Filter) (*Result, error) {
+	if to.Sub(from) > MaxSpan {
+		return nil, invalid("il periodo supera %d giorni: sceglierne uno più breve", int(MaxSpan/(24*time.Hour)))
+	}
 	opt := r.Options
 	opt.Filter = filter
 	return r.fold(ctx, from, to, opt)

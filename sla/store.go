@@ -344,6 +344,30 @@ func (s *Store) WasSent(ctx context.Context, period string) (*Sent, error) {
 	return &out, nil
 }
 
+// SentReports lists the reports sent, the latest first, at most limit (0: 100).
+func (s *Store) SentReports(ctx context.Context, limit int) ([]Sent, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.Query(ctx, `SELECT period, recipients, message_id, at FROM sla_sent ORDER BY at DESC, period LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sla: sent reports: %w", err)
+	}
+	defer rows.Close()
+	var out []Sent
+	for rows.Next() {
+		var sent Sent
+		var rcpt string
+		var at int64
+		if err := rows.Scan(&sent.Period, &rcpt, &sent.MessageID, &at); err != nil {
+			return nil, fmt.Errorf("sla: sent reports: %w", err)
+		}
+		sent.Recipients, sent.At = strings.Split(rcpt, ","), sqldb.Time(at)
+		out = append(out, sent)
+	}
+	return out, rows.Err()
+}
+
 func (s *Store) markSent(ctx context.Context, sent Sent) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO sla_sent (period, recipients, message_id, at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (period) DO UPDATE SET recipients = excluded.recipients, message_id = excluded.message_id, at = excluded.at`,

@@ -484,9 +484,12 @@ func TestCallControl(t *testing.T) {
 	}
 	clk.Advance(time.Minute)
 	must(a.Hangup("cb1", ByOperator))
-	st := Compute(a.Log().Events(time.Time{}, time.Time{}), time.Time{}, time.Time{}, 0, 0)
-	if st.Offered != 1 || st.Answered != 1 {
-		t.Errorf("outbound callback counted as an inbound contact: %+v", st)
+	// The figures (package sla) start a contact at an inbound offer or queueing: the callback
+	// has neither.
+	for _, e := range a.Log().Events(time.Time{}, time.Time{}) {
+		if e.CallID == "cb1" && e.Direction != "out" && (e.Kind == EvOffered || e.Kind == EvQueued || e.Kind == EvBlocked || e.Kind == EvClosed) {
+			t.Errorf("outbound callback logged as an inbound contact: %+v", e)
+		}
 	}
 	if _, err := a.Transfer("nope", "100"); !errors.Is(err, ErrUnknownCall) {
 		t.Errorf("transfer of an unknown call: %v", err)

@@ -3,7 +3,8 @@
 // is workcal's, shared with the ticketing SLA clocks) and
 // announcements (TEL-5, TEL-9), callback booking (TEL-7), voicemail (TEL-6, TK-16), the CTI event
 // log with its Asterisk queue_log export and Zammad webhook (TEL-1, TEL-2, TEL-10), the supervisor
-// snapshot (TEL-3) and the SLA statistics with an Erlang C calculator (SLA-2, SLA-7).
+// snapshot (TEL-3) and an Erlang C staffing calculator (SLA-2). The SLA figures of the log are
+// package sla's.
 //
 // # Design
 //
@@ -54,7 +55,7 @@
 // deliver work up to each operator's per-channel capacity, which is how blended operators
 // (TK-7) take emails between calls.
 //
-// Every transition is appended to an EventLog, the single source for Compute (the statistics),
+// Every transition is appended to an EventLog, the single source for the figures (package sla),
 // WriteQueueLog (Asterisk's queue_log) and the subscribers (the web layer turns them into SSE;
 // PopFromEvent gives the screen pop). ZammadCTI feeds the same log from an external PBX.
 //

@@ -90,8 +90,8 @@ func TestBlock(t *testing.T) {
 	if err := a.Block(ContactInfo{CallID: "y"}, "nope", ""); err == nil {
 		t.Error("blocked into an unknown queue")
 	}
-	s := Compute(a.Log().Events(time.Time{}, time.Time{}), time.Time{}, time.Time{}, 0, 0)
-	if s.Offered != 1 || s.Blocked != 1 || s.Percent(FormulaC1) != 0 {
-		t.Errorf("stats %+v", s)
+	ev := a.Log().Events(time.Time{}, time.Time{})
+	if kindCount(ev, EvOffered) != 1 || kindCount(ev, EvBlocked) != 1 || kindCount(ev, EvQueued) != 0 || ev[len(ev)-1].Reason != "trunk full" {
+		t.Errorf("log of a blocked call: %+v", ev)
 	}
 }

@@ -97,9 +97,18 @@ func TestZammadWebhook(t *testing.T) {
 	if code := post("/api/v1/cti/segreto", "event=boh"); code != http.StatusBadRequest {
 		t.Errorf("bad event: status %d", code)
 	}
-	s := Compute(log.Events(time.Time{}, time.Time{}), time.Time{}, time.Time{}, 0, 0)
-	if s.Offered != 3 || s.Queued != 2 || s.Answered != 1 || s.AnsweredWithin != 1 || s.AbandonedLong != 1 || s.Blocked != 1 || s.AvgTalk != 100*time.Second {
-		t.Errorf("stats %+v", s)
+	ev := log.Events(time.Time{}, time.Time{})
+	// Three inbound calls (one answered within 30 s and talked 100 s, one abandoned after 30 s,
+	// one queued and then refused busy) and an outbound one.
+	if kindCount(ev, EvOffered) != 4 || kindCount(ev, EvQueued) != 3 || kindCount(ev, EvAnswered) != 1 || kindCount(ev, EvAbandoned) != 1 || kindCount(ev, EvBlocked) != 1 {
+		t.Errorf("events %+v", ev)
+	}
+	for _, e := range ev {
+		switch {
+		case e.Kind == EvAnswered && e.Wait > 30*time.Second, e.Kind == EvAbandoned && e.Wait <= 30*time.Second, e.Kind == EvCompleted && e.Talk != 100*time.Second,
+			e.CallID == "4" && e.Direction != "out", e.CallID != "4" && e.Direction != "in":
+			t.Errorf("event %+v", e)
+		}
 	}
 	var queues []string
 	for _, e := range log.Events(time.Time{}, time.Time{}) {

@@ -479,7 +479,7 @@ func TestImportTooLarge(t *testing.T) {
 	big := make([]byte, ingest.MaxUploadBytes+2<<20)
 	copy(big, "PK\x03\x04")
 	r := doImport(t, h, importUploadReq(t, "enorme.xlsx", big), role.Publisher)
-	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "supera il limite di 50 MB") {
+	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "Il file supera il limite di 50 MiB") {
 		t.Errorf("status %d\n%.300s", r.Status, r.Body)
 	}
 	if entries, _ := os.ReadDir(s.deps.Imports.Dir()); len(entries) != 0 {

@@ -353,17 +353,25 @@ func TestLoginThrottledOverHTTP(t *testing.T) {
 			t.Fatalf("failure %d: %d %s", i+1, r.Status, r.Body)
 		}
 	}
+	// After three failures from this address, each attempt waits: 1 s, then 2 s…
 	r := b.postJSON("/api/login", map[string]string{"name": "operatore", "password": accounts.DemoPassword}, "")
-	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "troppi tentativi") || r.Header.Get("Retry-After") != "900" {
+	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "troppi tentativi") || r.Header.Get("Retry-After") != "1" {
 		t.Fatalf("after 3 failures: %d Retry-After=%q %s", r.Status, r.Header.Get("Retry-After"), r.Body)
 	}
 	r = b.postForm("/accedi", url.Values{"name": {"operatore"}, "password": {accounts.DemoPassword}})
 	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "troppi tentativi") {
 		t.Fatalf("form after 3 failures: %d", r.Status)
 	}
-	site.advance(16 * time.Minute)
+	site.advance(time.Second)
+	if r := b.postJSON("/api/login", map[string]string{"name": "operatore", "password": "sbagliata-456"}, ""); r.Status != http.StatusUnauthorized {
+		t.Fatalf("after the wait: %d %s", r.Status, r.Body)
+	}
+	if r := b.postJSON("/api/login", map[string]string{"name": "operatore", "password": accounts.DemoPassword}, ""); r.Header.Get("Retry-After") != "2" {
+		t.Fatalf("after a fourth failure: %d Retry-After=%q", r.Status, r.Header.Get("Retry-After"))
+	}
+	site.advance(2 * time.Second)
 	if r := b.postJSON("/api/login", map[string]string{"name": "operatore", "password": accounts.DemoPassword}, ""); r.Status != 200 {
-		t.Fatalf("after the window: %d %s", r.Status, r.Body)
+		t.Fatalf("after the wait, the right password: %d %s", r.Status, r.Body)
 	}
 }
 

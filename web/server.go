@@ -1,8 +1,8 @@
 // Package web is Sportello's HTTP server, on echo v4: the middleware every request goes through
 // (panic recovery, security headers, the session cookie and the CSRF check, the deny-by-default
 // authorization), the error pages, and the one route table assembled from the parts:
-// web/knowledge, web/editorial, web/tickets, web/public, web/contactcenter, web/imports and
-// web/accounts each declare their routes with the roles allowed to call them; web/webkit is the
+// web/knowledge, web/editorial, web/tickets, web/public, web/contactcenter, web/reports,
+// web/imports and web/accounts each declare their routes with the roles allowed to call them; web/webkit is the
 // kit they share. Anything not declared is refused; testdata/routes.golden is the whole route ×
 // role matrix, walked by a test.
 //
@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -27,16 +28,20 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sportello/accounts/accesslog"
+	"sportello/audit"
 	"sportello/ingest"
+	"sportello/internal/ratelimit"
 	"sportello/kb"
 	"sportello/kb/search"
 	"sportello/ticketing"
 	webaccounts "sportello/web/accounts"
+	"sportello/web/auditlog"
 	webcc "sportello/web/contactcenter"
 	"sportello/web/editorial"
 	"sportello/web/imports"
 	"sportello/web/knowledge"
 	"sportello/web/public"
+	"sportello/web/reports"
 	"sportello/web/tickets"
 	"sportello/web/webkit"
 )
@@ -52,6 +57,15 @@ type Config struct {
 	Auth Authenticator
 	// Logger receives request errors; nil: slog.Default().
 	Logger *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For or X-Real-IP names the
+	// client (ParseTrustedProxies); empty: the peer is the client, and those headers are
+	// ignored.
+	TrustedProxies []netip.Prefix
+	// RateLimits are the budgets of the anonymous endpoints by class (DefaultRateLimits);
+	// nil: no limits.
+	RateLimits RateLimits
+	// AttachmentMaxBytes is the largest ticket attachment, for the uploads' body limit; 0: 10 MiB.
+	AttachmentMaxBytes int64
 }
 
 // Deps are the domain services the server serves: the knowledge base and the optional parts.
@@ -78,6 +92,13 @@ type Deps struct {
 	// Imports are the uploads and background jobs of the Excel import pages (issue 3); nil: the
 	// server keeps its own under Config.DataDir.
 	Imports *ingest.Jobs
+	// Audit is the administrators' audit log (OPS-1): the server records the acts of its
+	// audited routes and the exports there, and serves /amministrazione/registro. Nil: nothing
+	// is recorded and the page answers 404.
+	Audit *audit.Store
+	// SLA is the service levels (issue 15): the statistics page, the monthly and bi-monthly
+	// reports, the supervisor's charts of the day. Nil: those pages answer 404.
+	SLA *reports.Service
 }
 
 // Server serves Sportello over HTTP.
@@ -91,6 +112,10 @@ type Server struct {
 	site  *webkit.Site
 	deps  Deps
 	parts map[string][]webkit.Route // each web subpackage's routes, by name
+
+	limits     map[string]bodyLimit          // body limits by "METHOD /path" (limits.go)
+	limiters   map[string]*ratelimit.Limiter // by rate-limit class (ratelimit.go)
+	refusalLog *ratelimit.Limiter            // at most one log line a minute per kind of refusal
 }
 
 // New builds the server and its routes; it does not listen yet.
@@ -116,13 +141,29 @@ func New(cfg Config, d Deps) *Server {
 	var auth *webaccounts.Auth
 	if sa, ok := s.auth.(*SessionAuth); ok && sa.Users != nil {
 		auth = &webaccounts.Auth{Users: sa.Users, TrustProxy: sa.TrustProxy}
+		if sa.TrustProxy && len(cfg.TrustedProxies) == 0 {
+			// The old switch trusted X-Forwarded-For from any peer: keep its meaning.
+			s.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+		}
 	}
+	s.limits = s.bodyLimits()
+	s.refusalLog = ratelimit.MustNew(ratelimit.Config{Burst: 1, Every: time.Minute, MaxKeys: 16})
+	if lims, err := newLimiters(cfg.RateLimits); err != nil {
+		s.log.Error("rate limits not applied", "err", err)
+	} else {
+		s.limiters = lims
+	}
+	// The supervisor's page (contact center) shows the service levels' charts of the day.
+	cc, rp := webcc.New(s.site, s.deps.Telephony), reports.New(s.site, s.deps.SLA)
+	cc.Today = rp.Today
 	s.parts = map[string][]webkit.Route{
 		"imports":       imports.New(s.site, s.deps.Imports).Routes(),
 		"accounts":      webaccounts.New(s.site, auth, s.store, s.deps.AccessLog, s.log).Routes(),
-		"contactcenter": webcc.New(s.site, s.deps.Telephony).Routes(),
+		"contactcenter": cc.Routes(),
+		"reports":       rp.Routes(),
 		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.deps.Workflow, s.log).Routes(),
 		"public":        public.New(s.site, s.deps.Tickets).Routes(),
+		"auditlog":      auditlog.New(s.site, s.deps.Audit, s.log).Routes(),
 		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
 		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, s.log).Routes(),
 	}
@@ -131,10 +172,16 @@ func New(cfg Config, d Deps) *Server {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(s.cfg.TrustedProxies)
 	e.Use(s.recoverPanics)
+	e.Use(s.clientAddress) // the client's real address (client.go)
 	e.Use(securityHeaders)
-	e.Use(s.sessions) // session cookie and CSRF check (issue 5, login.go)
+	e.Use(s.limitBodies) // body and query limits, temporary files removed (limits.go)
+	e.Use(s.sessions)    // session cookie and CSRF check (issue 5, login.go)
 	e.Use(s.authorize)
+	e.Use(s.noStore)   // no cached copies of personal data (limits.go)
+	e.Use(s.rateLimit) // the public's budgets (ratelimit.go)
+	e.Use(s.auditActs) // the audit log of administrative acts (auditwire.go)
 	s.echo = e
 	for _, rt := range s.allRoutes() {
 		s.addRoute(rt)
@@ -176,6 +223,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10, // cookies and a URL within MaxQueryBytes fit many times over
 		// Exports of a large graph take a while; 5 minutes is generous for the demo scale.
 		WriteTimeout: 5 * time.Minute,
 		IdleTimeout:  2 * time.Minute,
@@ -236,7 +284,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	he := webkit.As(err)
 	req := c.Request()
 	if he.Status >= 500 {
-		s.log.Error("request failed", "method", req.Method, "path", req.URL.Path, "status", he.Status, "err", err)
+		s.log.Error("request failed", "method", req.Method, "path", req.URL.Path, "status", he.Status, "client", webkit.ClientAddr(req), "err", err)
 	}
 	if he.Status == http.StatusUnauthorized {
 		// No login page yet: the later login issue will name its scheme here.
@@ -258,7 +306,7 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // staticFiles serves the embedded assets: webkit's and each part's, under /static/.
-var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static())
+var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static(), reports.Static())
 
 func (s *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without

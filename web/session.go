@@ -23,8 +23,10 @@ import (
 // account store. Pass it as Config.Auth.
 type SessionAuth struct {
 	Users *accounts.Store
-	// TrustProxy takes the client address for login throttling from X-Forwarded-For; set it only
-	// when Sportello runs behind a reverse proxy that writes that header.
+	// TrustProxy takes the client address from X-Forwarded-For whoever the peer is.
+	//
+	// Deprecated: set Config.TrustedProxies to the proxies' addresses instead; with it empty,
+	// TrustProxy trusts every peer, as it always did.
 	TrustProxy bool
 }
 

@@ -245,20 +245,21 @@ func TestCTISIPpInChromium(t *testing.T) {
 	}
 
 	// The statistics agree with SIPp: two calls offered and answered, one transferred.
-	req, _ := http.NewRequest(http.MethodGet, e.supURL+"/api/cti/stats", nil)
+	req, _ := http.NewRequest(http.MethodGet, e.supURL+"/api/sla/figures", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var st struct {
-		Figures map[string]any `json:"figures"`
+		Figures map[string]any `json:"overall"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		t.Fatal(err)
 	}
 	f := st.Figures
-	if f["offered"] != 2.0 || f["answered"] != 2.0 || f["transferred"] != 1.0 || f["abandonedWithinThreshold"] != 0.0 {
+	if f["offered"] != 2.0 || f["answered"] != 2.0 || f["answeredUnderThreshold"] != 2.0 || f["transferred"] != 1.0 ||
+		f["abandonedUnderThreshold"] != 0.0 {
 		t.Errorf("statistics after two SIPp calls: %v", f)
 	}
 }

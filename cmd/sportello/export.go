@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sportello/audit"
 	"strings"
 
 	"sportello/internal/fsperm"
@@ -36,7 +37,7 @@ func init() {
 	register(&command{
 		name:    "export",
 		summary: "write the knowledge graph (or one named graph) as RDF, or offices and people as vCard",
-		usage:   "[--format " + formatNames() + "|vcard] [--graph IRI] [-o FILE]",
+		usage:   "[--format " + formatNames() + "|vcard] [--graph IRI] [-o FILE] [--db DSN]\n\nThe export holds drafts and the history: it is recorded in the audit log.",
 		run:     runExport,
 	})
 }
@@ -47,6 +48,7 @@ func runExport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	format := fs.String("format", "turtle", "output syntax: "+formatNames()+"|vcard")
 	graphIRI := fs.String("graph", "", "export only this named graph (an IRI or a short name: "+shortGraphNames()+")")
 	out := fs.String("o", "", "write to `FILE` instead of standard output (written whole or not at all)")
+	dsn := dbFlag(fs) // where the audit log records the export
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -90,9 +92,21 @@ func runExport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		if err := write(bw); err != nil {
 			return err
 		}
-		return bw.Flush()
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	} else if err := writeFileAtomic(*out, write); err != nil {
+		return err
 	}
-	return writeFileAtomic(*out, write)
+	// The whole graph holds drafts, internal notes and the history: an export of internal data.
+	what := "grafo completo"
+	switch {
+	case vcard:
+		what = "rubrica (vCard)"
+	case g != "":
+		what = "grafo " + g
+	}
+	return recordCLI(fs, *dsn, *data, audit.ExportDownload, what, "formato "+*format+", file "+orText(*out, "standard output"))
 }
 
 // writeFileAtomic writes to a temporary file next to path and renames it into place, so that a

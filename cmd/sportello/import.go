@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sportello/audit"
 	"sportello/ingest"
 	"sportello/kb"
 	"sportello/kb/rdf"
@@ -34,6 +35,7 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	format := fs.String("format", "", "RDF syntax of the files: "+formatNames()+" (default: from each file's extension; required for -; workbooks are always workbooks)")
 	graphIRI := fs.String("graph", "", "load every statement into this named graph (an IRI, or a short name such as content, taxonomy, directory)")
 	excel := addExcelFlags(fs)
+	dsn := dbFlag(fs) // where the audit log records the import
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -104,16 +106,39 @@ func runImport(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			return fmt.Errorf("%w (nothing imported)", err)
 		}
 		total := 0
+		names := make([]string, len(rdfFiles))
 		for i, f := range rdfFiles {
 			fmt.Fprintf(stdout, "%s: %d statements (%s)\n", f.path, counts[i], f.format)
 			total += counts[i]
+			names[i] = filepath.Base(f.path)
 		}
 		if len(rdfFiles) > 1 {
 			fmt.Fprintf(stdout, "total: %d statements from %d files\n", total, len(rdfFiles))
 		}
+		if !dryRun(fs) {
+			if err := recordCLI(fs, *dsn, *data, audit.ImportRun, "file "+strings.Join(names, ", "),
+				fmt.Sprintf("%d dichiarazioni RDF", total)); err != nil {
+				return err
+			}
+		}
 	}
 	if len(workbooks) > 0 {
-		return excel.run(ctx, store, workbooks, stdout)
+		err := excel.run(ctx, store, workbooks, stdout)
+		var ee exitError
+		if (err == nil || errors.As(err, &ee) && ee.code == 3) && !excel.dryRun && !excel.showMapping {
+			names := make([]string, len(workbooks))
+			for i, f := range workbooks {
+				names[i] = filepath.Base(f)
+			}
+			detail := "importazione completata"
+			if err != nil {
+				detail = "importazione completata; " + err.Error()
+			}
+			if rerr := recordCLI(fs, *dsn, *data, audit.ImportRun, "file "+strings.Join(names, ", "), detail); rerr != nil && err == nil {
+				return rerr
+			}
+		}
+		return err
 	}
 	return nil
 }

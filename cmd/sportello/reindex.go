@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sportello/app"
+	"sportello/audit"
 	"sportello/kb"
 	"sportello/kb/search"
 )
@@ -16,13 +17,14 @@ func init() {
 	register(&command{
 		name:    "reindex",
 		summary: "rebuild the search index from the knowledge graph, with a progress bar",
-		usage:   "[--data DIR]",
+		usage:   "[--data DIR] [--db DSN]",
 		run:     runReindex,
 	})
 }
 
 func runReindex(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	data := dataFlag(fs)
+	dsn := dbFlag(fs) // where the audit log records the rebuild
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -53,6 +55,7 @@ func runReindex(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "indexed %d documents in %s\n", total, time.Since(start).Round(time.Millisecond))
-	return nil
+	took := time.Since(start).Round(time.Millisecond)
+	fmt.Fprintf(stdout, "indexed %d documents in %s\n", total, took)
+	return recordCLI(fs, *dsn, *data, audit.Reindex, "indice di ricerca", fmt.Sprintf("%d documenti indicizzati in %s", total, took))
 }

@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"sportello/app"
 	"sportello/telephony/media"
 	"sportello/ticketing"
+	"sportello/web"
 )
 
 func init() {
@@ -53,6 +56,25 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	accessLogDays := fs.Int("access-log-days", 365, "days the access log keeps who read which pill (KB-8); older reads are deleted")
 	secondApproval := fs.String("second-approval", os.Getenv("SPORTELLO_SECOND_APPROVAL"),
 		"classification branches whose pills need two signatures, URP and head of office (KB-12): comma-separated concept labels or IRIs (env SPORTELLO_SECOND_APPROVAL)")
+	// hardening (issue 14): the client's address behind a proxy, the public's budgets, the audit log
+	trusted := fs.String("trusted-proxy", os.Getenv("SPORTELLO_TRUSTED_PROXY"),
+		"reverse proxies whose X-Forwarded-For/X-Real-IP names the client: addresses or CIDR ranges, comma-separated; empty: the peer is the client (env SPORTELLO_TRUSTED_PROXY)")
+	rates := map[string]*string{}
+	for _, rc := range web.RateClasses {
+		env := "SPORTELLO_RATE_" + strings.ToUpper(rc.Name)
+		def := rc.Default
+		if v := os.Getenv(env); v != "" {
+			def = v
+		}
+		rates[rc.Name] = fs.String("rate-"+rc.Name, def, "budget per client address of "+rc.Help+
+			", as N/PERIOD (20/1h, 10/s) or off (env "+env+")")
+	}
+	defRetention := os.Getenv("SPORTELLO_AUDIT_RETENTION")
+	if defRetention == "" {
+		defRetention = "5y"
+	}
+	retention := fs.String("audit-retention", defRetention,
+		"how long the audit log of administrative acts keeps entries: 5y, 1825d, 8760h (env SPORTELLO_AUDIT_RETENTION)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -69,12 +91,31 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	proxies, err := web.ParseTrustedProxies(*trusted)
+	if err != nil {
+		return usagef("--trusted-proxy: %v", err)
+	}
+	limits := web.RateLimits{}
+	for name, spec := range rates {
+		cfg, on, err := web.ParseRateLimit(*spec)
+		if err != nil {
+			return usagef("--rate-%s: %v", name, err)
+		}
+		if on {
+			limits[name] = cfg
+		}
+	}
+	keep, err := parseRetention(*retention)
+	if err != nil {
+		return usagef("--audit-retention: %v", err)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(fs.Output(), nil))
 	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
 		Accounts: acc, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
+		TrustedProxies: proxies, RateLimits: limits, AuditRetention: keep,
 		Telephony: app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
 		Logger:    log})
 	if err != nil {
@@ -104,4 +145,32 @@ func serverURL(a net.Addr, base string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// parseRetention reads a retention as administrators write it: years ("5y"), days ("1825d") or
+// a Go duration ("8760h"); at least one day.
+func parseRetention(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	switch {
+	case strings.HasSuffix(s, "y") || strings.HasSuffix(s, "d"):
+		n, err := strconv.Atoi(s[:len(s)-1])
+		days := n
+		if strings.HasSuffix(s, "y") {
+			days = n * 365
+		}
+		if err != nil || n < 1 || days > 100*365 {
+			return 0, fmt.Errorf("%q: want years (5y), days (1825d) or hours (8760h), at most 100 years", s)
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	default:
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("%q: want years (5y), days (1825d) or hours (8760h)", s)
+		}
+	}
+	if d < 24*time.Hour || d > 100*365*24*time.Hour {
+		return 0, fmt.Errorf("%q: the retention must be between one day and 100 years", s)
+	}
+	return d, nil
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"sportello/accounts"
+	"sportello/audit"
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
 )
@@ -131,16 +132,22 @@ func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			return fmt.Errorf("user %s: %w", pos[0], err)
 		}
 		fmt.Fprintf(stdout, "created user %s (%s)\n", u.Name, u.Role)
+		return recordOn(db, audit.AccountCreate, "utente "+u.Name, "ruolo "+string(u.Role))
 	case "passwd":
 		if err := store.SetPassword(ctx, pos[0], password); err != nil {
 			return fmt.Errorf("user %s: %w", pos[0], err)
 		}
 		fmt.Fprintf(stdout, "password of %s changed; its sessions are closed\n", strings.ToLower(pos[0]))
+		return recordOn(db, audit.AccountPassword, "utente "+strings.ToLower(pos[0]), "impostata dalla riga di comando; sessioni chiuse")
 	case "disable", "enable":
 		if err := store.SetDisabled(ctx, pos[0], verb == "disable"); err != nil {
 			return fmt.Errorf("user %s: %w", pos[0], err)
 		}
 		fmt.Fprintf(stdout, "user %s %sd\n", strings.ToLower(pos[0]), verb)
+		if verb == "disable" {
+			return recordOn(db, audit.AccountDisable, "utente "+strings.ToLower(pos[0]), "sessioni chiuse")
+		}
+		return recordOn(db, audit.AccountEnable, "utente "+strings.ToLower(pos[0]), "")
 	case "list":
 		users, err := store.Users(ctx)
 		if err != nil {

@@ -165,3 +165,29 @@ func tidy(s string) string {
 
 // Line is Text on one line: the lines joined with a space, for titles, names and table cells.
 func Line(h string) string { return strings.ReplaceAll(Text(h), "\n", " ") }
+
+// Hrefs returns the href of every a element of h as a browser reads it: entities decoded. The
+// editor and the API check them (kb.CheckLinks) before Sanitize drops the ones it refuses, so
+// that a javascript: link is refused with a message instead of vanishing quietly.
+func Hrefs(h string) []string {
+	var out []string
+	z := html.NewTokenizer(strings.NewReader(h))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, more := z.TagName()
+			if atom.Lookup(name) != atom.A {
+				continue
+			}
+			for more {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				if string(k) == "href" {
+					out = append(out, string(v))
+				}
+			}
+		}
+	}
+}

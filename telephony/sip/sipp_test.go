@@ -145,18 +145,9 @@ func TestSIPpScriptedHour(t *testing.T) {
 		}
 	}
 
-	// The statistics of the hour agree with SIPp's counts (SLA-2).
-	st := telephony.Compute(r.log.Events(time.Time{}, time.Time{}), start, r.clock.Now().Add(time.Second), 30*time.Second, 90*time.Second)
-	want := telephony.Stats{Offered: 11, Closed: 1, Queued: 10, Answered: 4, AnsweredWithin: 4,
-		AbandonedShort: 4, Overflowed: 2, Voicemails: 1, CallbacksBooked: 2}
-	got := telephony.Stats{Offered: st.Offered, Closed: st.Closed, Queued: st.Queued, Answered: st.Answered,
-		AnsweredWithin: st.AnsweredWithin, AbandonedShort: st.AbandonedShort, Overflowed: st.Overflowed,
-		Voicemails: st.Voicemails, CallbacksBooked: st.CallbacksBooked}
-	if got != want {
-		t.Errorf("statistics:\n got %+v\nwant %+v", got, want)
-	}
-	// The same hour through the contract's figures (sla): the callback callers left the queue
-	// without an operator, beside C.2 and C.3, and count in the customer's formula.
+	// The hour through the contract's figures (sla) agrees with SIPp's counts (SLA-2): the
+	// callback callers left the queue without an operator, beside C.2 and C.3, and count in
+	// the customer's formula.
 	res := sla.Compute(r.log.Events(time.Time{}, time.Time{}), start, r.clock.Now().Add(time.Second), sla.Options{})
 	queued := stAnswered.Successful + stAbandon.Successful + stCancel.Successful + stCallback.Successful
 	if o := res.Overall; o.Offered != queued || o.Answered != stAnna.Successful || o.AnsweredUnder != stAnna.Successful ||

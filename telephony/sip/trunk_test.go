@@ -11,6 +11,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/pion/rtp"
 
+	"sportello/sla"
 	"sportello/telephony"
 	"sportello/telephony/media"
 )
@@ -197,9 +198,10 @@ func TestTransferThroughTrunk(t *testing.T) {
 	}
 	r.waitIdle(t, 10*time.Second)
 
-	st := telephony.Compute(r.log.Events(time.Time{}, time.Time{}), time.Time{}, time.Time{}, 30*time.Second, 90*time.Second)
-	if st.Transferred != 2 {
-		t.Errorf("statistics count %d transfers, want 2 (the failed and the cancelled ones do not count)", st.Transferred)
+	events := r.log.Events(time.Time{}, time.Time{})
+	res := sla.Compute(events, events[0].Time, r.clock.Now().Add(time.Second), sla.Options{})
+	if o := res.Overall; o.Transferred != 2 || o.TransferFailed < 1 {
+		t.Errorf("figures count %d transfers and %d failed, want 2 (the failed and the cancelled ones are not transfers)", o.Transferred, o.TransferFailed)
 	}
 	for _, e := range r.log.Events(time.Time{}, time.Time{}) {
 		if e.Kind == telephony.EvTransferFailed && (e.Extension != "3999" || e.Reason == "") {

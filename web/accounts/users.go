@@ -7,7 +7,6 @@ package accounts
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -50,9 +49,7 @@ func (h *Handlers) renderUsers(c echo.Context, status int, d usersData) error {
 	d.FormBase, d.Roles, d.CanEdit, d.Me = webkit.FormOf(c), role.Staff, webkit.RoleOf(c) == role.Administrator, webkit.UserOf(c)
 	d.MinChars = sa.Users.Config().MinPasswordLen
 	if d.Notice == "" {
-		if n := c.QueryParam("ok"); n != "" {
-			d.Notice = i18n.T("users.updated", n)
-		}
+		d.Notice, _ = webkit.Flash(c, "users.") // a key of users.ok.*, never text from the URL
 	}
 	return h.pages.RenderStatus(c, status, "users", webkit.PageData{Title: i18n.T("users.title"), Nav: "users", Data: d})
 }
@@ -87,7 +84,7 @@ func (h *Handlers) userAddForm(c echo.Context) error {
 		return h.userFormError(c, err, u)
 	}
 	h.log.Info("user added", "user", nu.Name, "role", nu.Role, "by", webkit.UserOf(c))
-	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(nu.Name))
+	return webkit.RedirectOK(c, "/amministrazione/utenti", "created")
 }
 
 func (h *Handlers) userStateForm(c echo.Context) error {
@@ -104,7 +101,7 @@ func (h *Handlers) userStateForm(c echo.Context) error {
 		return h.userFormError(c, err, users.User{})
 	}
 	h.log.Info("user state changed", "user", name, "disabled", disable, "by", webkit.UserOf(c))
-	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(name))
+	return webkit.RedirectOK(c, "/amministrazione/utenti", "updated")
 }
 
 func (h *Handlers) userPasswordForm(c echo.Context) error {
@@ -117,5 +114,5 @@ func (h *Handlers) userPasswordForm(c echo.Context) error {
 		return h.userFormError(c, err, users.User{})
 	}
 	h.log.Info("password reset", "user", name, "by", webkit.UserOf(c))
-	return c.Redirect(http.StatusSeeOther, "/amministrazione/utenti?ok="+url.QueryEscape(name))
+	return webkit.RedirectOK(c, "/amministrazione/utenti", "password")
 }

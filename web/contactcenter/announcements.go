@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -91,12 +91,10 @@ func (h *Handlers) announcementsPage(c echo.Context) error {
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	d := announcementsData{Bands: t.bands(), OK: c.QueryParam("ok"), Error: c.QueryParam("errore"), MaxMiB: max(1, t.maxUpload()>>20)}
-	// Only messages of this page come back through the URL: a crafted link cannot make the page
-	// say something else.
-	if d.OK != "" {
-		d.OK = i18n.T("ann.ok." + d.OK)
-	}
+	d := announcementsData{Bands: t.bands(), MaxMiB: max(1, t.maxUpload()>>20)}
+	// Only keys of this page's messages come back through the URL (webkit.Flash): a crafted
+	// link cannot make the page say something else.
+	d.OK, d.Error = webkit.Flash(c, "ann.")
 	for _, a := range list {
 		d.List = append(d.List, announcementRow{a, fmt.Sprintf("%.1f", a.Duration.Seconds())})
 	}
@@ -127,42 +125,37 @@ func activeExact(list []telephony.Announcement, slot telephony.Slot, band string
 	return "", false
 }
 
-// annError says in Italian why the store refused an operation; the store's own (English)
-// detail follows for the administrator who needs it.
-func annError(err error) string {
+// annError is the key of the Italian message (ann.err.KEY) for why the store refused an
+// operation; the store's own (English) detail goes to the log for the administrator who needs it.
+func (h *Handlers) annError(err error) string {
 	detail := strings.TrimPrefix(err.Error(), "telephony: ")
-	var key string
 	switch {
 	case errors.Is(err, telephony.ErrNotTelephoneWAV):
-		key = "ann.err.wav"
+		return "wav"
 	case strings.Contains(detail, "larger than"):
-		key = "ann.err.size"
+		return "size"
 	case strings.Contains(detail, "name") && strings.Contains(detail, "letters"):
-		key = "ann.err.name"
+		return "name"
 	case strings.Contains(detail, "is active for"):
-		key = "ann.err.active"
+		return "active"
 	case strings.HasPrefix(detail, "no announcement"):
-		key = "ann.err.missing"
+		return "missing"
 	case strings.HasPrefix(detail, "unknown announcement slot"):
-		key = "ann.err.slot"
+		return "slot"
 	case strings.HasPrefix(detail, "restore"):
-		key = "ann.err.restore"
-	default:
-		return detail
+		return "restore"
 	}
-	return i18n.T(key) + " (" + detail + ")"
+	slog.Warn("announcements: operation refused", "err", err)
+	return "unknown"
 }
 
 // backTo redirects to the announcements page with the outcome: ok names a success message,
-// otherwise err is shown.
-func backTo(c echo.Context, ok string, err error) error {
-	q := url.Values{}
-	if err != nil {
-		q.Set("errore", annError(err))
-	} else {
-		q.Set("ok", ok)
+// errKey an error's (ann.ok.KEY, ann.err.KEY).
+func backTo(c echo.Context, ok, errKey string) error {
+	if errKey != "" {
+		return webkit.RedirectError(c, "/annunci", errKey)
 	}
-	return c.Redirect(http.StatusSeeOther, "/annunci?"+q.Encode())
+	return webkit.RedirectOK(c, "/annunci", ok)
 }
 
 func (h *Handlers) announcementUpload(c echo.Context) error {
@@ -175,9 +168,9 @@ func (h *Handlers) announcementUpload(c echo.Context) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return backTo(c, "", errors.New(i18n.T("ann.tooLarge", max(1, t.maxUpload()>>20))))
+			return backTo(c, "", "size")
 		}
-		return backTo(c, "", errors.New(i18n.T("ann.noFile")))
+		return backTo(c, "", "noFile")
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
 	if name == "" {
@@ -189,9 +182,9 @@ func (h *Handlers) announcementUpload(c echo.Context) error {
 	}
 	defer f.Close()
 	if _, err := store.Upload(name, f); err != nil {
-		return backTo(c, "", err)
+		return backTo(c, "", h.annError(err))
 	}
-	return backTo(c, "uploaded", nil)
+	return backTo(c, "uploaded", "")
 }
 
 func (h *Handlers) announcementActivate(c echo.Context) error {
@@ -205,12 +198,12 @@ func (h *Handlers) announcementActivate(c echo.Context) error {
 		known = known || b == band
 	}
 	if !known {
-		return backTo(c, "", errors.New(i18n.T("ann.badBand", band)))
+		return backTo(c, "", "band")
 	}
 	if err := store.Activate(telephony.Slot(c.FormValue("slot")), band, c.FormValue("name")); err != nil {
-		return backTo(c, "", err)
+		return backTo(c, "", h.annError(err))
 	}
-	return backTo(c, "activated", nil)
+	return backTo(c, "activated", "")
 }
 
 func (h *Handlers) announcementDelete(c echo.Context) error {
@@ -219,9 +212,9 @@ func (h *Handlers) announcementDelete(c echo.Context) error {
 		return err
 	}
 	if err := store.Delete(c.FormValue("name")); err != nil {
-		return backTo(c, "", err)
+		return backTo(c, "", h.annError(err))
 	}
-	return backTo(c, "deleted", nil)
+	return backTo(c, "deleted", "")
 }
 
 // announcementFile serves a recording for the <audio> player, with the WAV content type and
@@ -272,7 +265,7 @@ func (h *Handlers) announcementRestore(c echo.Context) error {
 	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, 64*t.maxUpload())
 	fh, err := c.FormFile("backup")
 	if err != nil {
-		return backTo(c, "", errors.New(i18n.T("ann.noFile")))
+		return backTo(c, "", "noFile")
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -280,7 +273,7 @@ func (h *Handlers) announcementRestore(c echo.Context) error {
 	}
 	defer f.Close()
 	if err := store.Restore(f); err != nil {
-		return backTo(c, "", err)
+		return backTo(c, "", h.annError(err))
 	}
-	return backTo(c, "restored", nil)
+	return backTo(c, "restored", "")
 }

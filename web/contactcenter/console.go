@@ -1,11 +1,11 @@
-// Package contactcenter is the web side of the contact center (issues 7 and 16): the live push
-// of the hub's CTI events over Server-Sent Events with the screen pop (TEL-2, TK-1), the
-// operator's desk (desk.go: one screen per contact with the caller's history, call control,
-// the knowledge search and the contact's ticket), the notification script every page of an
-// operator loads (static/notify.js), the supervisor's live view (TEL-3), the statistics
-// (stats.go) and the IVR announcements (announcements.go). The hub, the screen pop, the caller
-// lookup, the tickets of contacts and the desk's rules are package sportello/contactcenter; the
-// ACD is telephony.
+// Package contactcenter is the web side of the contact center: the live push of the hub's CTI
+// events over Server-Sent Events with the screen pop (TEL-2, TK-1), the operator's desk (desk.go:
+// one screen per contact with the caller's history, call control, the knowledge search and the
+// contact's ticket), the notification script every page of an operator loads (static/notify.js),
+// the supervisor's live view (TEL-3) and the IVR announcements (announcements.go). The
+// statistics and the SLA reports are web/reports'. The hub, the screen pop, the caller lookup,
+// the tickets of contacts and the desk's rules are package sportello/contactcenter; the ACD is
+// telephony.
 package contactcenter
 
 // This file brings the contact-center core (packages telephony and contactcenter) to the
@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -763,6 +764,7 @@ type supervisorData struct {
 	Snapshot Snapshot
 	Demo     bool
 	CanDemo  bool
+	Today    template.HTML // the charts of the day (web/reports), outside the live part
 	webkit.FormBase
 }
 
@@ -774,6 +776,9 @@ func (h *Handlers) supervisorPage(c echo.Context) error {
 	d := supervisorData{Snapshot: t.snapshot(), Demo: t.Demo}
 	d.CanDemo = t.Demo && (webkit.RoleOf(c) == role.Supervisor || webkit.RoleOf(c) == role.Administrator)
 	d.FormBase = webkit.FormOf(c)
+	if h.Today != nil {
+		d.Today = h.Today(c)
+	}
 	return h.pages.Render(c, "supervisor", webkit.PageData{Title: i18n.T("cti.sup.title"), Nav: "supervisor", Data: d})
 }
 
@@ -792,7 +797,6 @@ func (h *Handlers) Routes() []webkit.Route {
 	return []webkit.Route{
 		webkit.GET("/operatore", consoleRoles, h.deskPage),
 		webkit.GET("/supervisore", supervisorRoles, h.supervisorPage),
-		webkit.GET("/statistiche", supervisorRoles, h.statsPage),
 		webkit.GET("/annunci", adminRoles, h.announcementsPage),
 		webkit.POST("/annunci", adminRoles, h.announcementUpload),
 		webkit.GET("/annunci/backup", adminRoles, h.announcementBackup),
@@ -813,9 +817,6 @@ func (h *Handlers) Routes() []webkit.Route {
 		webkit.POST("/api/cti/callback", consoleRoles, h.callback),
 		webkit.GET("/api/cti/directory", consoleRoles, h.directory),
 		webkit.GET("/api/cti/snapshot", supervisorRoles, h.snapshotAPI),
-		webkit.GET("/api/cti/stats", supervisorRoles, h.stats),
-		webkit.GET("/api/cti/queue_log", supervisorRoles, h.queueLog),
-		webkit.GET("/api/cti/erlang", supervisorRoles, h.erlang),
 		webkit.POST("/api/cti/demo/call", managerRoles, h.demoCall),
 
 		// The operator's desk (issue 16). The recordings answer 403 to the roles listed here
@@ -842,6 +843,9 @@ func (h *Handlers) Routes() []webkit.Route {
 type Handlers struct {
 	tel   *Telephony // nil: every page answers 404
 	pages *webkit.Pages
+	// Today renders the supervisor's charts of the day (the service levels' web part, which
+	// reads them from package sla); nil: none.
+	Today func(echo.Context) template.HTML
 }
 
 //go:embed templates/*.html

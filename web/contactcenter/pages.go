@@ -24,6 +24,8 @@ var funcs = template.FuncMap{
 	"channelLabel":  channelLabel,
 }
 
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
 func inRoles(r role.Role, roles []role.Role) bool {
 	for _, x := range roles {
 		if x == r {
@@ -51,6 +53,7 @@ func subnav(who role.Role, current string) template.HTML {
 	if inRoles(who, supervisorRoles) {
 		item("/supervisore", "supervisor", "nav.supervisor")
 		item("/statistiche", "stats", "nav.stats")
+		item("/livelli-servizio", "sla", "nav.slaReport")
 	}
 	if inRoles(who, adminRoles) {
 		item("/annunci", "announcements", "nav.announcements")

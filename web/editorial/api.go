@@ -111,8 +111,21 @@ func pillInput(c echo.Context) (kb.Pill, error) {
 	}
 	p.Status, p.Version, p.Validated, p.ValidatedBy = "", 0, nil, ""
 	p.Created, p.Modified = time.Time{}, time.Time{}
+	if err := kb.CheckLinks(&p); err != nil {
+		return p, unsafeLink(err)
+	}
 	p.Answer = htmltext.Sanitize(p.Answer)
 	return p, nil
+}
+
+// unsafeLink is the refusal of a pill with a link of another scheme than http, https, mailto
+// and tel (a javascript: link), in Italian, naming the field; other errors pass.
+func unsafeLink(err error) error {
+	var le *kb.LinkError
+	if errors.As(err, &le) {
+		return webkit.BadRequest("unsafe_link", i18n.T("ed.unsafeLink", le.URL, i18n.T("ed.linkField."+le.Field)))
+	}
+	return err
 }
 
 type recordJSON struct {

@@ -145,6 +145,9 @@ func (h *Handlers) editorForm(c echo.Context) error {
 	}
 	p.Title = strings.TrimSpace(c.FormValue("title"))
 	p.Question = strings.TrimSpace(c.FormValue("question"))
+	if err := kb.CheckLinks(&kb.Pill{Answer: c.FormValue("answer")}); err != nil {
+		return unsafeLink(err)
+	}
 	p.Answer = htmltext.Sanitize(c.FormValue("answer"))
 	p.Notes = strings.TrimSpace(c.FormValue("notes"))
 	p.Keywords = splitList(c.FormValue("keywords"), ",")

@@ -150,7 +150,13 @@ func (h *Handlers) requestPage(c echo.Context) error {
 	if _, err := h.store(); err != nil {
 		return err
 	}
-	d := &pageData{FormBase: webkit.FormOf(c), Done: c.QueryParam("numero")}
+	d := &pageData{FormBase: webkit.FormOf(c)}
+	// Only a well-formed reference is shown back: the URL must not make the page say anything else.
+	if n := c.QueryParam("numero"); n != "" {
+		if _, key, ok := ticketing.ParseRef(n); ok && key != "" {
+			d.Done = strings.ToUpper(strings.TrimSpace(n))
+		}
+	}
 	return h.pages.Render(c, "request", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 }
 

@@ -795,7 +795,7 @@ func (h *Handlers) CitizenView(c echo.Context) (*CitizenView, error) {
 	if err != nil {
 		return nil, Err(err)
 	}
-	rows, err := st.Rows(ctx, ticketing.Filter{CitizenID: ct.ID, Limit: 1 << 20}, time.Now())
+	rows, err := st.Rows(ctx, ticketing.Filter{CitizenID: ct.ID, Limit: webkit.MaxPage}, time.Now()) // the newest; a page is bounded
 	if err != nil {
 		return nil, Err(err)
 	}

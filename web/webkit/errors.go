@@ -126,11 +126,53 @@ func Deny(who role.Role) error {
 	return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: i18n.T("err.forbidden")}
 }
 
-// ReadJSON decodes a small JSON body (at most 64 KiB) into v; an empty body leaves v as it is.
+// MaxJSON bounds a JSON body ReadJSON reads; the server's body limit of the route (1 MiB for
+// JSON) usually refuses it first, with a 413.
+const MaxJSON = 1 << 20
+
+// ReadJSON decodes a JSON body (at most MaxJSON) into v; an empty body leaves v as it is.
 func ReadJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, MaxJSON))
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) { // an empty body is an empty object
 		return BadRequest("bad_json", i18n.T("err.badJSON", err.Error()))
 	}
 	return nil
+}
+
+// TooLarge is a 413: the request's body is over limit bytes.
+func TooLarge(limit int64) error {
+	return &HTTPError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: i18n.T("err.tooLarge", Size(limit))}
+}
+
+// Size writes a byte count for people: "64 KiB", "10 MiB", "1,5 MiB".
+func Size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<20:
+		return strings.Replace(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".", ",", 1) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatInt((n+1<<10-1)>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " byte"
+}
+
+// MaxPage is the largest page of any list the server answers: a client asking for more gets
+// this many (and the answer says so where the list reports its limit).
+const MaxPage = 1000
+
+// Page reads ?limit= and ?offset=: def when limit is absent, and a limit above max is cut to
+// max — asking for "everything" gets the largest page, never an unbounded one. max 0 means
+// MaxPage.
+func Page(c echo.Context, def, max int) (limit, offset int, err error) {
+	if max <= 0 {
+		max = MaxPage
+	}
+	if limit, err = IntParam(c, "limit", def); err != nil {
+		return 0, 0, err
+	}
+	if offset, err = IntParam(c, "offset", 0); err != nil {
+		return 0, 0, err
+	}
+	return min(limit, max), offset, nil
 }

@@ -130,10 +130,16 @@ func CheckOrigin(r *http.Request) error {
 	return ErrCrossSite
 }
 
-// ClientIP is the address login throttling counts failures against: the peer address, or with
-// trustProxy (Sportello behind a reverse proxy) the address the proxy appended last to
-// X-Forwarded-For. Without trustProxy the header is ignored: anyone can write it.
+// ClientIP is the address login throttling counts failures against: the address the server's
+// middleware resolved (ClientAddr: the peer, or the client a trusted proxy names). Outside the
+// server (a handler called without the middleware) it falls back to the peer address, or with
+// trustProxy to the address the proxy appended last to X-Forwarded-For.
+//
+// Deprecated: use ClientAddr; trustProxy is web.Config.TrustedProxies now.
 func ClientIP(r *http.Request, trustProxy bool) string {
+	if v, ok := r.Context().Value(clientKey{}).(string); ok && v != "" {
+		return v
+	}
 	if trustProxy {
 		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
 			parts := strings.Split(xff, ",")
@@ -142,11 +148,7 @@ func ClientIP(r *http.Request, trustProxy bool) string {
 			}
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return ClientAddr(r)
 }
 
 type ctxKey struct{}
