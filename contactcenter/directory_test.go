@@ -65,9 +65,10 @@ func TestDirectory(t *testing.T) {
 }
 
 // TestHubPop: a ringing event reaches its operator's desk with the caller's records and no
-// ticket yet; another operator's desk does not see it; the supervisor's view sees everything; a
-// desk opened mid-call finds the live pop; the answer opens the contact's ticket, and the desk
-// keeps the contact (with its ticket) after the call until the next one.
+// ticket yet; another operator's desk does not see it; the supervisor's view sees every event; a
+// desk opened mid-call finds the live pop; the answer opens the contact's ticket, sent to the
+// operator's desk only (the supervisor's view gets the answer as an ordinary event, on which it
+// refreshes), and the desk keeps the contact (with its ticket) after the call until the next.
 func TestHubPop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -116,9 +117,17 @@ func TestHubPop(t *testing.T) {
 	}
 	log.Append(telephony.Event{Time: time.Now(), Kind: telephony.EvAnswered, CallID: "c1", Queue: "centralino",
 		Operator: "anna", Channel: telephony.Voice, From: "0544 952111", Wait: 7 * time.Second})
+	// The answer is an ordinary event for everyone — the supervisor's view refreshes on it —
+	// and the desk gets the contact with its ticket besides.
+	if m := <-all; m.Event.Kind != telephony.EvAnswered || m.Pop != nil || m.For != "" {
+		t.Errorf("the supervisor's answered event: %+v", m)
+	}
+	if m := <-mine; m.Event.Kind != telephony.EvAnswered || m.Pop != nil {
+		t.Errorf("the desk's answered event: %+v", m)
+	}
 	m := <-mine
-	<-all
-	if m.Pop == nil || !m.Pop.Answered || m.Pop.Ticket == "" || m.Pop.WaitSeconds != 7 || len(m.Pop.Callers) != 1 {
+	if m.Event.Kind != telephony.EvAnswered || m.For != "anna" || m.Pop == nil || !m.Pop.Answered || m.Pop.Ticket == "" ||
+		m.Pop.WaitSeconds != 7 || len(m.Pop.Callers) != 1 {
 		t.Fatalf("answered: %+v", m.Pop)
 	}
 	if tk := tickets.All(); len(tk) != 1 || string(tk[0].Ref) != m.Pop.Ticket {
@@ -126,6 +135,9 @@ func TestHubPop(t *testing.T) {
 	}
 	log.Append(telephony.Event{Time: time.Now(), Kind: telephony.EvCompleted, CallID: "c1", Operator: "anna"})
 	<-mine
+	if m := <-all; m.Event.Kind != telephony.EvCompleted {
+		t.Errorf("the supervisor's view got the contact: %+v", m)
+	}
 	if _, ok := h.LivePop("c1"); ok {
 		t.Error("the pop outlives the call")
 	}

@@ -12,14 +12,15 @@ import (
 )
 
 // Message is one message of the live push to the desks and the supervisor's view: every CTI
-// event; for a ringing event the screen pop; for an answered contact (or one transferred to an
-// operator) the pop with the contact's ticket.
+// event, for a ringing event with the screen pop; and, addressed to one operator's desk (For),
+// an answered contact or one transferred to that operator, with the contact's ticket.
 type Message struct {
 	Event telephony.Event
 	Pop   *Pop
 	// For routes the message to this operator's desk instead of the event's operator: the
-	// operator a call was transferred to, the other phones of a ring-all when the call ended.
-	// The supervisor's view does not receive these copies (it has the event once).
+	// contact with its ticket for the operator who answered it, the operator a call was
+	// transferred to, the other phones of a ring-all when the call ended. The supervisor's view
+	// does not receive these copies (it has the event once, without the contact).
 	For string
 }
 
@@ -155,8 +156,12 @@ func (h *Hub) deliver(e telephony.Event) {
 			msgs[0].Pop = &p
 		}
 	case telephony.EvAnswered:
+		// The answered event stays an ordinary event for every listener — the supervisor's
+		// view refreshes its live section on it, and the stream's clients know it by its kind —
+		// while the contact with its ticket is a message of its own for the desk of the
+		// operator who answered.
 		if p, ok := h.answered(ctx, e); ok {
-			msgs[0].Pop = &p
+			msgs = append(msgs, Message{Event: e, Pop: &p, For: e.Operator})
 		}
 	case telephony.EvTransferred:
 		msgs = append(msgs, h.transferred(ctx, e)...)
@@ -178,9 +183,9 @@ func (h *Hub) deliver(e telephony.Event) {
 	case e.Kind == telephony.EvRinging && msgs[0].Pop != nil:
 		h.pops[e.CallID] = *msgs[0].Pop
 		h.current[e.Operator] = *msgs[0].Pop
-	case e.Kind == telephony.EvAnswered && msgs[0].Pop != nil:
-		h.pops[e.CallID] = *msgs[0].Pop
-		h.current[e.Operator] = *msgs[0].Pop
+	case e.Kind == telephony.EvAnswered && len(msgs) > 1:
+		h.pops[e.CallID] = *msgs[1].Pop
+		h.current[e.Operator] = *msgs[1].Pop
 		// The other phones of a ring-all stopped ringing: their desks are told.
 		msgs = append(msgs, h.release(e, e.Operator)...)
 	case e.Kind == telephony.EvNoAnswer:

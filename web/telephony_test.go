@@ -398,6 +398,17 @@ func TestCTIScreenPop(t *testing.T) {
 	if err != nil || tk.CallID != "c1" || tk.Assignee != "test-operator" || tk.Contact == nil || tk.Contact.Phone != "+390544952111" {
 		t.Errorf("ticket of the contact: %+v, %v", tk, err)
 	}
+	// The supervisor's view gets the answer as an ordinary event ("cti", on which its page
+	// refreshes the operator to on-call), without the contact's ticket.
+	for {
+		m := sup.next("cti")
+		if m.Event.Kind == telephony.EvAnswered {
+			if m.Pop != nil || m.Event.CallID != "c1" {
+				t.Errorf("the supervisor's answered event: %+v", m)
+			}
+			break
+		}
+	}
 	decode(t, ct.call(t, http.MethodGet, "/api/cti/me", role.Operator, "", nil), &mine)
 	if !strings.Contains(string(mine["contact"]), `"ticket":"`+ans.Ticket+`"`) {
 		t.Errorf("/api/cti/me without the contact: %s", mine["contact"])

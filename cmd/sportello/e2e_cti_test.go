@@ -123,10 +123,11 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 // be the pill code when code is given): its answer shows beside the results.
 func (e *ctiE2E) search(t *testing.T, tab context.Context, text, code string) {
 	t.Helper()
-	if err := chromedp.Do(tab,
-		chromedp.SetValue(chromedp.CSS("#kb-q"), ""),
-		chromedp.SendKeys(chromedp.CSS("#kb-q"), text),
-	); err != nil {
+	// The field is emptied as a select-all would, the typing then is real keystrokes.
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => { const q = document.getElementById("kb-q"); q.value = ""; return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.SendKeys(chromedp.CSS("#kb-q"), text)); err != nil {
 		t.Fatal(err)
 	}
 	e.until(tab, "the candidates of «"+text+"»", `document.querySelectorAll("#kb-results li button").length > 0 &&

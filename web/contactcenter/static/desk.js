@@ -123,6 +123,9 @@
     if (!talking) { $("consult-bar").hidden = true; }
     badge(ringing);
     renderEscalateTargets();
+    // Colleagues log in and out while the desk is open: who can take the call is asked when
+    // a call is connected, not remembered from the page's load.
+    if (talking) { loadColleagues(); }
   }
 
   function tickWait() {
