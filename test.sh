@@ -19,12 +19,23 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 [ -f /usr/share/asterisk/sounds/it_IT_m_Carlo/queue-thereare.wav ] || need+=(asterisk-core-sounds-it-wav)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)  # ingest: real .xls and .ods
+command -v npm >/dev/null || need+=(npm)  # web: axe-core for the accessibility sweep
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# axe-core (npm), pinned by web/testdata/a11y/package-lock.json, installed with npm ci into a
+# cache folder outside the repository; the accessibility sweep of package web injects it.
+a11y="${XDG_CACHE_HOME:-$HOME/.cache}/sportello/a11y"
+if ! cmp -s web/testdata/a11y/package-lock.json "$a11y/package-lock.json" || [ ! -f "$a11y/node_modules/axe-core/axe.min.js" ]; then
+  mkdir -p "$a11y"
+  cp web/testdata/a11y/package.json web/testdata/a11y/package-lock.json "$a11y/"
+  (cd "$a11y" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+export SPORTELLO_AXE="$a11y/node_modules/axe-core/axe.min.js"
 
 # A throwaway PostgreSQL on a private socket, owned by an unprivileged user (postgres refuses
 # to run as root), removed when the tests end.

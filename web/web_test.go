@@ -482,7 +482,7 @@ func TestPages(t *testing.T) {
 		not        []string
 	}{
 		{"/", "", 200, []string{`lang="it"`, "/albero", "/rubrica", "/esporta"}, nil},
-		{"/albero", "", 200, []string{"<details>", webkit.ConceptHref(fixtures.Concepts[0].IRI), "data-expand-all"}, nil},
+		{"/albero", "", 200, []string{`data-toggle="Sottovoci di `, webkit.ConceptHref(fixtures.Concepts[0].IRI), "data-expand-all"}, nil},
 		{"/concetti/" + webkit.LocalID(p.Concepts[0]), "", 200, []string{webkit.PillHref(p), `aria-current="page"`}, []string{draftCode}},
 		{"/concetti/" + webkit.LocalID(p.Concepts[0]), "publisher", 200, []string{draftCode}, nil},
 		{"/schede/" + draftCode, "", 404, []string{"Scheda non trovata"}, []string{"Non ancora pubblica"}},

@@ -96,10 +96,10 @@
     li.setAttribute("data-kind", h.kind);
     li.setAttribute("data-id", hitID(h));
     var meta = el("p", "hit-meta");
+    // An option holds text only, no link: a control inside a control is lost to assistive
+    // technologies (WCAG 4.1.2). Enter or a click opens the answer pane, which has the links.
     if (h.kind === "pill") {
-      var a = el("a", "hit-title", h.title);
-      a.href = "/schede/" + encodeURIComponent(hitID(h));
-      li.appendChild(a);
+      li.appendChild(el("span", "hit-title", h.title));
       if (h.code) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "code", h.code)); }
       if (h.status && h.status !== "published") {
         li.appendChild(document.createTextNode(" "));
@@ -111,28 +111,17 @@
       meta.textContent = parts.join(" · ");
     } else {
       li.appendChild(el("span", "kind", h.kind === "office" ? T.office : T.person));
-      var title;
-      if (h.kind === "office") {
-        title = el("a", "hit-title", h.title);
-        title.href = "/rubrica/uffici/" + encodeURIComponent(localID(h.iri));
-      } else title = el("span", "hit-title", h.title);
-      li.appendChild(title);
+      li.appendChild(el("span", "hit-title", h.title));
       if (h.extension) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "ext", T.extension + " " + h.extension)); }
       var info = [];
       if (h.role) info.push(h.role);
       if (h.office) info.push(h.office);
+      info = info.concat(h.phones || []);
       meta.textContent = info.join(" · ");
-      (h.phones || []).forEach(function (ph) {
-        meta.appendChild(document.createTextNode(" · "));
-        var a = el("a", "", ph);
-        a.href = tel(ph);
-        meta.appendChild(a);
-      });
     }
     li.appendChild(meta);
     (h.highlights || []).forEach(function (s) { li.appendChild(highlight(s)); });
     li.addEventListener("mousedown", function (ev) {
-      if (ev.target.tagName === "A") return;
       ev.preventDefault();
       select(i);
       open();
