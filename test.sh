@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a clean Debian machine: installs the real peers the tests use
-# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice) when
+# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice, slapd) when
 # missing, starts a throwaway PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,6 +10,7 @@ command -v rapper >/dev/null || need+=(raptor2-utils)
 command -v roqet >/dev/null || need+=(rasqal-utils)
 /usr/bin/python3 -c 'import rdflib' 2>/dev/null || need+=(python3-rdflib)
 /usr/bin/python3 -c 'import vobject' 2>/dev/null || need+=(python3-vobject)
+/usr/bin/python3 -c 'import SPARQLWrapper' 2>/dev/null || need+=(python3-sparqlwrapper)  # the SPARQL endpoint's client test
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v sipp >/dev/null || need+=(sip-tester)
 # telephony: the PBX stand-in, the RTP capture, the Italian prompts and speech synthesis
@@ -20,6 +21,9 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)  # ingest: real .xls and .ods
 command -v npm >/dev/null || need+=(npm)  # web: axe-core for the accessibility sweep
+# accounts: staff login through a real LDAP directory (a private slapd per test, filled with ldapadd)
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapadd >/dev/null || need+=(ldap-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

@@ -151,6 +151,8 @@ type Store struct {
 	db       *sqldb.DB
 	cfg      Config
 	throttle *ratelimit.LoginThrottle
+	audit    Auditor    // the administrators' acts (admin.go); nil: not recorded
+	dir      *Directory // LDAP / Active Directory login for staff (directory.go); nil: local accounts only
 	// Now is the clock; tests replace it (the login throttle reads it too).
 	Now func() time.Time
 }
@@ -197,6 +199,9 @@ func New(ctx context.Context, db *sqldb.DB, cfg Config) (*Store, error) {
 	if err := db.Migrate(ctx, "auth", migrations); err != nil {
 		return nil, err
 	}
+	if err := db.Migrate(ctx, "auth.profile", profileMigrations); err != nil {
+		return nil, err
+	}
 	s := &Store{db: db, cfg: cfg, Now: time.Now}
 	// The login_failures table of the migration is no longer written: the throttle counts in
 	// memory, under one lock, which is what makes fifty parallel guesses count as fifty.
@@ -218,18 +223,9 @@ func (s *Store) Config() Config { return s.cfg }
 // passphrase of 256 characters is still allowed.
 const maxPasswordLen = 256
 
-// commonPasswords are the first guesses of anyone trying accounts; they satisfy the other rules,
-// so they are refused by name.
-var commonPasswords = map[string]bool{
-	"password123": true, "password1234": true, "password12345": true, "passw0rd123": true,
-	"qwerty12345": true, "qwerty123456": true, "1q2w3e4r5t": true, "abc1234567": true,
-	"sportello1": true, "sportello123": true, "sportello2024": true, "sportello2025": true,
-	"sportello2026": true, "benvenuto1": true, "benvenuto123": true, "cambiami123": true,
-	"password!1": true, "amministratore1": true, "admin12345": true, "welcome123": true,
-}
-
 // CheckPassword applies the password rules: long enough, not only letters or only digits, not
-// containing the user name, not a well-known password.
+// containing the user name, not a well-known password nor a common word with a few digits
+// (passwords.go).
 func (s *Store) CheckPassword(name, password string) error {
 	n := utf8.RuneCountInString(password)
 	if n < s.cfg.MinPasswordLen {
@@ -241,9 +237,6 @@ func (s *Store) CheckPassword(name, password string) error {
 	if !utf8.ValidString(password) || strings.IndexFunc(password, unicode.IsControl) >= 0 {
 		return &PasswordError{"contiene caratteri di controllo non ammessi"}
 	}
-	if commonPasswords[strings.ToLower(password)] {
-		return &PasswordError{"è una password troppo comune, facile da indovinare"}
-	}
 	var letters, others bool
 	for _, r := range password {
 		if unicode.IsLetter(r) {
@@ -254,6 +247,9 @@ func (s *Store) CheckPassword(name, password string) error {
 	}
 	if !letters || !others {
 		return &PasswordError{"usare sia lettere sia cifre o simboli"}
+	}
+	if why := guessable(password); why != "" {
+		return &PasswordError{why}
 	}
 	if name = normName(name); name != "" && strings.Contains(strings.ToLower(password), name) {
 		return &PasswordError{"non deve contenere il nome utente"}
@@ -292,7 +288,7 @@ func (s *Store) AddUser(ctx context.Context, u User, password string) (User, err
 	if err := CheckName(u.Name); err != nil {
 		return User{}, err
 	}
-	r, err := role.Parse(string(u.Role))
+	r, err := parseRole(string(u.Role))
 	if err != nil {
 		return User{}, err
 	}
@@ -437,13 +433,9 @@ func (s *Store) Login(ctx context.Context, name, password, ip string) (string, *
 	if !allowed {
 		return "", nil, &ThrottledError{RetryAfter: max(wait, time.Second), Address: why == ratelimit.RefusedAddress}
 	}
-	var hash string
-	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE name = ?`, name), &hash)
-	ok := err == nil && VerifyPassword(hash, password)
-	if errors.Is(err, ErrNotFound) {
-		// Spend the same time as a real check, so response times do not reveal which names exist.
-		VerifyPassword(dummyHash(), password)
-	} else if err != nil {
+	// A local account's hash, or the directory for a name that is not a local one (directory.go).
+	u, hash, ok, err := s.checkCredentials(ctx, name, password)
+	if err != nil {
 		return "", nil, err
 	}
 	if !ok {

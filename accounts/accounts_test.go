@@ -136,7 +136,7 @@ func TestCheckPassword(t *testing.T) {
 	}{
 		{"mario.rossi", "Cambio-Residenza-7", ""},
 		{"mario.rossi", "una frase lunga con spazi 2", ""},
-		{"mario.rossi", "àèìòù-1234", ""},
+		{"mario.rossi", "però-città-1234", ""},
 		{"mario.rossi", "corta-1", "almeno 10 caratteri"},
 		{"mario.rossi", "sololettereeee", "sia lettere sia cifre"},
 		{"mario.rossi", "12345678901", "sia lettere sia cifre"},
@@ -189,7 +189,8 @@ func TestUsers(t *testing.T) {
 			want string
 		}{
 			{User{Name: "MARIO.ROSSI", Role: role.Operator}, pw, ErrExists.Error()},
-			{User{Name: "luca", Role: "capo"}, pw, "unknown role"},
+			{User{Name: "luca", Role: "capo"}, pw, "sconosciuto"},
+			{User{Name: "luca", Role: ""}, pw, "scegliere il ruolo"},
 			{User{Name: "luca bianchi", Role: role.Operator}, pw, "non è ammesso"},
 			{User{Name: "luca", Role: role.Operator}, "breve1", "almeno 10"},
 		} {

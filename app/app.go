@@ -26,10 +26,12 @@ import (
 	"sportello/accounts/accesslog"
 	"sportello/audit"
 	"sportello/fixtures"
+	"sportello/harvest"
 	"sportello/ingest"
 	"sportello/internal/fsperm"
 	"sportello/internal/sqldb"
 	"sportello/kb"
+	"sportello/kb/linkeddata"
 	"sportello/kb/search"
 	"sportello/ticketing"
 	"sportello/web"
@@ -44,9 +46,10 @@ type Config struct {
 	BaseURL string // public URL, for canonical links
 	Demo    bool   // load the demo data set when the knowledge base is empty
 
-	Accounts       accounts.Config // session lifetime, login throttling, password length
-	AccessLogDays  int             // how long the access log keeps reads; 0 means 365
-	SecondApproval string          // branches whose pills need two signatures (KB-12)
+	Accounts       accounts.Config          // session lifetime, login throttling, password length
+	Directory      accounts.DirectoryConfig // staff login through LDAP / Active Directory; URL empty: off
+	AccessLogDays  int                      // how long the access log keeps reads; 0 means 365
+	SecondApproval string                   // branches whose pills need two signatures (KB-12)
 	Tickets        ticketing.Settings
 	Telephony      TelephonyConfig
 	// AuditRetention is how long the administrators' audit log keeps entries (OPS-1); 0 means
@@ -57,6 +60,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// RateLimits are the budgets of the anonymous endpoints (web.DefaultRateLimits); nil: none.
 	RateLimits web.RateLimits
+	// LinkedData is the dataset's description and the SPARQL endpoint's limits (kb/linkeddata);
+	// the zero value takes the defaults. Its BaseURL is BaseURL.
+	LinkedData linkeddata.Settings
 
 	Logger *slog.Logger
 	// Auth tells the web server who is calling; nil: the sessions of the accounts. Tests set it
@@ -86,7 +92,11 @@ type App struct {
 	Tickets   *ticketing.Store
 	Telephony *webcc.Telephony // nil without telephony
 	Imports   *ingest.Jobs
-	Web       *web.Server
+	// LinkedData answers SPARQL queries, the minted IRIs and the dataset description.
+	LinkedData *linkeddata.Service
+	// Remote fetches RDF from the allowed hosts (administrators' import from a URL).
+	Remote *harvest.Fetcher
+	Web    *web.Server
 
 	tel     *telephonyPart
 	sla     *slaPart
@@ -138,12 +148,13 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.closers = append(a.closers, func() { a.DB.Close() })
 	// accounts (issue 5): sessions decide every caller's role; the demo gets one account per role.
 	var jobs []job
-	if a.Users, a.Workflow, a.Reads, jobs, err = openAccounts(ctx, cfg, a.DB, a.Store, a.log); err != nil {
+	// the administrators' audit log (OPS-1), pruned daily by the retention; the accounts record
+	// their acts there themselves, the web server the other administrative acts.
+	if a.Audit, jobs, err = openAudit(ctx, a.DB, cfg.AuditRetention, a.log); err != nil {
 		return err
 	}
 	a.jobs = append(a.jobs, jobs...)
-	// the administrators' audit log (OPS-1), pruned daily by the retention.
-	if a.Audit, jobs, err = openAudit(ctx, a.DB, cfg.AuditRetention, a.log); err != nil {
+	if a.Users, a.Workflow, a.Reads, jobs, err = openAccounts(ctx, cfg, a.DB, a.Store, a.Audit, a.log); err != nil {
 		return err
 	}
 	a.jobs = append(a.jobs, jobs...)
@@ -153,7 +164,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	a.closers = append(a.closers, func() { a.Index.Close() })
 	// tickets (issue 6): the CRM on the operational database, with the demo requests under demo.
-	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, cfg.Demo, a.log); err != nil {
+	if a.Tickets, a.smtp, jobs, err = openTickets(ctx, a.DB, cfg.Tickets, cfg.DataDir, a.Store, a.Users, cfg.Demo, a.log); err != nil {
 		return err
 	}
 	if a.smtp != nil {
@@ -173,6 +184,29 @@ func (a *App) open(ctx context.Context) (err error) {
 	// imports (issue 3): the uploads of the import pages and their background jobs.
 	a.Imports = ingest.NewJobs(filepath.Join(cfg.DataDir, "import"), a.Store, a.log)
 	a.jobs = append(a.jobs, job{"imports", a.Imports.Run})
+	// SPARQL, Linked Data and the dataset description (issue 20).
+	ldcfg := cfg.LinkedData.Dataset
+	ldcfg.BaseURL = cfg.BaseURL
+	a.LinkedData = linkeddata.New(a.Store, ldcfg, cfg.LinkedData.Limits)
+	// Remote sources (issue 20): RDF from a URL for administrators, scheduled harvesting.
+	rm := cfg.LinkedData.Remote
+	a.Remote = &harvest.Fetcher{AllowHosts: rm.AllowHosts, MaxBytes: rm.MaxBytes, Timeout: rm.Timeout}
+	if len(rm.Sources) > 0 {
+		sched := &harvest.Schedule{Store: a.Store, Fetcher: a.Remote, Every: rm.Every, Report: func(r harvest.Report, err error) {
+			if err != nil {
+				a.log.Error("harvest failed", "source", r.Source, "err", err)
+				return
+			}
+			a.log.Info("harvest done", "source", r.Source, "pages", r.Pages, "with_data", r.WithData, "statements", r.Statements, "problems", len(r.Problems))
+			for _, p := range r.Problems {
+				a.log.Warn("harvest: page left out", "source", r.Source, "problem", p)
+			}
+		}}
+		for _, src := range rm.Sources {
+			sched.Sources = append(sched.Sources, harvest.Source{Name: src.Name, Sitemap: src.Sitemap, MaxPages: src.MaxPages})
+		}
+		a.jobs = append(a.jobs, job{"harvest", sched.Run})
+	}
 	auth := cfg.Auth
 	if auth == nil {
 		auth = web.NewSessionAuth(a.Users)
@@ -180,7 +214,8 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.Web = web.New(web.Config{Addr: cfg.Addr, DataDir: cfg.DataDir, BaseURL: cfg.BaseURL, Logger: a.log, Auth: auth,
 		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20},
 		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
-			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log)})
+			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log),
+			LinkedData: a.LinkedData, Remote: a.Remote})
 	return nil
 }
 

@@ -16,7 +16,7 @@ import (
 )
 
 // The audit log of administrative acts (OPS-1), as the server records it. One table, by route,
-// says which requests are acts and how to name them — accounts, announcements, synonyms,
+// says which requests are acts and how to name them — announcements, synonyms,
 // citizen merges, imports — and every download of a file by a signed-in user (an export of
 // tickets, citizens, statistics, the graph with its drafts, the recordings' backup) is recorded
 // as an export. An act is recorded once its handler has succeeded: no error, a status below
@@ -90,18 +90,6 @@ type auditRule func(a auditArgs) (audit.Action, string, string)
 
 // auditRoutes are the audited routes, "METHOD /path" → rule.
 var auditRoutes = map[string]auditRule{
-	"POST /amministrazione/utenti": func(a auditArgs) (audit.Action, string, string) {
-		return audit.AccountCreate, "utente " + strings.ToLower(strings.TrimSpace(a.field("name"))), "ruolo " + a.field("role")
-	},
-	"POST /amministrazione/utenti/:name/stato": func(a auditArgs) (audit.Action, string, string) {
-		if a.field("disabled") == "1" {
-			return audit.AccountDisable, "utente " + a.param("name"), "sessioni chiuse"
-		}
-		return audit.AccountEnable, "utente " + a.param("name"), ""
-	},
-	"POST /amministrazione/utenti/:name/password": func(a auditArgs) (audit.Action, string, string) {
-		return audit.AccountPassword, "utente " + a.param("name"), "reimpostata da un amministratore; sessioni chiuse"
-	},
 	"POST /annunci": func(a auditArgs) (audit.Action, string, string) {
 		name := strings.TrimSpace(a.field("name"))
 		if name == "" {

@@ -16,6 +16,7 @@ import (
 
 	"sportello/accounts"
 	"sportello/accounts/accesslog"
+	"sportello/audit"
 	"sportello/fixtures"
 	"sportello/internal/role"
 	"sportello/internal/sqldb"
@@ -28,6 +29,7 @@ import (
 type authSite struct {
 	url   string
 	users *accounts.Store
+	audit *audit.Store // where the accounts record the administrators' acts
 	mu    sync.Mutex
 	now   time.Time
 }
@@ -54,6 +56,10 @@ func newAuthSiteWith(t *testing.T, withWorkflow bool) *authSite {
 	if _, err := accounts.SeedDemo(context.Background(), users); err != nil {
 		t.Fatal(err)
 	}
+	if site.audit, err = audit.Open(context.Background(), db, audit.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	users.UseAudit(site.audit)
 	store := testStore(t)
 	var wf *kb.Workflow
 	if withWorkflow {
@@ -68,7 +74,7 @@ func newAuthSiteWith(t *testing.T, withWorkflow bool) *authSite {
 			t.Fatal(err)
 		}
 	}
-	d := Deps{Store: store}
+	d := Deps{Store: store, Audit: site.audit}
 	if wf != nil {
 		reads, err := accesslog.New(context.Background(), db, 0)
 		if err != nil {

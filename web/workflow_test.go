@@ -352,7 +352,8 @@ func TestUsersPage(t *testing.T) {
 		{url.Values{"name": {"luca.bianchi"}, "role": {"operator"}, "password": {"corta1"}}, "almeno 10 caratteri"},
 		{url.Values{"name": {"Luca Bianchi"}, "role": {"operator"}, "password": {"Lunga-abbastanza-1"}}, "non è ammesso"},
 		{url.Values{"name": {"operatore"}, "role": {"operator"}, "password": {"Lunga-abbastanza-1"}}, "esiste già"},
-		{url.Values{"name": {"luca.bianchi"}, "role": {"capo"}, "password": {"Lunga-abbastanza-1"}}, "unknown role"},
+		{url.Values{"name": {"luca.bianchi"}, "role": {"capo"}, "password": {"Lunga-abbastanza-1"}}, "sconosciuto"},
+		{url.Values{"name": {"luca.bianchi"}, "password": {"Lunga-abbastanza-1"}}, "scegliere il ruolo"},
 	} {
 		if r := form(admin, "/amministrazione/utenti", tc.v); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, tc.message) {
 			t.Errorf("add %v: %d, want 400 with %q", tc.v, r.Status, tc.message)

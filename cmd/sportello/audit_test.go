@@ -46,7 +46,7 @@ func TestAuditCommand(t *testing.T) {
 		t.Fatalf("audit export: exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	for _, want := range []string{"account.create;utente mario;ruolo publisher", "account.password;utente mario",
+	for _, want := range []string{"account.create;utente mario;ruolo: Redattore (publisher)", "account.password;utente mario",
 		"account.disable;utente mario", "import.run;file voce.ttl;1 dichiarazioni RDF", "search.reindex;indice di ricerca",
 		"export.download;grafo completo;formato nquads"} {
 		if !strings.Contains(out, want) || !strings.Contains(out, ";cli:") {

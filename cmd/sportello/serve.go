@@ -16,6 +16,7 @@ import (
 
 	"sportello/accounts"
 	"sportello/app"
+	"sportello/kb/linkeddata"
 	"sportello/telephony/media"
 	"sportello/ticketing"
 	"sportello/web"
@@ -25,7 +26,7 @@ func init() {
 	register(&command{
 		name:    "serve",
 		summary: "run the web server (pages, JSON API, exports); --demo loads the demo data",
-		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR] [--db DSN] [ticketing flags: --smtp-listen, --mail-relay, --sla-hours …]",
+		usage:   "[--addr :8080] [--demo] [--base-url URL] [--data DIR] [--db DSN] [ticketing flags: --smtp-listen, --mail-relay, --sla-hours …] [--ldap-url URL --ldap-roles … (staff login through LDAP)]",
 		run:     runServe,
 	})
 }
@@ -75,6 +76,10 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 	retention := fs.String("audit-retention", defRetention,
 		"how long the audit log of administrative acts keeps entries: 5y, 1825d, 8760h (env SPORTELLO_AUDIT_RETENTION)")
+	var directory accounts.DirectoryConfig
+	directory.AddFlags(fs) // staff login through the Region's LDAP / Active Directory (optional)
+	ldFile := fs.String("linked-data", os.Getenv("SPORTELLO_LINKED_DATA"),
+		"dataset description for the open-data catalogues (DCAT-AP_IT, VoID) and SPARQL limits (JSON: title, publisher, license, themes, sparql.timeout, sparql.maxRows); empty: the defaults (env SPORTELLO_LINKED_DATA)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -86,6 +91,13 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 	if *ctiSample <= 0 {
 		return usagef("--cti-sample must be positive")
+	}
+	var ld linkeddata.Settings
+	if *ldFile != "" {
+		var err error
+		if ld, err = linkeddata.LoadSettings(*ldFile); err != nil {
+			return err
+		}
 	}
 	acc, err := accounts.ConfigFromEnv(os.Getenv) // SPORTELLO_SESSION_TTL, SPORTELLO_LOGIN_MAX_FAILURES, …
 	if err != nil {
@@ -109,15 +121,16 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return usagef("--audit-retention: %v", err)
 	}
+	directory.BindPassword = os.Getenv(accounts.EnvLDAPBindPassword)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(fs.Output(), nil))
 	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
-		Accounts: acc, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
+		Accounts: acc, Directory: directory, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
 		TrustedProxies: proxies, RateLimits: limits, AuditRetention: keep,
-		Telephony: app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
-		Logger:    log})
+		Telephony:  app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
+		LinkedData: ld, Logger: log})
 	if err != nil {
 		return err
 	}

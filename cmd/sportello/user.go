@@ -23,14 +23,17 @@ import (
 func init() {
 	register(&command{
 		name:    "user",
-		summary: "manage accounts: add, passwd, list, disable, enable (issue 5, KB-8, KB-14)",
+		summary: "manage accounts: add, role, passwd, list, disable, enable (issue 5, KB-8, KB-14)",
 		usage: `add NAME --role ROLE [--display-name TEXT] [--email ADDR] [--password-stdin]
+       sportello user role NAME --role ROLE
        sportello user passwd NAME [--password-stdin]
        sportello user list [--json]
        sportello user disable NAME
        sportello user enable NAME
 
 Roles: ` + roleNames() + `.
+The role is always given: there is no default. Creating an account, changing its role,
+setting its password and disabling or enabling it are recorded in the audit log (actor "cli").
 Passwords are asked on the terminal (twice, not echoed) or read from the first line of
 standard input with --password-stdin. Every command also takes --data DIR and --db DSN.`,
 		run: runUser,
@@ -61,7 +64,7 @@ func dbFlag(fs *flag.FlagSet) *string {
 func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	data := dataFlag(fs)
 	dsn := dbFlag(fs)
-	roleFlag := fs.String("role", "", "role of the new account (add)")
+	roleFlag := fs.String("role", "", "role of the account (add, role): required, there is no default")
 	display := fs.String("display-name", "", "full name shown on pages (add; default: the login name)")
 	email := fs.String("email", "", "e-mail address (add)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (add, passwd)")
@@ -73,7 +76,7 @@ func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("missing subcommand: add, passwd, list, disable or enable")
+		return usagef("missing subcommand: add, role, passwd, list, disable or enable")
 	}
 	verb, pos := pos[0], pos[1:]
 	wantArgs := 1
@@ -81,9 +84,9 @@ func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		wantArgs = 0
 	}
 	switch verb {
-	case "add", "passwd", "list", "disable", "enable":
+	case "add", "role", "passwd", "list", "disable", "enable":
 	default:
-		return usagef("unknown subcommand %q: want add, passwd, list, disable or enable", verb)
+		return usagef("unknown subcommand %q: want add, role, passwd, list, disable or enable", verb)
 	}
 	if len(pos) != wantArgs {
 		if wantArgs == 0 {
@@ -91,11 +94,11 @@ func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		}
 		return usagef("user %s needs exactly one user name", verb)
 	}
-	if verb == "add" && *roleFlag == "" {
-		return usagef("user add needs --role (one of %s)", roleNames())
+	if (verb == "add" || verb == "role") && *roleFlag == "" {
+		return usagef("user %s needs --role (one of %s)", verb, roleNames())
 	}
 	var r role.Role
-	if verb == "add" {
+	if verb == "add" || verb == "role" {
 		if r, err = role.Parse(*roleFlag); err != nil {
 			return usagef("%v", err)
 		}
@@ -124,30 +127,36 @@ func runUser(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	log, err := audit.Open(ctx, db, audit.Config{})
+	if err != nil {
+		return err
+	}
+	store.UseAudit(log)
+	by := accounts.Actor{Name: cliActor()} // the accounts record their acts in the audit log
 
 	switch verb {
 	case "add":
-		u, err := store.AddUser(ctx, accounts.User{Name: pos[0], DisplayName: *display, Email: *email, Role: r}, password)
+		u, err := store.CreateUser(ctx, accounts.User{Name: pos[0], DisplayName: *display, Email: *email, Role: r}, password, by)
 		if err != nil {
 			return fmt.Errorf("user %s: %w", pos[0], err)
 		}
 		fmt.Fprintf(stdout, "created user %s (%s)\n", u.Name, u.Role)
-		return recordOn(db, audit.AccountCreate, "utente "+u.Name, "ruolo "+string(u.Role))
+	case "role":
+		a, err := store.ChangeRole(ctx, pos[0], r, by)
+		if err != nil {
+			return fmt.Errorf("user %s: %w", pos[0], err)
+		}
+		fmt.Fprintf(stdout, "user %s is now %s\n", a.Name, a.Role)
 	case "passwd":
-		if err := store.SetPassword(ctx, pos[0], password); err != nil {
+		if err := store.ResetPassword(ctx, pos[0], password, by); err != nil {
 			return fmt.Errorf("user %s: %w", pos[0], err)
 		}
 		fmt.Fprintf(stdout, "password of %s changed; its sessions are closed\n", strings.ToLower(pos[0]))
-		return recordOn(db, audit.AccountPassword, "utente "+strings.ToLower(pos[0]), "impostata dalla riga di comando; sessioni chiuse")
 	case "disable", "enable":
-		if err := store.SetDisabled(ctx, pos[0], verb == "disable"); err != nil {
+		if err := store.SetDisabledBy(ctx, pos[0], verb == "disable", by); err != nil {
 			return fmt.Errorf("user %s: %w", pos[0], err)
 		}
 		fmt.Fprintf(stdout, "user %s %sd\n", strings.ToLower(pos[0]), verb)
-		if verb == "disable" {
-			return recordOn(db, audit.AccountDisable, "utente "+strings.ToLower(pos[0]), "sessioni chiuse")
-		}
-		return recordOn(db, audit.AccountEnable, "utente "+strings.ToLower(pos[0]), "")
 	case "list":
 		users, err := store.Users(ctx)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"sportello/accounts"
+	"sportello/audit"
 	"sportello/fixtures/testenv"
 	"sportello/internal/sqldb"
 )
@@ -95,6 +96,10 @@ func TestUserCommand(t *testing.T) {
 				{"empty stdin", []string{"user", "passwd", "anna", "--password-stdin"}, "", false, 1, "", "no password"},
 				{"passwd", []string{"user", "passwd", "anna", "--password-stdin"}, "Nuova-Password-22\n", false, 0, "password of anna changed", ""},
 				{"passwd unknown", []string{"user", "passwd", "nessuno", "--password-stdin"}, "Nuova-Password-22\n", false, 1, "", "inesistente"},
+				{"role", []string{"user", "role", "anna", "--role", "supervisor"}, "", false, 0, "user anna is now supervisor", ""},
+				{"role back", []string{"user", "role", "Anna", "--role=validator"}, "", false, 0, "user anna is now validator", ""},
+				{"role without --role", []string{"user", "role", "anna"}, "", false, 2, "", "--role"},
+				{"role unknown user", []string{"user", "role", "nessuno", "--role", "operator"}, "", false, 1, "", "inesistente"},
 				{"disable", []string{"user", "disable", "mario.rossi"}, "", false, 0, "user mario.rossi disabled", ""},
 				{"disable unknown", []string{"user", "disable", "nessuno"}, "", false, 1, "", "inesistente"},
 				{"list", []string{"user", "list"}, "", false, 0, "mario.rossi  publisher  disabled", ""},
@@ -149,6 +154,22 @@ func TestUserCommand(t *testing.T) {
 			withInput(t, "", false)
 			if code, out, _ := sportello(t, append([]string{"user", "enable", "mario.rossi"}, db...)...); code != 0 || !strings.Contains(out, "enabled") {
 				t.Errorf("enable: exit %d %s", code, out)
+			}
+			// Every act is in the audit log, as the command line's.
+			log, err := audit.Open(context.Background(), sdb, audit.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, err := log.List(context.Background(), audit.Filter{Actor: "cli"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var acts []string
+			for _, e := range entries {
+				acts = append(acts, string(e.Action))
+			}
+			if got := strings.Join(acts, " "); got != "account.enable account.disable account.role account.role account.password account.create account.create" {
+				t.Errorf("audit log of the commands: %s", got)
 			}
 		})
 	}

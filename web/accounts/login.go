@@ -27,7 +27,7 @@ import (
 
 // Routes are the login, profile, users and access-log routes.
 func (h *Handlers) Routes() []webkit.Route {
-	return slices.Concat(h.loginRoutes(), h.userPageRoutes(), h.accessLogRoutes())
+	return slices.Concat(h.loginRoutes(), h.userPageRoutes(), h.adminRoutes(), h.accessLogRoutes())
 }
 
 // Auth is what the pages need of the server's accounts: the store, and whether the client
@@ -122,6 +122,10 @@ func loginError(c echo.Context, err error) *webkit.HTTPError {
 		return &webkit.HTTPError{Status: http.StatusUnauthorized, Code: "bad_login", Msg: err.Error()}
 	case errors.Is(err, users.ErrDisabled):
 		return &webkit.HTTPError{Status: http.StatusForbidden, Code: "disabled", Msg: err.Error()}
+	case errors.Is(err, users.ErrNoDirectoryRole):
+		return &webkit.HTTPError{Status: http.StatusForbidden, Code: "no_role", Msg: err.Error()}
+	case errors.Is(err, users.ErrDirectoryUnavailable):
+		return &webkit.HTTPError{Status: http.StatusServiceUnavailable, Code: "directory_unavailable", Msg: err.Error(), Err: err}
 	}
 	return webkit.Internal(err).(*webkit.HTTPError)
 }
@@ -151,7 +155,8 @@ func (h *Handlers) loginForm(c echo.Context) error {
 		return err
 	}
 	name, next := c.FormValue("name"), safeNext(c.FormValue("next"))
-	if _, err := h.login(c, sa, name, c.FormValue("password")); err != nil {
+	sess, err := h.login(c, sa, name, c.FormValue("password"))
+	if err != nil {
 		var he *webkit.HTTPError
 		if !errors.As(err, &he) || he.Status >= 500 {
 			return err
@@ -161,6 +166,10 @@ func (h *Handlers) loginForm(c echo.Context) error {
 			d.Already, d.CSRF = sess.User.Name, sess.CSRF
 		}
 		return h.pages.RenderStatus(c, he.Status, "login", webkit.PageData{Title: i18n.T("login.title"), Nav: "login", Data: d})
+	}
+	if next == "/" {
+		// No page asked for: each role starts where its work is.
+		next = StartPage(role.Stored(string(sess.User.Role)))
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
@@ -271,6 +280,7 @@ type sessionJSON struct {
 	Role      role.Role `json:"role"`
 	CSRFToken string    `json:"csrfToken"`
 	Expires   time.Time `json:"expires"`
+	Start     string    `json:"start"` // the role's start page
 }
 
 type userJSON struct {
@@ -285,6 +295,7 @@ func toSessionJSON(sess *users.Session) sessionJSON {
 		Role:      role.Stored(string(sess.User.Role)),
 		CSRFToken: sess.CSRF,
 		Expires:   sess.Expires,
+		Start:     StartPage(role.Stored(string(sess.User.Role))),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,13 @@ func actor(c echo.Context) string {
 // Err turns a ticketing error into an httpError with the status of ticketing.HTTPStatus and
 // an Italian message a person can act on.
 func Err(err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *webkit.HTTPError
+	if errors.As(err, &he) {
+		return he // already mapped
+	}
 	st := ticketing.HTTPStatus(err)
 	var inv *ticketing.InvalidError
 	var dup *ticketing.DuplicateError
@@ -109,94 +117,6 @@ func paramID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// ticketFilter reads the list filters of the query string (API and pages share them): state
-// (repeatable or comma-separated), channel, office, assignee, citizen, category, since and
-// until (YYYY-MM-DD), limit, offset, and inbox=1 for the caller's own work list.
-func ticketFilter(c echo.Context) (ticketing.Filter, error) {
-	var f ticketing.Filter
-	if c.QueryParam("inbox") == "1" {
-		who := ticketing.CapacityOf(webkit.RoleOf(c))
-		if office := c.QueryParam("office"); office != "" && who == ticketing.AsLevel2 {
-			// A level-2 user working for a competent office sees what is assigned to it.
-			who = ticketing.AsOffice
-		}
-		f = ticketing.Inbox(who, c.QueryParam("office"))
-	}
-	// Explicit states replace the inbox's own: "my queue, only the escalated ones".
-	var states []ticketing.State
-	for _, v := range c.QueryParams()["state"] {
-		for _, st := range strings.Split(v, ",") {
-			if st = strings.TrimSpace(st); st == "" {
-				continue
-			}
-			if !validState(ticketing.State(st)) {
-				return f, webkit.BadRequest("bad_parameter", i18n.T("tk.err.badState", st))
-			}
-			states = append(states, ticketing.State(st))
-		}
-	}
-	if len(states) > 0 {
-		f.States = states
-	}
-	if ch := c.QueryParam("channel"); ch != "" {
-		if !ticketing.Channel(ch).Valid() {
-			return f, webkit.BadRequest("bad_parameter", i18n.T("tk.err.badChannel", ch))
-		}
-		f.Channel = ticketing.Channel(ch)
-	}
-	if v := c.QueryParam("office"); v != "" {
-		f.Office = v
-	}
-	f.Assignee = c.QueryParam("assignee")
-	f.Category = c.QueryParam("category")
-	if v := c.QueryParam("citizen"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return f, webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", "citizen"))
-		}
-		f.CitizenID = id
-	}
-	var err error
-	if f.Since, err = dateParam(c, "since"); err != nil {
-		return f, err
-	}
-	if f.Until, err = dateParam(c, "until"); err != nil {
-		return f, err
-	}
-	if !f.Until.IsZero() {
-		f.Until = f.Until.AddDate(0, 0, 1) // the until day is included
-	}
-	if f.Limit, err = webkit.IntParam(c, "limit", 0); err != nil {
-		return f, err
-	}
-	if f.Offset, err = webkit.IntParam(c, "offset", 0); err != nil {
-		return f, err
-	}
-	return f, nil
-}
-
-func validState(st ticketing.State) bool {
-	for _, s := range ticketing.States {
-		if s == st {
-			return true
-		}
-	}
-	return false
-}
-
-// dateParam reads a YYYY-MM-DD query parameter as midnight in Rome.
-func dateParam(c echo.Context, name string) (time.Time, error) {
-	v := c.QueryParam(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.ParseInLocation("2006-01-02", v, clock.Rome())
-	if err != nil {
-		return time.Time{}, webkit.BadRequest("bad_parameter", i18n.T("tk.err.badDate", name))
-	}
-	return t, nil
-}
-
 // period is the [since, until) of figures and gaps: the query's dates, by default the last 30
 // days.
 func period(c echo.Context) (time.Time, time.Time, error) {
@@ -227,81 +147,44 @@ func BindJSON(c echo.Context, v any) error {
 	return nil
 }
 
-// TicketView is a ticket with everything its page shows.
-type TicketView struct {
-	Ticket      *ticketing.Ticket      `json:"ticket"`
-	SLA         ticketing.SLAState     `json:"sla"`
-	Citizen     *ticketing.Citizen     `json:"citizen,omitempty"`
-	Path        []ticketing.Event      `json:"path"`
-	Queries     []string               `json:"queries"`
-	Attachments []ticketing.Attachment `json:"attachments"`
-	Callbacks   []ticketing.Callback   `json:"callbacks"`
-	Messages    []ticketing.Message    `json:"messages"`
-	Allowed     []ticketing.Action     `json:"allowed"` // what the caller may do now
-}
+// timeNow is the clock of the SLA states shown.
+var timeNow = time.Now
 
-func (h *Handlers) TicketView(ctx context.Context, st *ticketing.Store, t *ticketing.Ticket, who role.Role) (*TicketView, error) {
-	v := &TicketView{Ticket: t, SLA: st.SLA(t, time.Now()), Allowed: ticketing.Allowed(t.State, ticketing.CapacityOf(who))}
-	var err error
-	if t.CitizenID != 0 {
-		if v.Citizen, err = st.Citizen(ctx, t.CitizenID); err != nil && !errors.Is(err, ticketing.ErrNotFound) {
-			return nil, err
-		}
-	}
-	if v.Path, err = st.Path(ctx, t.ID); err != nil {
-		return nil, err
-	}
-	if v.Queries, err = st.Queries(ctx, t.ID); err != nil {
-		return nil, err
-	}
-	if v.Attachments, err = st.Attachments(ctx, t.ID); err != nil {
-		return nil, err
-	}
-	if v.Callbacks, err = st.Callbacks(ctx, t.ID); err != nil {
-		return nil, err
-	}
-	if v.Messages, err = st.Messages(ctx, t.ID); err != nil {
-		return nil, err
-	}
-	if v.Allowed == nil {
-		v.Allowed = []ticketing.Action{}
-	}
-	return v, nil
-}
-
-// apiTickets is GET /api/tickets: the rows the filters select, overdue and at-risk first.
+// apiTickets is GET /api/tickets: one page of the tickets the filters, text and sort select
+// (listQuery), with the total: {"tickets", "total", "page", "pageSize", "pages"}.
 func (h *Handlers) apiTickets(c echo.Context) error {
 	st, err := h.store()
 	if err != nil {
 		return err
 	}
-	f, err := ticketFilter(c)
+	q, _, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	rows, err := st.Rows(c.Request().Context(), f, time.Now())
+	pg, err := st.Search(c.Request().Context(), q, time.Now())
 	if err != nil {
 		return Err(err)
 	}
-	if rows == nil {
-		rows = []ticketing.Row{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"tickets": rows, "total": len(rows)})
+	return c.JSON(http.StatusOK, map[string]any{"tickets": pg.Rows, "total": pg.Total, "page": pg.Page,
+		"pageSize": pg.PageSize, "pages": pg.Pages})
 }
 
-// apiTicketsExport is GET /api/tickets/export: the same list as a workbook.
+// apiTicketsExport is GET /api/tickets/export: every ticket of the same filters as a workbook.
 func (h *Handlers) apiTicketsExport(c echo.Context) error {
 	st, err := h.store()
 	if err != nil {
 		return err
 	}
-	f, err := ticketFilter(c)
+	q, _, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	rows, err := st.Rows(c.Request().Context(), f, time.Now())
+	rows, err := searchAll(c, st, q, func(q ticketing.Query) (*ticketing.Page, error) {
+		pg, err := st.Search(c.Request().Context(), q, time.Now())
+		return pg, Err(err)
+	})
 	if err != nil {
-		return Err(err)
+		return err
 	}
 	return writeXLSX(c, "ticket", ticketing.TicketSheet(rows))
 }
@@ -322,6 +205,10 @@ type newTicketRequest struct {
 // createTicket opens the ticket of req as the caller, registering or matching the citizen.
 func (h *Handlers) createTicket(c echo.Context, st *ticketing.Store, req newTicketRequest) (*ticketing.Ticket, error) {
 	ctx := c.Request().Context()
+	if strings.TrimSpace(req.Subject) == "" && strings.TrimSpace(req.Description) == "" {
+		// Refused before a new caller is registered: nothing is written for an empty request.
+		return nil, Err(&ticketing.InvalidError{Field: "description", Msg: i18n.T("tk.err.noDescription")})
+	}
 	cid := req.CitizenID
 	if cid == 0 && req.Citizen != nil && (req.Citizen.Name != "" || req.Citizen.TaxCode != "" ||
 		len(req.Citizen.Emails) > 0 || len(req.Citizen.Phones) > 0) {
@@ -381,51 +268,11 @@ func (h *Handlers) apiTicket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.TicketView(c.Request().Context(), st, t, webkit.RoleOf(c))
+	v, err := h.TicketView(c.Request().Context(), st, t, actor(c), webkit.RoleOf(c))
 	if err != nil {
 		return Err(err)
 	}
 	return c.JSON(http.StatusOK, v)
-}
-
-// stepRequest is the body of POST /api/tickets/:id/steps.
-type stepRequest struct {
-	Action          ticketing.Action `json:"action"`
-	Reason          string           `json:"reason"`
-	Office          string           `json:"office"`
-	SuggestedOffice string           `json:"suggestedOffice"`
-	Pill            string           `json:"pill"`
-	Queries         []string         `json:"queries"`
-}
-
-// applyStep runs one step as the caller. request_data and final_reminder go through the email
-// of TK-13 when outbound email is configured; without it they are plain transitions.
-func (h *Handlers) applyStep(c echo.Context, st *ticketing.Store, t *ticketing.Ticket, req stepRequest) (*ticketing.Ticket, error) {
-	ctx := c.Request().Context()
-	who, rl := actor(c), ticketing.CapacityOf(webkit.RoleOf(c))
-	var out *ticketing.Ticket
-	var err error
-	switch req.Action {
-	case ticketing.ActRequestData:
-		out, err = st.RequestData(ctx, t.ID, who, rl, req.Reason)
-		if errors.Is(err, ticketing.ErrNoMail) {
-			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason})
-		}
-	case ticketing.ActFinalReminder:
-		out, err = st.FinalReminder(ctx, t.ID, who, rl)
-		if errors.Is(err, ticketing.ErrNoMail) {
-			out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason})
-		}
-	case "":
-		return nil, webkit.BadRequest("invalid", i18n.T("tk.err.invalid", fieldName("action"), i18n.T("tk.err.noAction")))
-	default:
-		out, err = st.Apply(ctx, t.ID, ticketing.Step{Action: req.Action, Actor: who, Role: rl, Reason: req.Reason,
-			Office: req.Office, SuggestedOffice: req.SuggestedOffice, Pill: req.Pill, Queries: req.Queries})
-	}
-	if err != nil {
-		return nil, Err(err)
-	}
-	return out, nil
 }
 
 // apiTicketStep is POST /api/tickets/:id/steps: one step of the Annex A flow.
@@ -859,8 +706,13 @@ var (
 	mergers       = []role.Role{role.Backoffice, role.Level2, role.Supervisor, role.Administrator}                              // citizen merge
 )
 
-// Routes are the ticket pages and API.
+// Routes are the ticket pages and API, the offices' queues, the memberships and the canned
+// answers.
 func (h *Handlers) Routes() []webkit.Route {
+	return slices.Concat(h.ticketRoutes(), h.ticketAPIRoutes(), h.officeRoutes())
+}
+
+func (h *Handlers) ticketRoutes() []webkit.Route {
 	return []webkit.Route{
 		webkit.GET("/ticket", readers, h.ticketInboxPage),
 		webkit.GET("/ticket/nuovo", workers, h.ticketNewPage),
@@ -869,7 +721,11 @@ func (h *Handlers) Routes() []webkit.Route {
 		webkit.GET("/ticket/richiamate", readers, h.callbacksPage),
 		webkit.POST("/ticket/richiamate/:id/tentativo", workers, h.callbackAttemptForm),
 		webkit.GET("/ticket/:number", readers, h.ticketPage),
-		webkit.POST("/ticket/:number/azione", workers, h.ticketStepForm),
+		webkit.POST("/ticket/:number/azione", workers, h.ticketActionForm),
+		webkit.POST("/ticket/:number/note", workers, h.ticketNoteForm),
+		webkit.POST("/ticket/:number/rispondi", workers, h.ticketReplyForm),
+		webkit.POST("/ticket/:number/contatto/collega", workers, h.ticketLinkForm),
+		webkit.POST("/ticket/:number/contatto/registra", workers, h.ticketRegisterForm),
 		webkit.POST("/ticket/:number/allegati", workers, h.ticketAttachForm),
 		webkit.POST("/ticket/:number/richiamate", workers, h.ticketCallbackForm),
 		webkit.POST("/ticket/:number/proponi", workers, h.ticketProposeForm),

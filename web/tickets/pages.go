@@ -18,7 +18,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sportello/i18n"
-	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/ticketing"
 	"sportello/web/webkit"
@@ -31,6 +30,22 @@ var funcs = template.FuncMap{
 	"tkSLA":    ticketing.SLAState.Label,
 	"pct":      func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"cbState":  ticketing.CallbackState.Label,
+	"short":    short,
+	"list":     func(v ...any) []any { return v },
+}
+
+// short is the beginning of a long text for a list: about 120 characters, cut at a word.
+func short(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= 120 {
+		return s
+	}
+	cut := string(r[:120])
+	if i := strings.LastIndex(cut, " "); i > 60 {
+		cut = cut[:i]
+	}
+	return cut + "…"
 }
 
 // officeOption is a competent office in the pages' selects.
@@ -55,61 +70,119 @@ func (h *Handlers) offices(c echo.Context) ([]officeOption, map[string]string) {
 	return out, names
 }
 
-// inboxData is /ticket: a filtered list, the caller's own queue by default.
-type inboxData struct {
-	Rows      []ticketing.Row
-	Mine      bool
-	State     string
-	Channel   string
-	Office    string
-	Since     string
-	Until     string
-	States    []ticketing.State
-	Channels  []ticketing.Channel
-	ExportURL string
-	MineURL   string
-	AllURL    string
-	Offices   []officeOption
-	Names     map[string]string
+// listData is a list of tickets — the inbox, an office's queue, the queues of a member's
+// offices — with its filters, sort and pager.
+type listData struct {
+	Title       string
+	Intro       string
+	Action      string // where the filter form goes
+	P           listParams
+	Page        *ticketing.Page
+	Problems    map[string]string // filters the store refused, by field
+	States      []ticketing.State
+	Channels    []ticketing.Channel
+	Sorts       []ticketing.SortKey
+	Offices     []officeOption
+	Names       map[string]string
+	ExportURL   string
+	MineURL     string
+	AllURL      string
+	Tabs        bool         // the "my queue / all" tabs of /ticket
+	FixedOffice string       // an office's queue: the office filter is the page's, not the form's
+	Counts      []queueCount // a member's offices with their queues
+	Prev, Next  string
+	Base        url.Values
 }
 
-// ticketInboxPage is /ticket: operators, back office and level 2 see their queue (inbox=1, the
-// default for them), level 2 with office=IRI an office's queue, and anyone can widen the list
-// with the filters; ?formato=xlsx downloads it.
+// SortURL is the link of a column header: sort by key, the other way when it is the current
+// sort.
+func (d *listData) SortURL(key string) string {
+	q := cloneQuery(d.Base)
+	q.Del("page")
+	q.Set("sort", key)
+	if d.P.Sort == key && !d.P.Desc {
+		q.Set("desc", "1")
+	} else {
+		q.Del("desc")
+	}
+	return d.Action + "?" + q.Encode()
+}
+
+// AriaSort is the aria-sort of a column header.
+func (d *listData) AriaSort(key string) string {
+	if d.P.Sort != key {
+		return ""
+	}
+	if d.P.Desc {
+		return "descending"
+	}
+	return "ascending"
+}
+
+// renderList runs the query of the request with search (Search, OfficeQueue or MemberQueue)
+// and renders the list; ?formato=xlsx downloads every row of the filters instead.
+func (h *Handlers) renderList(c echo.Context, d *listData, search func(ticketing.Query) (*ticketing.Page, error)) error {
+	q, p, err := listQuery(c)
+	if err != nil {
+		return err
+	}
+	d.P = p
+	if c.QueryParam("formato") == "xlsx" {
+		rows, err := searchAll(c, nil, q, func(q ticketing.Query) (*ticketing.Page, error) {
+			pg, err := search(q)
+			return pg, Err(err)
+		})
+		if err != nil {
+			return err
+		}
+		return writeXLSX(c, "ticket", ticketing.TicketSheet(rows))
+	}
+	status := http.StatusOK
+	d.Page, err = search(q)
+	if err != nil {
+		d.Problems = ticketing.Fields(err)
+		if len(d.Problems) == 0 {
+			return Err(err)
+		}
+		status = http.StatusBadRequest
+		d.Page = &ticketing.Page{Rows: []ticketing.Row{}}
+	}
+	d.States, d.Channels, d.Sorts = ticketing.States, ticketing.Channels, ticketing.SortKeys
+	d.Offices, d.Names = h.offices(c)
+	d.Base = cloneQuery(c.QueryParams())
+	xq := cloneQuery(d.Base)
+	xq.Set("formato", "xlsx")
+	d.ExportURL = d.Action + "?" + xq.Encode()
+	if d.Page.Page > 1 {
+		pq := cloneQuery(d.Base)
+		pq.Set("page", strconv.Itoa(d.Page.Page-1))
+		d.Prev = d.Action + "?" + pq.Encode()
+	}
+	if d.Page.Page < d.Page.Pages {
+		nq := cloneQuery(d.Base)
+		nq.Set("page", strconv.Itoa(d.Page.Page+1))
+		d.Next = d.Action + "?" + nq.Encode()
+	}
+	return h.pages.RenderStatus(c, status, "ticket_inbox", webkit.PageData{Title: d.Title, Nav: "tickets", Data: d})
+}
+
+// ticketInboxPage is /ticket: operators, back office, level 2 and supervisors start on their
+// work list (inbox=1: the states their role works on); anyone can widen it with the filters,
+// search its text, sort it and page through it; ?formato=xlsx downloads it.
 func (h *Handlers) ticketInboxPage(c echo.Context) error {
 	st, err := h.store()
 	if err != nil {
 		return err
 	}
 	q := c.Request().URL.Query()
-	if _, set := q["inbox"]; !set {
-		switch webkit.RoleOf(c) {
-		case role.Operator, role.Backoffice, role.Level2, role.Supervisor:
-			q.Set("inbox", "1")
-		}
+	if _, set := q["inbox"]; !set && defaultInbox(webkit.RoleOf(c)) {
+		q.Set("inbox", "1")
 		c.Request().URL.RawQuery = q.Encode()
 	}
-	f, err := ticketFilter(c)
-	if err != nil {
-		return err
-	}
-	rows, err := st.Rows(c.Request().Context(), f, time.Now())
-	if err != nil {
-		return Err(err)
-	}
-	if c.QueryParam("formato") == "xlsx" {
-		return writeXLSX(c, "ticket", ticketing.TicketSheet(rows))
-	}
-	d := &inboxData{Rows: rows, Mine: q.Get("inbox") == "1", State: q.Get("state"), Channel: q.Get("channel"),
-		Office: q.Get("office"), Since: q.Get("since"), Until: q.Get("until"), States: ticketing.States,
-		Channels: ticketing.Channels}
-	xq := cloneQuery(q)
-	xq.Set("formato", "xlsx")
-	d.ExportURL = "/ticket?" + xq.Encode()
-	d.Offices, d.Names = h.offices(c)
-	d.MineURL = "/ticket?inbox=1"
-	d.AllURL = "/ticket?inbox=0"
-	return h.pages.Render(c, "ticket_inbox", webkit.PageData{Title: i18n.T("tk.inbox.title"), Nav: "tickets", Data: d})
+	d := &listData{Title: i18n.T("tk.inbox.title"), Action: "/ticket", Tabs: true, MineURL: "/ticket?inbox=1", AllURL: "/ticket?inbox=0"}
+	return h.renderList(c, d, func(q ticketing.Query) (*ticketing.Page, error) {
+		return st.Search(c.Request().Context(), q, time.Now())
+	})
 }
 
 func cloneQuery(q url.Values) url.Values {
@@ -122,7 +195,8 @@ func cloneQuery(q url.Values) url.Values {
 	return out
 }
 
-// newTicketData is /ticket/nuovo.
+// newTicketData is /ticket/nuovo: the lookup, the citizen found, and the form — as typed when
+// it comes back refused.
 type newTicketData struct {
 	webkit.FormBase
 	Lookup   string
@@ -132,10 +206,22 @@ type newTicketData struct {
 	Channels []ticketing.Channel
 	CallID   string
 	Query    string // ?q=: what was searched on /cerca before opening the ticket
+	F        *formState
 }
 
-// ticketNewPage is the operator console for a call (TK-1, TK-2): look the caller up, describe
-// the request while the suggestions appear, solve with a pill in one click or escalate.
+// Priorities are the console's priorities, the default first.
+func (d *newTicketData) Priorities() []ticketing.Priority {
+	return []ticketing.Priority{ticketing.Normal, ticketing.Low, ticketing.High, ticketing.Urgent}
+}
+
+// V is what was typed in field, when the form came back.
+func (d *newTicketData) V(field string) string { return d.F.Val("new", field) }
+
+// E is the message beside field.
+func (d *newTicketData) E(field string) string { return d.F.Err("new", field) }
+
+// ticketNewPage is the console for a call (TK-1, TK-2): look the caller up, describe the
+// request while the suggestions appear, solve with a pill in one click or escalate.
 func (h *Handlers) ticketNewPage(c echo.Context) error {
 	st, err := h.store()
 	if err != nil {
@@ -168,17 +254,25 @@ func (h *Handlers) ticketNewPage(c echo.Context) error {
 
 // ticketNewForm opens the ticket of the console's form and then, by the button pressed: solved
 // with the pill (name=pill), escalated with the searches (do=escalate), or taken in charge.
+// Refused input — no description, nobody to answer, a tax code whose check character is wrong —
+// renders the form again with everything typed and each message beside its field: nothing is
+// written.
 func (h *Handlers) ticketNewForm(c echo.Context) error {
 	st, err := h.store()
 	if err != nil {
 		return err
 	}
+	form, _ := c.FormParams()
 	req := newTicketRequest{Channel: ticketing.Channel(c.FormValue("channel")),
 		Priority: ticketing.Priority(c.FormValue("priority")), Subject: c.FormValue("subject"),
 		Description: c.FormValue("description"), Category: c.FormValue("category"), CallID: c.FormValue("callId")}
+	var citizen *ticketing.Citizen
 	if v := c.FormValue("citizen"); v != "" {
 		if req.CitizenID, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return webkit.BadRequest("bad_parameter", i18n.T("err.badNumber", "citizen"))
+		}
+		if citizen, err = st.Citizen(c.Request().Context(), req.CitizenID); err != nil {
+			return Err(err)
 		}
 	} else {
 		ct := &ticketing.Citizen{Name: strings.TrimSpace(c.FormValue("name")), TaxCode: strings.TrimSpace(c.FormValue("taxCode"))}
@@ -190,21 +284,44 @@ func (h *Handlers) ticketNewForm(c echo.Context) error {
 		}
 		req.Citizen = ct
 	}
+	refuse := func(err error) error {
+		fs, status, ferr := failed("new", form, err)
+		if ferr != nil {
+			return ferr
+		}
+		d := &newTicketData{FormBase: webkit.FormOf(c), Channels: ticketing.Channels, CallID: req.CallID, Citizen: citizen, F: fs}
+		return h.pages.RenderStatus(c, status, "ticket_new", webkit.PageData{Title: i18n.T("tk.new.title"), Nav: "newTicket", Data: d})
+	}
+	// A request from the console says who is asking: a citizen found, or at least a name, a
+	// phone or an e-mail (a call's number comes with its call id).
+	if req.CitizenID == 0 && req.CallID == "" && req.Citizen.Name == "" && req.Citizen.TaxCode == "" &&
+		len(req.Citizen.Phones) == 0 && len(req.Citizen.Emails) == 0 {
+		p := ticketing.Problems{{Field: "contact", Msg: i18n.T("tk.err.noContact")}}
+		if strings.TrimSpace(req.Subject+req.Description) == "" {
+			p = append(p, &ticketing.InvalidError{Field: "description", Msg: i18n.T("tk.err.noDescription")})
+		}
+		return refuse(p)
+	}
 	t, err := h.createTicket(c, st, req)
 	if err != nil {
-		return err
+		return refuse(err)
 	}
+	var step stepRequest
 	switch {
 	case c.FormValue("pill") != "":
-		_, err = h.answerWithPill(c, st, t, c.FormValue("pill"))
+		step = stepRequest{Action: ticketing.ActSolveL1, Pill: c.FormValue("pill")}
 	case c.FormValue("do") == "escalate":
-		_, err = h.applyStep(c, st, t, stepRequest{Action: ticketing.ActEscalate, Reason: c.FormValue("reason"),
-			Queries: lines(c.FormValue("queries"))})
+		step = stepRequest{Action: ticketing.ActEscalate, Reason: c.FormValue("reason"), Queries: lines(c.FormValue("queries"))}
 	default:
-		_, err = h.applyStep(c, st, t, stepRequest{Action: ticketing.ActTake})
+		step = stepRequest{Action: ticketing.ActTake}
 	}
-	if err != nil {
-		return err
+	if _, err := h.act(c, st, t, step); err != nil {
+		// The ticket exists now: its page says what is left to do, with the message.
+		fs, status, ferr := failed(string(step.Action), form, err)
+		if ferr != nil {
+			return ferr
+		}
+		return h.renderTicket(c, st, t, status, fs)
 	}
 	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number)
 }
@@ -217,62 +334,6 @@ func lines(s string) []string {
 		}
 	}
 	return out
-}
-
-// ticketPageData is /ticket/{number}.
-type ticketPageData struct {
-	webkit.FormBase
-	*TicketView
-	Actions    []ticketing.Action
-	Escalate   bool // the escalate button is there: ask what was searched (TK-10)
-	CanPropose bool
-	Proposed   string
-	Offices    []officeOption
-	Names      map[string]string
-}
-
-// ticketPage is the ticket: its path, the actions the caller's role allows now as buttons with
-// a reason field, attachments, callbacks and emails.
-func (h *Handlers) ticketPage(c echo.Context) error {
-	st, t, err := h.paramTicket(c, "number")
-	if err != nil {
-		return err
-	}
-	v, err := h.TicketView(c.Request().Context(), st, t, webkit.RoleOf(c))
-	if err != nil {
-		return Err(err)
-	}
-	d := &ticketPageData{FormBase: webkit.FormOf(c), TicketView: v, Actions: v.Allowed, Proposed: c.QueryParam("proposta")}
-	d.Offices, d.Names = h.offices(c)
-	for _, a := range d.Actions {
-		d.Escalate = d.Escalate || a == ticketing.ActEscalate
-	}
-	switch webkit.RoleOf(c) {
-	case role.Backoffice, role.Level2, role.Supervisor:
-		d.CanPropose = !t.SolvedAt.IsZero()
-	}
-	return h.pages.Render(c, "ticket_page", webkit.PageData{Title: i18n.T("tk.page.title", t.Number), Nav: "tickets", Data: d})
-}
-
-// ticketStepForm is POST /ticket/{number}/azione: one step of the flow from the page's buttons.
-func (h *Handlers) ticketStepForm(c echo.Context) error {
-	st, t, err := h.paramTicket(c, "number")
-	if err != nil {
-		return err
-	}
-	req := stepRequest{Action: ticketing.Action(c.FormValue("action")), Reason: c.FormValue("reason"),
-		Office: strings.TrimSpace(c.FormValue("office")), SuggestedOffice: strings.TrimSpace(c.FormValue("suggestedOffice")),
-		Queries: lines(c.FormValue("queries"))}
-	if req.Action == ticketing.ActSolveL1 && strings.TrimSpace(c.FormValue("pill")) != "" {
-		_, err = h.answerWithPill(c, st, t, c.FormValue("pill"))
-	} else {
-		req.Pill = strings.TrimSpace(c.FormValue("pill"))
-		_, err = h.applyStep(c, st, t, req)
-	}
-	if err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number)
 }
 
 // ticketAttachForm is POST /ticket/{number}/allegati (multipart, field "file").
