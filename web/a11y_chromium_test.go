@@ -206,6 +206,13 @@ func (d *demoSite) demoIDs(t *testing.T) {
 			break
 		}
 	}
+	var solved ticketing.Ticket // the editorial desk's "propose as knowledge" form needs a solved one
+	for _, x := range tks {
+		if !x.SolvedAt.IsZero() {
+			solved = x
+			break
+		}
+	}
 	// A request from the public page, answered: its status page shows the answer.
 	web, err := a.Tickets.SubmitWeb(ctx, ticketing.WebRequest{Name: "Lucia Neri", Email: "lucia.neri@example.it",
 		Subject: "Rinnovo della carta d'identità", Description: "Come si rinnova la carta d'identità scaduta?"})
@@ -229,6 +236,7 @@ func (d *demoSite) demoIDs(t *testing.T) {
 		"/rubrica/uffici/:id":     "/rubrica/uffici/" + esc(localID(pill.Office)),
 		"/ticket/uffici/:office":  "/ticket/uffici/" + esc(localID(pill.Office)),
 		"/ticket/:number":         "/ticket/" + esc(tk.Number),
+		"/ticket/:number/proponi": "/ticket/" + esc(solved.Number) + "/proponi",
 		"/cittadini/:id":          fmt.Sprintf("/cittadini/%d", tk.CitizenID),
 		"/importa/:id":            "/importa/" + esc(up.ID),
 		"ref":                     web.PublicRef,

@@ -12,6 +12,7 @@ package editorial
 import (
 	"embed"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -327,6 +328,12 @@ type Handlers struct {
 
 //go:embed templates/*.html
 var templates embed.FS
+
+//go:embed static
+var static embed.FS
+
+// Static is this package's assets (editor.js, editor.css), under static/.
+func Static() fs.FS { return static }
 
 // New returns the handlers of the editorial pages.
 func New(site *webkit.Site, store *kb.Store, workflow *kb.Workflow, x *search.Index, log *slog.Logger) *Handlers {
