@@ -232,6 +232,7 @@ func (d *demoSite) demoIDs(t *testing.T) {
 		"/schede/:code":           "/schede/" + esc(pill.Code),
 		"/schede/:code/storia":    "/schede/" + esc(pill.Code) + "/storia",
 		"/redazione/schede/:code": "/redazione/schede/" + esc(pill.Code),
+		"/redazione/albero/:id":   "/redazione/albero/" + esc(localID(pill.Concepts[0])),
 		"/concetti/:id":           "/concetti/" + esc(localID(pill.Concepts[0])),
 		"/rubrica/uffici/:id":     "/rubrica/uffici/" + esc(localID(pill.Office)),
 		"/ticket/uffici/:office":  "/ticket/uffici/" + esc(localID(pill.Office)),
