@@ -136,6 +136,25 @@ func TestEditorEveryField(t *testing.T) {
 	if p, err := site.store.PillByCode(context.Background(), "TST-EDITOR"); err != nil || p.Status != kb.StatusPublished || p.Office != office.IRI {
 		t.Errorf("after approval: %v %+v", err, p)
 	}
+
+	// A pill written without a code (as proposals from tickets are) gets one in the editor.
+	r = form(pub, "/redazione/nuova", url.Values{"title": {"Senza codice"}, "answer": {"<p>Testo</p>"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("new pill without a code: %d", r.Status)
+	}
+	path := strings.SplitN(r.Header.Get("Location"), "?", 2)[0]
+	if page := pub.get(path); !strings.Contains(page.Body, `id="code"`) {
+		t.Errorf("the editor of a pill without a code has no code field")
+	}
+	if r := form(pub, path, url.Values{"code": {"TST-EDITOR"}, "title": {"Senza codice"}}); r.Status != http.StatusConflict {
+		t.Errorf("a code already taken: %d", r.Status)
+	}
+	if r := form(pub, path, url.Values{"code": {"TST-NUOVO"}, "title": {"Senza codice"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("giving a code: %d %.300s", r.Status, r.Body)
+	}
+	if p, err := site.store.PillByCode(context.Background(), "TST-NUOVO"); err != nil || p.Title != "Senza codice" {
+		t.Errorf("the pill by its new code: %v %+v", err, p)
+	}
 }
 
 func mergeValues(a, b url.Values) url.Values {

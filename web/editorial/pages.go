@@ -165,6 +165,13 @@ func (h *Handlers) editorForm(c echo.Context) error {
 		} else {
 			p = r.Versions[len(r.Versions)-1].Content
 		}
+		// A pill without a code (a proposal from a ticket) gets one from the publisher.
+		if code := strings.TrimSpace(c.FormValue("code")); p.Code == "" && code != "" {
+			if _, err := h.store.PillByCode(ctx, code); err == nil {
+				return &webkit.HTTPError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", code)}
+			}
+			p.Code = code
+		}
 	} else {
 		p.Code = strings.TrimSpace(c.FormValue("code"))
 	}
