@@ -326,7 +326,7 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // staticFiles serves the embedded assets: webkit's and each part's, under /static/.
-var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static(), reports.Static())
+var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static(), reports.Static(), editorial.Static())
 
 func (s *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without
