@@ -26,10 +26,12 @@ import (
 	"sportello/accounts/accesslog"
 	"sportello/audit"
 	"sportello/fixtures"
+	"sportello/harvest"
 	"sportello/ingest"
 	"sportello/internal/fsperm"
 	"sportello/internal/sqldb"
 	"sportello/kb"
+	"sportello/kb/linkeddata"
 	"sportello/kb/search"
 	"sportello/ticketing"
 	"sportello/web"
@@ -60,6 +62,9 @@ type Config struct {
 	RateLimits web.RateLimits
 	// MaxExports is how many RDF exports run at once (web.Config.MaxExports); 0: the default.
 	MaxExports int
+	// LinkedData is the dataset's description and the SPARQL endpoint's limits (kb/linkeddata);
+	// the zero value takes the defaults. Its BaseURL is BaseURL.
+	LinkedData linkeddata.Settings
 
 	Logger *slog.Logger
 	// Auth tells the web server who is calling; nil: the sessions of the accounts. Tests set it
@@ -89,7 +94,11 @@ type App struct {
 	Tickets   *ticketing.Store
 	Telephony *webcc.Telephony // nil without telephony
 	Imports   *ingest.Jobs
-	Web       *web.Server
+	// LinkedData answers SPARQL queries, the minted IRIs and the dataset description.
+	LinkedData *linkeddata.Service
+	// Remote fetches RDF from the allowed hosts (administrators' import from a URL).
+	Remote *harvest.Fetcher
+	Web    *web.Server
 
 	tel     *telephonyPart
 	sla     *slaPart
@@ -177,6 +186,29 @@ func (a *App) open(ctx context.Context) (err error) {
 	// imports (issue 3): the uploads of the import pages and their background jobs.
 	a.Imports = ingest.NewJobs(filepath.Join(cfg.DataDir, "import"), a.Store, a.log)
 	a.jobs = append(a.jobs, job{"imports", a.Imports.Run})
+	// SPARQL, Linked Data and the dataset description (issue 20).
+	ldcfg := cfg.LinkedData.Dataset
+	ldcfg.BaseURL = cfg.BaseURL
+	a.LinkedData = linkeddata.New(a.Store, ldcfg, cfg.LinkedData.Limits)
+	// Remote sources (issue 20): RDF from a URL for administrators, scheduled harvesting.
+	rm := cfg.LinkedData.Remote
+	a.Remote = &harvest.Fetcher{AllowHosts: rm.AllowHosts, MaxBytes: rm.MaxBytes, Timeout: rm.Timeout}
+	if len(rm.Sources) > 0 {
+		sched := &harvest.Schedule{Store: a.Store, Fetcher: a.Remote, Every: rm.Every, Report: func(r harvest.Report, err error) {
+			if err != nil {
+				a.log.Error("harvest failed", "source", r.Source, "err", err)
+				return
+			}
+			a.log.Info("harvest done", "source", r.Source, "pages", r.Pages, "with_data", r.WithData, "statements", r.Statements, "problems", len(r.Problems))
+			for _, p := range r.Problems {
+				a.log.Warn("harvest: page left out", "source", r.Source, "problem", p)
+			}
+		}}
+		for _, src := range rm.Sources {
+			sched.Sources = append(sched.Sources, harvest.Source{Name: src.Name, Sitemap: src.Sitemap, MaxPages: src.MaxPages})
+		}
+		a.jobs = append(a.jobs, job{"harvest", sched.Run})
+	}
 	auth := cfg.Auth
 	if auth == nil {
 		auth = web.NewSessionAuth(a.Users)
@@ -185,7 +217,8 @@ func (a *App) open(ctx context.Context) (err error) {
 		TrustedProxies: cfg.TrustedProxies, RateLimits: cfg.RateLimits, AttachmentMaxBytes: cfg.Tickets.AttachmentMB << 20,
 		MaxExports: cfg.MaxExports},
 		web.Deps{Store: a.Store, Search: a.Index, Tickets: a.Tickets, Workflow: a.Workflow, AccessLog: a.Reads,
-			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log)})
+			Telephony: a.Telephony, Imports: a.Imports, Audit: a.Audit, SLA: a.sla.service(a.Telephony, a.log),
+			LinkedData: a.LinkedData, Remote: a.Remote})
 	return nil
 }
 

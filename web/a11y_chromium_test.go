@@ -135,14 +135,18 @@ func goldenGETs(t *testing.T) map[string][]role.Role {
 	return out
 }
 
-// notPages are the GET routes that serve no page: the JSON API, assets, downloads and the
-// fragment the search page inserts (checked inside /cerca).
+// notPages are the GET routes that serve no page: the JSON API, assets, downloads, the RDF
+// descriptions and the fragment the search page inserts (checked inside /cerca). The sweep asks
+// for HTML as a browser's navigation does (/sparql answers a browser with its query page).
 func notPage(pattern string) bool {
 	if strings.HasPrefix(pattern, "/api/") || pattern == "/healthz" || strings.HasPrefix(pattern, "/static/") {
 		return true
 	}
 	switch pattern {
 	case "/export/:format", "/annunci/backup", "/annunci/file/:name", "/importa/:id/report.xlsx", "/cerca/schede/:code":
+		return true
+	case "/dataset", "/.well-known/void", "/id/*":
+		// RDF descriptions; a browser asking /id/… is sent to the resource's page, swept apart.
 		return true
 	}
 	return false
@@ -381,7 +385,7 @@ func signIn(t *testing.T, ctx context.Context, base string, who role.Role) {
 func sweepPage(t *testing.T, ctx context.Context, base, path string, who role.Role, axe string, st *sweepStats) {
 	t.Helper()
 	head, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(
-		`fetch(%q, {method: "HEAD"}).then(r => [String(r.status), r.headers.get("content-type") || ""])`, base+path), chromedp.EvalAwaitPromise))
+		`fetch(%q, {method: "HEAD", headers: {"Accept": "text/html"}}).then(r => [String(r.status), r.headers.get("content-type") || ""])`, base+path), chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Errorf("%s as %s: %v", path, who, err)
 		return

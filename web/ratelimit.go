@@ -29,6 +29,7 @@ const (
 	RateStatus   = "status"   // looking a request up: /richiesta/stato, /api/public/status
 	RateSearch   = "search"   // /cerca, /api/search
 	RateExport   = "export"   // /export/{format}
+	RateSPARQL   = "sparql"   // /sparql: each query may run up to the endpoint's time limit
 	RateWrites   = "writes"   // any other anonymous POST, PUT or DELETE (feedback)
 )
 
@@ -40,6 +41,7 @@ var RateClasses = []struct{ Name, Default, Help string }{
 	{RateStatus, "30/10m", "status look-ups of a request (/richiesta/stato, /api/public/status)"},
 	{RateSearch, "60/1m", "anonymous searches (/cerca, /api/search)"},
 	{RateExport, "20/1h", "anonymous downloads of the open-data exports (/export/…)"},
+	{RateSPARQL, "60/10m", "anonymous SPARQL queries (/sparql)"},
 	{RateWrites, "30/10m", "any other anonymous form or API call that changes something (feedback)"},
 }
 
@@ -80,6 +82,8 @@ var rateRoutes = map[string]string{
 	"GET /cerca":                RateSearch,
 	"GET /api/search":           RateSearch,
 	"GET /export/:format":       RateExport,
+	"GET /sparql":               RateSPARQL,
+	"POST /sparql":              RateSPARQL,
 }
 
 // rateExempt are anonymous unsafe routes with a protection of their own.

@@ -22,7 +22,7 @@ func (s *Server) routes() []webkit.Route {
 // tickets, public, contactcenter, reports, imports, accounts, auditlog), each route with the roles it
 // allows. This is the one route table.
 func (s *Server) allRoutes() []webkit.Route {
-	return slices.Concat(s.routes(), s.routesOf("knowledge"), s.routesOf("contactcenter"), s.routesOf("reports"), s.routesOf("accounts"), s.routesOf("editorial"), s.routesOf("tickets"), s.routesOf("public"), s.routesOf("imports"), s.routesOf("auditlog"))
+	return slices.Concat(s.routes(), s.routesOf("knowledge"), s.routesOf("contactcenter"), s.routesOf("reports"), s.routesOf("accounts"), s.routesOf("editorial"), s.routesOf("tickets"), s.routesOf("public"), s.routesOf("imports"), s.routesOf("auditlog"), s.routesOf("semantic"))
 }
 
 // authorize is the deny-by-default middleware: it finds the route the router matched in the

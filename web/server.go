@@ -2,7 +2,7 @@
 // (panic recovery, security headers, the session cookie and the CSRF check, the deny-by-default
 // authorization), the error pages, and the one route table assembled from the parts:
 // web/knowledge, web/editorial, web/tickets, web/public, web/contactcenter, web/reports,
-// web/imports and web/accounts each declare their routes with the roles allowed to call them; web/webkit is the
+// web/imports, web/accounts and web/semantic each declare their routes with the roles allowed to call them; web/webkit is the
 // kit they share. Anything not declared is refused; testdata/routes.golden is the whole route ×
 // role matrix, walked by a test.
 //
@@ -29,9 +29,11 @@ import (
 
 	"sportello/accounts/accesslog"
 	"sportello/audit"
+	"sportello/harvest"
 	"sportello/ingest"
 	"sportello/internal/ratelimit"
 	"sportello/kb"
+	"sportello/kb/linkeddata"
 	"sportello/kb/search"
 	"sportello/ticketing"
 	webaccounts "sportello/web/accounts"
@@ -42,6 +44,7 @@ import (
 	"sportello/web/knowledge"
 	"sportello/web/public"
 	"sportello/web/reports"
+	"sportello/web/semantic"
 	"sportello/web/tickets"
 	"sportello/web/webkit"
 )
@@ -102,6 +105,12 @@ type Deps struct {
 	// SLA is the service levels (issue 15): the statistics page, the monthly and bi-monthly
 	// reports, the supervisor's charts of the day. Nil: those pages answer 404.
 	SLA *reports.Service
+	// LinkedData answers the SPARQL endpoint, the minted IRIs and the dataset description
+	// (web/semantic); nil: the server makes one with the default limits and description.
+	LinkedData *linkeddata.Service
+	// Remote fetches RDF from the configured hosts for the administrators' import from a URL;
+	// nil: that import answers 404.
+	Remote *harvest.Fetcher
 }
 
 // Server serves Sportello over HTTP.
@@ -141,6 +150,9 @@ func New(cfg Config, d Deps) *Server {
 		}
 		s.deps.Imports = ingest.NewJobs(dir, s.store, s.log)
 	}
+	if s.deps.LinkedData == nil && s.store != nil {
+		s.deps.LinkedData = linkeddata.New(s.store, linkeddata.Config{BaseURL: cfg.BaseURL}, linkeddata.Limits{})
+	}
 	var auth *webaccounts.Auth
 	if sa, ok := s.auth.(*SessionAuth); ok && sa.Users != nil {
 		auth = &webaccounts.Auth{Users: sa.Users, TrustProxy: sa.TrustProxy}
@@ -169,6 +181,7 @@ func New(cfg Config, d Deps) *Server {
 		"auditlog":      auditlog.New(s.site, s.deps.Audit, s.log).Routes(),
 		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
 		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, cfg.MaxExports, s.log).Routes(),
+		"semantic":      semantic.New(s.site, s.deps.LinkedData, s.log).WithRemote(s.store, s.deps.Remote).Routes(),
 	}
 
 	e := echo.New()

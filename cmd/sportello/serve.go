@@ -16,6 +16,7 @@ import (
 
 	"sportello/accounts"
 	"sportello/app"
+	"sportello/kb/linkeddata"
 	"sportello/telephony/media"
 	"sportello/ticketing"
 	"sportello/web"
@@ -80,6 +81,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		"RDF exports (/export/…) running at once, whoever asks; past it the answer is 503 with Retry-After")
 	var directory accounts.DirectoryConfig
 	directory.AddFlags(fs) // staff login through the Region's LDAP / Active Directory (optional)
+	ldFile := fs.String("linked-data", os.Getenv("SPORTELLO_LINKED_DATA"),
+		"dataset description for the open-data catalogues (DCAT-AP_IT, VoID) and SPARQL limits (JSON: title, publisher, license, themes, sparql.timeout, sparql.maxRows); empty: the defaults (env SPORTELLO_LINKED_DATA)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -94,6 +97,13 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 	if *ctiSample <= 0 {
 		return usagef("--cti-sample must be positive")
+	}
+	var ld linkeddata.Settings
+	if *ldFile != "" {
+		var err error
+		if ld, err = linkeddata.LoadSettings(*ldFile); err != nil {
+			return err
+		}
 	}
 	acc, err := accounts.ConfigFromEnv(os.Getenv) // SPORTELLO_SESSION_TTL, SPORTELLO_LOGIN_MAX_FAILURES, …
 	if err != nil {
@@ -125,8 +135,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
 		Accounts: acc, Directory: directory, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
 		TrustedProxies: proxies, RateLimits: limits, AuditRetention: keep, MaxExports: *maxExports,
-		Telephony: app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
-		Logger:    log})
+		Telephony:  app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
+		LinkedData: ld, Logger: log})
 	if err != nil {
 		return err
 	}

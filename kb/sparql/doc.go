@@ -81,7 +81,8 @@
 // every graph the caller may read and every readable graph is a named graph. The caller's
 // Visibility says which graphs it may read and whether a resource (a pill, by its IRI without
 // fragment) is readable: a quad whose graph is not readable, or whose subject or object is
-// not, does not exist for the query — in patterns, paths, DESCRIBE and reasoning alike. The
+// not, does not exist for the query — in patterns, paths, DESCRIBE and reasoning alike; so does
+// a statement the Statement rule refuses (a pill's internal fields). The
 // rules themselves (anonymous callers see the public graphs and published pills) belong to
 // the caller; this package applies them.
 //

@@ -51,12 +51,19 @@ type Visibility struct {
 	// fragment (so <pill#answer> follows <pill>). A quad whose subject or object is not
 	// readable is invisible: an unpublished pill and everything about it disappear.
 	Resource func(iri string) bool
+	// Statement reports whether the caller may read a statement of a readable resource, given
+	// its graph, its subject (the full IRI, fragment included; "" for a blank node) and its
+	// predicate: the internal fields of a pill the caller may read otherwise.
+	Statement func(graph, subject, predicate string) bool
 }
 
 // Dataset is the RDF dataset of a query when the query has no FROM or FROM NAMED.
 type Dataset struct {
 	Default []string // graphs merged into the default graph ("" is the unlabelled graph)
 	Named   []string // named graphs for GRAPH
+	// Override makes this dataset replace the query's own FROM and FROM NAMED: the SPARQL 1.1
+	// Protocol's default-graph-uri and named-graph-uri take precedence over the query's.
+	Override bool
 }
 
 // Options are the limits and context of one query.
@@ -213,7 +220,7 @@ func (e *Engine) run(ctx context.Context, qs graph.QuadStore, q *query, opt Opti
 	src := newSource(ctx, qs, opt.Visibility)
 	src.allGraphs = func() ([]string, error) { return e.allGraphs(ctx, qs) }
 	switch {
-	case len(q.from) > 0 || len(q.fromNamed) > 0:
+	case (opt.Dataset == nil || !opt.Dataset.Override) && (len(q.from) > 0 || len(q.fromNamed) > 0):
 		src.defaultSet = map[string]bool{}
 		for _, g := range q.from {
 			src.defaultSet[g] = true

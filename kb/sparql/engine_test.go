@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
 	"sportello/fixtures"
 	"sportello/kb"
 	"sportello/ontology"
@@ -168,6 +170,34 @@ func TestVisibility(t *testing.T) {
 	r = run(t, e, `SELECT * FROM <`+ontology.GraphHistory+`> WHERE { ?s ?p ?o }`, Options{Visibility: vis})
 	if len(r.Rows) != 0 {
 		t.Errorf("FROM an unreadable graph: %d rows", len(r.Rows))
+	}
+}
+
+// TestVisibilityStatement: the Statement rule hides one field of resources that stay readable
+// (a pill's internal notes for the public), in patterns and in DESCRIBE.
+func TestVisibilityStatement(t *testing.T) {
+	e := New(demo(t))
+	vis := anonymous(t, e)
+	vis.Statement = func(g, s, p string) bool { return !(g == ontology.GraphContent && p == ontology.SKOSNote) }
+	all := run(t, e, `SELECT ?p ?n WHERE { ?p a sp:KnowledgePill ; skos:note ?n }`, Options{})
+	if len(all.Rows) == 0 {
+		t.Fatal("the demo has no pill with a note")
+	}
+	r := run(t, e, `SELECT ?p ?n WHERE { ?p a sp:KnowledgePill ; skos:note ?n }`, Options{Visibility: vis})
+	if len(r.Rows) != 0 {
+		t.Errorf("notes visible: %v", r.Rows)
+	}
+	pub := run(t, e, `SELECT ?p WHERE { ?p a sp:KnowledgePill ; skos:note ?n ; adms:status <https://w3id.org/sportello/status/published> } LIMIT 1`, Options{})
+	if len(pub.Rows) == 1 {
+		d := run(t, e, `DESCRIBE <`+pub.Rows[0][0].Value+`>`, Options{Visibility: vis})
+		if len(d.Triples) == 0 {
+			t.Error("a published pill is not described")
+		}
+		for _, q := range d.Triples {
+			if q.Predicate == quad.IRI(ontology.SKOSNote) {
+				t.Errorf("DESCRIBE shows a note: %v", q)
+			}
+		}
 	}
 }
 

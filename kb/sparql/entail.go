@@ -162,7 +162,8 @@ func (en *entailment) owl() bool  { return en.regime == EntailFull }
 func (en *entailment) visible(ev *evaluator, p string) []edge {
 	var out []edge
 	for _, e := range en.schema.edges[p] {
-		if ev.src.inDefault(e.lref) && ev.src.resourceReadable(e.sref) && ev.src.resourceReadable(e.oref) {
+		if ev.src.inDefault(e.lref) && ev.src.resourceReadable(e.sref) && ev.src.resourceReadable(e.oref) &&
+			(ev.src.vis.Statement == nil || ev.src.vis.Statement(e.graph, iriValue(e.s), p)) {
 			out = append(out, e)
 		}
 	}
@@ -597,3 +598,11 @@ func (en *entailment) matchType(ev *evaluator, s, c Term, emit func(s, p, o Term
 }
 
 func (en *entailment) String() string { return fmt.Sprintf("entailment(%s)", en.regime) }
+
+// iriValue is t's IRI, or "" when t is not an IRI (the Statement rule's subject).
+func iriValue(t Term) string {
+	if t.Kind == IRI {
+		return t.Value
+	}
+	return ""
+}

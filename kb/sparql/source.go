@@ -114,6 +114,22 @@ func (s *source) resourceReadable(r graph.Ref) bool {
 	return ok
 }
 
+// statementReadable applies the caller's statement rule (internal fields) to a quad's graph,
+// subject and predicate references.
+func (s *source) statementReadable(g, subj, pred graph.Ref) bool {
+	if s.vis.Statement == nil {
+		return true
+	}
+	gn, sn := "", ""
+	if g != nil {
+		gn = s.term(g).Value
+	}
+	if t := s.term(subj); t.Kind == IRI {
+		sn = t.Value
+	}
+	return s.vis.Statement(gn, sn, s.term(pred).Value)
+}
+
 // inDefault says whether a quad with label reference r belongs to the default graph.
 func (s *source) inDefault(r graph.Ref) bool {
 	if !s.graphReadable(r) {
@@ -246,7 +262,7 @@ func (s *source) match(sp, pp, op, g Term, yield func(st, pt, ot Term) bool) err
 			}
 		}
 		for _, q := range batch {
-			if !s.resourceReadable(q[0]) || !s.resourceReadable(q[2]) {
+			if !s.resourceReadable(q[0]) || !s.resourceReadable(q[2]) || !s.statementReadable(q[3], q[0], q[1]) {
 				continue
 			}
 			if seen != nil {
