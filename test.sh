@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a clean Debian machine: installs the real peers the tests use
-# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice, slapd) when
-# missing, starts a throwaway PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
+# (rapper, roqet, rdflib, vobject, Chromium, SIPp, Kamailio, tshark, PostgreSQL, LibreOffice, slapd,
+# the Italian thesaurus and dictionary) when missing, starts a throwaway PostgreSQL, then runs every Go test. Missing peers fail the tests here, never skip them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,6 +24,8 @@ command -v npm >/dev/null || need+=(npm)  # web: axe-core for the accessibility 
 # accounts: staff login through a real LDAP directory (a private slapd per test, filled with ldapadd)
 [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapadd >/dev/null || need+=(ldap-utils)
+[ -f /usr/share/mythes/th_it_IT_v2.dat ] || need+=(mythes-it)     # search: Italian thesaurus
+[ -f /usr/share/hunspell/it_IT.dic ] || need+=(hunspell-it)       # search: Italian dictionary
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

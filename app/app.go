@@ -60,11 +60,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// RateLimits are the budgets of the anonymous endpoints (web.DefaultRateLimits); nil: none.
 	RateLimits web.RateLimits
-	// MaxExports is how many RDF exports run at once (web.Config.MaxExports); 0: the default.
-	MaxExports int
 	// LinkedData is the dataset's description and the SPARQL endpoint's limits (kb/linkeddata);
 	// the zero value takes the defaults. Its BaseURL is BaseURL.
 	LinkedData linkeddata.Settings
+	// MaxExports is how many RDF exports run at once (web.Config.MaxExports); 0: the default.
+	MaxExports int
+	// Thesaurus and Dictionary are the Italian language resources search expands queries with
+	// (Debian mythes-it, hunspell-it); "" for none. Missing files are logged, not fatal.
+	Thesaurus, Dictionary string
 
 	Logger *slog.Logger
 	// Auth tells the web server who is calling; nil: the sessions of the accounts. Tests set it
@@ -76,7 +79,7 @@ type Config struct {
 func DefaultConfig(dir string) Config {
 	return Config{DataDir: dir, Addr: ":8080", AccessLogDays: 365, Tickets: ticketing.DefaultSettings(),
 		Telephony: TelephonyConfig{Sample: 10 * time.Second}, AuditRetention: audit.DefaultRetention,
-		RateLimits: web.DefaultRateLimits()}
+		RateLimits: web.DefaultRateLimits(), Thesaurus: search.DefaultThesaurus, Dictionary: search.DefaultDictionary}
 }
 
 // App is a running Sportello.
@@ -161,7 +164,19 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	a.jobs = append(a.jobs, jobs...)
 	// search (issue 4): the index in DATA/index, checked and rebuilt if needed, then kept current.
-	if a.Index, err = search.Start(ctx, IndexDir(cfg.DataDir), a.Store, a.log); err != nil {
+	// The language resources and the phrasings learned from contacts (operational database)
+	// are part of what the index is searched and rebuilt with.
+	lang, err := search.LoadResources(cfg.Thesaurus, cfg.Dictionary)
+	if err != nil {
+		a.log.Warn("search: language resource missing; searching without it", "err", err)
+	}
+	a.log.Info("search language resources", "loaded", lang.Describe())
+	phrasings, err := search.NewPhrasingStore(ctx, a.DB)
+	if err != nil {
+		return fmt.Errorf("search: learned phrasings: %w", err)
+	}
+	if a.Index, err = search.Start(ctx, IndexDir(cfg.DataDir), a.Store, a.log,
+		search.WithResources(lang), search.WithPhrasings(phrasings)); err != nil {
 		return err
 	}
 	a.closers = append(a.closers, func() { a.Index.Close() })

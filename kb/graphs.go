@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/cayleygraph/quad"
@@ -17,13 +18,21 @@ func (b *Batch) ClearGraph(g string) error {
 	if g == "" {
 		return fmt.Errorf("kb: clear graph: no graph named")
 	}
-	n := 0
-	err := b.s.eachQuad(b.ctx, g, func(q quad.Quad) error {
-		b.tx.removeStored(q)
-		n++
+	b.s.mu.RLock()
+	defer b.s.mu.RUnlock()
+	qs := b.s.qs
+	ref := qs.ValueOf(quad.IRI(g))
+	if ref == nil {
 		return nil
-	})
-	if err != nil {
+	}
+	it := qs.QuadIterator(quad.Label, ref)
+	defer it.Close()
+	n := 0
+	for it.Next(b.ctx) {
+		b.tx.removeStored(qs.Quad(it.Result()))
+		n++
+	}
+	if err := it.Err(); err != nil {
 		return fmt.Errorf("kb: clear graph %s: %w", g, err)
 	}
 	if n > 0 {
@@ -33,18 +42,19 @@ func (b *Batch) ClearGraph(g string) error {
 	return nil
 }
 
-// AddQuads queues statements as they are (blank nodes keep their labels), for code that builds
-// RDF of its own, such as a harvested source's graph. Each statement names its graph, which may
-// be neither the content graph nor the history graph: those hold pills, whose one writer is the
-// workflow. Nothing is queued if any statement is refused, or could not be written in every RDF
-// syntax (rdf.Writable).
+// ErrOwnGraph refuses a statement written as it is into one of kb's own graphs: pills go
+// through the workflow (the one writer), the tree and the directory through their typed writes.
+var ErrOwnGraph = errors.New("kb: Sportello's own graphs are written through the workflow and the typed writes")
+
+// AddQuads queues statements as they are into other named graphs than kb's own (a harvested
+// source, an RDF document imported from a URL). Nothing is queued if any statement has no
+// graph, is in one of kb's own graphs (ErrOwnGraph), or could not be written by some RDF
+// syntax (UnwritableError).
 func (b *Batch) AddQuads(quads []quad.Quad) error {
 	for i, q := range quads {
-		switch g := iriOf(q.Label); g {
-		case "":
-			return fmt.Errorf("kb: statement %d: no graph named", i+1)
-		case ontology.GraphContent, ontology.GraphHistory:
-			return fmt.Errorf("kb: statement %d: the graph %s is written by the workflow only", i+1, g)
+		g, _ := q.Label.(quad.IRI)
+		if g == "" || ownGraph(string(g)) {
+			return fmt.Errorf("kb: statement %d in graph %v: %w", i+1, q.Label, ErrOwnGraph)
 		}
 		if err := checkWritable(q); err != nil {
 			return fmt.Errorf("kb: statement %d: %w", i+1, err)
@@ -58,4 +68,14 @@ func (b *Batch) AddQuads(quads []quad.Quad) error {
 		b.change.Imported = true
 	}
 	return nil
+}
+
+// ownGraph reports whether g is one of the graphs kb writes itself.
+func ownGraph(g string) bool {
+	switch g {
+	case ontology.GraphOntology, ontology.GraphVocabulary, ontology.GraphTaxonomy, ontology.GraphContent,
+		ontology.GraphDirectory, ontology.GraphHistory:
+		return true
+	}
+	return false
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -170,5 +174,43 @@ func TestSearchInChromium(t *testing.T) {
 	card, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#risposta .pane-person")))
 	if err != nil || !strings.Contains(card, person.FamilyName) || !strings.Contains(card, "interno "+person.Extension) {
 		t.Errorf("the person's card beside the list: %q (%v), want %s with extension %s", card, err, person.FullName(), person.Extension)
+	}
+}
+
+// TestSearchWhileServing: `sportello search` on the data folder `serve` holds fails within a few
+// seconds with the message the other commands give, never hangs, and takes nothing from the
+// server's index.
+func TestSearchWhileServing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := buildSportello(t, dir)
+	data := filepath.Join(dir, "data")
+	srv := startServe(t, bin, "serve", "--demo", "--data", data, "--addr", "127.0.0.1:0")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang fails, not blocks
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, bin, "search", "--data", data, "bollo auto")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	took := time.Since(start)
+	t.Logf("search failed after %s", took.Round(10*time.Millisecond))
+	if took > 15*time.Second {
+		t.Errorf("search took %s while serve runs, want a prompt failure", took)
+	}
+	if err == nil || !strings.Contains(stderr.String(), "in use by another process") {
+		t.Errorf("search while serving: %v, stderr %q; want a failure saying the data is in use", err, stderr.String())
+	}
+	// The server still answers from its index.
+	resp, err := http.Get(srv.base + "api/search?q=bollo+auto+scadenza")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `"TRI-`) {
+		t.Errorf("the server lost its index: %d %.300s", resp.StatusCode, body)
 	}
 }

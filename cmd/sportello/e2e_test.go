@@ -60,7 +60,7 @@ func TestServeDemoInChromium(t *testing.T) {
 	// "Espandi tutto" opens every branch (the one script of the page).
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("[data-expand-all]")),
-		chromedp.WaitVisible(chromedp.CSS("#albero ul.branch a")), // branches are lists a button opens (no links inside a summary)
+		chromedp.WaitVisible(chromedp.CSS("#albero ul.branch a")),
 	); err != nil {
 		t.Fatalf("expand the tree: %v", err)
 	}

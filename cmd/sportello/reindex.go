@@ -9,6 +9,7 @@ import (
 
 	"sportello/app"
 	"sportello/audit"
+	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/kb/search"
 )
@@ -16,7 +17,7 @@ import (
 func init() {
 	register(&command{
 		name:    "reindex",
-		summary: "rebuild the search index from the knowledge graph, with a progress bar",
+		summary: "rebuild the search index from the knowledge graph and the learned phrasings, with a progress bar",
 		usage:   "[--data DIR] [--db DSN]",
 		run:     runReindex,
 	})
@@ -44,6 +45,17 @@ func runReindex(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer x.Close()
+	// The phrasings learned from contacts (operational database) are indexed with their pills.
+	db, err := sqldb.Open(*dsn, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	phr, err := search.NewPhrasingStore(context.Background(), db)
+	if err != nil {
+		return err
+	}
+	x.SetPhrasings(phr)
 	start := time.Now()
 	bar := newProgressBar(fs.Output())
 	var total int

@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"sportello/app"
 	"sportello/internal/clock"
 	"sportello/internal/htmltext"
+	"sportello/internal/sqldb"
 	"sportello/kb"
 	"sportello/kb/search"
 )
@@ -19,16 +21,18 @@ func init() {
 	register(&command{
 		name:    "search",
 		summary: "search the knowledge base and the phone directory as operators do (issue 4)",
-		usage:   "[--json] [--limit N] [--offset N] [--all] QUERY",
+		usage:   "[--json] [--limit N] [--offset N] [--all] [--db DSN] [--thesaurus FILE] [--dictionary FILE] QUERY",
 		run:     runSearch,
 	})
 }
 
 // openIndex opens the search index of data and brings it in step with the knowledge graph:
 // rebuilt, with a progress bar on w, when it is missing, corrupt, of an older format or stale
-// (e.g. after `sportello import`). When the graph is busy (the server holds it), an index in
-// good order is used as it is.
-func openIndex(ctx context.Context, data string, w io.Writer) (*search.Index, error) {
+// (e.g. after `sportello import`). While `sportello serve` holds the data folder the command
+// fails after two seconds with the "in use by another process" message of the other commands,
+// never waits; while another command holds only the graph, an index in good order is searched
+// as it is.
+func openIndex(ctx context.Context, data, dsn string, w io.Writer) (*search.Index, error) {
 	x, err := search.Open(app.IndexDir(data))
 	if err != nil {
 		return nil, err
@@ -46,6 +50,19 @@ func openIndex(ctx context.Context, data string, w io.Writer) (*search.Index, er
 		return nil, err
 	}
 	defer store.Close()
+	// The learned phrasings are part of what the index is checked against and rebuilt from.
+	db, err := sqldb.Open(dsn, data)
+	if err != nil {
+		x.Close()
+		return nil, err
+	}
+	defer db.Close()
+	phr, err := search.NewPhrasingStore(ctx, db)
+	if err != nil {
+		x.Close()
+		return nil, err
+	}
+	x.SetPhrasings(phr)
 	if x.State() != search.StateOK {
 		fmt.Fprintf(w, "search index %s: %s, rebuilding\n", app.IndexDir(data), x.State())
 	}
@@ -64,6 +81,8 @@ func runSearch(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	limit := fs.Int("limit", 10, "results per page")
 	offset := fs.Int("offset", 0, "results to skip (pagination)")
 	all := fs.Bool("all", false, "include drafts and pills outside their validity period (publishers, validators)")
+	lang := addLanguageFlags(fs)
+	dsn := dbFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -75,12 +94,13 @@ func runSearch(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return usagef("--limit must be positive and --offset not negative")
 	}
 	ctx := context.Background()
-	x, err := openIndex(ctx, *data, fs.Output())
+	x, err := openIndex(ctx, *data, *dsn, fs.Output())
 	if err != nil {
 		return err
 	}
 	defer x.Close()
-	resp, err := x.Search(ctx, q, search.Options{Limit: *limit, Offset: *offset, IncludeDrafts: *all, Complete: true})
+	lang.load(x, func(string) {}) // the terminal shows results, not start-up notes
+	resp, err := x.Search(ctx, q, search.Options{Limit: *limit, Offset: *offset, IncludeDrafts: *all, Complete: true, Facets: *asJSON})
 	if err != nil {
 		return err
 	}
@@ -174,4 +194,34 @@ func (b *progressBar) done() {
 	if b.last >= 0 {
 		fmt.Fprintln(b.w)
 	}
+}
+
+// languageFlags are the paths of the Italian thesaurus and dictionary search expands queries
+// with (Debian mythes-it and hunspell-it); search works without them, and says so.
+type languageFlags struct{ thesaurus, dictionary *string }
+
+func addLanguageFlags(fs *flag.FlagSet) *languageFlags {
+	env := func(name, def string) string {
+		if v, ok := os.LookupEnv(name); ok {
+			return v
+		}
+		return def
+	}
+	return &languageFlags{
+		thesaurus: fs.String("thesaurus", env("SPORTELLO_THESAURUS", search.DefaultThesaurus),
+			"Italian thesaurus for search, MyThes .dat (Debian mythes-it); empty: none (env SPORTELLO_THESAURUS)"),
+		dictionary: fs.String("dictionary", env("SPORTELLO_DICTIONARY", search.DefaultDictionary),
+			"Italian Hunspell dictionary for search, .dic with its .aff beside it (Debian hunspell-it); empty: none (env SPORTELLO_DICTIONARY)"),
+	}
+}
+
+// load reads the resources into x; what is missing is reported through note, and search goes
+// on without it.
+func (l *languageFlags) load(x *search.Index, note func(string)) {
+	r, err := search.LoadResources(*l.thesaurus, *l.dictionary)
+	if err != nil {
+		note(fmt.Sprintf("search: %v; searching without it", err))
+	}
+	note("search language resources: " + r.Describe())
+	x.SetResources(r)
 }

@@ -83,6 +83,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	directory.AddFlags(fs) // staff login through the Region's LDAP / Active Directory (optional)
 	ldFile := fs.String("linked-data", os.Getenv("SPORTELLO_LINKED_DATA"),
 		"dataset description for the open-data catalogues (DCAT-AP_IT, VoID) and SPARQL limits (JSON: title, publisher, license, themes, sparql.timeout, sparql.maxRows); empty: the defaults (env SPORTELLO_LINKED_DATA)")
+	lang := addLanguageFlags(fs) // search: --thesaurus, --dictionary
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -135,7 +136,8 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	a, err := app.New(ctx, app.Config{DataDir: *data, DB: *dsn, Addr: *addr, BaseURL: *baseURL, Demo: *demo,
 		Accounts: acc, Directory: directory, AccessLogDays: *accessLogDays, SecondApproval: *secondApproval, Tickets: tickets,
 		TrustedProxies: proxies, RateLimits: limits, AuditRetention: keep, MaxExports: *maxExports,
-		Telephony:  app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
+		Telephony: app.TelephonyConfig{File: *telFile, CTIToken: *ctiToken, Sample: *ctiSample, SIP: *sipFile, Prompts: *prompts},
+		Thesaurus: *lang.thesaurus, Dictionary: *lang.dictionary,
 		LinkedData: ld, Logger: log})
 	if err != nil {
 		return err

@@ -2,10 +2,7 @@ package search
 
 import (
 	"context"
-	"sportello/fixtures/testenv"
-	"testing"
 
-	"sportello/ingest"
 	"sportello/kb"
 )
 
@@ -22,10 +19,10 @@ func (m *memSource) Concepts(context.Context) ([]kb.Concept, error)          { r
 func (m *memSource) Units(context.Context) ([]kb.Unit, error)                { return m.units, nil }
 func (m *memSource) People(context.Context) ([]kb.Person, error)             { return m.people, nil }
 
-// evalQueries are phrased as citizens speak on the phone (issue 4 §10): colloquial, misspelled,
-// without accents, with acronyms. They were written by reading the pills, not copying their
-// titles. An empty want means the knowledge base has no answer: the response must not be
-// confident.
+// evalQueries are a development set (see the package doc, "How search is measured"): phrased
+// as citizens speak on the phone — colloquial, misspelled, without accents, with acronyms —
+// by the developers, reading the pills. The ranking was tuned on them: TestDev measures them,
+// the README does not report them. An empty want means the knowledge base has no answer.
 var evalQueries = []evalQuery{
 	{"quanto pago di bollo per la macchina", []string{"TRI-003"}},
 	{"esenzione tiket per reddito", []string{"SAL-004"}},
@@ -167,127 +164,10 @@ var evalQueries = []evalQuery{
 	{"orari della biblioteca comunale", nil},
 }
 
-// TestEvaluation measures ranking and confidence on the legacy workbook (issue 4 §10), read
-// with the test's own minimal reader: recall@5, MRR@10, and how often "confident" is right on
-// answerable and unanswerable queries.
-func TestEvaluation(t *testing.T) {
-	pills, concepts := loadLegacy(t)
-	evaluate(t, &memSource{pills: pills, concepts: concepts})
-}
-
-// TestEvaluationImported runs the same queries on the knowledge base as `sportello import`
-// builds it (package ingest into a kb.Store, pills published), through *kb.Store as Source.
-func TestEvaluationImported(t *testing.T) {
-	ctx := context.Background()
-	store, err := kb.OpenMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := ingest.ImportFile(ctx, store, legacyWorkbook(t), ingest.Options{Status: kb.StatusPublished}); err != nil {
-		t.Fatal(err)
-	}
-	evaluate(t, store)
-}
-
-// evalQuery is one evaluation query; an empty want means the knowledge base has no answer.
+// evalQuery is one development question; an empty want means the knowledge base has no answer.
 type evalQuery struct {
 	q    string
 	want []string
-}
-
-// evalFloor is the failure floor of an evaluation set: below it the test fails.
-type evalFloor struct {
-	recall, mrr, precision, unanswered float64
-	confWrong                          int // most confident-and-wrong answers tolerated; -1: no limit
-}
-
-func evaluate(t *testing.T, src Source) {
-	evaluateSet(t, src, evalQueries, evalFloor{recall: 0.8, mrr: 0.65, precision: 0.9, unanswered: 0.8, confWrong: -1})
-}
-
-func evaluateSet(t *testing.T, src Source, queries []evalQuery, floor evalFloor) {
-	x, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	ctx := context.Background()
-	if err := x.Rebuild(ctx, src, nil); err != nil {
-		t.Fatal(err)
-	}
-	pills, err := src.Pills(ctx, kb.PillFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var answerable, found5, confRight, confWrong, confMiss, unans, unansQuiet int
-	var mrr float64
-	for _, tc := range queries {
-		resp, err := x.Search(ctx, tc.q, Options{Limit: 10, Complete: true})
-		if err != nil {
-			t.Fatalf("%q: %v", tc.q, err)
-		}
-		var got []string
-		for _, h := range resp.Hits {
-			got = append(got, h.Code)
-		}
-		if tc.want == nil {
-			unans++
-			if !resp.Confident {
-				unansQuiet++
-			} else {
-				t.Logf("UNANSWERABLE but confident: %q → %v", tc.q, first(got, 3))
-			}
-			continue
-		}
-		answerable++
-		rank := 0
-		for i, c := range got {
-			if contains(tc.want, c) {
-				rank = i + 1
-				break
-			}
-		}
-		if rank > 0 && rank <= 5 {
-			found5++
-		}
-		if rank > 0 {
-			mrr += 1 / float64(rank)
-		}
-		switch {
-		case resp.Confident && rank == 1:
-			confRight++
-		case resp.Confident:
-			confWrong++
-			t.Logf("CONFIDENT but wrong: %q → %v want %v", tc.q, first(got, 3), tc.want)
-		default:
-			confMiss++
-		}
-		if rank != 1 {
-			t.Logf("rank %d: %q → %v want %v (suggestion %q)", rank, tc.q, first(got, 3), tc.want, resp.Suggestion)
-		}
-	}
-	recall := float64(found5) / float64(answerable)
-	mrr /= float64(answerable)
-	testenv.Figure("search evaluation (%s): %d answerable + %d unanswerable queries, %d pills: recall@5 = %.3f, MRR@10 = %.3f",
-		t.Name(), answerable, unans, len(pills), recall, mrr)
-	testenv.Figure("search evaluation (%s): confident and right %d, confident and wrong %d, not confident %d; unanswerable not confident %d/%d",
-		t.Name(), confRight, confWrong, confMiss, unansQuiet, unans)
-	if recall < floor.recall {
-		t.Errorf("recall@5 = %.3f, want ≥ %.2f", recall, floor.recall)
-	}
-	if mrr < floor.mrr {
-		t.Errorf("MRR@10 = %.3f, want ≥ %.2f", mrr, floor.mrr)
-	}
-	if p := float64(confRight) / float64(max(1, confRight+confWrong)); p < floor.precision {
-		t.Errorf("confident precision = %.3f, want ≥ %.2f", p, floor.precision)
-	}
-	if floor.confWrong >= 0 && confWrong > floor.confWrong {
-		t.Errorf("confident and wrong = %d, want ≤ %d", confWrong, floor.confWrong)
-	}
-	if float64(unansQuiet) < floor.unanswered*float64(unans) {
-		t.Errorf("unanswerable queries not confident: %d/%d, want ≥ %.0f%%", unansQuiet, unans, 100*floor.unanswered)
-	}
 }
 
 func contains(list []string, s string) bool {

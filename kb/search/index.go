@@ -19,6 +19,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"go.etcd.io/bbolt"
 
 	"sportello/internal/fsperm"
 	"sportello/internal/htmltext"
@@ -29,7 +30,7 @@ import (
 
 // schemaVersion names the mapping and analysis of the documents. An index written with another
 // version is stale and is rebuilt at start-up.
-const schemaVersion = "sportello-search-5"
+const schemaVersion = "sportello-search-10"
 
 // Kinds of documents.
 const (
@@ -84,6 +85,12 @@ type Index struct {
 	itAn     analysis.Analyzer
 	foldAn   analysis.Analyzer
 
+	res  *Resources // thesaurus and dictionary; nil: none
+	tune tuning
+
+	phr       PhrasingSource // learned phrasings; nil: none
+	learnRule learnRule
+
 	synMu    sync.Mutex
 	synCache []synGroup // analysed synonym lists
 	synGen   int        // of Synonyms when synCache was built
@@ -101,14 +108,16 @@ func Open(dir string) (*Index, error) {
 	if err := fsperm.MkdirAll(dir); err != nil {
 		return nil, err
 	}
-	x := &Index{dir: dir, state: StateOK, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	x := &Index{dir: dir, state: StateOK, tune: defaultTuning, learnRule: defaultLearnRule, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
 	var err error
 	if x.syn, err = loadSynonyms(filepath.Join(dir, synonymsFile)); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, bleveDir)
-	bi, err := bleve.Open(path)
+	bi, err := openBleve(path, false)
 	switch {
+	case errors.Is(err, ErrInUse):
+		return nil, err // never taken for corruption: the other process's index stays
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
 		x.state = StateMissing
 		bi, err = newBleve(path)
@@ -143,6 +152,27 @@ func Open(dir string) (*Index, error) {
 	return x, nil
 }
 
+// lockTimeout is how long opening an index waits for another process to release it.
+const lockTimeout = 2 * time.Second
+
+// ErrInUse is returned (wrapped) when another process holds the index, as `sportello serve`
+// does while it runs.
+var ErrInUse = errors.New("in use by another process (is sportello serve running?)")
+
+// openBleve opens an index on disk, failing after lockTimeout instead of waiting for ever when
+// another process holds it.
+func openBleve(path string, readOnly bool) (bleve.Index, error) {
+	cfg := map[string]interface{}{"bolt_timeout": lockTimeout.String()}
+	if readOnly {
+		cfg["read_only"] = true
+	}
+	bi, err := bleve.OpenUsing(path, cfg)
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("search: %s is %w", path, ErrInUse)
+	}
+	return bi, err
+}
+
 // OpenMemory opens an index that lives in memory only, for tests and benchmarks.
 func OpenMemory() (*Index, error) {
 	bi, err := bleve.NewMemOnly(newMapping())
@@ -150,7 +180,7 @@ func OpenMemory() (*Index, error) {
 		return nil, err
 	}
 	syn, _ := loadSynonyms("")
-	x := &Index{state: StateMissing, syn: syn, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
+	x := &Index{state: StateMissing, syn: syn, tune: defaultTuning, learnRule: defaultLearnRule, concepts: map[string]kb.Concept{}, units: map[string]kb.Unit{}}
 	x.setBleve(bi)
 	return x, nil
 }
@@ -160,6 +190,32 @@ func (x *Index) setBleve(bi bleve.Index) {
 	m := bi.Mapping()
 	x.itAn = m.AnalyzerNamed(analyzerItalian)
 	x.foldAn = m.AnalyzerNamed(analyzerFolded)
+}
+
+// tuning switches parts of the ranking on and off, for the evaluation of each on the
+// development sets.
+type tuning struct {
+	lemmas, thesaurus bool
+	// Weights of the alternatives from the language resources, relative to the word typed, and
+	// how many synonyms a word brings (the first the thesaurus lists that the index holds).
+	lemmaWeight, thesWeight float64
+	maxThes                 int
+	// fuzzyUnknownOnly expands a word to its typing neighbours only when the index does not
+	// hold it as typed: a word it holds is taken as meant.
+	fuzzyUnknownOnly bool
+	// answerCredit is the share of a word's weight a hit gets in its coverage when the word is
+	// in its answer only.
+	answerCredit float64
+}
+
+var defaultTuning = tuning{lemmas: true, thesaurus: true, lemmaWeight: 0.5, thesWeight: 0.3, maxThes: 6, fuzzyUnknownOnly: true}
+
+// SetResources gives the index the language resources to expand queries with (nil: none).
+// Queries use them at once; nothing is re-indexed.
+func (x *Index) SetResources(r *Resources) {
+	x.mu.Lock()
+	x.res = r
+	x.mu.Unlock()
 }
 
 // State reports what Open found: anything but StateOK calls for Sync or Rebuild.
@@ -223,12 +279,22 @@ const (
 	fValidated  = "validated"
 	fFrom       = "valid_from"
 	fUntil      = "valid_until"
+	// fOpen marks what everyone may see at any time — published and without a validity period,
+	// almost every document: the operators' filter is one posting list, and reads the status and
+	// the date ranges of the others only.
+	fOpen       = "open"
 	fDirName    = "dir_name"
 	fDirRole    = "dir_role"
 	fDirOffice  = "dir_office"
 	fDirExt     = "dir_ext"
 	fDirPhone   = "dir_phone"
 	fOfficeName = "office_name"
+	// fDirTopics holds, on an office, the titles and keywords of the published pills it is
+	// competent for: "bollo" finds the car-tax office although its name does not say so.
+	fDirTopics = "dir_topics"
+	fDirUnit   = "dir_unit" // an office's name, stemmed: "carburante agricolo" finds "Carburanti Agricoli"
+	fLearned   = "learned"  // the words contacts solved with the pill used (learn.go)
+	fLearnedW  = "learned_weak"
 )
 
 type weighted struct {
@@ -242,11 +308,15 @@ var textFields = []weighted{
 	{fQuestion, 3.5, true},
 	{fKeywords, 2.5, true},
 	{fConcepts, 2, true},
+	{fLearned, 2, true},
+	{fLearnedW, 0.8, false},
 	{fOfficeText, 0.8, false},
 	{fAnswer, 1, false},
 	{fDirName, 3, true},
 	{fDirOffice, 1.5, false}, // a person found by office: the office itself is the better hit
 	{fDirRole, 1.5, true},
+	{fDirTopics, 0.7, false},
+	{fDirUnit, 3, true},
 }
 
 func newMapping() *mapping.IndexMappingImpl {
@@ -260,7 +330,10 @@ func newMapping() *mapping.IndexMappingImpl {
 		f.Analyzer = analyzer
 		f.Store = store
 		// Term vectors serve highlighting (and phrases), which only stored fields get.
-		f.IncludeTermVectors = store || name == fKeywords || name == fConcepts
+		// and coverage, which reads which words matched in the strong fields (slotMatches).
+		// The answer's passage is cut from its stored text (answerSnippet): no positions.
+		f.IncludeTermVectors = store && name != fAnswer || name == fKeywords || name == fConcepts ||
+			name == fLearned || name == fDirUnit || name == fDirTopics || name == fDirOffice
 		f.IncludeInAll = false
 		doc.AddFieldMappingsAt(name, f)
 	}
@@ -280,8 +353,10 @@ func newMapping() *mapping.IndexMappingImpl {
 	}
 	text(fTitle, analyzerItalian, true)
 	text(fQuestion, analyzerItalian, true)
-	text(fKeywords, analyzerItalian, false)
+	text(fKeywords, analyzerItalian, true) // stored: an office's topics are rebuilt from it
 	text(fConcepts, analyzerItalian, false)
+	text(fLearned, analyzerItalian, false)
+	text(fLearnedW, analyzerItalian, false)
 	text(fOfficeText, analyzerItalian, false)
 	text(fAnswer, analyzerItalian, true)
 	text(fSpell, analyzerFolded, false)
@@ -289,6 +364,9 @@ func newMapping() *mapping.IndexMappingImpl {
 	text(fDirName, analyzerFolded, true)
 	text(fDirRole, analyzerItalian, true)
 	text(fDirOffice, analyzerItalian, false)
+	text(fDirTopics, analyzerItalian, false)
+	text(fDirUnit, analyzerItalian, false)
+	kw(fOpen, false, false)
 	for _, k := range []string{fKind, fIRI, fBranch, fDepartment, fOffice, fStatus} {
 		kw(k, true, true)
 	}
@@ -341,11 +419,11 @@ func hashStrings(parts ...string) string {
 // docKey fingerprints what was indexed for a document, compared with the store at start-up.
 // It is built from values, not from JSON, so that nil and empty lists or a time zone the store
 // reads back differently do not make an index look stale.
-func docKey(v any) string {
+func docKey(v any, learned ...string) string {
 	switch d := v.(type) {
 	case *kb.Pill:
 		// The store bumps Version and Modified on every write, status changes included.
-		return hashStrings("pill", d.IRI, fmt.Sprint(d.Version), string(d.Status), fmt.Sprint(d.Modified.Unix()))
+		return hashStrings(append([]string{"pill", d.IRI, fmt.Sprint(d.Version), string(d.Status), fmt.Sprint(d.Modified.Unix())}, learned...)...)
 	case *kb.Unit:
 		return hashStrings("unit", d.IRI, d.Name, string(d.Kind), d.Parent, fmt.Sprint(d.URP), strings.Join(d.Phones, ","))
 	case *kb.Person:
@@ -459,7 +537,8 @@ const (
 	maxTime = math.MaxInt64 / 2
 )
 
-func (x *Index) pillDoc(p *kb.Pill) map[string]any {
+func (x *Index) pillDoc(p *kb.Pill, learned string) map[string]any {
+	learnedStrong, learnedWeak := splitLearned(learned)
 	var labels []string
 	branch := ""
 	for _, ci := range p.Concepts {
@@ -504,7 +583,7 @@ func (x *Index) pillDoc(p *kb.Pill) map[string]any {
 		status = string(kb.StatusDraft)
 	}
 	keywords := strings.Join(p.Keywords, " ; ")
-	return map[string]any{
+	doc := map[string]any{
 		fKind:       KindPill,
 		fIRI:        p.IRI,
 		fCode:       p.Code,
@@ -512,19 +591,30 @@ func (x *Index) pillDoc(p *kb.Pill) map[string]any {
 		fQuestion:   p.Question,
 		fKeywords:   keywords,
 		fConcepts:   strings.Join(labels, " ; "),
+		fLearned:    learnedStrong,
+		fLearnedW:   learnedWeak,
 		fOfficeText: officeText,
 		fOfficeName: p.OfficeName,
 		fAnswer:     answer,
-		fSpell:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText, answer}, " \n "),
-		fStems:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText, answer}, " \n "),
+		// The answer is indexed once, in its own field: the spelling and stem dictionaries hold the
+		// shorter texts, and lookups read the answer's dictionary beside them (stemCount,
+		// nearStems).
+		fSpell:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText}, " \n "),
+		fStems:      strings.Join([]string{p.Title, p.Question, keywords, strings.Join(labels, " "), officeText}, " \n "),
 		fBranch:     branch,
 		fDepartment: p.Department,
 		fOffice:     office,
 		fStatus:     status,
 		fValidated:  validated,
-		fFrom:       from,
-		fUntil:      until,
 	}
+	if p.ValidFrom == nil && p.ValidUntil == nil {
+		if status == string(kb.StatusPublished) {
+			doc[fOpen] = "1"
+		}
+	} else {
+		doc[fFrom], doc[fUntil] = from, until
+	}
+	return doc
 }
 
 // Index adds or replaces a pill. Every status is indexed; visibility is decided at query time.
@@ -534,25 +624,123 @@ func (x *Index) Index(p *kb.Pill) error {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	b := x.bi.NewBatch()
-	if err := b.Index(p.IRI, x.pillDoc(p)); err != nil {
+	learned, err := x.learned(context.Background(), p.IRI)
+	if err != nil {
 		return err
 	}
-	b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
-	return x.bi.Batch(b)
+	before := x.storedOffice(p.IRI)
+	b := x.bi.NewBatch()
+	if err := b.Index(p.IRI, x.pillDoc(p, learned)); err != nil {
+		return err
+	}
+	b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p, learned)))
+	if err := x.bi.Batch(b); err != nil {
+		return err
+	}
+	return x.refreshOffices(before, p.Office)
+}
+
+// storedOffice is the competent office a document was indexed with.
+func (x *Index) storedOffice(iri string) string {
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{iri}), 1, 0, false)
+	req.Fields = []string{fOffice}
+	res, err := x.bi.Search(req)
+	if err != nil || len(res.Hits) == 0 {
+		return ""
+	}
+	return str(res.Hits[0].Fields, fOffice)
+}
+
+// refreshOffices re-indexes the topics of the offices a pill moved between. Callers hold x.mu
+// (read).
+func (x *Index) refreshOffices(offices ...string) error {
+	seen := map[string]bool{}
+	for _, o := range offices {
+		u, ok := x.units[o]
+		if o == "" || seen[o] || !ok {
+			continue
+		}
+		seen[o] = true
+		topics, err := x.officeTopics(o)
+		if err != nil {
+			return err
+		}
+		b := x.bi.NewBatch()
+		if err := b.Index(u.IRI, x.unitDoc(&u, topics)); err != nil {
+			return err
+		}
+		if err := x.bi.Batch(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxTopicPills bounds the pills whose words describe an office.
+const maxTopicPills = 200
+
+// officeTopics reads from the index the titles and keywords of the published pills an office
+// is competent for.
+func (x *Index) officeTopics(office string) (string, error) {
+	of := bleve.NewTermQuery(office)
+	of.SetField(fOffice)
+	kind := bleve.NewTermQuery(KindPill)
+	kind.SetField(fKind)
+	st := bleve.NewTermQuery(string(kb.StatusPublished))
+	st.SetField(fStatus)
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(of, kind, st), maxTopicPills, 0, false)
+	req.Fields = []string{fTitle, fKeywords}
+	req.SortBy([]string{fIRI})
+	res, err := x.bi.Search(req)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, h := range res.Hits {
+		parts = append(parts, str(h.Fields, fTitle), str(h.Fields, fKeywords))
+	}
+	return strings.Join(parts, " ; "), nil
+}
+
+// topicsOf is officeTopics over a list of pills, for a rebuild.
+func topicsOf(pills []kb.Pill) map[string]string {
+	parts := map[string][]string{}
+	sorted := make([]*kb.Pill, 0, len(pills))
+	for i := range pills {
+		sorted = append(sorted, &pills[i])
+	}
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].IRI < sorted[j].IRI })
+	for _, p := range sorted {
+		if p.Office == "" || p.Status != kb.StatusPublished || len(parts[p.Office]) >= 2*maxTopicPills {
+			continue
+		}
+		parts[p.Office] = append(parts[p.Office], p.Title, strings.Join(p.Keywords, " ; "))
+	}
+	out := make(map[string]string, len(parts))
+	for o, ps := range parts {
+		out[o] = strings.Join(ps, " ; ")
+	}
+	return out
 }
 
 // Delete removes a pill, office or person.
 func (x *Index) Delete(iri string) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	before := ""
+	if _, unit := x.units[iri]; !unit {
+		before = x.storedOffice(iri)
+	}
 	b := x.bi.NewBatch()
 	b.Delete(iri)
 	b.DeleteInternal([]byte(keyDocPref + iri))
-	return x.bi.Batch(b)
+	if err := x.bi.Batch(b); err != nil {
+		return err
+	}
+	return x.refreshOffices(before)
 }
 
-func (x *Index) unitDoc(u *kb.Unit) map[string]any {
+func (x *Index) unitDoc(u *kb.Unit, topics string) map[string]any {
 	parent := ""
 	if p, ok := x.units[u.Parent]; ok {
 		parent = p.Name
@@ -565,13 +753,14 @@ func (x *Index) unitDoc(u *kb.Unit) map[string]any {
 		fDirOffice:  parent,
 		fDirRole:    map[bool]string{true: "URP ufficio relazioni con il pubblico"}[u.URP],
 		fDirPhone:   phoneKeys(u.Phones),
+		fDirTopics:  topics,
+		fDirUnit:    u.Name,
 		fDepartment: u.Parent,
 		fOffice:     u.IRI,
 		fSpell:      u.Name,
 		fStems:      u.Name + " \n " + parent,
 		fStatus:     string(kb.StatusPublished),
-		fFrom:       float64(minTime),
-		fUntil:      float64(maxTime),
+		fOpen:       "1",
 	}
 }
 
@@ -583,8 +772,14 @@ func (x *Index) IndexUnit(u *kb.Unit) error {
 	x.mu.Lock()
 	x.units[u.IRI] = *u
 	units := x.unitList()
-	doc := x.unitDoc(u)
 	x.mu.Unlock()
+	x.mu.RLock()
+	topics, err := x.officeTopics(u.IRI)
+	doc := x.unitDoc(u, topics)
+	x.mu.RUnlock()
+	if err != nil {
+		return err
+	}
 	if x.dir != "" {
 		if err := writeJSON(filepath.Join(x.dir, unitsFile), units); err != nil {
 			return err
@@ -640,8 +835,7 @@ func (x *Index) personDoc(p *kb.Person) map[string]any {
 		fSpell:      name + " \n " + p.Role,
 		fStems:      p.Role + " \n " + office,
 		fStatus:     string(kb.StatusPublished),
-		fFrom:       float64(minTime),
-		fUntil:      float64(maxTime),
+		fOpen:       "1",
 	}
 }
 

@@ -15,13 +15,16 @@ import (
 // its index update, an import while the server was down) is rebuilt before the server listens,
 // the log says which; from then on it follows every write of the store (KeepIndexed). The
 // command-line tools (search, reindex) open their own index with Open and Sync.
-func Start(ctx context.Context, dir string, store *kb.Store, log *slog.Logger) (*Index, error) {
+func Start(ctx context.Context, dir string, store *kb.Store, log *slog.Logger, opts ...StartOption) (*Index, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	x, err := Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open the search index in %s: %w", dir, err)
+	}
+	for _, o := range opts {
+		o(x)
 	}
 	start := time.Now()
 	state := x.State()
@@ -44,6 +47,16 @@ func Start(ctx context.Context, dir string, store *kb.Store, log *slog.Logger) (
 	KeepIndexed(store, x, log)
 	return x, nil
 }
+
+// StartOption sets up an index before Start checks it against the store.
+type StartOption func(*Index)
+
+// WithResources gives the index the Italian thesaurus and dictionary (LoadResources).
+func WithResources(r *Resources) StartOption { return func(x *Index) { x.SetResources(r) } }
+
+// WithPhrasings gives the index the phrasings learned from contacts: they are indexed with their
+// pills, and the index is checked and rebuilt with them.
+func WithPhrasings(src PhrasingSource) StartOption { return func(x *Index) { x.SetPhrasings(src) } }
 
 // KeepIndexed makes the search index follow every committed write of the store at once (issue 4
 // §8): pills created, edited, published or archived are re-read and re-indexed, deleted ones

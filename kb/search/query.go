@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"html"
 	"math"
 	"regexp"
 	"sort"
@@ -34,6 +35,10 @@ type Options struct {
 	// Facet filters: a concept IRI (the classification branch), unit IRIs, a status.
 	Branch, Department, Office, Status string
 
+	// Facets asks for the counts per branch, department, office and status of all the
+	// matches (the search page's filters): they cost a third of a query, so only on request.
+	Facets bool
+
 	// Complete says the query is finished; otherwise its last word may be incomplete and is also
 	// matched as a prefix (search as you type).
 	Complete bool
@@ -42,8 +47,16 @@ type Options struct {
 }
 
 // Response is what `sportello search --json` prints and GET /api/search returns.
+//
+// Probability is the calibrated probability that the first hit is the right answer (model.go);
+// Sure says it reaches the threshold chosen for at most a few wrong sure answers. The hits are
+// always the best candidates: a response that is not sure is for the operator to check ("da
+// verificare"), not to hide.
 type Response struct {
-	Query      string                  `json:"query"`
+	Query       string  `json:"query"`
+	Sure        bool    `json:"sure"`
+	Probability float64 `json:"probability"`
+	// Confident is Sure under its former name, kept while clients move to "sure".
 	Confident  bool                    `json:"confident"`
 	Message    string                  `json:"message,omitempty"` // for the operator, in Italian
 	Hits       []Hit                   `json:"hits"`
@@ -52,6 +65,8 @@ type Response struct {
 	Offset     int                     `json:"offset"`
 	Limit      int                     `json:"limit"`
 	Facets     map[string][]FacetValue `json:"facets,omitempty"`
+
+	features []float64 // of the best hit, for the evaluation and the fit of the model
 }
 
 // Hit is one result: a pill, an office or a person.
@@ -71,10 +86,16 @@ type Hit struct {
 	Extension  string     `json:"extension,omitempty"`
 	Phones     []string   `json:"phones,omitempty"`
 	// Coverage is the share of the query (weighted by rarity) found in the hit's title,
-	// question, keywords or concepts: the basis of the confidence rule.
+	// question, keywords, concepts or learned phrasings.
 	Coverage float64 `json:"coverage"`
+	// Sure marks the first hit when the response is sure; every other hit is to be checked.
+	Sure bool `json:"sure"`
 
-	matched []bool // per query slot: found in the strong fields
+	matched []bool  // per query slot: found in the strong fields
+	rank    float64 // the re-ranking key (rankKey)
+	inTitle bool    // a word of the query is marked in the title or question
+	locs    search.FieldTermLocationMap
+	answer  string // stored text, for the passage of the hits returned
 }
 
 // FacetValue is one value of a facet with its count in the result set.
@@ -84,25 +105,27 @@ type FacetValue struct {
 	Count int    `json:"count"`
 }
 
-// MessageNotConfident is what the operator sees when no hit is a sure answer (TK-9).
-const MessageNotConfident = "Nessuna risposta sicura: verifica i risultati o inoltra la richiesta al secondo livello."
+// MessageNotConfident is what the operator sees when no hit is a sure answer (TK-9): the
+// candidates are shown all the same, marked as to be checked.
+const MessageNotConfident = "Da verificare: nessuna risposta è sicura, controlla i risultati o inoltra la richiesta al secondo livello."
 
 // slot is one thing the query asks about: a word, or a phrase found in a synonym list, with
 // its alternatives.
 type slot struct {
-	words  []string // as typed, folded
-	terms  []string // analysed (stemmed) terms of words
-	alts   []string // synonyms, as written in the lists
-	prefix bool     // last, possibly incomplete word
-	code   bool     // looks like a pill code (SAL-012)
-	digits bool     // looks like an extension or phone number
+	words  []string  // as typed, folded
+	terms  []string  // analysed (stemmed) terms of words
+	alts   []string  // synonyms, as written in the lists
+	prefix bool      // last, possibly incomplete word
+	weak   []weakAlt // other forms and thesaurus synonyms, with their weights
+	dir    bool      // the query asks for an office or a person: their topics count as strong
+	code   bool      // looks like a pill code (SAL-012)
+	digits bool      // looks like an extension or phone number
 	weight float64
 	df     uint64 // documents that mention the slot, estimated from the dictionaries
 	// Indexed terms within typing distance of the word, as stems for the text fields and as
 	// words for names: looked up once per query in the whole dictionary (one automaton), then
 	// searched as plain terms in each field.
 	nearStems, nearWords []nearTerm
-	strongQ              query.Query // matches the slot in strong fields only
 	anyQ                 query.Query // matches the slot anywhere
 }
 
@@ -112,6 +135,7 @@ var codeRE = regexp.MustCompile(`^[a-z]{2,5}-?\d{1,4}$`)
 // are dropped unless nothing else is left.
 func (x *Index) parse(q string, complete bool) []*slot {
 	raw := splitWords(q)
+	dirIntent := directoryIntent(q)
 	var toks []tok
 	for _, w := range raw {
 		toks = append(toks, tok{w, analyze(x.itAn, w)})
@@ -162,7 +186,7 @@ func (x *Index) parse(q string, complete bool) []*slot {
 			s.code = true
 		case isDigits(t.word) && len(t.word) >= 3:
 			s.digits = true
-		case len(t.terms) == 0 || fillers[t.word]:
+		case len(t.terms) == 0 || fillers[t.word] || dirIntent && directoryVerbs[t.word]:
 			continue
 		}
 		slots = append(slots, s)
@@ -295,45 +319,36 @@ func fuzziness(word string) int {
 
 // build makes the slot's queries over the weighted fields.
 func (x *Index) build(s *slot) {
-	var any, strong []query.Query
-	add := func(q query.Query, strongField bool) {
-		any = append(any, q)
-		if strongField {
-			strong = append(strong, q)
-		}
-	}
+	var any []query.Query
+	add := func(q query.Query) { any = append(any, q) }
 	for _, f := range textFields {
 		for _, q := range x.fieldQueries(s, f) {
-			add(q, f.strong)
+			add(q)
 		}
 	}
 	if s.code {
 		c := bleve.NewTermQuery(s.words[0])
 		c.SetField(fCode)
 		c.SetBoost(20)
-		add(c, true)
+		add(c)
 	}
 	if s.digits {
 		e := bleve.NewTermQuery(s.words[0])
 		e.SetField(fDirExt)
 		e.SetBoost(20)
-		add(e, true)
+		add(e)
 		p := bleve.NewTermQuery(s.words[0])
 		p.SetField(fDirPhone)
 		p.SetBoost(10)
-		add(p, true)
+		add(p)
 		if s.prefix {
 			pe := bleve.NewPrefixQuery(s.words[0])
 			pe.SetField(fDirExt)
 			pe.SetBoost(5)
-			add(pe, true)
+			add(pe)
 		}
 	}
 	s.anyQ = bleve.NewDisjunctionQuery(any...)
-	if len(strong) == 0 {
-		strong = append(strong, bleve.NewMatchNoneQuery())
-	}
-	s.strongQ = bleve.NewDisjunctionQuery(strong...)
 }
 
 func (x *Index) fieldQueries(s *slot, f weighted) []query.Query {
@@ -403,21 +418,81 @@ func (x *Index) fieldQueries(s *slot, f weighted) []query.Query {
 		} else {
 			at = analyze(x.itAn, alt)
 		}
-		switch len(at) {
-		case 0:
-		case 1:
-			t := bleve.NewTermQuery(at[0])
-			t.SetField(f.field)
-			t.SetBoost(f.boost * 0.8)
-			out = append(out, t)
-		default:
-			p := bleve.NewMatchPhraseQuery(alt)
-			p.SetField(f.field)
-			p.SetBoost(f.boost * 0.8)
-			out = append(out, p)
+		out = append(out, altQuery(alt, at, f.field, f.boost*0.8)...)
+	}
+	if !nameField {
+		for _, w := range s.weak {
+			out = append(out, altQuery(w.text, w.terms, f.field, f.boost*w.weight)...)
 		}
 	}
 	return out
+}
+
+// weakAlt is a word the query did not type but may mean: a dictionary form of the word typed
+// ("pagato" → "pagare") or a thesaurus synonym ("vigna" → "vigneto").
+type weakAlt struct {
+	text   string
+	terms  []string // analysed
+	weight float64
+}
+
+// altQuery searches an alternative of a slot: its one term, or its words as a phrase.
+func altQuery(text string, terms []string, field string, boost float64) []query.Query {
+	switch len(terms) {
+	case 0:
+		return nil
+	case 1:
+		t := bleve.NewTermQuery(terms[0])
+		t.SetField(field)
+		t.SetBoost(boost)
+		return []query.Query{t}
+	default:
+		p := bleve.NewMatchPhraseQuery(text)
+		p.SetField(field)
+		p.SetBoost(boost)
+		return []query.Query{p}
+	}
+}
+
+// expand adds to a one-word slot the dictionary forms and thesaurus synonyms of its word that
+// the index holds.
+func (x *Index) expand(r index.IndexReader, s *slot) {
+	if x.res == nil || len(s.words) != 1 || len(s.terms) != 1 || s.code || s.digits || len(s.alts) > 0 {
+		return
+	}
+	w := s.words[0]
+	seen := map[string]bool{s.terms[0]: true}
+	add := func(text string, weight float64) bool {
+		terms := analyze(x.itAn, text)
+		key := strings.Join(terms, " ")
+		if len(terms) == 0 || seen[key] {
+			return false
+		}
+		seen[key] = true
+		for _, t := range terms {
+			if stemCount(r, t) == 0 {
+				return false
+			}
+		}
+		s.weak = append(s.weak, weakAlt{text: text, terms: terms, weight: weight})
+		return true
+	}
+	if x.tune.lemmas {
+		for _, l := range x.res.Lemmas(w) {
+			add(l, x.tune.lemmaWeight)
+		}
+	}
+	if x.tune.thesaurus {
+		n := 0
+		for _, syn := range x.res.Synonyms(w) {
+			if n >= x.tune.maxThes {
+				break
+			}
+			if add(syn, x.tune.thesWeight) {
+				n++
+			}
+		}
+	}
 }
 
 // standalone reports whether a synonym can be searched for on its own. "quanto costa" is a
@@ -509,13 +584,14 @@ func visibility(opt Options) query.Query {
 	if !opt.IncludeDrafts {
 		st := bleve.NewTermQuery(string(kb.StatusPublished))
 		st.SetField(fStatus)
-		must = append(must, st)
 		now := float64(opt.Now.Unix())
 		from := bleve.NewNumericRangeInclusiveQuery(nil, &now, nil, ptr(true))
 		from.SetField(fFrom)
 		until := bleve.NewNumericRangeInclusiveQuery(&now, nil, ptr(false), nil)
 		until.SetField(fUntil)
-		must = append(must, from, until)
+		open := bleve.NewTermQuery("1")
+		open.SetField(fOpen)
+		must = append(must, bleve.NewDisjunctionQuery(open, bleve.NewConjunctionQuery(st, from, until)))
 	} else if !opt.IncludeRetired {
 		st := bleve.NewTermQuery(string(kb.StatusRetired))
 		st.SetField(fStatus)
@@ -529,26 +605,50 @@ func visibility(opt Options) query.Query {
 		}
 	}
 	if len(opt.Kinds) > 0 {
-		var ks []query.Query
-		for _, k := range opt.Kinds {
-			t := bleve.NewTermQuery(k)
-			t.SetField(fKind)
-			ks = append(ks, t)
-		}
-		must = append(must, bleve.NewDisjunctionQuery(ks...))
+		must = append(must, kindQuery(opt.Kinds...))
 	}
 	if len(must) == 0 {
 		return bleve.NewMatchAllQuery()
 	}
 	for _, q := range must {
-		if b, ok := q.(query.BoostableQuery); ok {
-			b.SetBoost(0) // filters must not move scores
-		}
+		zeroBoost(q) // filters must not move scores
 	}
 	return bleve.NewConjunctionQuery(must...)
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// zeroBoost sets the boost of a filter and of its parts to zero.
+func zeroBoost(q query.Query) {
+	switch c := q.(type) {
+	case *query.DisjunctionQuery:
+		for _, d := range c.Disjuncts {
+			zeroBoost(d)
+		}
+	case *query.ConjunctionQuery:
+		for _, d := range c.Conjuncts {
+			zeroBoost(d)
+		}
+	}
+	if b, ok := q.(query.BoostableQuery); ok {
+		b.SetBoost(0)
+	}
+}
+
+// kindQuery matches documents of the given kinds.
+func kindQuery(kinds ...string) query.Query {
+	var ks []query.Query
+	for _, k := range kinds {
+		t := bleve.NewTermQuery(k)
+		t.SetField(fKind)
+		t.SetBoost(0)
+		ks = append(ks, t)
+	}
+	return bleve.NewDisjunctionQuery(ks...)
+}
+
+// dirWindow is how many offices and people join the candidates when the query asks for them.
+const dirWindow = 5
 
 // Search runs a query as operators and publishers type it.
 func (x *Index) Search(ctx context.Context, q string, opt Options) (*Response, error) {
@@ -582,12 +682,16 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 		return nil, err
 	}
 	defer reader.Close()
+	dirIntent := directoryIntent(q)
 	var disj []query.Query
 	for _, s := range slots {
-		if fz := fuzziness(s.words[len(s.words)-1]); fz > 0 && len(s.words) == 1 && len(s.terms) == 1 && !s.code && !s.digits {
-			s.nearStems = near(reader, fStems, s.terms[0], fz)
+		s.dir = dirIntent
+		if fz := fuzziness(s.words[len(s.words)-1]); fz > 0 && len(s.words) == 1 && len(s.terms) == 1 && !s.code && !s.digits &&
+			(!x.tune.fuzzyUnknownOnly || stemCount(reader, s.terms[0]) == 0 || dictCount(reader, fSpell, s.words[0]) == 0) {
+			s.nearStems = nearStems(reader, s.terms[0], fz)
 			s.nearWords = near(reader, fSpell, s.words[0], fz)
 		}
+		x.expand(reader, s)
 		x.build(s)
 		disj = append(disj, s.anyQ)
 	}
@@ -606,36 +710,101 @@ func (x *Index) search(ctx context.Context, q string, opt Options, didYouMean bo
 	if opt.Offset >= rerankWindow {
 		from = opt.Offset
 	}
+	// Two passes: the first scores every match (and counts the facets) without reading where
+	// the words are; the second reads, for the candidates only, the fields, the highlights and
+	// which words matched where (coverage). Term positions of every match are the dearest
+	// part of a search on a large index.
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filter, text), window, from, false)
-	req.Fields = []string{fKind, fIRI, fCode, fTitle, fQuestion, fOffice, fOfficeName, fStatus, fValidated, fBranch, fDirName, fDirRole, fDirExt, fDirPhone}
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.AddField(fTitle)
-	req.Highlight.AddField(fQuestion)
-	req.Highlight.AddField(fAnswer)
-	req.Highlight.AddField(fDirName)
-	req.Highlight.AddField(fDirRole)
-	for _, f := range []string{fBranch, fDepartment, fOffice, fStatus} {
-		req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+	if opt.Facets {
+		for _, f := range []string{fBranch, fDepartment, fOffice, fStatus} {
+			req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+		}
 	}
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	resp.Total = int(res.Total)
-	for _, h := range res.Hits {
-		resp.Hits = append(resp.Hits, x.hit(h))
+	candidates := res.Hits
+	if dirIntent && from == 0 {
+		// Offices and people score below the pills on their topics: fetch the best of them too,
+		// so that re-ranking can put them first.
+		dir := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filter, text, kindQuery(KindOffice, KindPerson)), dirWindow, 0, false)
+		dres, err := x.bi.SearchInContext(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		have := map[string]bool{}
+		for _, h := range candidates {
+			have[h.ID] = true
+		}
+		for _, h := range dres.Hits {
+			if !have[h.ID] {
+				candidates = append(candidates, h)
+			}
+		}
+	}
+	if len(candidates) > 0 {
+		ids := make([]string, len(candidates))
+		for i, h := range candidates {
+			ids[i] = h.ID
+		}
+		only := bleve.NewDocIDQuery(ids)
+		only.SetBoost(0)
+		detail := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(only, text), len(ids), 0, false)
+		detail.Fields = []string{fKind, fIRI, fCode, fTitle, fQuestion, fOffice, fOfficeName, fStatus, fValidated, fBranch, fDirName, fDirRole, fDirExt, fDirPhone, fAnswer}
+		detail.IncludeLocations = true // which words matched where: coverage
+		detail.Highlight = bleve.NewHighlightWithStyle("html")
+		for _, f := range []string{fTitle, fQuestion, fDirName, fDirRole} {
+			detail.Highlight.AddField(f)
+		}
+		dres, err := x.bi.SearchInContext(ctx, detail)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[string]*search.DocumentMatch, len(dres.Hits))
+		for _, h := range dres.Hits {
+			byID[h.ID] = h
+		}
+		for _, c := range candidates {
+			d := byID[c.ID]
+			if d == nil {
+				continue // deleted between the two passes
+			}
+			d.Score = c.Score
+			h := x.hit(d)
+			h.answer = str(d.Fields, fAnswer)
+			resp.Hits = append(resp.Hits, h)
+		}
 	}
 	resp.Facets = x.facets(res.Facets)
-	if err := x.coverage(ctx, reader, slots, resp.Hits); err != nil {
+	if err := x.coverage(reader, slots, resp.Hits); err != nil {
 		return nil, err
 	}
 	if from == 0 {
-		rerank(resp.Hits)
-		resp.Confident = confident(resp.Hits, slots)
+		rerank(resp.Hits, dirIntent)
+		learnedHit := false
+		if len(resp.Hits) > 0 && x.phr != nil {
+			if learnedHit, err = x.learnedMatch(ctx, slots, resp.Hits[0].IRI); err != nil {
+				return nil, err
+			}
+		}
+		resp.features = features(resp.Hits, slots, dirIntent, learnedHit)
+		resp.Probability = confidence.probability(resp.features)
+		resp.Sure = len(resp.Hits) > 0 && resp.Probability >= confidence.Threshold
+		if len(resp.Hits) > 0 {
+			resp.Hits[0].Sure = resp.Sure
+		}
+		resp.Confident = resp.Sure
 		lo, hi := min(opt.Offset, len(resp.Hits)), min(opt.Offset+opt.Limit, len(resp.Hits))
 		resp.Hits = resp.Hits[lo:hi]
+	}
+	for i := range resp.Hits {
+		x.answerSnippet(&resp.Hits[i], resp.Hits[i].answer, slots)
+	}
+	if from == 0 {
 		if opt.Offset > 0 {
-			resp.Confident = false
+			resp.Confident, resp.Sure = false, false
 		}
 	}
 	// "Did you mean" is offered when a word is not in the index and the spelling found there
@@ -708,6 +877,7 @@ func strs(fields map[string]any, k string) []string {
 func (x *Index) hit(h *search.DocumentMatch) Hit {
 	f := h.Fields
 	out := Hit{
+		locs:   h.Locations,
 		IRI:    h.ID,
 		Kind:   str(f, fKind),
 		Code:   str(f, fCode),
@@ -752,6 +922,7 @@ func (x *Index) hit(h *search.DocumentMatch) Hit {
 			// bleve also returns a field's opening when nothing in it matched.
 			if strings.Contains(fr, "<mark>") {
 				out.Highlights = append(out.Highlights, fr)
+				out.inTitle = out.inTitle || field == fTitle || field == fQuestion || field == fDirName
 			}
 		}
 	}
@@ -792,7 +963,7 @@ func (x *Index) label(v string) string {
 
 // coverage sets each hit's Coverage: the idf-weighted share of the query's slots it holds in
 // its strong fields.
-func (x *Index) coverage(ctx context.Context, r index.IndexReader, slots []*slot, hits []Hit) error {
+func (x *Index) coverage(r index.IndexReader, slots []*slot, hits []Hit) error {
 	if len(hits) == 0 {
 		return nil
 	}
@@ -809,25 +980,20 @@ func (x *Index) coverage(ctx context.Context, r index.IndexReader, slots []*slot
 	for i := range hits {
 		hits[i].matched = make([]bool, len(slots))
 	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.IRI
-	}
+	// The term locations bleve returned with each hit say which words matched in which field:
+	// no search per word is needed.
 	cov := make([]float64, len(hits))
 	for si, s := range slots {
-		req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), s.strongQ), len(ids), 0, false)
-		res, err := x.bi.SearchInContext(ctx, req)
-		if err != nil {
-			return err
-		}
-		matched := map[string]bool{}
-		for _, h := range res.Hits {
-			matched[h.ID] = true
-		}
-		for i, id := range ids {
-			if matched[id] && total > 0 {
+		for i := range hits {
+			if total == 0 {
+				continue
+			}
+			if x.slotMatches(s, &hits[i], strongFor(s)) {
 				cov[i] += s.weight / total
 				hits[i].matched[si] = true
+			} else if x.tune.answerCredit > 0 && x.slotMatches(s, &hits[i], answerOnly) {
+				// Said only in the answer: some evidence, not enough to make a sure answer.
+				cov[i] += x.tune.answerCredit * s.weight / total
 			}
 		}
 	}
@@ -837,13 +1003,88 @@ func (x *Index) coverage(ctx context.Context, r index.IndexReader, slots []*slot
 	return nil
 }
 
+// directoryCues are words by which callers ask for an office or a person rather than for an
+// answer ("mi passa l'ufficio caccia", "parlare con la dottoressa Rossi"); directoryPairs are
+// two-word cues whose words alone are ordinary ("chi segue", "mi passa").
+var directoryCues = map[string]bool{}
+
+var directoryPairs = map[[2]string]bool{}
+
+// directoryVerbs are cue words that say nothing about the subject: dropped from the query when
+// it asks for the directory.
+var directoryVerbs = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`ufficio uffici interno interni responsabile dirigente
+		funzionario funzionaria referente dottor dottoressa signor signora sig rivolgermi rivolgersi
+		competente`) {
+		directoryCues[w] = true
+	}
+	for _, p := range []string{"chi occupa", "chi occupano", "chi segue", "chi seguono", "chi gestisce",
+		"chi gestiscono", "mi rivolgo", "mi passa", "mi passi", "parlare con", "numero di telefono", "passarmi"} {
+		ws := strings.Fields(p)
+		if len(ws) == 1 {
+			directoryCues[ws[0]] = true
+			continue
+		}
+		directoryPairs[[2]string{ws[0], ws[1]}] = true
+	}
+	for _, w := range strings.Fields(`occupa occupano segue seguono gestisce gestiscono rivolgo
+		rivolgermi rivolgersi passa passi passarmi parlare competente dottor dottoressa signor
+		signora sig`) {
+		directoryVerbs[w] = true
+	}
+}
+
+// directoryIntent reports whether q asks for an office or a person.
+func directoryIntent(q string) bool {
+	var ws []string
+	for _, w := range splitWords(q) {
+		if w != "si" && w != "ci" { // "chi si occupa", "chi ci segue"
+			ws = append(ws, w)
+		}
+	}
+	for i, w := range ws {
+		if directoryCues[w] || i > 0 && directoryPairs[[2]string{ws[i-1], w}] {
+			return true
+		}
+	}
+	return false
+}
+
 // rerankWindow is how many candidates are re-ranked by coverage.
 const rerankWindow = 30
 
 // rerank orders hits by score × (½ + coverage): among hits bleve scores alike, the one whose
 // title, question, keywords or concepts hold more of the query comes first, and a hit that
 // matches only in the answer text keeps a third of the weight of one that matches everywhere.
-func rerank(hits []Hit) {
+func rerank(hits []Hit, directory bool) {
+	for i := range hits {
+		hits[i].rank = hits[i].Score * (0.5 + hits[i].Coverage)
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return rankKey(hits[i]) > rankKey(hits[j]) })
+	if !directory {
+		return
+	}
+	// Asked for an office or a person: their scores are not comparable with the pills', whose
+	// texts are longer, so they are rescaled for the best of them to come first when it holds
+	// the query; the others keep their distance from it, and the answers follow.
+	best := -1
+	for i, h := range hits {
+		if h.Kind != KindPill {
+			best = i
+			break
+		}
+	}
+	if best <= 0 || hits[best].Coverage < minPartial || rankKey(hits[best]) <= 0 {
+		return
+	}
+	scale := rankKey(hits[0]) / rankKey(hits[best]) * 1.0001
+	for i := range hits {
+		if hits[i].Kind != KindPill {
+			hits[i].rank *= scale
+		}
+	}
 	sort.SliceStable(hits, func(i, j int) bool { return rankKey(hits[i]) > rankKey(hits[j]) })
 }
 
@@ -878,7 +1119,12 @@ const (
 	maxKnownMissing = 0.4
 )
 
-func rankKey(h Hit) float64 { return h.Score * (0.5 + h.Coverage) }
+func rankKey(h Hit) float64 {
+	if h.rank != 0 {
+		return h.rank
+	}
+	return h.Score * (0.5 + h.Coverage)
+}
 
 func confident(hits []Hit, slots []*slot) bool {
 	if len(hits) == 0 || hits[0].Coverage < minPartial {
@@ -940,8 +1186,10 @@ func (x *Index) slotDF(r index.IndexReader, s *slot) uint64 {
 		df = max(df, c)
 	}
 	consider(fStems, s.terms)
+	consider(fAnswer, s.terms)
 	for _, n := range s.nearStems {
 		consider(fStems, []string{n.term})
+		consider(fAnswer, []string{n.term})
 	}
 	var words []string
 	for _, w := range s.words {
@@ -955,6 +1203,7 @@ func (x *Index) slotDF(r index.IndexReader, s *slot) uint64 {
 	for _, alt := range s.alts {
 		if at := analyze(x.itAn, alt); len(at) > 0 {
 			consider(fStems, at)
+			consider(fAnswer, at)
 		}
 	}
 	return df
@@ -992,6 +1241,29 @@ func suggest(r index.IndexReader, q string, slots []*slot) string {
 
 func termCount(r index.IndexReader, term string) uint64 { return dictCount(r, fSpell, term) }
 
+// stemCount is how many documents hold a stem in their short texts or in their answer (the
+// larger of the two counts).
+func stemCount(r index.IndexReader, stem string) uint64 {
+	return max(dictCount(r, fStems, stem), dictCount(r, fAnswer, stem))
+}
+
+// nearStems is near over the short texts' stems and the answers', nearest and commonest first.
+func nearStems(r index.IndexReader, stem string, fz int) []nearTerm {
+	out := near(r, fStems, stem, fz)
+	seen := map[string]bool{}
+	for _, n := range out {
+		seen[n.term] = true
+	}
+	for _, n := range near(r, fAnswer, stem, fz) {
+		if !seen[n.term] && len(out) < 2*maxNear {
+			seen[n.term] = true
+			out = append(out, n)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].dist < out[j].dist })
+	return out[:min(len(out), maxNear)]
+}
+
 // dictCount is the number of documents holding term in field.
 func dictCount(r index.IndexReader, field, term string) uint64 {
 	d, err := r.FieldDictRange(field, []byte(term), []byte(term))
@@ -1025,4 +1297,191 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// strongFor says which fields count for a slot's coverage.
+func strongFor(s *slot) func(weighted) bool {
+	return func(f weighted) bool {
+		return f.strong || s.dir && (f.field == fDirTopics || f.field == fDirOffice)
+	}
+}
+
+func answerOnly(f weighted) bool { return f.field == fAnswer }
+
+// slotMatches reports whether a hit holds a slot in a strong field (title, question, keywords,
+// concepts, learned phrasings, names and roles; an office's topics and a person's office when
+// the query asks for the directory), as typed, as a synonym, a near spelling or another form.
+func (x *Index) slotMatches(s *slot, h *Hit, in func(weighted) bool) bool {
+	switch {
+	case s.code:
+		return textfold.Fold(h.Code) == s.words[0]
+	case s.digits:
+		if h.Extension == s.words[0] || s.prefix && strings.HasPrefix(h.Extension, s.words[0]) {
+			return true
+		}
+		for _, p := range phoneKeys(h.Phones) {
+			if p == s.words[0] {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range textFields {
+		if !in(f) {
+			continue
+		}
+		terms := h.locs[f.field]
+		if len(terms) == 0 {
+			continue
+		}
+		has := func(ts []string) bool {
+			for _, t := range ts {
+				if _, ok := terms[t]; !ok {
+					return false
+				}
+			}
+			return len(ts) > 0
+		}
+		hasPrefix := func(p string) bool {
+			for t := range terms {
+				if strings.HasPrefix(t, p) {
+					return true
+				}
+			}
+			return false
+		}
+		if f.field == fDirName {
+			var ws []string
+			for _, w := range s.words {
+				ws = append(ws, analyze(x.foldAn, w)...)
+			}
+			if has(ws) || s.prefix && hasPrefix(s.words[0]) {
+				return true
+			}
+			for _, n := range s.nearWords {
+				if has([]string{n.term}) {
+					return true
+				}
+			}
+			for _, alt := range s.alts {
+				if standalone(alt, x) && has(analyze(x.foldAn, alt)) {
+					return true
+				}
+			}
+			continue
+		}
+		if has(s.terms) {
+			return true
+		}
+		if len(s.terms) == 1 {
+			for _, n := range s.nearStems {
+				if has([]string{n.term}) {
+					return true
+				}
+			}
+			if s.prefix && hasPrefix(prefixOf(s.words[0], s.terms[0])) {
+				return true
+			}
+			if r := []rune(s.terms[0]); !s.prefix && len(r) >= 8 && hasPrefix(string(r[:len(r)-3])) {
+				return true
+			}
+		}
+		for _, alt := range s.alts {
+			if standalone(alt, x) && has(analyze(x.itAn, alt)) {
+				return true
+			}
+		}
+		for _, w := range s.weak {
+			if has(w.terms) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// snippetRunes is about how much of an answer a highlight shows.
+const snippetRunes = 200
+
+// answerSnippet adds to a hit the passage of its answer around the first word of the query,
+// with the query's words marked. It is built from the stored text for the candidates only,
+// so the index keeps no term positions of the answers (the largest field).
+func (x *Index) answerSnippet(h *Hit, text string, slots []*slot) {
+	if text == "" || len(h.Highlights) >= 3 || x.itAn == nil {
+		return
+	}
+	want := map[string]bool{}
+	for _, s := range slots {
+		for _, t := range s.terms {
+			want[t] = true
+		}
+		for _, n := range s.nearStems {
+			want[n.term] = true
+		}
+		for _, alt := range s.alts {
+			for _, t := range analyze(x.itAn, alt) {
+				want[t] = true
+			}
+		}
+		for _, w := range s.weak {
+			for _, t := range w.terms {
+				want[t] = true
+			}
+		}
+	}
+	toks := x.itAn.Analyze([]byte(text))
+	first := -1
+	for i, t := range toks {
+		if want[string(t.Term)] {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return
+	}
+	// A window from a little before the first match, cut at spaces.
+	start := toks[first].Start
+	for back := 0; start > 0 && back < snippetRunes/3; back++ {
+		_, size := utf8.DecodeLastRuneInString(text[:start])
+		start -= size
+	}
+	if i := strings.IndexByte(text[start:toks[first].Start], ' '); start > 0 && i >= 0 {
+		start += i + 1
+	}
+	end := start
+	for n := 0; end < len(text) && n < snippetRunes; n++ {
+		_, size := utf8.DecodeRuneInString(text[end:])
+		end += size
+	}
+	if end < len(text) {
+		if i := strings.LastIndexByte(text[start:end], ' '); i > 0 {
+			end = start + i
+		}
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("…")
+	}
+	pos := start
+	for _, t := range toks[first:] {
+		if t.Start < pos || t.End > end {
+			if t.Start >= end {
+				break
+			}
+			continue
+		}
+		if want[string(t.Term)] {
+			b.WriteString(html.EscapeString(text[pos:t.Start]))
+			b.WriteString("<mark>")
+			b.WriteString(html.EscapeString(text[t.Start:t.End]))
+			b.WriteString("</mark>")
+			pos = t.End
+		}
+	}
+	b.WriteString(html.EscapeString(text[pos:end]))
+	if end < len(text) {
+		b.WriteString("…")
+	}
+	h.Highlights = append(h.Highlights, b.String())
 }

@@ -5,8 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
+	"go.etcd.io/bbolt"
+
+	"sportello/internal/fsperm"
 
 	"sportello/kb"
 )
@@ -42,6 +48,10 @@ func (x *Index) upToDate(ctx context.Context, src Source) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	learned, err := x.allLearned(ctx)
+	if err != nil {
+		return false, err
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if v, _ := x.bi.GetInternal([]byte(keyConcepts)); len(concepts) > 0 && string(v) != conceptsHash(concepts) {
@@ -54,12 +64,12 @@ func (x *Index) upToDate(ctx context.Context, src Source) (bool, error) {
 	if int(n) != len(pills)+len(units)+len(people) {
 		return false, nil
 	}
-	check := func(iri string, v any) bool {
+	check := func(iri string, v any, extra ...string) bool {
 		got, err := x.bi.GetInternal([]byte(keyDocPref + iri))
-		return err == nil && string(got) == docKey(v)
+		return err == nil && string(got) == docKey(v, extra...)
 	}
 	for i := range pills {
-		if !check(pills[i].IRI, &pills[i]) {
+		if !check(pills[i].IRI, &pills[i], learned[pills[i].IRI]) {
 			return false, nil
 		}
 	}
@@ -96,6 +106,10 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 	if err != nil {
 		return err
 	}
+	learned, err := x.allLearned(ctx)
+	if err != nil {
+		return err
+	}
 
 	var nb bleve.Index
 	newPath := ""
@@ -127,6 +141,7 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 	for _, u := range units {
 		tmp.units[u.IRI] = u
 	}
+	topics := topicsOf(pills)
 	total := len(pills) + len(units) + len(people)
 	done := 0
 	b := nb.NewBatch()
@@ -145,7 +160,7 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 	}
 	for i := range units {
 		u := &units[i]
-		if err := b.Index(u.IRI, tmp.unitDoc(u)); err != nil {
+		if err := b.Index(u.IRI, tmp.unitDoc(u, topics[u.IRI])); err != nil {
 			return fail(fmt.Errorf("unit %s: %v", u.IRI, err))
 		}
 		b.SetInternal([]byte(keyDocPref+u.IRI), []byte(docKey(u)))
@@ -170,10 +185,10 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 		if p.IRI == "" {
 			continue
 		}
-		if err := b.Index(p.IRI, tmp.pillDoc(p)); err != nil {
+		if err := b.Index(p.IRI, tmp.pillDoc(p, learned[p.IRI])); err != nil {
 			return fail(fmt.Errorf("pill %s: %v", p.IRI, err))
 		}
-		b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p)))
+		b.SetInternal([]byte(keyDocPref+p.IRI), []byte(docKey(p, learned[p.IRI])))
 		done++
 		if err := flush(false); err != nil {
 			return fail(err)
@@ -182,6 +197,19 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 	b.SetInternal([]byte(keyConcepts), []byte(conceptsHash(concepts)))
 	if err := flush(true); err != nil {
 		return fail(err)
+	}
+	// One segment: searches read one dictionary and one posting list per term instead of one
+	// per batch, and the files hold no superseded copies.
+	if adv, err := nb.Advanced(); err == nil {
+		if sc, ok := adv.(*scorch.Scorch); ok && x.dir != "" {
+			// A force merge merges ten segments per task: repeat until one is left.
+			for round := 0; round < 10 && rootSegments(sc) > 1; round++ {
+				if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+					return fail(fmt.Errorf("merge the new index: %w", err))
+				}
+			}
+			waitMerged(ctx, sc)
+		}
 	}
 
 	if x.dir != "" {
@@ -193,6 +221,9 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 		}
 		if err := nb.Close(); err != nil {
 			return fail(err)
+		}
+		if err := compactRoot(filepath.Join(newPath, "store", "root.bolt")); err != nil {
+			return fail(fmt.Errorf("compact the new index: %w", err))
 		}
 	}
 
@@ -214,7 +245,7 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 			return err
 		}
 		os.RemoveAll(oldPath)
-		bi, err := bleve.Open(path)
+		bi, err := openBleve(path, false)
 		if err != nil {
 			return fmt.Errorf("search index %s: %v", path, err)
 		}
@@ -228,4 +259,71 @@ func (x *Index) Rebuild(ctx context.Context, src Source, progress func(done, tot
 
 // batchOps is the size of a rebuild batch in operations (two per document: the document and
 // its fingerprint). Large batches make few, large segments for scorch to merge.
-const batchOps = 4000
+var batchOps = 4000
+
+// allLearned is the learned field of every pill with phrasings.
+func (x *Index) allLearned(ctx context.Context) (map[string]string, error) {
+	x.mu.RLock()
+	src, rule := x.phr, x.learnRule
+	x.mu.RUnlock()
+	if src == nil {
+		return nil, nil
+	}
+	all, err := src.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("learned phrasings: %w", err)
+	}
+	now := time.Now()
+	out := make(map[string]string, len(all))
+	for pill, ps := range all {
+		out[pill] = joinLearned(rule.learnedText(ps, now))
+	}
+	return out, nil
+}
+
+// rootSegments is how many segments the index's current snapshot has.
+func rootSegments(sc *scorch.Scorch) uint64 {
+	m := sc.StatsMap()
+	files, _ := m["TotFileSegmentsAtRoot"].(uint64)
+	mem, _ := m["TotMemorySegmentsAtRoot"].(uint64)
+	return files + mem
+}
+
+// waitMerged waits (two minutes at most) until scorch has persisted the merged segment and removed
+// the batches' files: closed earlier, the index would keep them on disk beside the merge.
+func waitMerged(ctx context.Context, sc *scorch.Scorch) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if n, ok := sc.StatsMap()["CurOnDiskFiles"].(uint64); ok && n <= 2 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// compactRoot rewrites scorch's root.bolt without the free pages the rebuild's batches left
+// (bolt files never shrink): tens of megabytes for a large rebuild, a few kilobytes after.
+func compactRoot(path string) error {
+	src, err := bbolt.Open(path, fsperm.File, &bbolt.Options{ReadOnly: true, Timeout: lockTimeout})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	tmp := path + ".compact"
+	os.Remove(tmp)
+	dst, err := bbolt.Open(tmp, fsperm.File, &bbolt.Options{Timeout: lockTimeout})
+	if err != nil {
+		return err
+	}
+	if err := bbolt.Compact(dst, src, 1<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	src.Close()
+	return os.Rename(tmp, path)
+}

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -174,7 +175,7 @@ func TestConcepts(t *testing.T) {
 			t.Errorf("%q: got %v, want SAL-028 first", q, got)
 		}
 	}
-	r, err := x.Search(ctx, "domanda", Options{Complete: true})
+	r, err := x.Search(ctx, "domanda", Options{Complete: true, Facets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -517,5 +518,34 @@ func TestSearchAsYouType(t *testing.T) {
 		if got := codes(r); len(got) == 0 || got[0] != want {
 			t.Errorf("%q: got %v, want %s first", q, got, want)
 		}
+	}
+}
+
+// TestOpenInUse: a second process (here a second opener) fails after the lock timeout with
+// ErrInUse instead of waiting for ever, and never takes the held index for a corrupt one.
+func TestOpenInUse(t *testing.T) {
+	dir := t.TempDir()
+	x, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.Rebuild(context.Background(), testKB(), nil); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	y, err := Open(dir)
+	if err == nil {
+		y.Close()
+		t.Fatal("a held index opened twice")
+	}
+	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("err = %v, want ErrInUse", err)
+	}
+	if d := time.Since(start); d < lockTimeout/2 || d > lockTimeout+5*time.Second {
+		t.Errorf("failed after %s, want about %s", d, lockTimeout)
+	}
+	if r, err := x.Search(context.Background(), "casa popolare", Options{Complete: true}); err != nil || len(r.Hits) == 0 {
+		t.Fatalf("the held index was damaged: %v, %v", r, err)
 	}
 }

@@ -57,7 +57,7 @@ func (h *Handlers) searchIndex() (*search.Index, error) {
 // not refused, so a shared link works for every role and shows each what it may read.
 func searchOptions(c echo.Context, who role.Role) (string, search.Options, error) {
 	q := strings.TrimSpace(c.QueryParam("q"))
-	opt := search.Options{Complete: c.QueryParam("complete") != "0"}
+	opt := search.Options{Complete: c.QueryParam("complete") != "0", Facets: true}
 	var err error
 	if opt.Limit, err = webkit.IntParam(c, "limit", 10); err != nil {
 		return "", opt, err

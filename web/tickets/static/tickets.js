@@ -42,7 +42,11 @@
         frag.split(/(<mark>|<\/mark>)/).reduce(function (inMark, part) {
           if (part === "<mark>") return true;
           if (part === "</mark>") return false;
-          var t = document.createTextNode(new DOMParser().parseFromString(part, "text/html").documentElement.textContent);
+          // A textarea decodes entities and keeps every space: an HTML document parse drops a
+          // part that is only the space between two marks ("Bollo auto" read "Bolloauto").
+          var ta = document.createElement("textarea");
+          ta.innerHTML = part;
+          var t = document.createTextNode(ta.value);
           if (inMark) { var m = document.createElement("mark"); m.appendChild(t); p.appendChild(m); } else p.appendChild(t);
           return inMark;
         }, false);
