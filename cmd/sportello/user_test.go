@@ -160,7 +160,7 @@ func TestUserCommand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			entries, err := log.List(context.Background(), audit.Filter{Actor: "cli"})
+			entries, err := log.List(context.Background(), audit.Filter{Actor: cliActor()})
 			if err != nil {
 				t.Fatal(err)
 			}
