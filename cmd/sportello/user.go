@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&command{
 		name:    "user",
-		summary: "manage accounts: add, role, passwd, list, disable, enable (issue 5, KB-8, KB-14)",
+		summary: "manage accounts: add, role, passwd, list, disable, enable (KB-8, KB-14)",
 		usage: `add NAME --role ROLE [--display-name TEXT] [--email ADDR] [--password-stdin]
        sportello user role NAME --role ROLE
        sportello user passwd NAME [--password-stdin]
