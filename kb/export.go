@@ -172,10 +172,10 @@ func (s *Store) exportFilter(ctx context.Context, opt ExportOptions) func(quad.Q
 		if subj == "" {
 			return v.Drafts // a blank node of imported data: not a pill's
 		}
-		owner, owned := subj, false
+		owner := subj
 		if i := strings.IndexByte(subj, '#'); i > 0 {
 			if isPill, _ := pillSeen(subj[:i]); isPill {
-				owner, owned = subj[:i], true
+				owner = subj[:i] // a node the pill owns (<pill#answer>, <pill#extra-1>)
 			}
 		}
 		isPill, seen := pillSeen(owner)
@@ -183,7 +183,7 @@ func (s *Store) exportFilter(ctx context.Context, opt ExportOptions) func(quad.Q
 			if !seen {
 				return false
 			}
-			if !v.Internal && (internalPredicate(iriOf(q.Predicate)) || owned && strings.Contains(subj[len(owner):], "#extra-")) {
+			if !v.Internal && InternalStatement(subj, iriOf(q.Predicate)) {
 				return false
 			}
 			return true

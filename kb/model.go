@@ -71,6 +71,7 @@ type Concept struct {
 	HiddenLabels map[string][]string `json:"hiddenLabels,omitempty"` // misspellings: searchable, never shown
 	Broader      string              `json:"broader,omitempty"`      // parent IRI; empty for a top concept
 	CloseMatch   []string            `json:"closeMatch,omitempty"`   // e.g. national life events
+	ExactMatch   []string            `json:"exactMatch,omitempty"`   // the same concept in a national vocabulary
 	Definition   string              `json:"definition,omitempty"`
 }
 

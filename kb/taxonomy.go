@@ -74,7 +74,7 @@ func (b *Batch) PutConcept(c *Concept) error {
 			c.IRI = fmt.Sprintf("%s-%d", ConceptIRI(label), i)
 		}
 	}
-	for _, m := range c.CloseMatch {
+	for _, m := range append(append([]string(nil), c.CloseMatch...), c.ExactMatch...) {
 		if !isAbsoluteIRI(m) {
 			return bad("closeMatch", "%q is not an absolute IRI", m)
 		}
@@ -132,6 +132,9 @@ func (b *Batch) PutConcept(c *Concept) error {
 	q.text(ontology.SKOSDefinition, c.Definition, "it")
 	for _, m := range c.CloseMatch {
 		q.iri(ontology.SKOSCloseMatch, m)
+	}
+	for _, m := range c.ExactMatch {
+		q.iri(ontology.SKOSExactMatch, m)
 	}
 	if c.Broader != "" {
 		q.iri(ontology.SKOSBroader, c.Broader)
@@ -226,6 +229,8 @@ func conceptFrom(iri string, quads []quad.Quad) *Concept {
 			c.Broader = v
 		case ontology.SKOSCloseMatch:
 			c.CloseMatch = append(c.CloseMatch, v)
+		case ontology.SKOSExactMatch:
+			c.ExactMatch = append(c.ExactMatch, v)
 		case ontology.SKOSNotation:
 			c.Notation = v
 		case ontology.SKOSDefinition:
@@ -244,6 +249,7 @@ func conceptFrom(iri string, quads []quad.Quad) *Concept {
 		c.HiddenLabels[lang] = sortedUnique(l)
 	}
 	c.CloseMatch = sortedUnique(c.CloseMatch)
+	c.ExactMatch = sortedUnique(c.ExactMatch)
 	return c
 }
 

@@ -2,6 +2,7 @@ package kb
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"sportello/ontology"
@@ -58,6 +59,14 @@ func (v Viewer) Redact(p *Pill) {
 		return
 	}
 	p.Notes, p.Extra, p.ValidatedBy = "", nil, ""
+}
+
+// InternalStatement reports whether a statement of the content graph about subject (a pill, or
+// a node it owns such as <pill#extra-1>) with predicate is one of the pill's internal fields —
+// Redact's fields as RDF: notes, who validated, the legacy columns. Readers of the graph as
+// statements (the export, the SPARQL service) leave them out for a viewer without Internal.
+func InternalStatement(subject, predicate string) bool {
+	return internalPredicate(predicate) || strings.Contains(subject, "#extra-")
 }
 
 // internalPredicate reports whether a statement of a pill in the content graph is an internal

@@ -521,9 +521,15 @@ func (w *Workflow) Import(ctx context.Context, req ImportRequest) (*ImportResult
 // Pill reads a pill as the content graph holds it (for ticketing.KnowledgeBase).
 func (w *Workflow) Pill(ctx context.Context, iri string) (*Pill, error) { return w.s.Pill(ctx, iri) }
 
-// ProposePill writes p as a new draft pill by actor and sends it to the validators: knowledge
-// proposed from a solved ticket (KB-2, KB-9). p.IRI is set.
-func (w *Workflow) ProposePill(ctx context.Context, p *Pill, actor string) error {
+// TicketSource is how a step records the ticket a proposal came from (WorkflowEvent.Source):
+// "ticket RS-2026-000012".
+const TicketSource = "ticket "
+
+// ProposePill writes p as a new draft pill by actor: knowledge proposed from a solved ticket
+// (KB-2, KB-9). The draft waits in the publishers' workspace — it is not sent to the
+// validators: a publisher completes it and submits it. source names the ticket (TicketSource
+// followed by its number) and is kept in the history with the step. p.IRI and p.Version are set.
+func (w *Workflow) ProposePill(ctx context.Context, p *Pill, actor, source string) error {
 	return w.s.Update(ctx, func(b *Batch) error {
 		c := *p
 		c.Status, c.Version = "", 0
@@ -531,34 +537,82 @@ func (w *Workflow) ProposePill(ctx context.Context, p *Pill, actor string) error
 		if err != nil {
 			return err
 		}
-		p.IRI = r.IRI
-		_, _, err = b.SubmitPill(r.IRI, ev.Version, actor)
-		return err
+		ev.Source, ev.Reason = source, "proposta da "+source
+		r.Events[len(r.Events)-1] = *ev
+		p.IRI, p.Version, p.Status = r.IRI, ev.Version, StatusDraft
+		return nil
 	})
 }
 
-// ProposeRevision opens a new draft version of the pill p.IRI with p's content and sends it to
-// the validators; the published version stays live until one approves it. When a version is
-// already under review the proposal waits in the notes of the new draft for the publisher.
-func (w *Workflow) ProposeRevision(ctx context.Context, p *Pill, actor string) error {
-	return w.s.Update(ctx, func(b *Batch) error {
-		st, err := b.record(p.IRI)
+// ProposeRevision proposes a change to pill iri from a solved ticket: note (the answer given,
+// who proposed it) is added to the notes of the open draft, or of a new draft version copied
+// from the newest one, for a publisher to work in; the published version stays live. The
+// version number is the record's: it only grows. A version under review is a StateError
+// (nothing is written: the proposer is told). It returns the draft.
+func (w *Workflow) ProposeRevision(ctx context.Context, iri, note, actor, source string) (*Pill, error) {
+	var out Pill
+	err := w.s.Update(ctx, func(b *Batch) error {
+		st, err := b.record(iri)
 		if err != nil {
 			return err
 		}
-		if o := st.cur.Open(); o != nil && o.Status == StatusSubmitted {
-			return nil // already under review: the validator decides on that one first
+		var c Pill
+		if o := st.cur.Open(); o != nil {
+			c = o.Content
+		} else if v := st.cur.newest(); v != nil {
+			c = v.Content
 		}
-		c := *p
-		c.Status, c.Version = "", 0
-		r, ev, err := b.EditPill(p.IRI, c, actor)
+		c.Status, c.Version, c.Validated, c.ValidatedBy = "", 0, nil, ""
+		c.Notes = strings.TrimSpace(c.Notes + "\n" + note)
+		r, ev, err := b.EditPill(iri, c, actor)
 		if err != nil {
 			return err
 		}
-		p.Version, p.Status = ev.Version, StatusSubmitted
-		_, _, err = b.SubmitPill(r.IRI, ev.Version, actor)
-		return err
+		ev.Source, ev.Reason = source, "proposta da "+source
+		r.Events[len(r.Events)-1] = *ev
+		v, err := r.Version(ev.Version)
+		if err != nil {
+			return err
+		}
+		out = v.Content
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Proposals lists the open versions last written by a proposal from a ticket (their step's
+// Source starts with TicketSource), oldest first, with the ticket each came from.
+func (w *Workflow) Proposals(ctx context.Context) ([]Proposal, error) {
+	open, err := w.Open(ctx, StatusDraft)
+	if err != nil {
+		return nil, err
+	}
+	var out []Proposal
+	for _, o := range open {
+		r, err := w.Record(ctx, o.IRI)
+		if err != nil {
+			return nil, err
+		}
+		var tickets []string
+		for _, e := range r.Events {
+			if e.Version == o.Version.Number && strings.HasPrefix(e.Source, TicketSource) && !slices.Contains(tickets, strings.TrimPrefix(e.Source, TicketSource)) {
+				tickets = append(tickets, strings.TrimPrefix(e.Source, TicketSource))
+			}
+		}
+		if len(tickets) > 0 {
+			out = append(out, Proposal{OpenVersion: o, Tickets: tickets})
+		}
+	}
+	return out, nil
+}
+
+// Proposal is a draft proposed from tickets, with their numbers.
+type Proposal struct {
+	OpenVersion
+	Tickets []string `json:"tickets"`
 }
 
 // OpenVersion is a version in progress, for the publisher's workspace and the validator's queue.

@@ -126,3 +126,77 @@ func TestWorkflowStore(t *testing.T) {
 		})
 	}
 }
+
+// TestProposalsFromTickets: knowledge proposed from a ticket is a draft for the publishers,
+// never sent to the validators, and names its ticket; a revision proposed for a pill with
+// several versions goes into the open draft or a new version whose number is higher than every
+// earlier one (KB-2, KB-9); a version under review refuses the proposal instead of dropping it.
+func TestProposalsFromTickets(t *testing.T) {
+	ctx := context.Background()
+	store := openBackend(t, "memstore")
+	wf := store.Workflow()
+	now := wfT0
+	wf.SetClock(func() time.Time { now = now.Add(time.Minute); return now })
+
+	p := wfPill("<p>Risposta dal livello 2.</p>")
+	if err := wf.ProposePill(ctx, &p, "lucia", TicketSource+"RS-2026-000001"); err != nil {
+		t.Fatal(err)
+	}
+	if p.IRI == "" || p.Version != 1 || p.Status != StatusDraft {
+		t.Fatalf("proposed pill: %+v", p)
+	}
+	if q, _ := wf.Open(ctx, StatusSubmitted); len(q) != 0 {
+		t.Fatalf("a proposal reached the validators: %+v", q)
+	}
+	props, err := wf.Proposals(ctx)
+	if err != nil || len(props) != 1 || props[0].Tickets[0] != "RS-2026-000001" {
+		t.Fatalf("proposals: %+v %v", props, err)
+	}
+
+	// Publish versions 1 and 2, then reject a third: the record has 3 versions, 2 live.
+	step := func(_ *PillRecord, ev *WorkflowEvent, err error) int {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev.Version
+	}
+	n := step(wf.Submit(ctx, p.IRI, 1, "pubblicatore"))
+	step(wf.Approve(ctx, p.IRI, n, "validatore"))
+	c := p
+	c.Title = "Seconda versione"
+	n = step(wf.Edit(ctx, p.IRI, c, "pubblicatore"))
+	step(wf.Submit(ctx, p.IRI, n, "pubblicatore"))
+	step(wf.Approve(ctx, p.IRI, n, "validatore"))
+	c.Title = "Terza versione"
+	n = step(wf.Edit(ctx, p.IRI, c, "pubblicatore"))
+	step(wf.Submit(ctx, p.IRI, n, "pubblicatore"))
+	if _, err := wf.ProposeRevision(ctx, p.IRI, "Risposta data: altro", "mario", TicketSource+"RS-2026-000002"); err == nil {
+		t.Fatal("a proposal changed a version under review")
+	}
+	step(wf.Reject(ctx, p.IRI, n, "validatore", "Manca l'ufficio"))
+	draft, err := wf.ProposeRevision(ctx, p.IRI, "Risposta data: altro", "mario", TicketSource+"RS-2026-000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if draft.Version != 3 || draft.Title != "Terza versione" || !strings.Contains(draft.Notes, "Risposta data: altro") {
+		t.Fatalf("the proposal into the rejected draft: v%d %q %q", draft.Version, draft.Title, draft.Notes)
+	}
+	// Withdraw the draft by publishing it; a new proposal then makes version 4, never a lower one.
+	step(wf.Submit(ctx, p.IRI, 3, "pubblicatore"))
+	step(wf.Approve(ctx, p.IRI, 3, "validatore"))
+	draft, err = wf.ProposeRevision(ctx, p.IRI, "Risposta data: terza", "mario", TicketSource+"RS-2026-000003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if draft.Version != 4 {
+		t.Fatalf("version after 3 published versions: %d", draft.Version)
+	}
+	if live, _ := store.Pill(ctx, p.IRI); live.Version != 3 || live.Status != StatusPublished {
+		t.Fatalf("operators see v%d %s during the proposal", live.Version, live.Status)
+	}
+	props, _ = wf.Proposals(ctx)
+	if len(props) != 1 || props[0].Version.Number != 4 || props[0].Tickets[0] != "RS-2026-000003" {
+		t.Fatalf("proposals: %+v", props)
+	}
+}

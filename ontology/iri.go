@@ -65,6 +65,7 @@ const (
 	SKOSNotation      = SKOS + "notation"
 	SKOSDefinition    = SKOS + "definition"
 	SKOSCloseMatch    = SKOS + "closeMatch"
+	SKOSExactMatch    = SKOS + "exactMatch"
 	SKOSBroadMatch    = SKOS + "broadMatch"
 	SKOSNote          = SKOS + "note"
 

@@ -19,15 +19,16 @@ import (
 
 // KnowledgeBase is what the first-call-resolution loop needs of the knowledge graph: reading a
 // pill, and proposing knowledge through the approval workflow, the one writer of pills
-// (*kb.Workflow satisfies it). A proposal never touches what operators read: it is a draft sent
-// to the validators.
+// (*kb.Workflow satisfies it). A proposal never touches what operators read: it is a draft for
+// the publishers, who complete it and send it to the validators.
 type KnowledgeBase interface {
 	Pill(ctx context.Context, iri string) (*kb.Pill, error)
-	// ProposePill writes p as a new draft pill by actor and sends it for review; it sets p.IRI.
-	ProposePill(ctx context.Context, p *kb.Pill, actor string) error
-	// ProposeRevision opens a new draft version of the published pill p.IRI with p's content
-	// and sends it for review; the published version stays live until a validator approves.
-	ProposeRevision(ctx context.Context, p *kb.Pill, actor string) error
+	// ProposePill writes p as a new draft pill by actor, recording source (the ticket) in the
+	// history; it sets p.IRI and p.Version.
+	ProposePill(ctx context.Context, p *kb.Pill, actor, source string) error
+	// ProposeRevision adds note to the open draft of pill iri, or to a new draft version; the
+	// published version stays live. It returns the draft.
+	ProposeRevision(ctx context.Context, iri, note, actor, source string) (*kb.Pill, error)
 }
 
 // ActPropose marks in a ticket's path that its answer was proposed as knowledge (KB-2, KB-9).
@@ -51,12 +52,49 @@ type Proposal struct {
 	Written  bool     `json:"written"`  // stored in the knowledge base as a draft
 }
 
-// ProposeKnowledge turns a solved ticket into knowledge (the KCS loop of KB-2 and KB-9): a new
-// draft pill prefilled from the ticket — question from the request, answer from the solution,
-// classification, competent office and keywords — or, when the ticket was answered with a pill,
-// a new draft version of that pill carrying the new answer in its notes for the publisher. The
-// draft then goes through the approval workflow like any other.
+// ProposalInput is what level 2 writes in the short "propose as knowledge" form: the question in
+// the citizen's words, the answer that solved the request, its category and office. Empty
+// fields are left as the ticket prefills them.
+type ProposalInput struct {
+	Title    string `json:"title"`
+	Question string `json:"question"`
+	Answer   string `json:"answer"` // plain text: paragraphs separated by blank lines
+	Category string `json:"category"`
+	Office   string `json:"office"`
+}
+
+// ProposalDraft is the form's prefill from ticket id: its subject as title, the citizen's words
+// as question, the recorded solution as answer, its category and office; and the pill the
+// ticket was answered with, if any (the proposal is then a revision of it).
+func (s *Store) ProposalDraft(ctx context.Context, id int64) (in ProposalInput, pill string, err error) {
+	t, err := s.Ticket(ctx, id)
+	if err != nil {
+		return in, "", err
+	}
+	answer, err := s.solution(ctx, id)
+	if err != nil {
+		return in, "", err
+	}
+	in = ProposalInput{Title: t.Subject, Question: strings.TrimSpace(t.Description), Answer: answer, Category: t.Category, Office: t.Office}
+	if in.Title == "" {
+		in.Title = firstWords(t.Description, 12)
+	}
+	return in, t.Pill, nil
+}
+
+// ProposeKnowledge turns a solved ticket into knowledge (the KCS loop of KB-2 and KB-9) with
+// the ticket's own prefill (ProposalDraft); ProposeKnowledgeAs takes what level 2 wrote.
 func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, base KnowledgeBase) (*Proposal, error) {
+	return s.ProposeKnowledgeAs(ctx, id, actor, base, ProposalInput{})
+}
+
+// ProposeKnowledgeAs writes a new draft pill from a solved ticket — title, question, answer,
+// category and office from in, or from the ticket where in leaves them empty; keywords are the
+// question's significant words, whole (never stems) — or, when the ticket was answered with a
+// pill, adds the new answer to a draft version of that pill, in its notes for the publisher.
+// Either way the draft waits in the publishers' workspace, linked to the ticket, and the
+// ticket's path records the proposal.
+func (s *Store) ProposeKnowledgeAs(ctx context.Context, id int64, actor string, base KnowledgeBase, in ProposalInput) (*Proposal, error) {
 	t, err := s.Ticket(ctx, id)
 	if err != nil {
 		return nil, err
@@ -64,12 +102,23 @@ func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, ba
 	if t.SolvedAt.IsZero() {
 		return nil, &TransitionError{t.Number, ActPropose, t.State, "", ErrState}
 	}
-	answer, err := s.solution(ctx, id)
+	pre, _, err := s.ProposalDraft(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&in.Title, pre.Title}, {&in.Question, pre.Question}, {&in.Answer, pre.Answer}, {&in.Category, pre.Category}, {&in.Office, pre.Office},
+	} {
+		if *f.dst = strings.TrimSpace(*f.dst); *f.dst == "" {
+			*f.dst = f.v
+		}
+	}
 	now := s.clock()
 	note := fmt.Sprintf("Proposta da %s dal ticket %s (%s).", actor, t.Number, clock.Date(now))
+	source := kb.TicketSource + t.Number
 	prop := &Proposal{}
 	if t.Pill != "" && base != nil {
 		old, err := base.Pill(ctx, t.Pill)
@@ -77,45 +126,45 @@ func (s *Store) ProposeKnowledge(ctx context.Context, id int64, actor string, ba
 			return nil, err
 		}
 		if old != nil {
-			p := *old
-			p.Status = kb.StatusDraft
-			p.Version = old.Version + 1
-			p.Modified = now
-			p.Validated, p.ValidatedBy = nil, ""
-			p.Notes = strings.TrimSpace(old.Notes + "\n" + note + "\nRisposta data: " + answer)
-			prop.Pill, prop.Revision = &p, true
+			draft, err := base.ProposeRevision(ctx, old.IRI, note+"\nRisposta data: "+in.Answer, actor, source)
+			if err != nil {
+				return nil, err
+			}
+			prop.Pill, prop.Revision, prop.Written = draft, true, true
 		}
 	}
 	if prop.Pill == nil {
-		title := t.Subject
-		if title == "" {
-			title = firstWords(t.Description, 12)
-		}
-		p := &kb.Pill{Title: title, Question: t.Description, Answer: "<p>" + html.EscapeString(answer) + "</p>",
-			Keywords: topTerms(terms(t.Subject+" "+t.Description), 6), Lang: "it", Office: t.Office,
+		p := &kb.Pill{Title: in.Title, Question: in.Question, Answer: paragraphs(in.Answer),
+			Keywords: topTerms(words(in.Title+" "+in.Question), 6), Lang: "it", Office: in.Office,
 			Status: kb.StatusDraft, Created: now, Modified: now, Notes: note}
-		if t.Category != "" {
-			p.Concepts = []string{t.Category}
+		if in.Category != "" {
+			p.Concepts = []string{in.Category}
 		}
 		prop.Pill = p
-	}
-	if base != nil {
-		var err error
-		if prop.Revision {
-			err = base.ProposeRevision(ctx, prop.Pill, actor)
-		} else {
-			err = base.ProposePill(ctx, prop.Pill, actor)
+		if base != nil {
+			if err := base.ProposePill(ctx, p, actor, source); err != nil {
+				return nil, err
+			}
+			prop.Written = true
 		}
-		if err != nil {
-			return nil, err
-		}
-		prop.Written = true
 	}
 	err = s.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		return addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: actor, Role: AsLevel2, Action: ActPropose,
 			From: t.State, To: t.State, Pill: prop.Pill.IRI, Reason: "bozza di scheda: " + prop.Pill.Title})
 	})
 	return prop, err
+}
+
+// paragraphs turns plain text into the answer's HTML: a paragraph per block, line breaks kept.
+func paragraphs(text string) string {
+	var b strings.Builder
+	for _, block := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if block = strings.TrimSpace(block); block == "" {
+			continue
+		}
+		b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(block), "\n", "<br>") + "</p>")
+	}
+	return b.String()
 }
 
 // solution is the answer recorded when the ticket was solved (the reason of the last solve).
@@ -161,6 +210,19 @@ func terms(text string) map[string]int {
 		}
 		if len(w) > 6 {
 			w = w[:6]
+		}
+		out[w]++
+	}
+	return out
+}
+
+// words are the significant words of a text as written (lower case, accents kept), never cut:
+// keywords a person reads and the search matches (KB-2).
+func words(text string) map[string]int {
+	out := map[string]int{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len([]rune(w)) < 3 || stopwords[textfold.Fold(w)] {
+			continue
 		}
 		out[w]++
 	}

@@ -136,9 +136,22 @@ func TestFirstCallResolutionLoop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if stored.Status != kb.StatusSubmitted || stored.Title != "Rimborso TARI pagata due volte" ||
+			if stored.Status != kb.StatusDraft || stored.Title != "Rimborso TARI pagata due volte" ||
 				!strings.Contains(stored.Answer, "istanza di rimborso") || len(stored.Concepts) != 1 || stored.Concepts[0] != concept {
 				t.Fatalf("draft pill = %+v", stored)
+			}
+			// Keywords are words a person reads, never stems (KB-2).
+			for _, k := range stored.Keywords {
+				if len([]rune(k)) < 3 || !strings.Contains(strings.ToLower(stored.Title+" "+stored.Question), k) {
+					t.Errorf("keyword %q is not a word of the request (%v)", k, stored.Keywords)
+				}
+			}
+			// The draft waits for the publishers, linked to its ticket: not in the validators' queue.
+			if props, err := base.Workflow().Proposals(ctx); err != nil || len(props) != 1 || props[0].IRI != prop.Pill.IRI || props[0].Tickets[0] != esc.Number {
+				t.Fatalf("proposals = %+v, %v", props, err)
+			}
+			if queue, _ := base.Workflow().Open(ctx, kb.StatusSubmitted); len(queue) != 0 {
+				t.Fatalf("a proposal reached the validators: %+v", queue)
 			}
 			// A ticket answered with a pill proposes a new version of it, sent for review: the
 			// published one stays what operators read.
@@ -147,7 +160,8 @@ func TestFirstCallResolutionLoop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !rev.Revision || !rev.Written || rev.Pill.IRI != published.IRI || rev.Pill.Version != 2 || rev.Pill.Status != kb.StatusSubmitted {
+			if !rev.Revision || !rev.Written || rev.Pill.IRI != published.IRI || rev.Pill.Version != 2 || rev.Pill.Status != kb.StatusDraft ||
+				!strings.Contains(rev.Pill.Notes, "Risposta data") {
 				t.Fatalf("revision = %+v", rev)
 			}
 			if p, _ := base.Pill(ctx, published.IRI); p.Status != kb.StatusPublished || p.Version != 1 {

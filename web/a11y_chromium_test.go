@@ -206,6 +206,13 @@ func (d *demoSite) demoIDs(t *testing.T) {
 			break
 		}
 	}
+	var solved ticketing.Ticket // the editorial desk's "propose as knowledge" form needs a solved one
+	for _, x := range tks {
+		if !x.SolvedAt.IsZero() {
+			solved = x
+			break
+		}
+	}
 	// A request from the public page, answered: its status page shows the answer.
 	web, err := a.Tickets.SubmitWeb(ctx, ticketing.WebRequest{Name: "Lucia Neri", Email: "lucia.neri@example.it",
 		Subject: "Rinnovo della carta d'identità", Description: "Come si rinnova la carta d'identità scaduta?"})
@@ -225,10 +232,12 @@ func (d *demoSite) demoIDs(t *testing.T) {
 		"/schede/:code":           "/schede/" + esc(pill.Code),
 		"/schede/:code/storia":    "/schede/" + esc(pill.Code) + "/storia",
 		"/redazione/schede/:code": "/redazione/schede/" + esc(pill.Code),
+		"/redazione/albero/:id":   "/redazione/albero/" + esc(localID(pill.Concepts[0])),
 		"/concetti/:id":           "/concetti/" + esc(localID(pill.Concepts[0])),
 		"/rubrica/uffici/:id":     "/rubrica/uffici/" + esc(localID(pill.Office)),
 		"/ticket/uffici/:office":  "/ticket/uffici/" + esc(localID(pill.Office)),
 		"/ticket/:number":         "/ticket/" + esc(tk.Number),
+		"/ticket/:number/proponi": "/ticket/" + esc(solved.Number) + "/proponi",
 		"/cittadini/:id":          fmt.Sprintf("/cittadini/%d", tk.CitizenID),
 		"/importa/:id":            "/importa/" + esc(up.ID),
 		"ref":                     web.PublicRef,

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"sportello/internal/role"
 	"sportello/web/webkit"
 )
 
@@ -13,18 +14,28 @@ import (
 func BenchmarkPages(b *testing.B) {
 	h := testServer(b).Handler()
 	p := published(b)
-	for _, bb := range []struct{ name, path string }{
-		{"tree", "/albero"},
-		{"pill", "/schede/" + p.Code},
-		{"concept", "/concetti/" + webkit.LocalID(p.Concepts[0])},
-		{"directory-search", "/rubrica?q=rossi"},
-		{"api-pills", "/api/pills?limit=50"},
-		{"export-turtle-public", "/export/turtle"},
+	for _, bb := range []struct {
+		name, path string
+		who        role.Role // "": the public
+	}{
+		{"tree", "/albero", ""},
+		{"pill", "/schede/" + p.Code, ""},
+		{"concept", "/concetti/" + webkit.LocalID(p.Concepts[0]), ""},
+		{"directory-search", "/rubrica?q=rossi", ""},
+		{"api-pills", "/api/pills?limit=50", ""},
+		{"export-turtle-public", "/export/turtle", ""},
+		{"export-nquads-public", "/export/nquads", ""},
+		{"export-nquads-operator", "/export/nquads", role.Operator},
+		{"export-nquads-publisher", "/export/nquads", role.Publisher},
 	} {
 		b.Run(bb.name, func(b *testing.B) {
 			for b.Loop() {
 				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, bb.path, nil))
+				req := httptest.NewRequest(http.MethodGet, bb.path, nil)
+				if bb.who != "" {
+					req.Header.Set("X-Test-Role", string(bb.who))
+				}
+				h.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {
 					b.Fatalf("%s: %d", bb.path, rec.Code)
 				}

@@ -30,6 +30,7 @@ type authSite struct {
 	url   string
 	users *accounts.Store
 	audit *audit.Store // where the accounts record the administrators' acts
+	store *kb.Store    // the knowledge graph the site serves
 	mu    sync.Mutex
 	now   time.Time
 }
@@ -74,6 +75,7 @@ func newAuthSiteWith(t *testing.T, withWorkflow bool) *authSite {
 			t.Fatal(err)
 		}
 	}
+	site.store = store
 	d := Deps{Store: store, Audit: site.audit}
 	if wf != nil {
 		reads, err := accesslog.New(context.Background(), db, 0)

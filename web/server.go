@@ -145,7 +145,7 @@ func New(cfg Config, d Deps) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"contactHome": webcc.Home})
+	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"contactHome": webcc.Home, "contactNotify": webcc.Notifies})
 	if s.deps.Imports == nil {
 		dir := filepath.Join(os.TempDir(), "sportello-import")
 		if cfg.DataDir != "" {
@@ -329,7 +329,7 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // staticFiles serves the embedded assets: webkit's and each part's, under /static/.
-var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static(), reports.Static())
+var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static(), reports.Static(), editorial.Static())
 
 func (s *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without

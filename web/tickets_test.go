@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html/template"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -612,9 +613,12 @@ func TestPublicRequest(t *testing.T) {
 	}
 }
 
-// TestProposeIntoWorkflow is the KCS loop with the approval workflow of issue 5: a ticket solved
-// by level 2 without a pill becomes a new pill submitted for review, and a ticket answered with
-// a pill becomes a new version of that pill under review while the published one stays live.
+// TestProposeIntoWorkflow is the KCS loop with the approval workflow (KB-2, KB-9): level 2
+// opens the short form prefilled from the solved ticket, edits it and proposes; the proposal is
+// a draft in the publishers' workspace linked to its ticket (not in the validators' queue), with
+// keywords that are words; the publisher completes and submits it, a validator approves it. A
+// ticket answered with a pill puts the new answer in a draft version of that pill while the
+// published one stays live, and its version number only grows.
 func TestProposeIntoWorkflow(t *testing.T) {
 	f := newTicketFixture(t)
 	ctx := context.Background()
@@ -629,47 +633,102 @@ func TestProposeIntoWorkflow(t *testing.T) {
 	}
 	f.srv = New(Config{Auth: headerAuth{}}, Deps{Store: f.kb, Tickets: f.st, Workflow: wf})
 	f.h = f.srv.Handler()
+	concepts, err := f.kb.Concepts(ctx)
+	if err != nil || len(concepts) == 0 {
+		t.Fatal("the demo has no tree", err)
+	}
+	category := concepts[len(concepts)-1]
 
-	tk := f.create(t, "Come si rinnova il contrassegno disabili?")
+	tk := f.create(t, "Buongiorno, volevo sapere come si rinnova il contrassegno disabili scaduto per mia madre")
 	f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/escalate", role.Operator, map[string]any{"queries": []string{"contrassegno"}})
 	f.step(t, tk.Number, role.Backoffice, map[string]any{"action": "assign", "office": f.offices[0].IRI}, http.StatusOK)
-	f.step(t, tk.Number, role.Level2, map[string]any{"action": "solve", "reason": "Si rinnova con il certificato del medico curante."}, http.StatusOK)
-	r := f.do(t, http.MethodPost, "/api/tickets/"+tk.Number+"/propose", role.Level2, nil)
-	f.want(t, r, http.StatusCreated)
-	var prop ticketing.Proposal
-	decode(t, r, &prop)
-	if !prop.Written || prop.Revision || prop.Pill.IRI == "" {
-		t.Fatalf("proposal %+v", prop)
+	f.step(t, tk.Number, role.Level2, map[string]any{"action": "solve", "reason": "Il cittadino è stato richiamato: si rinnova con il certificato del medico curante."}, http.StatusOK)
+
+	// The form: prefilled from the ticket, for level 2 and not for operators.
+	f.want(t, f.do(t, http.MethodGet, "/ticket/"+tk.Number+"/proponi", role.Operator, nil), http.StatusForbidden)
+	page := f.do(t, http.MethodGet, "/ticket/"+tk.Number+"/proponi", role.Level2, nil)
+	f.want(t, page, http.StatusOK)
+	for _, s := range []string{"contrassegno disabili scaduto", "certificato del medico curante", `name="category"`, `name="office"`, template.HTMLEscapeString(f.offices[0].Name)} {
+		if !strings.Contains(page.Body, s) {
+			t.Errorf("the proposal form lacks %q", s)
+		}
 	}
-	rec, err := wf.Record(ctx, prop.Pill.IRI)
+	r := f.do(t, http.MethodPost, "/ticket/"+tk.Number+"/proponi", role.Level2, url.Values{
+		"title": {"Rinnovo del contrassegno disabili"}, "question": {"Come si rinnova il contrassegno disabili scaduto?"},
+		"answer":   {"Si rinnova con il certificato del medico curante.\n\nLa domanda si presenta al Comune."},
+		"category": {category.IRI}, "office": {f.offices[1].IRI}})
+	if r.Status != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "proposta=") {
+		t.Fatalf("propose form: %d %s %s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	path := mustPath(t, f, tk.Number)
+	iri := path[len(path)-1].Pill
+	rec, err := wf.Record(ctx, iri)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := rec.Open(); v == nil || v.Status != kb.StatusSubmitted || v.SubmittedBy != "test-level2" {
-		t.Fatalf("new pill not submitted for review: %+v", rec.Open())
+	v := rec.Open()
+	if v == nil || v.Status != kb.StatusDraft || v.Submitted != nil {
+		t.Fatalf("the proposal is not a draft for the publishers: %+v", v)
+	}
+	p := v.Content
+	if p.Question != "Come si rinnova il contrassegno disabili scaduto?" || !strings.Contains(p.Answer, "<p>La domanda si presenta al Comune.</p>") ||
+		len(p.Concepts) != 1 || p.Concepts[0] != category.IRI || p.Office != f.offices[1].IRI || strings.Contains(p.Answer, "richiamato") {
+		t.Errorf("the proposal is not what level 2 wrote: %+v", p)
+	}
+	for _, k := range p.Keywords {
+		if !strings.Contains(strings.ToLower(p.Title+" "+p.Question), k) {
+			t.Errorf("keyword %q is not a word of the question (%v)", k, p.Keywords)
+		}
+	}
+	queue, _ := wf.Open(ctx, kb.StatusSubmitted)
+	for _, o := range queue {
+		if o.IRI == iri {
+			t.Errorf("the proposal reached the validators")
+		}
+	}
+	var ws kb.Workspace
+	decode(t, f.do(t, http.MethodGet, "/api/workflow/workspace", role.Publisher, nil), &ws)
+	found := false
+	for _, pr := range ws.Proposals {
+		found = found || pr.IRI == iri && len(pr.Tickets) == 1 && pr.Tickets[0] == tk.Number
+	}
+	if !found {
+		t.Errorf("the publisher's workspace lacks the proposal linked to %s: %+v", tk.Number, ws.Proposals)
+	}
+	// The publisher submits it, a validator approves it.
+	id := localIDOf(iri)
+	f.want(t, f.do(t, http.MethodPost, "/api/workflow/pills/"+id+"/versions/1/submit", role.Publisher, nil), http.StatusOK)
+	f.want(t, f.do(t, http.MethodPost, "/api/workflow/pills/"+id+"/versions/1/approve", role.Validator, nil), http.StatusOK)
+	if live, err := f.kb.Pill(ctx, iri); err != nil || live.Status != kb.StatusPublished {
+		t.Errorf("after approval: %v %+v", err, live)
 	}
 
 	known := f.create(t, "Bollo auto")
 	f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/answer", role.Operator, map[string]string{"pill": f.pill.IRI})
-	r = f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/propose", role.Backoffice, nil)
+	before, _ := wf.Record(ctx, f.pill.IRI)
+	r = f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/propose", role.Backoffice, map[string]string{"answer": "Si paga anche con pagoPA."})
 	f.want(t, r, http.StatusCreated)
+	var prop ticketing.Proposal
 	decode(t, r, &prop)
-	if !prop.Written || !prop.Revision || prop.Pill.IRI != f.pill.IRI {
-		t.Fatalf("revision %+v", prop)
+	if !prop.Written || !prop.Revision || prop.Pill.IRI != f.pill.IRI || prop.Pill.Version <= len(before.Versions)-1 || !strings.Contains(prop.Pill.Notes, "pagoPA") {
+		t.Fatalf("revision %+v (the record had %d versions)", prop.Pill, len(before.Versions))
 	}
 	rec, err = wf.Record(ctx, f.pill.IRI)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := rec.Open(); v == nil || v.Status != kb.StatusSubmitted {
-		t.Fatalf("revision not under review: %+v", rec.Open())
+	if v := rec.Open(); v == nil || v.Status != kb.StatusDraft {
+		t.Fatalf("revision not a draft: %+v", rec.Open())
 	}
 	if live := rec.LivePill(); live == nil || live.Status != kb.StatusPublished {
 		t.Errorf("the published version is no longer live: %+v", live)
 	}
-	// A second proposal while that version is under review is a conflict, not a crash.
+	// A second proposal goes into the same draft: its number does not change.
 	r = f.do(t, http.MethodPost, "/api/tickets/"+known.Number+"/propose", role.Backoffice, nil)
-	if r.Status != http.StatusCreated && r.Status != http.StatusConflict {
-		t.Errorf("second proposal: %d %s", r.Status, r.Body)
+	f.want(t, r, http.StatusCreated)
+	var again ticketing.Proposal
+	decode(t, r, &again)
+	if again.Pill.Version != prop.Pill.Version {
+		t.Errorf("second proposal: version %d, then %d", prop.Pill.Version, again.Pill.Version)
 	}
 }

@@ -56,8 +56,12 @@ func TestPublishApproveInChromium(t *testing.T) {
 
 	if err := chromedp.Do(pub,
 		chromedp.Navigate(site.url+"/redazione/schede/"+code),
-		chromedp.WaitVisible(chromedp.CSS("#answer")),
-		chromedp.SetValue(chromedp.CSS("#answer"), "<p>"+newText+"</p>"),
+		// The answer is written in the rich-text box (there is no raw HTML field): select
+		// what it holds and type over it.
+		chromedp.WaitVisible(chromedp.CSS(".rte-toolbar")),
+		chromedp.Click(chromedp.CSS("#answer-box")),
+		chromedp.Evaluate[chromedp.Void](`document.execCommand("selectAll")`),
+		chromedp.SendKeys(chromedp.CSS("#answer-box"), newText),
 		chromedp.Click(chromedp.CSS("#invia")),
 		chromedp.WaitVisible(chromedp.CSS("#mie-schede")),
 	); err != nil {

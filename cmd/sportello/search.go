@@ -20,7 +20,7 @@ import (
 func init() {
 	register(&command{
 		name:    "search",
-		summary: "search the knowledge base and the phone directory as operators do (issue 4)",
+		summary: "search the knowledge base and the phone directory as operators do",
 		usage:   "[--json] [--limit N] [--offset N] [--all] [--db DSN] [--thesaurus FILE] [--dictionary FILE] QUERY",
 		run:     runSearch,
 	})

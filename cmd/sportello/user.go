@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&command{
 		name:    "user",
-		summary: "manage accounts: add, role, passwd, list, disable, enable (issue 5, KB-8, KB-14)",
+		summary: "manage accounts: add, role, passwd, list, disable, enable (KB-8, KB-14)",
 		usage: `add NAME --role ROLE [--display-name TEXT] [--email ADDR] [--password-stdin]
        sportello user role NAME --role ROLE
        sportello user passwd NAME [--password-stdin]
@@ -33,7 +33,7 @@ func init() {
 
 Roles: ` + roleNames() + `.
 The role is always given: there is no default. Creating an account, changing its role,
-setting its password and disabling or enabling it are recorded in the audit log (actor "cli").
+setting its password and disabling or enabling it are recorded in the audit log (actor "cli:" and the system user).
 Passwords are asked on the terminal (twice, not echoed) or read from the first line of
 standard input with --password-stdin. Every command also takes --data DIR and --db DSN.`,
 		run: runUser,

@@ -298,7 +298,7 @@ func (c *statsCache) get(ctx context.Context, sv *Service) (datasetStats, error)
 	if c.valid {
 		return c.st, nil
 	}
-	vis, err := sv.gate.visibility(ctx, Anonymous)
+	vis, err := sv.gate.visibility(ctx, kb.Anonymous)
 	if err != nil {
 		return datasetStats{}, err
 	}

@@ -32,7 +32,7 @@ func demo(t testing.TB) *kb.Store {
 	return s
 }
 
-func column(t *testing.T, sv *Service, q string, v Viewer) []string {
+func column(t *testing.T, sv *Service, q string, v kb.Viewer) []string {
 	t.Helper()
 	res, err := sv.Query(context.Background(), Request{Query: q, Viewer: v})
 	if err != nil {
@@ -54,27 +54,27 @@ func TestVisibilityByViewer(t *testing.T) {
 	s := demo(t)
 	sv := New(s, Config{}, Limits{})
 	pills := pfx + `SELECT ?p WHERE { ?p a sp:KnowledgePill }`
-	pub, staff, all := column(t, sv, pills, Anonymous), column(t, sv, pills, Staff), column(t, sv, pills, Editorial)
+	pub, staff, all := column(t, sv, pills, kb.Anonymous), column(t, sv, pills, kb.Staff), column(t, sv, pills, kb.Editorial)
 	if len(pub) != 28 || len(staff) != 28 || len(all) < 34 {
 		t.Errorf("pills seen: public %d, staff %d, editorial %d; want 28, 28, ≥34", len(pub), len(staff), len(all))
 	}
 	notes := pfx + `SELECT ?n WHERE { ?p a sp:KnowledgePill ; skos:note ?n }`
-	if n := column(t, sv, notes, Anonymous); len(n) != 0 {
+	if n := column(t, sv, notes, kb.Anonymous); len(n) != 0 {
 		t.Errorf("the public reads %d internal notes", len(n))
 	}
-	if n := column(t, sv, notes, Staff); len(n) == 0 {
+	if n := column(t, sv, notes, kb.Staff); len(n) == 0 {
 		t.Error("staff read no internal note")
 	}
 	// The demo's pills were written by the workflow: their history is in the graph.
 	hist := `SELECT ?s WHERE { GRAPH <` + ontology.GraphHistory + `> { ?s ?p ?o } } LIMIT 1`
-	if n := column(t, sv, hist, Staff); len(n) != 0 {
+	if n := column(t, sv, hist, kb.Staff); len(n) != 0 {
 		t.Error("staff read the history graph")
 	}
-	if n := column(t, sv, hist, Editorial); len(n) != 1 {
+	if n := column(t, sv, hist, kb.Editorial); len(n) != 1 {
 		t.Error("the editorial roles do not read the history graph")
 	}
 	// The concepts and offices stay public.
-	if n := column(t, sv, `SELECT ?c WHERE { ?c a <`+ontology.SKOSConcept+`> }`, Anonymous); len(n) < 26 {
+	if n := column(t, sv, `SELECT ?c WHERE { ?c a <`+ontology.SKOSConcept+`> }`, kb.Anonymous); len(n) < 26 {
 		t.Errorf("the public sees %d concepts", len(n))
 	}
 }
@@ -106,7 +106,7 @@ func TestValidityPeriod(t *testing.T) {
 	}
 	q := `ASK { <` + p.IRI + `> ?p ?o }`
 	ask := func() bool {
-		res, err := sv.Query(ctx, Request{Query: q, Viewer: Anonymous})
+		res, err := sv.Query(ctx, Request{Query: q, Viewer: kb.Anonymous})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func TestDescribe(t *testing.T) {
 	if len(pub) == 0 || len(drafts) == 0 {
 		t.Fatal("demo without published pills or drafts")
 	}
-	qs, err := sv.Describe(ctx, pub[0].IRI, Anonymous)
+	qs, err := sv.Describe(ctx, pub[0].IRI, kb.Anonymous)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,16 +148,16 @@ func TestDescribe(t *testing.T) {
 	if !answer {
 		t.Error("the pill's answer node is not described")
 	}
-	if _, err := sv.Describe(ctx, drafts[0].IRI, Anonymous); err != ErrNotFound {
+	if _, err := sv.Describe(ctx, drafts[0].IRI, kb.Anonymous); err != ErrNotFound {
 		t.Errorf("a draft for the public: %v", err)
 	}
-	if _, err := sv.Describe(ctx, drafts[0].IRI, Editorial); err != nil {
+	if _, err := sv.Describe(ctx, drafts[0].IRI, kb.Editorial); err != nil {
 		t.Errorf("a draft for the editorial roles: %v", err)
 	}
-	if _, err := sv.Describe(ctx, kb.Base+"pill/NOPE", Editorial); err != ErrNotFound {
+	if _, err := sv.Describe(ctx, kb.Base+"pill/NOPE", kb.Editorial); err != ErrNotFound {
 		t.Errorf("unknown IRI: %v", err)
 	}
-	if _, err := sv.Describe(ctx, kb.Base+"pill/a> ?x ?y . <b", Editorial); err != ErrNotFound {
+	if _, err := sv.Describe(ctx, kb.Base+"pill/a> ?x ?y . <b", kb.Editorial); err != ErrNotFound {
 		t.Errorf("an IRI that would inject SPARQL: %v", err)
 	}
 }

@@ -6,7 +6,7 @@
 //
 // # Visibility
 //
-// Every read goes through one rule (Viewer): the public reads the ontology, vocabularies,
+// Every read goes through kb's one rule (kb.Viewer, kb.InternalStatement): the public reads the ontology, vocabularies,
 // taxonomy, directory and harvested graphs whole, and the content graph pill by pill — only
 // published pills inside their validity period, without their internal fields; the history
 // and every other graph (imports under their own name) are for the editorial roles. The SPARQL
@@ -69,7 +69,7 @@ func (sv *Service) Config() Config { return sv.cfg }
 // Request is one query of the endpoint.
 type Request struct {
 	Query      string
-	Viewer     Viewer
+	Viewer     kb.Viewer
 	Entailment sparql.Entailment
 	// DefaultGraphs and NamedGraphs are the protocol's default-graph-uri and named-graph-uri:
 	// when either is given they replace the query's FROM and FROM NAMED.
@@ -103,7 +103,7 @@ var ErrNotFound = errors.New("linkeddata: nothing to describe")
 // every readable graph and those of the blank nodes and owned nodes (<iri#…>) they reach, as
 // triples without graph. ErrNotFound when there is none (an unknown IRI, or a pill the viewer
 // may not see).
-func (sv *Service) Describe(ctx context.Context, iri string, v Viewer) ([]quad.Quad, error) {
+func (sv *Service) Describe(ctx context.Context, iri string, v kb.Viewer) ([]quad.Quad, error) {
 	if strings.ContainsAny(iri, "<>\"{}|^`\\ \n\t") {
 		return nil, ErrNotFound
 	}

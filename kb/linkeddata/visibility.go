@@ -11,47 +11,6 @@ import (
 	"sportello/ontology"
 )
 
-// Viewer is what a caller may see (REQUIREMENTS KB-3, KB-8, KB-12).
-//
-// TODO(integrity): this is kb.Viewer (kb/visibility.go on the integrity branch) — Drafts and
-// Internal mean the same there. When integrity lands on main, replace this type by kb.Viewer,
-// Sees by kb.Viewer.Sees and internalField by kb's internal-field rule, and delete them here.
-type Viewer struct {
-	Drafts   bool // pills not published or outside their validity period, and the history graph
-	Internal bool // internal fields of pills: notes, legacy columns, who validated
-}
-
-var (
-	Anonymous = Viewer{}                             // the public
-	Staff     = Viewer{Internal: true}               // operators and back office
-	Editorial = Viewer{Drafts: true, Internal: true} // publishers, validators, administrators
-)
-
-// sees is the one visibility rule of a pill: published and inside its validity period, or
-// anything for a viewer of drafts. (TODO(integrity): kb.Viewer.Sees.)
-func (v Viewer) sees(p *kb.Pill, at time.Time) bool {
-	if v.Drafts {
-		return true
-	}
-	if p.Status != kb.StatusPublished {
-		return false
-	}
-	if p.ValidFrom != nil && at.Before(*p.ValidFrom) {
-		return false
-	}
-	return p.ValidUntil == nil || at.Before(*p.ValidUntil)
-}
-
-// internalField reports whether a statement of a pill in the content graph is an internal field
-// (TODO(integrity): kb's internalPredicate, to be exported).
-func internalField(subject, predicate string) bool {
-	switch predicate {
-	case ontology.SKOSNote, ontology.ExtraField, ontology.ValidatedBy, ontology.NS + "validatorName":
-		return true // validatorName: integrity's ontology.ValidatorName
-	}
-	return strings.Contains(subject, "#extra-")
-}
-
 // HarvestGraph is the prefix of the named graphs that harvested sources fill, one per source:
 // public web pages of the Administration, so public here too.
 const HarvestGraph = "https://w3id.org/sportello/graph/harvest/"
@@ -107,7 +66,7 @@ func (g *gate) published(ctx context.Context) (map[string]bool, error) {
 	var next time.Time
 	for i := range all {
 		p := &all[i]
-		m[p.IRI] = Anonymous.sees(p, now)
+		m[p.IRI] = kb.Anonymous.Sees(p, now) // kb's one visibility rule
 		for _, b := range []*time.Time{p.ValidFrom, p.ValidUntil} {
 			if b != nil && b.After(now) && (next.IsZero() || b.Before(next)) {
 				next = *b
@@ -120,9 +79,10 @@ func (g *gate) published(ctx context.Context) (map[string]bool, error) {
 	return m, nil
 }
 
-// visibility is viewer v's rule as the SPARQL engine applies it: the graphs v may read, the pills
-// v may see (and the nodes they own, <pill#answer>), the internal fields v may not read.
-func (g *gate) visibility(ctx context.Context, v Viewer) (sparql.Visibility, error) {
+// visibility is kb's visibility rule (kb.Viewer) as the SPARQL engine applies it: the graphs v
+// may read, the pills v may see (and the nodes they own, <pill#answer>), the internal fields v
+// may not read (kb.InternalStatement).
+func (g *gate) visibility(ctx context.Context, v kb.Viewer) (sparql.Visibility, error) {
 	if v.Drafts {
 		return sparql.Visibility{}, nil // everything, the history included
 	}
@@ -139,7 +99,7 @@ func (g *gate) visibility(ctx context.Context, v Viewer) (sparql.Visibility, err
 	}
 	if !v.Internal {
 		vis.Statement = func(graph, subject, predicate string) bool {
-			return graph != ontology.GraphContent || !internalField(subject, predicate)
+			return graph != ontology.GraphContent || !kb.InternalStatement(subject, predicate)
 		}
 	}
 	return vis, nil

@@ -12,6 +12,7 @@ package editorial
 import (
 	"embed"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -312,7 +313,7 @@ func (h *Handlers) apiRetire(c echo.Context) error {
 
 // Routes are the editorial pages and API.
 func (h *Handlers) Routes() []webkit.Route {
-	return slices.Concat(h.apiRoutes(), h.pageRoutes(), h.synonymRoutes())
+	return slices.Concat(h.apiRoutes(), h.pageRoutes(), h.treeRoutes(), h.synonymRoutes())
 }
 
 // Handlers serve the editorial pages; without a workflow (or a search index, for the synonyms)
@@ -327,6 +328,12 @@ type Handlers struct {
 
 //go:embed templates/*.html
 var templates embed.FS
+
+//go:embed static
+var static embed.FS
+
+// Static is this package's assets (editor.js, editor.css), under static/.
+func Static() fs.FS { return static }
 
 // New returns the handlers of the editorial pages.
 func New(site *webkit.Site, store *kb.Store, workflow *kb.Workflow, x *search.Index, log *slog.Logger) *Handlers {

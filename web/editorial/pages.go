@@ -35,6 +35,7 @@ func (h *Handlers) pageRoutes() []webkit.Route {
 		webkit.GET("/schede/:code/storia", historyReaders, h.historyPage),
 		webkit.GET("/novita", webkit.Staff, h.newsPage),
 		webkit.GET("/api/workflow/news", webkit.Staff, h.apiNews),
+		webkit.GET("/api/workflow/workspace", writers, h.apiWorkspace),
 	}
 }
 
@@ -47,10 +48,10 @@ func (h *Handlers) workflowOrAbsent() (*kb.Workflow, error) {
 
 type workspaceData struct {
 	webkit.FormBase
-	Mine    []kb.OpenVersion
-	Overdue []kb.Pill
+	*kb.Workspace
 }
 
+// workspacePage is the publisher's workspace: what needs work (kb.Workflow.Workspace).
 func (h *Handlers) workspacePage(c echo.Context) error {
 	wf, err := h.workflowOrAbsent()
 	if err != nil {
@@ -59,15 +60,24 @@ func (h *Handlers) workspacePage(c echo.Context) error {
 	if code := strings.TrimSpace(c.QueryParam("codice")); code != "" {
 		return c.Redirect(http.StatusSeeOther, "/redazione/schede/"+url.PathEscape(code))
 	}
-	mine, err := wf.EditedBy(c.Request().Context(), webkit.UserOf(c))
+	ws, err := wf.Workspace(c.Request().Context(), webkit.UserOf(c), wf.Now())
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	overdue, err := h.overdue(c)
+	return h.pages.Render(c, "workspace", webkit.PageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{webkit.FormOf(c), ws}})
+}
+
+// apiWorkspace is GET /api/workflow/workspace: the same lists as JSON.
+func (h *Handlers) apiWorkspace(c echo.Context) error {
+	wf, err := h.workflowOrAbsent()
+	if err != nil {
+		return err
+	}
+	ws, err := wf.Workspace(c.Request().Context(), webkit.UserOf(c), wf.Now())
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	return h.pages.Render(c, "workspace", webkit.PageData{Title: i18n.T("ws.title"), Nav: "workspace", Data: workspaceData{webkit.FormOf(c), mine, overdue}})
+	return c.JSON(http.StatusOK, ws)
 }
 
 type editorData struct {
@@ -81,7 +91,11 @@ type editorData struct {
 	Live                            int
 	Keywords                        string
 	Legal                           string
+	Links, Forms, Audience          string
 	Notice                          string
+	Concepts                        []webkit.ConceptChoice
+	Offices                         []webkit.UnitGroup
+	Operator, Citizen               previewData
 }
 
 // editorPage shows the open version, or the live one to start a new version from.
@@ -109,9 +123,19 @@ func (h *Handlers) editorPage(c echo.Context) error {
 }
 
 func (h *Handlers) renderEditor(c echo.Context, status int, d editorData) error {
+	ctx := c.Request().Context()
 	d.Preview = webkit.Sanitize(d.Pill.Answer)
 	d.Keywords = strings.Join(d.Pill.Keywords, ", ")
 	d.Legal = strings.Join(d.Pill.LegalRefs, "\n")
+	d.Links, d.Forms, d.Audience = formatLinks(d.Pill.Links), formatLinks(d.Pill.Forms), strings.Join(d.Pill.Audience, ", ")
+	var err error
+	if d.Concepts, err = webkit.ConceptChoices(ctx, h.store, d.Pill.Concepts); err != nil {
+		return webkit.Internal(err)
+	}
+	if d.Offices, err = webkit.UnitChoices(ctx, h.store, d.Pill.Office); err != nil {
+		return webkit.Internal(err)
+	}
+	d.Operator, d.Citizen = h.previews(ctx, d.Pill)
 	d.ReviewBy, d.ValidFrom, d.ValidUntil = isoDate(d.Pill.ReviewBy), isoDate(d.Pill.ValidFrom), isoDate(d.Pill.ValidUntil)
 	title := i18n.T("ed.title")
 	if d.New {
@@ -121,8 +145,9 @@ func (h *Handlers) renderEditor(c echo.Context, status int, d editorData) error 
 }
 
 // editorForm saves the form as the open version; with action=submit it also sends it to the
-// validators. The fields the form does not show (concepts, office, links…) are kept from the
-// version the editor started from.
+// validators. A field the form does not send (a client of an older page) is kept from the
+// version the editor started from; the answer comes from the rich-text editor and is sanitised
+// here whatever it holds.
 func (h *Handlers) editorForm(c echo.Context) error {
 	wf, err := h.workflowOrAbsent()
 	if err != nil {
@@ -140,15 +165,26 @@ func (h *Handlers) editorForm(c echo.Context) error {
 		} else {
 			p = r.Versions[len(r.Versions)-1].Content
 		}
+		// A pill without a code (a proposal from a ticket) gets one from the publisher.
+		if code := strings.TrimSpace(c.FormValue("code")); p.Code == "" && code != "" {
+			if _, err := h.store.PillByCode(ctx, code); err == nil {
+				return &webkit.HTTPError{Status: http.StatusConflict, Code: "exists", Msg: i18n.T("err.pillExists", code)}
+			}
+			p.Code = code
+		}
 	} else {
 		p.Code = strings.TrimSpace(c.FormValue("code"))
 	}
 	p.Title = strings.TrimSpace(c.FormValue("title"))
 	p.Question = strings.TrimSpace(c.FormValue("question"))
-	if err := kb.CheckLinks(&kb.Pill{Answer: c.FormValue("answer")}); err != nil {
+	p.Answer = c.FormValue("answer")
+	if err := h.readEditorFields(c, &p); err != nil {
+		return err
+	}
+	if err := kb.CheckLinks(&p); err != nil {
 		return unsafeLink(err)
 	}
-	p.Answer = htmltext.Sanitize(c.FormValue("answer"))
+	p.Answer = htmltext.Sanitize(p.Answer)
 	p.Notes = strings.TrimSpace(c.FormValue("notes"))
 	p.Keywords = splitList(c.FormValue("keywords"), ",")
 	p.LegalRefs = splitList(c.FormValue("legal"), "\n")
@@ -210,23 +246,6 @@ func isoDate(t *time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-// overdue lists the published pills whose review-by date has passed (issue 5 item 4): the
-// publishers' reminder to check that the answer still holds.
-func (h *Handlers) overdue(c echo.Context) ([]kb.Pill, error) {
-	pills, err := h.store.Pills(c.Request().Context(), kb.PillFilter{Status: []kb.Status{kb.StatusPublished}})
-	if err != nil {
-		return nil, err
-	}
-	today := time.Now().UTC().Truncate(24 * time.Hour)
-	var out []kb.Pill
-	for _, p := range pills {
-		if p.ReviewBy != nil && p.ReviewBy.Before(today) {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
 func splitList(s, sep string) []string {
 	var out []string
 	for _, part := range strings.Split(s, sep) {
@@ -244,26 +263,6 @@ type shownDiff struct {
 	Words []kb.WordOp
 	Old   string
 	New   string
-}
-
-func showDiff(changes []kb.FieldDiff) []shownDiff {
-	var out []shownDiff
-	for _, ch := range changes {
-		d := shownDiff{Old: ch.Old, New: ch.New}
-		switch ch.Field {
-		case "title", "question", "answer":
-			d.Label = i18n.T("q.field." + ch.Field)
-		default:
-			d.Label = i18n.T("q.fieldOther") + " (" + ch.Field + ")"
-		}
-		if ch.Field == "answer" {
-			d.Words = kb.DiffWords(htmltext.Text(ch.Old), htmltext.Text(ch.New))
-		} else {
-			d.Words = ch.Words
-		}
-		out = append(out, d)
-	}
-	return out
 }
 
 type queueEntry struct {
@@ -299,7 +298,7 @@ func (h *Handlers) queuePage(c echo.Context) error {
 			}
 		}
 		d.Items = append(d.Items, queueEntry{OpenVersion: o, ID: webkit.PillID(kb.Pill{IRI: o.IRI, Code: o.Version.Content.Code}),
-			Changes: showDiff(kb.DiffPills(base, &o.Version.Content))})
+			Changes: h.showDiff(ctx, kb.DiffPills(base, &o.Version.Content))})
 	}
 	return h.pages.Render(c, "queue", webkit.PageData{Title: i18n.T("q.title"), Nav: "queue", Data: d})
 }
@@ -356,7 +355,7 @@ func (h *Handlers) historyPage(c echo.Context) error {
 	prev := &kb.Pill{}
 	for i := range r.Versions {
 		v := r.Versions[i]
-		d.Versions = append(d.Versions, historyVersion{PillVersion: v, IsLive: v.Number == r.Live, Changes: showDiff(kb.DiffPills(prev, &v.Content))})
+		d.Versions = append(d.Versions, historyVersion{PillVersion: v, IsLive: v.Number == r.Live, Changes: h.showDiff(c.Request().Context(), kb.DiffPills(prev, &v.Content))})
 		prev = &r.Versions[i].Content
 		d.Title = v.Content.Title
 	}
@@ -408,7 +407,7 @@ func (h *Handlers) newsPage(c echo.Context) error {
 	}
 	items := make([]newsItem, 0, len(news))
 	for _, n := range news {
-		items = append(items, newsItem{Publication: n, ID: webkit.PillID(kb.Pill{IRI: n.IRI, Code: n.Code}), Changes: showDiff(n.Changes)})
+		items = append(items, newsItem{Publication: n, ID: webkit.PillID(kb.Pill{IRI: n.IRI, Code: n.Code}), Changes: h.showDiff(c.Request().Context(), n.Changes)})
 	}
 	return h.pages.Render(c, "news", webkit.PageData{Title: i18n.T("news.title"), Nav: "news", Data: map[string]any{"Items": items, "Since": since}})
 }

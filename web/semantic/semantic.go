@@ -22,7 +22,6 @@ import (
 
 	"sportello/harvest"
 	"sportello/i18n"
-	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/linkeddata"
 	"sportello/kb/rdf"
@@ -58,18 +57,6 @@ func (h *Handlers) Routes() []webkit.Route {
 		webkit.GET("/dataset", webkit.Everyone, h.dataset),
 		webkit.GET("/.well-known/void", webkit.Everyone, h.dataset),
 	)
-}
-
-// viewerOf maps the caller's role to what it may see. (TODO(integrity): kb.Viewer, mapped the
-// same way by every web part.)
-func viewerOf(who role.Role) linkeddata.Viewer {
-	switch {
-	case who.SeesDrafts():
-		return linkeddata.Editorial
-	case who.IsStaff():
-		return linkeddata.Staff
-	}
-	return linkeddata.Anonymous
 }
 
 // maxQueryBytes is the largest request body (the engine refuses longer queries too).
@@ -213,7 +200,7 @@ func (h *Handlers) query(c echo.Context) error {
 		accept = mt
 	}
 	res, err := h.svc.Query(r.Context(), linkeddata.Request{
-		Query: pr.query, Viewer: viewerOf(webkit.RoleOf(c)), Entailment: ent,
+		Query: pr.query, Viewer: webkit.Viewer(c), Entailment: ent,
 		DefaultGraphs: pr.defaults, NamedGraphs: pr.name,
 	})
 	if err != nil {
@@ -319,7 +306,7 @@ func (h *Handlers) resource(c echo.Context) error {
 	if mt == "" {
 		return notAcceptable("text/html, text/turtle, application/ld+json, application/rdf+xml, application/n-triples")
 	}
-	triples, err := h.svc.Describe(r.Context(), iri, viewerOf(webkit.RoleOf(c)))
+	triples, err := h.svc.Describe(r.Context(), iri, webkit.Viewer(c))
 	switch {
 	case errors.Is(err, linkeddata.ErrNotFound):
 		return webkit.NotFound("ld.err.notFound")

@@ -373,40 +373,6 @@ func (h *Handlers) apiTicketEscalate(c echo.Context) error {
 	})
 }
 
-// apiTicketPropose is POST /api/tickets/:id/propose: a draft pill, or a new draft version of
-// the linked pill, prefilled from the solved ticket (KB-2, KB-9).
-func (h *Handlers) apiTicketPropose(c echo.Context) error {
-	st, t, err := h.paramTicket(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := h.propose(c, st, t)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, p)
-}
-
-// propose is open to the levels that solve tickets past level 1: the front office answers
-// from the knowledge base, it does not write it.
-func (h *Handlers) propose(c echo.Context, st *ticketing.Store, t *ticketing.Ticket) (*ticketing.Proposal, error) {
-	switch webkit.RoleOf(c) {
-	case role.Backoffice, role.Level2, role.Supervisor:
-	default:
-		return nil, &webkit.HTTPError{Status: http.StatusForbidden, Code: "role", Msg: i18n.T("tk.err.role", ActionLabel(ticketing.ActPropose))}
-	}
-	// Proposals go through the store's workflow, the one writer of pills (KB-2, KB-9).
-	p, err := st.ProposeKnowledge(c.Request().Context(), t.ID, actor(c), h.kb.Workflow())
-	var se *kb.StateError
-	if errors.As(err, &se) {
-		return nil, &webkit.HTTPError{Status: http.StatusConflict, Code: "state", Msg: se.Error(), Err: err}
-	}
-	if err != nil {
-		return nil, Err(err)
-	}
-	return p, nil
-}
-
 // apiTicketAttachments is GET /api/tickets/:id/attachments.
 func (h *Handlers) apiTicketAttachments(c echo.Context) error {
 	st, t, err := h.paramTicket(c, "id")
@@ -758,7 +724,8 @@ func (h *Handlers) ticketRoutes() []webkit.Route {
 		webkit.POST("/ticket/:number/contatto/registra", workers, h.ticketRegisterForm),
 		webkit.POST("/ticket/:number/allegati", workers, h.ticketAttachForm),
 		webkit.POST("/ticket/:number/richiamate", workers, h.ticketCallbackForm),
-		webkit.POST("/ticket/:number/proponi", workers, h.ticketProposeForm),
+		webkit.GET("/ticket/:number/proponi", proposers, h.proposePage),
+		webkit.POST("/ticket/:number/proponi", proposers, h.ticketProposeForm),
 		webkit.GET("/lacune", figureReaders, h.gapsPage),
 		webkit.GET("/cittadini", readers, h.citizensPage),
 		webkit.GET("/cittadini/:id", readers, h.citizenPage),
@@ -774,7 +741,7 @@ func (h *Handlers) ticketRoutes() []webkit.Route {
 		webkit.POST("/api/tickets/:id/answer", workers, h.apiTicketAnswer),
 		webkit.POST("/api/tickets/:id/opened", workers, h.apiTicketOpened),
 		webkit.POST("/api/tickets/:id/escalate", workers, h.apiTicketEscalate),
-		webkit.POST("/api/tickets/:id/propose", workers, h.apiTicketPropose),
+		webkit.POST("/api/tickets/:id/propose", proposers, h.apiTicketPropose),
 		webkit.GET("/api/tickets/:id/attachments", readers, h.apiTicketAttachments),
 		webkit.POST("/api/tickets/:id/attachments", workers, h.apiTicketAttach),
 		webkit.GET("/api/attachments/:id", readers, h.apiAttachment),

@@ -364,23 +364,6 @@ func (h *Handlers) ticketCallbackForm(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number+"#richiamate")
 }
 
-// ticketProposeForm is POST /ticket/{number}/proponi: the KCS loop from the page.
-func (h *Handlers) ticketProposeForm(c echo.Context) error {
-	st, t, err := h.paramTicket(c, "number")
-	if err != nil {
-		return err
-	}
-	p, err := h.propose(c, st, t)
-	if err != nil {
-		return err
-	}
-	name := p.Pill.Code
-	if name == "" {
-		name = p.Pill.Title
-	}
-	return c.Redirect(http.StatusSeeOther, "/ticket/"+t.Number+"?proposta="+url.QueryEscape(name))
-}
-
 // callbacksData is /ticket/richiamate.
 type callbacksData struct {
 	webkit.FormBase
