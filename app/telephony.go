@@ -67,6 +67,11 @@ func (w *telephonyPart) build(demo bool, data string, store *kb.Store, tickets *
 	if err != nil {
 		return nil, err
 	}
+	if tickets != nil {
+		// One working calendar: the days the contact center is closed (local holidays, closed
+		// days of the telephony configuration) stop the tickets' deadline clocks too.
+		tickets.Calendar().CloseAlso(setup.Calendar)
+	}
 	if w.cfg.Sample <= 0 {
 		return nil, fmt.Errorf("telephony: the sampling interval of the waiting history must be positive")
 	}

@@ -689,7 +689,7 @@ func save(dir, name string, r io.Reader) (int64, error) {
 }
 
 // cleanName keeps the base name of an uploaded file, without control characters or
-// separators, and accepts only Excel workbooks.
+// separators, and accepts only spreadsheets (.xlsx, .xls, .ods, .csv), as the command line does.
 func cleanName(raw string) (string, error) {
 	name := raw
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
@@ -704,7 +704,7 @@ func cleanName(raw string) (string, error) {
 	name = strings.TrimSpace(name)
 	ext := filepath.Ext(name)
 	switch strings.ToLower(ext) {
-	case ".xlsx", ".xls":
+	case ".xlsx", ".xls", ".ods", ".csv":
 	default:
 		shown := raw
 		if name != "" {
@@ -727,16 +727,20 @@ func cleanName(raw string) (string, error) {
 // inspect checks that the file is a workbook and reads its sheets and the guessed mapping
 // (ShowMapping), with the first rows of each sheet.
 func (u *upload) inspect() error {
-	head := make([]byte, 8)
-	f, err := os.Open(u.path)
-	if err != nil {
-		return err
-	}
-	n, _ := io.ReadFull(f, head)
-	f.Close()
-	head = head[:n]
-	if !bytes.HasPrefix(head, []byte("PK")) && !bytes.Equal(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}) {
-		return jobErr("bad_workbook", "import.err.notWorkbook", u.Name)
+	// A spreadsheet that is not text must be a zip (.xlsx, .ods) or an OLE file (.xls): one whose
+	// content is not what its extension says is refused here, naming it. A CSV is text.
+	if !strings.EqualFold(filepath.Ext(u.Name), ".csv") {
+		head := make([]byte, 8)
+		f, err := os.Open(u.path)
+		if err != nil {
+			return err
+		}
+		n, _ := io.ReadFull(f, head)
+		f.Close()
+		head = head[:n]
+		if !bytes.HasPrefix(head, []byte("PK")) && !bytes.Equal(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}) {
+			return jobErr("bad_workbook", "import.err.notWorkbook", u.Name)
+		}
 	}
 	wb, err := OpenFile(u.path)
 	if err != nil {

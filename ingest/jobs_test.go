@@ -55,7 +55,9 @@ func TestCheckWorkbookName(t *testing.T) {
 		{"../../etc/passwd.xlsx", "passwd.xlsx"},
 		{"a\x00b\nc.xlsx", "abc.xlsx"},
 		{".xlsx", "cartella.xlsx"},
-		{"dati.csv", ""},
+		{"dati.csv", "dati.csv"},
+		{"foglio.ODS", "foglio.ODS"},
+		{"appunti.pdf", ""},
 		{"", ""},
 	}
 	for _, tt := range tests {
@@ -84,8 +86,8 @@ func FuzzCheckWorkbookName(f *testing.F) {
 			return
 		}
 		ext := strings.ToLower(filepath.Ext(name))
-		if ext != ".xlsx" && ext != ".xls" {
-			t.Errorf("%q → %q: not an Excel name", raw, name)
+		if ext != ".xlsx" && ext != ".xls" && ext != ".ods" && ext != ".csv" {
+			t.Errorf("%q → %q: not a spreadsheet's name", raw, name)
 		}
 		if strings.ContainsAny(name, "/\\\x00\n\r") || name == "." || name == ".." || filepath.Base(name) != name {
 			t.Errorf("%q → %q: unsafe file name", raw, name)
@@ -126,8 +128,11 @@ func TestJobs(t *testing.T) {
 	if err != nil || u.Name != "uno.xlsx" || len(u.Sheets) != 1 || u.Mapping("F") == nil {
 		t.Fatalf("Add: %+v, %v", u, err)
 	}
-	if _, err := j.Add("dati.csv", strings.NewReader("a,b"), ""); JobErrorCode(err) != "not_excel" {
-		t.Errorf("a CSV upload: %v", err)
+	if _, err := j.Add("appunti.pdf", strings.NewReader("a,b"), ""); JobErrorCode(err) != "not_excel" {
+		t.Errorf("a PDF upload: %v", err)
+	}
+	if u, err := j.Add("dati.csv", strings.NewReader("Titolo;Risposta\nBollo auto;Si paga online.\n"), ""); err != nil || len(u.Sheets) != 1 {
+		t.Errorf("a CSV upload, as the command line takes it: %+v, %v", u, err)
 	}
 	if _, err := j.Add("finto.xlsx", strings.NewReader("non è un file Excel"), ""); JobErrorCode(err) != "bad_workbook" {
 		t.Errorf("a text file named .xlsx: %v", err)

@@ -435,6 +435,20 @@ func TestImportStrict(t *testing.T) {
 	}
 }
 
+// TestImportCSVFromTheBrowser: a CSV (semicolons, an accented answer) is taken by the page as the
+// command line takes it: uploaded, read, imported, its pills counted.
+func TestImportCSVFromTheBrowser(t *testing.T) {
+	s, _ := importServer(t)
+	h := s.Handler()
+	csv := "Codice;Titolo;Domanda;Risposta\nCSV-001;Bollo auto in ritardo;Come pago il bollo scaduto?;Si paga con il ravvedimento, anche online.\n" +
+		"CSV-002;Cambio di residenza;Come cambio la residenza?;Si presenta la dichiarazione all'anagrafe del comune.\n"
+	id := importUploadT(t, h, "pillole.csv", []byte(csv))
+	done := importRunT(t, h, id, "avvia", url.Values{}, role.Publisher)
+	if done.State != "done" || !done.Imported || done.Summary == nil || done.Summary.Pills.Created != 2 {
+		t.Fatalf("a CSV imported from the browser: %+v", done)
+	}
+}
+
 func TestImportBadFiles(t *testing.T) {
 	s, _ := importServer(t)
 	h := s.Handler()
@@ -445,10 +459,10 @@ func TestImportBadFiles(t *testing.T) {
 		status     int
 		want       string
 	}{
-		{"text file", "appunti.txt", []byte("non è un foglio"), false, 400, "Il file «appunti.txt» non è una cartella di lavoro Excel"},
-		{"pdf renamed", "pillole.xlsx", []byte("%PDF-1.4 ..."), false, 400, "Il file «pillole.xlsx» non è una cartella di lavoro Excel valida"},
+		{"text file", "appunti.txt", []byte("non è un foglio"), false, 400, "Il file «appunti.txt» non è un foglio di calcolo"},
+		{"pdf renamed", "pillole.xlsx", []byte("%PDF-1.4 ..."), false, 400, "Il file «pillole.xlsx» non è un foglio di calcolo valido"},
 		{"damaged zip", "rotto.xlsx", []byte("PK\x03\x04 questo non è uno zip"), false, 400, "Il file «rotto.xlsx» non si può leggere"},
-		{"json client", "appunti.csv", []byte("a;b"), true, 400, `"code":"not_excel"`},
+		{"json client", "appunti.pdf", []byte("a;b"), true, 400, `"code":"not_excel"`},
 		{"path in the name", `C:\Users\mario\..\pillole.doc`, []byte("x"), false, 400, "«pillole.doc»"},
 	}
 	for _, tt := range tests {
@@ -465,7 +479,7 @@ func TestImportBadFiles(t *testing.T) {
 	}
 	// No file at all.
 	r := importPost(t, h, "/importa", url.Values{}, role.Publisher)
-	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Scegli un file Excel") {
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Scegli un foglio di calcolo") {
 		t.Errorf("no file: %d", r.Status)
 	}
 	if entries, _ := os.ReadDir(s.deps.Imports.Dir()); len(entries) != 0 {

@@ -12,6 +12,7 @@ package workcal
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,6 +120,33 @@ var national = func() *cal.Calendar {
 func (c *Calendar) Close(dates ...time.Time) {
 	for _, d := range dates {
 		c.Special = append(c.Special, SpecialDay{Date: d, Name: ClosedName})
+	}
+}
+
+// CloseAlso closes c on every day o is closed all day by its own choice — its local holidays
+// and its closed special days — so that one service's closures (the contact center's, from the
+// telephony configuration) hold for another's clocks (the tickets' deadlines). Days already in
+// c are not added twice; o's hours and partly open days are not copied.
+func (c *Calendar) CloseAlso(o *Calendar) {
+	if o == nil {
+		return
+	}
+	for _, h := range o.Local {
+		if !slices.ContainsFunc(c.Local, func(x LocalHoliday) bool { return x.Month == h.Month && x.Day == h.Day }) {
+			c.Local = append(c.Local, h)
+		}
+	}
+	for _, sd := range o.Special {
+		if len(sd.Bands) > 0 {
+			continue
+		}
+		y, m, d := sd.Date.Date()
+		if !slices.ContainsFunc(c.Special, func(x SpecialDay) bool {
+			xy, xm, xd := x.Date.Date()
+			return xy == y && xm == m && xd == d && len(x.Bands) == 0
+		}) {
+			c.Special = append(c.Special, SpecialDay{Date: time.Date(y, m, d, 0, 0, 0, 0, c.loc()), Name: sd.Name})
+		}
 	}
 }
 

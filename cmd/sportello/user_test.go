@@ -155,12 +155,12 @@ func TestUserCommand(t *testing.T) {
 			if code, out, _ := sportello(t, append([]string{"user", "enable", "mario.rossi"}, db...)...); code != 0 || !strings.Contains(out, "enabled") {
 				t.Errorf("enable: exit %d %s", code, out)
 			}
-			// Every act is in the audit log, as the command line's.
+			// Every act is in the audit log, recorded by the accounts with the command line as actor.
 			log, err := audit.Open(context.Background(), sdb, audit.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			entries, err := log.List(context.Background(), audit.Filter{Actor: "cli"})
+			entries, err := log.List(context.Background(), audit.Filter{Actor: cliActor()}) // cli:USER
 			if err != nil {
 				t.Fatal(err)
 			}
