@@ -190,7 +190,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	a.jobs = append(a.jobs, jobs...)
 	// telephony (issue 7): the ACD and the contact-center pages, on the tickets.
 	a.tel = &telephonyPart{cfg: cfg.Telephony}
-	if a.Telephony, err = a.tel.build(cfg.Demo, cfg.DataDir, a.Store, a.Tickets, a.log); err != nil {
+	if a.Telephony, err = a.tel.build(cfg.Demo, cfg.DataDir, a.Store, a.Tickets, a.Users, a.log); err != nil {
 		return err
 	}
 	// service levels (issue 15): figures and reports on the CTI log (Sportello's calls and the

@@ -17,7 +17,7 @@ func TestServeSavesEventLog(t *testing.T) {
 	defer cancel()
 	dir, db, tickets, store := testStores(t)
 	w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}
-	tel, err := w.build(true, dir, store, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tel, err := w.build(true, dir, store, tickets, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

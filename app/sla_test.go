@@ -24,7 +24,7 @@ func TestServeSLAHeartbeats(t *testing.T) {
 	w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}
 	w.cfg.SIP = sipFile
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tel, err := w.build(true, dir, store, tickets, discard)
+	tel, err := w.build(true, dir, store, tickets, nil, discard)
 	if err != nil {
 		t.Fatal(err)
 	}

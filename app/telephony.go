@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"sportello/accounts"
 	"sportello/contactcenter"
 	"sportello/internal/fsperm"
 	"sportello/kb"
@@ -49,7 +50,7 @@ type telephonyPart struct {
 // build reads the configuration and builds the component, or returns nil when serve runs
 // without telephony (no --telephony and no --demo). tickets may be nil: the in-memory tickets
 // are used then.
-func (w *telephonyPart) build(demo bool, data string, store *kb.Store, tickets *ticketing.Store, log *slog.Logger) (*webcc.Telephony, error) {
+func (w *telephonyPart) build(demo bool, data string, store *kb.Store, tickets *ticketing.Store, users *accounts.Store, log *slog.Logger) (*webcc.Telephony, error) {
 	name, raw := w.cfg.File, []byte(nil)
 	switch {
 	case name != "":
@@ -92,7 +93,7 @@ func (w *telephonyPart) build(demo bool, data string, store *kb.Store, tickets *
 	var tk telephony.Tickets = telephony.NewMemTickets()
 	var finders []contactcenter.CallerFinder
 	if tickets != nil {
-		tk = &contactcenter.Tickets{Store: tickets, VoicemailDir: vmDir}
+		tk = &contactcenter.Tickets{Store: tickets, VoicemailDir: vmDir, Capacities: userCapacities{users}}
 		finders = append(finders, contactcenter.Citizens{Store: tickets})
 	}
 	var dir *contactcenter.Directory
@@ -108,10 +109,17 @@ func (w *telephonyPart) build(demo bool, data string, store *kb.Store, tickets *
 	}
 	vm := &telephony.VoicemailBox{Dir: vmDir, Calendar: setup.Calendar, Within: time.Duration(setup.Voicemail.Within),
 		MaxBytes: setup.Voicemail.MaxBytes, Tickets: tk, Log: events, Clock: clock}
+	// The operator's desk (issue 16) on the tickets: the hub hands it the escalations that
+	// travel with a transfer and the outcomes of placed callbacks.
+	var desk *contactcenter.Desk
+	if tickets != nil {
+		desk = &contactcenter.Desk{Tickets: tickets, Finders: finders, Capacities: userCapacities{users}, Log: log}
+	}
 	t := &webcc.Telephony{
 		ACD:           acd,
 		Center:        &telephony.Center{ACD: acd, Booker: booker, Voicemail: vm},
-		Hub:           contactcenter.NewHub(acd, tk, finders...),
+		Hub:           contactcenter.NewHub(acd, tk, finders...).WithDesk(desk),
+		Desk:          desk,
 		Directory:     dir,
 		History:       telephony.NewWaitHistory(w.cfg.Sample, int(time.Hour/w.cfg.Sample)+1),
 		Announcements: ann,
@@ -161,6 +169,9 @@ func (w *telephonyPart) build(demo bool, data string, store *kb.Store, tickets *
 		if len(cfg.Recording.Queues) > 0 {
 			w.recordings = &telephony.Recordings{Dir: filepath.Join(data, "registrazioni")}
 			cfg.Recording.Store = w.recordings
+			if desk != nil {
+				desk.Recordings = w.recordings // listed and played on the desk for the roles allowed (TK-4)
+			}
 		}
 		cfg.TickInterval = -1 // serve runs ACD.Run and hands the actions to the adapter
 		cfg.Logger = log
@@ -169,6 +180,22 @@ func (w *telephonyPart) build(demo bool, data string, store *kb.Store, tickets *
 	}
 	log.Info("telephony ready", "config", name, "queues", len(setup.Queues), "operators", len(setup.Operators))
 	return t, nil
+}
+
+// userCapacities is the capacity in which a user answers contacts: their account's role
+// (ticketing.CapacityOf); a user without an account (an ACD operator only) answers as an
+// operator.
+type userCapacities struct{ users *accounts.Store }
+
+func (u userCapacities) Capacity(ctx context.Context, name string) ticketing.Capacity {
+	if u.users == nil {
+		return ticketing.AsOperator
+	}
+	usr, err := u.users.User(ctx, name)
+	if err != nil {
+		return ticketing.AsOperator
+	}
+	return ticketing.CapacityOf(usr.Role)
 }
 
 // start starts the SIP adapter (the media layer) on ctx and returns the jobs of the contact

@@ -31,8 +31,9 @@ func (a userAuth) Role(*http.Request) (string, role.Role) { return a.user, a.rol
 
 // TestServeTelephonyOnTicketing is serve's wiring with the real ticketing store (issue 7 on
 // issue 6): the demo configuration, a call from a registered citizen's number pops with the
-// citizen's record first and a ticket of the ticketing system (TK-1), which the same call finds
-// again rather than opening a second one.
+// citizen's record first and no ticket while it rings; once answered it has a ticket of the
+// ticketing system (TK-1), in the operator's hands, which the same call finds again rather than
+// opening a second one; the desk serves it.
 func TestServeTelephonyOnTicketing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -45,7 +46,7 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &telephonyPart{cfg: TelephonyConfig{Sample: time.Second}}
-	tel, err := w.build(true, dir, store, tickets, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tel, err := w.build(true, dir, store, tickets, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +77,34 @@ func TestServeTelephonyOnTicketing(t *testing.T) {
 		!strings.HasPrefix(me.Pop.Matches[0].URL, "/cittadini/") {
 		t.Errorf("caller record: %+v", me.Pop.Matches)
 	}
-	if me.Pop.Ticket == "" || me.Pop.TicketError != "" {
+	if me.Pop.Ticket != "" {
+		t.Fatalf("a ringing call has a ticket: %+v", me.Pop)
+	}
+	if n, _ := tickets.List(ctx, ticketing.Filter{}); len(n) != 0 {
+		t.Fatalf("%d tickets before the answer", len(n))
+	}
+	if _, err := tel.ACD.OperatorAnswered("t1", "operatore"); err != nil {
+		t.Fatal(err)
+	}
+	var answered struct {
+		Contact *webcc.Pop `json:"contact"`
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/cti/me", nil))
+		json.Unmarshal(rec.Body.Bytes(), &answered)
+		if answered.Contact != nil && answered.Contact.Ticket != "" {
+			break
+		}
+	}
+	me.Pop = answered.Contact
+	if me.Pop == nil || me.Pop.Ticket == "" || me.Pop.TicketError != "" || !me.Pop.Answered {
 		t.Fatalf("ticket: %+v", me.Pop)
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/desk/tickets/"+me.Pop.Ticket, nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"assignee":"operatore"`) {
+		t.Errorf("the desk's view: %d %.300s", rec.Code, rec.Body)
 	}
 	again, err := (&contactcenter.Tickets{Store: tickets}).OpenContact(ctx, telephony.TicketContact{CallID: "t1", Channel: telephony.Voice, From: "3331112233"})
 	if err != nil || string(again) != me.Pop.Ticket {
@@ -101,11 +128,11 @@ func TestServeTelephonySIP(t *testing.T) {
 		w.cfg.SIP = sipFile
 		return w
 	}
-	if _, err := newWiring(bad).build(true, dir, nil, nil, discard); err == nil || !strings.Contains(err.Error(), "sip-bad.json") {
+	if _, err := newWiring(bad).build(true, dir, nil, nil, nil, discard); err == nil || !strings.Contains(err.Error(), "sip-bad.json") {
 		t.Errorf("bad SIP configuration: %v", err)
 	}
 	w := newWiring(good)
-	tel, err := w.build(true, dir, nil, nil, discard)
+	tel, err := w.build(true, dir, nil, nil, nil, discard)
 	if err != nil {
 		t.Fatal(err)
 	}

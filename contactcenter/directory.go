@@ -10,6 +10,7 @@ import (
 	"sportello/internal/phone"
 	"sportello/internal/textfold"
 	"sportello/kb"
+	"sportello/telephony"
 	"sportello/ticketing"
 )
 
@@ -182,5 +183,45 @@ func (c Citizens) Callers(ctx context.Context, number string) []Caller {
 	for _, ct := range found {
 		out = append(out, Caller{Kind: "citizen", Name: ct.Name, Phone: number, CitizenID: ct.ID, Unit: ct.Organisation})
 	}
+	return out
+}
+
+// Colleague is an operator of the contact center a call can be transferred to, with the
+// capacity they work in (level 2 is where escalations go) and whether they are free now.
+type Colleague struct {
+	ID        string
+	Name      string
+	Extension string
+	Capacity  ticketing.Capacity // "" when unknown
+	Status    telephony.Status
+	State     telephony.State
+}
+
+// Colleagues lists the operators other than self with an extension whose name, id or
+// extension matches q (accents and case ignored; every one when q is empty): level 2 first,
+// then by name.
+func Colleagues(ctx context.Context, caps Capacities, ops []telephony.OperatorSnapshot, self, q string) []Colleague {
+	q = textfold.Fold(strings.TrimSpace(q))
+	var out []Colleague
+	for _, o := range ops {
+		if o.ID == self || o.Extension == "" {
+			continue
+		}
+		if q != "" && !strings.Contains(textfold.Fold(o.Name+" "+o.ID+" "+o.Extension), q) {
+			continue
+		}
+		c := Colleague{ID: o.ID, Name: o.Name, Extension: o.Extension, Status: o.Status, State: o.State}
+		if caps != nil {
+			c.Capacity = caps.Capacity(ctx, o.ID)
+		}
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		li, lj := out[i].Capacity == ticketing.AsLevel2, out[j].Capacity == ticketing.AsLevel2
+		if li != lj {
+			return li
+		}
+		return out[i].Name < out[j].Name
+	})
 	return out
 }

@@ -20,6 +20,23 @@ type Tickets struct {
 	// VoicemailDir is the voicemail box's folder (telephony.VoicemailBox.Dir), where the
 	// recordings named by VoicemailInfo.Recording are read from.
 	VoicemailDir string
+	// Capacities tells in which capacity the person who answers a contact acts (their role:
+	// a call transferred to a level-2 user is at level 2); nil: everyone answers as an operator.
+	Capacities Capacities
+}
+
+// Capacities tells in which capacity a user acts on tickets (ticketing.CapacityOf of their
+// role): the telephony knows operators by name only.
+type Capacities interface {
+	Capacity(ctx context.Context, user string) ticketing.Capacity
+}
+
+// CapacityFunc adapts a function to Capacities.
+type CapacityFunc func(ctx context.Context, user string) ticketing.Capacity
+
+// Capacity calls f.
+func (f CapacityFunc) Capacity(ctx context.Context, user string) ticketing.Capacity {
+	return f(ctx, user)
 }
 
 var _ telephony.Tickets = (*Tickets)(nil)
@@ -51,12 +68,21 @@ func orDash(s string) string {
 // is matched to a citizen by number; unknown callers are not registered automatically (TK-17):
 // the operator links or creates the record.
 //
-// The operator acts in the capacity of an operator: the telephony does not know roles. A call
-// transferred to level 2 is recorded as such once the desk passes the answering user's
-// capacity.
+// The person who answered acts in the capacity their role gives (Capacities): a call
+// transferred to a level-2 user is at level 2 from then on, and no longer counts as solved at
+// first contact.
 func (a *Tickets) OpenContact(ctx context.Context, c telephony.TicketContact) (telephony.TicketRef, error) {
+	var role ticketing.Capacity
+	if a.Capacities != nil && c.Operator != "" {
+		role = a.Capacities.Capacity(ctx, c.Operator)
+		switch role {
+		case ticketing.AsOperator, ticketing.AsBackOffice, ticketing.AsLevel2, ticketing.AsSupervisor:
+		default:
+			role = ticketing.AsOperator // an ACD operator without an account answering role
+		}
+	}
 	t, err := a.Store.ForContact(ctx, c.CallID, ticketing.AnsweredContact{Channel: channelOf(c.Channel), From: c.From,
-		Operator: c.Operator, Queue: c.Queue, At: c.At})
+		Operator: c.Operator, Role: role, Queue: c.Queue, At: c.At})
 	if err != nil {
 		return "", err
 	}

@@ -121,6 +121,12 @@ func (s *Store) DueCallbacks(ctx context.Context, by time.Time) ([]Callback, err
 	return s.callbacks(ctx, `WHERE state = ? AND due <= ? ORDER BY due, id`, CallbackPending, sqldb.Millis(by))
 }
 
+// Callback returns one callback task (ErrNotFound when there is none): the desk places it and
+// records its outcome by id.
+func (s *Store) Callback(ctx context.Context, id int64) (*Callback, error) {
+	return scanCallback(s.db.QueryRow(ctx, `SELECT `+callbackColumns+` FROM tk_callbacks WHERE id = ?`, id))
+}
+
 // Callbacks lists a ticket's callbacks.
 func (s *Store) Callbacks(ctx context.Context, ticketID int64) ([]Callback, error) {
 	return s.callbacks(ctx, `WHERE ticket_id = ? ORDER BY id`, ticketID)

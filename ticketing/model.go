@@ -117,6 +117,9 @@ type Ticket struct {
 	DueTake      time.Time `json:"dueTake,omitempty"`
 	DueSolve     time.Time `json:"dueSolve,omitempty"`
 	DueFinal     time.Time `json:"dueFinal,omitempty"`
+	// RecordedOffline: the desk recorded the contact while the server could not be reached and
+	// sent it later (TK-14); Created is when it was recorded.
+	RecordedOffline bool `json:"recordedOffline,omitempty"`
 }
 
 // Event is one step of a ticket's path: who did what, when and why (TK-12, TK-15).

@@ -184,4 +184,8 @@ CREATE TABLE tk_canned (
 ALTER TABLE tk_tickets ADD COLUMN search TEXT NOT NULL DEFAULT '';
 ALTER TABLE tk_citizens ADD COLUMN name_fold TEXT NOT NULL DEFAULT '';
 CREATE INDEX tk_tickets_assignee ON tk_tickets (assignee, state)`},
+	// Version 4 (issue 16, TK-14): a contact the operator's desk recorded while the server could
+	// not be reached, sent when it came back with the time it was recorded.
+	{Version: 4, SQL: `
+ALTER TABLE tk_tickets ADD COLUMN recorded_offline INTEGER NOT NULL DEFAULT 0`},
 }

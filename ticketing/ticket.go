@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"sportello/internal/clock"
 	"sportello/internal/sqldb"
 	"sportello/internal/textfold"
 )
@@ -29,6 +30,10 @@ type NewTicket struct {
 	// Contact is the request's own, unverified contact (the public page, the sender of an
 	// e-mail). It is stored with the ticket and never copied to a citizen's record.
 	Contact Contact
+	// RecordedOffline says the operator's desk recorded the contact while the server could not
+	// be reached and sent it later (TK-14): At is when it was recorded, the ticket is flagged
+	// and its path has a step saying so.
+	RecordedOffline bool
 }
 
 // numberPattern is the ticket number the citizen quotes: RS-year-sequence.
@@ -40,19 +45,19 @@ func FormatNumber(year int, seq int64) string { return fmt.Sprintf("RS-%04d-%06d
 const ticketColumns = `id, number, citizen_id, channel, category, priority, subject, description, state,
 	resumed_state, office, assignee, created_by, pill, first_contact, call_id, created, modified,
 	taken_at, solved_at, closed_at, due_take, due_solve, due_final, public_key, contact_name, contact_email,
-	contact_phone`
+	contact_phone, recorded_offline`
 
 type scanner interface{ Scan(...any) error }
 
 func scanTicket(r scanner) (*Ticket, error) {
 	var t Ticket
-	var first int
+	var first, offline int
 	var created, modified, taken, solved, closed, dt, ds, df int64
 	var key string
 	var ct Contact
 	err := r.Scan(&t.ID, &t.Number, &t.CitizenID, &t.Channel, &t.Category, &t.Priority, &t.Subject,
 		&t.Description, &t.State, &t.ResumedState, &t.Office, &t.Assignee, &t.CreatedBy, &t.Pill, &first,
-		&t.CallID, &created, &modified, &taken, &solved, &closed, &dt, &ds, &df, &key, &ct.Name, &ct.Email, &ct.Phone)
+		&t.CallID, &created, &modified, &taken, &solved, &closed, &dt, &ds, &df, &key, &ct.Name, &ct.Email, &ct.Phone, &offline)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -60,6 +65,7 @@ func scanTicket(r scanner) (*Ticket, error) {
 		return nil, err
 	}
 	t.FirstContact = first != 0
+	t.RecordedOffline = offline != 0
 	t.Created, t.Modified = sqldb.Time(created), sqldb.Time(modified)
 	t.TakenAt, t.SolvedAt, t.ClosedAt = sqldb.Time(taken), sqldb.Time(solved), sqldb.Time(closed)
 	t.DueTake, t.DueSolve, t.DueFinal = sqldb.Time(dt), sqldb.Time(ds), sqldb.Time(df)
@@ -167,7 +173,8 @@ func (s *Store) insertTicket(ctx context.Context, tx *sqldb.Tx, n NewTicket) (*T
 	dl := s.Deadlines(n.Channel, at)
 	t := &Ticket{CitizenID: n.CitizenID, Channel: n.Channel, Category: n.Category, Priority: n.Priority,
 		Subject: n.Subject, Description: n.Description, State: StateNew, CreatedBy: n.Actor, CallID: n.CallID,
-		Created: at, Modified: now, DueTake: dl.TakeInCharge, DueSolve: dl.Resolve, DueFinal: dl.Final}
+		Created: at, Modified: now, DueTake: dl.TakeInCharge, DueSolve: dl.Resolve, DueFinal: dl.Final,
+		RecordedOffline: n.RecordedOffline}
 	if !n.Contact.IsZero() {
 		ct := n.Contact
 		t.Contact = &ct
@@ -197,17 +204,24 @@ func (s *Store) insertTicket(ctx context.Context, tx *sqldb.Tx, n NewTicket) (*T
 	t.PublicRef = t.Number + "-" + key
 	if err := tx.QueryRow(ctx, `INSERT INTO tk_tickets (number, citizen_id, channel, category, priority,
 		subject, description, state, created_by, call_id, created, modified, due_take, due_solve, due_final,
-		public_key, contact_name, contact_email, contact_phone, search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		public_key, contact_name, contact_email, contact_phone, search, recorded_offline)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		t.Number, t.CitizenID, t.Channel, t.Category, t.Priority, t.Subject, t.Description, t.State,
 		t.CreatedBy, t.CallID, sqldb.Millis(t.Created), sqldb.Millis(now), sqldb.Millis(t.DueTake),
 		sqldb.Millis(t.DueSolve), sqldb.Millis(t.DueFinal), key, n.Contact.Name, n.Contact.Email,
-		n.Contact.Phone, searchText(t)).Scan(&t.ID); err != nil {
+		n.Contact.Phone, searchText(t), b2i(t.RecordedOffline)).Scan(&t.ID); err != nil {
 		return nil, err
 	}
 	if err := addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: n.Actor, Role: n.Role, Action: ActCreate,
 		To: StateNew, Reason: "canale " + n.Channel.Label()}); err != nil {
 		return nil, err
+	}
+	if t.RecordedOffline {
+		if err := addEvent(ctx, tx, Event{TicketID: t.ID, At: now, Actor: n.Actor, Role: n.Role, Action: ActRecordedOffline,
+			From: StateNew, To: StateNew, Reason: fmt.Sprintf("contatto registrato senza collegamento al server il %s, ricevuto il %s",
+				clock.DateTime(at), clock.DateTime(now))}); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }

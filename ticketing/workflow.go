@@ -96,6 +96,9 @@ const (
 	ActClaim         Action = "claim"    // a member takes an office's ticket in hand (TK-11, TK-15)
 	ActTransfer      Action = "transfer" // the contact, and its ticket, went to another person (TK-5)
 	ActNote          Action = "note"     // an internal note was added (staff only)
+	// ActRecordedOffline marks a contact the desk recorded without the server and sent later
+	// (TK-14): a step of the path, not a transition.
+	ActRecordedOffline Action = "recorded_offline"
 )
 
 // rule is one row of the transition table.

@@ -142,7 +142,7 @@ func New(cfg Config, d Deps) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"contactHome": webcc.Home})
+	s.site = webkit.NewSite(cfg.BaseURL, s.log, template.FuncMap{"contactHome": webcc.Home, "contactNotify": webcc.Notifies})
 	if s.deps.Imports == nil {
 		dir := filepath.Join(os.TempDir(), "sportello-import")
 		if cfg.DataDir != "" {

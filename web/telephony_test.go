@@ -20,22 +20,25 @@ import (
 	"sportello/contactcenter"
 	"sportello/internal/clock"
 	"sportello/internal/role"
+	"sportello/internal/sqldb"
 	"sportello/telephony"
+	"sportello/ticketing"
 	webcc "sportello/web/contactcenter"
 	"sportello/web/webkit"
 	"sportello/workcal"
 )
 
 // ctiTest is a server with a telephony component on a manual clock: the ACD's queues, an
-// operator for each console role (the user names headerAuth gives), in-memory tickets, an
-// announcements store and the Zammad webhook.
+// operator for each desk role (the user names headerAuth gives), the tickets on SQLite with
+// the desk, an announcements store and the Zammad webhook.
 type ctiTest struct {
 	srv     *Server
 	h       http.Handler
 	clock   *telephony.ManualClock
 	acd     *telephony.ACD
 	tel     *webcc.Telephony
-	tickets *telephony.MemTickets
+	tickets *ticketing.Store
+	desk    *contactcenter.Desk
 
 	mu   sync.Mutex
 	acts []telephony.Action
@@ -48,7 +51,7 @@ var ctiStart = time.Date(2026, 3, 2, 10, 0, 0, 0, clock.Rome())
 
 func newCTITest(t testing.TB) *ctiTest {
 	t.Helper()
-	ct := &ctiTest{clock: telephony.NewManualClock(ctiStart), tickets: telephony.NewMemTickets()}
+	ct := &ctiTest{clock: telephony.NewManualClock(ctiStart)}
 	log := telephony.NewEventLog()
 	queues := []telephony.QueueConfig{
 		{Name: "centralino", Strategy: telephony.LongestIdle, RingTimeout: 15 * time.Second},
@@ -88,7 +91,23 @@ func newCTITest(t testing.TB) *ctiTest {
 		t.Fatal(err)
 	}
 	ct.tel.Directory = dir
-	ct.tel.Hub = contactcenter.NewHub(acd, ct.tickets, dir)
+	db, err := sqldb.Open("", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	t.Cleanup(cancel) // the hub stops before the database closes
+	if ct.tickets, err = ticketing.Open(ctx, db, ticketing.Config{DataDir: t.TempDir(), Now: ct.clock.Now}); err != nil {
+		t.Fatal(err)
+	}
+	caps := contactcenter.CapacityFunc(func(_ context.Context, user string) ticketing.Capacity {
+		return ticketing.CapacityOf(role.Role(strings.TrimPrefix(user, "test-")))
+	})
+	ct.desk = &contactcenter.Desk{Tickets: ct.tickets, Recordings: &telephony.Recordings{Dir: t.TempDir()}, Capacities: caps,
+		Finders: []contactcenter.CallerFinder{contactcenter.Citizens{Store: ct.tickets}, dir}, Now: ct.clock.Now}
+	ct.tel.Desk = ct.desk
+	ct.tel.Hub = contactcenter.NewHub(acd, &contactcenter.Tickets{Store: ct.tickets, Capacities: caps},
+		contactcenter.Citizens{Store: ct.tickets}, dir).WithDesk(ct.desk)
 	go ct.tel.Hub.Run(ctx)
 	ct.srv = New(Config{Auth: headerAuth{}}, Deps{Store: testStore(t), Telephony: ct.tel})
 	ct.h = ct.srv.Handler()
@@ -159,8 +178,24 @@ func TestCTIRoutesRoles(t *testing.T) {
 	if _, err := ct.tel.Announcements.Upload("benvenuto", bytes.NewReader(ctiWAV())); err != nil {
 		t.Fatal(err)
 	}
+	// A ticket every desk role may read, with a recording of its contact that the supervisor hears
+	// (the others did not handle it: 403, as the route's own rule says, checked apart below).
+	tk, err := ct.tickets.Create(context.Background(), ticketing.NewTicket{Channel: ticketing.Phone, Subject: "prova",
+		CallID: "rec-1", Actor: "sistema"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := ct.desk.Recordings.Create("rec-1", ctiStart)
+	w.Write(make([]int16, 800))
+	w.Close()
+	recs, _ := ct.desk.Recordings.List("rec-1")
 	for _, rt := range ct.srv.routesOf("contactcenter") {
-		path := strings.NewReplacer(":name", "benvenuto", ":token", ctiToken).Replace(rt.Path)
+		name := "benvenuto"
+		if strings.Contains(rt.Path, "/recordings/") {
+			name = recs[0].Name
+		}
+		path := strings.NewReplacer(":name", name, ":token", ctiToken, ":number", tk.Number).Replace(rt.Path)
+		recordings := strings.Contains(rt.Path, "/recordings")
 		for _, who := range role.All {
 			var r response
 			switch {
@@ -181,6 +216,14 @@ func TestCTIRoutesRoles(t *testing.T) {
 				r = ct.call(t, rt.Method, path, who, "", nil)
 			}
 			denied := r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden
+			if recordings && rt.Allows(who) && who != role.Supervisor {
+				// TK-4: allowed by the route, refused by the recordings' own rule to who did
+				// not handle the request.
+				if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "not_allowed") {
+					t.Errorf("%s %s as %s: %d, want 403 not_allowed", rt.Method, path, who, r.Status)
+				}
+				continue
+			}
 			if rt.Allows(who) && denied {
 				t.Errorf("%s %s as %s: %d, want allowed\n%.200s", rt.Method, path, who, r.Status, r.Body)
 			}
@@ -320,12 +363,8 @@ func TestCTIScreenPop(t *testing.T) {
 	if len(p.Matches) != 1 || p.Matches[0].Name != "Marco Bellandi" || p.Matches[0].Extension != "2111" {
 		t.Errorf("caller record: %+v", p.Matches)
 	}
-	if p.Ticket == "" {
-		t.Fatalf("no ticket in the pop: %+v", p)
-	}
-	tk := ct.tickets.All()
-	if len(tk) != 1 || string(tk[0].Ref) != p.Ticket || tk[0].Contact.CallID != "c1" || tk[0].Contact.From != "0544952111" {
-		t.Errorf("tickets: %+v", tk)
+	if p.Ticket != "" {
+		t.Fatalf("a ringing phone has a ticket: %+v", p)
 	}
 	if s := sup.next("pop"); s.Pop == nil || s.Pop.CallID != "c1" {
 		t.Errorf("supervisor pop: %+v", s)
@@ -349,8 +388,32 @@ func TestCTIScreenPop(t *testing.T) {
 	if !strings.Contains(string(mine["pop"]), `"callId":"c1"`) {
 		t.Errorf("/api/cti/me without the live pop: %s", mine["pop"])
 	}
-	// Waited seconds: a second call waits 20 s with nobody free before it rings.
+	// The answer opens the contact's ticket, in the operator's hands (TK-1).
 	ct.postJSON(t, "/api/cti/answer", role.Operator, map[string]string{"callId": "c1"})
+	ans := me.next("contact").Pop
+	if ans == nil || !ans.Answered || ans.Ticket == "" {
+		t.Fatalf("answered contact: %+v", ans)
+	}
+	tk, err := ct.tickets.TicketByNumber(context.Background(), ans.Ticket)
+	if err != nil || tk.CallID != "c1" || tk.Assignee != "test-operator" || tk.Contact == nil || tk.Contact.Phone != "+390544952111" {
+		t.Errorf("ticket of the contact: %+v, %v", tk, err)
+	}
+	// The supervisor's view gets the answer as an ordinary event ("cti", on which its page
+	// refreshes the operator to on-call), without the contact's ticket.
+	for {
+		m := sup.next("cti")
+		if m.Event.Kind == telephony.EvAnswered {
+			if m.Pop != nil || m.Event.CallID != "c1" {
+				t.Errorf("the supervisor's answered event: %+v", m)
+			}
+			break
+		}
+	}
+	decode(t, ct.call(t, http.MethodGet, "/api/cti/me", role.Operator, "", nil), &mine)
+	if !strings.Contains(string(mine["contact"]), `"ticket":"`+ans.Ticket+`"`) {
+		t.Errorf("/api/cti/me without the contact: %s", mine["contact"])
+	}
+	// Waited seconds: a second call waits 20 s with nobody free before it rings.
 	ct.postJSON(t, "/api/cti/status", role.Backoffice, map[string]string{"action": "pause", "reason": "riunione"})
 	if _, err := ct.acd.Arrive(telephony.ContactInfo{CallID: "c2", From: "+39 333 1234567"}, "centralino"); err != nil {
 		t.Fatal(err)
@@ -641,7 +704,7 @@ func TestCTIZammad(t *testing.T) {
 	if p.CallID == "z1" { // the first call's pop, if the stream opened before the hub sent it
 		p = sse.next("pop").Pop
 	}
-	if p.CallID != "z2" || p.Queue != "centralino" || len(p.Matches) == 0 || p.Ticket == "" {
+	if p.CallID != "z2" || p.Queue != "centralino" || len(p.Matches) == 0 || p.Ticket != "" {
 		t.Errorf("pop of the external call: %+v", p)
 	}
 	if r := ct.call(t, http.MethodPost, "/api/v1/cti/sbagliato", role.Anonymous, "application/x-www-form-urlencoded", strings.NewReader(body)); r.Status != http.StatusForbidden {
@@ -670,9 +733,10 @@ func TestCTIPages(t *testing.T) {
 		t.Error("the auditor (read-only) is offered the demo call")
 	}
 	con := ct.call(t, http.MethodGet, "/operatore", role.Operator, "", nil)
-	for _, want := range []string{`data-operator="test-operator"`, `id="pop"`, "Rispondi", "Trasferisci", `id="cti-labels"`, "disponibile"} {
+	for _, want := range []string{`data-operator="test-operator"`, `id="contact"`, "Rispondi", "Trasferisci", `id="desk-labels"`,
+		"in pausa", `id="kb-q"`, `id="ticket-form"`, `id="record-form"`, "Risolvi la richiesta con la scheda scelta", `data-tickets`, `/static/notify.js`} {
 		if !strings.Contains(con.Body, want) {
-			t.Errorf("console lacks %q", want)
+			t.Errorf("desk lacks %q", want)
 		}
 	}
 	var sn webcc.Snapshot

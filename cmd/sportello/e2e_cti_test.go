@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"sportello/app"
 	"sportello/fixtures/testenv"
 	"sportello/internal/role"
+	"sportello/ticketing"
 )
 
 // hostAuth signs in by listener: the demo's operator on one port, its supervisor on another.
@@ -32,23 +34,21 @@ func (a hostAuth) Role(r *http.Request) (string, role.Role) {
 		return "operatore", roleFlag
 	case role.Supervisor:
 		return "supervisore", roleFlag
+	case role.Level2:
+		return "secondolivello", roleFlag
 	}
 	return "", roleFlag
 }
 
-// TestCTIInChromium is issue 7's "done when" in a real browser, with the demo's telephony
-// (the embedded configuration serve --demo uses) and the demo directory: the operator logs in
-// to the queues from the console; a call from Marco Bellandi's number enters "centralino"; the
-// operator's page pops the call with his directory record, the queue and an open ticket; the
-// supervisor's page shows the queue filling; the operator answers and the queue empties; the
-// operator hangs up and the pop goes away.
-// ctiE2E is the in-process server with the demo's telephony and one Chromium with two tabs:
-// the operator's console on one listener, the supervisor's page on the other.
+// ctiE2E is the in-process server with the demo's telephony and one Chromium with three tabs:
+// the operator's desk on one listener, the supervisor's page on another, level 2's desk on a
+// third (hostAuth: one browser, three people).
 type ctiE2E struct {
-	dir           string
-	opURL, supURL string
-	opTab, supTab context.Context
-	until         func(ctx context.Context, what, cond string)
+	dir                  string
+	app                  *app.App
+	opURL, supURL, l2URL string
+	opTab, supTab, l2Tab context.Context
+	until                func(ctx context.Context, what, cond string)
 }
 
 func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
@@ -67,19 +67,26 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 	if err := a.Start(ctx0); err != nil {
 		t.Fatal(err)
 	}
+	e.app = a
 	srv := a.Web
 	opSite := httptest.NewServer(srv.Handler())
 	supSite := httptest.NewServer(srv.Handler())
-	e.opURL, e.supURL = opSite.URL, supSite.URL
+	l2Site := httptest.NewServer(srv.Handler())
+	e.opURL, e.supURL, e.l2URL = opSite.URL, supSite.URL, l2Site.URL
 	auth[strings.TrimPrefix(opSite.URL, "http://")] = role.Operator
 	auth[strings.TrimPrefix(supSite.URL, "http://")] = role.Supervisor
+	auth[strings.TrimPrefix(l2Site.URL, "http://")] = role.Level2
 
 	bctx, cancelBrowser := newChromium(t, chromium, e.dir)
-	opTab, cancelOp := context.WithTimeout(bctx, 150*time.Second)
+	opTab, cancelOp := context.WithTimeout(bctx, 240*time.Second)
 	supCtx, cancelSupTab := chromedp.NewContext(bctx) // a second tab
-	supTab, cancelSup := context.WithTimeout(supCtx, 150*time.Second)
-	e.opTab, e.supTab = opTab, supTab
+	supTab, cancelSup := context.WithTimeout(supCtx, 240*time.Second)
+	l2Ctx, cancelL2Tab := chromedp.NewContext(bctx) // a third
+	l2Tab, cancelL2 := context.WithTimeout(l2Ctx, 240*time.Second)
+	e.opTab, e.supTab, e.l2Tab = opTab, supTab, l2Tab
 	t.Cleanup(func() {
+		cancelL2()
+		cancelL2Tab()
 		cancelSup()
 		cancelSupTab()
 		cancelOp()
@@ -87,6 +94,7 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 		stop() // end the event streams before the servers close
 		opSite.Close()
 		supSite.Close()
+		l2Site.Close()
 		a.Stop()
 	})
 
@@ -111,22 +119,54 @@ func newCTIE2E(t *testing.T, sipFile string) *ctiE2E {
 	return e
 }
 
+// search types text in the desk's knowledge search and chooses the first candidate (which must
+// be the pill code when code is given): its answer shows beside the results.
+func (e *ctiE2E) search(t *testing.T, tab context.Context, text, code string) {
+	t.Helper()
+	// The field is emptied as a select-all would, the typing then is real keystrokes.
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => { const q = document.getElementById("kb-q"); q.value = ""; return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.SendKeys(chromedp.CSS("#kb-q"), text)); err != nil {
+		t.Fatal(err)
+	}
+	e.until(tab, "the candidates of «"+text+"»", `document.querySelectorAll("#kb-results li button").length > 0 &&
+		document.getElementById("tk-queries").textContent.includes(`+strconv.Quote(text)+`)`)
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS("#kb-results li button"))); err != nil {
+		t.Fatal(err)
+	}
+	e.until(tab, "the pill chosen", `document.querySelector("#kb-answer .answer") !== null && !document.getElementById("btn-solve").disabled`)
+	if code != "" {
+		if got, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById("tk-pill").textContent`)); !strings.Contains(got, code) {
+			t.Errorf("pill chosen for «%s»: %s, want %s", text, got, code)
+		}
+	}
+}
+
+// TestCTIInChromium is the desk's "done when" in a real browser without a telephone (issues 7
+// and 16), with the demo's telephony and directory: the operator logs in to the queues on the
+// desk; a call from Marco Bellandi's number rings — the desk shows his record, the queue, the
+// title badge, and no ticket yet; the supervisor sees the queue fill; the operator answers and
+// the contact's ticket appears; the operator searches the knowledge base (the candidates marked
+// sure or to be checked, the answer beside them, what was typed carried into the description)
+// and solves with the pill in one click; Alt+H hangs up. One contact, one ticket, solved at
+// first contact (C.4 100 %); the statistics count the call.
 func TestCTIInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
 	}
 	e := newCTIE2E(t, "")
 	opTab, supTab, until, dir := e.opTab, e.supTab, e.until, e.dir
-	opSite, supSite := struct{ URL string }{e.opURL}, struct{ URL string }{e.supURL}
+	ctx := context.Background()
 
-	// 1. The operator opens the console and logs in to the queues.
+	// 1. The operator opens the desk and logs in to the queues.
 	if err := chromedp.Do(opTab,
-		chromedp.Navigate(opSite.URL+"/operatore"),
+		chromedp.Navigate(e.opURL+"/operatore"),
 		chromedp.WaitVisible(chromedp.CSS("#op-status")),
 	); err != nil {
-		t.Fatalf("open the console: %v", err)
+		t.Fatalf("open the desk: %v", err)
 	}
-	until(opTab, "the console's stream", `document.getElementById("cti-conn").className === "live"`)
+	until(opTab, "the desk's stream", `document.getElementById("cti-conn").className === "live"`)
 	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-login"))); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +174,7 @@ func TestCTIInChromium(t *testing.T) {
 
 	// 2. The supervisor watches the queues: nobody waits.
 	if err := chromedp.Do(supTab,
-		chromedp.Navigate(supSite.URL+"/supervisore"),
+		chromedp.Navigate(e.supURL+"/supervisore"),
 		chromedp.WaitVisible(chromedp.CSS(`#queues tr[data-queue="centralino"]`)),
 	); err != nil {
 		t.Fatalf("open the supervisor page: %v", err)
@@ -144,8 +184,13 @@ func TestCTIInChromium(t *testing.T) {
 	until(supTab, "empty queue", waiting+` === "0"`)
 
 	// 3. A call from Marco Bellandi's direct line, through the demo's call injection (the SIP
-	// layer does the same on an INVITE).
-	resp, err := http.Post(supSite.URL+"/api/cti/demo/call", "application/json",
+	// layer does the same on an INVITE). The demo's own requests were opened before.
+	demo, err := e.app.Tickets.List(ctx, ticketing.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now()
+	resp, err := http.Post(e.supURL+"/api/cti/demo/call", "application/json",
 		strings.NewReader(`{"queue":"centralino","from":"+39 0544 952111"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -155,54 +200,106 @@ func TestCTIInChromium(t *testing.T) {
 		t.Fatalf("demo call: %s", resp.Status)
 	}
 
-	// 4. The operator's screen pops: caller, record, queue, channel, ticket.
-	until(opTab, "the screen pop", `!document.getElementById("pop").hidden`)
+	// 4. The desk shows the ringing contact: caller, record, queue, channel; no ticket yet.
+	until(opTab, "the ringing contact", `document.getElementById("contact").dataset.state === "ringing"`)
 	pop, err := chromedp.Run(opTab, chromedp.Evaluate[map[string]string](`({
 		from: document.getElementById("pop-from").textContent,
 		record: document.getElementById("pop-matches").textContent,
 		queue: document.getElementById("pop-queue").textContent,
 		channel: document.getElementById("pop-channel").textContent,
-		ticket: document.getElementById("pop-ticket").textContent,
+		ticket: document.getElementById("ticket-form").hidden ? "" : "shown",
+		title: document.title,
 		focus: document.activeElement ? document.activeElement.id : ""
 	})`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pop["from"] != "+39 0544 952111" || !strings.Contains(pop["record"], "Marco Bellandi") || pop["queue"] != "centralino" ||
-		pop["channel"] != "voce" || !strings.HasPrefix(pop["ticket"], "RS-") || pop["focus"] != "pop" {
-		t.Errorf("screen pop: %v", pop)
+		pop["channel"] != "voce" || pop["ticket"] != "" || !strings.HasPrefix(pop["title"], "(1) ") || pop["focus"] != "contact" {
+		t.Errorf("ringing contact: %v", pop)
 	}
-	screenshot(t, opTab, dir, "operatore-pop.png")
-
-	// 5. The supervisor sees the queue fill.
+	if n, _ := e.app.Tickets.List(ctx, ticketing.Filter{}); len(n) != len(demo) {
+		t.Errorf("a ringing call opened %d tickets", len(n)-len(demo))
+	}
 	until(supTab, "the queue filling", waiting+` === "1"`)
 	screenshot(t, supTab, dir, "supervisore.png")
 
-	// 6. The operator answers: the queue empties, the operator is on the call.
+	// 5. The operator answers: the contact's ticket appears, the queue empties.
 	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-answer"))); err != nil {
 		t.Fatal(err)
 	}
-	until(opTab, "connected", `document.getElementById("pop").classList.contains("connected")`)
+	until(opTab, "connected", `document.getElementById("contact").dataset.state === "connected"`)
+	until(opTab, "the contact's ticket", `document.getElementById("ticket-link").textContent.startsWith("RS-")`)
 	until(supTab, "the queue emptying", waiting+` === "0"`)
-	until(supTab, "operator on call", `document.querySelector('#operators tr[data-operator="operatore"] .st-on-call') !== null`)
-
-	// 7. Transfer search finds an extension in the directory (TEL-8), then the operator hangs up.
-	if err := chromedp.Do(opTab,
-		chromedp.SendKeys(chromedp.CSS("#transfer-search"), "Bellandi"),
-		chromedp.WaitVisible(chromedp.CSS("#transfer-results button")),
-		chromedp.Click(chromedp.CSS("#transfer-results button")),
-	); err != nil {
-		t.Fatalf("directory search: %v", err)
-	}
-	until(opTab, "extension filled", `document.getElementById("transfer-ext").value === "2111"`)
-	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-hangup"))); err != nil {
+	number, err := chromedp.Run(opTab, chromedp.Evaluate[string](`document.getElementById("ticket-link").textContent`))
+	if err != nil {
 		t.Fatal(err)
 	}
-	until(opTab, "the pop closing", `document.getElementById("pop").hidden`)
+
+	// 6. The knowledge search, the answer beside the results, the pill in one click.
+	if err := chromedp.Do(opTab,
+		chromedp.Focus(chromedp.CSS("#kb-q")),
+		chromedp.SendKeys(chromedp.CSS("#kb-q"), "entro quando si paga il bollo auto"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	until(opTab, "the candidates", `document.querySelectorAll("#kb-results li").length > 0 && document.querySelector("#kb-results .mark") !== null`)
+	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#kb-results li button"))); err != nil {
+		t.Fatal(err)
+	}
+	until(opTab, "the answer beside", `document.querySelector("#kb-answer .answer") !== null`)
+	got, err := chromedp.Run(opTab, chromedp.Evaluate[map[string]string](`({
+		mark: document.querySelector("#kb-results .mark").textContent,
+		pill: document.getElementById("tk-pill").textContent,
+		description: document.getElementById("tk-description").value,
+		queries: document.getElementById("tk-queries").textContent,
+		solve: document.getElementById("btn-solve").textContent
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (got["mark"] != "sicura" && got["mark"] != "da verificare") || !strings.Contains(got["pill"], "TRI-001") ||
+		got["description"] != "entro quando si paga il bollo auto" || !strings.Contains(got["queries"], "bollo auto") ||
+		!strings.Contains(got["solve"], "Bollo") {
+		t.Errorf("the search on the desk: %v", got)
+	}
+	screenshot(t, opTab, dir, "scrivania.png")
+	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-solve"))); err != nil {
+		t.Fatal(err)
+	}
+	until(opTab, "solved", `document.getElementById("ticket-state").textContent === "Risolto I Livello"`)
+
+	// 7. Alt+H hangs up: the contact stays on the desk, concluded, until closed.
+	if err := chromedp.Do(opTab, chromedp.KeyEvent("h", chromedp.KeyModifiers(chromedp.ModifierAlt))); err != nil {
+		t.Fatal(err)
+	}
+	until(opTab, "the contact concluded", `document.getElementById("contact").dataset.state === "ended"`)
+	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-close"))); err != nil {
+		t.Fatal(err)
+	}
+	until(opTab, "the contact closed", `document.getElementById("contact").dataset.state === "none" && !document.title.startsWith("(")`)
+
+	// One contact, one ticket, solved at first contact with the pill and the search kept.
+	all, err := e.app.Tickets.List(ctx, ticketing.Filter{Since: since})
+	if err != nil || len(all) != 1 || all[0].Number != number {
+		t.Fatalf("tickets: %+v %v", all, err)
+	}
+	tk := all[0]
+	if tk.State != ticketing.StateSolvedL1 || !tk.FirstContact || !strings.HasSuffix(tk.Pill, "/TRI-001") ||
+		tk.Description != "entro quando si paga il bollo auto" || tk.Assignee != "operatore" {
+		t.Errorf("the ticket: %+v", tk)
+	}
+	if q, _ := e.app.Tickets.Queries(ctx, tk.ID); len(q) != 1 || q[0] != "entro quando si paga il bollo auto" {
+		t.Errorf("the searches on the ticket: %q", q)
+	}
+	f, err := e.app.Tickets.Figures(ctx, since, time.Now().Add(time.Minute))
+	if err != nil || f.Contacts != 1 || f.FCRRate != 1 {
+		t.Errorf("first-contact resolution: %+v %v", f, err)
+	}
 
 	// 8. The statistics of the day count the one call, offered and answered within 30 s.
 	if err := chromedp.Do(supTab,
-		chromedp.Navigate(supSite.URL+"/statistiche"),
+		chromedp.Navigate(e.supURL+"/statistiche"),
 		chromedp.WaitVisible(chromedp.CSS("#figures")),
 	); err != nil {
 		t.Fatalf("open the statistics: %v", err)
@@ -218,5 +315,4 @@ func TestCTIInChromium(t *testing.T) {
 	if figs["offered"] != "1" || figs["answered"] != "1" || figs["c2"] != "sla-ok" {
 		t.Errorf("statistics of the day: %v", figs)
 	}
-	screenshot(t, supTab, dir, "statistiche.png")
 }

@@ -1,14 +1,16 @@
-// Package contactcenter is the web side of the contact center (issue 7): the live push of the
-// hub's CTI events over Server-Sent Events with the screen pop (TEL-2, TK-1), the operator's
-// console and call control (TEL-8), the supervisor's live view (TEL-3) and the IVR
-// announcements (announcements.go). The statistics and the SLA reports are web/reports'. The hub, the screen pop, the caller
-// lookup and the tickets of calls are package sportello/contactcenter; the ACD is telephony.
+// Package contactcenter is the web side of the contact center: the live push of the hub's CTI
+// events over Server-Sent Events with the screen pop (TEL-2, TK-1), the operator's desk (desk.go:
+// one screen per contact with the caller's history, call control, the knowledge search and the
+// contact's ticket), the notification script every page of an operator loads (static/notify.js),
+// the supervisor's live view (TEL-3) and the IVR announcements (announcements.go). The
+// statistics and the SLA reports are web/reports'. The hub, the screen pop, the caller lookup,
+// the tickets of contacts and the desk's rules are package sportello/contactcenter; the ACD is
+// telephony.
 package contactcenter
 
-// This file brings the contact-center core (packages telephony and contactcenter, issue 7) to
-// the browser: the live push of the hub's CTI events over Server-Sent Events with the screen pop
-// (TEL-2, TK-1), the operator's call control (TEL-8) and the supervisor's live view (TEL-3). Statistics are in
-// telephony_stats.go, the announcements admin in telephony_annunci.go.
+// This file brings the contact-center core (packages telephony and contactcenter) to the
+// browser: the live push of the hub's CTI events over Server-Sent Events with the screen pop
+// (TEL-2, TK-1), the operator's call control (TEL-8) and the supervisor's live view (TEL-3).
 
 import (
 	"embed"
@@ -44,7 +46,10 @@ type Telephony struct {
 	Hub *cc.Hub
 	// Directory is the directory's caller lookup and transfer targets; nil: no transfer
 	// targets.
-	Directory     *cc.Directory
+	Directory *cc.Directory
+	// Desk is the operator's desk on the tickets (issue 16); nil: the desk shows the calls
+	// without their tickets and /api/desk/ answers 404.
+	Desk          *cc.Desk
 	History       *telephony.WaitHistory   // waits per channel for the supervisor's chart
 	Announcements *telephony.Announcements // the IVR recordings (TEL-5)
 	// AnnouncementBytes is the store's size limit of a recording, shown on the page and used to
@@ -96,12 +101,16 @@ type Message struct {
 	Pop   *Pop            `json:"pop,omitempty"`
 }
 
-// Pop is a screen pop as JSON (cc.Pop), the records with links to their pages.
+// Pop is a contact as JSON (cc.Pop), the records with links to their pages.
 type Pop struct {
 	telephony.ScreenPop
-	Matches     []CallerMatch `json:"matches"`
-	Ticket      string        `json:"ticket,omitempty"`
-	TicketError string        `json:"ticketError,omitempty"`
+	Matches         []CallerMatch `json:"matches"`
+	Ticket          string        `json:"ticket,omitempty"`
+	TicketError     string        `json:"ticketError,omitempty"`
+	Answered        bool          `json:"answered,omitempty"`
+	TransferredFrom string        `json:"transferredFrom,omitempty"`
+	Ended           string        `json:"ended,omitempty"`
+	Ref             string        `json:"ref,omitempty"`
 }
 
 // CallerMatch is a record whose phone number is the caller's, as JSON.
@@ -116,8 +125,13 @@ type CallerMatch struct {
 }
 
 func popOf(p cc.Pop) *Pop {
-	out := &Pop{ScreenPop: p.ScreenPop, Matches: []CallerMatch{}, Ticket: p.Ticket, TicketError: p.TicketError}
-	for _, c := range p.Callers {
+	return &Pop{ScreenPop: p.ScreenPop, Matches: matchesOf(p.Callers), Ticket: p.Ticket, TicketError: p.TicketError,
+		Answered: p.Answered, TransferredFrom: p.TransferredFrom, Ended: string(p.Ended), Ref: p.Ref}
+}
+
+func matchesOf(callers []cc.Caller) []CallerMatch {
+	out := []CallerMatch{}
+	for _, c := range callers {
 		m := CallerMatch{Kind: c.Kind, Name: c.Name, Role: c.Role, Unit: c.Unit, Extension: c.Extension, Phone: c.Phone}
 		switch {
 		case c.Kind == "citizen":
@@ -125,7 +139,7 @@ func popOf(p cc.Pop) *Pop {
 		case c.UnitIRI != "":
 			m.URL = webkit.UnitHref(c.UnitIRI)
 		}
-		out.Matches = append(out.Matches, m)
+		out = append(out, m)
 	}
 	return out
 }
@@ -172,10 +186,12 @@ func (h *Handlers) operatorFor(c echo.Context, t *Telephony, asked string) (tele
 	return telephony.OperatorSnapshot{}, &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_operator", Msg: i18n.T("cti.notOperator", id)}
 }
 
-// events is the live push (GET /api/cti/events, text/event-stream). An operator's console
+// events is the live push (GET /api/cti/events, text/event-stream). An operator's desk
 // receives its own operator's events, screen pops included; supervisors, administrators and
-// auditors receive everything. Each message is an SSE event named "pop" (a ringing event with
-// its screen pop) or "cti" (any other event), with the event's sequence number as its id.
+// auditors receive everything (with mine=1 their own operator's only, as the notification
+// script asks). Each message is an SSE event named "pop" (a ringing event with its screen pop),
+// "contact" (an answered contact, or one transferred to the operator, with its ticket) or
+// "cti" (any other event), with the event's sequence number as its id.
 func (h *Handlers) events(c echo.Context) error {
 	t, err := h.telephony()
 	if err != nil {
@@ -185,7 +201,7 @@ func (h *Handlers) events(c echo.Context) error {
 		return &webkit.HTTPError{Status: http.StatusServiceUnavailable, Code: "not_started", Msg: i18n.T("cti.notStarted")}
 	}
 	var f cc.Filter
-	if seesAll(webkit.RoleOf(c)) && c.QueryParam("operatore") == "" {
+	if seesAll(webkit.RoleOf(c)) && c.QueryParam("operatore") == "" && c.QueryParam("mine") == "" {
 		f.All = true
 	} else {
 		op, err := h.operatorFor(c, t, c.QueryParam("operatore"))
@@ -236,7 +252,10 @@ func (h *Handlers) events(c echo.Context) error {
 				return nil
 			}
 			name := "cti"
-			if m.Pop != nil {
+			switch {
+			case m.Pop != nil && m.Pop.Answered:
+				name = "contact"
+			case m.Pop != nil:
 				name = "pop"
 			}
 			if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", m.Event.Seq, name, b); err != nil {
@@ -282,7 +301,9 @@ func operatorOf(o telephony.OperatorSnapshot) Operator {
 		TalkSeconds: int(o.Talk / time.Second), LastCallEnd: o.LastCallEnd, Queues: q}
 }
 
-// me is the console's state: the operator, and the pop of the contact ringing or connected.
+// me is the desk's state: the operator, the pop of the contact ringing or connected, and the
+// operator's latest contact (also one ended or transferred to them, whose ticket the desk
+// keeps until the next).
 func (h *Handlers) me(c echo.Context) error {
 	t, err := h.telephony()
 	if err != nil {
@@ -296,6 +317,11 @@ func (h *Handlers) me(c echo.Context) error {
 	if op.CallID != "" && t.Hub != nil {
 		if p, ok := t.Hub.LivePop(op.CallID); ok {
 			out["pop"] = popOf(p)
+		}
+	}
+	if t.Hub != nil {
+		if p, ok := t.Hub.Current(op.ID); ok {
+			out["contact"] = popOf(p)
 		}
 	}
 	return c.JSON(http.StatusOK, out)
@@ -312,6 +338,8 @@ type request struct {
 	Queue     string `json:"queue"`
 	From      string `json:"from"`
 	Channel   string `json:"channel"`
+	// CallbackID is the booking a callback carries out (its ticket's callback task).
+	CallbackID int64 `json:"callbackId"`
 }
 
 // readRequest reads a JSON body (or a form, for the page without script) of at most 16 KiB.
@@ -329,6 +357,9 @@ func readRequest(c echo.Context) (request, error) {
 	r = request{Operator: c.FormValue("operator"), Action: c.FormValue("action"), Reason: c.FormValue("reason"),
 		CallID: c.FormValue("callId"), Extension: c.FormValue("extension"), Number: c.FormValue("number"),
 		Queue: c.FormValue("queue"), From: c.FormValue("from"), Channel: c.FormValue("channel")}
+	if id, ok := atoi64(c.FormValue("callbackId")); ok {
+		r.CallbackID = id
+	}
 	return r, nil
 }
 
@@ -443,9 +474,15 @@ func ownCall(op telephony.OperatorSnapshot, callID string) (string, error) {
 	return callID, nil
 }
 
-// transfer hands the operator's connected call to an extension found in the directory
-// (TEL-8).
-func (h *Handlers) transfer(c echo.Context) error {
+// transfer hands the operator's connected call to an extension found in the directory or to
+// another operator (TEL-8): blind (POST /api/cti/transfer) or attended (POST /api/cti/consult,
+// then /api/cti/transfer/complete or /api/cti/transfer/cancel). The contact's ticket follows
+// the call to an operator of the contact center (TK-5, the hub).
+func (h *Handlers) transfer(c echo.Context) error { return h.startTransfer(c, false) }
+
+func (h *Handlers) consult(c echo.Context) error { return h.startTransfer(c, true) }
+
+func (h *Handlers) startTransfer(c echo.Context, attended bool) error {
 	t, r, op, err := h.begin(c)
 	if err != nil {
 		return err
@@ -455,10 +492,39 @@ func (h *Handlers) transfer(c echo.Context) error {
 		return err
 	}
 	ext := strings.TrimSpace(r.Extension)
-	if ext == "" || len(ext) > 32 || strings.ContainsAny(ext, " \t\r\n<>\"@;") {
+	if !validExtension(ext) {
 		return webkit.BadRequest("bad_extension", i18n.T("cti.badExtension"))
 	}
-	acts, err := t.ACD.Transfer(id, ext)
+	var acts []telephony.Action
+	if attended {
+		acts, err = t.ACD.Consult(id, ext)
+	} else {
+		acts, err = t.ACD.Transfer(id, ext)
+	}
+	return h.finish(c, t, op.ID, acts, err)
+}
+
+// completeTransfer hands the caller to the extension consulted; cancelTransfer goes back to
+// the caller.
+func (h *Handlers) completeTransfer(c echo.Context) error { return h.attendedStep(c, true) }
+
+func (h *Handlers) cancelTransfer(c echo.Context) error { return h.attendedStep(c, false) }
+
+func (h *Handlers) attendedStep(c echo.Context, complete bool) error {
+	t, r, op, err := h.begin(c)
+	if err != nil {
+		return err
+	}
+	id, err := ownCall(op, r.CallID)
+	if err != nil {
+		return err
+	}
+	var acts []telephony.Action
+	if complete {
+		acts, err = t.ACD.CompleteTransfer(id)
+	} else {
+		acts, err = t.ACD.CancelTransfer(id)
+	}
 	return h.finish(c, t, op.ID, acts, err)
 }
 
@@ -485,11 +551,25 @@ func (h *Handlers) hangup(c echo.Context) error {
 var callbackSeq atomic.Uint64
 
 // callback makes the operator call a citizen back (TEL-7): the ACD puts the operator on
-// the callback channel and the media layer dials the number.
+// the callback channel and the media layer dials the number. With callbackId the call carries
+// out that booking of a ticket: its number is the booking's, the booking is the call's
+// reference (ACD.PlaceCallbackFor), the desk shows the booking's ticket and the outcome is
+// recorded on the booking (the hub).
 func (h *Handlers) callback(c echo.Context) error {
 	t, r, op, err := h.begin(c)
 	if err != nil {
 		return err
+	}
+	ref := ""
+	if r.CallbackID != 0 {
+		if t.Desk == nil {
+			return webkit.NotFound("desk.absent")
+		}
+		number, cbRef, err := t.Desk.CallbackToPlace(c.Request().Context(), r.CallbackID)
+		if err != nil {
+			return deskErr(c, err)
+		}
+		r.Number, ref = number, cbRef
 	}
 	number := strings.TrimSpace(r.Number)
 	if k := phone.Key(number); k == "" || len(k) > 20 || strings.Trim(number, "+0123456789 ./-()") != "" {
@@ -500,28 +580,49 @@ func (h *Handlers) callback(c echo.Context) error {
 		queue = op.Queues[0]
 	}
 	id := fmt.Sprintf("cb-%s-%d-%d", op.ID, time.Now().UnixNano(), callbackSeq.Add(1))
-	acts, err := t.ACD.PlaceCallback(op.ID, id, number, queue)
+	acts, err := t.ACD.PlaceCallbackFor(op.ID, id, number, queue, ref)
 	return h.finish(c, t, op.ID, acts, err)
 }
 
-// DirectoryEntry is a transfer target found in the directory (TEL-8).
+// DirectoryEntry is a transfer target (TEL-8): an operator of the contact center, or an
+// office or person of the directory.
 type DirectoryEntry struct {
-	Kind      string `json:"kind"` // person or unit
+	Kind      string `json:"kind"` // operator, person or unit
 	Name      string `json:"name"`
 	Role      string `json:"role,omitempty"`
 	Unit      string `json:"unit,omitempty"`
 	Extension string `json:"extension"`
+	// Operators: the capacity they work in (level2, backoffice…), their status and state.
+	Level  string `json:"level,omitempty"`
+	Status string `json:"status,omitempty"`
+	State  string `json:"state,omitempty"`
 }
 
-// directory searches the directory for transfer targets (cc.Directory.Targets).
+// directory searches the transfer targets: the other operators of the contact center (level
+// 2 first), then the directory's offices and people (cc.Directory.Targets).
 func (h *Handlers) directory(c echo.Context) error {
 	t, err := h.telephony()
 	if err != nil {
 		return err
 	}
+	q := c.QueryParam("q")
+	if len(q) > 200 {
+		return webkit.BadRequest("bad_query", i18n.T("desk.queryTooLong"))
+	}
 	out := []DirectoryEntry{}
+	var caps cc.Capacities
+	if t.Desk != nil {
+		caps = t.Desk.Capacities
+	}
+	for _, o := range cc.Colleagues(c.Request().Context(), caps, t.ACD.Snapshot().Operators, webkit.UserOf(c), q) {
+		if len(out) == 10 {
+			break
+		}
+		out = append(out, DirectoryEntry{Kind: "operator", Name: o.Name, Extension: o.Extension, Level: string(o.Capacity),
+			Status: string(o.Status), State: string(o.State), Role: i18n.Or("desk.level."+string(o.Capacity), "")})
+	}
 	if t.Directory != nil {
-		for _, e := range t.Directory.Targets(c.QueryParam("q"), 20) {
+		for _, e := range t.Directory.Targets(q, 20) {
 			out = append(out, DirectoryEntry{Kind: e.Kind, Name: e.Name, Role: e.Role, Unit: e.Unit, Extension: e.Extension})
 		}
 	}
@@ -658,15 +759,6 @@ func (h *Handlers) zammad(c echo.Context) error {
 	return nil
 }
 
-// consoleData is what the operator's page receives.
-type consoleData struct {
-	PhoneAnswers bool
-	Operator     Operator
-	Asked        string // ?operatore= of a supervisor
-	Queues       []string
-	webkit.FormBase
-}
-
 // supervisorData is what the supervisor's page receives.
 type supervisorData struct {
 	Snapshot Snapshot
@@ -674,24 +766,6 @@ type supervisorData struct {
 	CanDemo  bool
 	Today    template.HTML // the charts of the day (web/reports), outside the live part
 	webkit.FormBase
-}
-
-func (h *Handlers) operatorPage(c echo.Context) error {
-	t, err := h.telephony()
-	if err != nil {
-		return err
-	}
-	asked := c.QueryParam("operatore")
-	op, err := h.operatorFor(c, t, asked)
-	if err != nil {
-		return err
-	}
-	d := consoleData{Operator: operatorOf(op), Queues: op.Queues, PhoneAnswers: t.PhoneAnswers}
-	if webkit.RoleOf(c) == role.Supervisor {
-		d.Asked = asked
-	}
-	d.FormBase = webkit.FormOf(c)
-	return h.pages.Render(c, "operator_console", webkit.PageData{Title: i18n.T("cti.console.title"), Nav: "operator", Data: d})
 }
 
 func (h *Handlers) supervisorPage(c echo.Context) error {
@@ -711,7 +785,7 @@ func (h *Handlers) supervisorPage(c echo.Context) error {
 // Who may use which part of the contact center. The pages need the Telephony component
 // (without it they answer 404).
 var (
-	consoleRoles    = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor} // the operator console
+	consoleRoles    = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor} // the operator's desk
 	supervisorRoles = []role.Role{role.Supervisor, role.Administrator, role.Auditor}            // live view and SLA (TEL-3)
 	listenerRoles   = []role.Role{role.Operator, role.Backoffice, role.Level2, role.Supervisor, role.Administrator, role.Auditor}
 	managerRoles    = []role.Role{role.Supervisor, role.Administrator} // may inject a demo call
@@ -721,7 +795,7 @@ var (
 // Routes are the contact-center pages and API.
 func (h *Handlers) Routes() []webkit.Route {
 	return []webkit.Route{
-		webkit.GET("/operatore", consoleRoles, h.operatorPage),
+		webkit.GET("/operatore", consoleRoles, h.deskPage),
 		webkit.GET("/supervisore", supervisorRoles, h.supervisorPage),
 		webkit.GET("/annunci", adminRoles, h.announcementsPage),
 		webkit.POST("/annunci", adminRoles, h.announcementUpload),
@@ -736,11 +810,28 @@ func (h *Handlers) Routes() []webkit.Route {
 		webkit.POST("/api/cti/status", consoleRoles, h.status),
 		webkit.POST("/api/cti/answer", consoleRoles, h.answer),
 		webkit.POST("/api/cti/transfer", consoleRoles, h.transfer),
+		webkit.POST("/api/cti/consult", consoleRoles, h.consult),
+		webkit.POST("/api/cti/transfer/complete", consoleRoles, h.completeTransfer),
+		webkit.POST("/api/cti/transfer/cancel", consoleRoles, h.cancelTransfer),
 		webkit.POST("/api/cti/hangup", consoleRoles, h.hangup),
 		webkit.POST("/api/cti/callback", consoleRoles, h.callback),
 		webkit.GET("/api/cti/directory", consoleRoles, h.directory),
 		webkit.GET("/api/cti/snapshot", supervisorRoles, h.snapshotAPI),
 		webkit.POST("/api/cti/demo/call", managerRoles, h.demoCall),
+
+		// The operator's desk (issue 16). The recordings answer 403 to the roles listed here
+		// who did not handle the request (cc.Desk.RecordingsOf).
+		webkit.GET("/api/desk/caller", consoleRoles, h.caller),
+		webkit.GET("/api/desk/mine", consoleRoles, h.mine),
+		webkit.GET("/api/desk/callbacks", consoleRoles, h.callbacks),
+		webkit.POST("/api/desk/contacts", consoleRoles, h.record),
+		webkit.POST("/api/desk/dismiss", consoleRoles, h.dismiss),
+		webkit.GET("/api/desk/tickets/:number", consoleRoles, h.view),
+		webkit.POST("/api/desk/tickets/:number", consoleRoles, h.save),
+		webkit.POST("/api/desk/tickets/:number/solve", consoleRoles, h.solve),
+		webkit.POST("/api/desk/tickets/:number/escalate", consoleRoles, h.escalate),
+		webkit.GET("/api/desk/tickets/:number/recordings", consoleRoles, h.recordings),
+		webkit.GET("/api/desk/tickets/:number/recordings/:name", consoleRoles, h.recording),
 
 		// Zammad's generic CTI webhook for an external PBX (TEL-1): machine to machine, so open to
 		// every caller here and checked by the secret token in the path instead.

@@ -21,6 +21,7 @@ var funcs = template.FuncMap{
 	"consoleLabels": consoleLabels,
 	"percent":       func(f float64) float64 { return f * 100 },
 	"num":           func(f float64) string { return strings.Replace(formatFloat(float64(int(f*100+0.5))/100), ".", ",", 1) },
+	"channelLabel":  channelLabel,
 }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -107,17 +108,21 @@ func chartOf(h History) chartData {
 	return c
 }
 
-// consoleLabels are the Italian names of statuses, states and channels, for the script that
-// redraws the console (it reads them from a JSON data block: no string lives in the script).
+// consoleLabels are the Italian names of statuses, states and channels, for the script of the
+// supervisor's page (it reads them from a JSON data block: no string lives in the script).
 func consoleLabels() map[string]string {
 	out := map[string]string{}
-	for _, p := range []string{"cti.status.", "cti.state.", "cti.channel.", "cti.call.", "cti.pop."} {
+	for _, p := range []string{"cti.status.", "cti.state.", "cti.channel."} {
 		for k, v := range i18n.Prefixed(p) {
 			out[strings.TrimPrefix(k, "cti.")] = v
 		}
 	}
 	return out
 }
+
+// Notifies reports whether the pages of role load the notification script (static/notify.js):
+// the roles with a desk, who are told of a new contact on whatever page they have open.
+func Notifies(who role.Role) bool { return inRoles(who, consoleRoles) }
 
 // Home is the contact-center page the main menu links for role, as a one-element list (the
 // layout ranges over nothing for roles without one).
