@@ -40,6 +40,10 @@ type Store struct {
 	// any write that may change labels or names.
 	lmu    sync.Mutex
 	labels *labelIndex
+	// events are the national life events with the tree's mapping (portal.go), dropped with
+	// labels; eventsGen counts the drops, so that a list computed across one is not kept.
+	events    []LifeEvent
+	eventsGen uint64
 
 	refs sync.Map // named graph IRI → graph.Ref; cleared by every write
 

@@ -389,6 +389,8 @@ type labelIndex struct {
 func (s *Store) invalidateLabels() {
 	s.lmu.Lock()
 	s.labels = nil
+	s.events = nil
+	s.eventsGen++
 	s.lmu.Unlock()
 }
 

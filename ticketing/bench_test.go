@@ -82,7 +82,7 @@ func BenchmarkPublicStatus(b *testing.B) {
 	for name, s := range stores(b, nil, Config{}) {
 		var last *Ticket
 		for i := 0; i < 200; i++ {
-			t, err := s.SubmitWeb(ctx, WebRequest{Name: "Ugo", Email: "ugo@example.it", Description: "Domanda"})
+			t, err := s.SubmitWeb(ctx, WebRequest{Consent: true, Name: "Ugo", Email: "ugo@example.it", Description: "Domanda"})
 			if err != nil {
 				b.Fatal(err)
 			}

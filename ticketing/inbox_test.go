@@ -13,12 +13,12 @@ func TestInboxesAndWebRequests(t *testing.T) {
 	for name, s := range stores(t, clock, Config{}) {
 		t.Run(name, func(t *testing.T) {
 			clock.Set(romeTime(2026, 6, 1, 9, 0))
-			old, err := s.SubmitWeb(ctx, WebRequest{Name: "Luca Neri", Email: "luca@example.it", Phone: "333 9998887", Description: "Contributo affitto"})
+			old, err := s.SubmitWeb(ctx, WebRequest{Consent: true, Name: "Luca Neri", Email: "luca@example.it", Phone: "333 9998887", Description: "Contributo affitto"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			clock.Set(romeTime(2026, 6, 3, 9, 0))
-			fresh, err := s.SubmitWeb(ctx, WebRequest{Name: "L. Neri", Email: "LUCA@example.it", Description: "Seconda domanda"})
+			fresh, err := s.SubmitWeb(ctx, WebRequest{Consent: true, Name: "L. Neri", Email: "LUCA@example.it", Description: "Seconda domanda"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -27,7 +27,7 @@ func TestInboxesAndWebRequests(t *testing.T) {
 			if fresh.CitizenID != 0 || old.CitizenID != 0 || fresh.Channel != Web || fresh.Contact.Email != "luca@example.it" {
 				t.Fatalf("second web request: %+v", fresh)
 			}
-			if _, err := s.SubmitWeb(ctx, WebRequest{Email: "nope", Description: "x"}); !errors.Is(err, ErrInvalid) {
+			if _, err := s.SubmitWeb(ctx, WebRequest{Consent: true, Email: "nope", Description: "x"}); !errors.Is(err, ErrInvalid) {
 				t.Fatalf("bad email: %v", err)
 			}
 			rows, err := s.Rows(ctx, Inbox(AsOperator, ""), romeTime(2026, 6, 3, 10, 0))

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	mrand "math/rand/v2"
 	"regexp"
 	"strings"
 	"time"
@@ -142,14 +143,37 @@ type WebRequest struct {
 	Subject     string
 	Description string
 	Category    string
+	// Consent is the citizen's tick beside the privacy notice (GDPR art. 13): a request
+	// without it is refused on the field "consent" and nothing is stored.
+	Consent bool
+	// Trap is the honeypot field of the public form, which a person never sees and a bot
+	// fills in: a request with it is dropped (ErrTrapped) before anything is checked or stored.
+	Trap string
 }
 
-// SubmitWeb files a request from the public page. What the citizen typed — name, e-mail,
+// ErrTrapped is a request that filled in the honeypot field: a bot's. Nothing is stored; the
+// page answers it like a success (DecoyRef) so that the bot learns nothing, and counts it.
+var ErrTrapped = errors.New("ticketing: request dropped: honeypot field filled in")
+
+// DecoyRef is a reference shaped like a real one (the current year, a number, a suffix) for
+// the answer to a trapped request; the status page knows no such request under any e-mail.
+func DecoyRef() string {
+	return fmt.Sprintf("RS-%d-%06d-%s", time.Now().Year(), 1+mrand.IntN(99999), newPublicKey())
+}
+
+// SubmitWeb files a request from the public page, once the citizen has ticked the consent
+// beside the privacy notice; a request that filled in the honeypot is dropped (ErrTrapped). What the citizen typed — name, e-mail,
 // phone — is the request's own unverified contact: it is not matched to a citizen's record and
 // changes none (ContactMatches shows the operator the records it might belong to). The ticket
 // runs on the offline SLA clocks, and an acknowledgement with the public reference goes to the
 // e-mail given, when outbound mail is configured.
 func (s *Store) SubmitWeb(ctx context.Context, r WebRequest) (*Ticket, error) {
+	if r.Trap != "" {
+		return nil, ErrTrapped
+	}
+	if !r.Consent {
+		return nil, invalid("consent", "per inviare la richiesta occorre dichiarare di aver letto l'informativa sulla privacy e acconsentire al trattamento dei dati")
+	}
 	if strings.TrimSpace(r.Email) == "" {
 		return nil, invalid("email", "indicare un indirizzo email")
 	}

@@ -40,7 +40,7 @@ func TestTakeoverByPhoneNumberFails(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			own, err := s.SubmitWeb(ctx, WebRequest{Name: "Maria Verdi", Email: "maria.verdi@example.it", Phone: "3335550001",
+			own, err := s.SubmitWeb(ctx, WebRequest{Consent: true, Name: "Maria Verdi", Email: "maria.verdi@example.it", Phone: "3335550001",
 				Subject: "Assegno unico", Description: "Quando arriva l'assegno?"})
 			if err != nil {
 				t.Fatal(err)
@@ -52,7 +52,7 @@ func TestTakeoverByPhoneNumberFails(t *testing.T) {
 
 			// The attack: the victim's phone, the attacker's e-mail.
 			clock.Add(time.Hour)
-			evil, err := s.SubmitWeb(ctx, WebRequest{Name: "Maria Verdi", Email: "attaccante@evil.test", Phone: "+39 333 5550001",
+			evil, err := s.SubmitWeb(ctx, WebRequest{Consent: true, Name: "Maria Verdi", Email: "attaccante@evil.test", Phone: "+39 333 5550001",
 				Subject: "Aggiornamento recapiti", Description: "Usate questo indirizzo per le comunicazioni"})
 			if err != nil {
 				t.Fatal(err)
@@ -167,7 +167,7 @@ func TestLinkAndRegisterContact(t *testing.T) {
 	ctx := context.Background()
 	for name, s := range stores(t, nil, Config{}) {
 		t.Run(name, func(t *testing.T) {
-			req, err := s.SubmitWeb(ctx, WebRequest{Name: " Luca  Neri ", Email: "Luca.Neri@Example.it", Phone: "0544 123 456",
+			req, err := s.SubmitWeb(ctx, WebRequest{Consent: true, Name: " Luca  Neri ", Email: "Luca.Neri@Example.it", Phone: "0544 123 456",
 				Description: "Orari dell'URP"})
 			if err != nil {
 				t.Fatal(err)
@@ -209,7 +209,7 @@ func TestLinkAndRegisterContact(t *testing.T) {
 				t.Errorf("registering twice: %v", err)
 			}
 			// A second request from the same contact: registering it would duplicate the record.
-			again, _ := s.SubmitWeb(ctx, WebRequest{Name: "Luca Neri", Email: "luca.neri@example.it", Description: "Ancora"})
+			again, _ := s.SubmitWeb(ctx, WebRequest{Consent: true, Name: "Luca Neri", Email: "luca.neri@example.it", Description: "Ancora"})
 			var dup *DuplicateError
 			if _, _, err := s.RegisterContact(ctx, again.ID, "op", AsOperator); !errors.As(err, &dup) || dup.Existing != c.ID {
 				t.Fatalf("duplicate registration: %v", err)
@@ -253,7 +253,7 @@ func TestPublicRequestLimits(t *testing.T) {
 	for name, s := range stores(t, nil, Config{}) {
 		t.Run(name, func(t *testing.T) {
 			big := strings.Repeat("a", 10<<20)
-			ok := WebRequest{Name: "Ugo", Email: "ugo@example.it", Phone: "333 1234567", Subject: "Oggetto", Description: "Testo"}
+			ok := WebRequest{Consent: true, Name: "Ugo", Email: "ugo@example.it", Phone: "333 1234567", Subject: "Oggetto", Description: "Testo"}
 			cases := []struct {
 				field string
 				set   func(*WebRequest)
@@ -268,6 +268,8 @@ func TestPublicRequestLimits(t *testing.T) {
 				{"subject", func(r *WebRequest) { r.Subject = strings.Repeat("x", MaxSubject+1) }},
 				{"description", func(r *WebRequest) { r.Description = big }},
 				{"description", func(r *WebRequest) { r.Description = "  " }},
+				// GDPR art. 13: no consent beside the privacy notice, no request.
+				{"consent", func(r *WebRequest) { r.Consent = false }},
 			}
 			for _, tc := range cases {
 				r := ok
@@ -277,6 +279,15 @@ func TestPublicRequestLimits(t *testing.T) {
 				if !errors.As(err, &ie) || ie.Field != tc.field || len(ie.Msg) > 200 {
 					t.Errorf("%s: %v", tc.field, err)
 				}
+			}
+			// The honeypot drops the request before any check, valid or not.
+			for _, r := range []WebRequest{{Consent: true, Name: "Ugo", Email: "ugo@example.it", Description: "Testo", Trap: "http://spam.example"}, {Trap: "x"}} {
+				if _, err := s.SubmitWeb(ctx, r); !errors.Is(err, ErrTrapped) {
+					t.Errorf("trap %+v: %v", r, err)
+				}
+			}
+			if _, _, ok := ParseRef(DecoyRef()); !ok {
+				t.Errorf("decoy %q is not shaped like a reference", DecoyRef())
 			}
 			if list, _ := s.List(ctx, Filter{}); len(list) != 0 {
 				t.Fatalf("%d tickets stored from refused requests", len(list))

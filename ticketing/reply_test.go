@@ -88,7 +88,7 @@ func TestRepliesNotesAndPublicAnswer(t *testing.T) {
 			}
 
 			// A request from the web, linked to its citizen, with a file of its own.
-			tk, err := s.SubmitWeb(ctx, WebRequest{Name: "Anna Bianchi", Email: "anna@example.it", Subject: "TARI pagata due volte",
+			tk, err := s.SubmitWeb(ctx, WebRequest{Consent: true, Name: "Anna Bianchi", Email: "anna@example.it", Subject: "TARI pagata due volte",
 				Description: "Ho pagato due volte la TARI 2025"})
 			if err != nil {
 				t.Fatal(err)

@@ -214,7 +214,7 @@ func (d *demoSite) demoIDs(t *testing.T) {
 		}
 	}
 	// A request from the public page, answered: its status page shows the answer.
-	web, err := a.Tickets.SubmitWeb(ctx, ticketing.WebRequest{Name: "Lucia Neri", Email: "lucia.neri@example.it",
+	web, err := a.Tickets.SubmitWeb(ctx, ticketing.WebRequest{Consent: true, Name: "Lucia Neri", Email: "lucia.neri@example.it",
 		Subject: "Rinnovo della carta d'identità", Description: "Come si rinnova la carta d'identità scaduta?"})
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +240,8 @@ func (d *demoSite) demoIDs(t *testing.T) {
 		"/ticket/:number/proponi": "/ticket/" + esc(solved.Number) + "/proponi",
 		"/cittadini/:id":          fmt.Sprintf("/cittadini/%d", tk.CitizenID),
 		"/importa/:id":            "/importa/" + esc(up.ID),
+		"/servizi/eventi/:code":   "/servizi/eventi/8",
+		"/servizi/schede/:code":   "/servizi/schede/" + esc(pill.Code),
 		"ref":                     web.PublicRef,
 		"email":                   "lucia.neri@example.it",
 	}
@@ -546,7 +548,7 @@ func TestKeyboardPaths(t *testing.T) {
 		{"/accedi", []string{"input#name", "input#password", "button[type=submit]"}},
 		{"/cerca", []string{"input#q", "button[type=submit]"}},
 		{"/rubrica", []string{"input#q", "select#ufficio", "button[type=submit]"}},
-		{"/richiesta", []string{"input#name", "input#email", "input#subject", "textarea#description", "button[type=submit]"}},
+		{"/richiesta", []string{"input#name", "input#email", "input#subject", "textarea#description", "input#consent", "button[type=submit]"}},
 	}
 	for _, p := range paths {
 		if err := chromedp.Do(ctx, chromedp.Navigate(site.url+p.path)); err != nil {

@@ -226,17 +226,26 @@ func (s *Server) refused(c echo.Context, what string, attrs ...any) {
 // citizen's request and its status.
 var personalPrefixes = []string{"/richiesta", "/api/public/"}
 
+// personal reports whether the answer to c is for a signed-in caller or carries personal data.
+func personal(c echo.Context) bool {
+	if webkit.UserOf(c) != "" || webkit.RoleOf(c) != role.Anonymous || webkit.FromContext(c.Request().Context()) != nil {
+		return true
+	}
+	for _, p := range personalPrefixes {
+		if strings.HasPrefix(c.Request().URL.Path, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // noStore tells browsers and proxies not to keep a copy of an answer for a signed-in caller or
 // with personal data (tickets, citizens, accounts, the audit log are all behind a session): a
 // shared computer at a counter must not show the next person the last one's pages from its
 // cache. Assets set their own caching afterwards.
 func (s *Server) noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		personal := webkit.UserOf(c) != "" || webkit.RoleOf(c) != role.Anonymous || webkit.FromContext(c.Request().Context()) != nil
-		for _, p := range personalPrefixes {
-			personal = personal || strings.HasPrefix(c.Request().URL.Path, p)
-		}
-		if personal {
+		if personal(c) {
 			c.Response().Header().Set("Cache-Control", "no-store")
 		}
 		return next(c)

@@ -180,7 +180,7 @@ func New(cfg Config, d Deps) *Server {
 		"contactcenter": cc.Routes(),
 		"reports":       rp.Routes(),
 		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.log).Routes(),
-		"public":        public.New(s.site, s.deps.Tickets).Routes(),
+		"public":        public.New(s.site, s.store, s.deps.Tickets, s.legal(), s.log).Routes(),
 		"auditlog":      auditlog.New(s.site, s.deps.Audit, s.log).Routes(),
 		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
 		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, cfg.MaxExports, s.log).WithLearner(s.deps.Learner).Routes(),
@@ -198,9 +198,10 @@ func New(cfg Config, d Deps) *Server {
 	e.Use(s.limitBodies) // body and query limits, temporary files removed (limits.go)
 	e.Use(s.sessions)    // session cookie and CSRF check (issue 5, login.go)
 	e.Use(s.authorize)
-	e.Use(s.noStore)   // no cached copies of personal data (limits.go)
-	e.Use(s.rateLimit) // the public's budgets (ratelimit.go)
-	e.Use(s.auditActs) // the audit log of administrative acts (auditwire.go)
+	e.Use(s.noStore)        // no cached copies of personal data (limits.go)
+	e.Use(s.cacheAnonymous) // ETag and Cache-Control on the public pages (cache.go)
+	e.Use(s.rateLimit)      // the public's budgets (ratelimit.go)
+	e.Use(s.auditActs)      // the audit log of administrative acts (auditwire.go)
 	s.echo = e
 	for _, rt := range s.allRoutes() {
 		s.addRoute(rt)
@@ -336,4 +337,15 @@ func (s *Server) static(c echo.Context) error {
 	// pinning old CSS after an upgrade.
 	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 	return staticFiles(c)
+}
+
+// legal is what the privacy notice and the accessibility statement name: the Administration
+// that publishes the data (the dataset description's publisher, configured with
+// --linked-data) and its contact address.
+func (s *Server) legal() public.Config {
+	if s.deps.LinkedData == nil {
+		return public.Config{}
+	}
+	c := s.deps.LinkedData.Config()
+	return public.Config{Controller: c.Publisher.Name, Contact: c.ContactEmail}
 }

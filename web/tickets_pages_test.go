@@ -303,7 +303,7 @@ func TestRepliesNotesContact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := f.st.SubmitWeb(ctx, ticketing.WebRequest{Name: "Giulia Neri", Email: "giulia@example.it",
+	pub, err := f.st.SubmitWeb(ctx, ticketing.WebRequest{Consent: true, Name: "Giulia Neri", Email: "giulia@example.it",
 		Subject: "Borsa di studio", Description: "Quando esce la graduatoria?"})
 	if err != nil {
 		t.Fatal(err)
@@ -373,7 +373,7 @@ func TestRepliesNotesContact(t *testing.T) {
 		t.Error("a linked request still asks to verify its contact")
 	}
 	// A second public request of the same person cannot be registered as a new citizen.
-	pub2, err := f.st.SubmitWeb(ctx, ticketing.WebRequest{Name: "G. Neri", Email: "giulia@example.it",
+	pub2, err := f.st.SubmitWeb(ctx, ticketing.WebRequest{Consent: true, Name: "G. Neri", Email: "giulia@example.it",
 		Description: "Altra domanda"})
 	if err != nil {
 		t.Fatal(err)

@@ -570,7 +570,7 @@ func TestPublicRequest(t *testing.T) {
 	page := f.do(t, http.MethodGet, "/richiesta", role.Anonymous, nil)
 	f.want(t, page, http.StatusOK)
 	r := f.do(t, http.MethodPost, "/richiesta", role.Anonymous, url.Values{"name": {"Giulia Neri"}, "email": {"giulia@example.it"},
-		"subject": {"Borsa di studio"}, "description": {"Quando esce la graduatoria?"}})
+		"subject": {"Borsa di studio"}, "description": {"Quando esce la graduatoria?"}, "consent": {"1"}})
 	f.want(t, r, http.StatusSeeOther)
 	number := strings.TrimPrefix(r.Header.Get("Location"), "/richiesta?numero=")
 	if !strings.HasPrefix(number, "RS-") {
@@ -593,13 +593,13 @@ func TestPublicRequest(t *testing.T) {
 		t.Error("wrong email and wrong number must read the same")
 	}
 	// Invalid input shows the form again with the reason and what was typed.
-	bad := f.do(t, http.MethodPost, "/richiesta", role.Anonymous, url.Values{"email": {"non-valida"}, "description": {"testo conservato"}})
+	bad := f.do(t, http.MethodPost, "/richiesta", role.Anonymous, url.Values{"email": {"non-valida"}, "description": {"testo conservato"}, "consent": {"1"}})
 	f.want(t, bad, http.StatusBadRequest)
 	if !strings.Contains(bad.Body, "testo conservato") || !strings.Contains(bad.Body, `id="tk-error"`) {
 		t.Errorf("bad form: %s", bad.Body)
 	}
 	// The JSON twin.
-	r = f.do(t, http.MethodPost, "/api/public/requests", role.Anonymous, map[string]string{"name": "Ugo", "email": "x@example.it", "description": "Domanda"})
+	r = f.do(t, http.MethodPost, "/api/public/requests", role.Anonymous, map[string]any{"name": "Ugo", "email": "x@example.it", "description": "Domanda", "consent": true})
 	f.want(t, r, http.StatusCreated)
 	var out map[string]string
 	decode(t, r, &out)

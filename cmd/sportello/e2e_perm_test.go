@@ -58,7 +58,7 @@ func TestDataFilesArePrivate(t *testing.T) {
 		return resp
 	}
 	r := post(http.DefaultClient, "/api/public/requests", "application/json",
-		strings.NewReader(`{"name":"Ugo","email":"ugo@example.it","description":"Orari"}`), "")
+		strings.NewReader(`{"name":"Ugo","email":"ugo@example.it","description":"Orari","consent":true}`), "")
 	if r.StatusCode != http.StatusCreated {
 		b, _ := io.ReadAll(r.Body)
 		t.Fatalf("public request: %d %s", r.StatusCode, b)

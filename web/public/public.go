@@ -1,18 +1,25 @@
-// Package public is the citizens' own page (TK-18): /richiesta, where anyone files a request and
+// Package public is the citizens' own pages (TK-18): /richiesta, where anyone files a request and
 // follows it with its number and the e-mail address given, and its JSON twin under
-// /api/public/. The requests are tickets of package ticketing.
+// /api/public/; the privacy notice (GDPR art. 13, /privacy) and the accessibility statement
+// (AgID model, /accessibilita) linked from every page's footer. The requests are tickets of
+// package ticketing, which holds the rules of consent and of the honeypot field.
 package public
 
 import (
 	"embed"
+	"errors"
+	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"sportello/i18n"
+	"sportello/kb"
 	"sportello/ticketing"
 	"sportello/web/tickets"
 	"sportello/web/webkit"
@@ -20,28 +27,58 @@ import (
 
 // Routes are the citizens' pages and API.
 func (h *Handlers) Routes() []webkit.Route {
-	return []webkit.Route{
+	rs := []webkit.Route{
 		// own block and their own role walk, TestTicketRoutesRoles. /richiesta and /api/public/… are the
 		webkit.GET("/richiesta", webkit.Everyone, h.requestPage),
 		webkit.POST("/richiesta", webkit.Everyone, h.requestForm),
 		webkit.GET("/richiesta/stato", webkit.Everyone, h.statusPage),
 		webkit.POST("/api/public/requests", webkit.Everyone, h.apiSubmit),
 		webkit.GET("/api/public/status", webkit.Everyone, h.apiStatus),
+		webkit.GET("/privacy", webkit.Everyone, h.privacyPage),
+		webkit.GET("/accessibilita", webkit.Everyone, h.accessibilityPage),
 	}
+	return append(rs, h.portalRoutes()...)
 }
 
-// Handlers serve the citizens' pages; without a ticket store they answer 404.
+// Config is what the legal pages name: the controller of the data (GDPR art. 13) and where
+// to write. Empty fields read as neutral placeholders.
+type Config struct {
+	Controller string // the Administration's name
+	Contact    string // an e-mail address for privacy questions and accessibility reports
+}
+
+// Handlers serve the citizens' pages; without a ticket store the request pages answer 404.
 type Handlers struct {
 	tickets *ticketing.Store
+	know    *kb.Store // the knowledge base, for the portal
+	site    *webkit.Site
 	pages   *webkit.Pages
+	cfg     Config
+	log     *slog.Logger
+	// trapped counts the requests dropped by the honeypot since start, for the log.
+	trapped atomic.Int64
 }
 
 //go:embed templates/*.html
 var templates embed.FS
 
 // New returns the handlers of the citizens' pages.
-func New(site *webkit.Site, tickets *ticketing.Store) *Handlers {
-	return &Handlers{tickets: tickets, pages: site.Pages(templates, nil)}
+func New(site *webkit.Site, store *kb.Store, tickets *ticketing.Store, cfg Config, log *slog.Logger) *Handlers {
+	if log == nil {
+		log = slog.Default()
+	}
+	if strings.TrimSpace(cfg.Controller) == "" {
+		cfg.Controller = i18n.T("pub.controllerPlaceholder")
+	}
+	return &Handlers{tickets: tickets, know: store, site: site, pages: site.Pages(templates, template.FuncMap{"portalHref": PortalHref, "eventHref": EventHref}), cfg: cfg, log: log}
+}
+
+// trap answers a request the honeypot caught like a success, with a decoy number, and
+// counts it in the log: the bot learns nothing, the operators see the flood.
+func (h *Handlers) trap(c echo.Context) string {
+	n := h.trapped.Add(1)
+	h.log.Info("public request dropped: honeypot field filled in", "dropped", n, "client", webkit.ClientAddr(c.Request()))
+	return ticketing.DecoyRef()
 }
 
 // store returns the ticket store, or a 404 when the server runs without tickets.
@@ -59,6 +96,10 @@ type request struct {
 	Phone       string `json:"phone"`
 	Subject     string `json:"subject"`
 	Description string `json:"description"`
+	// Consent is the tick beside the privacy notice (GDPR art. 13): required.
+	Consent bool `json:"consent"`
+	// Website is the honeypot: a person leaves it empty.
+	Website string `json:"website,omitempty"`
 }
 
 // apiSubmit is POST /api/public/requests: anyone may file a request; the answer is only
@@ -73,7 +114,10 @@ func (h *Handlers) apiSubmit(c echo.Context) error {
 		return err
 	}
 	t, err := st.SubmitWeb(c.Request().Context(), ticketing.WebRequest{Name: req.Name, Email: req.Email,
-		Phone: req.Phone, Subject: req.Subject, Description: req.Description})
+		Phone: req.Phone, Subject: req.Subject, Description: req.Description, Consent: req.Consent, Trap: req.Website})
+	if errors.Is(err, ticketing.ErrTrapped) {
+		return c.JSON(http.StatusCreated, map[string]string{"number": h.trap(c), "state": ticketing.StateNew.Label()})
+	}
 	if err != nil {
 		return tickets.Err(err)
 	}
@@ -139,6 +183,8 @@ type pageData struct {
 	webkit.FormBase
 	Done   string
 	Error  string
+	Fields map[string]string // the reason beside each refused field
+	Legal  Config
 	Form   request
 	Number string
 	Email  string
@@ -150,7 +196,7 @@ func (h *Handlers) requestPage(c echo.Context) error {
 	if _, err := h.store(); err != nil {
 		return err
 	}
-	d := &pageData{FormBase: webkit.FormOf(c)}
+	d := &pageData{FormBase: webkit.FormOf(c), Legal: h.cfg}
 	// Only a well-formed reference is shown back: the URL must not make the page say anything else.
 	if n := c.QueryParam("numero"); n != "" {
 		if _, key, ok := ticketing.ParseRef(n); ok && key != "" {
@@ -168,15 +214,19 @@ func (h *Handlers) requestForm(c echo.Context) error {
 		return err
 	}
 	form := request{Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
-		Subject: c.FormValue("subject"), Description: c.FormValue("description")}
+		Subject: c.FormValue("subject"), Description: c.FormValue("description"),
+		Consent: c.FormValue("consent") != "", Website: c.FormValue("website")}
 	t, err := st.SubmitWeb(c.Request().Context(), ticketing.WebRequest{Name: form.Name, Email: form.Email,
-		Phone: form.Phone, Subject: form.Subject, Description: form.Description})
+		Phone: form.Phone, Subject: form.Subject, Description: form.Description, Consent: form.Consent, Trap: form.Website})
+	if errors.Is(err, ticketing.ErrTrapped) {
+		return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(h.trap(c)))
+	}
 	if err != nil {
 		he, ok := tickets.Err(err).(*webkit.HTTPError)
 		if !ok || he.Status != http.StatusBadRequest {
 			return tickets.Err(err)
 		}
-		d := &pageData{FormBase: webkit.FormOf(c), Error: he.Msg, Form: form}
+		d := &pageData{FormBase: webkit.FormOf(c), Error: he.Msg, Form: form, Fields: ticketing.Fields(err), Legal: h.cfg}
 		return h.pages.RenderStatus(c, http.StatusBadRequest, "request", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.PublicRef))
@@ -184,7 +234,7 @@ func (h *Handlers) requestForm(c echo.Context) error {
 
 // statusPage is GET /richiesta/stato?numero&email.
 func (h *Handlers) statusPage(c echo.Context) error {
-	d := &pageData{FormBase: webkit.FormOf(c), Number: c.QueryParam("numero"), Email: c.QueryParam("email")}
+	d := &pageData{FormBase: webkit.FormOf(c), Number: c.QueryParam("numero"), Email: c.QueryParam("email"), Legal: h.cfg}
 	ps, err := h.status(c, d.Number, d.Email)
 	status := http.StatusOK
 	if err != nil {
@@ -197,3 +247,23 @@ func (h *Handlers) statusPage(c echo.Context) error {
 	d.Status = ps
 	return h.pages.RenderStatus(c, status, "request", webkit.PageData{Title: i18n.T("tk.public.status"), Nav: "request", Data: d})
 }
+
+// privacyPage is the privacy notice (GDPR art. 13) of the requests and of the site.
+func (h *Handlers) privacyPage(c echo.Context) error {
+	return h.pages.Render(c, "privacy", webkit.PageData{Title: i18n.T("pub.privacy.title"), Nav: "privacy", Data: h.cfg})
+}
+
+// accessibilityPage is the accessibility statement, after AgID's model: compliance status,
+// how to report a problem, the date it was drawn up.
+func (h *Handlers) accessibilityPage(c echo.Context) error {
+	return h.pages.Render(c, "accessibility", webkit.PageData{Title: i18n.T("pub.a11y.title"), Nav: "accessibility",
+		Data: struct {
+			Config
+			Date time.Time
+		}{h.cfg, StatementDate}})
+}
+
+// StatementDate is when the accessibility statement was last drawn up: the day the automated
+// sweep of every page and role (axe-core in Chromium, reflow at 320 px, keyboard paths) was
+// last reviewed by hand. Change it with the statement.
+var StatementDate = time.Date(2026, time.December, 3, 0, 0, 0, 0, time.UTC)
