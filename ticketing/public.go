@@ -491,21 +491,8 @@ func (s *Store) publicAnswer(ctx context.Context, t *Ticket) (string, error) {
 // backfillPublicKeys draws the suffix of tickets created before it existed, a batch at a time.
 func (s *Store) backfillPublicKeys(ctx context.Context) error {
 	for {
-		rows, err := s.db.Query(ctx, `SELECT id FROM tk_tickets WHERE public_key = '' LIMIT 500`)
+		ids, err := s.pageIDs(ctx, `SELECT id FROM tk_tickets WHERE public_key = '' LIMIT 500`)
 		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if len(ids) == 0 {
