@@ -3,6 +3,7 @@ package kb_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,41 @@ func TestLifeEvents(t *testing.T) {
 	if doc.Type != "FAQPage" || doc.Main.ID != pills[0].IRI || doc.Main.Name != pills[0].Title || doc.Main.Answer.Type != "Answer" ||
 		doc.Main.Answer.Text == "" || doc.Context["@vocab"] != ontology.Schema {
 		t.Errorf("FAQPage: %s", ld)
+	}
+}
+
+// TestGenerationFollowsWrites: reads leave the generation alone, each committed write changes
+// it, a refused write does not (the portal's kept pages depend on it, KB-5).
+func TestGenerationFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := kb.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := fixtures.Load(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	g := s.Generation()
+	if _, err := s.LifeEventsAs(ctx, kb.Anonymous, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() != g {
+		t.Error("a read changed the generation")
+	}
+	if err := s.Update(ctx, func(b *kb.Batch) error { return errors.New("refused") }); err == nil || s.Generation() != g {
+		t.Errorf("a refused write: %v, generation %d → %d", err, g, s.Generation())
+	}
+	units, err := s.Units(ctx)
+	if err != nil || len(units) == 0 {
+		t.Fatal(units, err)
+	}
+	u := units[0]
+	u.Name += " (nuovo nome)"
+	if err := s.PutUnit(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() == g {
+		t.Error("a committed write left the generation as it was")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
@@ -46,6 +47,10 @@ type Store struct {
 	eventsGen uint64
 
 	refs sync.Map // named graph IRI → graph.Ref; cleared by every write
+
+	// gen counts the committed writes (Generation): bumped by apply, the one place every write
+	// goes through, and again once the OnChange hooks have followed a write.
+	gen atomic.Uint64
 
 	preds sync.Map // graph.Ref of a predicate → its IRI (references are never reused)
 
@@ -143,8 +148,16 @@ func (s *Store) apply(ctx context.Context, d *deltaSet) error {
 	if err := s.applyDeltas(ctx, dels, adds); err != nil {
 		return fmt.Errorf("kb: write: %w", err)
 	}
+	// Still under the write lock: a reader that sees the new statements sees the new number.
+	s.gen.Add(1)
 	return nil
 }
+
+// Generation is a number that changes with every committed write and only then: what is
+// computed from the store (the portal's pages and counts, their ETags) stays valid while it
+// holds. It is bumped when a write is applied and again after the OnChange hooks ran, so that
+// what follows the store (the search index) is in step with the second number.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 // The read helpers below follow the no-scan rule (package doc): each is one indexed lookup of
 // the quads around one node. They must be called with s.mu held for reading.
@@ -430,6 +443,7 @@ func (s *Store) notify(ctx context.Context, c Change) {
 	for _, fn := range hooks {
 		fn(ctx, c)
 	}
+	s.gen.Add(1) // the search index and the like have followed: what was built before is old
 }
 
 // touch records that the batch writes iri.

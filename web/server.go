@@ -120,6 +120,7 @@ type Deps struct {
 type Server struct {
 	cfg   Config
 	store *kb.Store
+	pages *pageCache // the portal's rendered pages (cache.go)
 	auth  Authenticator
 	log   *slog.Logger
 	echo  *echo.Echo
@@ -138,7 +139,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.Addr == "" {
 		cfg.Addr = ":8080"
 	}
-	s := &Server{cfg: cfg, store: d.Store, deps: d, auth: cfg.Auth, log: cfg.Logger, table: map[string]webkit.Route{}}
+	s := &Server{cfg: cfg, store: d.Store, deps: d, auth: cfg.Auth, log: cfg.Logger, table: map[string]webkit.Route{}, pages: newPageCache()}
 	if s.auth == nil {
 		s.auth = DefaultAuth{}
 	}
@@ -199,8 +200,8 @@ func New(cfg Config, d Deps) *Server {
 	e.Use(s.sessions)    // session cookie and CSRF check (issue 5, login.go)
 	e.Use(s.authorize)
 	e.Use(s.noStore)        // no cached copies of personal data (limits.go)
-	e.Use(s.cacheAnonymous) // ETag and Cache-Control on the public pages (cache.go)
-	e.Use(s.rateLimit)      // the public's budgets (ratelimit.go)
+	e.Use(s.rateLimit)      // the public's budgets (ratelimit.go), before a kept page is answered
+	e.Use(s.cacheAnonymous) // ETag and Cache-Control on the public pages, the portal's kept (cache.go)
 	e.Use(s.auditActs)      // the audit log of administrative acts (auditwire.go)
 	s.echo = e
 	for _, rt := range s.allRoutes() {
