@@ -27,7 +27,7 @@ import (
 const (
 	RateRequests = "requests" // filing a request: /richiesta, POST /api/public/requests
 	RateStatus   = "status"   // looking a request up: /richiesta/stato, /api/public/status
-	RateSearch   = "search"   // /cerca, /api/search
+	RateSearch   = "search"   // /cerca, /servizi/cerca, /api/search
 	RateExport   = "export"   // /export/{format}
 	RateSPARQL   = "sparql"   // /sparql: each query may run up to the endpoint's time limit
 	RateWrites   = "writes"   // any other anonymous POST, PUT or DELETE (feedback)
@@ -39,7 +39,7 @@ const (
 var RateClasses = []struct{ Name, Default, Help string }{
 	{RateRequests, "20/1h", "public requests filed (/richiesta, POST /api/public/requests)"},
 	{RateStatus, "30/10m", "status look-ups of a request (/richiesta/stato, /api/public/status)"},
-	{RateSearch, "60/1m", "anonymous searches (/cerca, /api/search)"},
+	{RateSearch, "60/1m", "anonymous searches (/cerca, /servizi/cerca, /api/search)"},
 	{RateExport, "20/1h", "anonymous downloads of the open-data exports (/export/…)"},
 	{RateSPARQL, "60/10m", "anonymous SPARQL queries (/sparql)"},
 	{RateWrites, "30/10m", "any other anonymous form or API call that changes something (feedback)"},
@@ -80,6 +80,7 @@ var rateRoutes = map[string]string{
 	"GET /richiesta/stato":      RateStatus,
 	"GET /api/public/status":    RateStatus,
 	"GET /cerca":                RateSearch,
+	"GET /servizi/cerca":        RateSearch,
 	"GET /api/search":           RateSearch,
 	"GET /export/:format":       RateExport,
 	"GET /sparql":               RateSPARQL,

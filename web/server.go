@@ -181,7 +181,7 @@ func New(cfg Config, d Deps) *Server {
 		"contactcenter": cc.Routes(),
 		"reports":       rp.Routes(),
 		"tickets":       tickets.New(s.site, s.deps.Tickets, s.store, s.log).Routes(),
-		"public":        public.New(s.site, s.store, s.deps.Tickets, s.legal(), s.log).Routes(),
+		"public":        public.New(s.site, s.store, s.deps.Tickets, s.legal(), s.log).WithSearch(s.deps.Search).Routes(),
 		"auditlog":      auditlog.New(s.site, s.deps.Audit, s.log).Routes(),
 		"editorial":     editorial.New(s.site, s.store, s.deps.Workflow, s.deps.Search, s.log).Routes(),
 		"knowledge":     knowledge.New(s.site, s.store, s.deps.Search, cfg.MaxExports, s.log).WithLearner(s.deps.Learner).Routes(),

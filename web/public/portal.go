@@ -39,6 +39,7 @@ func (h *Handlers) portalRoutes() []webkit.Route {
 		webkit.GET("/servizi", webkit.Everyone, h.portalHome),
 		webkit.GET("/servizi/eventi/:code", webkit.Everyone, h.eventPage),
 		webkit.GET("/servizi/schede/:code", webkit.Everyone, h.portalPill),
+		webkit.GET("/servizi/cerca", webkit.Everyone, h.portalSearch),
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"sportello/i18n"
 	"sportello/kb"
+	"sportello/kb/search"
 	"sportello/ticketing"
 	"sportello/web/tickets"
 	"sportello/web/webkit"
@@ -50,7 +51,8 @@ type Config struct {
 // Handlers serve the citizens' pages; without a ticket store the request pages answer 404.
 type Handlers struct {
 	tickets *ticketing.Store
-	know    *kb.Store // the knowledge base, for the portal
+	know    *kb.Store     // the knowledge base, for the portal
+	search  *search.Index // the portal's search (WithSearch); nil: none
 	site    *webkit.Site
 	pages   *webkit.Pages
 	cfg     Config
