@@ -30,7 +30,7 @@ type searchEnv struct {
 	h     http.Handler
 }
 
-func newSearchEnv(t *testing.T) *searchEnv {
+func newSearchEnv(t testing.TB) *searchEnv {
 	t.Helper()
 	ctx := context.Background()
 	store, err := kb.OpenMemory()
