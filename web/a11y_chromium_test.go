@@ -160,6 +160,7 @@ func (d *demoSite) pageURLs(t *testing.T, pattern string) []string {
 	extra := map[string][]string{
 		"/cerca":           {"/cerca", "/cerca?q=" + url.QueryEscape("carta d'identità")},
 		"/rubrica":         {"/rubrica", "/rubrica?q=anagrafe"},
+		"/servizi/cerca":   {"/servizi/cerca", "/servizi/cerca?q=" + url.QueryEscape("carta d'identità")},
 		"/richiesta/stato": {"/richiesta/stato?numero=" + url.QueryEscape(d.ids["ref"]) + "&email=" + url.QueryEscape(d.ids["email"])},
 	}
 	if us, ok := extra[pattern]; ok {

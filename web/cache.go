@@ -78,7 +78,7 @@ func (s *Server) generation() uint64 {
 
 // portalPaths are the pages kept rendered: the portal and the legal pages, whose content is
 // the knowledge base's published part and the clock, the same for every anonymous visitor.
-var portalPaths = []string{"/servizi", "/privacy", "/accessibilita"}
+var portalPaths = []string{"/servizi", "/privacy", "/accessibilita", "/note-legali"}
 
 func portalPath(p string) bool {
 	for _, pre := range portalPaths {

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -331,12 +332,17 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // staticFiles serves the embedded assets: webkit's and each part's, under /static/.
-var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static(), reports.Static(), editorial.Static())
+var staticFiles = webkit.StaticHandler(webkit.Static(), knowledge.Static(), imports.Static(), webcc.Static(), tickets.Static(), reports.Static(), editorial.Static(), public.Static())
 
 func (s *Server) static(c echo.Context) error {
 	// Assets are embedded and change only with the binary; an hour keeps pages quick without
-	// pinning old CSS after an upgrade.
-	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	// pinning old CSS after an upgrade. A vendored design system's files name their version
+	// in the path (public.ItaliaPath): a new version is a new URL, so they are kept a year.
+	if strings.HasPrefix(c.Request().URL.Path, public.ItaliaPath+"/") {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	}
 	return staticFiles(c)
 }
 

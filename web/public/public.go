@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -37,6 +38,7 @@ func (h *Handlers) Routes() []webkit.Route {
 		webkit.GET("/api/public/status", webkit.Everyone, h.apiStatus),
 		webkit.GET("/privacy", webkit.Everyone, h.privacyPage),
 		webkit.GET("/accessibilita", webkit.Everyone, h.accessibilityPage),
+		webkit.GET("/note-legali", webkit.Everyone, h.legalPage),
 	}
 	return append(rs, h.portalRoutes()...)
 }
@@ -64,6 +66,23 @@ type Handlers struct {
 //go:embed templates/*.html
 var templates embed.FS
 
+// The public pages' look is Bootstrap Italia, the public administration's design system (AgID),
+// with its Titillium Web typeface: the files the pages use, vendored from the npm package (the
+// folder's README and licences), are served from the binary under a path that names the version,
+// so that a browser may keep them for a year (web.Server's static handler).
+//
+//go:embed static
+var static embed.FS
+
+// ItaliaVersion is the version of Bootstrap Italia under static/.
+const ItaliaVersion = "2.18.3"
+
+// ItaliaPath is where its files are served.
+const ItaliaPath = "/static/bootstrap-italia-" + ItaliaVersion
+
+// Static is the portal's assets, under static/.
+func Static() fs.FS { return static }
+
 // New returns the handlers of the citizens' pages.
 func New(site *webkit.Site, store *kb.Store, tickets *ticketing.Store, cfg Config, log *slog.Logger) *Handlers {
 	if log == nil {
@@ -72,7 +91,9 @@ func New(site *webkit.Site, store *kb.Store, tickets *ticketing.Store, cfg Confi
 	if strings.TrimSpace(cfg.Controller) == "" {
 		cfg.Controller = i18n.T("pub.controllerPlaceholder")
 	}
-	return &Handlers{tickets: tickets, know: store, site: site, pages: site.Pages(templates, template.FuncMap{"portalHref": PortalHref, "eventHref": EventHref}), cfg: cfg, log: log}
+	funcs := template.FuncMap{"portalHref": PortalHref, "eventHref": EventHref,
+		"controller": func() string { return cfg.Controller }, "italia": func() string { return ItaliaPath }}
+	return &Handlers{tickets: tickets, know: store, site: site, pages: site.Pages(templates, funcs), cfg: cfg, log: log}
 }
 
 // trap answers a request the honeypot caught like a success, with a decoy number, and
@@ -263,6 +284,12 @@ func (h *Handlers) accessibilityPage(c echo.Context) error {
 			Config
 			Date time.Time
 		}{h.cfg, StatementDate}})
+}
+
+// legalPage is the legal notes: who publishes the site, the licence of its content and data,
+// the limits of responsibility.
+func (h *Handlers) legalPage(c echo.Context) error {
+	return h.pages.Render(c, "legal", webkit.PageData{Title: i18n.T("pub.legal.title"), Nav: "legal", Data: h.cfg})
 }
 
 // StatementDate is when the accessibility statement was last drawn up: the day the automated

@@ -70,7 +70,7 @@ func (h *Handlers) portalSearch(c echo.Context) error {
 	title := i18n.T("pub.search.title")
 	if h.search == nil {
 		d.Absent = true
-		return h.pages.Render(c, "portalsearch", webkit.PageData{Title: title, Nav: "portal", Data: d})
+		return h.pages.Render(c, "portalsearch", webkit.PageData{Title: title, Nav: "portalsearch", Data: d})
 	}
 	if d.Query != "" {
 		opt := search.Options{Limit: portalHits, Offset: (d.Page - 1) * portalHits, Complete: true,
@@ -95,7 +95,7 @@ func (h *Handlers) portalSearch(c echo.Context) error {
 		}
 		title = i18n.T("pub.search.titleFor", d.Query)
 	}
-	return h.pages.Render(c, "portalsearch", webkit.PageData{Title: title, Nav: "portal", Data: d})
+	return h.pages.Render(c, "portalsearch", webkit.PageData{Title: title, Nav: "portalsearch", Data: d})
 }
 
 // searchHref is page n of the hits of q.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,20 +107,27 @@ type Pages struct {
 	pages map[string]*template.Template
 }
 
-// Pages parses every templates/*.html of fsys (but the layout) with the layout and funcs. The
-// templates are embedded, so a parse error is a programming error any test catches: it panics.
+// Pages parses every templates/*.html of fsys (but the layout) with the layout and funcs. A
+// subpackage with a templates/layout.html of its own has its pages in that layout instead (the
+// citizens' portal, in the public administration's design system); it may use the layout's
+// functions and funcs. The templates are embedded, so a parse error is a programming error any
+// test catches: it panics.
 func (s *Site) Pages(fsys fs.FS, funcs template.FuncMap) *Pages {
 	names, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	p := &Pages{site: s, pages: map[string]*template.Template{}}
+	own := slices.Contains(names, "templates/layout.html")
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
 		if base == "layout" {
 			continue
 		}
 		t := template.Must(s.layout.Clone()).Funcs(funcs)
+		if own {
+			t = template.Must(t.ParseFS(fsys, "templates/layout.html"))
+		}
 		p.pages[base] = template.Must(t.ParseFS(fsys, n))
 	}
 	return p
