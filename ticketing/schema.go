@@ -188,4 +188,15 @@ CREATE INDEX tk_tickets_assignee ON tk_tickets (assignee, state)`},
 	// not be reached, sent when it came back with the time it was recorded.
 	{Version: 4, SQL: `
 ALTER TABLE tk_tickets ADD COLUMN recorded_offline INTEGER NOT NULL DEFAULT 0`},
+	// Version 5 (KB-10): "Ti è stata utile?" on the portal's pill pages — the answer and an
+	// optional comment, nothing about who gave it.
+	{Version: 5, SQL: `
+CREATE TABLE tk_pill_feedback (
+	id {{ID}},
+	pill TEXT NOT NULL,
+	useful INTEGER NOT NULL,
+	comment TEXT NOT NULL DEFAULT '',
+	at BIGINT NOT NULL
+);
+CREATE INDEX tk_pill_feedback_at ON tk_pill_feedback (at, pill)`},
 }

@@ -3,6 +3,7 @@ package public
 import (
 	"errors"
 	"html/template"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
+	"sportello/ticketing"
+	"sportello/web/tickets"
 	"sportello/web/webkit"
 )
 
@@ -40,6 +43,7 @@ func (h *Handlers) portalRoutes() []webkit.Route {
 		webkit.GET("/servizi/eventi/:code", webkit.Everyone, h.eventPage),
 		webkit.GET("/servizi/schede/:code", webkit.Everyone, h.portalPill),
 		webkit.GET("/servizi/cerca", webkit.Everyone, h.portalSearch),
+		webkit.POST("/servizi/schede/:code/utile", webkit.Everyone, h.pillFeedback),
 	}
 }
 
@@ -95,6 +99,11 @@ type portalPillData struct {
 	Related  []kb.Pill
 	RDF      string // the pill's minted IRI on this server (/id/…), "" when it is not one of ours
 	JSONLD   template.JS
+	// Feedback is where "Ti è stata utile?" is posted ("" without a ticket store); Thanks once
+	// answered. Form is the caller's CSRF token (none for the public: its pages are shared).
+	Feedback string
+	Thanks   bool
+	Form     webkit.FormBase
 }
 
 // portalPill is a pill as the public reads it, with its FAQPage JSON-LD.
@@ -108,7 +117,11 @@ func (h *Handlers) portalPill(c echo.Context) error {
 	if err != nil {
 		return webkit.StoreErr(err, "err.pillNotFound")
 	}
-	d := &portalPillData{Pill: p, Answer: webkit.Sanitize(p.Answer)}
+	d := &portalPillData{Pill: p, Answer: webkit.Sanitize(p.Answer), Form: webkit.FormOf(c)}
+	if h.tickets != nil {
+		d.Feedback = PortalHref(*p) + "/utile"
+		d.Thanks = c.QueryParam("utile") == "grazie"
+	}
 	if p.Office != "" {
 		u, err := st.Unit(ctx, p.Office)
 		if err != nil && !errors.Is(err, kb.ErrNotFound) {
@@ -136,4 +149,41 @@ func (h *Handlers) portalPill(c echo.Context) error {
 	pd := webkit.PageData{Title: p.Title, Nav: "portal", Data: d}
 	pd.Canonical = page
 	return h.pages.Render(c, "portalpill", pd)
+}
+
+// pillFeedback is POST /servizi/schede/{code}/utile: "Ti è stata utile?" (KB-10) — utile=si|no
+// and an optional comment (commento), for a pill the public reads. Nothing about the caller
+// is stored; the rate limit of anonymous writes applies (web.RateWrites), and a filled-in
+// honeypot field is thanked and dropped like a request's. The answer is the pill's page again,
+// thanking.
+func (h *Handlers) pillFeedback(c echo.Context) error {
+	st, err := h.kb()
+	if err != nil {
+		return err
+	}
+	if h.tickets == nil {
+		return webkit.NotFound("tk.absent")
+	}
+	p, err := webkit.FindPill(c.Request().Context(), st, c.Param("code"), role.Anonymous)
+	if err != nil {
+		return webkit.StoreErr(err, "err.pillNotFound")
+	}
+	back := PortalHref(*p) + "?utile=grazie#utile"
+	if c.FormValue("website") != "" {
+		h.trap(c)
+		return c.Redirect(http.StatusSeeOther, back)
+	}
+	var useful bool
+	switch c.FormValue("utile") {
+	case "si":
+		useful = true
+	case "no":
+	default:
+		return webkit.BadRequest("invalid", i18n.T("pub.feedback.choose"))
+	}
+	if err := h.tickets.RecordFeedback(c.Request().Context(), ticketing.Feedback{Pill: p.IRI, Useful: useful,
+		Comment: c.FormValue("commento")}); err != nil {
+		return tickets.Err(err)
+	}
+	return c.Redirect(http.StatusSeeOther, back)
 }

@@ -541,6 +541,24 @@ func (h *Handlers) apiTicketGaps(c echo.Context) error {
 	return jsonList(c, g)
 }
 
+// apiFeedbackGaps is GET /api/tickets/feedback?since&until: the pills the portal's readers
+// answered "no" to "Ti è stata utile?", the most "no" first (KB-10).
+func (h *Handlers) apiFeedbackGaps(c echo.Context) error {
+	st, err := h.store()
+	if err != nil {
+		return err
+	}
+	since, until, err := period(c)
+	if err != nil {
+		return err
+	}
+	fb, err := st.FeedbackGaps(c.Request().Context(), since, until)
+	if err != nil {
+		return Err(err)
+	}
+	return jsonList(c, fb)
+}
+
 // ticketFigures computes the figures of the period asked for; the API and /ticket/indicatori
 // both answer with it.
 func (h *Handlers) ticketFigures(c echo.Context) (*ticketing.Figures, time.Time, time.Time, error) {
@@ -736,6 +754,7 @@ func (h *Handlers) ticketRoutes() []webkit.Route {
 		webkit.GET("/api/tickets/export", readers, h.apiTicketsExport),
 		webkit.GET("/api/tickets/figures", figureReaders, h.apiTicketFigures),
 		webkit.GET("/api/tickets/gaps", figureReaders, h.apiTicketGaps),
+		webkit.GET("/api/tickets/feedback", figureReaders, h.apiFeedbackGaps),
 		webkit.GET("/api/tickets/:id", readers, h.apiTicket),
 		webkit.POST("/api/tickets/:id/steps", workers, h.apiTicketStep),
 		webkit.POST("/api/tickets/:id/answer", workers, h.apiTicketAnswer),

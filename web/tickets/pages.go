@@ -418,8 +418,15 @@ func (h *Handlers) callbackAttemptForm(c echo.Context) error {
 // gapsData is /lacune.
 type gapsData struct {
 	Gaps         []ticketing.Gap
+	Feedback     []feedbackRow // pills the portal's readers found not useful
 	Since, Until string
 	ExportURL    string
+}
+
+// feedbackRow is a pill with its "Ti è stata utile?" answers, for the gaps page.
+type feedbackRow struct {
+	ticketing.PillFeedback
+	Title, Href string // the pill as staff read it; the IRI when it is gone
 }
 
 // gapsPage lists the knowledge gaps (KB-10) of a period; ?formato=xlsx downloads them.
@@ -432,6 +439,19 @@ func (h *Handlers) gapsPage(c echo.Context) error {
 		return writeXLSX(c, "lacune", ticketing.GapSheet(gaps))
 	}
 	d := &gapsData{Gaps: gaps, Since: since.Format("2006-01-02"), Until: until.AddDate(0, 0, -1).Format("2006-01-02")}
+	fb, err := h.tickets.FeedbackGaps(c.Request().Context(), since, until)
+	if err != nil {
+		return Err(err)
+	}
+	for _, f := range fb {
+		row := feedbackRow{PillFeedback: f, Title: f.Pill}
+		if h.kb != nil {
+			if p, err := h.kb.Pill(c.Request().Context(), f.Pill); err == nil {
+				row.Title, row.Href = p.Title, webkit.PillHref(*p)
+			}
+		}
+		d.Feedback = append(d.Feedback, row)
+	}
 	xq := cloneQuery(c.Request().URL.Query())
 	xq.Set("formato", "xlsx")
 	d.ExportURL = "/lacune?" + xq.Encode()
