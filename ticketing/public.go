@@ -1,6 +1,7 @@
 package ticketing
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,8 +9,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	mrand "math/rand/v2"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -149,6 +152,69 @@ type WebRequest struct {
 	// Trap is the honeypot field of the public form, which a person never sees and a bot
 	// fills in: a request with it is dropped (ErrTrapped) before anything is checked or stored.
 	Trap string
+	// Files are the citizen's attachments (checkWebFiles: at most MaxWebFiles, each at most
+	// MaxWebFileBytes, WebFileTypes by content): all are checked before anything is stored.
+	Files []WebFile
+}
+
+// WebFile is an attachment of a public request: its name as the browser gave it and how to
+// read it (more than once: once to check it, once to store it).
+type WebFile struct {
+	Name string
+	Open func() (io.ReadCloser, error)
+}
+
+// Limits of a public request's attachments: fewer and smaller than an operator's, and only
+// the formats a citizen sends (a scan, a photo, a document); each is checked by its content
+// (classify), never by its name alone.
+const (
+	MaxWebFiles      = 3
+	MaxWebFileBytes  = 5 << 20
+	MaxWebTotalBytes = 10 << 20
+)
+
+// WebFileTypes are the extensions a public request may attach.
+var WebFileTypes = []string{".pdf", ".jpg", ".jpeg", ".png", ".odt", ".docx", ".txt"}
+
+// checkWebFiles checks every attachment of a public request — count, size, kind by content —
+// and reports each refusal on the field "files", in Italian, naming the file.
+func checkWebFiles(files []WebFile) error {
+	if len(files) > MaxWebFiles {
+		return invalid("files", "si possono allegare al massimo %d file (ne sono stati scelti %d)", MaxWebFiles, len(files))
+	}
+	var total int64
+	for _, f := range files {
+		name := SafeFileName(f.Name)
+		if !contains(WebFileTypes, strings.ToLower(filepath.Ext(name))) {
+			return invalid("files", "%s: tipo di file non ammesso (ammessi: %s)", name, strings.Join(WebFileTypes, " "))
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("ticketing: %s: %w", name, err)
+		}
+		var head bytes.Buffer
+		n, err := io.Copy(&limitedBuffer{&head, 512}, io.LimitReader(rc, MaxWebFileBytes+1))
+		rc.Close()
+		switch {
+		case err != nil:
+			return fmt.Errorf("ticketing: %s: %w", name, err)
+		case n > MaxWebFileBytes:
+			return invalid("files", "%s: supera la dimensione massima di %d MB", name, MaxWebFileBytes>>20)
+		case n == 0:
+			return invalid("files", "%s: il file è vuoto", name)
+		}
+		if _, err := classify(name, head.Bytes()); err != nil {
+			var inv *InvalidError
+			if errors.As(err, &inv) {
+				return invalid("files", "%s", inv.Msg)
+			}
+			return err
+		}
+		if total += n; total > MaxWebTotalBytes {
+			return invalid("files", "gli allegati superano in tutto %d MB", MaxWebTotalBytes>>20)
+		}
+	}
+	return nil
 }
 
 // ErrTrapped is a request that filled in the honeypot field: a bot's. Nothing is stored; the
@@ -190,10 +256,23 @@ func (s *Store) SubmitWeb(ctx context.Context, r WebRequest) (*Ticket, error) {
 	if err := ct.clean(); err != nil {
 		return nil, err
 	}
+	if err := checkWebFiles(r.Files); err != nil {
+		return nil, err
+	}
 	t, err := s.Create(ctx, NewTicket{Channel: Web, Subject: r.Subject, Description: r.Description,
 		Category: r.Category, Actor: "sistema", Role: AsSystem, Contact: ct})
 	if err != nil {
 		return nil, err
+	}
+	// Checked above: what can fail now is the disk. The request is filed all the same (the
+	// citizen gets the number) and the staff see which file is missing in a note.
+	for _, f := range r.Files {
+		if err := s.attachWeb(ctx, t.ID, f); err != nil {
+			log.Printf("ticketing: %s: attachment %q not stored: %v", t.Number, SafeFileName(f.Name), err)
+			if _, nerr := s.AddNote(ctx, t.ID, "sistema", AsSystem, fmt.Sprintf("Allegato %q inviato dal cittadino non salvato: %v", SafeFileName(f.Name), err)); nerr != nil {
+				log.Printf("ticketing: %s: note not added: %v", t.Number, nerr)
+			}
+		}
 	}
 	if s.mail != nil {
 		body := fmt.Sprintf("Gentile utente,\n\nabbiamo ricevuto la sua richiesta, registrata con il numero %s.\n"+
@@ -203,6 +282,17 @@ func (s *Store) SubmitWeb(ctx context.Context, r WebRequest) (*Ticket, error) {
 		}
 	}
 	return t, nil
+}
+
+// attachWeb stores one checked attachment of a public request.
+func (s *Store) attachWeb(ctx context.Context, ticketID int64, f WebFile) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = s.Attach(ctx, ticketID, f.Name, io.LimitReader(rc, MaxWebFileBytes), "cittadino", "web")
+	return err
 }
 
 // ContactMatches lists the citizens whose record holds the e-mail or the phone of a request's

@@ -16,6 +16,7 @@ import (
 	"sportello/i18n"
 	"sportello/ingest"
 	"sportello/internal/role"
+	"sportello/ticketing"
 	"sportello/web/webkit"
 )
 
@@ -92,6 +93,8 @@ func (s *Server) bodyLimits() map[string]bodyLimit {
 		"POST /ticket/:number/allegati":     {attach + margin, attach},
 		"POST /api/tickets/:id/attachments": {attach + margin, attach},
 		"POST /annunci":                     {recording + margin, recording},
+		// The public request form's attachments (ticketing checks count, sizes and kinds).
+		"POST /richiesta": {ticketing.MaxWebTotalBytes + margin, 0},
 		// A backup holds every recording: the announcements page allows 64 at the limit.
 		"POST /annunci/ripristina": {64 * (recording + 64<<10), 64 * (recording + 64<<10)},
 	}

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -214,6 +215,16 @@ type pageData struct {
 	Status *Status
 }
 
+// Accept is the file input's accept attribute: the kinds a public request may attach.
+func (pageData) Accept() string { return strings.Join(ticketing.WebFileTypes, ",") }
+
+// FileLimits are the attachments' limits, for the hint beside the file input: how many, how
+// large each and in all (MB), which kinds.
+func (pageData) FileLimits() []any {
+	kinds := strings.ToUpper(strings.ReplaceAll(strings.Join(ticketing.WebFileTypes, ", "), ".", ""))
+	return []any{ticketing.MaxWebFiles, ticketing.MaxWebFileBytes >> 20, ticketing.MaxWebTotalBytes >> 20, kinds}
+}
+
 // requestPage is the citizen's page (TK-18).
 func (h *Handlers) requestPage(c echo.Context) error {
 	if _, err := h.store(); err != nil {
@@ -240,7 +251,8 @@ func (h *Handlers) requestForm(c echo.Context) error {
 		Subject: c.FormValue("subject"), Description: c.FormValue("description"),
 		Consent: c.FormValue("consent") != "", Website: c.FormValue("website")}
 	t, err := st.SubmitWeb(c.Request().Context(), ticketing.WebRequest{Name: form.Name, Email: form.Email,
-		Phone: form.Phone, Subject: form.Subject, Description: form.Description, Consent: form.Consent, Trap: form.Website})
+		Phone: form.Phone, Subject: form.Subject, Description: form.Description, Consent: form.Consent, Trap: form.Website,
+		Files: webFiles(c)})
 	if errors.Is(err, ticketing.ErrTrapped) {
 		return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(h.trap(c)))
 	}
@@ -253,6 +265,24 @@ func (h *Handlers) requestForm(c echo.Context) error {
 		return h.pages.RenderStatus(c, http.StatusBadRequest, "request", webkit.PageData{Title: i18n.T("tk.public.title"), Nav: "request", Data: d})
 	}
 	return c.Redirect(http.StatusSeeOther, "/richiesta?numero="+url.QueryEscape(t.PublicRef))
+}
+
+// webFiles are the files of the form's "allegati" field (the server's body limit has parsed
+// the form, with the files beyond a small size in temporary files it removes afterwards). A
+// file input left empty sends one part without a name: it is no attachment.
+func webFiles(c echo.Context) []ticketing.WebFile {
+	mf := c.Request().MultipartForm
+	if mf == nil {
+		return nil
+	}
+	var out []ticketing.WebFile
+	for _, fh := range mf.File["allegati"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue
+		}
+		out = append(out, ticketing.WebFile{Name: fh.Filename, Open: func() (io.ReadCloser, error) { return fh.Open() }})
+	}
+	return out
 }
 
 // statusPage is GET /richiesta/stato?numero&email.
