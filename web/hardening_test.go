@@ -178,6 +178,7 @@ func TestTenMegabytesRefused(t *testing.T) {
 		size                 int64
 	}{
 		{"public", "POST", "/richiesta", role.Anonymous, "form", ten},
+		{"public", "POST", "/richiesta", role.Anonymous, "multipart", 12 << 20}, // with attachments
 		{"public", "POST", "/api/public/requests", role.Anonymous, "json", ten},
 		{"search", "GET", "/api/search?q=casa", role.Anonymous, "json", ten},
 		{"search", "GET", "/cerca?q=casa", role.Operator, "form", ten},

@@ -68,6 +68,10 @@ type bodyLimit struct {
 	body, file int64
 }
 
+// multipartOnly are the routes whose own limit is for multipart bodies only (their files go to
+// temporary files): any other body there has DefaultBodyLimit, since it is read into memory.
+var multipartOnly = map[string]bool{"POST /richiesta": true}
+
 // refusal is the 413 of l.
 func (l bodyLimit) refusal() error {
 	if l.file > 0 {
@@ -103,6 +107,9 @@ func (s *Server) bodyLimits() map[string]bodyLimit {
 // limitOf returns the limit of the route c matched.
 func (s *Server) limitOf(c echo.Context) bodyLimit {
 	if l, ok := s.limits[c.Request().Method+" "+c.Path()]; ok {
+		if multipartOnly[c.Request().Method+" "+c.Path()] && !strings.HasPrefix(c.Request().Header.Get("Content-Type"), "multipart/form-data") {
+			return bodyLimit{body: DefaultBodyLimit}
+		}
 		return l
 	}
 	return bodyLimit{body: DefaultBodyLimit}
