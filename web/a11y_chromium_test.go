@@ -246,6 +246,13 @@ func (d *demoSite) demoIDs(t *testing.T) {
 		"ref":                     web.PublicRef,
 		"email":                   "lucia.neri@example.it",
 	}
+	// The directory editor's pages: an office of the demo and a person.
+	people, err := a.Store.People(ctx)
+	if err != nil || len(people) == 0 {
+		t.Fatalf("demo people: %d, %v", len(people), err)
+	}
+	d.ids["/redazione/rubrica/uffici/:id"] = "/redazione/rubrica/uffici/" + esc(localID(pill.Office))
+	d.ids["/redazione/rubrica/persone/:id"] = "/redazione/rubrica/persone/" + esc(localID(people[0].IRI))
 }
 
 func localID(iri string) string { return iri[strings.LastIndexAny(iri, "/#")+1:] }

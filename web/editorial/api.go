@@ -313,7 +313,7 @@ func (h *Handlers) apiRetire(c echo.Context) error {
 
 // Routes are the editorial pages and API.
 func (h *Handlers) Routes() []webkit.Route {
-	return slices.Concat(h.apiRoutes(), h.pageRoutes(), h.treeRoutes(), h.synonymRoutes())
+	return slices.Concat(h.apiRoutes(), h.pageRoutes(), h.treeRoutes(), h.synonymRoutes(), h.directoryRoutes())
 }
 
 // Handlers serve the editorial pages; without a workflow (or a search index, for the synonyms)

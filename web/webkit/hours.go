@@ -102,3 +102,19 @@ func OpenStatus(u *kb.Unit, t time.Time) OpenNow {
 
 // hm is "9:00", as the hours are written.
 func hm(t time.Time) string { return fmt.Sprintf("%d:%02d", t.Hour(), t.Minute()) }
+
+// openStatusFunc is the template function openStatus: an office's (kb.Unit or *kb.Unit) status
+// now, nil when its hours say nothing readable, for {{with openStatus .Office}}.
+func openStatusFunc(u any) *OpenNow {
+	var s OpenNow
+	switch u := u.(type) {
+	case kb.Unit:
+		s = OpenStatus(&u, time.Now())
+	case *kb.Unit:
+		s = OpenStatus(u, time.Now())
+	}
+	if !s.Known {
+		return nil
+	}
+	return &s
+}

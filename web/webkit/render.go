@@ -212,6 +212,7 @@ func Funcs() template.FuncMap {
 		"conceptHref": ConceptHref,
 		"unitHref":    UnitHref,
 		"npills":      func(n int) string { return i18n.N("pills", n) },
+		"openStatus":  openStatusFunc,
 		// The layout loads the contact center's notification script for the roles it names;
 		// the server replaces this with web/contactcenter's list (NewSite's layoutFuncs).
 		"contactNotify": func(role.Role) bool { return false },
