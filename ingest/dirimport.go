@@ -262,6 +262,7 @@ func (im *importer) dirUnit(u kb.Unit, parent string, rec DirRecord, onlyEnsure 
 	typ := string(u.Kind)
 	action := Created
 	if old != nil {
+		im.listUnit(old.IRI)
 		if onlyEnsure {
 			return old.IRI, nil
 		}
@@ -297,6 +298,7 @@ func (im *importer) dirUnit(u kb.Unit, parent string, rec DirRecord, onlyEnsure 
 			im.hasOffices = true
 		}
 	}
+	im.listUnit(u.IRI)
 	im.item(Item{Sheet: rec.Sheet, Row: rec.Row, Type: typ, Key: u.Name, Title: u.Name, Action: action, IRI: u.IRI}, &im.sum.Units)
 	return u.IRI, nil
 }
@@ -352,6 +354,7 @@ func (im *importer) dirPerson(p kb.Person, rec DirRecord) error {
 	if old != nil {
 		p.IRI = old.IRI
 		im.placed[p.IRI] = true
+		im.listPerson(p.IRI)
 		if samePerson(old, &p) {
 			if _, done := im.items[old.IRI]; !done {
 				im.item(Item{Sheet: rec.Sheet, Row: rec.Row, Type: "person", Key: p.FullName(), Title: p.FullName(), Action: Unchanged, IRI: old.IRI}, &im.sum.People)
@@ -378,6 +381,7 @@ func (im *importer) dirPerson(p kb.Person, rec DirRecord) error {
 		return nil
 	}
 	im.placed[p.IRI] = true
+	im.listPerson(p.IRI)
 	if old != nil {
 		*old = p
 	} else {
@@ -463,4 +467,19 @@ func (im *importer) linkPendingOffices() error {
 		}
 	}
 	return nil
+}
+
+// listUnit and listPerson remember that the rows named a unit or a person (see missing).
+func (im *importer) listUnit(iri string) {
+	if im.listedUnits == nil {
+		im.listedUnits = map[string]bool{}
+	}
+	im.listedUnits[iri] = true
+}
+
+func (im *importer) listPerson(iri string) {
+	if im.listedPeople == nil {
+		im.listedPeople = map[string]bool{}
+	}
+	im.listedPeople[iri] = true
 }

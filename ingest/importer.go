@@ -28,6 +28,9 @@ type Options struct {
 	Strict bool   // write nothing if any row has a problem
 	DryRun bool   // plan only: report what would change, write nothing
 	Actor  string // who imports (an account): the history names them; "importazione" when empty
+	// RetireMissing retires the offices and people of the store that a directory workbook no
+	// longer lists (they are reported either way).
+	RetireMissing bool
 	// Progress reports rows done per sheet (row -1 ends a sheet).
 	Progress func(sheet string, row int)
 	// Reading (read.go side): limits on what a file may hold, sheets left out on request, and
@@ -98,6 +101,8 @@ type Summary struct {
 	Units     Counts
 	People    Counts
 	Linked    int // pills whose competent office the directory import linked
+	Missing   int // offices and people in the store that the directory workbook no longer lists
+	Retired   int // of those, retired (Options.RetireMissing)
 	Elapsed   time.Duration
 }
 
@@ -200,6 +205,7 @@ func importWorkbook(ctx context.Context, store *kb.Store, wb *Workbook, opt Opti
 			if err := im.planDirectory(dirRecs); err != nil {
 				return err
 			}
+			im.reportMissing()
 			for _, u := range im.unlinked {
 				if matchUnit(im.units, u.name, kb.UnitOffice) == nil {
 					im.problem(u.problem)
@@ -231,6 +237,11 @@ func importWorkbook(ctx context.Context, store *kb.Store, wb *Workbook, opt Opti
 		return im.sum, nil
 	case err != nil:
 		return im.sum, fmt.Errorf("%s: nulla è stato scritto: %w", wb.Name, err)
+	}
+	if opt.RetireMissing && im.sum.Missing > 0 {
+		if err := im.retireMissing(); err != nil {
+			return im.sum, fmt.Errorf("%s: importato; ritiro di uffici e persone non più elencati interrotto: %w", wb.Name, err)
+		}
 	}
 	return im.sum, nil
 }
@@ -276,9 +287,14 @@ type importer struct {
 	pillByKey  map[string]string // "department|title" keys of pills without code → IRI
 	pillsRead  bool
 
-	placed   map[string]bool  // people IRIs this import has written or confirmed
-	unlinked []unlinkedOffice // offices not linked while the store had no directory
-	items    map[string]int   // IRI of a unit or person → its item, so a second write updates it
+	placed map[string]bool // people IRIs this import has written or confirmed
+	// The units and people the directory rows named (written, unchanged or refused), and what
+	// the store holds besides (dirmissing.go).
+	listedUnits, listedPeople map[string]bool
+	missingUnits              []kb.Unit
+	missingPeople             []kb.Person
+	unlinked                  []unlinkedOffice // offices not linked while the store had no directory
+	items                     map[string]int   // IRI of a unit or person → its item, so a second write updates it
 }
 
 // load reads what the plan needs from the store: the taxonomy and the directory (a few

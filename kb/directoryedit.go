@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cayleygraph/quad"
+
+	"sportello/ontology"
 )
 
 // DirectoryChange is a recorded change to an office or a person: who, when, what.
@@ -60,7 +62,9 @@ func (s *Store) SaveUnit(ctx context.Context, u *Unit, actor string, at time.Tim
 }
 
 // RetireUnit takes an office out of the directory (Batch.DeleteUnit: refused while it has
-// sub-units or people) and records who did it and when; the history keeps its name.
+// sub-units or people) and records who did it and when; the history keeps its name. An office
+// that pills name as competent office or department is refused too (field "pills"): they would
+// point at nothing.
 func (s *Store) RetireUnit(ctx context.Context, iri, actor string, at time.Time) error {
 	if strings.TrimSpace(actor) == "" {
 		return &ValidationError{Resource: iri, Field: "actor", Msg: "manca chi fa la modifica"}
@@ -68,6 +72,9 @@ func (s *Store) RetireUnit(ctx context.Context, iri, actor string, at time.Time)
 	u, err := s.Unit(ctx, iri)
 	if err != nil {
 		return err
+	}
+	if n := s.pillsCiting(ctx, iri); n > 0 {
+		return &ValidationError{Resource: iri, Field: "pills", Msg: fmt.Sprintf("%d schede indicano l'ufficio", n)}
 	}
 	return s.Update(ctx, func(b *Batch) error {
 		if err := b.DeleteUnit(iri); err != nil {
@@ -214,4 +221,18 @@ func storedPhones(ps []string) []string {
 		out[i] = phoneOf(quad.IRI(telIRI(p)))
 	}
 	return out
+}
+
+// pillsCiting counts the pills (as operators see them) whose competent office or department is
+// unit iri.
+func (s *Store) pillsCiting(ctx context.Context, iri string) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	seen := map[string]bool{}
+	for _, pred := range []string{ontology.CompetentOffice, ontology.Department} {
+		for _, v := range s.subjects(ctx, pred, quad.IRI(iri), ontology.GraphContent) {
+			seen[iriOf(v)] = true
+		}
+	}
+	return len(seen)
 }

@@ -83,6 +83,17 @@ func TestDirectoryEditsWithHistory(t *testing.T) {
 			if err := s.RetirePerson(ctx, p.IRI, "admin", at.Add(7*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
+			// A pill names the office: refused, or the pill would point at nothing.
+			pill := &Pill{IRI: "https://example.org/pill/bollo", Title: "Bollo auto", Answer: "<p>Si paga online.</p>", Office: office.IRI, Status: StatusPublished}
+			if err := putPill(ctx, s, pill); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RetireUnit(ctx, office.IRI, "admin", at.Add(8*time.Minute)); !errors.As(err, &ve) || ve.Field != "pills" {
+				t.Fatalf("retire an office pills name: %v", err)
+			}
+			if err := deletePill(ctx, s, pill.IRI); err != nil {
+				t.Fatal(err)
+			}
 			if err := s.RetireUnit(ctx, office.IRI, "admin", at.Add(8*time.Minute)); err != nil {
 				t.Fatal(err)
 			}

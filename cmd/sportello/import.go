@@ -22,7 +22,8 @@ func init() {
 		summary: "load RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD) or spreadsheets (.xlsx, .xls, .ods, .csv) into the knowledge graph",
 		usage: "[flags] FILE...\n\nExit status: 0 everything imported; 1 an error (a damaged file, a limit reached, a sheet with data\n" +
 			"that cannot be mapped, --strict refused): nothing written; 2 wrong usage; 3 imported, but some\n" +
-			"rows were left out (each one is in the problem report), or pills edited in Sportello kept an imported text aside. --dry-run exits as the import would.",
+			"rows were left out (each one is in the problem report), or pills edited in Sportello kept an imported text aside, or a directory workbook no longer lists\n" +
+			"offices or people the store holds (listed; retired with --retire-missing). --dry-run exits as the import would.",
 		run: runImport,
 	})
 }

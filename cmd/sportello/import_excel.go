@@ -29,6 +29,7 @@ type excelImport struct {
 	status      string
 	actor       string
 	progress    bool
+	retire      bool
 	stderr      io.Writer
 	// Reading: sheets left out on request and the limits on what a file may hold.
 	skipSheets stringList
@@ -53,6 +54,7 @@ func addExcelFlags(fs *flag.FlagSet) *excelImport {
 	fs.StringVar(&x.kind, "kind", "", "workbooks: pills|directory (default: detected from each sheet's header)")
 	fs.StringVar(&x.status, "status", "draft", "status of imported pills, draft|published (published: the legacy base validated before, published at once and so recorded in each pill's history)")
 	fs.StringVar(&x.actor, "actor", "", "who imports, as the pills' history names them (default: the user running the command)")
+	fs.BoolVar(&x.retire, "retire-missing", false, "directory workbooks: retire the offices and people of the store the workbook no longer lists (they are reported either way, exit status 3)")
 	fs.BoolVar(&x.progress, "progress", false, "workbooks: show progress on stderr even when it is not a terminal")
 	fs.Var(&x.skipSheets, "skip-sheet", "workbooks: leave out the sheet `NAME` (repeatable); a sheet with data that cannot be mapped stops the import unless it is left out")
 	d := ingest.DefaultLimits
@@ -90,7 +92,7 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 	if err != nil {
 		return err
 	}
-	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun, SkipSheets: x.skipSheets, Limits: x.limits, Actor: actor}
+	opt := ingest.Options{Strict: x.strict, DryRun: x.dryRun, SkipSheets: x.skipSheets, Limits: x.limits, Actor: actor, RetireMissing: x.retire}
 	switch x.kind {
 	case "":
 	case "pills", "pillole":
@@ -146,7 +148,7 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 
 	var all []ingest.Problem
 	var refused error
-	leftOut := 0
+	leftOut, missing := 0, 0
 	for _, f := range files {
 		sum, err := ingest.ImportFile(ctx, store, f, opt)
 		if opt.Progress != nil {
@@ -156,6 +158,7 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 			printSummary(stdout, sum)
 			all = append(all, sum.Problems...)
 			leftOut += sum.RowsLeftOut()
+			missing += sum.Missing
 		}
 		if errors.Is(err, ingest.ErrRefused) {
 			refused = err
@@ -188,6 +191,13 @@ func (x *excelImport) run(ctx context.Context, store *kb.Store, files []string, 
 			what = "che non sarebbero importate"
 		}
 		return exitError{code: 3, msg: fmt.Sprintf("%d righe %s: sono elencate tra i problemi (errori)", leftOut, what)}
+	}
+	if missing > 0 {
+		what := "lasciati in rubrica (--retire-missing li ritira)"
+		if x.retire {
+			what = "ritirati"
+		}
+		return exitError{code: 3, msg: fmt.Sprintf("%d tra uffici e persone in rubrica non sono nel file: %s; sono elencati tra i problemi", missing, what)}
 	}
 	return nil
 }
@@ -228,6 +238,9 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 	line("persone", s.People)
 	if s.Linked > 0 {
 		fmt.Fprintf(w, "  %d pillole collegate al loro ufficio competente\n", s.Linked)
+	}
+	if s.Missing > 0 {
+		fmt.Fprintf(w, "  %d tra uffici e persone in rubrica non sono nel file (ritirati: %d)\n", s.Missing, s.Retired)
 	}
 	if s.DryRun {
 		for _, it := range s.Items {

@@ -60,17 +60,25 @@ func TestImportExcelCommand(t *testing.T) {
 		t.Errorf("report has %d rows", len(rows))
 	}
 
-	out = runCmd(0, corpusDirectory)
-	if !strings.Contains(out, "uffici") || !strings.Contains(out, "persone") {
+	// The six departments the pills' sheets named are not in the directory workbook: reported,
+	// left in place (exit status 3).
+	out = runCmd(3, corpusDirectory)
+	if !strings.Contains(out, "uffici") || !strings.Contains(out, "persone") || !strings.Contains(out, "«Agricoltura» è in rubrica ma non nel file") ||
+		!strings.Contains(out, "6 tra uffici e persone in rubrica non sono nel file") {
 		t.Errorf("directory import:\n%s", out)
 	}
 	out = runCmd(3, corpusPills)
 	if !strings.Contains(out, "create 0, aggiornate 0, invariate 156") || !strings.Contains(out, "2 righe non importate") {
 		t.Errorf("second pills import not unchanged:\n%s", out)
 	}
-	out = runCmd(0, corpusDirectory)
+	out = runCmd(3, corpusDirectory)
 	if !strings.Contains(out, "create 0, aggiornate 0, invariate 56") {
 		t.Errorf("second directory import not unchanged:\n%s", out)
+	}
+	// --retire-missing does not retire a department the pills are filed under: reported.
+	out = runCmd(3, "--retire-missing", corpusDirectory)
+	if !strings.Contains(out, "non è stato possibile ritirare l'ufficio «Agricoltura»: è indicato da schede") || !strings.Contains(out, "ritirati: 0") {
+		t.Errorf("--retire-missing:\n%s", out)
 	}
 
 	runCmd(2, "--kind", "boh", corpusPills)

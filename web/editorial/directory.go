@@ -204,6 +204,8 @@ func saveError(err error) (string, error) {
 		return i18n.T("ded.badHours", ve.Msg), nil
 	case errors.As(err, &ve) && (ve.Field == "units" || ve.Field == "people"):
 		return i18n.T("ded.hasMembers"), nil
+	case errors.As(err, &ve) && ve.Field == "pills":
+		return i18n.T("ded.hasPills", ve.Msg), nil
 	case errors.As(err, &ve) && ve.Field == "name" || errors.As(err, &ve) && ve.Field == "familyName":
 		return i18n.T("ded.nameRequired"), nil
 	case errors.As(err, &ve) && (ve.Field == "emails" || ve.Field == "phones"):
