@@ -186,6 +186,12 @@ func (im *importer) planDirectory(recs []DirRecord) error {
 		if parent != "" {
 			o.unit.Parent = parent
 		}
+		// Hours are kept as written; those "aperto ora" cannot read are reported, once per office.
+		if h := o.unit.Hours(); len(h.Problems) > 0 {
+			im.problem(Problem{File: im.sum.File, Sheet: rec.Sheet, Row: rec.Row, Column: "orari", Severity: Warning,
+				Problem: fmt.Sprintf("orari di «%s» non compresi: %s", o.unit.Name, strings.Join(h.Problems, "; ")),
+				Action:  "orari conservati come testo; «aperto ora» non è mostrato per l'ufficio"})
+		}
 		unitIRI, err := im.dirUnit(o.unit, parent, rec, false)
 		if err != nil {
 			return err

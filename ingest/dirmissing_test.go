@@ -84,6 +84,24 @@ func TestDirectoryNoLongerListed(t *testing.T) {
 	if err != nil || len(h) != 1 || h[0].Action != "ritiro" || h[0].Actor != "mario" {
 		t.Errorf("history of the retired office: %+v, %v", h, err)
 	}
+	// Hours "aperto ora" cannot read are kept as written and reported once per office.
+	odd := write("rubrica3.csv", ""+
+		"Tributi;Ufficio Bollo Auto;Anna;Rossi;Responsabile;7001;0874 1;bollo@regione.example;su appuntamento\n"+
+		"Tributi;Ufficio Bollo Auto;Pia;Neri;Istruttrice;7004;0874 1;bollo@regione.example;su appuntamento\n")
+	sum = importOK(t, store, odd, Options{Kind: KindDirectory})
+	n := 0
+	for _, p := range sum.Problems {
+		if strings.Contains(p.Problem, "orari di «Ufficio Bollo Auto» non compresi") && p.Severity == Warning && p.Row == 2 {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("unreadable hours reported %d times: %v", n, sum.Problems)
+	}
+	if u, _ := store.UnitByName(ctx, "Ufficio Bollo Auto"); u == nil || u.OpeningHours != "su appuntamento" {
+		t.Errorf("hours not kept as written: %+v", u)
+	}
+	less = odd
 	// Now the workbook and the store agree: nothing to report.
 	if sum := importOK(t, store, less, Options{Kind: KindDirectory}); sum.Missing != 0 {
 		t.Errorf("again: %d missing", sum.Missing)

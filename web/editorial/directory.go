@@ -48,6 +48,8 @@ type unitRow struct {
 	ID     string
 	Depth  int
 	Status webkit.OpenNow
+	// Unread: the office has hours "aperto ora" cannot read (an import keeps them as written).
+	Unread bool
 }
 
 type personRowEdit struct {
@@ -74,7 +76,8 @@ func unitRows(units []kb.Unit, now time.Time) []unitRow {
 			}
 		}
 		depth[u.IRI] = d
-		out = append(out, unitRow{Unit: u, ID: webkit.LocalID(u.IRI), Depth: min(d, 3), Status: webkit.OpenStatus(&u, now)})
+		out = append(out, unitRow{Unit: u, ID: webkit.LocalID(u.IRI), Depth: min(d, 3), Status: webkit.OpenStatus(&u, now),
+			Unread: len(u.Hours().Problems) > 0})
 	}
 	return out
 }
