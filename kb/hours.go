@@ -417,3 +417,21 @@ func dayList(ds []time.Weekday) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// HoursSpecification is one interval as schema.org's OpeningHoursSpecification writes it:
+// dayOfWeek "Monday", opens "09:00", closes "13:00" (closes "24:00" for the end of the day).
+type HoursSpecification struct {
+	DayOfWeek string `json:"dayOfWeek"`
+	Opens     string `json:"opens"`
+	Closes    string `json:"closes"`
+}
+
+// Specification is the week as schema.org openingHoursSpecification, Monday first.
+func (h OpeningHours) Specification() []HoursSpecification {
+	out := []HoursSpecification{}
+	hm := func(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
+	for _, x := range h.Intervals() {
+		out = append(out, HoursSpecification{DayOfWeek: x.Day.String(), Opens: hm(x.Opens), Closes: hm(x.Closes)})
+	}
+	return out
+}

@@ -114,3 +114,28 @@ func FuzzParseHours(f *testing.F) {
 		}
 	})
 }
+
+// TestHoursSpecification: the schema.org reading, Monday first, "24:00" for the end of a day.
+func TestHoursSpecification(t *testing.T) {
+	got := ParseHours("dom 10-12; lun 9-13 e 15-17; sab 0-24").Specification()
+	want := []HoursSpecification{{"Monday", "09:00", "13:00"}, {"Monday", "15:00", "17:00"}, {"Saturday", "00:00", "24:00"}, {"Sunday", "10:00", "12:00"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if s := ParseHours("su appuntamento").Specification(); s == nil || len(s) != 0 {
+		t.Errorf("unreadable: %v", s)
+	}
+}
+
+// BenchmarkParseHours reads the longest text of the corpus's directory.
+func BenchmarkParseHours(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		ParseHours("Lun-Ven 8:30-13:30; Lun, Mar e Gio 15:00-17:30 (accettazione atti cartacei)")
+	}
+}

@@ -293,6 +293,12 @@ func TestAPI(t *testing.T) {
 			if b["unit"].(map[string]any)["iri"] != p.Office {
 				t.Errorf("unit %v", b["unit"])
 			}
+			// The fixtures' offices have readable hours: their schema.org reading and open/closed.
+			spec, _ := b["hours"].(map[string]any)["specification"].([]any)
+			now, _ := b["openNow"].(map[string]any)
+			if len(spec) == 0 || spec[0].(map[string]any)["dayOfWeek"] != "Monday" || now == nil || now["label"] == "" {
+				t.Errorf("hours %v, openNow %v", b["hours"], b["openNow"])
+			}
 		}},
 		{"/api/people", role.Anonymous, 200, func(t *testing.T, b map[string]any) {
 			if len(b["items"].([]any)) != len(fixtures.People) {

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -164,9 +165,26 @@ func (h *Handlers) apiUnit(c echo.Context) error {
 	for _, ch := range d.Children {
 		sub = append(sub, apiUnit{Unit: ch.Unit, ID: ch.ID})
 	}
+	// The opening hours as read (schema.org openingHoursSpecification) and whether the office
+	// is open now, Italian holidays counted; openNow is absent when the hours cannot be read.
+	hours := d.Unit.Hours()
+	type openNow struct {
+		Open  bool       `json:"open"`
+		Label string     `json:"label"`
+		Next  *time.Time `json:"next,omitempty"`
+	}
+	var now *openNow
+	if st := webkit.OpenStatus(d.Unit, time.Now()); st.Known {
+		now = &openNow{Open: st.Open, Label: st.Label}
+		if _, next := webkit.OpenAt(hours, time.Now()); !next.IsZero() {
+			now.Next = &next
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"unit": apiUnit{Unit: *d.Unit, ID: webkit.LocalID(d.Unit.IRI)}, "children": sub,
 		"people": people, "pills": summarize(d.Pills),
+		"hours":   map[string]any{"specification": hours.Specification(), "notes": hours.Notes, "problems": hours.Problems},
+		"openNow": now,
 	})
 }
 

@@ -54,3 +54,14 @@ func TestOpenAt(t *testing.T) {
 		t.Errorf("no office shown: %+v", s)
 	}
 }
+
+// BenchmarkOpenStatus is what a page pays per office shown: reading the hours and checking
+// them against the holidays.
+func BenchmarkOpenStatus(b *testing.B) {
+	u := &kb.Unit{OpeningHours: "Lun-Ven 8:30-13:30; Lun, Mar e Gio 15:00-17:30"}
+	t := time.Date(2026, 5, 8, 18, 0, 0, 0, clock.Rome()) // Friday evening: the search runs to Monday
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		OpenStatus(u, t)
+	}
+}
