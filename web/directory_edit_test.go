@@ -85,8 +85,17 @@ func TestDirectoryInTheBrowser(t *testing.T) {
 	if r := form(admin, path+"/ritira", url.Values{}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "spostali") {
 		t.Errorf("retire an office with people: %d", r.Status)
 	}
-	if r := form(admin, ppath, url.Values{"familyName": {""}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "obbligatorio") {
-		t.Errorf("person without a name: %d", r.Status)
+	for _, tc := range []struct {
+		v    url.Values
+		want string
+	}{
+		{url.Values{"familyName": {""}}, "obbligatorio"},
+		{url.Values{"familyName": {"Neri"}, "emails": {"carla.neri"}}, "nome@dominio"},
+		{url.Values{"familyName": {"Neri"}, "unit": {"https://example.org/nessuno"}}, "«Ufficio»"},
+	} {
+		if r := form(admin, ppath, tc.v); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, tc.want) {
+			t.Errorf("%v: %d, want 400 with %q", tc.v, r.Status, tc.want)
+		}
 	}
 	if r := form(admin, ppath, url.Values{"givenName": {"Carla"}, "familyName": {"Neri"}, "unit": {parent.IRI}, "extension": {"7124"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("move person: %d %.300s", r.Status, r.Body)

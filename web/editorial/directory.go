@@ -211,10 +211,17 @@ func saveError(err error) (string, error) {
 		return i18n.T("ded.hasPills", ve.Msg), nil
 	case errors.As(err, &ve) && ve.Field == "name" || errors.As(err, &ve) && ve.Field == "familyName":
 		return i18n.T("ded.nameRequired"), nil
-	case errors.As(err, &ve) && (ve.Field == "emails" || ve.Field == "phones"):
-		return i18n.T("ded.badContact", ve.Msg), nil
+	case errors.As(err, &ve) && ve.Field == "emails":
+		return i18n.T("ded.badEmail"), nil
+	case errors.As(err, &ve) && ve.Field == "phones":
+		return i18n.T("ded.badPhone"), nil
 	case errors.As(err, &ve):
-		return i18n.T("ded.invalid", ve.Field), nil
+		// kb's messages are English: the page names the field in Italian.
+		label := map[string]string{"unit": i18n.T("dir.office"), "parent": i18n.T("ded.f.parent"), "kind": i18n.T("ded.f.kind")}[ve.Field]
+		if label == "" {
+			label = i18n.T("ded.aField")
+		}
+		return i18n.T("ded.invalid", label), nil
 	case errors.Is(err, kb.ErrNotFound):
 		return "", webkit.NotFound("err.unitNotFound")
 	}
