@@ -35,8 +35,8 @@ func (u Unit) Hours() OpeningHours { return ParseHours(u.OpeningHours) }
 // "open now" holds for every office written in the browser (the import keeps and reports
 // them instead). u.IRI is set for a new unit.
 func (s *Store) SaveUnit(ctx context.Context, u *Unit, actor string, at time.Time) error {
-	if strings.TrimSpace(actor) == "" {
-		return &ValidationError{Resource: u.IRI, Field: "actor", Msg: "manca chi fa la modifica"}
+	if err := needActor(u.IRI, actor); err != nil {
+		return err
 	}
 	if h := u.Hours(); len(h.Problems) > 0 {
 		return &ValidationError{Resource: u.IRI, Field: "openingHours", Msg: strings.Join(h.Problems, "; ")}
@@ -48,16 +48,9 @@ func (s *Store) SaveUnit(ctx context.Context, u *Unit, actor string, at time.Tim
 			return err
 		}
 	}
-	return s.Update(ctx, func(b *Batch) error {
-		if err := b.PutUnit(u); err != nil {
-			return err
-		}
-		action := "modifica"
-		if old == nil {
-			action = "creazione"
-		}
-		b.recordConceptChange(ConceptChange{Concept: u.IRI, Actor: actor, At: at, Action: action, Detail: unitDiff(old, u, s.unitName(ctx))})
-		return nil
+	return s.recorded(ctx, actor, at, func(b *Batch) (string, string, string, error) {
+		err := b.PutUnit(u)
+		return u.IRI, saveAction(old == nil), unitDiff(old, u, s.unitName(ctx)), err
 	})
 }
 
@@ -66,8 +59,8 @@ func (s *Store) SaveUnit(ctx context.Context, u *Unit, actor string, at time.Tim
 // that pills name as competent office or department is refused too (field "pills"): they would
 // point at nothing.
 func (s *Store) RetireUnit(ctx context.Context, iri, actor string, at time.Time) error {
-	if strings.TrimSpace(actor) == "" {
-		return &ValidationError{Resource: iri, Field: "actor", Msg: "manca chi fa la modifica"}
+	if err := needActor(iri, actor); err != nil {
+		return err
 	}
 	u, err := s.Unit(ctx, iri)
 	if err != nil {
@@ -76,20 +69,16 @@ func (s *Store) RetireUnit(ctx context.Context, iri, actor string, at time.Time)
 	if n := s.pillsCiting(ctx, iri); n > 0 {
 		return &ValidationError{Resource: iri, Field: "pills", Msg: fmt.Sprintf("%d schede indicano l'ufficio", n)}
 	}
-	return s.Update(ctx, func(b *Batch) error {
-		if err := b.DeleteUnit(iri); err != nil {
-			return err
-		}
-		b.recordConceptChange(ConceptChange{Concept: iri, Actor: actor, At: at, Action: "ritiro", Detail: "«" + u.Name + "»"})
-		return nil
+	return s.recorded(ctx, actor, at, func(b *Batch) (string, string, string, error) {
+		return iri, "ritiro", "«" + u.Name + "»", b.DeleteUnit(iri)
 	})
 }
 
 // SavePerson creates or changes a person of the directory (Batch.PutPerson) and records who
 // did it, when and what changed, in one transaction. p.IRI is set for a new person.
 func (s *Store) SavePerson(ctx context.Context, p *Person, actor string, at time.Time) error {
-	if strings.TrimSpace(actor) == "" {
-		return &ValidationError{Resource: p.IRI, Field: "actor", Msg: "manca chi fa la modifica"}
+	if err := needActor(p.IRI, actor); err != nil {
+		return err
 	}
 	if p.Unit != "" {
 		if _, err := s.Unit(ctx, p.Unit); err != nil {
@@ -103,33 +92,50 @@ func (s *Store) SavePerson(ctx context.Context, p *Person, actor string, at time
 			return err
 		}
 	}
-	return s.Update(ctx, func(b *Batch) error {
-		if err := b.PutPerson(p); err != nil {
-			return err
-		}
-		action := "modifica"
-		if old == nil {
-			action = "creazione"
-		}
-		b.recordConceptChange(ConceptChange{Concept: p.IRI, Actor: actor, At: at, Action: action, Detail: personDiff(old, p, s.unitName(ctx))})
-		return nil
+	return s.recorded(ctx, actor, at, func(b *Batch) (string, string, string, error) {
+		err := b.PutPerson(p)
+		return p.IRI, saveAction(old == nil), personDiff(old, p, s.unitName(ctx)), err
 	})
 }
 
 // RetirePerson takes a person out of the directory and records who did it and when.
 func (s *Store) RetirePerson(ctx context.Context, iri, actor string, at time.Time) error {
-	if strings.TrimSpace(actor) == "" {
-		return &ValidationError{Resource: iri, Field: "actor", Msg: "manca chi fa la modifica"}
+	if err := needActor(iri, actor); err != nil {
+		return err
 	}
 	p, err := s.Person(ctx, iri)
 	if err != nil {
 		return err
 	}
+	return s.recorded(ctx, actor, at, func(b *Batch) (string, string, string, error) {
+		return iri, "ritiro", "«" + p.FullName() + "»", b.DeletePerson(iri)
+	})
+}
+
+func needActor(resource, actor string) error {
+	if strings.TrimSpace(actor) == "" {
+		return &ValidationError{Resource: resource, Field: "actor", Msg: "manca chi fa la modifica"}
+	}
+	return nil
+}
+
+func saveAction(created bool) string {
+	if created {
+		return "creazione"
+	}
+	return "modifica"
+}
+
+// recorded runs write — which queues a change and says which resource it changed, how and what
+// — and the history entry of that change, in one transaction; nothing is recorded when write
+// fails.
+func (s *Store) recorded(ctx context.Context, actor string, at time.Time, write func(b *Batch) (iri, action, detail string, err error)) error {
 	return s.Update(ctx, func(b *Batch) error {
-		if err := b.DeletePerson(iri); err != nil {
+		iri, action, detail, err := write(b)
+		if err != nil {
 			return err
 		}
-		b.recordConceptChange(ConceptChange{Concept: iri, Actor: actor, At: at, Action: "ritiro", Detail: "«" + p.FullName() + "»"})
+		b.recordConceptChange(ConceptChange{Concept: iri, Actor: actor, At: at, Action: action, Detail: detail})
 		return nil
 	})
 }
