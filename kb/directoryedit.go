@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -162,6 +163,43 @@ func (s *Store) unitName(ctx context.Context) func(string) string {
 		}
 		return iri
 	}
+}
+
+// DirectoryChanges lists the latest changes to the directory's offices and people (IRIs minted
+// under Base unit/ and person/), newest first, at most limit; retired ones included: their page
+// is gone, their history stays. It walks the history's activities once — an administrator's
+// page, not an operator's.
+func (s *Store) DirectoryChanges(ctx context.Context, limit int) ([]DirectoryChange, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	units, people := Base+"unit/", Base+"person/"
+	var out []DirectoryChange
+	for _, a := range s.subjects(ctx, ontology.RDFType, quad.IRI(ontology.PROVActivity), ontology.GraphHistory) {
+		act := iriOf(a)
+		i := strings.LastIndex(act, "/change/")
+		if i < 0 || !strings.HasPrefix(act, units) && !strings.HasPrefix(act, people) {
+			continue
+		}
+		ch := DirectoryChange{IRI: act[:i]}
+		for _, q := range s.out(ctx, a, ontology.GraphHistory) {
+			switch iriOf(q.Predicate) {
+			case ontology.RDFSLabel:
+				ch.Action = lex(q.Object)
+			case ontology.RDFSComment:
+				ch.Detail = lex(q.Object)
+			case ontology.PROVWasAssociatedWith:
+				ch.Actor = UserName(iriOf(q.Object))
+			case ontology.PROVStartedAtTime:
+				ch.At, _ = parseTime(q.Object)
+			}
+		}
+		out = append(out, ch)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, ctx.Err()
 }
 
 // fieldDiff collects "campo: «a» → «b»" for the fields that changed.

@@ -107,6 +107,14 @@ func TestDirectoryEditsWithHistory(t *testing.T) {
 			if h, _ := s.DirectoryHistory(ctx, dept.IRI); len(h) != 1 {
 				t.Errorf("refused retirement recorded: %+v", h)
 			}
+			// The directory's latest changes, retired office included, newest first.
+			all, err := s.DirectoryChanges(ctx, 3)
+			if err != nil || len(all) != 3 || all[0].IRI != office.IRI || all[0].Action != "ritiro" || all[1].IRI != p.IRI || all[1].Action != "ritiro" {
+				t.Errorf("latest changes: %+v, %v", all, err)
+			}
+			if all, _ := s.DirectoryChanges(ctx, 0); len(all) != 7 {
+				t.Errorf("all changes: %d, want 7", len(all))
+			}
 			if err := s.SaveUnit(ctx, &Unit{Name: "X"}, " ", at); !errors.As(err, &ve) {
 				t.Errorf("no actor: %v", err)
 			}

@@ -129,4 +129,8 @@ func TestDirectoryInTheBrowser(t *testing.T) {
 	if r := admin.get(path); r.Status != http.StatusNotFound {
 		t.Errorf("retired office's edit page: %d", r.Status)
 	}
+	// The editor's list keeps the retired office's history in its latest changes.
+	if r := pub.get("/redazione/rubrica"); !strings.Contains(r.Body, `id="ultime-modifiche"`) || !strings.Contains(r.Body, "«Ufficio Caccia e Pesca»") {
+		t.Errorf("latest changes: %.3000s", r.Body)
+	}
 }

@@ -59,10 +59,21 @@ type personRowEdit struct {
 }
 
 type directoryEditData struct {
-	Units  []unitRow
-	People []personRowEdit
-	Notice string
+	Units   []unitRow
+	People  []personRowEdit
+	Changes []changeRow
+	Notice  string
 }
+
+// changeRow is one of the directory's latest changes, with a link while the office or person
+// is still there.
+type changeRow struct {
+	kb.DirectoryChange
+	Name, Href string
+}
+
+// latestChanges is how many of the directory's changes its editor's page lists.
+const latestChanges = 20
 
 // unitRows lists the units as an org chart (kb.Units is depth-first) with their depth.
 func unitRows(units []kb.Unit, now time.Time) []unitRow {
@@ -97,8 +108,25 @@ func (h *Handlers) directoryEditPage(c echo.Context) error {
 	for _, u := range units {
 		names[u.IRI] = u.Name
 	}
+	href := map[string]string{}
+	for _, u := range units {
+		href[u.IRI] = "/redazione/rubrica/uffici/" + url.PathEscape(webkit.LocalID(u.IRI))
+	}
 	for _, p := range people {
 		d.People = append(d.People, personRowEdit{Person: p, ID: webkit.LocalID(p.IRI), UnitName: names[p.Unit]})
+		names[p.IRI] = p.FullName()
+		href[p.IRI] = "/redazione/rubrica/persone/" + url.PathEscape(webkit.LocalID(p.IRI))
+	}
+	changes, err := h.store.DirectoryChanges(ctx, latestChanges)
+	if err != nil {
+		return webkit.Internal(err)
+	}
+	for _, ch := range changes {
+		name := names[ch.IRI]
+		if name == "" {
+			name = webkit.LocalID(ch.IRI)
+		}
+		d.Changes = append(d.Changes, changeRow{DirectoryChange: ch, Name: name, Href: href[ch.IRI]})
 	}
 	if name := c.QueryParam("ritirato"); name != "" {
 		d.Notice = i18n.T("ded.retired", name)
