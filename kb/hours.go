@@ -147,13 +147,16 @@ func splitParts(s string) []string {
 	return append(out, s[start:])
 }
 
-// parsePart reads one part: lists of days, each followed by one or more time ranges.
+// parsePart reads one part: lists of days, each followed by one or more time ranges — or, when
+// the part starts with a time ("9-13 dal lunedì al venerdì"), time ranges each followed by
+// their days.
 func parsePart(part string) (week [7][]HoursInterval, notes, problems []string) {
 	toks, notes := hoursTokens(part)
 	var (
 		days     []time.Weekday // the days the next times belong to
 		listing  bool           // days are being listed (no time since the last day)
-		pending  [][2]int       // times read before any day
+		pending  [][2]int       // times waiting for the days that follow them
+		first    bool           // the part starts with a time: times come before their days
 		lastDay  = -1           // the last single day read, for a range
 		rangeDay bool           // a "-" or "al" after a day: the next day closes a range
 		timed    bool           // the days listed have a time
@@ -164,6 +167,12 @@ func parsePart(part string) (week [7][]HoursInterval, notes, problems []string) 
 			week[d] = append(week[d], HoursInterval{Day: d, Opens: from, Closes: to})
 		}
 		listing, timed, rangeDay = false, true, false
+	}
+	flush := func() {
+		for _, p := range pending {
+			add(p[0], p[1])
+		}
+		pending, days = nil, nil
 	}
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
@@ -190,12 +199,6 @@ func parsePart(part string) (week [7][]HoursInterval, notes, problems []string) 
 			lastDay, rangeDay = int(t.day), false
 			if t.kind != 'd' {
 				lastDay = -1
-			}
-			if len(pending) > 0 {
-				for _, p := range pending {
-					add(p[0], p[1])
-				}
-				pending = nil
 			}
 		case '-':
 			if listing && lastDay >= 0 {
@@ -229,7 +232,13 @@ func parsePart(part string) (week [7][]HoursInterval, notes, problems []string) 
 				problems = append(problems, "orario che finisce prima di iniziare: "+clockRange(from, to))
 				continue
 			}
-			if len(days) == 0 {
+			if len(days) == 0 && len(pending) == 0 && !timed {
+				first = true
+			}
+			if first {
+				if listing && len(days) > 0 {
+					flush() // the days after the last times are theirs; these times start anew
+				}
 				pending = append(pending, [2]int{from, to})
 				continue
 			}
@@ -237,6 +246,9 @@ func parsePart(part string) (week [7][]HoursInterval, notes, problems []string) 
 		case 'u':
 			unknown = append(unknown, t.word)
 		}
+	}
+	if first && len(days) > 0 {
+		flush()
 	}
 	if len(unknown) > 0 {
 		problems = append(problems, "non compreso: "+strings.Join(unknown, ", "))
