@@ -20,14 +20,14 @@ import (
 // within a week); when closed, the time it opens next (zero when it never opens). Hours with
 // no readable interval are never open.
 func OpenAt(h kb.OpeningHours, t time.Time) (open bool, next time.Time) {
+	if !h.Known() {
+		return false, time.Time{}
+	}
 	cal := workcal.Empty(clock.Rome())
 	for d, xs := range h.Week {
 		for _, x := range xs {
 			cal.Week[d] = append(cal.Week[d], workcal.Band{From: time.Duration(x.Opens) * time.Minute, To: time.Duration(x.Closes) * time.Minute})
 		}
-	}
-	if !h.Known() {
-		return false, time.Time{}
 	}
 	t = t.In(clock.Rome())
 	if !cal.IsOpen(t) {
