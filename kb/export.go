@@ -32,6 +32,9 @@ type ExportOptions struct {
 	// history; without Internal, the pills' internal fields are left out. nil writes everything.
 	Viewer *Viewer
 	At     time.Time // when the viewer looks (validity periods); now when zero
+	// Triples writes the statements without their graph even in a syntax with named graphs
+	// (JSON-LD): one graph's document, as the Graph Store Protocol reads it.
+	Triples bool
 }
 
 // ExportView writes what opt selects in format f (see Export, ExportOptions).
@@ -42,7 +45,7 @@ func (s *Store) ExportView(ctx context.Context, w io.Writer, f rdf.Format, opt E
 	if err != nil {
 		return err
 	}
-	dropGraph := !f.HasGraphs()
+	dropGraph := !f.HasGraphs() || opt.Triples
 	write := func(q quad.Quad) error {
 		if err := qw.WriteQuad(q); err != nil {
 			return fmt.Errorf("kb: export: %w", err)

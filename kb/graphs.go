@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -78,4 +79,34 @@ func ownGraph(g string) bool {
 		return true
 	}
 	return false
+}
+
+// OwnGraph reports whether g is one of the graphs kb writes itself (the ontology, the
+// vocabularies, the taxonomy, the content, the directory, the history): other packages refuse
+// to write them as plain statements.
+func OwnGraph(g string) bool { return ownGraph(g) }
+
+// HasGraph reports whether named graph g holds at least one statement, as the store is before
+// the batch: a Graph Store write tells "created" from "replaced" inside the transaction that
+// writes, so that two writers cannot both create the graph.
+func (b *Batch) HasGraph(g string) (bool, error) { return b.s.HasGraph(b.ctx, g) }
+
+// HasGraph reports whether named graph g holds at least one statement.
+func (s *Store) HasGraph(ctx context.Context, g string) (bool, error) {
+	if g == "" {
+		return false, nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ref := s.qs.ValueOf(quad.IRI(g))
+	if ref == nil {
+		return false, nil
+	}
+	it := s.qs.QuadIterator(quad.Label, ref)
+	defer it.Close()
+	ok := it.Next(ctx)
+	if err := it.Err(); err != nil {
+		return false, fmt.Errorf("kb: graph %s: %w", g, err)
+	}
+	return ok, nil
 }

@@ -127,6 +127,9 @@ var auditRoutes = map[string]auditRule{
 	"POST /importa/:id/avvia": func(a auditArgs) (audit.Action, string, string) {
 		return audit.ImportRun, "file " + a.uploadName(), "importazione avviata (caricamento " + a.param("id") + ")"
 	},
+	"POST /api/remote/import": func(a auditArgs) (audit.Action, string, string) {
+		return audit.ImportRun, "grafo " + a.field("graph"), "importato da " + a.field("url")
+	},
 	"POST /importa/:id/elimina": func(a auditArgs) (audit.Action, string, string) {
 		return audit.ImportDiscard, "file " + a.uploadName(), "caricamento " + a.param("id") + " eliminato senza importare"
 	},

@@ -16,6 +16,8 @@ import (
 	"sportello/i18n"
 	"sportello/ingest"
 	"sportello/internal/role"
+	"sportello/kb/linkeddata"
+	"sportello/web/semantic"
 	"sportello/ticketing"
 	"sportello/web/webkit"
 )
@@ -101,6 +103,9 @@ func (s *Server) bodyLimits() map[string]bodyLimit {
 		"POST /richiesta": {ticketing.MaxWebTotalBytes + margin, 0},
 		// A backup holds every recording: the announcements page allows 64 at the limit.
 		"POST /annunci/ripristina": {64 * (recording + 64<<10), 64 * (recording + 64<<10)},
+		// The Graph Store's documents (SPARQL 1.1 Graph Store HTTP Protocol): the body is the file.
+		"PUT " + semantic.GraphStorePath:  {linkeddata.MaxGraphBytes, linkeddata.MaxGraphBytes},
+		"POST " + semantic.GraphStorePath: {linkeddata.MaxGraphBytes, linkeddata.MaxGraphBytes},
 	}
 }
 

@@ -50,7 +50,7 @@ func New(site *webkit.Site, svc *linkeddata.Service, log *slog.Logger) *Handlers
 // description are public (what the public may read is decided per caller by the visibility
 // rule); the query page is for staff.
 func (h *Handlers) Routes() []webkit.Route {
-	return append(h.remoteRoutes(),
+	return append(append(h.remoteRoutes(), h.graphStoreRoutes()...),
 		webkit.GET("/sparql", webkit.Everyone, h.query),
 		webkit.POST("/sparql", webkit.Everyone, h.query),
 		webkit.GET("/id/*", webkit.Everyone, h.resource),
