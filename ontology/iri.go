@@ -222,4 +222,7 @@ const (
 	GraphContent    = GraphBase + "content"      // pills
 	GraphDirectory  = GraphBase + "directory"    // offices and people
 	GraphHistory    = GraphBase + "history"      // PROV-O provenance
+	// GraphHarvest is the prefix of the graphs harvested sources fill, one per source (package
+	// harvest): the web pages of the Administration, read by SPARQL and by search.
+	GraphHarvest = GraphBase + "harvest/"
 )

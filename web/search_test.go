@@ -13,11 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
 	"sportello/fixtures"
 	"sportello/i18n"
 	"sportello/internal/role"
 	"sportello/kb"
 	"sportello/kb/search"
+	"sportello/ontology"
 	"sportello/web/webkit"
 )
 
@@ -683,5 +686,61 @@ func BenchmarkPutPillFollowed(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSearchSitePages: a page of the Administration's site that a harvest put in the graph is
+// shown "dal sito" with its link, on the page and in the API, to every role that searches, and
+// never among the pills (hits, total); a filtered search or a later page leaves it out, and
+// its HTML is escaped.
+func TestSearchSitePages(t *testing.T) {
+	env := newSearchEnv(t)
+	ctx := context.Background()
+	g := quad.IRI(ontology.GraphHarvest + "sito-regionale")
+	page := quad.IRI("https://www.regione.example.it/servizi/bollo")
+	svc := quad.IRI("https://www.regione.example.it/servizi/bollo#servizio")
+	before := searchAPI(t, env.h, role.Operator, "q=bollo+auto")
+	err := env.store.Update(ctx, func(b *kb.Batch) error {
+		return b.AddQuads([]quad.Quad{
+			{Subject: page, Predicate: quad.IRI(ontology.RDFType), Object: quad.IRI(ontology.Schema + "WebPage"), Label: g},
+			{Subject: page, Predicate: quad.IRI(ontology.SchemaName), Object: quad.String("Bollo auto <script>"), Label: g},
+			{Subject: svc, Predicate: quad.IRI(ontology.SchemaName), Object: quad.String("Pagamento del bollo auto regionale"), Label: g},
+			{Subject: svc, Predicate: quad.IRI(ontology.PROV + "wasDerivedFrom"), Object: page, Label: g},
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []role.Role{role.Anonymous, role.Operator, role.Publisher, role.Administrator} {
+		r := searchAPI(t, env.h, who, "q=bollo+auto")
+		if len(r.Pages) != 1 || r.Pages[0].URL != string(page) || r.Pages[0].Kind != search.KindPage || r.Pages[0].Source != "sito-regionale" {
+			t.Errorf("%s: pages %+v", who, r.Pages)
+		}
+		for _, h := range r.Hits {
+			if h.IRI == string(page) || h.IRI == string(svc) {
+				t.Errorf("%s: a page among the pills: %+v", who, h)
+			}
+		}
+		if who == role.Operator && (r.Total != before.Total || len(r.Hits) != len(before.Hits)) {
+			t.Errorf("the page changed the pills' results: %d → %d", before.Total, r.Total)
+		}
+	}
+	if r := searchAPI(t, env.h, role.Operator, "q=bollo+auto&kind=pill"); len(r.Pages) != 0 {
+		t.Errorf("kind=pill: %+v", r.Pages)
+	}
+	if r := searchAPI(t, env.h, role.Operator, "q=bollo+auto&offset=10"); len(r.Pages) != 0 {
+		t.Errorf("second page: %+v", r.Pages)
+	}
+	r := get(t, env.h, "/cerca?q=bollo+auto", role.Operator)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `href="https://www.regione.example.it/servizi/bollo"`) ||
+		!strings.Contains(r.Body, "Dal sito") || !strings.Contains(r.Body, "Bollo auto &lt;script&gt;") {
+		t.Errorf("/cerca: %d\n%s", r.Status, r.Body)
+	}
+	// The page leaves the graph: it leaves the search.
+	if err := env.store.Update(ctx, func(b *kb.Batch) error { return b.ClearGraph(string(g)) }); err != nil {
+		t.Fatal(err)
+	}
+	if r := searchAPI(t, env.h, role.Operator, "q=bollo+auto"); len(r.Pages) != 0 {
+		t.Errorf("after the graph was cleared: %+v", r.Pages)
 	}
 }

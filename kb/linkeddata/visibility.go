@@ -13,7 +13,7 @@ import (
 
 // HarvestGraph is the prefix of the named graphs that harvested sources fill, one per source:
 // public web pages of the Administration, so public here too.
-const HarvestGraph = "https://w3id.org/sportello/graph/harvest/"
+const HarvestGraph = ontology.GraphHarvest
 
 // publicGraph reports whether every viewer may read graph g whole (the content graph is read
 // pill by pill).

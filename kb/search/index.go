@@ -94,6 +94,10 @@ type Index struct {
 	synMu    sync.Mutex
 	synCache []synGroup // analysed synonym lists
 	synGen   int        // of Synonyms when synCache was built
+
+	pagesMu  sync.RWMutex
+	pages    bleve.Index // harvested pages (pages.go); nil until SyncPages
+	pagesKey string      // fingerprint of the pages indexed
 }
 
 const (
@@ -226,6 +230,12 @@ func (x *Index) Synonyms() *Synonyms { return x.syn }
 
 // Close closes the index.
 func (x *Index) Close() error {
+	x.pagesMu.Lock()
+	if x.pages != nil {
+		x.pages.Close()
+		x.pages = nil
+	}
+	x.pagesMu.Unlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.bi.Close()

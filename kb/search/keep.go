@@ -44,6 +44,12 @@ func Start(ctx context.Context, dir string, store *kb.Store, log *slog.Logger, o
 	} else {
 		log.Info("search index up to date", "dir", dir, "found", found)
 	}
+	if n, err := x.SyncPages(ctx, store); err != nil {
+		// The pages are a help beside the pills: the server starts without them.
+		log.Error("harvested pages not indexed", "err", err)
+	} else if n > 0 {
+		log.Info("harvested pages indexed", "pages", n)
+	}
 	KeepIndexed(store, x, log)
 	return x, nil
 }
@@ -63,7 +69,7 @@ func WithPhrasings(src PhrasingSource) StartOption { return func(x *Index) { x.S
 // leave the index, offices and people follow the directory, and a change to the classification
 // tree re-indexes the pills filed under the changed concepts (their labels are indexed with
 // them, KB-6). An RDF import may have changed anything: the index is compared with the store and
-// rebuilt if needed.
+// rebuilt if needed, and the harvested pages (pages.go) are read again.
 //
 // The hook cannot fail the write it follows, which is already committed: an index error is
 // logged, and the index is put right by the Sync at the next start-up.
@@ -76,6 +82,11 @@ func KeepIndexed(store *kb.Store, x *Index, log *slog.Logger) {
 		ctx = context.WithoutCancel(ctx)
 		if err := applyChange(ctx, store, x, ch); err != nil {
 			log.Error("search index update failed; it will be rebuilt at the next start", "err", err)
+		}
+		if ch.Imported { // a harvest, an import or a Graph Store write: the pages may have changed
+			if _, err := x.SyncPages(ctx, store); err != nil {
+				log.Error("harvested pages not indexed again", "err", err)
+			}
 		}
 	})
 }

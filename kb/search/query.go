@@ -65,6 +65,9 @@ type Response struct {
 	Offset     int                     `json:"offset"`
 	Limit      int                     `json:"limit"`
 	Facets     map[string][]FacetValue `json:"facets,omitempty"`
+	// Pages are harvested pages of the Administration's site that match the query
+	// (SearchPages), for the callers that ask: never among Hits, never in Total or Probability.
+	Pages []PageHit `json:"pages,omitempty"`
 
 	features []float64 // of the best hit, for the evaluation and the fit of the model
 }

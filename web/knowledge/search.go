@@ -97,6 +97,24 @@ func searchOptions(c echo.Context, who role.Role) (string, search.Options, error
 	return q, opt, nil
 }
 
+// maxPages is how many pages of the site a search shows beside the pills.
+const maxPages = 3
+
+// withPages adds the harvested pages of the Administration's site that match q ("dal sito",
+// with the link to the page) to the first page of results of an unfiltered search: they are
+// public, so every role that searches sees them, and they are never counted among the pills.
+func withPages(c echo.Context, x *search.Index, q string, opt search.Options, resp *search.Response) error {
+	if opt.Offset > 0 || len(opt.Kinds) > 0 || opt.Branch != "" || opt.Department != "" || opt.Office != "" || opt.Status != "" {
+		return nil
+	}
+	pages, err := x.SearchPages(c.Request().Context(), q, maxPages)
+	if err != nil {
+		return webkit.Internal(err)
+	}
+	resp.Pages = pages
+	return nil
+}
+
 // apiSearch is GET /api/search: the same JSON as `sportello search --json` (issue 4 §9).
 func (h *Handlers) apiSearch(c echo.Context) error {
 	x, err := h.searchIndex()
@@ -115,6 +133,9 @@ func (h *Handlers) apiSearch(c echo.Context) error {
 		return webkit.Internal(err)
 	}
 	cleanHighlights(resp)
+	if err := withPages(c, x, q, opt, resp); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, resp)
 }
 
@@ -232,6 +253,9 @@ func (h *Handlers) searchPage(c echo.Context) error {
 			return webkit.Internal(err)
 		}
 		cleanHighlights(d.Resp)
+		if err := withPages(c, x, q, opt, d.Resp); err != nil {
+			return err
+		}
 		d.Page = opt.Offset/opt.Limit + 1
 		if opt.Offset > 0 {
 			d.Prev = pageLink(c, max(0, opt.Offset-opt.Limit))

@@ -45,7 +45,9 @@
     any: t("search.anyValue"),
     error: t("search.error"),
     status: function (s) { return L["status." + s] || s; },
-    facet: function (name) { return t("search.facet." + name); }
+    facet: function (name) { return t("search.facet." + name); },
+    fromSite: t("search.fromSite"),
+    fromSiteTitle: t("search.fromSiteTitle")
   };
 
   function el(tag, cls, text) {
@@ -134,6 +136,32 @@
     return li;
   }
 
+  // The harvested pages of the Administration's site ("dal sito"), apart from the pills: a
+  // link to the page, never an answer in the pane.
+  function sitePages(pages) {
+    var sec = el("section", "site-pages");
+    sec.setAttribute("aria-labelledby", "h-sito");
+    var h = el("h3", "", T.fromSiteTitle);
+    h.id = "h-sito";
+    sec.appendChild(h);
+    var ul = el("ul");
+    pages.forEach(function (p) {
+      if (!/^https?:\/\//.test(p.url)) return;
+      var li = el("li");
+      li.appendChild(el("span", "kind", T.fromSite));
+      li.appendChild(document.createTextNode(" "));
+      var a = el("a", "hit-title", p.title);
+      a.href = p.url;
+      a.rel = "external";
+      li.appendChild(a);
+      if (p.snippet) li.appendChild(el("p", "hit-meta", p.snippet));
+      li.appendChild(el("p", "muted page-url", p.url));
+      ul.appendChild(li);
+    });
+    sec.appendChild(ul);
+    return sec;
+  }
+
   function render(r) {
     // A selection survives a refresh of the list when its hit is still there.
     var keep = selected >= 0 && hits[selected] ? hits[selected].iri : "";
@@ -178,6 +206,7 @@
     hits.forEach(function (h, i) { ol.appendChild(hitItem(h, i)); });
     esito.appendChild(ol);
     input.setAttribute("aria-expanded", hits.length ? "true" : "false");
+    if (r.pages && r.pages.length) esito.appendChild(sitePages(r.pages));
     if (r.total > (r.limit || limit) || (r.offset || 0) > 0) esito.appendChild(pager(r));
     facets(r.facets || {});
     if (keep) hits.forEach(function (h, i) { if (h.iri === keep) select(i); });

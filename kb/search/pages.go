@@ -1,0 +1,170 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"sportello/kb"
+)
+
+// KindPage is a page of the Administration's web site harvested into the graph (package
+// harvest, kb.WebPage): shown as "dal sito" with a link to the page, never as a pill.
+//
+// Pages live in an index of their own, apart from pills, offices and people: they never enter
+// a pill search, its ranking, its term statistics or its calibrated confidence (which were
+// fitted without them), and a search of pages cannot return a pill. The pages' index is in
+// memory and rebuilt from the graph at start-up and after every write that may have changed a
+// harvested graph (an import: a harvest, a Graph Store write): a few thousand pages take a
+// fraction of a second, and there is no second index on disk to keep in step.
+const KindPage = "page"
+
+// PageSource is where the pages come from; *kb.Store satisfies it.
+type PageSource interface {
+	WebPages(ctx context.Context) ([]kb.WebPage, error)
+}
+
+var _ PageSource = (*kb.Store)(nil)
+
+// PageHit is one harvested page a search found.
+type PageHit struct {
+	Kind    string  `json:"kind"` // KindPage
+	URL     string  `json:"url"`  // the page on the Administration's site
+	Title   string  `json:"title"`
+	Source  string  `json:"source"`  // the harvested source's name
+	Snippet string  `json:"snippet"` // the start of what the page's data says
+	Score   float64 `json:"score"`
+}
+
+const (
+	pURL    = "url"
+	pTitle  = "title"
+	pText   = "text"
+	pSource = "source"
+)
+
+func pageMapping() *mapping.IndexMappingImpl {
+	m := bleve.NewIndexMapping()
+	if err := addAnalyzers(m); err != nil {
+		panic(err) // the analyzers are fixed at compile time
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	for _, name := range []string{pTitle, pText} {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzerItalian
+		f.Store = true
+		f.IncludeInAll = false
+		doc.AddFieldMappingsAt(name, f)
+	}
+	for _, name := range []string{pURL, pSource} {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = true
+		f.IncludeInAll = false
+		doc.AddFieldMappingsAt(name, f)
+	}
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = analyzerItalian
+	return m
+}
+
+// SyncPages rebuilds the pages' index from src when the pages changed; it returns the number
+// of pages indexed.
+func (x *Index) SyncPages(ctx context.Context, src PageSource) (int, error) {
+	pages, err := src.WebPages(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("search: harvested pages: %w", err)
+	}
+	parts := make([]string, 0, 4*len(pages))
+	for _, p := range pages {
+		parts = append(parts, p.Graph, p.URL, p.Title, p.Text)
+	}
+	key := hashStrings(parts...)
+	x.pagesMu.RLock()
+	same := x.pages != nil && x.pagesKey == key
+	x.pagesMu.RUnlock()
+	if same {
+		return len(pages), nil
+	}
+	bi, err := bleve.NewMemOnly(pageMapping())
+	if err != nil {
+		return 0, err
+	}
+	b := bi.NewBatch()
+	for _, p := range pages {
+		if err := b.Index(p.Graph+"\x00"+p.URL, map[string]any{
+			pURL: p.URL, pTitle: p.Title, pText: p.Text, pSource: p.Source,
+		}); err != nil {
+			bi.Close()
+			return 0, err
+		}
+	}
+	if err := bi.Batch(b); err != nil {
+		bi.Close()
+		return 0, err
+	}
+	x.pagesMu.Lock()
+	old := x.pages
+	x.pages, x.pagesKey = bi, key
+	x.pagesMu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return len(pages), nil
+}
+
+// pageSnippetRunes is the length of a page hit's snippet.
+const pageSnippetRunes = 240
+
+// SearchPages finds harvested pages: each word of q in the title (weighted) or the text of the
+// page's data, analysed for Italian as pills are. Every role may read them: harvested graphs
+// are the Administration's public pages. Nil when no page is indexed.
+func (x *Index) SearchPages(ctx context.Context, q string, limit int) ([]PageHit, error) {
+	if limit <= 0 {
+		limit = 5
+	}
+	x.pagesMu.RLock()
+	defer x.pagesMu.RUnlock()
+	if x.pages == nil || strings.TrimSpace(q) == "" {
+		return nil, nil
+	}
+	title := bleve.NewMatchQuery(q)
+	title.SetField(pTitle)
+	title.SetBoost(3)
+	text := bleve.NewMatchQuery(q)
+	text.SetField(pText)
+	req := bleve.NewSearchRequestOptions(query.NewDisjunctionQuery([]query.Query{title, text}), limit, 0, false)
+	req.Fields = []string{pURL, pTitle, pText, pSource}
+	res, err := x.pages.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PageHit, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		out = append(out, PageHit{
+			Kind: KindPage, URL: str(h.Fields, pURL), Title: str(h.Fields, pTitle),
+			Source: str(h.Fields, pSource), Snippet: snippet(str(h.Fields, pText)), Score: h.Score,
+		})
+	}
+	return out, nil
+}
+
+// snippet is the start of a page's text on one line, cut at a word.
+func snippet(text string) string {
+	s := strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(s) <= pageSnippetRunes {
+		return s
+	}
+	r := []rune(s)[:pageSnippetRunes]
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > pageSnippetRunes/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
