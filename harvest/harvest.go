@@ -1,7 +1,8 @@
 // Package harvest feeds the knowledge graph from remote sources (REQUIREMENTS KB-3, KB-7: one
-// logical view over distributed sources): an RDF document imported from a URL, and the JSON-LD
-// that the Administration's web pages embed, harvested from the pages a sitemap lists into a
-// named graph per source, on a schedule.
+// logical view over distributed sources): an RDF document imported from a URL, and the
+// structured data that the Administration's web pages embed — JSON-LD, microdata, RDFa Lite
+// (microdata.go) — harvested from the pages a sitemap lists into a named graph per source, on a
+// schedule.
 //
 // Every fetch goes through Fetcher: only http and https, only hosts of the configured
 // allow-list (redirects included), a size and a time limit, and Italian errors that name the
@@ -244,14 +245,14 @@ func (src Source) Graph() string { return linkeddata.HarvestGraph + kb.Slug(src.
 type Report struct {
 	Source     string
 	Pages      int // pages read
-	WithData   int // pages that embed JSON-LD
+	WithData   int // pages that embed structured data (JSON-LD, microdata, RDFa)
 	Statements int
 	Problems   []string
 }
 
-// Harvest reads the source's sitemap and every page it lists, takes the JSON-LD blocks of each
-// page (<script type="application/ld+json">) and replaces the source's graph with them in one
-// transaction. A sitemap that cannot be read is an error and changes nothing.
+// Harvest reads the source's sitemap and every page it lists, takes the structured data of each
+// page (<script type="application/ld+json"> blocks, microdata, RDFa Lite) and replaces the
+// source's graph with them in one transaction. A sitemap that cannot be read is an error and changes nothing.
 func Harvest(ctx context.Context, s *kb.Store, f *Fetcher, src Source) (Report, error) {
 	rep := Report{Source: src.Name}
 	if strings.TrimSpace(src.Name) == "" {
@@ -275,11 +276,14 @@ func Harvest(ctx context.Context, s *kb.Store, f *Fetcher, src Source) (Report, 
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		qs, title, err := pageData(ctx, f, page, fmt.Sprintf("b%d_", i))
+		qs, title, skipped, err := pageData(ctx, f, page, fmt.Sprintf("b%d_", i))
 		rep.Pages++
 		if err != nil {
 			rep.Problems = append(rep.Problems, err.Error())
 			continue
+		}
+		if skipped > 0 {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %d dichiarazioni di microdati o RDFa lasciate fuori: proprietà o indirizzi che nessuna sintassi RDF può scrivere", page, skipped))
 		}
 		if len(qs) == 0 {
 			continue
@@ -290,7 +294,7 @@ func Harvest(ctx context.Context, s *kb.Store, f *Fetcher, src Source) (Report, 
 		for _, q := range qs {
 			q.Label = g
 			all = append(all, q)
-			if iri, ok := q.Subject.(quad.IRI); ok && !subjects[iri] {
+			if iri, ok := q.Subject.(quad.IRI); ok && iri != pg && !subjects[iri] {
 				subjects[iri] = true
 				all = append(all, quad.Quad{Subject: iri, Predicate: quad.IRI(ontology.PROV + "wasDerivedFrom"), Object: pg, Label: g})
 			}
@@ -358,16 +362,17 @@ func sitemap(ctx context.Context, f *Fetcher, raw string, depth int) ([]string, 
 	return nil, &Error{URL: raw, Msg: fmt.Sprintf("non è una mappa del sito (elemento radice <%s>, attesi <urlset> o <sitemapindex>)", doc.XMLName.Local)}
 }
 
-// pageData fetches a page and parses its JSON-LD blocks, relative IRIs resolved against the
-// page; blank nodes get the prefix bn so that two pages never share one.
-func pageData(ctx context.Context, f *Fetcher, page, bn string) ([]quad.Quad, string, error) {
+// pageData fetches a page and reads its structured data — JSON-LD blocks, microdata and RDFa
+// Lite (microdata.go) — relative IRIs resolved against the page; blank nodes get the prefix bn
+// so that two pages never share one.
+func pageData(ctx context.Context, f *Fetcher, page, bn string) ([]quad.Quad, string, int, error) {
 	body, _, err := f.Get(ctx, page)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	doc, err := html.Parse(bytes.NewReader(body))
 	if err != nil {
-		return nil, "", &Error{URL: page, Msg: "la pagina non si può leggere come HTML", Err: err}
+		return nil, "", 0, &Error{URL: page, Msg: "la pagina non si può leggere come HTML", Err: err}
 	}
 	var blocks []string
 	var title string
@@ -393,10 +398,20 @@ func pageData(ctx context.Context, f *Fetcher, page, bn string) ([]quad.Quad, st
 	}
 	walk(doc)
 	var out []quad.Quad
+	base, _ := url.Parse(page)
+	md, skipMD, err := microdata(doc, base, bn+"md_")
+	if err != nil {
+		return nil, "", 0, &Error{URL: page, Msg: err.Error(), Err: err}
+	}
+	ra, skipRDFa, err := rdfa(doc, base, bn+"rdfa_")
+	if err != nil {
+		return nil, "", 0, &Error{URL: page, Msg: err.Error(), Err: err}
+	}
+	out = append(append(out, md...), ra...)
 	for i, b := range blocks {
 		r, err := rdf.NewReader(strings.NewReader(b), rdf.JSONLD, rdf.ReaderOptions{Base: page, File: page})
 		if err != nil {
-			return nil, "", &Error{URL: page, Msg: err.Error(), Err: err}
+			return nil, "", 0, &Error{URL: page, Msg: err.Error(), Err: err}
 		}
 		for {
 			q, err := r.ReadQuad()
@@ -404,14 +419,14 @@ func pageData(ctx context.Context, f *Fetcher, page, bn string) ([]quad.Quad, st
 				break
 			}
 			if err != nil {
-				return nil, "", &Error{URL: page, Msg: fmt.Sprintf("il blocco JSON-LD n. %d non è valido: %v", i+1, err), Err: err}
+				return nil, "", 0, &Error{URL: page, Msg: fmt.Sprintf("il blocco JSON-LD n. %d non è valido: %v", i+1, err), Err: err}
 			}
 			q.Subject, q.Object = relabel(q.Subject, bn, i), relabel(q.Object, bn, i)
 			q.Label = nil
 			out = append(out, q)
 		}
 	}
-	return out, title, nil
+	return out, title, skipMD + skipRDFa, nil
 }
 
 func relabel(v quad.Value, prefix string, block int) quad.Value {

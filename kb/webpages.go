@@ -68,6 +68,7 @@ func (s *Store) WebPages(ctx context.Context) ([]WebPage, error) {
 				}
 			}
 		}
+		add(page, 0) // what RDFa says of the page itself (its description, its keywords)
 		for _, sub := range s.subjects(ctx, ontology.PROV+"wasDerivedFrom", page, string(g)) {
 			add(sub, 0)
 		}
