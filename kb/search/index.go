@@ -98,6 +98,7 @@ type Index struct {
 	pagesMu  sync.RWMutex
 	pages    bleve.Index // harvested pages (pages.go); nil until SyncPages
 	pagesKey string      // fingerprint of the pages indexed
+	pagesDir string      // its temporary folder
 }
 
 const (
@@ -231,10 +232,8 @@ func (x *Index) Synonyms() *Synonyms { return x.syn }
 // Close closes the index.
 func (x *Index) Close() error {
 	x.pagesMu.Lock()
-	if x.pages != nil {
-		x.pages.Close()
-		x.pages = nil
-	}
+	closePages(x.pages, x.pagesDir)
+	x.pages, x.pagesDir = nil, ""
 	x.pagesMu.Unlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
