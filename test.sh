@@ -11,6 +11,7 @@ command -v roqet >/dev/null || need+=(rasqal-utils)
 /usr/bin/python3 -c 'import rdflib' 2>/dev/null || need+=(python3-rdflib)
 /usr/bin/python3 -c 'import vobject' 2>/dev/null || need+=(python3-vobject)
 /usr/bin/python3 -c 'import SPARQLWrapper' 2>/dev/null || need+=(python3-sparqlwrapper)  # the SPARQL endpoint's client test
+command -v curl >/dev/null || need+=(curl)  # the Graph Store's client tests
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v sipp >/dev/null || need+=(sip-tester)
 # telephony: the PBX stand-in, the RTP capture, the Italian prompts and speech synthesis
