@@ -1,6 +1,7 @@
 package linkeddata
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -42,6 +43,21 @@ var ErrNoGraph = errors.New("linkeddata: no such graph")
 
 // ErrReservedGraph refuses a write to one of kb's own graphs other than the import of pills.
 var ErrReservedGraph = errors.New("linkeddata: the graph is written by Sportello's workflow and editors")
+
+// ErrTooLarge: the document is larger than MaxGraphBytes.
+var ErrTooLarge = fmt.Errorf("linkeddata: the document is larger than %d bytes", MaxGraphBytes)
+
+// NotAPillError refuses a statement of a document added to the content graph that is not about
+// a pill the document describes: through the Graph Store the content graph takes pills only, so
+// that no statement reaches a pill but through the workflow. Error() is Italian.
+type NotAPillError struct {
+	N       int    // the statement's number in the document, from 1
+	Subject string // what it is about
+}
+
+func (e *NotAPillError) Error() string {
+	return fmt.Sprintf("la dichiarazione n. %d riguarda %s, che non è una scheda descritta nel documento (con rdf:type sp:KnowledgePill) né una sua parte: nel grafo dei contenuti si importano solo schede", e.N, e.Subject)
+}
 
 // ErrGraphIRI: the graph's name is not an absolute IRI.
 var ErrGraphIRI = errors.New("linkeddata: the graph is not named by an absolute IRI")
@@ -121,7 +137,25 @@ func (sv *Service) writeGraph(ctx context.Context, g string, r io.Reader, f rdf.
 		return out, ErrReservedGraph
 	}
 	var quads []quad.Quad
-	if !pills {
+	if pills {
+		// The document is read twice — checked, then imported — so it is kept (bounded by
+		// MaxGraphBytes, the route's limit too).
+		body, err := io.ReadAll(io.LimitReader(r, MaxGraphBytes+1))
+		if err != nil {
+			return out, err
+		}
+		if len(body) > MaxGraphBytes {
+			return out, ErrTooLarge
+		}
+		doc, err := readGraph(ctx, bytes.NewReader(body), f, g)
+		if err != nil {
+			return out, err
+		}
+		if err := onlyPills(doc); err != nil {
+			return out, err
+		}
+		r = bytes.NewReader(body)
+	} else {
 		// Parsed before the transaction, outside the store's write lock: a document that does
 		// not parse costs the other writers nothing.
 		var err error
@@ -232,4 +266,44 @@ func readGraph(ctx context.Context, r io.Reader, f rdf.Format, g string) ([]quad
 		q.Subject, q.Object, q.Label = relabel(q.Subject), relabel(q.Object), label
 		out = append(out, q)
 	}
+}
+
+// onlyPills checks that every statement of doc is about a pill the document types as
+// sp:KnowledgePill, a node the pill owns (<pill#answer>), or a blank node one of those points
+// to; else a *NotAPillError names the first statement that is not.
+func onlyPills(doc []quad.Quad) error {
+	allowed := map[quad.Value]bool{}
+	pills := map[string]bool{}
+	for _, q := range doc {
+		if iri, ok := q.Subject.(quad.IRI); ok && q.Predicate == quad.IRI(ontology.RDFType) && q.Object == quad.IRI(ontology.KnowledgePill) {
+			allowed[iri] = true
+			pills[string(iri)] = true
+		}
+	}
+	owned := func(v quad.Value) bool {
+		if allowed[v] {
+			return true
+		}
+		if iri, ok := v.(quad.IRI); ok {
+			if p, _, found := strings.Cut(string(iri), "#"); found && pills[p] {
+				return true
+			}
+		}
+		return false
+	}
+	for changed := true; changed; { // blank nodes reached from what is allowed, at any depth
+		changed = false
+		for _, q := range doc {
+			if b, ok := q.Object.(quad.BNode); ok && !allowed[b] && owned(q.Subject) {
+				allowed[b] = true
+				changed = true
+			}
+		}
+	}
+	for i, q := range doc {
+		if !owned(q.Subject) {
+			return &NotAPillError{N: i + 1, Subject: q.Subject.String()}
+		}
+	}
+	return nil
 }

@@ -181,9 +181,14 @@ func (h *Handlers) graphErr(g string, f rdf.Format, err error) error {
 	var pe *rdf.ParseError
 	var ue *kb.UnwritableError
 	var mbe *http.MaxBytesError
+	var npe *linkeddata.NotAPillError
 	switch {
 	case errors.As(err, &mbe):
 		return webkit.TooLarge(mbe.Limit) // the server's body limit turns this into its 413
+	case errors.Is(err, linkeddata.ErrTooLarge):
+		return webkit.TooLarge(linkeddata.MaxGraphBytes)
+	case errors.As(err, &npe):
+		return &webkit.HTTPError{Status: http.StatusUnprocessableEntity, Code: "not_a_pill", Msg: npe.Error() + ".", Err: err}
 	case errors.Is(err, linkeddata.ErrNoGraph):
 		return &webkit.HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: i18n.T("gsp.err.notFound", g)}
 	case errors.Is(err, linkeddata.ErrReservedGraph), errors.Is(err, kb.ErrOwnGraph):

@@ -202,6 +202,19 @@ func TestGraphStorePills(t *testing.T) {
 	if n := statements(t, s, ontology.GraphContent); n != before {
 		t.Fatalf("a refused import wrote: %d → %d", before, n)
 	}
+	// A statement about a pill the document does not describe — a second title slipped into a
+	// published pill — would bypass the workflow: refused, nothing written.
+	ps, err := s.Pills(context.Background(), kb.PillFilter{})
+	if err != nil || len(ps) == 0 {
+		t.Fatal(err)
+	}
+	sneak := pill + "<" + ps[0].IRI + "> <http://purl.org/dc/terms/title> \"Titolo cambiato\"@it .\n"
+	if r := post(sneak); r.status != 422 || !strings.Contains(r.body, "non è una scheda descritta nel documento") {
+		t.Errorf("a statement about another pill: %d %s", r.status, r.body)
+	}
+	if n := statements(t, s, ontology.GraphContent); n != before {
+		t.Fatalf("a refused import wrote: %d → %d", before, n)
+	}
 	r := post(pill)
 	if r.status != 200 || !strings.Contains(r.body, `"outcome":"created"`) {
 		t.Fatalf("pill import: %d %s", r.status, r.body)
