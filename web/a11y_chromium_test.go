@@ -145,8 +145,9 @@ func notPage(pattern string) bool {
 	switch pattern {
 	case "/export/:format", "/annunci/backup", "/annunci/file/:name", "/importa/:id/report.xlsx", "/cerca/schede/:code":
 		return true
-	case "/dataset", "/.well-known/void", "/id/*":
-		// RDF descriptions; a browser asking /id/… is sent to the resource's page, swept apart.
+	case "/dataset", "/.well-known/void", "/id/*", "/rdf-graphs/service":
+		// RDF descriptions and graphs; a browser asking /id/… is sent to the resource's page,
+		// swept apart.
 		return true
 	}
 	return false
