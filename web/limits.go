@@ -17,8 +17,8 @@ import (
 	"sportello/ingest"
 	"sportello/internal/role"
 	"sportello/kb/linkeddata"
-	"sportello/web/semantic"
 	"sportello/ticketing"
+	"sportello/web/semantic"
 	"sportello/web/webkit"
 )
 
