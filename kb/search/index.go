@@ -142,6 +142,13 @@ func Open(dir string) (*Index, error) {
 		}
 	}
 	x.setBleve(bi)
+	// Pages' indexes a process that ended without closing its index left behind (pages.go);
+	// this process holds the index's lock, so none of them is in use.
+	if old, _ := filepath.Glob(filepath.Join(dir, pagesPrefix+"*")); len(old) > 0 {
+		for _, p := range old {
+			os.RemoveAll(p)
+		}
+	}
 	var concepts []kb.Concept
 	if err := readJSON(filepath.Join(dir, conceptsFile), &concepts); err != nil {
 		return nil, err

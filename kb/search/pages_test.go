@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"testing"
@@ -119,4 +120,34 @@ func BenchmarkPages(b *testing.B) {
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
 	})
+}
+
+// TestPagesFolder: an index on disk keeps its pages' index in its own folder, and the folder a
+// killed process left there is removed at the next Open.
+func TestPagesFolder(t *testing.T) {
+	dir := t.TempDir()
+	x, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.SyncPages(context.Background(), generatedPages(10)); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, pagesPrefix+"*"))
+	if len(left) != 1 {
+		t.Fatalf("pages' folders: %v", left)
+	}
+	// The process is killed: the index is not closed (only its lock is released here).
+	x.mu.Lock()
+	x.bi.Close()
+	x.mu.Unlock()
+	x.pages.Close()
+	y, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if still, _ := filepath.Glob(filepath.Join(dir, pagesPrefix+"*")); len(still) != 0 {
+		t.Errorf("left over: %v", still)
+	}
 }
