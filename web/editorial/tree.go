@@ -37,16 +37,22 @@ func (h *Handlers) treeRoutes() []webkit.Route {
 
 type treeData struct {
 	webkit.FormBase
-	Concepts []webkit.ConceptChoice
+	Concepts []webkit.ConceptChoice // for the parent picker: each concept once
+	Outline  []webkit.ConceptChoice // the tree shown: a concept under each of its parents
 	Notice   string
 }
 
 func (h *Handlers) treePage(c echo.Context) error {
-	cs, err := webkit.ConceptChoices(c.Request().Context(), h.store, nil)
+	ctx := c.Request().Context()
+	cs, err := webkit.ConceptChoices(ctx, h.store, nil)
 	if err != nil {
 		return webkit.Internal(err)
 	}
-	d := treeData{FormBase: webkit.FormOf(c), Concepts: cs}
+	outline, err := webkit.ConceptOutline(ctx, h.store)
+	if err != nil {
+		return webkit.Internal(err)
+	}
+	d := treeData{FormBase: webkit.FormOf(c), Concepts: cs, Outline: outline}
 	if name := c.QueryParam("ritirata"); name != "" {
 		d.Notice = i18n.T("ted.retired", name)
 	}
@@ -69,8 +75,8 @@ func (h *Handlers) findConcept(c echo.Context) (*kb.Concept, error) {
 }
 
 type mappingChoice struct {
-	IRI, Label   string
-	Exact, Close bool
+	IRI, Label                  string
+	Exact, Close, Narrow, Broad bool
 }
 
 // mappingGroup is one national vocabulary's concepts, for an <optgroup>.
@@ -84,6 +90,7 @@ type conceptEditData struct {
 	Concept  kb.Concept
 	ID       string
 	Parents  []webkit.ConceptChoice
+	Also     []webkit.ConceptChoice // further parents (several skos:broader)
 	AltIt    string
 	HiddenIt string
 	Mappings []mappingGroup
@@ -111,6 +118,8 @@ func (h *Handlers) conceptEditPage(c echo.Context) error {
 	for _, x := range all {
 		if x.IRI != con.IRI && !slices.Contains(below, x.IRI) {
 			d.Parents = append(d.Parents, x)
+			x.Checked = slices.Contains(con.AlsoBroader, x.IRI)
+			d.Also = append(d.Also, x)
 		}
 	}
 	vocab, err := h.store.VocabularyConcepts(ctx)
@@ -127,7 +136,8 @@ func (h *Handlers) conceptEditPage(c echo.Context) error {
 			d.Mappings = append(d.Mappings, mappingGroup{Scheme: scheme})
 		}
 		d.Mappings[i].Concepts = append(d.Mappings[i].Concepts, mappingChoice{IRI: v.IRI, Label: v.Label("it"),
-			Exact: slices.Contains(con.ExactMatch, v.IRI), Close: slices.Contains(con.CloseMatch, v.IRI)})
+			Exact: slices.Contains(con.ExactMatch, v.IRI), Close: slices.Contains(con.CloseMatch, v.IRI),
+			Narrow: slices.Contains(con.NarrowMatch, v.IRI), Broad: slices.Contains(con.BroadMatch, v.IRI)})
 	}
 	if d.History, err = h.store.ConceptHistory(ctx, con.IRI); err != nil {
 		return webkit.Internal(err)
@@ -170,6 +180,14 @@ func (h *Handlers) readConceptForm(c echo.Context, con *kb.Concept) error {
 		delete(con.PrefLabel, "en")
 	}
 	con.Broader = strings.TrimSpace(c.FormValue("parent"))
+	if _, sent := form["alsoSent"]; sent {
+		con.AlsoBroader = nil
+		for _, p := range form["also"] {
+			if p = strings.TrimSpace(p); p != "" && p != con.Broader {
+				con.AlsoBroader = append(con.AlsoBroader, p)
+			}
+		}
+	}
 	if _, sent := form["altIt"]; sent {
 		if con.AltLabels == nil {
 			con.AltLabels = map[string][]string{}
@@ -182,8 +200,8 @@ func (h *Handlers) readConceptForm(c echo.Context, con *kb.Concept) error {
 		}
 		con.HiddenLabels["it"] = splitList(c.FormValue("hiddenIt"), "\n")
 	}
-	// Mappings: only concepts of the national vocabularies; one that is both exact and close
-	// is exact.
+	// Mappings: only concepts of the national vocabularies, each target under one relation
+	// (the first of exact, close, narrow, broad that names it).
 	vocab, err := h.store.VocabularyConcepts(c.Request().Context())
 	if err != nil {
 		return webkit.Internal(err)
@@ -192,19 +210,25 @@ func (h *Handlers) readConceptForm(c echo.Context, con *kb.Concept) error {
 	for _, v := range vocab {
 		known[v.IRI] = true
 	}
-	con.ExactMatch, con.CloseMatch = nil, nil
-	for _, iri := range form["exact"] {
-		if !known[iri] {
-			return webkit.BadRequest("bad_mapping", i18n.T("ted.badMapping", iri))
+	taken := map[string]bool{}
+	for _, rel := range []struct {
+		field string
+		to    *[]string
+	}{{"exact", &con.ExactMatch}, {"close", &con.CloseMatch}, {"narrow", &con.NarrowMatch}, {"broad", &con.BroadMatch}} {
+		// A multiple select with nothing chosen sends nothing: the editor's form says it sent
+		// the four lists; a form without that mark (the new-concept form) keeps narrow and broad.
+		if _, all := form["mappingsSent"]; !all && rel.field != "exact" && rel.field != "close" {
+			continue
 		}
-		con.ExactMatch = append(con.ExactMatch, iri)
-	}
-	for _, iri := range form["close"] {
-		if !known[iri] {
-			return webkit.BadRequest("bad_mapping", i18n.T("ted.badMapping", iri))
-		}
-		if !slices.Contains(con.ExactMatch, iri) {
-			con.CloseMatch = append(con.CloseMatch, iri)
+		*rel.to = nil
+		for _, iri := range form[rel.field] {
+			if !known[iri] {
+				return webkit.BadRequest("bad_mapping", i18n.T("ted.badMapping", iri))
+			}
+			if !taken[iri] {
+				taken[iri] = true
+				*rel.to = append(*rel.to, iri)
+			}
 		}
 	}
 	return nil
