@@ -212,7 +212,7 @@ func (e *treeEdit) move(iri, parent string) error {
 			return err
 		}
 		if e.ancestorOrSelf(iri, parent) {
-			return &ValidationError{Resource: iri, Field: "broader", Msg: fmt.Sprintf("%s non può andare sotto %s: è una sua voce inferiore", e.name(iri), e.name(parent))}
+			return &ValidationError{Resource: iri, Field: "move", Msg: fmt.Sprintf("%s non può andare sotto %s: è una sua voce inferiore", e.name(iri), e.name(parent))}
 		}
 	}
 	if len(c.Parents()) == 1 && c.Broader == parent {
