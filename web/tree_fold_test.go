@@ -72,7 +72,9 @@ func TestFoldLegacyCategories(t *testing.T) {
 			break
 		}
 	}
-	index := func(p kb.FoldProposal) string { return strconv.Itoa(slices.IndexFunc(props, func(x kb.FoldProposal) bool { return x.Concept.IRI == p.Concept.IRI })) }
+	index := func(p kb.FoldProposal) string {
+		return strconv.Itoa(slices.IndexFunc(props, func(x kb.FoldProposal) bool { return x.Concept.IRI == p.Concept.IRI }))
+	}
 	var abitare string
 	for _, b := range branches {
 		if b.Label("it") == "Abitare" {
