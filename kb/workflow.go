@@ -166,6 +166,10 @@ type WorkflowPolicy struct {
 	SecondApproval func(p *Pill) bool
 }
 
+// SignaturesNeeded is how many signatures of different people pill p needs to be published:
+// two where the SecondApproval policy applies (KB-12), one otherwise.
+func (pol WorkflowPolicy) SignaturesNeeded(p *Pill) int { return pol.signaturesNeeded(p) }
+
 func (pol WorkflowPolicy) signaturesNeeded(p *Pill) int {
 	if pol.SecondApproval != nil && pol.SecondApproval(p) {
 		return 2
