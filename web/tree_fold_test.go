@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"sportello/fixtures/testenv"
 	"sportello/ingest"
 	"sportello/kb"
+	"sportello/kb/rdf"
+	"sportello/ontology"
 	"sportello/web/webkit"
 )
 
@@ -163,5 +166,42 @@ func TestFoldLegacyCategories(t *testing.T) {
 	}
 	if r := form(pub, "/redazione/albero/"+webkit.LocalID(abitare)+"/unisci", url.Values{"into": {housing.Concept.IRI}}); r.Status != http.StatusBadRequest {
 		t.Errorf("merging a branch into its own narrower concept: %d", r.Status)
+	}
+}
+
+// TestTreeWithTangledParents: imported RDF can hold what Sportello never writes — a cycle of
+// skos:broader, diamonds of parents. The operators' tree and the tree editor still answer,
+// bounded, each concept under each parent it can be reached from.
+func TestTreeWithTangledParents(t *testing.T) {
+	site := newAuthSiteWith(t, true)
+	ctx := context.Background()
+	doc := `@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <https://example.org/t/> .
+ex:top a skos:Concept ; skos:prefLabel "Radice intricata"@it .
+ex:a a skos:Concept ; skos:prefLabel "Nodo A"@it ; skos:broader ex:top, ex:b .
+ex:b a skos:Concept ; skos:prefLabel "Nodo B"@it ; skos:broader ex:a, ex:top .
+ex:c a skos:Concept ; skos:prefLabel "Nodo C"@it ; skos:broader ex:a, ex:b .
+ex:top skos:narrower ex:a, ex:b . ex:a skos:narrower ex:b, ex:c . ex:b skos:narrower ex:a, ex:c .
+`
+	if _, err := site.store.Import(ctx, strings.NewReader(doc), rdf.Turtle, kb.ImportOptions{Graph: ontology.GraphTaxonomy}); err != nil {
+		t.Fatal(err)
+	}
+	op, pub := site.login(t, "operatore"), site.login(t, "pubblicatore")
+	tree := op.get("/albero")
+	if tree.Status != 200 || strings.Count(tree.Body, ">Nodo C<") < 2 {
+		t.Errorf("operators' tree: %d, %d places of a concept with two parents", tree.Status, strings.Count(tree.Body, ">Nodo C<"))
+	}
+	ids := map[string]bool{}
+	for _, m := range regexp.MustCompile(`id="([^"]+)"`).FindAllStringSubmatch(tree.Body, -1) {
+		if ids[m[1]] {
+			t.Errorf("element id %q twice on the page", m[1])
+		}
+		ids[m[1]] = true
+	}
+	if r := pub.get("/redazione/albero"); r.Status != 200 || strings.Count(r.Body, ">Nodo C<") < 2 {
+		t.Errorf("tree editor: %d", r.Status)
+	}
+	if r := op.get("/api/concepts"); r.Status != 200 {
+		t.Errorf("/api/concepts: %d", r.Status)
 	}
 }
