@@ -128,6 +128,9 @@ func TestFoldLegacyCategories(t *testing.T) {
 	if old.Status != http.StatusMovedPermanently || old.Header.Get("Location") != webkit.ConceptHref(tax.Target) {
 		t.Errorf("the merged address: %d %s", old.Status, old.Header.Get("Location"))
 	}
+	if r := pub.get("/redazione/albero/" + webkit.LocalID(tax.Concept.IRI)); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/redazione/albero/"+webkit.LocalID(tax.Target) {
+		t.Errorf("the merged concept in the editor: %d %s", r.Status, r.Header.Get("Location"))
+	}
 	if h, _ := site.store.ConceptHistory(ctx, housing.Concept.IRI); len(h) == 0 || h[0].Actor != "pubblicatore" || !strings.Contains(h[0].Detail, "«Abitare»") {
 		t.Errorf("history of the moved category: %+v", h)
 	}

@@ -103,6 +103,9 @@ type conceptEditData struct {
 }
 
 func (h *Handlers) conceptEditPage(c echo.Context) error {
+	if into, ok := h.store.ReplacedBy(c.Request().Context(), c.Param("id")); ok {
+		return c.Redirect(http.StatusSeeOther, "/redazione/albero/"+url.PathEscape(webkit.LocalID(into)))
+	}
 	con, err := h.findConcept(c)
 	if err != nil {
 		return err
