@@ -81,8 +81,10 @@ func openWorkflow(ctx context.Context, cfg Config, db *sqldb.DB, store *kb.Store
 
 // SecondApproval returns the workflow policy "this pill needs two signatures" (KB-12) for the
 // branches listed in spec (labels, matched as the importer does, or IRIs): a pill filed under one
-// of them or under a narrower concept. The branches are read once at start-up; nil when spec is
-// empty.
+// of them or under a narrower concept, through any of a concept's parents. The branches are named
+// once at start-up (an unknown name is an error), their descendants are looked up when a pill is
+// signed, so a concept moved or merged into a branch in the browser counts at once. nil when spec
+// is empty.
 func SecondApproval(ctx context.Context, store *kb.Store, spec string) (func(*kb.Pill) bool, error) {
 	branches := map[string]bool{}
 	for _, name := range strings.Split(spec, ",") {
@@ -97,21 +99,27 @@ func SecondApproval(ctx context.Context, store *kb.Store, spec string) (func(*kb
 			return nil, fmt.Errorf("second approval: no classification concept %q", name)
 		}
 		branches[c.IRI] = true
-		below, err := store.Narrower(ctx, c.IRI, true)
-		if err != nil {
-			return nil, err
-		}
-		for _, iri := range below {
-			branches[iri] = true
-		}
 	}
 	if len(branches) == 0 {
 		return nil, nil
 	}
 	return func(p *kb.Pill) bool {
-		for _, c := range p.Concepts {
-			if branches[c] {
+		// Walk up from the pill's concepts through every parent; bounded, since a tangle in
+		// imported data must not hang a signature.
+		seen := map[string]bool{}
+		up := append([]string(nil), p.Concepts...)
+		for len(up) > 0 && len(seen) < 4096 {
+			iri := up[len(up)-1]
+			up = up[:len(up)-1]
+			if branches[iri] {
 				return true
+			}
+			if seen[iri] {
+				continue
+			}
+			seen[iri] = true
+			if c, err := store.Concept(context.Background(), iri); err == nil {
+				up = append(up, c.Parents()...)
 			}
 		}
 		return false

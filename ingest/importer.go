@@ -309,6 +309,9 @@ func (im *importer) load() error {
 		im.conceptIRI[c.IRI] = true
 		for _, l := range c.PrefLabel {
 			im.concepts[foldKey(l)+"|"+c.Broader] = c.IRI
+			for _, p := range c.AlsoBroader { // a concept with several parents is under each
+				im.concepts[foldKey(l)+"|"+p] = c.IRI
+			}
 		}
 	}
 	if im.units, err = im.store.Units(im.ctx); err != nil {
@@ -343,7 +346,7 @@ func (im *importer) concept(label, parent string, rec Record) (string, error) {
 	}
 	c, err := im.store.ConceptByLabel(im.ctx, label)
 	switch {
-	case err == nil && (parent == "" || c.Broader == parent):
+	case err == nil && (parent == "" || slices.Contains(c.Parents(), parent)):
 		im.concepts[key] = c.IRI
 		return c.IRI, nil
 	case err != nil && !errors.Is(err, kb.ErrNotFound):

@@ -37,9 +37,10 @@ func (b *Batch) DeleteConcept(iri string) error {
 		return err
 	}
 	g := quad.IRI(ontology.GraphTaxonomy)
-	if c.Broader != "" {
-		b.tx.remove(quad.Quad{Subject: quad.IRI(c.Broader), Predicate: quad.IRI(ontology.SKOSNarrower), Object: quad.IRI(iri), Label: g})
-	} else {
+	for _, p := range c.Parents() {
+		b.tx.remove(quad.Quad{Subject: quad.IRI(p), Predicate: quad.IRI(ontology.SKOSNarrower), Object: quad.IRI(iri), Label: g})
+	}
+	if len(c.Parents()) == 0 {
 		b.tx.remove(quad.Quad{Subject: quad.IRI(TaxonomyScheme), Predicate: quad.IRI(ontology.SKOSHasTopConcept), Object: quad.IRI(iri), Label: g})
 	}
 	b.change.Deleted = append(b.change.Deleted, iri)

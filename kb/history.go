@@ -46,7 +46,7 @@ var actionClass = map[Action]string{
 	ActionEdit: ontology.EditActivity, ActionSubmit: ontology.SubmitActivity, ActionApprove: ontology.ApproveActivity,
 	ActionReject: ontology.RejectActivity, ActionRetire: ontology.RetireActivity, ActionRestore: ontology.RestoreActivity,
 	ActionImport: ontology.ImportActivity, ActionMerge: ontology.MergeActivity, ActionDiscard: ontology.DiscardActivity,
-	ActionDelete: ontology.DeleteActivity, ActionLink: ontology.LinkActivity,
+	ActionDelete: ontology.DeleteActivity, ActionLink: ontology.LinkActivity, ActionRefile: ontology.RefileActivity,
 }
 
 func actionOf(class string) Action {

@@ -1,6 +1,9 @@
 package kb
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Status is a pill's place in the publisher → validator workflow (adms:status, REQUIREMENTS
 // KB-8, KB-12, KB-14). The values are the local names of the concepts in the ontology's status
@@ -70,9 +73,26 @@ type Concept struct {
 	AltLabels    map[string][]string `json:"altLabels,omitempty"`    // synonyms, acronyms
 	HiddenLabels map[string][]string `json:"hiddenLabels,omitempty"` // misspellings: searchable, never shown
 	Broader      string              `json:"broader,omitempty"`      // parent IRI; empty for a top concept
-	CloseMatch   []string            `json:"closeMatch,omitempty"`   // e.g. national life events
-	ExactMatch   []string            `json:"exactMatch,omitempty"`   // the same concept in a national vocabulary
-	Definition   string              `json:"definition,omitempty"`
+	// AlsoBroader are the concept's further parents: SKOS allows several skos:broader, and a
+	// concept with two parents shows under both. Broader stays the one parent most callers need
+	// (breadcrumbs, depth); on read it is the first parent in IRI order, so it is stable.
+	AlsoBroader []string `json:"alsoBroader,omitempty"`
+	CloseMatch  []string `json:"closeMatch,omitempty"`  // e.g. national life events
+	ExactMatch  []string `json:"exactMatch,omitempty"`  // the same concept in a national vocabulary
+	NarrowMatch []string `json:"narrowMatch,omitempty"` // a narrower concept of a national vocabulary
+	BroadMatch  []string `json:"broadMatch,omitempty"`  // a broader concept of a national vocabulary
+	// ReplacedBy is the concept a merge folded this one into (dct:isReplacedBy); a replaced
+	// concept is owl:deprecated and out of the tree, but its IRI still resolves.
+	ReplacedBy string `json:"replacedBy,omitempty"`
+	Definition string `json:"definition,omitempty"`
+}
+
+// Parents is every parent of the concept, Broader first; none for a top concept.
+func (c Concept) Parents() []string {
+	if c.Broader == "" {
+		return slices.Clone(c.AlsoBroader)
+	}
+	return append([]string{c.Broader}, c.AlsoBroader...)
 }
 
 // Label returns the label in lang, falling back to Italian, then to any label.

@@ -121,7 +121,8 @@ func (s *Store) readLifeEvents(ctx context.Context) ([]LifeEvent, error) {
 	}
 	for i := range evs {
 		for _, c := range tree {
-			if slices.Contains(c.CloseMatch, evs[i].IRI) {
+			// A concept the same as, close to or narrower than the event files its pills there.
+			if slices.Contains(c.CloseMatch, evs[i].IRI) || slices.Contains(c.ExactMatch, evs[i].IRI) || slices.Contains(c.BroadMatch, evs[i].IRI) {
 				evs[i].Mapped = append(evs[i].Mapped, c.IRI)
 			}
 		}
@@ -164,8 +165,8 @@ func (s *Store) RelatedAs(ctx context.Context, p *Pill, v Viewer, at time.Time, 
 	seen := map[string]bool{p.IRI: true}
 	concepts := slices.Clone(p.Concepts)
 	for _, iri := range p.Concepts {
-		if c, err := s.Concept(ctx, iri); err == nil && c.Broader != "" {
-			concepts = append(concepts, c.Broader)
+		if c, err := s.Concept(ctx, iri); err == nil {
+			concepts = append(concepts, c.Parents()...)
 		}
 	}
 	// The heads choose; only the n chosen are read whole.

@@ -341,7 +341,7 @@ type Batch struct {
 	touched  map[string]bool        // IRIs written by this batch
 	added    map[string][]quad.Quad // graph + subject → what its last replace added
 	codes    map[string]string      // pill code → IRI within the batch
-	broader  map[string]string      // concept → parent, for concepts written by this batch
+	broader  map[string][]string    // concept → parents, for concepts written by this batch
 	kinds    map[string]string      // IRI → class written by this batch (concept, unit)
 	change   Change                 // what the batch writes, for OnChange
 	dirtyIdx bool
@@ -368,7 +368,7 @@ func (s *Store) update(ctx context.Context, fn func(b *Batch) error) (Change, er
 	b := &Batch{
 		s: s, ctx: ctx, tx: newDeltaSet(),
 		touched: map[string]bool{}, codes: map[string]string{},
-		broader: map[string]string{}, kinds: map[string]string{},
+		broader: map[string][]string{}, kinds: map[string]string{},
 	}
 	if err := fn(b); err != nil {
 		return Change{}, err

@@ -3,6 +3,7 @@ package kb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -74,40 +75,54 @@ func (b *Batch) PutConcept(c *Concept) error {
 			c.IRI = fmt.Sprintf("%s-%d", ConceptIRI(label), i)
 		}
 	}
-	for _, m := range append(append([]string(nil), c.CloseMatch...), c.ExactMatch...) {
+	for _, m := range slices.Concat(c.CloseMatch, c.ExactMatch, c.NarrowMatch, c.BroadMatch) {
 		if !isAbsoluteIRI(m) {
 			return bad("closeMatch", "%q is not an absolute IRI", m)
 		}
 	}
-	if c.Broader != "" {
-		if c.Broader == c.IRI {
+	parents := sortedUnique(c.Parents())
+	for _, p := range parents {
+		if p == c.IRI {
 			return bad("broader", "a concept cannot be its own parent")
 		}
-		if b.kinds[c.Broader] != ontology.SKOSConcept {
+		if b.kinds[p] != ontology.SKOSConcept {
 			b.s.mu.RLock()
-			ok := b.s.hasType(b.ctx, quad.IRI(c.Broader), ontology.SKOSConcept, ontology.GraphTaxonomy)
+			ok := b.s.hasType(b.ctx, quad.IRI(p), ontology.SKOSConcept, ontology.GraphTaxonomy)
 			b.s.mu.RUnlock()
 			if !ok {
-				return bad("broader", "parent %s is not a concept of the tree", c.Broader)
+				return bad("broader", "parent %s is not a concept of the tree", p)
 			}
 		}
-		// Walk up from the parent, one indexed hop per level, looking for c itself.
-		seen := map[string]bool{}
-		for p := c.Broader; p != ""; p = b.parentOf(p) {
-			if p == c.IRI {
-				return bad("broader", "%s would make the tree a cycle", c.Broader)
-			}
-			if seen[p] {
-				break
-			}
-			seen[p] = true
+	}
+	// The tree is a directed acyclic graph: walk up from every parent through all their
+	// parents, one indexed hop per concept and each concept once, looking for c itself.
+	seen := map[string]bool{}
+	up := slices.Clone(parents)
+	for len(up) > 0 {
+		p := up[len(up)-1]
+		up = up[:len(up)-1]
+		if p == c.IRI {
+			return bad("broader", "%s would make the tree a cycle", strings.Join(parents, ", "))
+		}
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		up = append(up, b.parentsOf(p)...)
+	}
+	// Broader is the first parent in IRI order, as a read gives it back.
+	c.Broader, c.AlsoBroader = "", nil
+	if len(parents) > 0 {
+		c.Broader, c.AlsoBroader = parents[0], parents[1:]
+		if len(c.AlsoBroader) == 0 {
+			c.AlsoBroader = nil
 		}
 	}
 	if err := b.touch(c.IRI); err != nil {
 		return err
 	}
 	b.kinds[c.IRI] = ontology.SKOSConcept
-	b.broader[c.IRI] = c.Broader
+	b.broader[c.IRI] = parents
 	b.dirtyIdx = true
 	b.change.Concepts = append(b.change.Concepts, c.IRI)
 
@@ -136,10 +151,17 @@ func (b *Batch) PutConcept(c *Concept) error {
 	for _, m := range c.ExactMatch {
 		q.iri(ontology.SKOSExactMatch, m)
 	}
-	if c.Broader != "" {
-		q.iri(ontology.SKOSBroader, c.Broader)
-		q.addOn(c.Broader, ontology.SKOSNarrower, quad.IRI(c.IRI))
-	} else {
+	for _, m := range c.NarrowMatch {
+		q.iri(ontology.SKOSNarrowMatch, m)
+	}
+	for _, m := range c.BroadMatch {
+		q.iri(ontology.SKOSBroadMatch, m)
+	}
+	for _, p := range parents {
+		q.iri(ontology.SKOSBroader, p)
+		q.addOn(p, ontology.SKOSNarrower, quad.IRI(c.IRI))
+	}
+	if len(parents) == 0 {
 		q.iri(ontology.SKOSTopConceptOf, TaxonomyScheme)
 		q.addOn(TaxonomyScheme, ontology.SKOSHasTopConcept, quad.IRI(c.IRI))
 	}
@@ -150,9 +172,10 @@ func (b *Batch) PutConcept(c *Concept) error {
 	old, _ := b.s.readConcept(b.ctx, c.IRI)
 	b.s.mu.RUnlock()
 	if old != nil {
-		if old.Broader != "" {
-			b.tx.remove(quad.Quad{Subject: quad.IRI(old.Broader), Predicate: quad.IRI(ontology.SKOSNarrower), Object: quad.IRI(c.IRI), Label: quad.IRI(g)})
-		} else {
+		for _, p := range old.Parents() {
+			b.tx.remove(quad.Quad{Subject: quad.IRI(p), Predicate: quad.IRI(ontology.SKOSNarrower), Object: quad.IRI(c.IRI), Label: quad.IRI(g)})
+		}
+		if len(old.Parents()) == 0 {
 			b.tx.remove(quad.Quad{Subject: quad.IRI(TaxonomyScheme), Predicate: quad.IRI(ontology.SKOSHasTopConcept), Object: quad.IRI(c.IRI), Label: quad.IRI(g)})
 		}
 	}
@@ -163,19 +186,20 @@ func (b *Batch) PutConcept(c *Concept) error {
 	return nil
 }
 
-// parentOf is the parent of a concept as the batch will leave it.
-func (b *Batch) parentOf(iri string) string {
+// parentsOf is the parents of a concept as the batch will leave it.
+func (b *Batch) parentsOf(iri string) []string {
 	if p, ok := b.broader[iri]; ok {
 		return p
 	}
 	b.s.mu.RLock()
 	defer b.s.mu.RUnlock()
-	for _, q := range b.s.out(b.ctx, quad.IRI(iri), ontology.GraphTaxonomy) {
-		if sameIRI(q.Predicate, ontology.SKOSBroader) {
-			return iriOf(q.Object)
+	var out []string
+	for _, q := range b.s.quadsDirPred(b.ctx, quad.Subject, quad.IRI(iri), ontology.SKOSBroader, ontology.GraphTaxonomy) {
+		if p := iriOf(q.Object); p != "" {
+			out = append(out, p)
 		}
 	}
-	return ""
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -226,7 +250,11 @@ func conceptFrom(iri string, quads []quad.Quad) *Concept {
 			}
 			c.HiddenLabels[lang] = append(c.HiddenLabels[lang], v)
 		case ontology.SKOSBroader:
-			c.Broader = v
+			c.AlsoBroader = append(c.AlsoBroader, v)
+		case ontology.SKOSNarrowMatch:
+			c.NarrowMatch = append(c.NarrowMatch, v)
+		case ontology.SKOSBroadMatch:
+			c.BroadMatch = append(c.BroadMatch, v)
 		case ontology.SKOSCloseMatch:
 			c.CloseMatch = append(c.CloseMatch, v)
 		case ontology.SKOSExactMatch:
@@ -250,6 +278,14 @@ func conceptFrom(iri string, quads []quad.Quad) *Concept {
 	}
 	c.CloseMatch = sortedUnique(c.CloseMatch)
 	c.ExactMatch = sortedUnique(c.ExactMatch)
+	c.NarrowMatch = sortedUnique(c.NarrowMatch)
+	c.BroadMatch = sortedUnique(c.BroadMatch)
+	if ps := sortedUnique(c.AlsoBroader); len(ps) > 0 {
+		c.Broader, c.AlsoBroader = ps[0], ps[1:]
+	}
+	if len(c.AlsoBroader) == 0 {
+		c.AlsoBroader = nil
+	}
 	return c
 }
 

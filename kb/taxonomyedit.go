@@ -166,10 +166,14 @@ func conceptDiff(old, c *Concept, name func(string) string) string {
 			parts = append(parts, fmt.Sprintf("etichetta (%s): «%s» → «%s»", lang, a, b))
 		}
 	}
-	if old.Broader != c.Broader {
+	if a, b := sortedUnique(old.Parents()), sortedUnique(c.Parents()); !slices.Equal(a, b) {
 		parent := "la radice"
-		if c.Broader != "" {
-			parent = name(c.Broader)
+		if len(b) > 0 {
+			names := make([]string, len(b))
+			for i, p := range b {
+				names[i] = name(p)
+			}
+			parent = strings.Join(names, " e ")
 		}
 		parts = append(parts, "spostata sotto "+parent)
 	}
@@ -190,6 +194,8 @@ func conceptDiff(old, c *Concept, name func(string) string) string {
 	list("etichette nascoste", old.HiddenLabels["it"], c.HiddenLabels["it"], false)
 	list("corrispondenza esatta", old.ExactMatch, c.ExactMatch, true)
 	list("corrispondenza vicina", old.CloseMatch, c.CloseMatch, true)
+	list("corrispondenza più specifica", old.NarrowMatch, c.NarrowMatch, true)
+	list("corrispondenza più generale", old.BroadMatch, c.BroadMatch, true)
 	return strings.Join(parts, "; ")
 }
 

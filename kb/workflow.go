@@ -47,11 +47,12 @@ const (
 	ActionDiscard Action = "discard" // the publisher sets an imported text in conflict aside
 	ActionDelete  Action = "delete"  // the pill leaves the content graph; its history stays
 	ActionLink    Action = "link"    // the office written as text is linked to the directory
+	ActionRefile  Action = "refile"  // a merged concept's pills move to the surviving concept
 )
 
 // Actions lists every action, in the order of the life cycle.
 var Actions = []Action{ActionEdit, ActionSubmit, ActionApprove, ActionReject, ActionRetire, ActionRestore,
-	ActionImport, ActionMerge, ActionDiscard, ActionDelete, ActionLink}
+	ActionImport, ActionMerge, ActionDiscard, ActionDelete, ActionLink, ActionRefile}
 
 // Label is the action in Italian, for the history page.
 func (a Action) Label() string {
@@ -78,6 +79,8 @@ func (a Action) Label() string {
 		return "eliminazione"
 	case ActionLink:
 		return "collegamento all'ufficio"
+	case ActionRefile:
+		return "riclassificazione"
 	}
 	return string(a)
 }
@@ -162,6 +165,10 @@ type WorkflowPolicy struct {
 	// it is published (KB-12: URP and head of office); nil means one signature for every pill.
 	SecondApproval func(p *Pill) bool
 }
+
+// SignaturesNeeded is how many signatures of different people pill p needs to be published:
+// two where the SecondApproval policy applies (KB-12), one otherwise.
+func (pol WorkflowPolicy) SignaturesNeeded(p *Pill) int { return pol.signaturesNeeded(p) }
 
 func (pol WorkflowPolicy) signaturesNeeded(p *Pill) int {
 	if pol.SecondApproval != nil && pol.SecondApproval(p) {
@@ -551,6 +558,39 @@ func (r *PillRecord) LinkOffice(name, office, actor string, now time.Time) (*Wor
 	}
 	e := r.recordOn(ActionLink, last, actor, now, last.Status, "")
 	e.Reason = name
+	return e, nil
+}
+
+// Refile moves the pill from concept from to concept into on the live and the open versions,
+// when the tree's concept from is merged into into: the pill's text does not change, so it is
+// not a new version. The event's reason names both concepts as given (labels, for the history).
+func (r *PillRecord) Refile(from, into, why, actor string, now time.Time) (*WorkflowEvent, error) {
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	var last *PillVersion
+	for i := range r.Versions {
+		v := &r.Versions[i]
+		if (v.Number != r.Live && !v.open()) || !slices.Contains(v.Content.Concepts, from) {
+			continue
+		}
+		var cs []string
+		for _, c := range v.Content.Concepts {
+			if c == from {
+				c = into
+			}
+			if !slices.Contains(cs, c) {
+				cs = append(cs, c)
+			}
+		}
+		v.Content.Concepts = cs
+		last = v
+	}
+	if last == nil {
+		return nil, nil
+	}
+	e := r.recordOn(ActionRefile, last, actor, now, last.Status, "")
+	e.Reason = why
 	return e, nil
 }
 

@@ -263,6 +263,15 @@ func (b *Batch) LinkOffice(iri, name, office, actor string) (bool, error) {
 	return ev != nil, err
 }
 
+// RefilePill moves pill iri from concept from to into (PillRecord.Refile): what a merge of
+// concepts does to the pills the merged one classified.
+func (b *Batch) RefilePill(iri, from, into, why, actor string) (bool, error) {
+	_, ev, err := b.step(iri, func(r *PillRecord, now time.Time) (*WorkflowEvent, error) {
+		return r.Refile(from, into, why, actor, now)
+	})
+	return ev != nil, err
+}
+
 // ImportPill applies an imported text (PillRecord.Import): the pill is found by req.Content's
 // IRI, else its code; a new pill gets its IRI from the code.
 func (b *Batch) ImportPill(req ImportRequest) (*ImportResult, error) {

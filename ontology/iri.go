@@ -67,6 +67,9 @@ const (
 	SKOSCloseMatch    = SKOS + "closeMatch"
 	SKOSExactMatch    = SKOS + "exactMatch"
 	SKOSBroadMatch    = SKOS + "broadMatch"
+	SKOSNarrowMatch   = SKOS + "narrowMatch"
+	OWLDeprecated     = OWL + "deprecated"
+	DCTIsReplacedBy   = DCT + "isReplacedBy"
 	SKOSNote          = SKOS + "note"
 
 	DCTIdentifier   = DCT + "identifier"
@@ -189,6 +192,7 @@ const (
 	DiscardActivity = NS + "Discard"
 	DeleteActivity  = NS + "Deletion"
 	LinkActivity    = NS + "OfficeLink"
+	RefileActivity  = NS + "Reclassification"
 	FromStatus      = NS + "fromStatus"
 	ToStatus        = NS + "toStatus"
 	PublishedOn     = NS + "publishedOn"

@@ -269,6 +269,12 @@ type queueEntry struct {
 	kb.OpenVersion
 	ID      string // code or local id, for URLs
 	Changes []shownDiff
+	// Needed is how many signatures the version needs (two where the second-approval policy
+	// applies, KB-12); FirstBy who signed first when one is still missing; SignedByMe hides the
+	// approve button from whoever signed already (the rules refuse a second signature of theirs).
+	Needed     int
+	FirstBy    string
+	SignedByMe bool
 }
 
 type queueData struct {
@@ -288,6 +294,7 @@ func (h *Handlers) queuePage(c echo.Context) error {
 		return webkit.Internal(err)
 	}
 	d := queueData{FormBase: webkit.FormOf(c), CanDecide: webkit.RoleOf(c) == role.Validator}
+	me := webkit.UserOf(c)
 	for _, o := range open {
 		base := &kb.Pill{}
 		if o.Live > 0 {
@@ -297,8 +304,18 @@ func (h *Handlers) queuePage(c echo.Context) error {
 				}
 			}
 		}
-		d.Items = append(d.Items, queueEntry{OpenVersion: o, ID: webkit.PillID(kb.Pill{IRI: o.IRI, Code: o.Version.Content.Code}),
-			Changes: h.showDiff(ctx, kb.DiffPills(base, &o.Version.Content))})
+		e := queueEntry{OpenVersion: o, ID: webkit.PillID(kb.Pill{IRI: o.IRI, Code: o.Version.Content.Code}),
+			Changes: h.showDiff(ctx, kb.DiffPills(base, &o.Version.Content)),
+			Needed:  wf.Policy().SignaturesNeeded(&o.Version.Content)}
+		if n := len(o.Version.Signatures); n > 0 && n < e.Needed {
+			e.FirstBy = o.Version.Signatures[0].By
+		}
+		for _, sig := range o.Version.Signatures {
+			if sig.By == me {
+				e.SignedByMe = true
+			}
+		}
+		d.Items = append(d.Items, e)
 	}
 	return h.pages.Render(c, "queue", webkit.PageData{Title: i18n.T("q.title"), Nav: "queue", Data: d})
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"sportello/internal/textfold"
@@ -25,9 +26,13 @@ type conceptNode struct {
 	AltLabels  map[string][]string `json:"altLabels,omitempty"`
 	Definition string              `json:"definition,omitempty"`
 	Broader    string              `json:"broader,omitempty"`
-	CloseMatch []string            `json:"closeMatch,omitempty"`
-	PillCount  int                 `json:"pillCount"`
-	Children   []*conceptNode      `json:"children,omitempty"`
+	// AlsoBroader are further parents: the node appears under each of them too.
+	AlsoBroader []string       `json:"alsoBroader,omitempty"`
+	CloseMatch  []string       `json:"closeMatch,omitempty"`
+	PillCount   int            `json:"pillCount"`
+	Children    []*conceptNode `json:"children,omitempty"`
+	// DOMID tells apart the copies of a concept shown under several parents (one id per page).
+	DOMID string `json:"-"`
 }
 
 // conceptTree builds the SKOS tree (KB-1) with pill counts for what viewer v may see. It
@@ -46,41 +51,107 @@ func (h *Handlers) conceptTree(ctx context.Context, v kb.Viewer) ([]*conceptNode
 		byIRI[c.IRI] = &conceptNode{
 			IRI: c.IRI, ID: webkit.LocalID(c.IRI), Notation: c.Notation, Label: c.Label("it"),
 			PrefLabel: c.PrefLabel, AltLabels: c.AltLabels, Definition: c.Definition,
-			Broader: c.Broader, CloseMatch: c.CloseMatch,
+			Broader: c.Broader, AlsoBroader: c.AlsoBroader, CloseMatch: c.CloseMatch,
 		}
 	}
+	// Every parent links to the same node (SKOS allows several skos:broader); the walk below
+	// turns the second and later places of a branch into copies, so that the page shows it
+	// under each parent with its own element ids.
 	var top []*conceptNode
 	for _, c := range concepts {
 		n := byIRI[c.IRI]
-		if p, ok := byIRI[c.Broader]; ok && c.Broader != c.IRI {
-			p.Children = append(p.Children, n)
-		} else {
+		linked := false
+		for _, p := range c.Parents() {
+			if pn, ok := byIRI[p]; ok && p != c.IRI {
+				pn.Children = append(pn.Children, n)
+				linked = true
+			}
+		}
+		if !linked {
 			top = append(top, n)
 		}
 	}
 	for _, p := range pills {
 		seen := map[string]bool{}
-		for _, ci := range p.Concepts {
-			// Walk up to the top; the seen set also stops a cycle in bad data.
-			for n := byIRI[ci]; n != nil && !seen[n.IRI]; n = byIRI[n.Broader] {
-				seen[n.IRI] = true
-				n.PillCount++
+		up := slices.Clone(p.Concepts)
+		// Walk up through every parent to the tops, each concept once per pill; the seen set
+		// also stops a cycle in bad data.
+		for len(up) > 0 {
+			n := byIRI[up[len(up)-1]]
+			up = up[:len(up)-1]
+			if n == nil || seen[n.IRI] {
+				continue
 			}
+			seen[n.IRI] = true
+			n.PillCount++
+			up = append(up, n.Broader)
+			up = append(up, n.AlsoBroader...)
 		}
 	}
-	sortNodes(top)
+	sortNodes(top, 0)
+	budget := 8*len(concepts) + 256 // copies are bounded: a tangle in imported data stays small
+	ids := map[string]int{}
+	seen := map[*conceptNode]bool{}
+	var place func([]*conceptNode, int) []*conceptNode
+	place = func(ns []*conceptNode, depth int) []*conceptNode {
+		out := make([]*conceptNode, 0, len(ns))
+		for _, n := range ns {
+			if seen[n] {
+				if budget <= 0 {
+					continue
+				}
+				n = cloneNode(n, depth, &budget)
+			}
+			seen[n] = true
+			id := webkit.LocalID(n.IRI)
+			if ids[id]++; ids[id] > 1 {
+				id += "-" + strconv.Itoa(ids[id])
+			}
+			n.DOMID = id
+			if depth < maxTreeDepth {
+				n.Children = place(n.Children, depth+1)
+			} else {
+				n.Children = nil
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	top = place(top, 0)
 	return top, byIRI, nil
 }
 
-func sortNodes(ns []*conceptNode) {
+// maxTreeDepth bounds walks of the tree: a cycle in imported data must not hang a page.
+const maxTreeDepth = 32
+
+// cloneNode copies n and its branch, for a further parent, within budget nodes.
+func cloneNode(n *conceptNode, depth int, budget *int) *conceptNode {
+	*budget--
+	c := *n
+	c.Children = nil
+	if depth < maxTreeDepth {
+		for _, k := range n.Children {
+			if *budget <= 0 {
+				break
+			}
+			c.Children = append(c.Children, cloneNode(k, depth+1, budget))
+		}
+	}
+	return &c
+}
+
+func sortNodes(ns []*conceptNode, depth int) {
 	slices.SortFunc(ns, func(a, b *conceptNode) int {
 		if c := cmp.Compare(a.Notation, b.Notation); c != 0 {
 			return c
 		}
 		return cmp.Compare(textfold.Fold(a.Label), textfold.Fold(b.Label))
 	})
+	if depth >= maxTreeDepth {
+		return
+	}
 	for _, n := range ns {
-		sortNodes(n.Children)
+		sortNodes(n.Children, depth+1)
 	}
 }
 

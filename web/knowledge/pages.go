@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -48,6 +49,10 @@ type conceptPageData struct {
 }
 
 func (h *Handlers) conceptPage(c echo.Context) error {
+	// A concept merged into another keeps its address: it leads to the survivor.
+	if into, ok := h.store.ReplacedBy(c.Request().Context(), c.Param("id")); ok {
+		return c.Redirect(http.StatusMovedPermanently, webkit.ConceptHref(into))
+	}
 	d, err := h.conceptData(c)
 	if err != nil {
 		return err

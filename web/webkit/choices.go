@@ -18,6 +18,8 @@ type ConceptChoice struct {
 	Label   string
 	Depth   int
 	Checked bool
+	// Also marks the further places of a concept with several parents (ConceptOutline).
+	Also bool
 }
 
 // UnitGroup is a department with its offices, for the office picker's <optgroup>.
@@ -54,6 +56,52 @@ func ConceptChoices(ctx context.Context, store *kb.Store, picked []string) ([]Co
 	for _, c := range all {
 		out = append(out, ConceptChoice{IRI: c.IRI, Label: c.Label("it"), Depth: depth(c.IRI), Checked: slices.Contains(picked, c.IRI)})
 	}
+	return out, nil
+}
+
+// ConceptOutline lists the tree as the tree editor shows it: each concept under every one of
+// its parents (SKOS allows several skos:broader), the further places marked Also. Depth and
+// the number of entries are bounded: a tangle in imported data must not hang the page.
+func ConceptOutline(ctx context.Context, store *kb.Store) ([]ConceptChoice, error) {
+	all, err := store.Concepts(ctx) // parents before children, siblings by label
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[string]bool, len(all))
+	for _, c := range all {
+		known[c.IRI] = true
+	}
+	kids := map[string][]kb.Concept{}
+	var tops []kb.Concept
+	for _, c := range all {
+		linked := false
+		for _, p := range c.Parents() {
+			if known[p] && p != c.IRI {
+				kids[p] = append(kids[p], c)
+				linked = true
+			}
+		}
+		if !linked {
+			tops = append(tops, c)
+		}
+	}
+	limit := 8*len(all) + 256
+	out := make([]ConceptChoice, 0, len(all))
+	placed := map[string]bool{}
+	var walk func([]kb.Concept, int)
+	walk = func(cs []kb.Concept, depth int) {
+		for _, c := range cs {
+			if len(out) >= limit {
+				return
+			}
+			out = append(out, ConceptChoice{IRI: c.IRI, Label: c.Label("it"), Depth: depth, Also: placed[c.IRI]})
+			placed[c.IRI] = true
+			if depth < 16 {
+				walk(kids[c.IRI], depth+1)
+			}
+		}
+	}
+	walk(tops, 0)
 	return out, nil
 }
 
