@@ -380,6 +380,9 @@ func TestTransferToRegisteredPhone(t *testing.T) {
 	}
 	r.waitIdle(t, 5*time.Second)
 	if n := r.count(telephony.EvTransferred, "centralino"); n != 1 {
+		for _, e := range r.log.Events(time.Time{}, time.Time{}) {
+			t.Logf("%s %s %s %s", e.Kind, e.Queue, e.Operator, e.Reason)
+		}
 		t.Fatalf("%d transferred events", n)
 	}
 }

@@ -131,11 +131,14 @@ func (c *call) completeTransfer() {
 	c.mu.Unlock()
 	c.sender.Quiesce()
 	target.live.Store(true)
+	// The ACD hears of the handover before the operator's leg is hung up: hanging up waits for
+	// the phone's answer, and a caller who hangs up meanwhile must end a transferred call, not
+	// a transfer still under way (which would count it as failed).
+	c.a.log.Info("transferred", "callId", c.id, "extension", x.ext)
+	c.report(telephony.TransferDone, "")
 	if from != nil {
 		from.hangup()
 	}
-	c.a.log.Info("transferred", "callId", c.id, "extension", x.ext)
-	c.report(telephony.TransferDone, "")
 }
 
 // endTransfer ends a transfer without handing the caller over: the target failed (busy, no
