@@ -518,6 +518,26 @@ func TestTicketAttachmentsCallbacksCitizens(t *testing.T) {
 	if !strings.Contains(page.Body, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo") {
 		t.Errorf("callbacks page lacks the task: %s", page.Body)
 	}
+	// An empty form is no attempt: the page comes back with the message beside the task's
+	// outcome, and nothing is counted; a refused outcome (too long) is kept as typed.
+	empty := f.do(t, http.MethodPost, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo", role.Operator, url.Values{"reached": {"0"}, "outcome": {"  "}})
+	f.want(t, empty, http.StatusBadRequest)
+	errID := "cb-outcome-" + tkItoa(cb.ID) + "-err"
+	if !strings.Contains(empty.Body, `id="`+errID+`"`) || !strings.Contains(empty.Body, `aria-describedby="`+errID+`"`) ||
+		!strings.Contains(empty.Body, "indicare l&#39;esito") || !strings.Contains(empty.Body, `<h1>`) {
+		t.Errorf("an empty attempt: the page without the message beside the field:\n%s", empty.Body)
+	}
+	long := strings.Repeat("occupato ", 200)
+	r = f.do(t, http.MethodPost, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo", role.Operator, url.Values{"reached": {"0"}, "outcome": {long}})
+	f.want(t, r, http.StatusBadRequest)
+	if !strings.Contains(r.Body, `value="`+strings.TrimSpace(long)+`"`) {
+		t.Errorf("a refused outcome was not kept as typed")
+	}
+	var before []ticketing.Callback
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number+"/callbacks", role.Operator, nil), &before)
+	if len(before) != 2 || before[1].Attempts != 0 {
+		t.Errorf("refused attempts were counted: %+v", before)
+	}
 	f.want(t, f.do(t, http.MethodPost, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo", role.Operator, url.Values{"reached": {"0"}, "outcome": {"occupato"}}), http.StatusSeeOther)
 	var cbs []ticketing.Callback
 	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number+"/callbacks", role.Operator, nil), &cbs)
