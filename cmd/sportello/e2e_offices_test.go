@@ -132,7 +132,7 @@ func TestOfficesPathInChromium(t *testing.T) {
 	chromium := testenv.Chromium(t)
 	testenv.Command(t, "sipp", "sip-tester")
 	dir := t.TempDir()
-	ports := freeUDPPorts(t, 10)
+	ports := freeUDPPorts(t, 16)
 	sbc := fmt.Sprintf("127.0.0.1:%d", ports[0])
 	sipFile := filepath.Join(dir, "sip.json")
 	conf := fmt.Sprintf(`{"listen": %q, "numbers": {"100": "centralino"}, "loginOnRegister": true}`, sbc)
@@ -238,11 +238,49 @@ func TestOfficesPathInChromium(t *testing.T) {
 		until(tab, "signed out", `location.pathname !== "/profilo"`)
 	}
 
-	// 1. The operator's desk; the phones of 201 (the operator: answers, then waits for the
-	// transfer to hang up its leg) and 203 (level 2: answers the transfer, talks 4 s) register,
-	// which logs them in to the queues.
+	sup := signIn(t, base, "supervisore", accounts.DemoPassword)
+	total := func() int {
+		t.Helper()
+		var l struct {
+			Total int `json:"total"`
+		}
+		if code := sup.do(http.MethodGet, "/api/tickets?inbox=0&limit=1", nil, &l); code != http.StatusOK {
+			t.Fatalf("GET /api/tickets: %d", code)
+		}
+		return l.Total
+	}
+	demoTickets := total()
+
+	// 1. The operator's desk. A burst of calls nobody answers leaves no ticket behind: the
+	// operator's phone (201) rings and is never picked up while ten callers hang up, in the queue
+	// or while it rings (TK-1).
 	login(opTab, "operatore", accounts.DemoPassword, "/operatore")
 	until(opTab, "the desk's stream", `document.getElementById("cti-conn").className === "live"`)
+	runSIPp(t, "phone 201 (rings, never answered)", "operator_noanswer.xml", ports[9], ports[10], "")
+	noAnswer := filepath.Join(dir, "noanswer.csv")
+	os.WriteFile(noAnswer, []byte(fmt.Sprintf("SEQUENTIAL\n201;%d\n", ports[9])), 0o600)
+	runSIPp(t, "register 201 (never answers)", "register.xml", ports[3], ports[4], sbc, "-m", "1", "-inf", noAnswer).wait(t, 15*time.Second)
+	until(opTab, "logged in by REGISTER", `document.getElementById("op-status").dataset.status === "available"`)
+	burst := filepath.Join(dir, "burst.csv")
+	os.WriteFile(burst, []byte("SEQUENTIAL\n3401000001\n3401000002\n"), 0o600)
+	abandon := runSIPp(t, "abandoning callers", "caller_abandon.xml", ports[11], ports[12], sbc, "-s", "100", "-m", "10", "-r", "20", "-d", "800", "-inf", burst)
+	abandon.wait(t, 30*time.Second)
+	until(opTab, "no contact left on the desk", `document.getElementById("op-state").dataset.state === "idle" &&
+		!["ringing", "connected"].includes(document.getElementById("contact").dataset.state)`)
+	if n := total(); n != demoTickets {
+		t.Errorf("ten calls nobody answered opened %d tickets", n-demoTickets)
+	}
+	var sla struct {
+		Overall map[string]any `json:"overall"`
+	}
+	if code := sup.do(http.MethodGet, "/api/sla/figures", nil, &sla); code != http.StatusOK ||
+		sla.Overall["offered"] != 10.0 || sla.Overall["abandoned"] != 10.0 || sla.Overall["answered"] != 0.0 {
+		t.Errorf("the burst as the statistics count it: %d %v", code, sla.Overall)
+	}
+	logf("ten calls abandoned, no ticket")
+
+	// The phones of 201 (the operator: answers, then waits for the transfer to hang up its leg)
+	// and 203 (level 2: answers the transfer, talks 4 s) register, which logs them in.
 	phone := runSIPp(t, "phone 201", "pbx_phone.xml", ports[1], ports[2], "", "-m", "1")
 	phone203 := runSIPp(t, "phone 203", "operator_answer.xml", ports[6], ports[7], "", "-m", "1", "-d", "4000")
 	inf := filepath.Join(dir, "ops.csv")
@@ -266,7 +304,6 @@ func TestOfficesPathInChromium(t *testing.T) {
 	do(opTab, "escalate with the call", chromedp.Click(chromedp.CSS("#btn-escalate")))
 	until(opTab, "transferred with the ticket", `document.getElementById("contact").dataset.state === "ended"`)
 
-	sup := signIn(t, base, "supervisore", accounts.DemoPassword)
 	ticket := func() apiTicket {
 		t.Helper()
 		var tk apiTicket
