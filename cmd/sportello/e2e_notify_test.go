@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // watchMedia is loaded before every page of the tab: it notes the desktop notifications raised
@@ -81,3 +82,56 @@ func TestNotifyOnAnyPageInChromium(t *testing.T) {
 }
 
 func jsQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// TestDeskKeyboardInChromium: the desk's frequent actions work from the keyboard as its list
+// says (issue 16): "?" opens the list of shortcuts; a call rings and Alt+R answers it; Alt+C
+// goes to the search, the arrow and Enter choose the first pill, Alt+S solves the contact's
+// ticket with it; Alt+H hangs up; Alt+N goes to the note of a contact to record.
+func TestDeskKeyboardInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	e := newCTIE2E(t, "")
+	tab := e.opTab
+	key := func(what string, keys ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tab, keys...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	alt := func(k string) chromedp.Action[chromedp.Void] {
+		return chromedp.KeyEvent(k, chromedp.KeyModifiers(chromedp.ModifierAlt))
+	}
+	key("open the desk", chromedp.Navigate(e.opURL+"/operatore"), chromedp.WaitVisible(chromedp.CSS("#op-status")))
+	e.until(tab, "the desk's stream", `document.getElementById("cti-conn").className === "live"`)
+	key("log in", chromedp.Click(chromedp.CSS("#btn-login")))
+	e.until(tab, "available", `document.getElementById("op-status").dataset.status === "available"`)
+
+	// "?" (outside a field) lists the shortcuts; Escape closes the list.
+	key("?", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), chromedp.KeyEvent("?"))
+	e.until(tab, "the list of shortcuts", `document.getElementById("help").open && document.querySelectorAll("#help tbody tr").length >= 7`)
+	key("Escape", chromedp.KeyEvent("\u001b"))
+	e.until(tab, "the list closed", `!document.getElementById("help").open`)
+
+	resp, err := http.Post(e.supURL+"/api/cti/demo/call", "application/json", strings.NewReader(`{"queue":"centralino","from":"+39 0544 952111"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	e.until(tab, "ringing", `document.getElementById("contact").dataset.state === "ringing"`)
+	key("Alt+R", alt("r"))
+	e.until(tab, "answered with Alt+R", `document.getElementById("contact").dataset.state === "connected" &&
+		document.getElementById("ticket-link").textContent.startsWith("RS-")`)
+	key("Alt+C", alt("c"))
+	e.until(tab, "Alt+C in the search", `document.activeElement.id === "kb-q"`)
+	key("type", chromedp.KeyEvent("entro quando si paga il bollo auto"))
+	e.until(tab, "the candidates", `document.querySelectorAll("#kb-results li button").length > 0`)
+	key("arrow and Enter", chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter))
+	e.until(tab, "the pill chosen", `document.getElementById("tk-pill").textContent.includes("TRI-001") && !document.getElementById("btn-solve").disabled`)
+	key("Alt+S", alt("s"))
+	e.until(tab, "solved with Alt+S", `document.getElementById("ticket-state").textContent === "Risolto I Livello"`)
+	key("Alt+H", alt("h"))
+	e.until(tab, "hung up with Alt+H", `document.getElementById("contact").dataset.state === "ended"`)
+	key("Alt+N", alt("n"))
+	e.until(tab, "Alt+N on the contact to record", `document.activeElement.id === "rec-notes"`)
+}
