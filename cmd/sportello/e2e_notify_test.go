@@ -12,6 +12,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"sportello/ticketing"
 )
 
 // watchMedia is loaded before every page of the tab: it notes the desktop notifications raised
@@ -134,4 +136,21 @@ func TestDeskKeyboardInChromium(t *testing.T) {
 	e.until(tab, "hung up with Alt+H", `document.getElementById("contact").dataset.state === "ended"`)
 	key("Alt+N", alt("n"))
 	e.until(tab, "Alt+N on the contact to record", `document.activeElement.id === "rec-notes"`)
+
+	// A contact recorded with a wrong number comes back with the message beside the number and
+	// what was typed still there (after the searches the note already carried); nothing is
+	// written.
+	before, err := e.app.Tickets.List(context.Background(), ticketing.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key("a contact with a wrong number", chromedp.KeyEvent("Chiede gli orari dell'URP"),
+		chromedp.SetValue(chromedp.CSS("#rec-from"), "non è un numero"), chromedp.Click(chromedp.CSS("#btn-record")))
+	e.until(tab, "the message beside the number", `!document.getElementById("err-rec-from").hidden &&
+		document.getElementById("err-rec-from").textContent.trim() !== "" &&
+		document.getElementById("rec-notes").value.endsWith("Chiede gli orari dell'URP") &&
+		document.getElementById("rec-from").value === "non è un numero"`)
+	if after, _ := e.app.Tickets.List(context.Background(), ticketing.Filter{}); len(after) != len(before) {
+		t.Errorf("a refused contact wrote %d tickets", len(after)-len(before))
+	}
 }
