@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"sportello/accounts"
@@ -94,6 +96,21 @@ func bounded[T any](tab context.Context, a chromedp.Action[T]) (T, error) {
 	return chromedp.Run(ctx, a)
 }
 
+// enterKey is Enter as a keyboard gives it: one keyDown that carries its text, so that the page
+// cancelling the keydown cancels the key's effect too (chromedp's kb.Enter sends a separate char
+// event, which submits a form whatever the page's keydown handler decided).
+var enterKey = chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	for _, ev := range []input.DispatchKeyEventParams{
+		{Type: input.DispatchKeyEventTypeKeyDown, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13, Text: "\r", UnmodifiedText: "\r"},
+		{Type: input.DispatchKeyEventTypeKeyUp, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13},
+	} {
+		if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
 type apiStep struct {
 	At              time.Time `json:"at"`
 	Actor           string    `json:"actor"`
@@ -103,6 +120,7 @@ type apiStep struct {
 	Office          string    `json:"office"`
 	SuggestedOffice string    `json:"suggestedOffice"`
 	Reason          string    `json:"reason"`
+	Pill            string    `json:"pill"`
 }
 
 type apiTicket struct {
@@ -118,13 +136,15 @@ type apiTicket struct {
 
 // TestOfficesPathInChromium is the second half of the offices' "done when" (TK-5, TK-10…TK-12),
 // on the built binary (`sportello serve --demo --sip`) in Debian's Chromium, each person signed
-// in with their own account in their own browser context: a SIPp call rings the operator's
-// phone, the operator answers it on the desk, searches and escalates it to level 2 with the call
+// in with their own account in their own browser context. First ten SIPp calls ring the
+// operator's phone and are abandoned: no ticket (TK-1). Then a SIPp call is answered by the
+// operator's phone; on the desk the operator searches and escalates it to level 2 with the call
 // (the same ticket travels with it); level 2 assigns the ticket to office A; a member of office
 // A only rejects it, suggesting office B; level 3 (the supervisor, the one capacity that
 // reassigns) reassigns it from its queue of rejections to office B; a member of office B only
-// takes it in hand and solves it. The path is complete — every step with who and when — on the
-// ticket page and through the API, and office A's member can no longer act on it.
+// takes it in hand and solves it with a pill found by searching. The path is complete — every
+// step with who and when — on the ticket page and through the API, and office A's member can
+// no longer act on it.
 func TestOfficesPathInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
@@ -391,12 +411,23 @@ func TestOfficesPathInChromium(t *testing.T) {
 	do(anyTab, "claim", chromedp.Navigate(ticketURL), chromedp.WaitVisible(chromedp.CSS("#act-claim button")),
 		chromedp.Click(chromedp.CSS("#act-claim button")), chromedp.WaitVisible(chromedp.CSS("#tk-assignee")))
 	const answer = "Presentare istanza di rimborso allegando le due ricevute: il rimborso arriva entro 90 giorni."
-	do(anyTab, "solve",
+	// The pill is chosen by searching (the picker's list, by keyboard), not typed as a code.
+	do(anyTab, "the answer, the pill searched",
 		chromedp.WaitVisible(chromedp.CSS("#act-solve summary")),
 		chromedp.Click(chromedp.CSS("#act-solve summary")),
 		chromedp.SendKeys(chromedp.CSS("#f-solve-reason"), answer),
-		chromedp.Submit(chromedp.CSS("#f-solve-reason")),
+		chromedp.SendKeys(chromedp.CSS("#f-solve-pill"), "bollo pagato in ritardo"),
 	)
+	until(anyTab, "the picker's list", `document.querySelectorAll("#f-solve-pill-list li").length > 0`)
+	// Enter on the open list chooses its first pill (none marked with the arrows: a newer answer
+	// may have replaced the list under them) and does not submit the action without its pill.
+	do(anyTab, "the first pill chosen", enterKey)
+	until(anyTab, "the pill in the form", `document.querySelector("#act-solve input[name=pill]").value.includes("/")`)
+	pill := eval(anyTab, `document.querySelector("#act-solve input[name=pill]").value`)
+	if !strings.Contains(pill, "/") {
+		t.Fatalf("no pill chosen by the picker: %q", pill)
+	}
+	do(anyTab, "solve", chromedp.Submit(chromedp.CSS("#f-solve-reason")))
 	until(anyTab, "solved", `document.getElementById("tk-state").className.includes("tk-state-solved")`)
 
 	// 8. The path, through the API and on the page: every step with who and when, in order.
@@ -431,7 +462,7 @@ func TestOfficesPathInChromium(t *testing.T) {
 				t.Errorf("the reassignment: %+v", s)
 			}
 		case "solve":
-			if s.Reason != answer {
+			if s.Reason != answer || s.Pill != pill {
 				t.Errorf("the answer: %+v", s)
 			}
 		}
