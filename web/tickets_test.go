@@ -752,3 +752,42 @@ func TestProposeIntoWorkflow(t *testing.T) {
 		t.Errorf("second proposal: version %d, then %d", prop.Pill.Version, again.Pill.Version)
 	}
 }
+
+// TestEmptyPostsOpenNoTicket: the empty POSTs of the old console — to the API, the console's
+// form, the public form — are refused (400, the form again where there is one) and leave no
+// ticket behind (issue 16: "no ticket without a description or contact").
+func TestEmptyPostsOpenNoTicket(t *testing.T) {
+	f := newTicketFixture(t)
+	ctx := context.Background()
+	count := func() int {
+		t.Helper()
+		list, err := f.st.List(ctx, ticketing.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	before := count()
+	blank := url.Values{"subject": {"  "}, "description": {"\n\t"}, "channel": {"phone"}, "tk-name": {""}}
+	for _, c := range []struct {
+		path string
+		who  role.Role
+		body any
+	}{
+		{"/api/tickets", role.Operator, nil},
+		{"/api/tickets", role.Operator, map[string]any{}},
+		{"/api/tickets", role.Operator, map[string]any{"channel": "phone", "subject": " ", "description": " "}},
+		{"/api/tickets", role.Backoffice, map[string]any{"channel": "phone", "citizen": map[string]any{"name": "Mario Rossi"}}},
+		{"/ticket/nuovo", role.Operator, url.Values{}},
+		{"/ticket/nuovo", role.Operator, blank},
+		{"/richiesta", role.Anonymous, url.Values{}},
+	} {
+		r := f.do(t, http.MethodPost, c.path, c.who, c.body)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("POST %s %v as %s: %d, want 400\n%.300s", c.path, c.body, c.who, r.Status, r.Body)
+		}
+	}
+	if n := count(); n != before {
+		t.Errorf("empty POSTs opened %d tickets", n-before)
+	}
+}
