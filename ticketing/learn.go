@@ -95,13 +95,7 @@ func (s *Store) PillOpened(ctx context.Context, id int64, actor, pill string, qu
 	}
 	now := s.clock()
 	if err := s.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		for _, q := range clean {
-			if _, err := tx.Exec(ctx, `INSERT INTO tk_queries (ticket_id, at, actor, query) VALUES (?, ?, ?, ?)`,
-				t.ID, sqldb.Millis(now), actor, q); err != nil {
-				return err
-			}
-		}
-		return nil
+		return addQueries(ctx, tx, t.ID, now, actor, clean)
 	}); err != nil {
 		return err
 	}

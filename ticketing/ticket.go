@@ -351,6 +351,43 @@ func (s *Store) Path(ctx context.Context, id int64) ([]Event, error) {
 	return out, rows.Err()
 }
 
+// addQueries keeps the searches of a ticket that it does not have yet: the desk sends what was
+// searched with each pill opened and again with the answer, and the same search is one search
+// on the ticket (and one text to learn from).
+func addQueries(ctx context.Context, tx *sqldb.Tx, id int64, at time.Time, actor string, queries []string) error {
+	if len(queries) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT query FROM tk_queries WHERE ticket_id = ?`, id)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var q string
+		if err := rows.Scan(&q); err != nil {
+			rows.Close()
+			return err
+		}
+		have[q] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, q := range queries {
+		if have[q] {
+			continue
+		}
+		have[q] = true
+		if _, err := tx.Exec(ctx, `INSERT INTO tk_queries (ticket_id, at, actor, query) VALUES (?, ?, ?, ?)`,
+			id, sqldb.Millis(at), actor, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Queries returns what was searched in the knowledge base before escalating the ticket.
 func (s *Store) Queries(ctx context.Context, id int64) ([]string, error) {
 	rows, err := s.db.Query(ctx, `SELECT query FROM tk_queries WHERE ticket_id = ? ORDER BY id`, id)
@@ -527,11 +564,8 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (*Ticket, error) {
 			sqldb.Millis(t.TakenAt), sqldb.Millis(t.SolvedAt), sqldb.Millis(t.ClosedAt), t.ID); err != nil {
 			return err
 		}
-		for _, q := range queries {
-			if _, err := tx.Exec(ctx, `INSERT INTO tk_queries (ticket_id, at, actor, query) VALUES (?, ?, ?, ?)`,
-				t.ID, sqldb.Millis(now), st.Actor, q); err != nil {
-				return err
-			}
+		if err := addQueries(ctx, tx, t.ID, now, st.Actor, queries); err != nil {
+			return err
 		}
 		ev := Event{TicketID: t.ID, At: now, Actor: st.Actor, Role: role, Action: st.Action, From: from, To: to,
 			Office: st.Office, SuggestedOffice: st.SuggestedOffice, Reason: st.Reason, Pill: st.Pill}

@@ -518,6 +518,26 @@ func TestTicketAttachmentsCallbacksCitizens(t *testing.T) {
 	if !strings.Contains(page.Body, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo") {
 		t.Errorf("callbacks page lacks the task: %s", page.Body)
 	}
+	// An empty form is no attempt: the page comes back with the message beside the task's
+	// outcome, and nothing is counted; a refused outcome (too long) is kept as typed.
+	empty := f.do(t, http.MethodPost, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo", role.Operator, url.Values{"reached": {"0"}, "outcome": {"  "}})
+	f.want(t, empty, http.StatusBadRequest)
+	errID := "cb-outcome-" + tkItoa(cb.ID) + "-err"
+	if !strings.Contains(empty.Body, `id="`+errID+`"`) || !strings.Contains(empty.Body, `aria-describedby="`+errID+`"`) ||
+		!strings.Contains(empty.Body, "indicare l&#39;esito") || !strings.Contains(empty.Body, `<h1>`) {
+		t.Errorf("an empty attempt: the page without the message beside the field:\n%s", empty.Body)
+	}
+	long := strings.Repeat("occupato ", 200)
+	r = f.do(t, http.MethodPost, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo", role.Operator, url.Values{"reached": {"0"}, "outcome": {long}})
+	f.want(t, r, http.StatusBadRequest)
+	if !strings.Contains(r.Body, `value="`+strings.TrimSpace(long)+`"`) {
+		t.Errorf("a refused outcome was not kept as typed")
+	}
+	var before []ticketing.Callback
+	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number+"/callbacks", role.Operator, nil), &before)
+	if len(before) != 2 || before[1].Attempts != 0 {
+		t.Errorf("refused attempts were counted: %+v", before)
+	}
 	f.want(t, f.do(t, http.MethodPost, "/ticket/richiamate/"+tkItoa(cb.ID)+"/tentativo", role.Operator, url.Values{"reached": {"0"}, "outcome": {"occupato"}}), http.StatusSeeOther)
 	var cbs []ticketing.Callback
 	decode(t, f.do(t, http.MethodGet, "/api/tickets/"+tk.Number+"/callbacks", role.Operator, nil), &cbs)
@@ -730,5 +750,44 @@ func TestProposeIntoWorkflow(t *testing.T) {
 	decode(t, r, &again)
 	if again.Pill.Version != prop.Pill.Version {
 		t.Errorf("second proposal: version %d, then %d", prop.Pill.Version, again.Pill.Version)
+	}
+}
+
+// TestEmptyPostsOpenNoTicket: the empty POSTs of the old console — to the API, the console's
+// form, the public form — are refused (400, the form again where there is one) and leave no
+// ticket behind (issue 16: "no ticket without a description or contact").
+func TestEmptyPostsOpenNoTicket(t *testing.T) {
+	f := newTicketFixture(t)
+	ctx := context.Background()
+	count := func() int {
+		t.Helper()
+		list, err := f.st.List(ctx, ticketing.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	before := count()
+	blank := url.Values{"subject": {"  "}, "description": {"\n\t"}, "channel": {"phone"}, "tk-name": {""}}
+	for _, c := range []struct {
+		path string
+		who  role.Role
+		body any
+	}{
+		{"/api/tickets", role.Operator, nil},
+		{"/api/tickets", role.Operator, map[string]any{}},
+		{"/api/tickets", role.Operator, map[string]any{"channel": "phone", "subject": " ", "description": " "}},
+		{"/api/tickets", role.Backoffice, map[string]any{"channel": "phone", "citizen": map[string]any{"name": "Mario Rossi"}}},
+		{"/ticket/nuovo", role.Operator, url.Values{}},
+		{"/ticket/nuovo", role.Operator, blank},
+		{"/richiesta", role.Anonymous, url.Values{}},
+	} {
+		r := f.do(t, http.MethodPost, c.path, c.who, c.body)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("POST %s %v as %s: %d, want 400\n%.300s", c.path, c.body, c.who, r.Status, r.Body)
+		}
+	}
+	if n := count(); n != before {
+		t.Errorf("empty POSTs opened %d tickets", n-before)
 	}
 }

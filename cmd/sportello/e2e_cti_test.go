@@ -17,6 +17,7 @@ import (
 	"sportello/app"
 	"sportello/fixtures/testenv"
 	"sportello/internal/role"
+	"sportello/kb/search"
 	"sportello/ticketing"
 )
 
@@ -262,6 +263,30 @@ func TestCTIInChromium(t *testing.T) {
 		got["description"] != "entro quando si paga il bollo auto" || !strings.Contains(got["queries"], "bollo auto") ||
 		!strings.Contains(got["solve"], "Bollo") {
 		t.Errorf("the search on the desk: %v", got)
+	}
+	// Opening the pill told the server: the search learns the caller's words from it, as weaker
+	// evidence than an answer (KB-9). The operator looks at it again before answering.
+	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#kb-results li button"))); err != nil {
+		t.Fatal(err)
+	}
+	opened := func() (n int) {
+		all, err := e.app.Learner.Store.All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for iri, list := range all {
+			for _, p := range list {
+				if p.Source == ticketing.LearnSource(number) && p.Evidence == search.Opened && strings.HasSuffix(iri, "/TRI-001") {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(10 * time.Second); opened() == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("opening the pill on the desk taught the search nothing within 10 s")
+		}
 	}
 	screenshot(t, opTab, dir, "scrivania.png")
 	if err := chromedp.Do(opTab, chromedp.Click(chromedp.CSS("#btn-solve"))); err != nil {

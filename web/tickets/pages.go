@@ -7,10 +7,12 @@ package tickets
 // refused step renders the error page with the Italian message of tkErr.
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -369,10 +371,19 @@ type callbacksData struct {
 	webkit.FormBase
 	List    []ticketing.Callback
 	Numbers map[int64]string
+	// A refused attempt: the task's message and what was typed in its outcome.
+	ErrID   int64
+	Err     string
+	Outcome string
 }
 
 // callbacksPage lists the callbacks due now (TK-6, TEL-7); ?formato=xlsx downloads them.
 func (h *Handlers) callbacksPage(c echo.Context) error {
+	return h.renderCallbacks(c, http.StatusOK, nil, nil)
+}
+
+// renderCallbacks shows the callbacks due; refused, when set, is the attempt the page refuses.
+func (h *Handlers) renderCallbacks(c echo.Context, status int, refused func(*callbacksData), refusedErr error) error {
 	st, err := h.store()
 	if err != nil {
 		return err
@@ -391,14 +402,22 @@ func (h *Handlers) callbacksPage(c echo.Context) error {
 			d.Numbers[cb.TicketID] = t.Number
 		}
 	}
-	if c.QueryParam("formato") == "xlsx" {
+	if c.QueryParam("formato") == "xlsx" && refused == nil {
 		return writeXLSX(c, "richiamate", ticketing.CallbackSheet(list, d.Numbers))
 	}
-	return h.pages.Render(c, "ticket_callbacks", webkit.PageData{Title: i18n.T("tk.cbs.title"), Nav: "tickets", Data: d})
+	if refused != nil {
+		refused(d)
+		if !slices.ContainsFunc(list, func(cb ticketing.Callback) bool { return cb.ID == d.ErrID }) {
+			return Err(refusedErr) // not among those due: nowhere to show it beside its field
+		}
+	}
+	return h.pages.RenderStatus(c, status, "ticket_callbacks", webkit.PageData{Title: i18n.T("tk.cbs.title"), Nav: "tickets", Data: d})
 }
 
 // callbackAttemptForm is POST /ticket/richiamate/{id}/tentativo: the operator called back;
-// reached=1 closes the task with the outcome, otherwise the next try is scheduled.
+// reached=1 closes the task with the outcome, otherwise the next try is scheduled. An attempt
+// is something done: without its outcome it is refused, counts nothing, and the page comes back
+// with the message beside that task's field and what was typed.
 func (h *Handlers) callbackAttemptForm(c echo.Context) error {
 	st, err := h.store()
 	if err != nil {
@@ -408,8 +427,14 @@ func (h *Handlers) callbackAttemptForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := st.CallbackAttempt(c.Request().Context(), id, actor(c), c.FormValue("reached") == "1",
-		strings.TrimSpace(c.FormValue("outcome"))); err != nil {
+	outcome := strings.TrimSpace(c.FormValue("outcome"))
+	if _, err := st.CallbackAttempt(c.Request().Context(), id, actor(c), c.FormValue("reached") == "1", outcome); err != nil {
+		var inv *ticketing.InvalidError
+		if errors.As(err, &inv) && inv.Field == "outcome" {
+			return h.renderCallbacks(c, http.StatusBadRequest, func(d *callbacksData) {
+				d.ErrID, d.Err, d.Outcome = id, inv.Msg, outcome
+			}, err)
+		}
 		return Err(err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/ticket/richiamate")

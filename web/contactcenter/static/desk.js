@@ -538,6 +538,7 @@
     if (h.kind === "pill") {
       chosen = { iri: h.iri, code: h.code, title: h.title };
       renderChosen();
+      markOpened(h);
       fetch("/cerca/schede/" + encodeURIComponent(hitID(h)), { credentials: "same-origin" })
         .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
         // The fragment is the server's, sanitised there like the pill page (/cerca does the same).
@@ -556,6 +557,19 @@
       pane.appendChild(b);
     }
     (h.phones || []).forEach((p) => pane.appendChild(el("p", "", p)));
+  }
+
+  // Opening a pill while handling a ticket tells the server (KB-9): the search learns the
+  // citizen's words from it, less than from an answer. Once per ticket and pill; a failure
+  // (offline, a closed ticket) only loses that weaker evidence, so it is not shown.
+  const openedSent = new Set();
+  function markOpened(h) {
+    if (!hasTickets || !ticketNumber || !h.iri) { return; }
+    const key = ticketNumber + " " + h.iri;
+    if (openedSent.has(key)) { return; }
+    openedSent.add(key);
+    api("POST", "/api/tickets/" + encodeURIComponent(ticketNumber) + "/opened", { pill: h.iri, queries: queries.slice() })
+      .catch(() => { openedSent.delete(key); });
   }
 
   function renderChosen() {

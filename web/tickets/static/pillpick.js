@@ -1,6 +1,7 @@
 // The ticket page's helpers (TK-6, KB-9):
 //  - the pill picker: a search-as-you-type combobox over /api/search (pills only). Typing lists
-//    the pills that match; arrows move, Enter or a click chooses, Escape closes. The chosen pill's
+//    the pills that match; arrows move, Enter (on the open list: the marked pill or the first) or
+//    a click chooses, Escape closes. The chosen pill's
 //    IRI goes in the hidden "pill" field, its title stays in the box. Without JavaScript the box
 //    still works: the server takes what was typed as a pill's code.
 //  - the reply form: choosing a canned answer fills subject and text with it, prepared for this
@@ -91,7 +92,9 @@
       }
       if (e.key === "ArrowDown") { mark(Math.min(active + 1, hits.length - 1)); e.preventDefault(); }
       else if (e.key === "ArrowUp") { mark(Math.max(active - 1, 0)); e.preventDefault(); }
-      else if (e.key === "Enter") { if (active >= 0) { choose(active); e.preventDefault(); } }
+      // Enter on the open list chooses — the marked pill, or the first when a newer answer
+      // replaced the list under the arrow — and never submits the action without its pill.
+      else if (e.key === "Enter") { choose(active >= 0 ? active : 0); e.preventDefault(); }
       else if (e.key === "Escape") { close(); e.preventDefault(); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 150); });
