@@ -180,20 +180,8 @@ func (s *Store) DirectoryChanges(ctx context.Context, limit int) ([]DirectoryCha
 		if i < 0 || !strings.HasPrefix(act, units) && !strings.HasPrefix(act, people) {
 			continue
 		}
-		ch := DirectoryChange{IRI: act[:i]}
-		for _, q := range s.out(ctx, a, ontology.GraphHistory) {
-			switch iriOf(q.Predicate) {
-			case ontology.RDFSLabel:
-				ch.Action = lex(q.Object)
-			case ontology.RDFSComment:
-				ch.Detail = lex(q.Object)
-			case ontology.PROVWasAssociatedWith:
-				ch.Actor = UserName(iriOf(q.Object))
-			case ontology.PROVStartedAtTime:
-				ch.At, _ = parseTime(q.Object)
-			}
-		}
-		out = append(out, ch)
+		c := s.readChange(ctx, a)
+		out = append(out, DirectoryChange{IRI: act[:i], Actor: c.Actor, At: c.At, Action: c.Action, Detail: c.Detail})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	if limit > 0 && len(out) > limit {

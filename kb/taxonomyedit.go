@@ -107,6 +107,25 @@ func (b *Batch) recordConceptChange(ch ConceptChange) {
 	}
 }
 
+// readChange reads the activity a of the history graph as a change (what, who, when), the one
+// shape concepts', offices' and people's changes are recorded in; callers hold s.mu.
+func (s *Store) readChange(ctx context.Context, a quad.Value) ConceptChange {
+	var ch ConceptChange
+	for _, q := range s.out(ctx, a, ontology.GraphHistory) {
+		switch iriOf(q.Predicate) {
+		case ontology.RDFSLabel:
+			ch.Action = lex(q.Object)
+		case ontology.RDFSComment:
+			ch.Detail = lex(q.Object)
+		case ontology.PROVWasAssociatedWith:
+			ch.Actor = UserName(iriOf(q.Object))
+		case ontology.PROVStartedAtTime:
+			ch.At, _ = parseTime(q.Object)
+		}
+	}
+	return ch
+}
+
 // ConceptHistory lists the changes recorded for concept iri, newest first. It starts from the
 // object index of prov:used in the history graph.
 func (s *Store) ConceptHistory(ctx context.Context, iri string) ([]ConceptChange, error) {
@@ -119,19 +138,8 @@ func (s *Store) ConceptHistory(ctx context.Context, iri string) ([]ConceptChange
 		if !strings.HasPrefix(act, prefix) {
 			continue
 		}
-		ch := ConceptChange{Concept: iri}
-		for _, q := range s.out(ctx, a, ontology.GraphHistory) {
-			switch iriOf(q.Predicate) {
-			case ontology.RDFSLabel:
-				ch.Action = lex(q.Object)
-			case ontology.RDFSComment:
-				ch.Detail = lex(q.Object)
-			case ontology.PROVWasAssociatedWith:
-				ch.Actor = UserName(iriOf(q.Object))
-			case ontology.PROVStartedAtTime:
-				ch.At, _ = parseTime(q.Object)
-			}
-		}
+		ch := s.readChange(ctx, a)
+		ch.Concept = iri
 		out = append(out, ch)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })

@@ -23,7 +23,7 @@ import (
 	"sportello/web/webkit"
 )
 
-// treeEditors keep the classification ted.
+// treeEditors keep the classification tree.
 var treeEditors = []role.Role{role.Publisher, role.Administrator}
 
 func (h *Handlers) treeRoutes() []webkit.Route {
