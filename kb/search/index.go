@@ -482,6 +482,9 @@ func conceptsHash(concepts []kb.Concept) string {
 				p = append(p, "h:"+lang+":"+l)
 			}
 		}
+		for _, b := range c.AlsoBroader {
+			p = append(p, "b:"+b)
+		}
 		sort.Strings(p[2:])
 		parts = append(parts, strings.Join(p, "\x01"))
 	}
@@ -548,6 +551,34 @@ func (x *Index) lineage(iri string) []kb.Concept {
 	return out
 }
 
+// furtherAncestors returns the ancestors reached through the further parents of lin's concepts
+// (kb.Concept.AlsoBroader: SKOS allows several skos:broader) that lin does not hold, so a pill
+// filed under a concept with two parents is found by the words of both branches; the branch
+// facet stays the main parent's.
+func (x *Index) furtherAncestors(lin []kb.Concept) []kb.Concept {
+	seen := make(map[string]bool, len(lin))
+	var todo []string
+	for _, c := range lin {
+		seen[c.IRI] = true
+	}
+	for _, c := range lin {
+		todo = append(todo, c.AlsoBroader...)
+	}
+	var out []kb.Concept
+	for len(todo) > 0 {
+		iri := todo[0]
+		todo = todo[1:]
+		c, ok := x.concepts[iri]
+		if seen[iri] || !ok {
+			continue
+		}
+		seen[iri] = true
+		out = append(out, c)
+		todo = append(todo, c.Parents()...)
+	}
+	return out
+}
+
 const (
 	minTime = math.MinInt32
 	maxTime = math.MaxInt64 / 2
@@ -559,7 +590,7 @@ func (x *Index) pillDoc(p *kb.Pill, learned string) map[string]any {
 	branch := ""
 	for _, ci := range p.Concepts {
 		lin := x.lineage(ci)
-		for _, c := range lin {
+		for _, c := range append(lin, x.furtherAncestors(lin)...) {
 			for _, l := range sortedValues(c.PrefLabel) {
 				labels = append(labels, l)
 			}

@@ -549,3 +549,47 @@ func TestOpenInUse(t *testing.T) {
 		t.Fatalf("the held index was damaged: %v, %v", r, err)
 	}
 }
+
+// TestConceptWithSeveralParents: a pill filed under a concept with a further parent
+// (kb.Concept.AlsoBroader) is found by that parent's words too; its branch stays the main
+// parent's, and a cycle through further parents ends the walk (KB-1, KB-6).
+func TestConceptWithSeveralParents(t *testing.T) {
+	src := testKB()
+	for i := range src.concepts {
+		if src.concepts[i].IRI == "c:casa" {
+			src.concepts[i].AlsoBroader = []string{"c:sovv"}
+		}
+	}
+	src.concepts = append(src.concepts,
+		kb.Concept{IRI: "c:sovv", PrefLabel: map[string]string{"it": "Edilizia sovvenzionata"}, Broader: "c:welfare"},
+		kb.Concept{IRI: "c:welfare", PrefLabel: map[string]string{"it": "Interventi perequativi"}, AlsoBroader: []string{"c:casa"}})
+	x, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	ctx := context.Background()
+	if _, err := x.Sync(ctx, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"edilizia sovvenzionata", "interventi perequativi", "abitare"} {
+		r, err := x.Search(ctx, q, Options{Complete: true, Kinds: []string{KindPill}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := codes(r); len(got) == 0 || got[0] != "SAL-028" {
+			t.Errorf("%q: got %v, want SAL-028 first", q, got)
+		}
+	}
+	r, err := x.Search(ctx, "domanda", Options{Complete: true, Facets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var branches []string
+	for _, f := range r.Facets[fBranch] {
+		branches = append(branches, f.Label)
+	}
+	if !reflect.DeepEqual(branches, []string{"Abitare"}) {
+		t.Errorf("branch facet labels = %v, want the main parent's branch only", branches)
+	}
+}
