@@ -28,31 +28,16 @@ func TestDirectoryEditInChromium(t *testing.T) {
 	site := startDemo(t)
 	bctx, _ := chromium.Start(t, t.TempDir())
 	ctx := context.Background()
-	person := func(who role.Role) context.Context {
-		t.Helper()
-		c, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-		t.Cleanup(cancel)
-		signIn(t, c, site.url, who)
-		return c
-	}
+	person := func(who role.Role) context.Context { t.Helper(); return signedInTab(t, bctx, site.url, who) }
 	run := func(c context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(c, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		doIn(t, c, what, actions...)
 	}
 	// empty empties a field as a person selecting its text and deleting it would.
 	empty := func(sel string) chromedp.Action[chromedp.Void] {
 		return chromedp.Evaluate[chromedp.Void](`document.querySelector(` + strconv.Quote(sel) + `).value = ""`)
 	}
-	text := func(c context.Context, sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(c, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	text := func(c context.Context, sel string) string { t.Helper(); return textIn(t, c, sel) }
 
 	// A published pill of the demo with its competent office.
 	pills, err := site.app.Store.Pills(ctx, skb.PillFilter{Status: []skb.Status{skb.StatusPublished}})

@@ -28,28 +28,13 @@ func TestEditorialDeskInChromium(t *testing.T) {
 	site := startDemo(t)
 	bctx, _ := chromium.Start(t, t.TempDir())
 	ctx := context.Background()
-	person := func(who role.Role) context.Context {
-		t.Helper()
-		c, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-		t.Cleanup(cancel)
-		signIn(t, c, site.url, who)
-		return c
-	}
+	person := func(who role.Role) context.Context { t.Helper(); return signedInTab(t, bctx, site.url, who) }
 	pub, val, op, l2 := person(role.Publisher), person(role.Validator), person(role.Operator), person(role.Level2)
 	run := func(c context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(c, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		doIn(t, c, what, actions...)
 	}
-	text := func(c context.Context, sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(c, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	text := func(c context.Context, sel string) string { t.Helper(); return textIn(t, c, sel) }
 
 	// A leaf of the tree and an office of the directory.
 	concepts, err := site.app.Store.Concepts(ctx)
